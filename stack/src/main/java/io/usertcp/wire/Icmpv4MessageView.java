@@ -1,0 +1,140 @@
+package io.usertcp.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A flyweight over an ICMPv4 message (RFC 792): type, code, checksum, four bytes of
+ * "rest of header" (identifier and sequence number for echo), then the body. For error messages
+ * (destination unreachable, time exceeded, ...) the body quotes the offending datagram's IP header
+ * and at least its first 8 payload bytes, which name the TCP connection.
+ *
+ * <p>The view borrows the buffer and never moves its indices.
+ */
+public final class Icmpv4MessageView {
+    public static final int HEADER_LENGTH = 8;
+    public static final int TYPE_ECHO_REPLY = 0;
+    public static final int TYPE_DESTINATION_UNREACHABLE = 3;
+    public static final int TYPE_ECHO_REQUEST = 8;
+    public static final int TYPE_TIME_EXCEEDED = 11;
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
+    /** Destination unreachable codes (RFC 792, RFC 1191). */
+    public static final int CODE_PORT_UNREACHABLE = 3;
+    public static final int CODE_FRAGMENTATION_NEEDED = 4;
+    /** Bytes an error must quote to name a TCP connection: a minimal IP header and the 8 bytes holding ports and seq. */
+    public static final int MIN_QUOTE_LENGTH = Ipv4PacketView.MIN_HEADER_LENGTH + 8;
+
+    private ByteBuf buf;
+    private int offset;
+    private int length;
+
+    /**
+     * @param buf borrowed: the caller keeps ownership
+     * @return this view
+     */
+    public Icmpv4MessageView wrap(ByteBuf buf, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > buf.capacity()) {
+            throw new IllegalArgumentException("region: offset " + offset + ", length " + length
+                    + " (expected: within the buffer's capacity " + buf.capacity() + ")");
+        }
+        this.buf = buf;
+        this.offset = offset;
+        this.length = length;
+        return this;
+    }
+
+    /** Points the view at the payload of an IPv4 datagram that passed its own check. */
+    public Icmpv4MessageView wrap(Ipv4PacketView ip) {
+        return wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength());
+    }
+
+    /** @return {@code null} when there is a whole ICMP header, otherwise {@link DropReason#ICMP_TRUNCATED} */
+    public DropReason check() {
+        return length < HEADER_LENGTH ? DropReason.ICMP_TRUNCATED : null;
+    }
+
+    /** Whether the checksum over the whole message verifies (RFC 792). */
+    public boolean checksumValid() {
+        return InternetChecksum.verifies(InternetChecksum.sum(buf, offset, length));
+    }
+
+    /** Computes and stores the checksum over the message now in the buffer. */
+    public void fillChecksum() {
+        setChecksum(0);
+        setChecksum(InternetChecksum.compute(buf, offset, length));
+    }
+
+    /** Whether this type carries a quote of an offending datagram. */
+    public boolean isError() {
+        int type = type();
+        return type == TYPE_DESTINATION_UNREACHABLE || type == TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM
+                || type == 4 /* source quench, deprecated by RFC 6633 */;
+    }
+
+    public ByteBuf buffer() {
+        return buf;
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int type() {
+        return buf.getUnsignedByte(offset);
+    }
+
+    public int code() {
+        return buf.getUnsignedByte(offset + 1);
+    }
+
+    public int checksum() {
+        return buf.getUnsignedShort(offset + 2);
+    }
+
+    /** The four bytes after the checksum, as one int. */
+    public int restOfHeader() {
+        return buf.getInt(offset + 4);
+    }
+
+    /** Echo identifier (echo request and reply). */
+    public int identifier() {
+        return buf.getUnsignedShort(offset + 4);
+    }
+
+    /** Echo sequence number (echo request and reply). */
+    public int sequenceNumber() {
+        return buf.getUnsignedShort(offset + 6);
+    }
+
+    /** Next-hop MTU of a "fragmentation needed" message (RFC 1191 §4). */
+    public int nextHopMtu() {
+        return buf.getUnsignedShort(offset + 6);
+    }
+
+    public int bodyOffset() {
+        return offset + HEADER_LENGTH;
+    }
+
+    public int bodyLength() {
+        return length - HEADER_LENGTH;
+    }
+
+    public void setType(int type) {
+        buf.setByte(offset, Fields.checkUnsigned("type", type, 8));
+    }
+
+    public void setCode(int code) {
+        buf.setByte(offset + 1, Fields.checkUnsigned("code", code, 8));
+    }
+
+    public void setChecksum(int checksum) {
+        buf.setShort(offset + 2, Fields.checkUnsigned("checksum", checksum, 16));
+    }
+
+    public void setRestOfHeader(int value) {
+        buf.setInt(offset + 4, value);
+    }
+}

@@ -1,0 +1,233 @@
+package io.usertcp.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A flyweight over a TCP segment (header and payload) in a {@link ByteBuf} (RFC 9293 §3.1).
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * |          Source Port          |       Destination Port        |
+ * |                        Sequence Number                        |
+ * |                    Acknowledgment Number                      |
+ * |  Data |       |C|E|U|A|P|R|S|F|                               |
+ * | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+ * |           Checksum            |         Urgent Pointer        |
+ * |                           [Options]                           |
+ * </pre>
+ *
+ * <p>{@link #check()} validates the fixed header and parses the options once into
+ * {@link #options()}, a reused {@link ParsedTcpOptions}: no allocation. The checksum is verified
+ * separately by {@link #checksumValid} so a link with checksum offload can skip it. The view borrows
+ * the buffer and never moves its indices.
+ */
+public final class TcpSegmentView {
+    public static final int MIN_HEADER_LENGTH = 20;
+    public static final int MAX_HEADER_LENGTH = 60;
+
+    private final ParsedTcpOptions options = new ParsedTcpOptions();
+    private ByteBuf buf;
+    private int offset;
+    private int length;
+
+    /**
+     * Points the view at a segment of {@code length} bytes (header and payload) at {@code offset}.
+     * Clears the options parsed for the previous segment.
+     *
+     * @param buf borrowed: the caller keeps ownership
+     * @return this view
+     */
+    public TcpSegmentView wrap(ByteBuf buf, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > buf.capacity()) {
+            throw new IllegalArgumentException("region: offset " + offset + ", length " + length
+                    + " (expected: within the buffer's capacity " + buf.capacity() + ")");
+        }
+        this.buf = buf;
+        this.offset = offset;
+        this.length = length;
+        options.clear();
+        return this;
+    }
+
+    /** Points the view at the payload of an IPv4 datagram that passed its own check. */
+    public TcpSegmentView wrap(Ipv4PacketView ip) {
+        return wrap(ip.buffer(), ip.payloadOffset(), ip.payloadLength());
+    }
+
+    /**
+     * Validates the header: at least 20 bytes, data offset ≥ 5 and within the segment, non-zero
+     * ports, well-formed options (which it parses into {@link #options()}). Does not verify the
+     * checksum.
+     *
+     * @return {@code null} when well formed, otherwise why it must be dropped
+     */
+    public DropReason check() {
+        if (length < MIN_HEADER_LENGTH) {
+            return DropReason.TCP_TRUNCATED;
+        }
+        int headerLength = headerLength();
+        if (headerLength < MIN_HEADER_LENGTH) {
+            return DropReason.TCP_BAD_DATA_OFFSET;
+        }
+        if (headerLength > length) {
+            return DropReason.TCP_HEADER_OVERRUN;
+        }
+        if (sourcePort() == 0 || destinationPort() == 0) {
+            return DropReason.TCP_ZERO_PORT;
+        }
+        return TcpOptionParser.parse(buf, offset + MIN_HEADER_LENGTH, offset + headerLength, options);
+    }
+
+    /**
+     * Whether the checksum over the pseudo-header and the whole segment verifies (RFC 9293 §3.1,
+     * MUST-3).
+     */
+    public boolean checksumValid(int sourceAddress, int destinationAddress) {
+        long sum = InternetChecksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4PacketView.PROTOCOL_TCP, length)
+                + InternetChecksum.sum(buf, offset, length);
+        return InternetChecksum.verifies(sum);
+    }
+
+    /** Computes and stores the checksum over the pseudo-header, header and payload now in the buffer. */
+    public void fillChecksum(int sourceAddress, int destinationAddress) {
+        setChecksum(0);
+        long sum = InternetChecksum.pseudoHeaderSum(sourceAddress, destinationAddress, Ipv4PacketView.PROTOCOL_TCP, length)
+                + InternetChecksum.sum(buf, offset, length);
+        setChecksum(InternetChecksum.finish(sum));
+    }
+
+    // ---- accessors (safe after check() returned null) ----
+
+    /** The buffer this view reads; borrowed. */
+    public ByteBuf buffer() {
+        return buf;
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    /** Header and payload length. */
+    public int length() {
+        return length;
+    }
+
+    public int sourcePort() {
+        return buf.getUnsignedShort(offset);
+    }
+
+    public int destinationPort() {
+        return buf.getUnsignedShort(offset + 2);
+    }
+
+    public int seq() {
+        return buf.getInt(offset + 4);
+    }
+
+    public int ack() {
+        return buf.getInt(offset + 8);
+    }
+
+    /** Data offset in bytes. */
+    public int headerLength() {
+        return (buf.getUnsignedByte(offset + 12) >>> 4) * 4;
+    }
+
+    /** The four reserved bits (RFC 9293 MUST be zero on send, ignored on receive). */
+    public int reserved() {
+        return buf.getUnsignedByte(offset + 12) & 0x0F;
+    }
+
+    /** The control bits as {@link TcpFlags} constants. */
+    public int flags() {
+        return buf.getUnsignedByte(offset + 13);
+    }
+
+    public boolean hasFlag(int flag) {
+        return (flags() & flag) == flag;
+    }
+
+    /** The window field, not scaled. */
+    public int window() {
+        return buf.getUnsignedShort(offset + 14);
+    }
+
+    public int checksum() {
+        return buf.getUnsignedShort(offset + 16);
+    }
+
+    public int urgentPointer() {
+        return buf.getUnsignedShort(offset + 18);
+    }
+
+    public int optionsOffset() {
+        return offset + MIN_HEADER_LENGTH;
+    }
+
+    public int optionsLength() {
+        return headerLength() - MIN_HEADER_LENGTH;
+    }
+
+    /** The options parsed by the last successful {@link #check()}; reused, valid until the next wrap. */
+    public ParsedTcpOptions options() {
+        return options;
+    }
+
+    /** Absolute offset of the payload. */
+    public int payloadOffset() {
+        return offset + headerLength();
+    }
+
+    public int payloadLength() {
+        return length - headerLength();
+    }
+
+    /** RFC 9293 SEG.LEN: payload octets plus one for SYN and one for FIN. */
+    public int segmentLength() {
+        int flags = flags();
+        return payloadLength() + ((flags & TcpFlags.SYN) != 0 ? 1 : 0) + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
+    }
+
+    // ---- setters, for building segments; the region must be writable ----
+
+    public void setSourcePort(int port) {
+        buf.setShort(offset, Fields.checkUnsigned("sourcePort", port, 16));
+    }
+
+    public void setDestinationPort(int port) {
+        buf.setShort(offset + 2, Fields.checkUnsigned("destinationPort", port, 16));
+    }
+
+    public void setSeq(int seq) {
+        buf.setInt(offset + 4, seq);
+    }
+
+    public void setAck(int ack) {
+        buf.setInt(offset + 8, ack);
+    }
+
+    /** Sets the data offset (and the reserved bits) from a header length in bytes. */
+    public void setHeaderLength(int headerLength, int reserved) {
+        if (headerLength < MIN_HEADER_LENGTH || headerLength > MAX_HEADER_LENGTH || headerLength % 4 != 0) {
+            throw new IllegalArgumentException("headerLength: " + headerLength + " (expected: 20..60, a multiple of 4)");
+        }
+        buf.setByte(offset + 12, ((headerLength / 4) << 4) | Fields.checkUnsigned("reserved", reserved, 4));
+    }
+
+    public void setFlags(int flags) {
+        buf.setByte(offset + 13, Fields.checkUnsigned("flags", flags, 8));
+    }
+
+    public void setWindow(int window) {
+        buf.setShort(offset + 14, Fields.checkUnsigned("window", window, 16));
+    }
+
+    public void setChecksum(int checksum) {
+        buf.setShort(offset + 16, Fields.checkUnsigned("checksum", checksum, 16));
+    }
+
+    public void setUrgentPointer(int urgentPointer) {
+        buf.setShort(offset + 18, Fields.checkUnsigned("urgentPointer", urgentPointer, 16));
+    }
+}
