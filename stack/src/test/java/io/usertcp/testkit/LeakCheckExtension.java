@@ -3,6 +3,9 @@ package io.usertcp.testkit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -26,6 +29,24 @@ public final class LeakCheckExtension implements AfterEachCallback {
     }
 
     /**
+     * Runs a collection and blocks until the JVM's Reference Handler has enqueued the references it
+     * cleared (Netty's leak detector learns of leaks from such a queue). A sentinel that is
+     * unreachable before {@code System.gc()} is cleared by that same collection; once it comes off
+     * our queue, the references cleared with it have been handed on too. Bounded: at most 1 s.
+     */
+    private static void collectAndAwaitReferenceProcessing() {
+        ReferenceQueue<Object> queue = new ReferenceQueue<>();
+        WeakReference<Object> sentinel = new WeakReference<>(new Object(), queue);
+        System.gc();
+        try {
+            queue.remove(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Reference.reachabilityFence(sentinel);
+    }
+
+    /**
      * Collects garbage, lets Netty report what it found, and throws when anything leaked.
      *
      * @param testName named in the failure message
@@ -35,7 +56,7 @@ public final class LeakCheckExtension implements AfterEachCallback {
             return;
         }
         for (int i = 0; i < COLLECTIONS; i++) {
-            System.gc();
+            collectAndAwaitReferenceProcessing();
             ByteBuf probe = UnpooledByteBufAllocator.DEFAULT.directBuffer(1);
             probe.release();
         }
