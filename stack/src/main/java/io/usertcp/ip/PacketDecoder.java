@@ -13,7 +13,8 @@ import java.util.function.IntPredicate;
  * in reusable views. One pass, no allocation.
  *
  * <p>Order, cheapest and most fundamental first: IPv4 structure; header checksum; fragments;
- * destination; source; protocol; then the TCP or ICMP header and its checksum.
+ * destination; source; protocol; then the TCP or ICMP header and its checksum; for ICMP, the
+ * type and, for an error, the quoted datagram.
  */
 public final class PacketDecoder {
     private final IntPredicate isLocalAddress;
@@ -105,7 +106,23 @@ public final class PacketDecoder {
         if (checksumPolicy == ChecksumPolicy.VERIFY && !icmp.checksumValid()) {
             return DropReason.ICMP_BAD_CHECKSUM;
         }
-        return null;
+        // RFC 1122 §3.2.2: an ICMP message of unknown type MUST be silently discarded. Source quench
+        // (type 4) is among them: RFC 6633 §3, hosts MUST silently discard it.
+        if (!isHandledIcmpType(icmp.type())) {
+            return DropReason.ICMP_UNSUPPORTED_TYPE;
+        }
+        // An error is only of use if its quote names the connection (RFC 792: IP header + 64 bits).
+        return icmp.isError() ? icmp.checkQuote() : null;
+    }
+
+    /** The ICMP types the stack acts on: echo, and the errors a TCP must hear about (RFC 1122 §4.2.3.9). */
+    private static boolean isHandledIcmpType(int type) {
+        return switch (type) {
+            case Icmpv4MessageView.TYPE_ECHO_REPLY, Icmpv4MessageView.TYPE_ECHO_REQUEST,
+                 Icmpv4MessageView.TYPE_DESTINATION_UNREACHABLE, Icmpv4MessageView.TYPE_TIME_EXCEEDED,
+                 Icmpv4MessageView.TYPE_PARAMETER_PROBLEM -> true;
+            default -> false;
+        };
     }
 
     /** The protocol of the last accepted datagram ({@link Ipv4PacketView#PROTOCOL_TCP} or {@code _ICMP}). */

@@ -15,7 +15,7 @@ public enum DropReason {
     IPV4_BAD_VERSION("IP version is not 4"),
     /** IHL below 5 words, the minimum header (RFC 791 §3.1). */
     IPV4_BAD_HEADER_LENGTH("IHL below 5"),
-    /** IHL says the header is longer than the total length or the bytes received. */
+    /** IHL says the header is longer than the bytes received (a header longer than the total length is {@link #IPV4_BAD_TOTAL_LENGTH}). */
     IPV4_HEADER_OVERRUN("header longer than the packet"),
     /** Total length smaller than the header, or larger than the bytes received. */
     IPV4_BAD_TOTAL_LENGTH("total length disagrees with the bytes received"),

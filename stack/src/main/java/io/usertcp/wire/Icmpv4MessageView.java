@@ -32,7 +32,7 @@ public final class Icmpv4MessageView {
      * @return this view
      */
     public Icmpv4MessageView wrap(ByteBuf buf, int offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > buf.capacity()) {
+        if (offset < 0 || length < 0 || length > buf.capacity() - offset) {
             throw new IllegalArgumentException("region: offset " + offset + ", length " + length
                     + " (expected: within the buffer's capacity " + buf.capacity() + ")");
         }
@@ -50,6 +50,27 @@ public final class Icmpv4MessageView {
     /** @return {@code null} when there is a whole ICMP header, otherwise {@link DropReason#ICMP_TRUNCATED} */
     public DropReason check() {
         return length < HEADER_LENGTH ? DropReason.ICMP_TRUNCATED : null;
+    }
+
+    /**
+     * For an error message ({@link #isError()}): whether the body quotes enough of the offending
+     * datagram to name a connection, that is a whole IPv4 header (version 4, IHL ≥ 5) and the 8
+     * bytes after it (RFC 792; RFC 1122 §3.2.2). The quote's own total length and checksum are not
+     * judged: a quote is cut short by design.
+     *
+     * @return {@code null} when the quote is usable, otherwise {@link DropReason#ICMP_BAD_QUOTE}
+     */
+    public DropReason checkQuote() {
+        if (bodyLength() < MIN_QUOTE_LENGTH) {
+            return DropReason.ICMP_BAD_QUOTE;
+        }
+        int versionAndIhl = buf.getUnsignedByte(bodyOffset());
+        int quotedHeaderLength = (versionAndIhl & 0x0F) * 4;
+        if (versionAndIhl >>> 4 != 4 || quotedHeaderLength < Ipv4PacketView.MIN_HEADER_LENGTH
+                || quotedHeaderLength + 8 > bodyLength()) {
+            return DropReason.ICMP_BAD_QUOTE;
+        }
+        return null;
     }
 
     /** Whether the checksum over the whole message verifies (RFC 792). */

@@ -23,18 +23,29 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
         }
         int bits = 0;
         for (String part : parts) {
-            int octet;
-            try {
-                octet = part.isEmpty() || part.length() > 3 ? -1 : Integer.parseInt(part);
-            } catch (NumberFormatException e) {
-                octet = -1;
-            }
+            int octet = parseOctet(part);
             if (octet < 0 || octet > 255) {
                 throw new IllegalArgumentException("IPv4 address: '" + dotted + "' (expected: four numbers 0..255)");
             }
             bits = (bits << 8) | octet;
         }
         return bits;
+    }
+
+    /** One to three ASCII digits as a number, else -1 (Integer.parseInt would also take "+1" and non-ASCII digits). */
+    private static int parseOctet(String part) {
+        if (part.isEmpty() || part.length() > 3) {
+            return -1;
+        }
+        int value = 0;
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /** Dotted-quad text of the {@code int} form. */

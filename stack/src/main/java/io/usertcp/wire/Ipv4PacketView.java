@@ -47,7 +47,7 @@ public final class Ipv4PacketView {
      * @return this view
      */
     public Ipv4PacketView wrap(ByteBuf buf, int offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > buf.capacity()) {
+        if (offset < 0 || length < 0 || length > buf.capacity() - offset) {
             throw new IllegalArgumentException("region: offset " + offset + ", length " + length
                     + " (expected: within the buffer's capacity " + buf.capacity() + ")");
         }

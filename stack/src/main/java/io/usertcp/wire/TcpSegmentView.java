@@ -39,7 +39,7 @@ public final class TcpSegmentView {
      * @return this view
      */
     public TcpSegmentView wrap(ByteBuf buf, int offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > buf.capacity()) {
+        if (offset < 0 || length < 0 || length > buf.capacity() - offset) {
             throw new IllegalArgumentException("region: offset " + offset + ", length " + length
                     + " (expected: within the buffer's capacity " + buf.capacity() + ")");
         }
@@ -63,6 +63,8 @@ public final class TcpSegmentView {
      * @return {@code null} when well formed, otherwise why it must be dropped
      */
     public DropReason check() {
+        // Forget what an earlier check() of this region found: the bytes may have changed since.
+        options.clear();
         if (length < MIN_HEADER_LENGTH) {
             return DropReason.TCP_TRUNCATED;
         }
