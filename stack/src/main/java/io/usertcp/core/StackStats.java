@@ -1,0 +1,88 @@
+package io.usertcp.core;
+
+import io.usertcp.wire.DropReason;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Counters named like Linux's {@code nstat} (DESIGN.md §8), plus one count per {@link DropReason}.
+ * Incremented on the stack thread; read a consistent copy with {@link #snapshot()} through the
+ * stack's task queue.
+ */
+public final class StackStats {
+
+    /** The counters, with Linux's names ({@code nstat -az} spells them the same way). */
+    public enum Counter {
+        TcpActiveOpens, TcpPassiveOpens, TcpAttemptFails, TcpEstabResets, TcpInSegs, TcpOutSegs,
+        TcpRetransSegs, TcpInErrs, TcpOutRsts,
+        TcpExtTW, TcpExtTWRecycled, TcpExtTCPTimeWaitOverflow,
+        TcpExtListenOverflows, TcpExtListenDrops,
+        TcpExtSyncookiesSent, TcpExtSyncookiesRecv, TcpExtSyncookiesFailed,
+        TcpExtTCPChallengeACK, TcpExtTCPSYNChallenge, TcpExtTCPACKSkippedChallenge,
+        TcpExtTCPAbortOnData, TcpExtTCPAbortOnClose, TcpExtTCPAbortOnLinger, TcpExtTCPAbortOnTimeout,
+        TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab,
+        TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop,
+        IcmpInMsgs, IcmpInEchos, IcmpOutMsgs, IcmpOutEchoReps,
+        IpInReceives, IpInDelivers, IpOutRequests
+    }
+
+    private final long[] counters = new long[Counter.values().length];
+    private final long[] drops = new long[DropReason.values().length];
+    private long currentEstablished;
+
+    public void increment(Counter counter) {
+        counters[counter.ordinal()]++;
+    }
+
+    public void add(Counter counter, long n) {
+        counters[counter.ordinal()] += n;
+    }
+
+    public long get(Counter counter) {
+        return counters[counter.ordinal()];
+    }
+
+    public void drop(DropReason reason) {
+        drops[reason.ordinal()]++;
+    }
+
+    public long drops(DropReason reason) {
+        return drops[reason.ordinal()];
+    }
+
+    /** TcpCurrEstab: connections now in ESTABLISHED or CLOSE-WAIT (RFC 4022 tcpCurrEstab). */
+    public void establishedDelta(int delta) {
+        currentEstablished += delta;
+    }
+
+    public long currentEstablished() {
+        return currentEstablished;
+    }
+
+    /** All non-zero values by name, counters first then {@code Drop<Reason>}, as an nstat table. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Counter c : Counter.values()) {
+            if (counters[c.ordinal()] != 0) {
+                out.put(c.name(), counters[c.ordinal()]);
+            }
+        }
+        out.put("TcpCurrEstab", currentEstablished);
+        for (DropReason r : DropReason.values()) {
+            if (drops[r.ordinal()] != 0) {
+                out.put("Drop" + r.name(), drops[r.ordinal()]);
+            }
+        }
+        return out;
+    }
+
+    /** Drop counts per reason, including zeros. */
+    public Map<DropReason, Long> dropCounts() {
+        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
+        for (DropReason r : DropReason.values()) {
+            out.put(r, drops[r.ordinal()]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,43 @@
+package io.usertcp.tcp;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.StackStats;
+
+/**
+ * What a connection needs from the stack that owns it: configuration, the shared writer, and the
+ * stack's bookkeeping (output list, timer heap, connection table). Implemented by
+ * {@link TcpStack}; a connection never reaches past this interface.
+ */
+interface ConnectionHost {
+    TcpConfig config();
+
+    ConnectionObserver observer();
+
+    StackStats stats();
+
+    ByteBufAllocator allocator();
+
+    /** The MSS we announce: the link MTU minus 40 bytes of IPv4 and TCP headers. */
+    int localMss();
+
+    /** Queues the connection for the next {@code pollTransmit}. */
+    void wantsOutput(TcpConnection connection);
+
+    /** The connection's earliest deadline changed. */
+    void timersChanged(TcpConnection connection);
+
+    /**
+     * The connection left the connection table: fully closed, or (when {@code timeWait}) handed
+     * over to a compact TIME-WAIT entry that will ACK the peer's FIN.
+     */
+    void detached(TcpConnection connection, long nowNanos, boolean timeWait);
+
+    /** RFC 5961 §7: whether one more challenge ACK fits in this second's budget. */
+    boolean challengeAckAllowed(long nowNanos);
+
+    /** The connection released its buffers: the stack need not release them at shutdown. */
+    void forget(TcpConnection connection);
+
+    /** Queues a RST for a connection that is going away (ABORT, timeouts, data after close). */
+    void sendReset(long nowNanos, ConnectionId id, int seq);
+}

@@ -1,0 +1,27 @@
+package io.usertcp.tcp;
+
+import java.util.Map;
+
+/**
+ * One connection at one moment, for an {@code ss}-like table (DESIGN.md §8). A value: safe to
+ * keep, compare and print.
+ *
+ * @param timersLeftNanos armed timers and the time left until each fires
+ * @param inFlightBytes   SND.NXT - SND.UNA, sequence space (SYN and FIN count one)
+ * @param closeReason     null while open
+ */
+public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
+                                 Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
+                                 long rtoNanos, int mss, long sendWindowBytes, long receiveWindowBytes,
+                                 int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
+                                 boolean sack, boolean timestamps, CloseReason closeReason) {
+    public ConnectionSnapshot {
+        timersLeftNanos = Map.copyOf(timersLeftNanos);
+    }
+
+    /** A TIME-WAIT entry, which keeps only what it needs to answer a retransmitted FIN. */
+    static ConnectionSnapshot timeWait(ConnectionId id, long leftNanos) {
+        return new ConnectionSnapshot(id, TcpState.TIME_WAIT, 0, 0, Map.of(TcpTimer.TIME_WAIT, leftNanos),
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, CloseReason.NORMAL);
+    }
+}

@@ -1,0 +1,86 @@
+package io.usertcp.tcp;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * What one outbound segment should carry: a reusable, mutable description filled by the
+ * transmitter and turned into bytes by {@link SegmentWriter}. Not a value: reset with
+ * {@link #clear()} before each use.
+ */
+final class OutSegment {
+    static final int NONE = -1;
+
+    int sourceAddress;
+    int destinationAddress;
+    int sourcePort;
+    int destinationPort;
+    int seq;
+    int ack;
+    int flags;
+    int window;
+    /** MSS option value, or {@link #NONE}. */
+    int mss = NONE;
+    /** Window-scale option shift, or {@link #NONE}. */
+    int windowScale = NONE;
+    boolean sackPermitted;
+    boolean timestamps;
+    int tsVal;
+    int tsEcr;
+    /** Payload source and range; {@code payload == null} for none. The buffer is borrowed. */
+    SendBuffer payload;
+    int payloadOffset;
+    int payloadLength;
+    /** Or a raw payload region (ICMP echo data, test builders); borrowed. */
+    ByteBuf rawPayload;
+    int rawPayloadIndex;
+
+    OutSegment clear() {
+        sourceAddress = destinationAddress = sourcePort = destinationPort = 0;
+        seq = ack = flags = window = 0;
+        mss = NONE;
+        windowScale = NONE;
+        sackPermitted = false;
+        timestamps = false;
+        tsVal = tsEcr = 0;
+        payload = null;
+        payloadOffset = payloadLength = 0;
+        rawPayload = null;
+        rawPayloadIndex = 0;
+        return this;
+    }
+
+    /** Addresses and ports from a connection's point of view. */
+    OutSegment from(ConnectionId id) {
+        sourceAddress = id.localAddress();
+        destinationAddress = id.remoteAddress();
+        sourcePort = id.localPort();
+        destinationPort = id.remotePort();
+        return this;
+    }
+
+    /** Addresses and ports swapped from an inbound segment's, for replies to it. */
+    OutSegment replyTo(int inSourceAddress, int inSourcePort, int inDestinationAddress, int inDestinationPort) {
+        sourceAddress = inDestinationAddress;
+        destinationAddress = inSourceAddress;
+        sourcePort = inDestinationPort;
+        destinationPort = inSourcePort;
+        return this;
+    }
+
+    /** Bytes the options take, padded as Linux pads them. */
+    int optionsLength() {
+        int n = 0;
+        if (mss != NONE) {
+            n += 4;
+        }
+        if (timestamps) {
+            n += 12; // sackOK+TS or nop,nop,TS
+        } else if (sackPermitted) {
+            n += 4; // nop,nop,sackOK
+        }
+        if (windowScale != NONE) {
+            n += 4; // nop,wscale
+        }
+        return n;
+    }
+}

@@ -1,0 +1,187 @@
+package io.usertcp.tcp;
+
+import io.usertcp.core.StackStats;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.ParsedTcpOptions;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpSegmentView;
+
+/**
+ * SEGMENT ARRIVES in LISTEN (RFC 9293 §3.10.7.2): a SYN creates a SYN-RECEIVED child or, when the
+ * SYN queue is full, is answered with a SYN cookie (RFC 4987 §3.6); an ACK is checked as a cookie
+ * and otherwise answered with RST; a RST is ignored.
+ */
+final class PassiveOpen {
+    private final TcpStack stack;
+    private final StackStats stats;
+    private final TcpConfig config;
+    private final SynCookies cookies;
+    private final Replies replies;
+    private final SegmentArrival arrival;
+
+    PassiveOpen(TcpStack stack, SynCookies cookies, Replies replies, SegmentArrival arrival) {
+        this.stack = stack;
+        this.stats = stack.stats();
+        this.config = stack.config();
+        this.cookies = cookies;
+        this.replies = replies;
+        this.arrival = arrival;
+    }
+
+    /**
+     * @param isnHint when {@code reopen} is set, the ISN to use: above everything the TIME-WAIT
+     *                incarnation sent (RFC 9293 §3.6.1, MAY-2 condition 1)
+     */
+    void segment(TcpListener listener, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
+        int flags = seg.flags();
+        if ((flags & TcpFlags.RST) != 0) {
+            return; // "An incoming RST should be ignored."
+        }
+        if ((flags & TcpFlags.ACK) != 0) {
+            if ((flags & TcpFlags.SYN) == 0 && acceptCookie(listener, nowNanos, ip, seg)) {
+                return;
+            }
+            // "Any acknowledgment is bad if it arrives on a connection still in the LISTEN state": <SEQ=SEG.ACK><CTL=RST>
+            replies.resetFor(nowNanos, ip, seg);
+            return;
+        }
+        if ((flags & TcpFlags.SYN) == 0) {
+            return; // any other segment: drop
+        }
+        if (listener.acceptQueueFull()) {
+            // Linux tcp_conn_request: no room to complete anything, drop the SYN; the client retries.
+            stats.increment(Counter.TcpExtListenOverflows);
+            stats.increment(Counter.TcpExtListenDrops);
+            return;
+        }
+        TcpConfig.SynCookieMode mode = config.synCookies();
+        if (mode == TcpConfig.SynCookieMode.ALWAYS
+                || (mode == TcpConfig.SynCookieMode.ON_OVERFLOW && listener.synQueueFull())) {
+            sendCookie(nowNanos, ip, seg);
+            return;
+        }
+        if (listener.synQueueFull()) {
+            stats.increment(Counter.TcpExtListenDrops);
+            return;
+        }
+        createChild(listener, nowNanos, ip, seg, reopen, isnHint);
+    }
+
+    private void createChild(TcpListener listener, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
+        ConnectionId id = new ConnectionId(ip.destinationAddress(), seg.destinationPort(), ip.sourceAddress(), seg.sourcePort());
+        TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
+        Tcb t = child.tcb;
+        t.iss = reopen ? isnHint : stack.isn(nowNanos, id);
+        t.sndUna = t.iss;
+        t.sndNxt = t.iss + 1;
+        t.irs = seg.seq();
+        t.rcvNxt = seg.seq() + 1;
+        SegmentArrival.negotiate(child, seg.options(), nowNanos);
+        t.sndWnd = seg.window(); // RFC 7323 §2.2: a SYN's window is not scaled
+        t.maxSndWnd = t.sndWnd;
+        t.sndWl1 = seg.seq();
+        t.sndWl2 = t.iss;
+        // Data on a SYN is not queued (no TCP Fast Open): the peer will send it again after the handshake.
+        listener.childCreated(child);
+        child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN");
+        child.synPending = true;
+        stack.wantsOutput(child);
+    }
+
+    /** Answers a SYN with a cookie SYN-ACK and keeps no state. */
+    private void sendCookie(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+        ParsedTcpOptions o = seg.options();
+        int la = ip.destinationAddress();
+        int lp = seg.destinationPort();
+        int ra = ip.sourceAddress();
+        int rp = seg.sourcePort();
+        int peerMss = o.hasMss() ? o.mss() : SegmentArrival.DEFAULT_MSS;
+        int cookie = cookies.encode(nowNanos, la, lp, ra, rp, seg.seq(), SynCookies.mssIndex(peerMss));
+        OutSegment s = replies.segment().replyTo(ra, rp, la, lp);
+        s.seq = cookie;
+        s.ack = seg.seq() + 1;
+        s.flags = TcpFlags.SYN | TcpFlags.ACK;
+        s.mss = stack.localMss();
+        s.window = Math.min(config.receiveBufferBytes(), 65535);
+        if (config.timestamps() && o.hasTimestamps()) {
+            // Window scale and SACK-permitted survive only inside our timestamp (Linux cookie_init_timestamp).
+            boolean windowScale = config.windowScaling() && o.hasWindowScale();
+            boolean sack = config.sack() && o.sackPermitted();
+            int tsNow = (int) (nowNanos / 1_000_000L) + stack.tsOffset(la, lp, ra, rp);
+            s.timestamps = true;
+            s.tsVal = SynCookies.encodeTimestamp(tsNow,
+                    windowScale ? Math.min(o.windowScale(), SegmentArrival.MAX_WINDOW_SHIFT) : -1, sack);
+            s.tsEcr = o.tsVal();
+            s.windowScale = windowScale ? stack.windowShiftOffered() : OutSegment.NONE;
+            s.sackPermitted = sack;
+        }
+        replies.enqueueTcp(nowNanos);
+        stats.increment(Counter.TcpExtSyncookiesSent);
+    }
+
+    /**
+     * The third segment of a cookie handshake: if SEG.ACK - 1 is a valid cookie for this tuple and
+     * SEG.SEQ - 1, the connection is created directly in ESTABLISHED.
+     *
+     * @return whether the segment was consumed (valid cookie, even if then dropped for a full queue)
+     */
+    private boolean acceptCookie(TcpListener listener, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+        if (config.synCookies() == TcpConfig.SynCookieMode.OFF) {
+            return false;
+        }
+        int la = ip.destinationAddress();
+        int lp = seg.destinationPort();
+        int ra = ip.sourceAddress();
+        int rp = seg.sourcePort();
+        int clientIsn = seg.seq() - 1;
+        int cookie = seg.ack() - 1;
+        int index = cookies.decode(nowNanos, la, lp, ra, rp, clientIsn, cookie);
+        if (index < 0) {
+            stats.increment(Counter.TcpExtSyncookiesFailed);
+            return false;
+        }
+        if (listener.acceptQueueFull()) {
+            stats.increment(Counter.TcpExtListenOverflows);
+            stats.increment(Counter.TcpExtListenDrops);
+            return true;
+        }
+        stats.increment(Counter.TcpExtSyncookiesRecv);
+        ConnectionId id = new ConnectionId(la, lp, ra, rp);
+        TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
+        restoreFromCookie(child, seg, cookie, clientIsn, index, nowNanos);
+        listener.childCreated(child);
+        stats.increment(Counter.TcpPassiveOpens);
+        child.becomeEstablished(nowNanos, "rcv ACK with valid SYN cookie");
+        arrival.arrive(child, nowNanos, seg); // the ACK may carry data
+        return true;
+    }
+
+    private void restoreFromCookie(TcpConnection child, TcpSegmentView seg, int cookie, int clientIsn, int index, long nowNanos) {
+        Tcb t = child.tcb;
+        ParsedTcpOptions o = seg.options();
+        t.iss = cookie;
+        t.sndUna = cookie + 1;
+        t.sndNxt = cookie + 1;
+        t.irs = clientIsn;
+        t.rcvNxt = seg.seq();
+        t.timestampsEnabled = config.timestamps() && o.hasTimestamps();
+        int shift = t.timestampsEnabled ? SynCookies.windowShiftOf(o.tsEcr()) : -1;
+        t.windowScalingAgreed = config.windowScaling() && shift >= 0;
+        t.sndWndShift = t.windowScalingAgreed ? Math.min(shift, SegmentArrival.MAX_WINDOW_SHIFT) : 0;
+        t.rcvWndShift = t.windowScalingAgreed ? t.offeredRcvWndShift : 0;
+        t.sackPermitted = t.timestampsEnabled && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
+        if (t.timestampsEnabled) {
+            t.tsRecent = o.tsVal();
+            t.tsRecentNanos = nowNanos;
+        }
+        int optionBytes = t.timestampsEnabled ? 12 : 0;
+        t.sndMss = Math.max(SegmentArrival.MIN_SND_MSS, Math.min(SynCookies.MSS_TABLE[index], t.rcvMss) - optionBytes);
+        t.sndWnd = (long) seg.window() << t.sndWndShift;
+        t.maxSndWnd = t.sndWnd;
+        t.sndWl1 = seg.seq();
+        t.sndWl2 = seg.ack();
+        // Our window as the client knows it: what the cookie SYN-ACK advertised.
+        t.rcvAdv = t.rcvNxt + Math.min(config.receiveBufferBytes(), 65535);
+    }
+}

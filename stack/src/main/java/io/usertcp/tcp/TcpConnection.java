@@ -1,0 +1,483 @@
+package io.usertcp.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.usertcp.core.DeadlineHeap;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.wire.SeqNum;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * One TCP connection: its TCB, buffers, timers and state, and the user calls of RFC 9293 §3.10
+ * (SEND, RECEIVE, CLOSE, ABORT, STATUS, plus shutdown of the sending side). Segment arrival lives
+ * in {@link SegmentArrival}, transmission in {@link TcpOutput}; both work on this object.
+ *
+ * <p>Every call takes the current monotonic time and must run on the stack's thread. After a user
+ * call the stack's driver runs {@code pollTransmit} to send what the call produced. API misuse (a
+ * SEND after CLOSE, say) throws {@link IllegalStateException} saying what state the connection was
+ * in; network events never throw.
+ *
+ * <p>Buffers: {@link #send} borrows the caller's buffer (a retained slice is kept);
+ * {@link #read(ByteBuf)} copies into the caller's buffer. The application must {@link #close} or
+ * {@link #abort} every connection it was given, as with a file descriptor: that frees its buffers.
+ */
+public final class TcpConnection extends DeadlineHeap.Node {
+    final ConnectionHost host;
+    final ConnectionId id;
+    final TcpConfig config;
+    final Tcb tcb = new Tcb();
+    final RttEstimator rtt;
+    final SendBuffer sendBuffer;
+    final ReceiveBuffer receiveBuffer;
+    /** The listener that created this connection (passive OPEN), or null (active OPEN). */
+    final TcpListener parent;
+    private final long[] deadlines = new long[TcpTimer.VALUES.length];
+
+    TcpState state;
+    private CloseReason closeReason;
+    private ConnectionHandler handler = ConnectionHandler.NONE;
+
+    // ---- what the transmitter owes the peer (input and timers raise these; TcpOutput clears them) ----
+    /** Send a SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first time or again. */
+    boolean synPending;
+    /** Send an ACK now rather than waiting for the delayed-ACK timer. */
+    boolean ackNow;
+    /** Retransmit the oldest unacknowledged segment (RTO expired). */
+    boolean retransmitPending;
+    /** Send a probe (zero-window or keep-alive): SEG.SEQ = SND.UNA - 1, no data. */
+    boolean probePending;
+    /** Whether the connection is already on the stack's output list. */
+    boolean onOutputList;
+
+    // ---- retransmission and measurement ----
+    /** Consecutive retransmission timeouts of the current oldest segment. */
+    int retransmits;
+    /** The sequence number being timed for an RTT sample (Karn: never a retransmitted one); valid if {@link #rttTiming}. */
+    int rttSeq;
+    long rttStartNanos;
+    boolean rttTiming;
+    /** In-order segments received and not yet acknowledged (delayed ACK: ACK every second one). */
+    int segmentsUnacked;
+
+    // ---- socket options ----
+    boolean keepAliveEnabled;
+    long keepaliveIdleNanos;
+    long keepaliveIntervalNanos;
+    int keepaliveProbes;
+    int keepaliveProbesSent;
+    long lastReceivedNanos;
+    long userTimeoutNanos;
+    /** SO_LINGER {on, 0}: CLOSE aborts with RST and skips TIME-WAIT. */
+    boolean lingerZero;
+
+    // ---- what the application has done ----
+    /** The application called CLOSE: nobody will read; orphaned once the FIN is queued. */
+    boolean closedByUser;
+    /** The peer's FIN has been received and delivered in order. */
+    boolean finReceived;
+    /** Passive open not yet taken from the listener's accept queue. */
+    boolean awaitingAccept;
+
+    TcpConnection(ConnectionHost host, ConnectionId id, TcpListener parent, long nowNanos) {
+        this.host = host;
+        this.id = id;
+        this.config = host.config();
+        this.parent = parent;
+        this.rtt = new RttEstimator(config);
+        this.sendBuffer = new SendBuffer(config.sendBufferBytes());
+        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
+        Arrays.fill(deadlines, TcpTimer.DISARMED);
+        this.keepaliveIdleNanos = config.keepaliveIdleNanos();
+        this.keepaliveIntervalNanos = config.keepaliveIntervalNanos();
+        this.keepaliveProbes = config.keepaliveProbes();
+        this.userTimeoutNanos = config.userTimeoutNanos();
+        this.lastReceivedNanos = nowNanos;
+        this.state = TcpState.CLOSED;
+    }
+
+    // =====================================================================================
+    // User calls (RFC 9293 §3.10.1 - §3.10.6)
+    // =====================================================================================
+
+    /**
+     * SEND (RFC 9293 §3.10.2): queues as many readable bytes of {@code data} as the send buffer
+     * has room for, advancing its reader index. Allowed in SYN-SENT and SYN-RECEIVED (the data
+     * waits for ESTABLISHED), ESTABLISHED and CLOSE-WAIT.
+     *
+     * @param data borrowed: the caller keeps ownership and releases it
+     * @return bytes queued (0 when the buffer is full)
+     * @throws IllegalStateException after CLOSE or shutdown of the sending side, or when closed
+     */
+    public int send(long nowNanos, ByteBuf data) {
+        if (!state.canSend() || tcb.finQueued) {
+            throw new IllegalStateException("send: connection " + id + " is " + state.rfcName()
+                    + (tcb.finQueued ? " with its sending side shut down" : "")
+                    + " (expected: SYN-SENT, SYN-RECEIVED, ESTABLISHED or CLOSE-WAIT)");
+        }
+        int n = sendBuffer.append(data);
+        if (n > 0 && state.isSynchronized()) {
+            host.wantsOutput(this);
+        }
+        return n;
+    }
+
+    /** Free space in the send buffer. */
+    public int sendSpace() {
+        return sendBuffer.space();
+    }
+
+    /** Bytes queued to send or sent and not yet acknowledged (ss's Send-Q). */
+    public int sendQueueBytes() {
+        return sendBuffer.size();
+    }
+
+    /**
+     * RECEIVE (RFC 9293 §3.10.3): copies buffered bytes into {@code dst}.
+     *
+     * @param dst borrowed; its writer index advances
+     * @return bytes copied, 0 when nothing is buffered yet, -1 at end of stream (the peer's FIN
+     *         was received and every byte before it read), as {@code InputStream.read} does
+     */
+    public int read(long nowNanos, ByteBuf dst) {
+        int n = receiveBuffer.read(dst);
+        if (n == 0) {
+            return finReceived || isClosed() ? -1 : 0;
+        }
+        windowOpened(nowNanos);
+        return n;
+    }
+
+    /** Bytes received and not yet read (ss's Recv-Q). */
+    public int readableBytes() {
+        return receiveBuffer.size();
+    }
+
+    /** Whether the peer's FIN has arrived and every byte before it has been read. */
+    public boolean isEndOfStream() {
+        return finReceived && receiveBuffer.size() == 0;
+    }
+
+    /** After a read freed space, advertise the larger window if it grew enough to matter (RFC 9293 §3.8.6.2.2). */
+    private void windowOpened(long nowNanos) {
+        if (!state.isSynchronized() || !state.peerMaySend()) {
+            return;
+        }
+        long advertisable = Math.min(receiveBuffer.space(), 65535L << tcb.rcvWndShift);
+        long current = tcb.rcvWnd();
+        // Receiver SWS avoidance: update once the window can grow by min(RCV.BUFF/2, MSS).
+        if (advertisable - current >= Math.min(receiveBuffer.capacity() / 2, tcb.rcvMss)) {
+            ackNow = true;
+            host.wantsOutput(this);
+        }
+    }
+
+    /**
+     * CLOSE (RFC 9293 §3.10.4): "I have no more data to send". The connection finishes sending what
+     * is queued, then sends FIN. Unread received data, or SO_LINGER {on, 0}, turn CLOSE into an
+     * abort with RST. Closing an already closed connection only releases its buffers.
+     */
+    public void close(long nowNanos) {
+        if (isClosed()) {
+            release();
+            return;
+        }
+        if (lingerZero) {
+            host.stats().increment(Counter.TcpExtTCPAbortOnLinger);
+            abortWithReset(nowNanos, CloseReason.ABORTED, "user CLOSE, linger 0");
+            return;
+        }
+        if (receiveBuffer.size() > 0) {
+            // RFC 2525 §2.17 and RFC 9293 §3.10.4 (MAY-10 in spirit): closing with unread data resets, as Linux does.
+            host.stats().increment(Counter.TcpExtTCPAbortOnClose);
+            abortWithReset(nowNanos, CloseReason.ABORTED_UNREAD_DATA, "user CLOSE with unread data");
+            return;
+        }
+        closedByUser = true;
+        receiveBuffer.release();
+        switch (state) {
+            case SYN_SENT -> enterClosed(nowNanos, CloseReason.ABORTED, "user CLOSE in SYN-SENT");
+            case SYN_RECEIVED -> tcb.finQueued = true; // RFC 9293: queue the FIN until ESTABLISHED
+            case ESTABLISHED -> queueFin(nowNanos, TcpState.FIN_WAIT_1, "user CLOSE");
+            case CLOSE_WAIT -> queueFin(nowNanos, TcpState.LAST_ACK, "user CLOSE");
+            case FIN_WAIT_2 -> armFinWait2(nowNanos);
+            case FIN_WAIT_1, CLOSING, LAST_ACK, TIME_WAIT, CLOSED, LISTEN -> { } // already closing
+        }
+    }
+
+    /**
+     * Shuts down the sending side (half close): queues a FIN after the data already queued, and
+     * keeps receiving. ESTABLISHED goes to FIN-WAIT-1, CLOSE-WAIT to LAST-ACK.
+     *
+     * @throws IllegalStateException before the connection is established or after it closed
+     */
+    public void shutdownOutput(long nowNanos) {
+        switch (state) {
+            case ESTABLISHED -> queueFin(nowNanos, TcpState.FIN_WAIT_1, "user SHUTDOWN");
+            case CLOSE_WAIT -> queueFin(nowNanos, TcpState.LAST_ACK, "user SHUTDOWN");
+            case SYN_RECEIVED -> tcb.finQueued = true;
+            case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> { } // FIN already queued
+            case CLOSED, LISTEN, SYN_SENT -> throw new IllegalStateException("shutdownOutput: connection " + id
+                    + " is " + state.rfcName() + " (expected: a connected state)");
+        }
+    }
+
+    /**
+     * ABORT (RFC 9293 §3.10.5): in SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2 and CLOSE-WAIT sends
+     * RST; in every state deletes the connection at once, skipping TIME-WAIT.
+     */
+    public void abort(long nowNanos) {
+        if (isClosed()) {
+            release();
+            return;
+        }
+        abortWithReset(nowNanos, CloseReason.ABORTED, "user ABORT");
+    }
+
+    /** Aborts, sending RST where RFC 9293 §3.10.5 says to. */
+    void abortWithReset(long nowNanos, CloseReason reason, String cause) {
+        switch (state) {
+            case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> host.sendReset(nowNanos, id, tcb.sndNxt);
+            case CLOSED, LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> { }
+        }
+        enterClosed(nowNanos, reason, cause);
+        release();
+    }
+
+    /** SO_LINGER: {@code on} with {@code seconds == 0} makes CLOSE abortive; other values keep the normal close. */
+    public void setLinger(boolean on, int seconds) {
+        if (seconds < 0) {
+            throw new IllegalArgumentException("linger seconds: " + seconds + " (expected: >= 0)");
+        }
+        lingerZero = on && seconds == 0;
+    }
+
+    /**
+     * SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (RFC 1122 §4.2.3.6).
+     *
+     * @throws IllegalArgumentException for non-positive values
+     */
+    public void setKeepAlive(long nowNanos, boolean enabled, long idleNanos, long intervalNanos, int probes) {
+        if (idleNanos <= 0 || intervalNanos <= 0 || probes <= 0) {
+            throw new IllegalArgumentException("keepalive: idle " + idleNanos + " ns, interval " + intervalNanos
+                    + " ns, probes " + probes + " (expected: all > 0)");
+        }
+        keepAliveEnabled = enabled;
+        keepaliveIdleNanos = idleNanos;
+        keepaliveIntervalNanos = intervalNanos;
+        keepaliveProbes = probes;
+        keepaliveProbesSent = 0;
+        if (enabled && state.isSynchronized()) {
+            arm(TcpTimer.KEEPALIVE, lastReceivedNanos + idleNanos);
+        } else {
+            disarm(TcpTimer.KEEPALIVE);
+        }
+    }
+
+    /** Enables keep-alive with the stack's configured idle, interval and count. */
+    public void setKeepAlive(long nowNanos, boolean enabled) {
+        setKeepAlive(nowNanos, enabled, config.keepaliveIdleNanos(), config.keepaliveIntervalNanos(), config.keepaliveProbes());
+    }
+
+    /** RFC 5482 user timeout (TCP_USER_TIMEOUT); 0 turns it off. */
+    public void setUserTimeout(long timeoutNanos) {
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("user timeout: " + timeoutNanos + " ns (expected: >= 0)");
+        }
+        userTimeoutNanos = timeoutNanos;
+        if (timeoutNanos == 0) {
+            disarm(TcpTimer.USER_TIMEOUT);
+        }
+    }
+
+    public void setHandler(ConnectionHandler handler) {
+        this.handler = handler == null ? ConnectionHandler.NONE : handler;
+    }
+
+    // =====================================================================================
+    // STATUS (RFC 9293 §3.10.6)
+    // =====================================================================================
+
+    public ConnectionId id() {
+        return id;
+    }
+
+    public TcpState state() {
+        return state;
+    }
+
+    /** Why the connection ended; null while it is open. */
+    public CloseReason closeReason() {
+        return closeReason;
+    }
+
+    /** Whether the connection is over for the application (CLOSED, or handed to TIME-WAIT). */
+    public boolean isClosed() {
+        return closeReason != null;
+    }
+
+    /** Whether a passive-open connection is still waiting in its listener's queues. */
+    public boolean isAwaitingAccept() {
+        return awaitingAccept;
+    }
+
+    /** The effective send MSS negotiated on the SYN exchange. */
+    public int mss() {
+        return tcb.sndMss;
+    }
+
+    /** A consistent copy of the connection's state at {@code nowNanos}, for an ss-like view. */
+    public ConnectionSnapshot snapshot(long nowNanos) {
+        Map<TcpTimer, Long> timers = new EnumMap<>(TcpTimer.class);
+        for (TcpTimer t : TcpTimer.VALUES) {
+            if (deadlines[t.ordinal()] != TcpTimer.DISARMED) {
+                timers.put(t, Math.max(0, deadlines[t.ordinal()] - nowNanos));
+            }
+        }
+        return new ConnectionSnapshot(id, state, receiveBuffer.size(), sendBuffer.size(), timers,
+                rtt.srttNanos(), rtt.rttvarNanos(), rtt.rtoNanos(), tcb.sndMss, tcb.sndWnd, tcb.rcvWnd(), retransmits,
+                SeqNum.diff(tcb.sndNxt, tcb.sndUna), tcb.sndWndShift, tcb.rcvWndShift, tcb.sackPermitted,
+                tcb.timestampsEnabled, closeReason);
+    }
+
+    // =====================================================================================
+    // Transitions (called by SegmentArrival and timers)
+    // =====================================================================================
+
+    void setState(long nowNanos, TcpState next, String cause) {
+        TcpState previous = state;
+        if (previous == next) {
+            return;
+        }
+        state = next;
+        boolean wasEstablished = previous == TcpState.ESTABLISHED || previous == TcpState.CLOSE_WAIT;
+        boolean isEstablished = next == TcpState.ESTABLISHED || next == TcpState.CLOSE_WAIT;
+        if (wasEstablished != isEstablished) {
+            host.stats().establishedDelta(isEstablished ? 1 : -1);
+        }
+        host.observer().stateChanged(nowNanos, id, previous, next, cause);
+    }
+
+    /** The handshake completed (from SYN-SENT or SYN-RECEIVED). */
+    void becomeEstablished(long nowNanos, String cause) {
+        setState(nowNanos, TcpState.ESTABLISHED, cause);
+        if (keepAliveEnabled) {
+            arm(TcpTimer.KEEPALIVE, nowNanos + keepaliveIdleNanos);
+        }
+        if (parent != null) {
+            parent.childEstablished(this);
+        }
+        handler.onEstablished(this);
+        if (tcb.finQueued) {
+            // CLOSE or SHUTDOWN arrived in SYN-RECEIVED and was queued (RFC 9293 §3.10.4).
+            tcb.finQueued = false;
+            queueFin(nowNanos, TcpState.FIN_WAIT_1, closedByUser ? "queued CLOSE" : "queued SHUTDOWN");
+        } else if (sendBuffer.size() > 0) {
+            host.wantsOutput(this);
+        }
+    }
+
+    /** Queues our FIN after any data not yet sent and moves to {@code next}. */
+    void queueFin(long nowNanos, TcpState next, String cause) {
+        tcb.finQueued = true;
+        setState(nowNanos, next, cause);
+        host.wantsOutput(this);
+    }
+
+    /** Enters TIME-WAIT: the stack replaces this connection with a compact entry that ACKs the FIN. */
+    void enterTimeWait(long nowNanos, String cause) {
+        setState(nowNanos, TcpState.TIME_WAIT, cause);
+        finish(nowNanos, CloseReason.NORMAL, true);
+    }
+
+    /** Enters CLOSED and leaves the connection table. */
+    void enterClosed(long nowNanos, CloseReason reason, String cause) {
+        setState(nowNanos, TcpState.CLOSED, cause);
+        finish(nowNanos, reason, false);
+    }
+
+    private void finish(long nowNanos, CloseReason reason, boolean timeWait) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        Arrays.fill(deadlines, TcpTimer.DISARMED);
+        host.timersChanged(this);
+        sendBuffer.release();
+        if (closedByUser || awaitingAccept) {
+            receiveBuffer.release(); // nobody will read
+        }
+        host.detached(this, nowNanos, timeWait);
+        handler.onClosed(this, closeReason);
+    }
+
+    /** Frees the buffers; the connection is unusable afterwards. */
+    void release() {
+        sendBuffer.release();
+        receiveBuffer.release();
+        host.forget(this);
+    }
+
+    void notifyReadable() {
+        handler.onReadable(this);
+    }
+
+    void notifyWritable() {
+        handler.onWritable(this);
+    }
+
+    // =====================================================================================
+    // Timers (DESIGN.md §2: a table of deadlines)
+    // =====================================================================================
+
+    void arm(TcpTimer timer, long deadlineNanos) {
+        deadlines[timer.ordinal()] = deadlineNanos;
+        host.timersChanged(this);
+    }
+
+    void disarm(TcpTimer timer) {
+        if (deadlines[timer.ordinal()] != TcpTimer.DISARMED) {
+            deadlines[timer.ordinal()] = TcpTimer.DISARMED;
+            host.timersChanged(this);
+        }
+    }
+
+    boolean isArmed(TcpTimer timer) {
+        return deadlines[timer.ordinal()] != TcpTimer.DISARMED;
+    }
+
+    long deadline(TcpTimer timer) {
+        return deadlines[timer.ordinal()];
+    }
+
+    /** The earliest armed deadline, or {@code Long.MAX_VALUE}. */
+    long earliestDeadline() {
+        long min = TcpTimer.DISARMED;
+        for (long d : deadlines) {
+            min = Math.min(min, d);
+        }
+        return min;
+    }
+
+    /** Fires every timer due at {@code nowNanos}. */
+    void onTimeout(long nowNanos) {
+        for (TcpTimer timer : TcpTimer.VALUES) {
+            if (deadlines[timer.ordinal()] <= nowNanos && !isClosed()) {
+                deadlines[timer.ordinal()] = TcpTimer.DISARMED;
+                host.observer().timerExpired(nowNanos, id, timer);
+                TcpTimers.expired(this, timer, nowNanos);
+            }
+        }
+        host.timersChanged(this);
+    }
+
+    void armFinWait2(long nowNanos) {
+        if (closedByUser && state == TcpState.FIN_WAIT_2) {
+            arm(TcpTimer.FIN_WAIT_2, nowNanos + config.finWait2TimeoutNanos());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpConnection[" + id + " " + state.rfcName() + "]";
+    }
+}

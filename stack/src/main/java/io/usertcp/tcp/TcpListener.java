@@ -1,0 +1,133 @@
+package io.usertcp.tcp;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A passive OPEN (RFC 9293 §3.10.1): a port in LISTEN with a SYN queue of SYN-RECEIVED children and
+ * an accept queue of established connections the application has not taken yet (DESIGN.md §4).
+ *
+ * <p>Both queues are bounded by the backlog as in Linux: a SYN arriving while the accept queue is
+ * full is dropped; one arriving while the SYN queue is full is answered with a SYN cookie
+ * (RFC 4987) when cookies are on, else dropped. Children live in the stack's connection table like
+ * any connection; the listener only counts and orders them. Stack-thread only.
+ */
+public final class TcpListener {
+    private final TcpStack stack;
+    private final int localAddress;
+    private final int port;
+    private final int backlog;
+    private final Set<TcpConnection> synQueue = new LinkedHashSet<>();
+    private final ArrayDeque<TcpConnection> acceptQueue = new ArrayDeque<>();
+    private Runnable onAcceptable = () -> { };
+    private boolean closed;
+
+    TcpListener(TcpStack stack, int localAddress, int port, int backlog) {
+        this.stack = stack;
+        this.localAddress = localAddress;
+        this.port = port;
+        this.backlog = backlog;
+    }
+
+    /**
+     * Takes the oldest established connection, or returns {@code null} when none is waiting. The
+     * caller owns it from now on and must close it.
+     */
+    public TcpConnection accept() {
+        TcpConnection c = acceptQueue.pollFirst();
+        if (c != null) {
+            c.awaitingAccept = false;
+        }
+        return c;
+    }
+
+    /** Called (on the stack thread) whenever a connection joins the accept queue. */
+    public void setOnAcceptable(Runnable onAcceptable) {
+        this.onAcceptable = onAcceptable == null ? () -> { } : onAcceptable;
+    }
+
+    /**
+     * CLOSE of a listener: stops listening; every child not yet accepted, half-open or established,
+     * is reset (as Linux's inet_csk_listen_stop does).
+     */
+    public void close(long nowNanos) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<TcpConnection> children = new ArrayList<>(synQueue);
+        children.addAll(acceptQueue);
+        for (TcpConnection child : children) {
+            child.abortWithReset(nowNanos, CloseReason.LISTENER_CLOSED, "listener closed");
+        }
+        synQueue.clear();
+        acceptQueue.clear();
+        stack.removeListener(this);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The bound address, or 0 for every local address. */
+    public int localAddress() {
+        return localAddress;
+    }
+
+    public int backlog() {
+        return backlog;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Half-open children (SYN-RECEIVED). */
+    public int synQueueLength() {
+        return synQueue.size();
+    }
+
+    /** Established connections waiting for {@link #accept()}. */
+    public int acceptQueueLength() {
+        return acceptQueue.size();
+    }
+
+    /** Linux sk_acceptq_is_full: full when more than the backlog are queued, so backlog 0 still takes one. */
+    boolean acceptQueueFull() {
+        return acceptQueue.size() > backlog;
+    }
+
+    /** Linux inet_csk_reqsk_queue_is_full: the SYN queue holds at most the backlog. */
+    boolean synQueueFull() {
+        return synQueue.size() >= Math.max(1, backlog);
+    }
+
+    void childCreated(TcpConnection child) {
+        child.awaitingAccept = true;
+        synQueue.add(child);
+    }
+
+    /** Established children move from the SYN queue to the accept queue. */
+    void childEstablished(TcpConnection child) {
+        synQueue.remove(child);
+        acceptQueue.addLast(child);
+        onAcceptable.run();
+    }
+
+    /** A child left the connection table before being accepted (reset, timed out). */
+    void childDetached(TcpConnection child) {
+        if (child.awaitingAccept) {
+            synQueue.remove(child);
+            acceptQueue.remove(child);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpListener[" + (localAddress == 0 ? "*" : io.usertcp.wire.Ipv4Address.format(localAddress)) + ":" + port
+                + " backlog " + backlog + ", syn " + synQueue.size() + ", accept " + acceptQueue.size() + "]";
+    }
+}

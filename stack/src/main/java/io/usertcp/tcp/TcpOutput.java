@@ -1,0 +1,251 @@
+package io.usertcp.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.usertcp.core.StackStats;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.link.Link;
+import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.SeqNum;
+import io.usertcp.wire.TcpFlags;
+
+/**
+ * The transmitter (DESIGN.md §4): decides what a connection sends now — SYN or SYN-ACK,
+ * retransmission, new data within the peer's window, FIN, probes, a bare ACK — from the flags that
+ * input and timers raised, and writes it to the link. Input never writes to the link itself.
+ *
+ * <p>Every segment in a synchronized state carries ACK with the current RCV.NXT and window, so
+ * sending anything settles a pending or delayed ACK.
+ */
+final class TcpOutput {
+    private final SegmentWriter writer;
+    private final OutSegment s = new OutSegment();
+    private final Ipv4PacketView observed = new Ipv4PacketView();
+    private final StackStats stats;
+    private final ConnectionObserver observer;
+
+    TcpOutput(SegmentWriter writer, StackStats stats, ConnectionObserver observer) {
+        this.writer = writer;
+        this.stats = stats;
+        this.observer = observer;
+    }
+
+    /** Sends whatever {@code c} owes the peer. */
+    void output(TcpConnection c, long nowNanos, Link link) {
+        switch (c.state) {
+            case SYN_SENT, SYN_RECEIVED -> {
+                if (c.synPending) {
+                    sendSyn(c, nowNanos, link);
+                } else if (c.ackNow && c.state == TcpState.SYN_RECEIVED) {
+                    sendAck(c, nowNanos, link, c.tcb.sndNxt);
+                }
+            }
+            case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK -> outputSynchronized(c, nowNanos, link);
+            case CLOSED, LISTEN, TIME_WAIT -> { }
+        }
+        c.ackNow = false;
+        c.retransmitPending = false;
+        c.probePending = false;
+    }
+
+    private void outputSynchronized(TcpConnection c, long nowNanos, Link link) {
+        boolean sent = false;
+        if (c.retransmitPending) {
+            sent = retransmitOldest(c, nowNanos, link);
+        }
+        sent |= sendNewData(c, nowNanos, link);
+        sent |= sendFinIfDue(c, nowNanos, link);
+        if (c.probePending) {
+            // RFC 9293 §3.8.6.1 (zero-window probe) and RFC 1122 §4.2.3.6 (keep-alive): SEQ = SND.UNA - 1
+            sendAck(c, nowNanos, link, c.tcb.sndUna - 1);
+            sent = true;
+        }
+        if (c.ackNow && !sent) {
+            sendAck(c, nowNanos, link, c.tcb.sndNxt);
+        }
+    }
+
+    /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with the options RFC 9293 §3.7.1 and RFC 7323 / 2018 allow. */
+    private void sendSyn(TcpConnection c, long nowNanos, Link link) {
+        Tcb t = c.tcb;
+        boolean synAck = c.state == TcpState.SYN_RECEIVED;
+        s.clear().from(c.id);
+        s.seq = t.iss;
+        s.flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
+        s.ack = synAck ? t.rcvNxt : 0;
+        s.mss = t.rcvMss;
+        if (synAck) {
+            // Answer only what the peer offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
+            s.windowScale = t.windowScalingAgreed ? t.rcvWndShift : OutSegment.NONE;
+            s.sackPermitted = t.sackPermitted;
+            s.timestamps = t.timestampsEnabled;
+        } else {
+            s.windowScale = c.config.windowScaling() ? t.offeredRcvWndShift : OutSegment.NONE;
+            s.sackPermitted = c.config.sack();
+            s.timestamps = c.config.timestamps();
+        }
+        if (s.timestamps) {
+            s.tsVal = tsNow(c, nowNanos);
+            s.tsEcr = synAck ? t.tsRecent : 0;
+        }
+        // RFC 7323 §2.2: the window field of a SYN is never scaled.
+        long window = Math.min(c.receiveBuffer.space(), 65535);
+        s.window = (int) window;
+        t.rcvAdv = t.rcvNxt + (int) window;
+        if (c.retransmits == 0) {
+            startRttTiming(c, t.iss, nowNanos);
+        } else {
+            stats.increment(Counter.TcpRetransSegs);
+            stats.increment(Counter.TcpExtTCPSynRetrans);
+        }
+        transmit(c, nowNanos, link);
+        c.synPending = false;
+        if (!c.isArmed(TcpTimer.RETRANSMIT)) {
+            c.arm(TcpTimer.RETRANSMIT, nowNanos + c.rtt.rtoNanos());
+        }
+    }
+
+    /** New data within the peer's window, FIN piggybacked on the last segment when it is queued. */
+    private boolean sendNewData(TcpConnection c, long nowNanos, Link link) {
+        Tcb t = c.tcb;
+        if (!t.synAcked() || t.finSent) {
+            return false;
+        }
+        int offset = SeqNum.diff(t.sndNxt, t.sndUna);
+        int unsent = c.sendBuffer.size() - offset;
+        long windowLeft = t.sndWnd - offset;
+        boolean sent = false;
+        while (unsent > 0 && windowLeft > 0) {
+            int length = (int) Math.min(Math.min(t.sndMss, unsent), windowLeft);
+            boolean last = length == unsent;
+            boolean fin = last && t.finQueued;
+            prepare(c, nowNanos, t.sndNxt, TcpFlags.ACK | (last ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
+            s.payload = c.sendBuffer;
+            s.payloadOffset = offset;
+            s.payloadLength = length;
+            if (!c.rttTiming) {
+                startRttTiming(c, t.sndNxt, nowNanos);
+            }
+            transmit(c, nowNanos, link);
+            t.sndNxt += length;
+            if (fin) {
+                t.finSeq = t.sndNxt;
+                t.finSent = true;
+                t.sndNxt += 1;
+            }
+            offset += length;
+            unsent -= length;
+            windowLeft -= length;
+            sent = true;
+            armRetransmitAndUserTimeout(c, nowNanos);
+        }
+        if (unsent > 0 && t.sndWnd == 0 && t.sndUna == t.sndNxt && !c.isArmed(TcpTimer.PERSIST)) {
+            c.arm(TcpTimer.PERSIST, nowNanos + c.rtt.rtoNanos());
+        }
+        return sent;
+    }
+
+    /** A FIN on its own once every queued byte has been sent (RFC 9293 §3.10.4). */
+    private boolean sendFinIfDue(TcpConnection c, long nowNanos, Link link) {
+        Tcb t = c.tcb;
+        if (!t.finQueued || t.finSent || !t.synAcked() || c.sendBuffer.size() != SeqNum.diff(t.sndNxt, t.sndUna)) {
+            return false;
+        }
+        prepare(c, nowNanos, t.sndNxt, TcpFlags.FIN | TcpFlags.ACK);
+        transmit(c, nowNanos, link);
+        t.finSeq = t.sndNxt;
+        t.finSent = true;
+        t.sndNxt += 1;
+        armRetransmitAndUserTimeout(c, nowNanos);
+        return true;
+    }
+
+    /** RFC 6298 §5.4: retransmit the earliest segment not yet acknowledged — data, FIN, or both. */
+    private boolean retransmitOldest(TcpConnection c, long nowNanos, Link link) {
+        Tcb t = c.tcb;
+        int dataEnd = t.finSent ? t.finSeq : t.sndNxt;
+        int outstanding = SeqNum.diff(dataEnd, t.sndUna);
+        if (outstanding > 0) {
+            int length = Math.min(t.sndMss, outstanding);
+            boolean fin = t.finSent && length == outstanding;
+            prepare(c, nowNanos, t.sndUna, TcpFlags.ACK | TcpFlags.PSH | (fin ? TcpFlags.FIN : 0));
+            s.payload = c.sendBuffer;
+            s.payloadOffset = 0;
+            s.payloadLength = length;
+        } else if (t.finSent && !t.finAcked()) {
+            prepare(c, nowNanos, t.finSeq, TcpFlags.FIN | TcpFlags.ACK);
+        } else {
+            return false;
+        }
+        stats.increment(Counter.TcpRetransSegs);
+        transmit(c, nowNanos, link);
+        return true;
+    }
+
+    private void sendAck(TcpConnection c, long nowNanos, Link link, int seq) {
+        prepare(c, nowNanos, seq, TcpFlags.ACK);
+        transmit(c, nowNanos, link);
+    }
+
+    /** Fills the fields every synchronized segment shares: ACK, window, timestamps. */
+    private void prepare(TcpConnection c, long nowNanos, int seq, int flags) {
+        Tcb t = c.tcb;
+        s.clear().from(c.id);
+        s.seq = seq;
+        s.ack = t.rcvNxt;
+        s.flags = flags;
+        s.window = advertisedWindow(c);
+        if (t.timestampsEnabled) {
+            s.timestamps = true;
+            s.tsVal = tsNow(c, nowNanos);
+            s.tsEcr = t.tsRecent;
+        }
+    }
+
+    /**
+     * The window field to send, scaled (RFC 7323 §2.3), never moving the right edge left (RFC 9293
+     * §3.8.6.2.2: the window SHOULD NOT shrink). Updates RCV.ADV.
+     */
+    static int advertisedWindow(TcpConnection c) {
+        Tcb t = c.tcb;
+        int shift = t.rcvWndShift;
+        long promised = Math.max(0, SeqNum.diff(t.rcvAdv, t.rcvNxt));
+        long window = Math.max(promised, Math.min(c.receiveBuffer.space(), 65535L << shift));
+        long field = Math.min(65535, window >> shift);
+        if ((field << shift) < promised) {
+            field = Math.min(65535, (promised + (1L << shift) - 1) >> shift); // rounding must not shrink it either
+        }
+        t.rcvAdv = t.rcvNxt + (int) (field << shift);
+        return (int) field;
+    }
+
+    private void transmit(TcpConnection c, long nowNanos, Link link) {
+        ByteBuf packet = writer.write(s);
+        observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
+        stats.increment(Counter.TcpOutSegs);
+        if ((s.flags & TcpFlags.ACK) != 0) {
+            c.segmentsUnacked = 0;
+            c.disarm(TcpTimer.DELAYED_ACK);
+        }
+        link.transmit(packet);
+    }
+
+    private static void armRetransmitAndUserTimeout(TcpConnection c, long nowNanos) {
+        if (!c.isArmed(TcpTimer.RETRANSMIT)) {
+            c.arm(TcpTimer.RETRANSMIT, nowNanos + c.rtt.rtoNanos());
+        }
+        if (c.userTimeoutNanos > 0 && !c.isArmed(TcpTimer.USER_TIMEOUT)) {
+            c.arm(TcpTimer.USER_TIMEOUT, nowNanos + c.userTimeoutNanos);
+        }
+    }
+
+    private static void startRttTiming(TcpConnection c, int seq, long nowNanos) {
+        c.rttTiming = true;
+        c.rttSeq = seq;
+        c.rttStartNanos = nowNanos;
+    }
+
+    /** Our RFC 7323 timestamp clock: milliseconds plus the connection's random offset (§5.4). */
+    static int tsNow(TcpConnection c, long nowNanos) {
+        return (int) (nowNanos / 1_000_000L) + c.tcb.tsOffset;
+    }
+}

@@ -1,0 +1,546 @@
+package io.usertcp.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.DeadlineHeap;
+import io.usertcp.core.StackStats;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.core.TupleMap;
+import io.usertcp.ip.PacketDecoder;
+import io.usertcp.link.Link;
+import io.usertcp.wire.DropReason;
+import io.usertcp.wire.Icmpv4MessageView;
+import io.usertcp.wire.Ipv4Address;
+import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.TcpSegmentView;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TCP/IPv4 stack as a pure state machine (DESIGN.md §2): it owns the connection table, the
+ * listeners, the TIME-WAIT table and the ephemeral ports, and is driven entirely from outside:
+ * <pre>
+ *   stack.receive(now, packet);        // for each datagram from the link
+ *   stack.onTimeout(now);              // when now reaches stack.nextDeadlineNanos()
+ *   stack.pollTransmit(now, link);     // after either, and after user calls
+ * </pre>
+ * It never reads a clock, starts a thread or touches I/O. One thread calls everything.
+ *
+ * <p>Ownership: {@link #receive} takes the packet and releases it on every path; what outlives the
+ * call is a retained slice. {@link #pollTransmit} hands new buffers to the link, which owns them.
+ */
+public final class TcpStack implements ConnectionHost {
+    private static final Logger log = LoggerFactory.getLogger(TcpStack.class);
+    private static final long SECOND_NANOS = 1_000_000_000L;
+    private static final long TS_OFFSET_SALT = 0x7473206f66667365L;
+
+    private final StackConfig config;
+    private final TcpConfig tcp;
+    private final StackStats stats = new StackStats();
+    private final PacketDecoder decoder;
+    private final int[] localAddresses;
+    private final TupleMap<TcpConnection> connections = new TupleMap<>();
+    private final TcpListener[] listenersByPort = new TcpListener[65536];
+    private final TimeWaitTable timeWait;
+    private final DeadlineHeap<TcpConnection> timers = new DeadlineHeap<>();
+    private final ArrayDeque<TcpConnection> outputList = new ArrayDeque<>();
+    /** Connections the application may still hold buffers through; released by {@link #close}. */
+    private final Set<TcpConnection> live = new HashSet<>();
+    private final IsnGenerator isn;
+    private final SipHash secrets;
+    private final Replies replies;
+    private final TcpOutput output;
+    private final SegmentArrival arrival;
+    private final PassiveOpen passiveOpen;
+    private final int localMss;
+    private final int windowShiftOffered;
+    private int nextEphemeral;
+    private long challengeAckSecond = Long.MIN_VALUE;
+    private int challengeAcksThisSecond;
+    private boolean closed;
+
+    public TcpStack(StackConfig config) {
+        this.config = config;
+        this.tcp = config.tcp();
+        this.localAddresses = config.localAddresses().stream().mapToInt(Ipv4Address::bits).toArray();
+        this.decoder = new PacketDecoder(this::isLocalAddress, config.checksumPolicy());
+        this.timeWait = new TimeWaitTable(tcp.timeWaitNanos(), tcp.maxTimeWaitEntries());
+        this.isn = config.isn() != null ? config.isn() : IsnGenerator.rfc6528(config.random().nextLong(), config.random().nextLong());
+        this.secrets = new SipHash(config.random().nextLong(), config.random().nextLong());
+        SegmentWriter writer = new SegmentWriter(config.allocator(), config.random().nextInt(65536));
+        this.replies = new Replies(writer, config.allocator(), stats, config.observer());
+        this.output = new TcpOutput(writer, stats, config.observer());
+        this.arrival = new SegmentArrival(stats);
+        this.passiveOpen = new PassiveOpen(this, new SynCookies(secrets), replies, arrival);
+        this.localMss = config.mtu() - Ipv4PacketView.MIN_HEADER_LENGTH - TcpSegmentView.MIN_HEADER_LENGTH;
+        this.windowShiftOffered = tcp.windowScaling() ? windowShiftFor(tcp.receiveBufferBytes()) : 0;
+        int range = config.ephemeralPortHigh() - config.ephemeralPortLow() + 1;
+        this.nextEphemeral = config.ephemeralPortLow() + config.random().nextInt(range);
+    }
+
+    /** RFC 7323 §2.3: the smallest shift that lets the window field cover the receive buffer. */
+    static int windowShiftFor(int bufferBytes) {
+        int shift = 0;
+        while ((bufferBytes >> shift) > 65535 && shift < SegmentArrival.MAX_WINDOW_SHIFT) {
+            shift++;
+        }
+        return shift;
+    }
+
+    // =====================================================================================
+    // Driving the stack
+    // =====================================================================================
+
+    /**
+     * Feeds one IPv4 datagram from the link.
+     *
+     * @param packet ownership moves to the stack, which releases it on every path
+     */
+    public void receive(long nowNanos, ByteBuf packet) {
+        try {
+            stats.increment(Counter.IpInReceives);
+            DropReason reason = closed ? null : decoder.decode(packet);
+            if (closed) {
+                return;
+            }
+            if (reason != null) {
+                drop(reason, packet);
+                return;
+            }
+            stats.increment(Counter.IpInDelivers);
+            if (decoder.protocol() == Ipv4PacketView.PROTOCOL_ICMP) {
+                icmp(decoder.ip(), decoder.icmp());
+            } else {
+                tcpSegment(nowNanos, decoder.ip(), decoder.tcp());
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    private void drop(DropReason reason, ByteBuf packet) {
+        stats.drop(reason);
+        if (reason == DropReason.TCP_BAD_CHECKSUM || reason == DropReason.TCP_BAD_OPTION
+                || reason == DropReason.TCP_TRUNCATED || reason == DropReason.TCP_HEADER_OVERRUN) {
+            stats.increment(Counter.TcpInErrs);
+        }
+        if (log.isTraceEnabled()) {
+            log.trace("drop {}: {} bytes", reason, packet.readableBytes());
+        }
+    }
+
+    private void tcpSegment(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+        stats.increment(Counter.TcpInSegs);
+        config.observer().segmentIn(nowNanos, ip);
+        int la = ip.destinationAddress();
+        int lp = seg.destinationPort();
+        int ra = ip.sourceAddress();
+        int rp = seg.sourcePort();
+        TcpConnection c = connections.get(la, lp, ra, rp);
+        if (c != null) {
+            arrival.arrive(c, nowNanos, seg);
+            return;
+        }
+        TimeWaitTable.Entry tw = timeWait.get(la, lp, ra, rp);
+        if (tw != null) {
+            timeWaitSegment(tw, nowNanos, ip, seg);
+            return;
+        }
+        toListenerOrClosed(nowNanos, ip, seg, false, 0);
+    }
+
+    private void toListenerOrClosed(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
+        TcpListener listener = listenersByPort[seg.destinationPort()];
+        if (listener != null && (listener.localAddress() == 0 || listener.localAddress() == ip.destinationAddress())) {
+            passiveOpen.segment(listener, nowNanos, ip, seg, reopen, isnHint);
+        } else {
+            replies.resetFor(nowNanos, ip, seg); // RFC 9293 §3.10.7.1: CLOSED
+        }
+    }
+
+    private void timeWaitSegment(TimeWaitTable.Entry tw, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+        switch (TimeWaitTable.classify(tw, seg, tcp.rfc1337())) {
+            case DROP -> { }
+            case ACK -> replies.timeWaitAck(nowNanos, tw);
+            case CHALLENGE_ACK -> {
+                if (challengeAckAllowed(nowNanos)) {
+                    stats.increment(Counter.TcpExtTCPChallengeACK);
+                    replies.timeWaitAck(nowNanos, tw);
+                }
+            }
+            case ACK_AND_RESTART -> {
+                timeWait.restart(tw, nowNanos);
+                replies.timeWaitAck(nowNanos, tw);
+            }
+            case KILL -> {
+                timeWait.remove(tw);
+                config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv RST");
+            }
+            case REOPEN -> {
+                timeWait.remove(tw);
+                stats.increment(Counter.TcpExtTWRecycled);
+                config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv SYN (new incarnation)");
+                // RFC 9293 §3.6.1 MAY-2 (1): the new ISN exceeds all the old incarnation used (Linux: snd_nxt + 65535 + 2).
+                toListenerOrClosed(nowNanos, ip, seg, true, tw.sndNxt + 65535 + 2);
+            }
+        }
+    }
+
+    private void icmp(Ipv4PacketView ip, Icmpv4MessageView icmp) {
+        stats.increment(Counter.IcmpInMsgs);
+        if (icmp.type() == Icmpv4MessageView.TYPE_ECHO_REQUEST) {
+            stats.increment(Counter.IcmpInEchos);
+            replies.echoReply(ip, icmp);
+        } else {
+            // ICMP errors for TCP (RFC 5927) are soft errors this stack does not act on yet.
+            stats.drop(DropReason.ICMP_UNSUPPORTED_TYPE);
+        }
+    }
+
+    /**
+     * Fires the timers due at {@code nowNanos}: those of connections, then TIME-WAIT expiry.
+     */
+    public void onTimeout(long nowNanos) {
+        TcpConnection c;
+        while ((c = timers.peekExpired(nowNanos)) != null) {
+            long before = c.heapDeadlineNanos();
+            c.onTimeout(nowNanos);
+            if (!c.isClosed() && c.heapDeadlineNanos() == before && before <= nowNanos) {
+                timers.remove(c); // defensive: a timer that re-armed in the past must not spin
+                log.warn("connection {} re-armed a past deadline; timers dropped", c.id);
+            }
+        }
+        TimeWaitTable.Entry e;
+        while ((e = timeWait.pollExpired(nowNanos)) != null) {
+            stats.increment(Counter.TcpExtTW);
+            config.observer().stateChanged(nowNanos, e.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "2MSL timeout");
+        }
+    }
+
+    /** When {@link #onTimeout} must next be called; {@code Long.MAX_VALUE} when no timer is armed. */
+    public long nextDeadlineNanos() {
+        return Math.min(timers.peekDeadlineNanos(), timeWait.nextDeadlineNanos());
+    }
+
+    /** Whether {@link #pollTransmit} has something to send. */
+    public boolean hasPendingOutput() {
+        return !outputList.isEmpty() || !replies.isEmpty();
+    }
+
+    /**
+     * Sends everything pending: queued replies first, then what each connection owes its peer.
+     *
+     * @param link takes ownership of every packet handed to it
+     * @return the number of packets handed to the link
+     */
+    public int pollTransmit(long nowNanos, Link link) {
+        int sent = 0;
+        ByteBuf reply;
+        while ((reply = replies.poll()) != null) {
+            link.transmit(reply);
+            sent++;
+        }
+        long before = stats.get(Counter.TcpOutSegs);
+        TcpConnection c;
+        while ((c = outputList.pollFirst()) != null) {
+            c.onOutputList = false;
+            if (!c.isClosed()) {
+                output.output(c, nowNanos, link);
+            }
+        }
+        return sent + (int) (stats.get(Counter.TcpOutSegs) - before);
+    }
+
+    // =====================================================================================
+    // OPEN (RFC 9293 §3.10.1)
+    // =====================================================================================
+
+    /**
+     * Active OPEN from an ephemeral port to {@code remoteAddress:remotePort}, from the stack's first
+     * local address. The SYN goes out on the next {@link #pollTransmit}.
+     *
+     * @throws IllegalStateException when no ephemeral port is free for that destination
+     */
+    public TcpConnection connect(long nowNanos, int remoteAddress, int remotePort) {
+        return connect(nowNanos, 0, remoteAddress, remotePort);
+    }
+
+    /**
+     * Active OPEN from {@code localPort} (0 = ephemeral).
+     *
+     * @throws IllegalArgumentException for a port out of range
+     * @throws IllegalStateException    when the four-tuple is in use (a live connection or TIME-WAIT)
+     */
+    public TcpConnection connect(long nowNanos, int localPort, int remoteAddress, int remotePort) {
+        checkOpen();
+        if (remotePort < 1 || remotePort > 65535 || localPort < 0 || localPort > 65535) {
+            throw new IllegalArgumentException("ports: local " + localPort + ", remote " + remotePort
+                    + " (expected: local 0..65535, remote 1..65535)");
+        }
+        int la = localAddresses[0];
+        int lp = localPort != 0 ? localPort : ephemeralPort(la, remoteAddress, remotePort);
+        if (connections.get(la, lp, remoteAddress, remotePort) != null || timeWait.get(la, lp, remoteAddress, remotePort) != null) {
+            throw new IllegalStateException("connect: " + Ipv4Address.format(la) + ":" + lp + " > "
+                    + Ipv4Address.format(remoteAddress) + ":" + remotePort + " is in use (a connection or TIME-WAIT holds it)");
+        }
+        ConnectionId id = new ConnectionId(la, lp, remoteAddress, remotePort);
+        TcpConnection c = newConnection(id, null, nowNanos, TcpState.CLOSED);
+        Tcb t = c.tcb;
+        t.iss = isn(nowNanos, id);
+        t.sndUna = t.iss;
+        t.sndNxt = t.iss + 1;
+        stats.increment(Counter.TcpActiveOpens);
+        c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
+        c.synPending = true;
+        wantsOutput(c);
+        return c;
+    }
+
+    /**
+     * Passive OPEN on {@code port} for every local address.
+     *
+     * @param reuseAddress SO_REUSEADDR: allow listening while TIME-WAIT entries hold the port
+     * @throws IllegalStateException when the port already has a listener, or TIME-WAIT entries and
+     *                               {@code reuseAddress} is off
+     */
+    public TcpListener listen(int port, int backlog, boolean reuseAddress) {
+        checkOpen();
+        if (port < 1 || port > 65535 || backlog < 0) {
+            throw new IllegalArgumentException("listen: port " + port + ", backlog " + backlog
+                    + " (expected: port 1..65535, backlog >= 0)");
+        }
+        if (listenersByPort[port] != null) {
+            throw new IllegalStateException("listen: port " + port + " already has a listener");
+        }
+        if (!reuseAddress && timeWait.countLocalPort(port) > 0) {
+            throw new IllegalStateException("listen: port " + port + " is held by " + timeWait.countLocalPort(port)
+                    + " TIME-WAIT entries (set reuseAddress, like SO_REUSEADDR)");
+        }
+        TcpListener listener = new TcpListener(this, 0, port, backlog);
+        listenersByPort[port] = listener;
+        return listener;
+    }
+
+    /** {@link #listen(int, int, boolean)} with SO_REUSEADDR on, as most servers set it. */
+    public TcpListener listen(int port, int backlog) {
+        return listen(port, backlog, true);
+    }
+
+    void removeListener(TcpListener listener) {
+        if (listenersByPort[listener.port()] == listener) {
+            listenersByPort[listener.port()] = null;
+        }
+    }
+
+    /** Linux-style ephemeral port choice: from a random start, the next port whose tuple is free. */
+    private int ephemeralPort(int la, int remoteAddress, int remotePort) {
+        int low = config.ephemeralPortLow();
+        int range = config.ephemeralPortHigh() - low + 1;
+        for (int i = 0; i < range; i++) {
+            int port = low + Math.floorMod(nextEphemeral - low + i, range);
+            if (listenersByPort[port] == null && connections.get(la, port, remoteAddress, remotePort) == null
+                    && timeWait.get(la, port, remoteAddress, remotePort) == null) {
+                nextEphemeral = port + 1;
+                return port;
+            }
+        }
+        throw new IllegalStateException("connect: no free ephemeral port in " + low + ".." + config.ephemeralPortHigh()
+                + " for " + Ipv4Address.format(remoteAddress) + ":" + remotePort);
+    }
+
+    TcpConnection newConnection(ConnectionId id, TcpListener parent, long nowNanos, TcpState initial) {
+        TcpConnection c = new TcpConnection(this, id, parent, nowNanos);
+        c.state = initial;
+        Tcb t = c.tcb;
+        t.rcvMss = localMss;
+        t.sndMss = Math.min(SegmentArrival.DEFAULT_MSS, localMss);
+        t.offeredRcvWndShift = windowShiftOffered;
+        t.tsOffset = tsOffset(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort());
+        connections.put(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort(), c);
+        live.add(c);
+        return c;
+    }
+
+    int isn(long nowNanos, ConnectionId id) {
+        return isn.isn(nowNanos, id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort());
+    }
+
+    /** RFC 7323 §5.4: a per-connection random offset for our timestamp clock, from the stack's secret. */
+    int tsOffset(int la, int lp, int ra, int rp) {
+        return (int) secrets.hash(((long) la << 32) | Integer.toUnsignedLong(ra), ((long) lp << 16) | rp, TS_OFFSET_SALT);
+    }
+
+    int windowShiftOffered() {
+        return windowShiftOffered;
+    }
+
+    // =====================================================================================
+    // ConnectionHost
+    // =====================================================================================
+
+    @Override
+    public TcpConfig config() {
+        return tcp;
+    }
+
+    @Override
+    public ConnectionObserver observer() {
+        return config.observer();
+    }
+
+    @Override
+    public StackStats stats() {
+        return stats;
+    }
+
+    @Override
+    public ByteBufAllocator allocator() {
+        return config.allocator();
+    }
+
+    @Override
+    public int localMss() {
+        return localMss;
+    }
+
+    @Override
+    public void wantsOutput(TcpConnection c) {
+        if (!c.onOutputList && !c.isClosed()) {
+            c.onOutputList = true;
+            outputList.addLast(c);
+        }
+    }
+
+    @Override
+    public void timersChanged(TcpConnection c) {
+        timers.update(c, c.isClosed() ? Long.MAX_VALUE : c.earliestDeadline());
+    }
+
+    @Override
+    public void detached(TcpConnection c, long nowNanos, boolean toTimeWait) {
+        ConnectionId id = c.id;
+        connections.remove(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort());
+        timers.remove(c);
+        if (c.parent != null) {
+            c.parent.childDetached(c);
+        }
+        if (toTimeWait) {
+            if (timeWait.isFull()) {
+                // Linux: "TCP: time wait bucket table overflow": close at once, but still ACK the FIN.
+                stats.increment(Counter.TcpExtTCPTimeWaitOverflow);
+                TimeWaitTable.Entry ghost = new TimeWaitTable.Entry(c, nowNanos);
+                replies.timeWaitAck(nowNanos, ghost);
+                config.observer().stateChanged(nowNanos, id, TcpState.TIME_WAIT, TcpState.CLOSED, "TIME-WAIT table full");
+            } else {
+                replies.timeWaitAck(nowNanos, timeWait.add(c, nowNanos));
+            }
+        }
+        if (c.closedByUser || c.awaitingAccept) {
+            live.remove(c); // nobody holds it: its buffers were released in finish()
+        }
+    }
+
+    @Override
+    public boolean challengeAckAllowed(long nowNanos) {
+        long second = Math.floorDiv(nowNanos, SECOND_NANOS);
+        if (second != challengeAckSecond) {
+            challengeAckSecond = second;
+            challengeAcksThisSecond = 0;
+        }
+        return challengeAcksThisSecond++ < tcp.challengeAckLimitPerSecond();
+    }
+
+    @Override
+    public void forget(TcpConnection c) {
+        live.remove(c);
+    }
+
+    @Override
+    public void sendReset(long nowNanos, ConnectionId id, int seq) {
+        replies.reset(nowNanos, id, seq);
+    }
+
+    // =====================================================================================
+    // STATUS and shutdown
+    // =====================================================================================
+
+    public StackConfig stackConfig() {
+        return config;
+    }
+
+    /** Connections in the table (every state but LISTEN, CLOSED and TIME-WAIT). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    public int timeWaitCount() {
+        return timeWait.size();
+    }
+
+    /** One snapshot per connection and per TIME-WAIT entry. */
+    public List<ConnectionSnapshot> snapshot(long nowNanos) {
+        List<ConnectionSnapshot> out = new ArrayList<>();
+        for (TcpConnection c : connections.values()) {
+            out.add(c.snapshot(nowNanos));
+        }
+        for (TimeWaitTable.Entry e : timeWait.all()) {
+            out.add(ConnectionSnapshot.timeWait(e.id(), Math.max(0, e.deadlineNanos - nowNanos)));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Listeners, for a table of LISTEN sockets. */
+    public List<TcpListener> listeners() {
+        List<TcpListener> out = new ArrayList<>();
+        for (TcpListener l : listenersByPort) {
+            if (l != null) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Shuts the stack down: every connection is dropped without sending anything, every buffer
+     * released. The stack accepts no calls afterwards.
+     */
+    public void close(long nowNanos) {
+        if (closed) {
+            return;
+        }
+        for (TcpListener l : listeners()) {
+            removeListener(l);
+        }
+        for (TcpConnection c : new ArrayList<>(live)) {
+            if (!c.isClosed()) {
+                c.enterClosed(nowNanos, CloseReason.STACK_CLOSED, "stack closed");
+            }
+            c.release();
+        }
+        live.clear();
+        outputList.clear();
+        replies.release();
+        closed = true;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the stack is closed");
+        }
+    }
+
+    private boolean isLocalAddress(int address) {
+        for (int a : localAddresses) {
+            if (a == address) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

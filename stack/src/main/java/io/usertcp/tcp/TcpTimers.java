@@ -1,0 +1,134 @@
+package io.usertcp.tcp;
+
+import io.usertcp.core.StackStats.Counter;
+
+/**
+ * What each timer does when it expires. The timer table itself lives in {@link TcpConnection};
+ * expiry only changes state and raises flags for {@link TcpOutput}, which sends.
+ */
+final class TcpTimers {
+    private TcpTimers() {}
+
+    static void expired(TcpConnection c, TcpTimer timer, long nowNanos) {
+        switch (timer) {
+            case RETRANSMIT -> retransmit(c, nowNanos);
+            case DELAYED_ACK -> {
+                c.ackNow = true;
+                c.host.wantsOutput(c);
+            }
+            case PERSIST -> persist(c, nowNanos);
+            case KEEPALIVE -> keepalive(c, nowNanos);
+            case FIN_WAIT_2 -> finWait2(c, nowNanos);
+            case USER_TIMEOUT -> userTimeout(c, nowNanos);
+            case TIME_WAIT -> { } // TIME-WAIT is kept by TimeWaitTable, never by a connection
+        }
+    }
+
+    /** RFC 6298 §5.4-5.6: retransmit the oldest unacknowledged segment, back off, restart the timer. */
+    private static void retransmit(TcpConnection c, long nowNanos) {
+        if (c.tcb.sndUna == c.tcb.sndNxt && !c.synPending) {
+            return; // everything was acknowledged meanwhile
+        }
+        int limit = switch (c.state) {
+            case SYN_SENT -> c.config.synRetries();
+            case SYN_RECEIVED -> c.parent != null ? c.config.synAckRetries() : c.config.synRetries();
+            default -> c.config.dataRetries();
+        };
+        if (c.retransmits >= limit) {
+            giveUp(c, nowNanos);
+            return;
+        }
+        c.retransmits++;
+        c.host.stats().increment(Counter.TcpExtTCPTimeouts);
+        c.rtt.backOff();
+        c.rttTiming = false; // Karn: the timed segment is being retransmitted
+        if (c.state == TcpState.SYN_SENT || c.state == TcpState.SYN_RECEIVED) {
+            c.synPending = true;
+        } else {
+            c.retransmitPending = true;
+        }
+        c.arm(TcpTimer.RETRANSMIT, nowNanos + c.rtt.rtoNanos());
+        c.host.wantsOutput(c);
+    }
+
+    private static void giveUp(TcpConnection c, long nowNanos) {
+        switch (c.state) {
+            case SYN_SENT -> {
+                c.host.stats().increment(Counter.TcpAttemptFails);
+                c.enterClosed(nowNanos, CloseReason.CONNECT_TIMEOUT, "SYN retries exhausted");
+            }
+            case SYN_RECEIVED -> {
+                c.host.stats().increment(Counter.TcpAttemptFails);
+                // A passive child was never seen by the application: it just goes (Linux drops the request sock).
+                c.enterClosed(nowNanos, CloseReason.CONNECT_TIMEOUT, "SYN-ACK retries exhausted");
+            }
+            default -> {
+                // Linux tcp_write_err: the connection fails with ETIMEDOUT, no RST is sent.
+                c.host.stats().increment(Counter.TcpExtTCPAbortOnTimeout);
+                c.enterClosed(nowNanos, CloseReason.RETRANSMIT_TIMEOUT, "retransmission retries exhausted");
+            }
+        }
+        c.release();
+    }
+
+    /**
+     * RFC 9293 §3.8.6.1: while the peer's window is zero and we have data, probe it. The probe is an
+     * ACK with SEG.SEQ = SND.UNA - 1 (Linux's tcp_xmit_probe_skb), which the peer must answer with
+     * an ACK carrying its current window.
+     */
+    private static void persist(TcpConnection c, long nowNanos) {
+        if (c.tcb.sndWnd > 0 || c.sendBuffer.size() == 0 || !c.state.isSynchronized()) {
+            return;
+        }
+        c.probePending = true;
+        c.rtt.backOff();
+        c.arm(TcpTimer.PERSIST, nowNanos + c.rtt.rtoNanos());
+        c.host.wantsOutput(c);
+    }
+
+    /**
+     * RFC 1122 §4.2.3.6: after the idle time with nothing heard, probe every interval; after the
+     * configured number of unanswered probes the peer is dead. Linux then sends RST.
+     */
+    private static void keepalive(TcpConnection c, long nowNanos) {
+        if (!c.keepAliveEnabled || !c.state.isSynchronized()) {
+            return;
+        }
+        if (c.tcb.sndUna != c.tcb.sndNxt || c.sendBuffer.size() > 0) {
+            // Data is in flight: the retransmission timer watches the peer (Linux tcp_keepalive_timer).
+            c.arm(TcpTimer.KEEPALIVE, nowNanos + c.keepaliveIdleNanos);
+            return;
+        }
+        long idle = nowNanos - c.lastReceivedNanos;
+        if (idle < c.keepaliveIdleNanos) {
+            c.arm(TcpTimer.KEEPALIVE, c.lastReceivedNanos + c.keepaliveIdleNanos);
+            return;
+        }
+        if (c.keepaliveProbesSent >= c.keepaliveProbes) {
+            c.host.stats().increment(Counter.TcpExtTCPAbortOnTimeout);
+            c.abortWithReset(nowNanos, CloseReason.KEEPALIVE_TIMEOUT, "keepalive probes unanswered");
+            return;
+        }
+        c.keepaliveProbesSent++;
+        c.host.stats().increment(Counter.TcpExtTCPKeepAlive);
+        c.probePending = true;
+        c.arm(TcpTimer.KEEPALIVE, nowNanos + c.keepaliveIntervalNanos);
+        c.host.wantsOutput(c);
+    }
+
+    /** An orphaned FIN-WAIT-2 connection is reclaimed; Linux tells the peer with RST (tcp_keepalive_timer). */
+    private static void finWait2(TcpConnection c, long nowNanos) {
+        if (c.state == TcpState.FIN_WAIT_2) {
+            c.abortWithReset(nowNanos, CloseReason.FIN_WAIT_2_TIMEOUT, "FIN-WAIT-2 timeout");
+        }
+    }
+
+    /** RFC 5482: data stayed unacknowledged for the user timeout; the connection is aborted. */
+    private static void userTimeout(TcpConnection c, long nowNanos) {
+        if (c.tcb.sndUna != c.tcb.sndNxt) {
+            c.host.stats().increment(Counter.TcpExtTCPAbortOnTimeout);
+            c.enterClosed(nowNanos, CloseReason.USER_TIMEOUT, "user timeout");
+            c.release();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.usertcp.tcp;
+
+import io.usertcp.core.TupleMap;
+import io.usertcp.wire.ParsedTcpOptions;
+import io.usertcp.wire.SeqNum;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpSegmentView;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * TIME-WAIT kept as compact entries, not whole connections (like Linux's inet_timewait_sock): just
+ * what is needed to re-ACK a retransmitted FIN, judge a new SYN, and expire after 2·MSL
+ * (RFC 9293 §3.6.1). Every entry lives the same configured time, so an intrusive FIFO list is
+ * also a deadline order; restarting 2MSL moves an entry to the tail.
+ *
+ * <p>The number of entries is capped ({@code maxTimeWaitEntries}, Linux's tcp_max_tw_buckets).
+ * Stack-thread only.
+ */
+final class TimeWaitTable {
+
+    /** One pair in TIME-WAIT: about 80 bytes, against several KB for a full connection. */
+    static final class Entry {
+        final int localAddress;
+        final int localPort;
+        final int remoteAddress;
+        final int remotePort;
+        /** Our SND.NXT: the sequence number of the ACKs we send. */
+        final int sndNxt;
+        /** RCV.NXT: one past the peer's FIN. */
+        final int rcvNxt;
+        /** The window field (already scaled down) to put in our ACKs. */
+        final int windowField;
+        final int rcvWndShift;
+        final boolean timestamps;
+        int tsRecent;
+        final int tsOffset;
+        long deadlineNanos;
+        Entry prev;
+        Entry next;
+
+        Entry(TcpConnection c, long deadlineNanos) {
+            ConnectionId id = c.id;
+            Tcb t = c.tcb;
+            localAddress = id.localAddress();
+            localPort = id.localPort();
+            remoteAddress = id.remoteAddress();
+            remotePort = id.remotePort();
+            sndNxt = t.sndNxt;
+            rcvNxt = t.rcvNxt;
+            rcvWndShift = t.rcvWndShift;
+            windowField = (int) Math.min(65535, t.rcvWnd() >> t.rcvWndShift);
+            timestamps = t.timestampsEnabled;
+            tsRecent = t.tsRecent;
+            tsOffset = t.tsOffset;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        ConnectionId id() {
+            return new ConnectionId(localAddress, localPort, remoteAddress, remotePort);
+        }
+
+        /** The window we would accept in, for RFC 5961 in-window tests. */
+        long windowBytes() {
+            return (long) windowField << rcvWndShift;
+        }
+    }
+
+    /** What the stack should do with a segment that hit a TIME-WAIT entry. */
+    enum Action {
+        /** Nothing: drop the segment. */
+        DROP,
+        /** Send an ACK <SEQ=SND.NXT><ACK=RCV.NXT> (unacceptable segment, or old duplicate SYN). */
+        ACK,
+        /** RFC 5961 §3.2: an in-window RST that is not exact gets a challenge ACK. */
+        CHALLENGE_ACK,
+        /** A retransmitted FIN: ACK it and restart 2MSL. */
+        ACK_AND_RESTART,
+        /** An exact RST ends TIME-WAIT early (RFC 9293; RFC 1337 can turn this off). */
+        KILL,
+        /** A new SYN that may reopen the pair (RFC 9293 §3.6.1, RFC 6191). */
+        REOPEN
+    }
+
+    private final TupleMap<Entry> entries = new TupleMap<>();
+    private final int[] entriesPerLocalPort = new int[65536];
+    private final long durationNanos;
+    private final int capacity;
+    private Entry head;
+    private Entry tail;
+
+    TimeWaitTable(long durationNanos, int capacity) {
+        this.durationNanos = durationNanos;
+        this.capacity = capacity;
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    boolean isFull() {
+        return entries.size() >= capacity;
+    }
+
+    /** Entries with this local port, for the SO_REUSEADDR check on listen. */
+    int countLocalPort(int port) {
+        return entriesPerLocalPort[port];
+    }
+
+    /** Replaces {@code c} by an entry; the caller checked {@link #isFull()}. */
+    Entry add(TcpConnection c, long nowNanos) {
+        Entry e = new Entry(c, nowNanos + durationNanos);
+        Entry old = entries.put(e.localAddress, e.localPort, e.remoteAddress, e.remotePort, e);
+        if (old != null) {
+            unlink(old);
+            entriesPerLocalPort[old.localPort]--;
+        }
+        entriesPerLocalPort[e.localPort]++;
+        append(e);
+        return e;
+    }
+
+    Entry get(int localAddress, int localPort, int remoteAddress, int remotePort) {
+        return entries.get(localAddress, localPort, remoteAddress, remotePort);
+    }
+
+    void remove(Entry e) {
+        if (entries.remove(e.localAddress, e.localPort, e.remoteAddress, e.remotePort) != null) {
+            entriesPerLocalPort[e.localPort]--;
+            unlink(e);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 (TIME-WAIT): "restart the 2 MSL timeout". */
+    void restart(Entry e, long nowNanos) {
+        unlink(e);
+        e.deadlineNanos = nowNanos + durationNanos;
+        append(e);
+    }
+
+    long nextDeadlineNanos() {
+        return head == null ? Long.MAX_VALUE : head.deadlineNanos;
+    }
+
+    /** Removes and returns the oldest entry if its 2MSL is over, else null. */
+    Entry pollExpired(long nowNanos) {
+        Entry e = head;
+        if (e == null || e.deadlineNanos > nowNanos) {
+            return null;
+        }
+        remove(e);
+        return e;
+    }
+
+    List<Entry> all() {
+        List<Entry> out = new ArrayList<>(entries.size());
+        for (Entry e = head; e != null; e = e.next) {
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * Decides what a segment for a TIME-WAIT pair means.
+     *
+     * @param rfc1337 whether RSTs are ignored in TIME-WAIT (RFC 1337's fix for TIME-WAIT assassination)
+     */
+    static Action classify(Entry e, TcpSegmentView seg, boolean rfc1337) {
+        int flags = seg.flags();
+        int seq = seg.seq();
+        if ((flags & TcpFlags.RST) != 0) {
+            if (rfc1337) {
+                return Action.DROP;
+            }
+            if (seq == e.rcvNxt) {
+                return Action.KILL; // second check, CLOSING/LAST-ACK/TIME-WAIT: "enter the CLOSED state"
+            }
+            return SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.windowBytes())) ? Action.CHALLENGE_ACK : Action.DROP;
+        }
+        if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN) {
+            return newerIncarnation(e, seg) ? Action.REOPEN : Action.ACK;
+        }
+        if ((flags & TcpFlags.FIN) != 0 && seq + seg.payloadLength() + 1 == e.rcvNxt) {
+            return Action.ACK_AND_RESTART; // "The only thing that can arrive in this state is a retransmission of the remote FIN."
+        }
+        if (seg.segmentLength() == 0 && seq == e.rcvNxt) {
+            return Action.DROP; // an acceptable bare ACK: nothing to answer
+        }
+        return Action.ACK; // first check: unacceptable segment, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+    }
+
+    /**
+     * RFC 6191 §2 (refining RFC 9293 §3.6.1 MAY-2): with timestamps on both the entry and the SYN,
+     * the SYN is a new incarnation if its TSval is newer than TS.Recent; without timestamps, if its
+     * sequence number is above RCV.NXT.
+     */
+    private static boolean newerIncarnation(Entry e, TcpSegmentView seg) {
+        ParsedTcpOptions o = seg.options();
+        if (e.timestamps && o.hasTimestamps()) {
+            return SeqNum.gt(o.tsVal(), e.tsRecent);
+        }
+        return SeqNum.gt(seg.seq(), e.rcvNxt);
+    }
+
+    private void append(Entry e) {
+        e.prev = tail;
+        e.next = null;
+        if (tail == null) {
+            head = e;
+        } else {
+            tail.next = e;
+        }
+        tail = e;
+    }
+
+    private void unlink(Entry e) {
+        if (e.prev == null) {
+            head = e.next;
+        } else {
+            e.prev.next = e.next;
+        }
+        if (e.next == null) {
+            tail = e.prev;
+        } else {
+            e.next.prev = e.prev;
+        }
+        e.prev = null;
+        e.next = null;
+    }
+}
