@@ -151,7 +151,6 @@ final class PassiveOpen {
         TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
         restoreFromCookie(child, seg, cookie, clientIsn, index, nowNanos);
         listener.childCreated(child);
-        stats.increment(Counter.TcpPassiveOpens);
         child.becomeEstablished(nowNanos, "rcv ACK with valid SYN cookie");
         arrival.arrive(child, nowNanos, seg); // the ACK may carry data
         return true;

@@ -365,6 +365,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
             arm(TcpTimer.KEEPALIVE, nowNanos + keepaliveIdleNanos);
         }
         if (parent != null) {
+            host.stats().increment(Counter.TcpPassiveOpens);
             parent.childEstablished(this);
         }
         handler.onEstablished(this);

@@ -95,6 +95,13 @@ public final class TcpListener {
         return acceptQueue.size();
     }
 
+    /** Connections not yet accepted: the SYN queue's, then the accept queue's, oldest first (a copy). */
+    public List<TcpConnection> pendingConnections() {
+        List<TcpConnection> out = new ArrayList<>(synQueue);
+        out.addAll(acceptQueue);
+        return out;
+    }
+
     /** Linux sk_acceptq_is_full: full when more than the backlog are queued, so backlog 0 still takes one. */
     boolean acceptQueueFull() {
         return acceptQueue.size() > backlog;

@@ -1,0 +1,172 @@
+package io.usertcp.testkit;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.usertcp.core.RandomSource;
+import io.usertcp.link.InMemoryLink;
+import io.usertcp.tcp.ConnectionObserver;
+import io.usertcp.tcp.StackConfig;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpStack;
+import io.usertcp.wire.Ipv4Address;
+import io.usertcp.wire.TcpdumpFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Two stacks, A at 198.18.0.1 and B at 198.18.0.2, joined by an in-memory wire and driven on one
+ * virtual clock. {@link #settle()} moves packets until both are quiet; {@link #advance(long)} moves
+ * time, firing every timer in order. Packets can be dropped per direction to inject loss, and every
+ * packet delivered or dropped is traced in tcpdump notation for failure messages.
+ *
+ * <p>Every loop is bounded: a run that does not settle within {@link #MAX_STEPS} deliveries is a
+ * livelock and fails.
+ */
+public final class TwoStacks implements AutoCloseable {
+    public static final Ipv4Address A = Ipv4Address.of("198.18.0.1");
+    public static final Ipv4Address B = Ipv4Address.of("198.18.0.2");
+    public static final int MAX_STEPS = 5_000_000;
+
+    public final VirtualClock clock = new VirtualClock();
+    public final TcpStack a;
+    public final TcpStack b;
+    private final InMemoryLink linkA;
+    private final InMemoryLink linkB;
+    private final List<String> trace = new ArrayList<>();
+    private final boolean tracing;
+    private Predicate<ByteBuf> dropAtoB = p -> false;
+    private Predicate<ByteBuf> dropBtoA = p -> false;
+    private long steps;
+
+    /** Both stacks with {@code tcp}, seeded randomness, tracing on. */
+    public TwoStacks(TcpConfig tcp) {
+        this(tcp, 1, c -> c, true);
+    }
+
+    /**
+     * @param customize changes each stack's configuration (A's, then B's) before it is built
+     * @param tracing   keep a tcpdump-style trace of every packet (costly for long simulations)
+     */
+    public TwoStacks(TcpConfig tcp, long seed, Function<StackConfig, StackConfig> customize, boolean tracing) {
+        InMemoryLink[] pair = InMemoryLink.pair(1500);
+        this.linkA = pair[0];
+        this.linkB = pair[1];
+        this.tracing = tracing;
+        this.a = new TcpStack(customize.apply(config(A, tcp, seed)));
+        this.b = new TcpStack(customize.apply(config(B, tcp, seed + 1)));
+    }
+
+    private static StackConfig config(Ipv4Address address, TcpConfig tcp, long seed) {
+        return StackConfig.of(address, RandomSource.seeded(seed)).withTcp(tcp)
+                .withAllocator(PooledByteBufAllocator.DEFAULT).withObserver(ConnectionObserver.NONE);
+    }
+
+    public long now() {
+        return clock.nowNanos();
+    }
+
+    /** Drops packets from A to B for which {@code drop} is true (it must not release them). */
+    public void dropAtoB(Predicate<ByteBuf> drop) {
+        this.dropAtoB = drop;
+    }
+
+    public void dropBtoA(Predicate<ByteBuf> drop) {
+        this.dropBtoA = drop;
+    }
+
+    /** Moves packets both ways until neither stack has anything to send. */
+    public void settle() {
+        while (true) {
+            long now = clock.nowNanos();
+            int moved = a.pollTransmit(now, linkA) + b.pollTransmit(now, linkB);
+            moved += deliver(linkB, b, dropAtoB, "A>B");
+            moved += deliver(linkA, a, dropBtoA, "B>A");
+            if (moved == 0) {
+                return;
+            }
+        }
+    }
+
+    private int deliver(InMemoryLink at, TcpStack to, Predicate<ByteBuf> drop, String direction) {
+        int n = 0;
+        ByteBuf p;
+        while ((p = at.receive()) != null) {
+            if (++steps > MAX_STEPS) {
+                p.release();
+                throw new AssertionError("no quiescence after " + MAX_STEPS + " packets: livelock?\n" + lastTrace(40));
+            }
+            n++;
+            boolean dropped = drop.test(p);
+            if (tracing) {
+                trace.add(String.format("%10.6f %s%s %s", (clock.nowNanos() - VirtualClock.START_NANOS) / 1e9, direction,
+                        dropped ? " DROPPED" : "", TcpdumpFormatter.format(p)));
+            }
+            if (dropped) {
+                p.release();
+            } else {
+                to.receive(clock.nowNanos(), p);
+            }
+        }
+        return n;
+    }
+
+    /** Settles, then moves time forward by {@code nanos}, firing each timer at its own deadline. */
+    public void advance(long nanos) {
+        long target = clock.nowNanos() + nanos;
+        settle();
+        while (true) {
+            long next = Math.min(a.nextDeadlineNanos(), b.nextDeadlineNanos());
+            if (next > target) {
+                break;
+            }
+            clock.setNanos(Math.max(clock.nowNanos(), next));
+            a.onTimeout(clock.nowNanos());
+            b.onTimeout(clock.nowNanos());
+            settle();
+        }
+        clock.setNanos(target);
+        settle();
+    }
+
+    /**
+     * Advances from deadline to deadline until {@code condition} holds, at most {@code maxNanos}.
+     *
+     * @return whether the condition became true
+     */
+    public boolean runUntil(BooleanSupplier condition, long maxNanos) {
+        long limit = clock.nowNanos() + maxNanos;
+        settle();
+        while (!condition.getAsBoolean()) {
+            long next = Math.min(a.nextDeadlineNanos(), b.nextDeadlineNanos());
+            if (next > limit) {
+                clock.setNanos(limit);
+                return condition.getAsBoolean();
+            }
+            clock.setNanos(Math.max(clock.nowNanos(), next));
+            a.onTimeout(clock.nowNanos());
+            b.onTimeout(clock.nowNanos());
+            settle();
+        }
+        return true;
+    }
+
+    /** The last {@code n} trace lines, for assertion messages. */
+    public String lastTrace(int n) {
+        return String.join("\n", trace.subList(Math.max(0, trace.size() - n), trace.size()));
+    }
+
+    public List<String> trace() {
+        return List.copyOf(trace);
+    }
+
+    @Override
+    public void close() {
+        a.close(clock.nowNanos());
+        b.close(clock.nowNanos());
+        linkA.clear();
+        linkB.clear();
+    }
+}
