@@ -1,0 +1,31 @@
+package io.usertcp.socket;
+
+import io.usertcp.tcp.CloseReason;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+
+/** Maps a {@link CloseReason} to the exception {@code java.net} would throw (DESIGN.md §7). */
+final class SocketErrors {
+    private SocketErrors() {}
+
+    /** For a failed connect. */
+    static IOException connectFailure(CloseReason reason) {
+        return switch (reason) {
+            case REFUSED -> new ConnectException("Connection refused");
+            case CONNECT_TIMEOUT -> new ConnectException("Connection timed out");
+            case RESET -> new ConnectException("Connection reset");
+            default -> new ConnectException(reason.message());
+        };
+    }
+
+    /** For a read or write on a connection that ended with an error. */
+    static IOException ioFailure(CloseReason reason) {
+        return switch (reason) {
+            case RESET -> new SocketException("Connection reset");
+            case RETRANSMIT_TIMEOUT, KEEPALIVE_TIMEOUT, USER_TIMEOUT, CONNECT_TIMEOUT -> new SocketException("Connection timed out");
+            case REFUSED -> new ConnectException("Connection refused");
+            default -> new SocketException("Socket closed (" + reason.message() + ")");
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package io.usertcp.socket;
+
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpListener;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+
+/** A listening socket, like {@code java.net.ServerSocket}, on a userspace stack. Thread-safe. */
+public final class TcpServerSocket implements Closeable {
+    private final StackRunner runner;
+    private final EventGate gate = new EventGate();
+    private final TcpListener listener;
+    private volatile int soTimeoutMillis;
+    private volatile boolean closed;
+
+    /**
+     * Listens on {@code port} of every local address, with SO_REUSEADDR on.
+     *
+     * @throws IllegalStateException when the port already has a listener
+     */
+    public TcpServerSocket(StackRunner runner, int port, int backlog) {
+        this.runner = runner;
+        this.listener = runner.call(now -> {
+            TcpListener l = runner.stack().listen(port, backlog);
+            l.setOnAcceptable(gate::signal);
+            return l;
+        });
+    }
+
+    /**
+     * Waits for the next established connection.
+     *
+     * @throws SocketTimeoutException when SO_TIMEOUT passes first
+     * @throws SocketException        when the server socket is closed
+     */
+    public TcpSocket accept() throws IOException {
+        long timeout = soTimeoutMillis;
+        long deadline = timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
+        while (true) {
+            if (closed) {
+                throw new SocketException("Socket is closed");
+            }
+            long seen = gate.version();
+            TcpSocket socket = runner.call(now -> {
+                TcpConnection c = listener.accept();
+                return c == null ? null : TcpSocket.accepted(runner, c);
+            });
+            if (socket != null) {
+                return socket;
+            }
+            if (!gate.awaitChange(seen, deadline)) {
+                throw new SocketTimeoutException("Accept timed out");
+            }
+        }
+    }
+
+    public void setSoTimeout(int millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("timeout: " + millis + " ms (expected: >= 0)");
+        }
+        soTimeoutMillis = millis;
+    }
+
+    public int getLocalPort() {
+        return listener.port();
+    }
+
+    /** Stops listening; connections not yet accepted are reset. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        runner.call(now -> {
+            listener.close(now);
+            return null;
+        });
+        gate.signal();
+    }
+}

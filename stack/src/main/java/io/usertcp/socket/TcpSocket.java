@@ -1,0 +1,354 @@
+package io.usertcp.socket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.tcp.CloseReason;
+import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpState;
+import io.usertcp.wire.Ipv4Address;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.Objects;
+
+/**
+ * A TCP connection with blocking streams, like {@code java.net.Socket}, on a userspace stack. Every
+ * method is thread-safe; reads and writes block the calling thread (never the stack's).
+ *
+ * <pre>
+ *   try (TcpSocket s = TcpSocket.connect(runner, Ipv4Address.of("198.18.0.1"), 80, 5000)) {
+ *       s.getOutputStream().write(request);
+ *       int n = s.getInputStream().read(buffer);   // -1 at the peer's FIN
+ *   }
+ * </pre>
+ */
+public final class TcpSocket implements Closeable {
+    private final StackRunner runner;
+    private final EventGate gate = new EventGate();
+    private final InputStream in = new In();
+    private final OutputStream out = new Out();
+    private volatile TcpConnection connection;
+    private volatile int soTimeoutMillis;
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+    private volatile boolean closed;
+
+    private TcpSocket(StackRunner runner) {
+        this.runner = Objects.requireNonNull(runner, "runner");
+    }
+
+    /**
+     * Opens a connection and waits until it is established.
+     *
+     * @param timeoutMillis 0 waits as long as the stack keeps retrying the SYN
+     * @throws java.net.ConnectException       refused, or the SYN retries ran out
+     * @throws SocketTimeoutException          {@code timeoutMillis} passed first (the attempt is aborted)
+     */
+    public static TcpSocket connect(StackRunner runner, Ipv4Address address, int port, int timeoutMillis) throws IOException {
+        TcpSocket socket = new TcpSocket(runner);
+        socket.connection = runner.call(now -> {
+            TcpConnection c = runner.stack().connect(now, address.bits(), port);
+            c.setHandler(socket.gate);
+            return c;
+        });
+        socket.awaitEstablished(timeoutMillis);
+        return socket;
+    }
+
+    /** Wraps a connection taken from a listener's accept queue; must run on the stack thread. */
+    static TcpSocket accepted(StackRunner runner, TcpConnection connection) {
+        TcpSocket socket = new TcpSocket(runner);
+        socket.connection = connection;
+        connection.setHandler(socket.gate);
+        return socket;
+    }
+
+    private void awaitEstablished(int timeoutMillis) throws IOException {
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : Long.MAX_VALUE;
+        TcpConnection c = connection;
+        while (true) {
+            long seen = gate.version();
+            Object[] status = runner.call(now -> new Object[] {c.state(), c.closeReason()});
+            TcpState state = (TcpState) status[0];
+            CloseReason reason = (CloseReason) status[1];
+            if (reason != null && state != TcpState.TIME_WAIT && !state.isSynchronized()) {
+                throw SocketErrors.connectFailure(reason);
+            }
+            if (state.isSynchronized() || reason != null) {
+                return;
+            }
+            if (!gate.awaitChange(seen, deadline)) {
+                runner.call(now -> {
+                    c.abort(now);
+                    return null;
+                });
+                throw new SocketTimeoutException("Connect timed out");
+            }
+        }
+    }
+
+    public InputStream getInputStream() {
+        return in;
+    }
+
+    public OutputStream getOutputStream() {
+        return out;
+    }
+
+    /**
+     * Reads up to {@code length} bytes, blocking until at least one is available.
+     *
+     * @return bytes read, or -1 at the end of the stream (the peer's FIN)
+     * @throws SocketException        "Connection reset" and the other failures of the connection
+     * @throws SocketTimeoutException when SO_TIMEOUT passes with nothing to read
+     */
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, buffer.length);
+        checkOpen();
+        if (inputShutdown) {
+            return -1;
+        }
+        if (length == 0) {
+            return 0;
+        }
+        int timeout = soTimeoutMillis;
+        long deadline = timeout > 0 ? System.nanoTime() + timeout * 1_000_000L : Long.MAX_VALUE;
+        TcpConnection c = connection;
+        while (true) {
+            long seen = gate.version();
+            int[] result = runner.call(now -> readNow(c, now, buffer, offset, length));
+            if (result[0] > 0 || result[0] == -1) {
+                return result[0];
+            }
+            if (result[1] != 0) {
+                throw SocketErrors.ioFailure(CloseReason.values()[result[1] - 1]);
+            }
+            if (!gate.awaitChange(seen, deadline)) {
+                throw new SocketTimeoutException("Read timed out");
+            }
+        }
+    }
+
+    /** On the stack thread: {bytes or -1 or 0, failure reason ordinal + 1 or 0}. */
+    private static int[] readNow(TcpConnection c, long now, byte[] buffer, int offset, int length) {
+        ByteBuf dst = Unpooled.wrappedBuffer(buffer, offset, length).writerIndex(0);
+        try {
+            int n = c.read(now, dst);
+            if (n == -1 && c.closeReason() != null && c.closeReason().isError()) {
+                return new int[] {0, c.closeReason().ordinal() + 1};
+            }
+            return new int[] {n, 0};
+        } finally {
+            dst.release();
+        }
+    }
+
+    /**
+     * Writes all {@code length} bytes, blocking while the send buffer is full.
+     *
+     * @throws SocketException "Connection reset", "Socket output is shutdown", ...
+     */
+    public void write(byte[] buffer, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, buffer.length);
+        checkOpen();
+        if (outputShutdown) {
+            throw new SocketException("Socket output is shutdown");
+        }
+        TcpConnection c = connection;
+        int done = 0;
+        while (done < length) {
+            long seen = gate.version();
+            int from = offset + done;
+            int left = length - done;
+            int n = runner.call(now -> writeNow(c, now, buffer, from, left));
+            if (n < 0) {
+                throw SocketErrors.ioFailure(CloseReason.values()[-n - 1]);
+            }
+            done += n;
+            if (n == 0 && !gate.awaitChange(seen, Long.MAX_VALUE)) {
+                throw new SocketTimeoutException("Write timed out");
+            }
+        }
+    }
+
+    /** On the stack thread: bytes queued, or -(reason ordinal + 1) when the connection failed. */
+    private int writeNow(TcpConnection c, long now, byte[] buffer, int offset, int length) {
+        if (c.isClosed() || !c.state().canSend()) {
+            CloseReason reason = c.closeReason() != null ? c.closeReason() : CloseReason.ABORTED;
+            return -(reason.ordinal() + 1);
+        }
+        int n = Math.min(length, c.sendSpace());
+        if (n == 0) {
+            return 0;
+        }
+        // Copy: the caller may reuse its array as soon as write returns.
+        ByteBuf copy = runner.stack().allocator().buffer(n);
+        try {
+            copy.writeBytes(buffer, offset, n);
+            return c.send(now, copy);
+        } finally {
+            copy.release();
+        }
+    }
+
+    /** Half close: sends FIN after the queued data; reading continues. */
+    public void shutdownOutput() throws IOException {
+        checkOpen();
+        if (outputShutdown) {
+            return;
+        }
+        outputShutdown = true;
+        TcpConnection c = connection;
+        runner.call(now -> {
+            if (!c.isClosed()) {
+                c.shutdownOutput(now);
+            }
+            return null;
+        });
+    }
+
+    /** Further reads return -1; data that arrives is not delivered. */
+    public void shutdownInput() throws IOException {
+        checkOpen();
+        inputShutdown = true;
+    }
+
+    /**
+     * Closes the connection: FIN after the queued data, or RST when unread data remains or
+     * SO_LINGER is {on, 0}. Never blocks for the close handshake.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.close(now);
+            return null;
+        });
+        gate.signal();
+    }
+
+    /** SO_LINGER; only {on, 0} changes CLOSE, into an abort with RST. */
+    public void setSoLinger(boolean on, int seconds) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setLinger(on, seconds);
+            return null;
+        });
+    }
+
+    /** SO_KEEPALIVE with the stack's default idle, interval and count. */
+    public void setKeepAlive(boolean on) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setKeepAlive(now, on);
+            return null;
+        });
+    }
+
+    /** SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT. */
+    public void setKeepAlive(boolean on, int idleSeconds, int intervalSeconds, int count) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setKeepAlive(now, on, idleSeconds * 1_000_000_000L, intervalSeconds * 1_000_000_000L, count);
+            return null;
+        });
+    }
+
+    /** TCP_USER_TIMEOUT (RFC 5482) in milliseconds; 0 turns it off. */
+    public void setUserTimeout(int millis) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setUserTimeout(millis * 1_000_000L);
+            return null;
+        });
+    }
+
+    /** SO_TIMEOUT for reads, in milliseconds; 0 waits forever. */
+    public void setSoTimeout(int millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("timeout: " + millis + " ms (expected: >= 0)");
+        }
+        soTimeoutMillis = millis;
+    }
+
+    public int getSoTimeout() {
+        return soTimeoutMillis;
+    }
+
+    /** The connection's state now (after close, the last state it reached). */
+    public TcpState state() {
+        TcpConnection c = connection;
+        return runner.call(now -> c.state());
+    }
+
+    /** Why the connection ended, or null while it is open. */
+    public CloseReason closeReason() {
+        TcpConnection c = connection;
+        return runner.call(now -> c.closeReason());
+    }
+
+    /** The four-tuple. */
+    public ConnectionId id() {
+        return connection.id();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() throws SocketException {
+        if (closed) {
+            throw new SocketException("Socket is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpSocket[" + connection.id() + "]";
+    }
+
+    private final class In extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = TcpSocket.this.read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return TcpSocket.this.read(b, off, len);
+        }
+
+        @Override
+        public void close() {
+            TcpSocket.this.close();
+        }
+    }
+
+    private final class Out extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            TcpSocket.this.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            TcpSocket.this.write(b, off, len);
+        }
+
+        @Override
+        public void close() {
+            TcpSocket.this.close();
+        }
+    }
+}
