@@ -17,9 +17,9 @@ apt_install_missing() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
-# A JDK 17 (javac), Maven, and iproute2 (namespaces for the TUN tests).
+# A JDK 17 (javac), Maven, iproute2 (namespaces for the TUN tests) and ping (their ICMP checks).
 require_build_tools() {
-  apt_install_missing javac:openjdk-17-jdk-headless mvn:maven ip:iproute2
+  apt_install_missing javac:openjdk-17-jdk-headless mvn:maven ip:iproute2 ping:iputils-ping
   if ! javac -version 2>&1 | grep -qE 'javac (1[7-9]|2[0-9])'; then
     echo "usertcp: javac $(javac -version 2>&1) is too old (expected: 17 or newer)" >&2
     exit 1

@@ -1,0 +1,398 @@
+package io.usertcp.tun;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.usertcp.link.Link;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Link} over a {@link TunDevice}: each {@link #receive()} is one non-blocking
+ * {@code read(2)} of one datagram, each {@link #transmit} one {@code write(2)}, straight between the
+ * kernel and Netty direct memory (JNA direct mapping, no copy, no allocation beyond the packet
+ * buffer itself). {@link #awaitReadable(long)} waits in {@code ppoll(2)} on the TUN fd and an
+ * {@code eventfd}, which {@link #wakeup()} writes so that another thread can cut the wait short.
+ *
+ * <p>Threads (DESIGN.md §6): one loop thread calls {@link #receive()}, {@link #transmit},
+ * {@link #awaitReadable(long)} and finally {@link #close()} (after it stopped waiting).
+ * {@link #wakeup()} and {@link #stats()} may be called from any thread.
+ *
+ * <p>Ownership (DESIGN.md §5): {@link #receive()} returns a pooled direct buffer the caller owns;
+ * {@link #transmit} takes the buffer and releases it on every path. The link owns its device from
+ * construction on and closes it in {@link #close()}.
+ *
+ * <p>Errors never throw from the data path: {@code EAGAIN} is the normal "nothing now"; any other
+ * errno, a datagram longer than {@link #mtu()} (read or written) and a failed poll are counted in
+ * {@link #stats()} and logged once per kind at WARN.
+ */
+public final class TunLink implements Link, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TunLink.class);
+    /** The largest IPv4 datagram. */
+    public static final int MAX_MTU = 65535;
+    /** The smallest MTU IPv4 allows (RFC 791). */
+    public static final int MIN_MTU = 68;
+
+    // Layout of the loop thread's control memory: two pollfds, a timespec, the eventfd counter.
+    private static final int POLL_TUN = 0;
+    private static final int POLL_EVENT = LibC.POLLFD_SIZE;
+    private static final int TIMESPEC = 2 * LibC.POLLFD_SIZE;
+    private static final int COUNTER = TIMESPEC + LibC.TIMESPEC_SIZE;
+    private static final int CONTROL_SIZE = COUNTER + 8;
+    private static final int EVENTFD_VALUE_SIZE = 8;
+    private static final short TUN_READY = LibC.POLLIN | LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final TunDevice device;
+    private final int tunFd;
+    private final int eventFd;
+    private final int mtu;
+    private final ByteBufAllocator allocator;
+
+    private final ByteBuffer control;
+    private final long controlAddress;
+    /** Holds the value 1, only ever read: shared by every thread that calls {@link #wakeup()}. */
+    private final ByteBuffer wakeValue;
+    private final long wakeValueAddress;
+    private ByteBuffer scratch;
+    private long scratchAddress;
+    private ByteBuf spare;
+
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final AtomicBoolean wakeupFailureLogged = new AtomicBoolean();
+    private final ReentrantReadWriteLock eventFdLock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+    private final BitSet loggedErrnos = new BitSet();
+    private boolean truncationLogged;
+    private boolean oversizeLogged;
+
+    // Written by the loop thread only; volatile so that stats() may be read from any thread.
+    private volatile long rxPackets;
+    private volatile long rxBytes;
+    private volatile long rxTruncated;
+    private volatile long readErrors;
+    private volatile long txPackets;
+    private volatile long txBytes;
+    private volatile long txOversize;
+    private volatile long txDropped;
+    private volatile long writeErrors;
+    private volatile long pollErrors;
+    private volatile long wakeups;
+
+    /** A link with {@link PooledByteBufAllocator#DEFAULT} buffers. */
+    public TunLink(TunDevice device, int mtu) {
+        this(device, mtu, PooledByteBufAllocator.DEFAULT);
+    }
+
+    /**
+     * @param device    ownership moves to the link on success (on an exception the caller keeps it)
+     * @param mtu       the interface's MTU: the largest datagram read or written ({@value #MIN_MTU}..{@value #MAX_MTU})
+     * @param allocator where received datagrams go; direct buffers with a memory address are read
+     *                  into in place, others through a scratch buffer
+     */
+    public TunLink(TunDevice device, int mtu, ByteBufAllocator allocator) {
+        if (device == null || allocator == null) {
+            throw new IllegalArgumentException("device and allocator: null (expected: non-null)");
+        }
+        if (mtu < MIN_MTU || mtu > MAX_MTU) {
+            throw new IllegalArgumentException("mtu: " + mtu + " (expected: " + MIN_MTU + ".." + MAX_MTU + ")");
+        }
+        if ((device.flags() & TunDevice.IFF_VNET_HDR) != 0 || (device.flags() & TunDevice.IFF_NO_PI) == 0) {
+            throw new IllegalArgumentException("device flags: 0x" + Integer.toHexString(device.flags())
+                    + " (expected: IFF_NO_PI without IFF_VNET_HDR; the virtio header is not parsed yet)");
+        }
+        this.device = device;
+        this.tunFd = device.fd();
+        this.mtu = mtu;
+        this.allocator = allocator;
+        this.control = ByteBuffer.allocateDirect(CONTROL_SIZE).order(ByteOrder.nativeOrder());
+        this.controlAddress = addressOf(control);
+        this.wakeValue = ByteBuffer.allocateDirect(EVENTFD_VALUE_SIZE).order(ByteOrder.nativeOrder()).putLong(0, 1L);
+        this.wakeValueAddress = addressOf(wakeValue);
+        this.eventFd = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+        if (eventFd < 0) {
+            throw new IllegalStateException("eventfd: " + LibC.describe(LibC.errno()));
+        }
+    }
+
+    private static long addressOf(ByteBuffer direct) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    /**
+     * Reads one datagram if one is waiting.
+     *
+     * @return a buffer holding exactly the datagram, which the caller owns and must release; or
+     *         {@code null} when none is waiting ({@code EAGAIN}) or the read failed (counted)
+     */
+    @Override
+    public ByteBuf receive() {
+        ensureOpen();
+        ByteBuf buf = spare != null ? spare : allocator.directBuffer(mtu + 1, mtu + 1);
+        spare = null;
+        long n = readInto(buf);
+        if (n > 0 && n <= mtu) {
+            buf.writerIndex((int) n);
+            rxPackets++;
+            rxBytes += n;
+            return buf;
+        }
+        spare = buf.clear(); // kept for the next read: EAGAIN costs no allocation
+        if (n < 0) {
+            onReadError((int) -n);
+        } else if (n > mtu) {
+            onTruncated(n);
+        }
+        return null;
+    }
+
+    /**
+     * One read into {@code buf}, with room for one byte more than the MTU: a datagram too long for
+     * the link then reads as longer than {@link #mtu()}, whether the kernel reports the bytes it
+     * copied (Linux today: the read is cut) or the datagram's full length (older tun_put_user).
+     *
+     * @return the length read, or -errno
+     */
+    private long readInto(ByteBuf buf) {
+        if (buf.hasMemoryAddress()) {
+            long n = LibC.read(tunFd, buf.memoryAddress() + buf.writerIndex(), mtu + 1L);
+            return n < 0 ? -LibC.errno() : n;
+        }
+        ByteBuffer through = scratch();
+        long n = LibC.read(tunFd, scratchAddress, mtu + 1L);
+        if (n < 0) {
+            return -LibC.errno();
+        }
+        if (n > 0 && n <= mtu) {
+            through.clear().limit((int) n);
+            buf.writeBytes(through);
+        }
+        return n;
+    }
+
+    /**
+     * Writes one datagram to the kernel.
+     *
+     * @param packet ownership moves in: released on every path, written, dropped or failed
+     * @throws IllegalStateException after {@link #close()} (the packet is released all the same)
+     */
+    @Override
+    public void transmit(ByteBuf packet) {
+        try {
+            ensureOpen();
+            int length = packet.readableBytes();
+            if (length > mtu) {
+                onOversize(length);
+                return;
+            }
+            long n;
+            if (packet.hasMemoryAddress()) {
+                n = LibC.write(tunFd, packet.memoryAddress() + packet.readerIndex(), length);
+            } else {
+                ByteBuffer through = scratch();
+                through.clear().limit(length);
+                packet.getBytes(packet.readerIndex(), through);
+                n = LibC.write(tunFd, scratchAddress, length);
+            }
+            if (n == length) {
+                txPackets++;
+                txBytes += length;
+            } else {
+                onWriteFailure(n < 0 ? LibC.errno() : 0, n, length);
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /**
+     * Waits until the TUN fd is readable, {@link #wakeup()} is called, or the time is up, in
+     * {@code ppoll(2)}. A {@link #wakeup()} that came before the call makes it return at once.
+     *
+     * @param timeoutNanos the longest wait; 0 checks without waiting; negative waits without limit
+     * @return whether the TUN fd is readable (or in error: {@link #receive()} then counts it)
+     */
+    public boolean awaitReadable(long timeoutNanos) {
+        ensureOpen();
+        control.putInt(POLL_TUN, tunFd).putShort(POLL_TUN + LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN)
+                .putShort(POLL_TUN + LibC.POLLFD_REVENTS_OFFSET, (short) 0);
+        control.putInt(POLL_EVENT, eventFd).putShort(POLL_EVENT + LibC.POLLFD_EVENTS_OFFSET, LibC.POLLIN)
+                .putShort(POLL_EVENT + LibC.POLLFD_REVENTS_OFFSET, (short) 0);
+        long timeoutAddress = 0;
+        if (timeoutNanos >= 0) {
+            control.putLong(TIMESPEC, timeoutNanos / NANOS_PER_SECOND).putLong(TIMESPEC + 8, timeoutNanos % NANOS_PER_SECOND);
+            timeoutAddress = controlAddress + TIMESPEC;
+        }
+        int ready = LibC.ppoll(controlAddress, 2, timeoutAddress, 0);
+        if (ready < 0) {
+            int errno = LibC.errno();
+            if (errno != LibC.EINTR) {
+                pollErrors++;
+                logOnce(errno, "ppoll on " + device.name());
+            }
+            return false;
+        }
+        if (ready == 0) {
+            return false;
+        }
+        if ((control.getShort(POLL_EVENT + LibC.POLLFD_REVENTS_OFFSET) & LibC.POLLIN) != 0) {
+            drainWakeups();
+        }
+        return (control.getShort(POLL_TUN + LibC.POLLFD_REVENTS_OFFSET) & TUN_READY) != 0;
+    }
+
+    /**
+     * Makes the current or next {@link #awaitReadable(long)} return. Thread-safe and cheap when
+     * repeated: wakeups that come before the loop consumed the first cost no system call.
+     */
+    public void wakeup() {
+        if (!wakeupPending.compareAndSet(false, true)) {
+            return;
+        }
+        Lock lock = eventFdLock.readLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (LibC.write(eventFd, wakeValueAddress, EVENTFD_VALUE_SIZE) != EVENTFD_VALUE_SIZE) {
+                int errno = LibC.errno();
+                wakeupPending.set(false);
+                if (wakeupFailureLogged.compareAndSet(false, true)) {
+                    LOG.warn("writing the wakeup eventfd of {} failed: {}", device.name(), LibC.describe(errno));
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Consumes the eventfd, then lets the next wakeup() write again (in that order: none is lost). */
+    private void drainWakeups() {
+        LibC.read(eventFd, controlAddress + COUNTER, EVENTFD_VALUE_SIZE);
+        wakeupPending.set(false);
+        wakeups++;
+    }
+
+    // ---------------------------------------------------------------- errors and counters
+
+    private void onReadError(int errno) {
+        if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+            return;
+        }
+        readErrors++;
+        logOnce(errno, "read from " + device.name());
+    }
+
+    private void onTruncated(long length) {
+        rxTruncated++;
+        if (!truncationLogged) {
+            truncationLogged = true;
+            LOG.warn("{}: dropped a {}-byte datagram longer than the link MTU {} (is the interface MTU larger?)",
+                    device.name(), length, mtu);
+        }
+    }
+
+    private void onOversize(int length) {
+        txOversize++;
+        if (!oversizeLogged) {
+            oversizeLogged = true;
+            LOG.warn("{}: dropped an outgoing {}-byte datagram longer than the link MTU {}", device.name(), length, mtu);
+        }
+    }
+
+    private void onWriteFailure(int errno, long written, int length) {
+        if (errno == LibC.EAGAIN) {
+            txDropped++;
+            return;
+        }
+        writeErrors++;
+        if (written >= 0) {
+            LOG.warn("{}: short write, {} of {} bytes", device.name(), written, length);
+        } else {
+            logOnce(errno, "write " + length + " bytes to " + device.name());
+        }
+    }
+
+    private void logOnce(int errno, String what) {
+        if (errno < 0 || loggedErrnos.get(errno)) {
+            return;
+        }
+        loggedErrnos.set(errno);
+        LOG.warn("{} failed: {} (counted; logged once per errno)", what, LibC.describe(errno));
+    }
+
+    /** The counters; readable from any thread. */
+    public TunLinkStats stats() {
+        return new TunLinkStats(rxPackets, rxBytes, rxTruncated, readErrors, txPackets, txBytes, txOversize,
+                txDropped, writeErrors, pollErrors, wakeups);
+    }
+
+    /** The device this link reads and writes (owned by the link). */
+    public TunDevice device() {
+        return device;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private ByteBuffer scratch() {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(MAX_MTU + 1);
+            scratchAddress = addressOf(scratch);
+        }
+        return scratch;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("TunLink on " + device.name() + " is closed");
+        }
+    }
+
+    /**
+     * Closes the eventfd and the device and releases the spare buffer. Call it on the loop thread
+     * once it no longer waits (closing an fd does not wake a {@code ppoll} that waits on it).
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        Lock lock = eventFdLock.writeLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            LibC.close(eventFd);
+        } finally {
+            lock.unlock();
+        }
+        device.close();
+        if (spare != null) {
+            spare.release();
+            spare = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TunLink[" + device.name() + " in " + device.namespace() + ", mtu " + mtu + (closed ? ", closed" : "") + "]";
+    }
+}
