@@ -2,6 +2,7 @@ package io.usertcp.tcp;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.core.StackStats;
+import io.usertcp.wire.TcpSegmentView;
 
 /**
  * What a connection needs from the stack that owns it: configuration, the shared writer, and the
@@ -40,4 +41,12 @@ interface ConnectionHost {
 
     /** Queues a RST for a connection that is going away (ABORT, timeouts, data after close). */
     void sendReset(long nowNanos, ConnectionId id, int seq);
+
+    /**
+     * Queues the RST that answers {@code segment} on the connection's four-tuple (RFC 9293 §3.5.2):
+     * <SEQ=SEG.ACK><CTL=RST> if it carries an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+     *
+     * @param segment borrowed
+     */
+    void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment);
 }

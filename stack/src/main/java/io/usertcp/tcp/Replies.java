@@ -46,6 +46,19 @@ final class Replies {
             return;
         }
         s.clear().replyTo(ip.sourceAddress(), seg.sourcePort(), ip.destinationAddress(), seg.destinationPort());
+        answer(nowNanos, seg);
+    }
+
+    /** The same reply to {@code seg}, on a connection's four-tuple (the segment passed its checks). */
+    void resetAnswering(long nowNanos, ConnectionId id, TcpSegmentView seg) {
+        if (seg.hasFlag(TcpFlags.RST)) {
+            return;
+        }
+        s.clear().from(id);
+        answer(nowNanos, seg);
+    }
+
+    private void answer(long nowNanos, TcpSegmentView seg) {
         if (seg.hasFlag(TcpFlags.ACK)) {
             s.seq = seg.ack();
             s.flags = TcpFlags.RST;

@@ -83,8 +83,12 @@ final class SegmentArrival {
         if ((flags & TcpFlags.SYN) == 0) {
             return; // fifth: neither SYN nor RST — drop
         }
+        // Our SYN advertised its window before RCV.NXT was known: move that right edge onto the real RCV.NXT,
+        // or the first ACK would offer whatever SEG.SEQ happens to make of it (RFC 9293 §3.8.6.2.2).
+        int synWindow = SeqNum.diff(t.rcvAdv, t.rcvNxt);
         t.irs = seg.seq();
         t.rcvNxt = seg.seq() + 1;
+        t.rcvAdv = t.rcvNxt + synWindow;
         negotiate(c, seg.options(), nowNanos);
         // RFC 7323 §2.2: the window of a SYN is never scaled.
         setWindow(t, seg.window(), seg.seq(), seg.ack(), 0);
@@ -165,6 +169,14 @@ final class SegmentArrival {
             c.ackNow = true; // RFC 7323 §5.3 R1: treat as unacceptable: ACK and drop
             return;
         }
+        if (syn && !rst && !simultaneousSynAck && c.config.synChallengeAck()
+                && (c.state.isSynchronized() || c.parent == null)) {
+            // RFC 5961 §4.2 (RFC 9293 §3.10.7.4, fourth, MUST-60): in a synchronized state (and an active
+            // SYN-RECEIVED, which follows those rules) a SYN gets a challenge ACK "irrespective of the sequence
+            // number" — rate-limited and counted even when it lies outside the window (Linux syn_challenge).
+            synArrives(c, nowNanos, seg);
+            return;
+        }
         // First: is the segment acceptable?
         if (!simultaneousSynAck && !acceptable(t, seg.seq(), seg.segmentLength())) {
             if (!rst) {
@@ -183,7 +195,7 @@ final class SegmentArrival {
         }
         // Fourth: the SYN bit (third, security, is not implemented).
         if (syn && !simultaneousSynAck) {
-            synArrives(c, nowNanos);
+            synArrives(c, nowNanos, seg);
             return;
         }
         // Fifth: the ACK field. "If the ACK bit is off, drop the segment and return."
@@ -238,6 +250,9 @@ final class SegmentArrival {
         if (dataLength > room) {
             dataLength = (int) Math.max(0, room);
             fin = false; // the FIN lies beyond the window
+            // The part beyond the window is not acceptable: "an acknowledgment should be sent in reply", with the
+            // current window — this is how a zero-window probe carrying data gets its answer (RFC 9293 §3.8.6.1).
+            c.ackNow = true;
         }
     }
 
@@ -273,12 +288,12 @@ final class SegmentArrival {
         }
         switch (c.state) {
             case SYN_RECEIVED -> {
+                stats.increment(Counter.TcpAttemptFails); // RFC 1213 tcpAttemptFails, Linux tcp_check_req
                 if (c.parent != null) {
                     // "If this connection was initiated with a passive OPEN, return it to the LISTEN state":
                     // the half-open child simply disappears; the listener is untouched.
                     c.enterClosed(nowNanos, CloseReason.RESET, "rcv RST (back to LISTEN)");
                 } else {
-                    stats.increment(Counter.TcpAttemptFails);
                     c.enterClosed(nowNanos, CloseReason.REFUSED, "rcv RST");
                 }
             }
@@ -293,9 +308,10 @@ final class SegmentArrival {
     }
 
     /** Fourth check: a SYN in SYN-RECEIVED (passive) or a synchronized state. */
-    private void synArrives(TcpConnection c, long nowNanos) {
+    private void synArrives(TcpConnection c, long nowNanos, TcpSegmentView seg) {
         if (c.state == TcpState.SYN_RECEIVED && c.parent != null) {
             // RFC 9293 §3.10.7.4, fourth: "return this connection to the LISTEN state and return".
+            stats.increment(Counter.TcpAttemptFails);
             c.enterClosed(nowNanos, CloseReason.RESET, "rcv SYN in SYN-RECEIVED (back to LISTEN)");
             c.release();
             return;
@@ -306,11 +322,20 @@ final class SegmentArrival {
             challengeAck(c, nowNanos);
             return;
         }
-        // RFC 793: an in-window SYN is an error; reset the connection.
+        // RFC 793 p. 71: an in-window SYN is an error; "send a reset" — answering the SYN itself as RFC 793
+        // §3.4 forms resets (old Linux tcp_v4_send_reset, 4.4BSD dropwithreset), so that a peer that restarted
+        // and sits in SYN-SENT accepts it (its ACK field acknowledges the SYN).
         if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT) {
             stats.increment(Counter.TcpEstabResets);
         }
-        c.abortWithReset(nowNanos, CloseReason.RESET, "rcv SYN in window");
+        resetAnswering(c, nowNanos, seg, CloseReason.RESET, "rcv SYN in window");
+    }
+
+    /** Sends the RST that answers {@code seg} (RFC 9293 §3.5.2 form) and deletes the TCB. */
+    private static void resetAnswering(TcpConnection c, long nowNanos, TcpSegmentView seg, CloseReason reason, String cause) {
+        c.host.sendResetAnswering(nowNanos, c.id, seg);
+        c.enterClosed(nowNanos, reason, cause);
+        c.release();
     }
 
     /** RFC 5961 §7: challenge ACKs are rate limited stack-wide. */
@@ -402,6 +427,9 @@ final class SegmentArrival {
         boolean finAckedNow = t.finSent && ack == t.finSeq + 1;
         int dataBytes = acked - (synAckedNow ? 1 : 0) - (finAckedNow ? 1 : 0);
         c.sendBuffer.acknowledge(dataBytes);
+        if (synAckedNow) {
+            c.synPending = false; // FIN-WAIT-1 entered from SYN-RECEIVED: no SYN,ACK to resend any more
+        }
         t.sndUna = ack;
         sampleRtt(c, nowNanos, seg);
         c.retransmits = 0;
@@ -491,9 +519,11 @@ final class SegmentArrival {
             return false;
         }
         if (c.closedByUser) {
-            // Linux tcp_rcv_state_process: new data after close() cannot be delivered; reset the connection.
+            // RFC 1122 §4.2.2.13 and Linux tcp_rcv_state_process: new data after close() cannot be delivered;
+            // reset, answering the segment (<SEQ=SEG.ACK><CTL=RST>: the peer's RCV.NXT, which an RFC 5961 peer
+            // requires, where SND.NXT may be past a FIN the peer has not received yet).
             stats.increment(Counter.TcpExtTCPAbortOnData);
-            c.abortWithReset(nowNanos, CloseReason.ABORTED_DATA_AFTER_CLOSE, "rcv data after CLOSE");
+            resetAnswering(c, nowNanos, seg, CloseReason.ABORTED_DATA_AFTER_CLOSE, "rcv data after CLOSE");
             return false;
         }
         c.receiveBuffer.append(seg.buffer(), dataOffset, dataLength);
@@ -516,7 +546,11 @@ final class SegmentArrival {
     /** Eighth check: the FIN bit, once everything before it has arrived. */
     private void finArrives(TcpConnection c, long nowNanos) {
         Tcb t = c.tcb;
-        if (!fin || dataSeq + dataLength != t.rcvNxt || c.isClosed()) {
+        if (!fin || c.isClosed()) {
+            return;
+        }
+        if (dataSeq + dataLength != t.rcvNxt) {
+            c.ackNow = true; // a FIN after a hole is out of order: duplicate ACK (RFC 5681 §4.2)
             return;
         }
         t.rcvNxt += 1;

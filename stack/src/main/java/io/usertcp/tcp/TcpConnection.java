@@ -197,7 +197,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         receiveBuffer.release();
         switch (state) {
             case SYN_SENT -> enterClosed(nowNanos, CloseReason.ABORTED, "user CLOSE in SYN-SENT");
-            case SYN_RECEIVED -> tcb.finQueued = true; // RFC 9293: queue the FIN until ESTABLISHED
+            case SYN_RECEIVED -> closeInSynReceived(nowNanos, "user CLOSE");
             case ESTABLISHED -> queueFin(nowNanos, TcpState.FIN_WAIT_1, "user CLOSE");
             case CLOSE_WAIT -> queueFin(nowNanos, TcpState.LAST_ACK, "user CLOSE");
             case FIN_WAIT_2 -> armFinWait2(nowNanos);
@@ -215,10 +215,23 @@ public final class TcpConnection extends DeadlineHeap.Node {
         switch (state) {
             case ESTABLISHED -> queueFin(nowNanos, TcpState.FIN_WAIT_1, "user SHUTDOWN");
             case CLOSE_WAIT -> queueFin(nowNanos, TcpState.LAST_ACK, "user SHUTDOWN");
-            case SYN_RECEIVED -> tcb.finQueued = true;
+            case SYN_RECEIVED -> closeInSynReceived(nowNanos, "user SHUTDOWN");
             case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> { } // FIN already queued
             case CLOSED, LISTEN, SYN_SENT -> throw new IllegalStateException("shutdownOutput: connection " + id
                     + " is " + state.rfcName() + " (expected: a connected state)");
+        }
+    }
+
+    /**
+     * RFC 9293 §3.10.4, CLOSE in SYN-RECEIVED: "If no SENDs have been issued and there is no pending
+     * data to send, then form a FIN segment and send it, and enter FIN-WAIT-1 state; otherwise,
+     * queue for processing after entering ESTABLISHED state" (Linux tcp_close_state does the same).
+     */
+    private void closeInSynReceived(long nowNanos, String cause) {
+        if (sendBuffer.size() == 0) {
+            queueFin(nowNanos, TcpState.FIN_WAIT_1, cause);
+        } else {
+            tcb.finQueued = true;
         }
     }
 

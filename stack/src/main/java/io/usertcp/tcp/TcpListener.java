@@ -66,6 +66,12 @@ public final class TcpListener {
         synQueue.clear();
         acceptQueue.clear();
         stack.removeListener(this);
+        stack.listenerClosed(nowNanos, this);
+    }
+
+    /** The listening socket as a tuple: local address (0 = any) and port, no remote end. */
+    public ConnectionId id() {
+        return new ConnectionId(localAddress, port, 0, 0);
     }
 
     public int port() {

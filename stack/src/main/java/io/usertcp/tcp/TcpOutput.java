@@ -49,6 +49,11 @@ final class TcpOutput {
 
     private void outputSynchronized(TcpConnection c, long nowNanos, Link link) {
         boolean sent = false;
+        if (c.synPending && !c.tcb.synAcked()) {
+            // CLOSE in SYN-RECEIVED sent our FIN before the SYN was acknowledged: the SYN,ACK is retransmitted first.
+            sendSyn(c, nowNanos, link);
+            sent = true;
+        }
         if (c.retransmitPending) {
             sent = retransmitOldest(c, nowNanos, link);
         }
@@ -67,7 +72,7 @@ final class TcpOutput {
     /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with the options RFC 9293 §3.7.1 and RFC 7323 / 2018 allow. */
     private void sendSyn(TcpConnection c, long nowNanos, Link link) {
         Tcb t = c.tcb;
-        boolean synAck = c.state == TcpState.SYN_RECEIVED;
+        boolean synAck = c.state != TcpState.SYN_SENT;
         s.clear().from(c.id);
         s.seq = t.iss;
         s.flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
@@ -147,7 +152,9 @@ final class TcpOutput {
     /** A FIN on its own once every queued byte has been sent (RFC 9293 §3.10.4). */
     private boolean sendFinIfDue(TcpConnection c, long nowNanos, Link link) {
         Tcb t = c.tcb;
-        if (!t.finQueued || t.finSent || !t.synAcked() || c.sendBuffer.size() != SeqNum.diff(t.sndNxt, t.sndUna)) {
+        // Every queued byte sent: SND.NXT - SND.UNA covers the buffer plus the SYN while it is unacknowledged.
+        int synInFlight = t.synAcked() ? 0 : 1;
+        if (!t.finQueued || t.finSent || c.sendBuffer.size() != SeqNum.diff(t.sndNxt, t.sndUna) - synInFlight) {
             return false;
         }
         prepare(c, nowNanos, t.sndNxt, TcpFlags.FIN | TcpFlags.ACK);
@@ -163,7 +170,8 @@ final class TcpOutput {
     private boolean retransmitOldest(TcpConnection c, long nowNanos, Link link) {
         Tcb t = c.tcb;
         int dataEnd = t.finSent ? t.finSeq : t.sndNxt;
-        int outstanding = SeqNum.diff(dataEnd, t.sndUna);
+        int dataStart = t.synAcked() ? t.sndUna : t.sndUna + 1; // an unacknowledged SYN is resent by sendSyn
+        int outstanding = SeqNum.diff(dataEnd, dataStart);
         if (outstanding > 0) {
             int length = Math.min(t.sndMss, outstanding);
             boolean fin = t.finSent && length == outstanding;

@@ -310,6 +310,18 @@ public final class TcpStack implements ConnectionHost {
      *                               {@code reuseAddress} is off
      */
     public TcpListener listen(int port, int backlog, boolean reuseAddress) {
+        return listen(0L, port, backlog, reuseAddress);
+    }
+
+    /**
+     * Passive OPEN on {@code port} for every local address; the observer sees CLOSED → LISTEN at
+     * {@code nowNanos}.
+     *
+     * @param reuseAddress SO_REUSEADDR: allow listening while TIME-WAIT entries hold the port
+     * @throws IllegalStateException when the port already has a listener, or TIME-WAIT entries and
+     *                               {@code reuseAddress} is off
+     */
+    public TcpListener listen(long nowNanos, int port, int backlog, boolean reuseAddress) {
         checkOpen();
         if (port < 1 || port > 65535 || backlog < 0) {
             throw new IllegalArgumentException("listen: port " + port + ", backlog " + backlog
@@ -324,6 +336,7 @@ public final class TcpStack implements ConnectionHost {
         }
         TcpListener listener = new TcpListener(this, 0, port, backlog);
         listenersByPort[port] = listener;
+        config.observer().stateChanged(nowNanos, listener.id(), TcpState.CLOSED, TcpState.LISTEN, "user OPEN (passive)");
         return listener;
     }
 
@@ -332,10 +345,20 @@ public final class TcpStack implements ConnectionHost {
         return listen(port, backlog, true);
     }
 
+    /** {@link #listen(long, int, int, boolean)} with SO_REUSEADDR on, as most servers set it. */
+    public TcpListener listen(long nowNanos, int port, int backlog) {
+        return listen(nowNanos, port, backlog, true);
+    }
+
     void removeListener(TcpListener listener) {
         if (listenersByPort[listener.port()] == listener) {
             listenersByPort[listener.port()] = null;
         }
+    }
+
+    /** A listener closed: LISTEN → CLOSED for the observer. */
+    void listenerClosed(long nowNanos, TcpListener listener) {
+        config.observer().stateChanged(nowNanos, listener.id(), TcpState.LISTEN, TcpState.CLOSED, "user CLOSE");
     }
 
     /** Linux-style ephemeral port choice: from a random start, the next port whose tuple is free. */
@@ -431,14 +454,21 @@ public final class TcpStack implements ConnectionHost {
             c.parent.childDetached(c);
         }
         if (toTimeWait) {
+            // The connection owes an ACK when the peer's FIN took it here (FIN-WAIT-1/2); from CLOSING,
+            // the ACK of our FIN needs no answer (RFC 9293 §3.10.7.4, fifth check, CLOSING).
+            boolean ackFin = c.ackNow;
             if (timeWait.isFull()) {
                 // Linux: "TCP: time wait bucket table overflow": close at once, but still ACK the FIN.
                 stats.increment(Counter.TcpExtTCPTimeWaitOverflow);
-                TimeWaitTable.Entry ghost = new TimeWaitTable.Entry(c, nowNanos);
-                replies.timeWaitAck(nowNanos, ghost);
+                if (ackFin) {
+                    replies.timeWaitAck(nowNanos, new TimeWaitTable.Entry(c, nowNanos));
+                }
                 config.observer().stateChanged(nowNanos, id, TcpState.TIME_WAIT, TcpState.CLOSED, "TIME-WAIT table full");
             } else {
-                replies.timeWaitAck(nowNanos, timeWait.add(c, nowNanos));
+                TimeWaitTable.Entry entry = timeWait.add(c, nowNanos);
+                if (ackFin) {
+                    replies.timeWaitAck(nowNanos, entry);
+                }
             }
         }
         if (c.closedByUser || c.awaitingAccept) {
@@ -464,6 +494,11 @@ public final class TcpStack implements ConnectionHost {
     @Override
     public void sendReset(long nowNanos, ConnectionId id, int seq) {
         replies.reset(nowNanos, id, seq);
+    }
+
+    @Override
+    public void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment) {
+        replies.resetAnswering(nowNanos, id, segment);
     }
 
     // =====================================================================================

@@ -45,6 +45,8 @@ final class TcpTimers {
         if (c.state == TcpState.SYN_SENT || c.state == TcpState.SYN_RECEIVED) {
             c.synPending = true;
         } else {
+            // FIN-WAIT-1 entered from SYN-RECEIVED may still owe the SYN,ACK, then the FIN.
+            c.synPending = !c.tcb.synAcked();
             c.retransmitPending = true;
         }
         c.arm(TcpTimer.RETRANSMIT, nowNanos + c.rtt.rtoNanos());
