@@ -68,9 +68,9 @@ public final class ConcurrentLinkPair {
         }
 
         @Override
-        public void awaitReadable(long timeoutNanos) {
+        public boolean awaitReadable(long timeoutNanos) {
             if (!inbound.isEmpty()) {
-                return;
+                return true;
             }
             try {
                 signal.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -78,6 +78,7 @@ public final class ConcurrentLinkPair {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return !inbound.isEmpty();
         }
 
         @Override

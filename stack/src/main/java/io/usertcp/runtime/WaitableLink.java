@@ -12,8 +12,10 @@ public interface WaitableLink extends Link {
     /**
      * Blocks until a packet may be readable, {@link #wakeup()} is called, or {@code timeoutNanos}
      * pass. Spurious returns are allowed.
+     *
+     * @return whether a packet may be readable (false: the time ran out or only a wakeup came)
      */
-    void awaitReadable(long timeoutNanos);
+    boolean awaitReadable(long timeoutNanos);
 
     /** Makes a current or the next {@link #awaitReadable} return promptly. Thread-safe. */
     void wakeup();

@@ -5,7 +5,7 @@ import com.sun.jna.Pointer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.usertcp.link.Link;
+import io.usertcp.runtime.WaitableLink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.BitSet;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * errno, a datagram longer than {@link #mtu()} (read or written) and a failed poll are counted in
  * {@link #stats()} and logged once per kind at WARN.
  */
-public final class TunLink implements Link, AutoCloseable {
+public final class TunLink implements WaitableLink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TunLink.class);
     /** The largest IPv4 datagram. */
     public static final int MAX_MTU = 65535;
