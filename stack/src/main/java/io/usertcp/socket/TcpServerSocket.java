@@ -24,7 +24,7 @@ public final class TcpServerSocket implements Closeable {
     public TcpServerSocket(StackRunner runner, int port, int backlog) {
         this.runner = runner;
         this.listener = runner.call(now -> {
-            TcpListener l = runner.stack().listen(port, backlog);
+            TcpListener l = runner.stack().listen(now, port, backlog);
             l.setOnAcceptable(gate::signal);
             return l;
         });
