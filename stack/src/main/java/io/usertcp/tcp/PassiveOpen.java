@@ -58,7 +58,7 @@ final class PassiveOpen {
         TcpConfig.SynCookieMode mode = config.synCookies();
         if (mode == TcpConfig.SynCookieMode.ALWAYS
                 || (mode == TcpConfig.SynCookieMode.ON_OVERFLOW && listener.synQueueFull())) {
-            sendCookie(nowNanos, ip, seg);
+            sendCookie(listener, nowNanos, ip, seg);
             return;
         }
         if (listener.synQueueFull()) {
@@ -90,7 +90,7 @@ final class PassiveOpen {
     }
 
     /** Answers a SYN with a cookie SYN-ACK and keeps no state. */
-    private void sendCookie(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+    private void sendCookie(TcpListener listener, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
         ParsedTcpOptions o = seg.options();
         int la = ip.destinationAddress();
         int lp = seg.destinationPort();
@@ -118,6 +118,7 @@ final class PassiveOpen {
         }
         replies.enqueueTcp(nowNanos);
         stats.increment(Counter.TcpExtSyncookiesSent);
+        listener.cookieSent(nowNanos);
     }
 
     /**
@@ -127,8 +128,8 @@ final class PassiveOpen {
      * @return whether the segment was consumed (valid cookie, even if then dropped for a full queue)
      */
     private boolean acceptCookie(TcpListener listener, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
-        if (config.synCookies() == TcpConfig.SynCookieMode.OFF) {
-            return false;
+        if (config.synCookies() == TcpConfig.SynCookieMode.OFF || !listener.cookiesRecentlySent(nowNanos)) {
+            return false; // no cookie out there that this ACK could be answering (Linux cookie_v4_check)
         }
         int la = ip.destinationAddress();
         int lp = seg.destinationPort();

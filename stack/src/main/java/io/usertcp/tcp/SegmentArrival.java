@@ -438,6 +438,11 @@ final class SegmentArrival {
             c.disarm(TcpTimer.USER_TIMEOUT);
         } else {
             c.arm(TcpTimer.RETRANSMIT, nowNanos + c.rtt.rtoNanos()); // RFC 6298 §5.3
+            if (c.userTimeoutNanos > 0) {
+                // RFC 5482: the timeout bounds how long data stays unacknowledged; forward progress restarts it
+                // (Linux resets its retransmission stamp), so a steady transfer is never aborted.
+                c.arm(TcpTimer.USER_TIMEOUT, nowNanos + c.userTimeoutNanos);
+            }
         }
         if (dataBytes > 0) {
             c.notifyWritable();

@@ -8,16 +8,18 @@ package io.usertcp.tcp;
  * <pre>
  *   ISN = H1(tuple) + client ISN + (minute counter &lt;&lt; 24) + ((H2(tuple, counter) + MSS index) mod 2^24)
  * </pre>
- * H1 and H2 are SipHash-2-4 under the stack's secret. A cookie is valid for {@link #MAX_AGE_MINUTES}
- * minutes. Only four MSS values can be encoded; window scale and SACK-permitted, which RFC 4987
- * notes are otherwise lost, travel in the low six bits of our timestamp when the client uses
- * timestamps (Linux's cookie_init_timestamp).
+ * H1 and H2 are SipHash-2-4 under the stack's secret. A cookie is valid for at most
+ * {@link #MAX_AGE_MINUTES} minutes. Only four MSS values can be encoded; window scale and
+ * SACK-permitted, which RFC 4987 notes are otherwise lost, travel in the low six bits of our
+ * timestamp when the client uses timestamps (Linux's cookie_init_timestamp).
  */
 final class SynCookies {
     /** Linux msstab: the MSS values a cookie can carry. */
     static final int[] MSS_TABLE = {536, 1300, 1440, 1460};
     static final int MAX_AGE_MINUTES = 2;
     private static final long MINUTE_NANOS = 60_000_000_000L;
+    /** Linux TCP_SYNCOOKIE_VALID: the longest a cookie can stay valid. */
+    static final long VALID_NANOS = MAX_AGE_MINUTES * MINUTE_NANOS;
     private static final int COUNTER_SHIFT = 24;
     private static final int COOKIE_MASK = (1 << COUNTER_SHIFT) - 1;
     private static final long SALT_H1 = 0x636f6f6b69653101L;
@@ -48,12 +50,14 @@ final class SynCookies {
                 + ((h2(la, lp, ra, rp, counter) + mssIndex) & COOKIE_MASK);
     }
 
-    /** @return the MSS index the cookie carries, or -1 when it is forged or older than {@link #MAX_AGE_MINUTES} */
+    /** @return the MSS index the cookie carries, or -1 when it is forged or {@link #MAX_AGE_MINUTES} minute ticks old */
     int decode(long nowNanos, int la, int lp, int ra, int rp, int clientIsn, int cookie) {
         int counter = minutes(nowNanos);
         int value = cookie - h1(la, lp, ra, rp) - clientIsn;
         int age = (counter - (value >>> COUNTER_SHIFT)) & 0xFF;
-        if (age > MAX_AGE_MINUTES) {
+        // Linux check_tcp_syn_cookie: "diff >= MAX_SYNCOOKIE_AGE" fails, so a cookie lives at most 2 minutes
+        // (counter ages 0 and 1), less when the minute turns just after it was made.
+        if (age >= MAX_AGE_MINUTES) {
             return -1;
         }
         int index = (value - h2(la, lp, ra, rp, counter - age)) & COOKIE_MASK;

@@ -24,6 +24,9 @@ public final class TcpListener {
     private final ArrayDeque<TcpConnection> acceptQueue = new ArrayDeque<>();
     private Runnable onAcceptable = () -> { };
     private boolean closed;
+    /** Whether, and when last, this listener answered a SYN with a cookie (Linux tcp_synq_overflow). */
+    private boolean cookieSent;
+    private long lastCookieSentNanos;
 
     TcpListener(TcpStack stack, int localAddress, int port, int backlog) {
         this.stack = stack;
@@ -116,6 +119,20 @@ public final class TcpListener {
     /** Linux inet_csk_reqsk_queue_is_full: the SYN queue holds at most the backlog. */
     boolean synQueueFull() {
         return synQueue.size() >= Math.max(1, backlog);
+    }
+
+    /** A SYN was answered with a cookie: cookie ACKs are checked for the next {@link SynCookies#VALID_NANOS}. */
+    void cookieSent(long nowNanos) {
+        cookieSent = true;
+        lastCookieSentNanos = nowNanos;
+    }
+
+    /**
+     * Linux tcp_synq_no_recent_overflow / cookie_v4_check: an ACK is checked as a cookie only if this
+     * listener sent one recently; otherwise it is an ordinary stray ACK, never a (failed) cookie.
+     */
+    boolean cookiesRecentlySent(long nowNanos) {
+        return cookieSent && nowNanos - lastCookieSentNanos <= SynCookies.VALID_NANOS;
     }
 
     void childCreated(TcpConnection child) {

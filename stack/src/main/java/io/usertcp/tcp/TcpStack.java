@@ -219,7 +219,9 @@ public final class TcpStack implements ConnectionHost {
         TimeWaitTable.Entry e;
         while ((e = timeWait.pollExpired(nowNanos)) != null) {
             stats.increment(Counter.TcpExtTW);
-            config.observer().stateChanged(nowNanos, e.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "2MSL timeout");
+            ConnectionId id = e.id();
+            config.observer().timerExpired(nowNanos, id, TcpTimer.TIME_WAIT); // DESIGN.md §8: timer events, 2MSL too
+            config.observer().stateChanged(nowNanos, id, TcpState.TIME_WAIT, TcpState.CLOSED, "2MSL timeout");
         }
     }
 

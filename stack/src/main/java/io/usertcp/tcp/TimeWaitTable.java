@@ -191,13 +191,14 @@ final class TimeWaitTable {
 
     /**
      * RFC 6191 §2 (refining RFC 9293 §3.6.1 MAY-2): with timestamps on both the entry and the SYN,
-     * the SYN is a new incarnation if its TSval is newer than TS.Recent; without timestamps, if its
-     * sequence number is above RCV.NXT.
+     * the SYN is a new incarnation if its TSval is newer than TS.Recent, or equal to it with a
+     * sequence number above RCV.NXT (as Linux's tcp_timewait_state_process); without timestamps, if
+     * its sequence number is above RCV.NXT.
      */
     private static boolean newerIncarnation(Entry e, TcpSegmentView seg) {
         ParsedTcpOptions o = seg.options();
         if (e.timestamps && o.hasTimestamps()) {
-            return SeqNum.gt(o.tsVal(), e.tsRecent);
+            return SeqNum.gt(o.tsVal(), e.tsRecent) || (o.tsVal() == e.tsRecent && SeqNum.gt(seg.seq(), e.rcvNxt));
         }
         return SeqNum.gt(seg.seq(), e.rcvNxt);
     }
