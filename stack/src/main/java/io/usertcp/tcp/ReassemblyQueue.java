@@ -1,0 +1,256 @@
+package io.usertcp.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.usertcp.wire.SeqNum;
+import java.util.ArrayList;
+
+/**
+ * Out-of-order data waiting for the hole before it (RFC 9293 §3.10.7.4, seventh: segments "may be
+ * held for later processing"). Keeps non-overlapping ranges sorted by sequence number: what
+ * arrives is trimmed against what is already held, so duplicates and overlaps cost nothing twice.
+ * A FIN that arrives after a hole is remembered and delivered only after the data before it.
+ *
+ * <p>Bounded: the caller trims every segment to the receive window before offering it, so held
+ * bytes never exceed the window; and at most {@code maxRanges} ranges are kept, because each pins
+ * a whole packet buffer — past that, the highest ranges are dropped first (Linux prunes its
+ * out-of-order queue from the end too), and the peer will send them again.
+ *
+ * <p>Also the source of the SACK blocks a receiver reports (RFC 2018 §4): the first block
+ * contains the most recently received segment, the others the most recently reported blocks.
+ *
+ * <p>Ownership: holds retained slices of inbound packets; {@link #pollInOrder} hands them to the
+ * caller (who then owns them), {@link #release()} frees what remains.
+ */
+final class ReassemblyQueue {
+    /** One held range [seq, seq + data.readableBytes()). */
+    private static final class Range {
+        int seq;
+        ByteBuf data;
+
+        Range(int seq, ByteBuf data) {
+            this.seq = seq;
+            this.data = data;
+        }
+
+        int end() {
+            return seq + data.readableBytes();
+        }
+    }
+
+    private final ArrayList<Range> ranges = new ArrayList<>();
+    private final int maxRanges;
+    private int heldBytes;
+    private boolean finHeld;
+    private int finSeq;
+    /** Edges of recently received out-of-order data, most recent first, for SACK (RFC 2018 §4). */
+    private final int[] recentLeft = new int[4];
+    private final int[] recentRight = new int[4];
+    private int recentCount;
+
+    ReassemblyQueue(int maxRanges) {
+        this.maxRanges = maxRanges;
+    }
+
+    boolean isEmpty() {
+        return ranges.isEmpty() && !finHeld;
+    }
+
+    int heldBytes() {
+        return heldBytes;
+    }
+
+    int rangeCount() {
+        return ranges.size();
+    }
+
+    /**
+     * Holds {@code length} bytes at {@code seq} (beyond {@code rcvNxt}), trimming what is already
+     * held. {@code fin} marks a FIN right after the data.
+     *
+     * @param packet borrowed: retained slices are kept
+     * @return whether anything new was held
+     */
+    boolean offer(int rcvNxt, int seq, ByteBuf packet, int offset, int length, boolean fin) {
+        boolean added = false;
+        if (fin && !finHeld) {
+            finHeld = true;
+            finSeq = seq + length;
+            added = true;
+        }
+        int start = seq;
+        int end = seq + length;
+        if (SeqNum.lt(start, rcvNxt)) {
+            start = rcvNxt; // the caller trimmed, but be safe
+        }
+        int i = 0;
+        while (SeqNum.lt(start, end)) {
+            // skip ranges entirely before start
+            while (i < ranges.size() && SeqNum.le(ranges.get(i).end(), start)) {
+                i++;
+            }
+            int gapEnd = end;
+            if (i < ranges.size()) {
+                Range r = ranges.get(i);
+                if (SeqNum.le(r.seq, start)) {
+                    start = r.end(); // covered: move past this range
+                    i++;
+                    continue;
+                }
+                gapEnd = SeqNum.min(end, r.seq);
+            }
+            int n = SeqNum.diff(gapEnd, start);
+            ranges.add(i, new Range(start, packet.retainedSlice(offset + SeqNum.diff(start, seq), n)));
+            heldBytes += n;
+            added = true;
+            i++;
+            start = gapEnd;
+        }
+        if (length > 0) {
+            remember(seq, seq + length);
+        }
+        prune();
+        return added;
+    }
+
+    /** Drops the highest ranges while there are too many (each pins a packet buffer). */
+    private void prune() {
+        while (ranges.size() > maxRanges) {
+            Range r = ranges.remove(ranges.size() - 1);
+            heldBytes -= r.data.readableBytes();
+            r.data.release();
+            if (finHeld && SeqNum.ge(finSeq, r.seq)) {
+                finHeld = false; // the data before it is gone; the FIN will come again
+            }
+        }
+    }
+
+    /**
+     * Takes the next range if it starts at {@code rcvNxt} (ranges that fall entirely before it are
+     * released; a range straddling it is trimmed).
+     *
+     * @return a slice the caller now owns, or null when the hole at {@code rcvNxt} is still open
+     */
+    ByteBuf pollInOrder(int rcvNxt) {
+        while (!ranges.isEmpty()) {
+            Range r = ranges.get(0);
+            if (SeqNum.le(r.end(), rcvNxt)) {
+                ranges.remove(0);
+                heldBytes -= r.data.readableBytes();
+                r.data.release();
+                continue;
+            }
+            if (SeqNum.gt(r.seq, rcvNxt)) {
+                return null;
+            }
+            ranges.remove(0);
+            int skip = SeqNum.diff(rcvNxt, r.seq);
+            heldBytes -= r.data.readableBytes();
+            r.data.skipBytes(skip);
+            return r.data;
+        }
+        return null;
+    }
+
+    /** Whether a held FIN is now in order at {@code rcvNxt}; clears it when so. */
+    boolean takeFinAt(int rcvNxt) {
+        if (finHeld && finSeq == rcvNxt && ranges.isEmpty()) {
+            finHeld = false;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Fills SACK blocks for an ACK (RFC 2018 §4): the block containing the most recent
+     * out-of-order segment first, then other held blocks, most recently changed first.
+     *
+     * @return the number of blocks written (at most {@code left.length})
+     */
+    int sackBlocks(int[] left, int[] right) {
+        int count = 0;
+        for (int k = 0; k < recentCount && count < left.length; k++) {
+            int block = blockContaining(recentLeft[k], recentRight[k]);
+            if (block < 0) {
+                continue;
+            }
+            int l = blockStart(block);
+            int r = blockEnd(block);
+            if (!alreadyListed(left, right, count, l)) {
+                left[count] = l;
+                right[count] = r;
+                count++;
+            }
+        }
+        for (int b = 0; b < ranges.size() && count < left.length; b = nextBlock(b)) {
+            int l = blockStart(b);
+            if (!alreadyListed(left, right, count, l)) {
+                left[count] = l;
+                right[count] = blockEnd(b);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static boolean alreadyListed(int[] left, int[] right, int count, int l) {
+        for (int i = 0; i < count; i++) {
+            if (left[i] == l) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Index of the first range of the contiguous block that overlaps [l, r), or -1. */
+    private int blockContaining(int l, int r) {
+        for (int i = 0; i < ranges.size(); i++) {
+            Range x = ranges.get(i);
+            if (SeqNum.lt(x.seq, r) && SeqNum.gt(x.end(), l)) {
+                while (i > 0 && ranges.get(i - 1).end() == ranges.get(i).seq) {
+                    i--;
+                }
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int blockStart(int firstRange) {
+        return ranges.get(firstRange).seq;
+    }
+
+    private int blockEnd(int firstRange) {
+        int i = firstRange;
+        while (i + 1 < ranges.size() && ranges.get(i).end() == ranges.get(i + 1).seq) {
+            i++;
+        }
+        return ranges.get(i).end();
+    }
+
+    private int nextBlock(int firstRange) {
+        int i = firstRange;
+        while (i + 1 < ranges.size() && ranges.get(i).end() == ranges.get(i + 1).seq) {
+            i++;
+        }
+        return i + 1;
+    }
+
+    private void remember(int l, int r) {
+        int keep = Math.min(recentCount, recentLeft.length - 1);
+        System.arraycopy(recentLeft, 0, recentLeft, 1, keep);
+        System.arraycopy(recentRight, 0, recentRight, 1, keep);
+        recentLeft[0] = l;
+        recentRight[0] = r;
+        recentCount = keep + 1;
+    }
+
+    void release() {
+        for (Range r : ranges) {
+            r.data.release();
+        }
+        ranges.clear();
+        heldBytes = 0;
+        finHeld = false;
+        recentCount = 0;
+    }
+}
