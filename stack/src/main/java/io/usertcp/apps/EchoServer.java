@@ -1,0 +1,44 @@
+package io.usertcp.apps;
+
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.socket.TcpSocket;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The echo service (RFC 862): every byte received is sent back; at the peer's FIN the connection
+ * is closed once everything has been echoed.
+ *
+ * <pre>
+ *   try (EchoServer echo = new EchoServer(runner, 7, 64)) { ... }
+ * </pre>
+ */
+public final class EchoServer extends SocketServer {
+    /** RFC 862's port. */
+    public static final int DEFAULT_PORT = 7;
+    private static final int CHUNK_BYTES = 16 * 1024;
+
+    private final AtomicLong bytesEchoed = new AtomicLong();
+
+    /**
+     * @param maxConnections connections served at once (one thread each), 1..4096
+     */
+    public EchoServer(StackRunner runner, int port, int maxConnections) {
+        super(runner, port, maxConnections, "echo");
+    }
+
+    /** Bytes sent back so far, over every connection. */
+    public long bytesEchoed() {
+        return bytesEchoed.get();
+    }
+
+    @Override
+    protected void serve(TcpSocket socket) throws IOException {
+        byte[] buffer = new byte[CHUNK_BYTES];
+        int n;
+        while ((n = socket.read(buffer, 0, buffer.length)) > 0) {
+            socket.write(buffer, 0, n);
+            bytesEchoed.addAndGet(n);
+        }
+    }
+}
