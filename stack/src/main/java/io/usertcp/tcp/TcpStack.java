@@ -165,7 +165,7 @@ public final class TcpStack implements ConnectionHost {
     }
 
     private void timeWaitSegment(TimeWaitTable.Entry tw, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
-        switch (TimeWaitTable.classify(tw, seg, tcp.rfc1337())) {
+        switch (TimeWaitTable.classify(tw, seg, tcp)) {
             case DROP -> { }
             case ACK -> replies.timeWaitAck(nowNanos, tw);
             case CHALLENGE_ACK -> {
@@ -181,6 +181,13 @@ public final class TcpStack implements ConnectionHost {
             case KILL -> {
                 timeWait.remove(tw);
                 config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv RST");
+            }
+            case RESET -> {
+                // RFC 793: an in-window SYN "is an error, send a reset"; answered as in the other synchronized
+                // states (SegmentArrival), in RFC 793 §3.4's form, which a restarted peer in SYN-SENT accepts.
+                timeWait.remove(tw);
+                replies.resetFor(nowNanos, ip, seg);
+                config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv SYN in window");
             }
             case REOPEN -> {
                 timeWait.remove(tw);

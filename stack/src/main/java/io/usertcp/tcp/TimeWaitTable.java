@@ -78,6 +78,8 @@ final class TimeWaitTable {
         ACK_AND_RESTART,
         /** An exact RST ends TIME-WAIT early (RFC 9293; RFC 1337 can turn this off). */
         KILL,
+        /** RFC 793 (synChallengeAck off): an in-window SYN is an error: answer it with RST, enter CLOSED. */
+        RESET,
         /** A new SYN that may reopen the pair (RFC 9293 §3.6.1, RFC 6191). */
         REOPEN
     }
@@ -163,22 +165,28 @@ final class TimeWaitTable {
     /**
      * Decides what a segment for a TIME-WAIT pair means.
      *
-     * @param rfc1337 whether RSTs are ignored in TIME-WAIT (RFC 1337's fix for TIME-WAIT assassination)
+     * @param config its {@code rfc1337} ignores RSTs (RFC 1337's fix for TIME-WAIT assassination);
+     *               {@code rstChallengeAck} and {@code synChallengeAck} choose RFC 5961 or RFC 793
+     *               for in-window RSTs and SYNs, as in the other synchronized states
      */
-    static Action classify(Entry e, TcpSegmentView seg, boolean rfc1337) {
+    static Action classify(Entry e, TcpSegmentView seg, TcpConfig config) {
         int flags = seg.flags();
         int seq = seg.seq();
         if ((flags & TcpFlags.RST) != 0) {
-            if (rfc1337) {
+            if (config.rfc1337() || !SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.windowBytes()))) {
                 return Action.DROP;
             }
-            if (seq == e.rcvNxt) {
+            if (seq == e.rcvNxt || !config.rstChallengeAck()) {
                 return Action.KILL; // second check, CLOSING/LAST-ACK/TIME-WAIT: "enter the CLOSED state"
             }
-            return SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.windowBytes())) ? Action.CHALLENGE_ACK : Action.DROP;
+            return Action.CHALLENGE_ACK; // RFC 5961 §3.2: in window but not exact
         }
         if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN) {
-            return newerIncarnation(e, seg) ? Action.REOPEN : Action.ACK;
+            if (newerIncarnation(e, seg)) {
+                return Action.REOPEN;
+            }
+            // RFC 793 fourth check: "If the SYN is in the window it is an error, send a reset"; RFC 5961 §4.2: challenge ACK.
+            return !config.synChallengeAck() && acceptable(e, seq, seg.segmentLength()) ? Action.RESET : Action.ACK;
         }
         if ((flags & TcpFlags.FIN) != 0 && seq + seg.payloadLength() + 1 == e.rcvNxt) {
             return Action.ACK_AND_RESTART; // "The only thing that can arrive in this state is a retransmission of the remote FIN."
@@ -186,7 +194,20 @@ final class TimeWaitTable {
         if (seg.segmentLength() == 0 && seq == e.rcvNxt) {
             return Action.DROP; // an acceptable bare ACK: nothing to answer
         }
+        if ((flags & TcpFlags.ACK) == 0 && acceptable(e, seq, seg.segmentLength())) {
+            return Action.DROP; // RFC 9293 §3.10.7.4, fifth check: "if the ACK bit is off drop the segment and return"
+        }
         return Action.ACK; // first check: unacceptable segment, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+    }
+
+    /** RFC 9293 §3.10.7.4, first check, against the window the entry last advertised. */
+    private static boolean acceptable(Entry e, int seq, int segmentLength) {
+        long window = e.windowBytes();
+        if (window == 0) {
+            return segmentLength == 0 && seq == e.rcvNxt;
+        }
+        return SeqNum.inWindow(seq, e.rcvNxt, window)
+                || (segmentLength > 0 && SeqNum.inWindow(seq + segmentLength - 1, e.rcvNxt, window));
     }
 
     /**

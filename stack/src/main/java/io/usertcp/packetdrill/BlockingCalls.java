@@ -1,0 +1,145 @@
+package io.usertcp.packetdrill;
+
+/**
+ * System calls and their results, with blocking modelled on virtual time: a call that blocks
+ * ({@code start...end} in the script) waits while the script goes on, is attempted again after
+ * every step of the stack, and must return at its scripted end time; packetdrill has one system
+ * call thread, so the next call waits for it. A call written without an end time may block only
+ * within the time tolerance.
+ */
+final class BlockingCalls {
+
+    /** What the calls need from the interpreter's clock. */
+    interface Clock {
+        long nowNanos();
+
+        /** Fires the timers due at the next deadline if it is at or before {@code limit}; false if none is. */
+        boolean fireNextTimer(long limit);
+
+        /** Hands what the stack has to send to the capture, without polling blocked calls. */
+        void transmit();
+
+        /** The time tolerance for something scripted at {@code end} after an event at {@code start}. */
+        long tolerance(long start, long end);
+    }
+
+    /** A blocking call that has not returned yet. */
+    private record Pending(Event.Syscall event, Syscalls.Call call, long endNanos, long toleranceNanos) {}
+
+    private final Clock clock;
+    private Pending pending;
+    private boolean polling;
+
+    BlockingCalls(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * Makes the call at {@code start}.
+     *
+     * @param end          when a {@code start...end} call must return, or -1 for a call that must not block
+     * @param latestReturn until when a call without an end time may block
+     */
+    void start(Event.Syscall s, Syscalls.Call call, long start, long end, long latestReturn) {
+        Syscalls.Outcome o = call.attempt();
+        clock.transmit();
+        if (o.result().isBlocked()) {
+            if (end >= 0) {
+                pending = new Pending(s, call, end, clock.tolerance(start, end));
+                return;
+            }
+            o = awaitReturn(call, latestReturn);
+            if (o == null) {
+                throw ScriptFailure.at(s, "the call blocked; a blocking call is written start...end in a script",
+                        expectedResult(s), "(blocked)");
+            }
+        } else if (end >= 0) {
+            checkReturnTime(s, end, clock.tolerance(start, end));
+        }
+        checkResult(s, o);
+    }
+
+    /** Lets the clock run until the call returns, at most until {@code limit}; null if it does not. */
+    private Syscalls.Outcome awaitReturn(Syscalls.Call call, long limit) {
+        while (true) {
+            Syscalls.Outcome o = call.attempt();
+            if (!o.result().isBlocked()) {
+                clock.transmit();
+                return o;
+            }
+            if (!clock.fireNextTimer(limit)) {
+                return null;
+            }
+        }
+    }
+
+    /** After every step of the stack: a blocked call returns if it can, at this virtual time. */
+    void poll() {
+        if (pending == null || polling) {
+            return;
+        }
+        polling = true;
+        try {
+            Syscalls.Outcome o = pending.call().attempt();
+            if (o.result().isBlocked()) {
+                return;
+            }
+            Pending p = pending;
+            pending = null;
+            clock.transmit();
+            checkReturnTime(p.event(), p.endNanos(), p.toleranceNanos());
+            checkResult(p.event(), o);
+        } finally {
+            polling = false;
+        }
+    }
+
+    /** Runs the clock until the blocked call, if any, returns; fails when it has not by its end time. */
+    void awaitPending() {
+        Pending p = pending;
+        while (pending != null) {
+            long limit = p.endNanos() + p.toleranceNanos();
+            if (!clock.fireNextTimer(limit)) {
+                throw ScriptFailure.at(p.event(), "the blocking call had not returned by " + Interpreter.seconds(limit)
+                        + " s", expectedResult(p.event()) + " at " + Interpreter.seconds(p.endNanos()) + " s", "(still blocked)");
+            }
+        }
+    }
+
+    private void checkReturnTime(Event.Syscall s, long end, long tol) {
+        long now = clock.nowNanos();
+        if (now < end - tol || now > end + tol) {
+            throw ScriptFailure.at(s, "timing error: the call should return at " + Interpreter.seconds(end) + " s (tolerance "
+                    + Interpreter.duration(tol) + " s) but returned at " + Interpreter.seconds(now) + " s", expectedResult(s), null);
+        }
+    }
+
+    /** The returned value, errno and (getsockopt) output value against the script. */
+    private static void checkResult(Event.Syscall s, Syscalls.Outcome o) {
+        SyscallResult r = o.result();
+        String problem = null;
+        if (s.result() instanceof Expr.Int want && r.value() != want.value()) {
+            problem = "returned " + r.format() + ", the script expects " + expectedResult(s);
+        } else if (!(s.result() instanceof Expr.Int) && !(s.result() instanceof Expr.Ellipsis)) {
+            throw ScriptFailure.at(s, "result " + s.result().format() + ": expected a number", null, null);
+        } else if (s.errno() != null) {
+            Errno want = Errno.byName(s.errno());
+            if (want == null) {
+                throw ScriptFailure.at(s, "unknown errno " + s.errno(), null, null);
+            }
+            if (r.errno() != want) {
+                problem = "returned " + r.format() + ", the script expects " + expectedResult(s);
+            }
+        }
+        if (problem == null && o.outputProblem() != null) {
+            problem = s.name() + ": " + o.outputProblem();
+        }
+        if (problem != null) {
+            throw ScriptFailure.at(s, problem, s.call() + " = " + expectedResult(s), s.call() + " = " + r.format());
+        }
+    }
+
+    static String expectedResult(Event.Syscall s) {
+        return s.result().format() + (s.errno() != null ? " " + s.errno() : "");
+    }
+}

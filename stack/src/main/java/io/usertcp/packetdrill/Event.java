@@ -1,0 +1,45 @@
+package io.usertcp.packetdrill;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** One line of a script: a time and what happens then. */
+public sealed interface Event {
+
+    EventTime time();
+
+    /** 1-based line of the event in its script. */
+    int line();
+
+    /** 1-based column where the event starts. */
+    int column();
+
+    /** The event as written (for messages). */
+    String text();
+
+    /** {@code < ...} or {@code > ...}. */
+    record Packet(EventTime time, int line, int column, String text, PacketSpec packet) implements Event {}
+
+    /**
+     * {@code connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)}.
+     *
+     * @param result the expected return value
+     * @param errno  the expected errno name, or null
+     */
+    record Syscall(EventTime time, int line, int column, String text, String name, List<Expr> args, Expr result,
+                   String errno) implements Event {
+        public Syscall {
+            args = List.copyOf(args);
+        }
+
+        public String call() {
+            return name + args.stream().map(Expr::format).collect(Collectors.joining(", ", "(", ")"));
+        }
+    }
+
+    /** A backquoted shell command: {@code `sysctl -w net.inet.tcp.insecure_rst=1`}. */
+    record Command(EventTime time, int line, int column, String text, String command) implements Event {}
+
+    /** A {@code %{ ... }%} block (packetdrill runs it as Python on TCP_INFO). */
+    record Code(EventTime time, int line, int column, String text, String code) implements Event {}
+}

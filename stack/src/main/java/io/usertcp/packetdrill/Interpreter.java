@@ -1,0 +1,505 @@
+package io.usertcp.packetdrill;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.RandomSource;
+import io.usertcp.ip.ChecksumPolicy;
+import io.usertcp.link.Link;
+import io.usertcp.tcp.ConnectionObserver;
+import io.usertcp.tcp.StackConfig;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpStack;
+import io.usertcp.wire.Ipv4Address;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpHeader;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One run of one script: the event loop on virtual time. Inbound segments are injected at their
+ * time; outbound ones are taken from what the stack sent, in order, and compared; timers fire as
+ * time moves on; a blocking call waits until the stack lets it return.
+ *
+ * <p>Time, as packetdrill has it: {@code +t} is relative to when the previous event finished,
+ * {@code *} is whenever; an outbound segment must come within max(tolerance_usecs, 12.5 % of the
+ * gap since the previous event's time) of its scripted time.
+ */
+final class Interpreter implements Syscalls.Host, SocketLayer.Environment, BlockingCalls.Clock {
+    static final int LOCAL_ADDRESS = Ipv4Address.parse("198.18.0.1");
+    static final int REMOTE_ADDRESS = Ipv4Address.parse("198.18.0.2");
+    /** packetdrill's defaults: the stack listens on (or connects to) port 8080. */
+    static final int DEFAULT_PORT = 8080;
+    /** The script's remote port when it connects to the stack. */
+    static final int REMOTE_PORT = 48123;
+    static final long START_NANOS = 1_000_000_000_000L;
+    /** How long a {@code *} outbound event waits for a packet. */
+    private static final long ANY_TIME_LIMIT_NANOS = 3600L * 1_000_000_000L;
+    private static final long DEFAULT_TOLERANCE_USECS = 4000;
+    private static final double DEFAULT_TOLERANCE_PERCENT = 12.5;
+
+    private final Script script;
+    private final RunOptions options;
+    private final List<String> skipped = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private final StackSettings settings;
+    private final SocketLayer sockets;
+    private final Syscalls syscalls;
+    private final ShellCommands shell;
+    private final SequenceMapping map = new SequenceMapping();
+    private final PacketCodec codec = new PacketCodec();
+    private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
+    private final Link link = new Link() {
+        @Override
+        public ByteBuf receive() {
+            return null;
+        }
+
+        @Override
+        public void transmit(ByteBuf packet) {
+            try {
+                captured.addLast(codec.decode(packet, now));
+            } finally {
+                packet.release();
+            }
+        }
+
+        @Override
+        public int mtu() {
+            return settings.mtu();
+        }
+    };
+
+    private TcpStack stack;
+    private long now = START_NANOS;
+    private long lastEventNanos = START_NANOS;
+    private long toleranceNanos = DEFAULT_TOLERANCE_USECS * 1000;
+    private double tolerancePercent = DEFAULT_TOLERANCE_PERCENT;
+    private int bindPort = DEFAULT_PORT;
+    private int connectPort = DEFAULT_PORT;
+    private int localPort = DEFAULT_PORT;
+    private int remotePort = REMOTE_PORT;
+    private int currentFd = -1;
+    private int ipId = 1;
+    private final BlockingCalls blocking = new BlockingCalls(this);
+    private Event current;
+
+    Interpreter(Script script, RunOptions options) {
+        this.script = script;
+        this.options = options;
+        this.settings = new StackSettings(options.baseConfig(), 1500);
+        this.sockets = new SocketLayer(this);
+        this.syscalls = new Syscalls(sockets, options.profile(), this, notes, skipped);
+        this.shell = new ShellCommands(settings, sockets, LOCAL_ADDRESS, REMOTE_ADDRESS, notes, skipped);
+    }
+
+    RunResult run() {
+        RunResult.Failure failure = null;
+        try {
+            headerOptions();
+            for (Event e : script.events()) {
+                current = e;
+                execute(e);
+            }
+            current = null;
+            blocking.awaitPending();
+            if (!captured.isEmpty()) {
+                notes.add("the stack sent " + captured.size() + " more segment(s) after the last scripted one, first: "
+                        + describe(captured.peekFirst()));
+            }
+        } catch (ScriptFailure f) {
+            failure = f.failure;
+        } catch (RuntimeException e) {
+            failure = new RunResult.Failure(current == null ? 0 : current.line(), current == null ? null : current.text(),
+                    "the runner or the stack threw " + e, null, null);
+        } finally {
+            if (stack != null) {
+                stack.close(now);
+            }
+        }
+        return new RunResult(script.name(), failure, skipped, notes);
+    }
+
+    private void headerOptions() {
+        script.options().forEach((key, value) -> {
+            try {
+                switch (key) {
+                    case "ip_version" -> {
+                        if (!value.equals("ipv4")) {
+                            throw fail(0, null, "--ip_version=" + value + ": only IPv4 scripts are supported", null, null);
+                        }
+                    }
+                    case "tolerance_usecs" -> toleranceNanos = Long.parseLong(value) * 1000;
+                    case "tolerance_percent" -> tolerancePercent = Double.parseDouble(value);
+                    case "mtu" -> settings.setMtu(Integer.parseInt(value));
+                    case "bind_port" -> bindPort = Integer.parseInt(value);
+                    case "connect_port" -> connectPort = Integer.parseInt(value);
+                    default -> skipped.add("--" + key + "=" + value + ": option not supported");
+                }
+            } catch (NumberFormatException e) {
+                throw fail(0, null, "--" + key + "=" + value + ": not a number", null, null);
+            }
+        });
+        localPort = bindPort;
+    }
+
+    // =====================================================================================
+    // The stack and virtual time
+    // =====================================================================================
+
+    @Override
+    public TcpStack stack() {
+        if (stack == null) {
+            settings.freeze();
+            TcpConfig tcp = settings.config();
+            StackConfig config = new StackConfig(List.of(new Ipv4Address(LOCAL_ADDRESS)), settings.mtu(),
+                    ChecksumPolicy.VERIFY, tcp, ByteBufAllocator.DEFAULT, RandomSource.seeded(options.seed()), null,
+                    ConnectionObserver.NONE, 32768, 60999);
+            stack = new TcpStack(config);
+        }
+        return stack;
+    }
+
+    @Override
+    public TcpStack existingStack() {
+        return stack;
+    }
+
+    @Override
+    public long nowNanos() {
+        return now;
+    }
+
+    @Override
+    public TcpConfig config() {
+        return settings.config();
+    }
+
+    /** Sends what the stack has to send, then lets a blocked call return if it can. */
+    private void pump() {
+        transmit();
+        blocking.poll();
+    }
+
+    @Override
+    public void transmit() {
+        if (stack != null) {
+            stack.pollTransmit(now, link);
+        }
+    }
+
+    @Override
+    public boolean fireNextTimer(long limit) {
+        if (stack == null || stack.nextDeadlineNanos() > limit) {
+            return false;
+        }
+        now = Math.max(now, stack.nextDeadlineNanos());
+        stack.onTimeout(now);
+        pump();
+        return true;
+    }
+
+    @Override
+    public long tolerance(long start, long end) {
+        return Math.max(toleranceNanos, (long) (Math.max(0, end - start) * tolerancePercent / 100.0));
+    }
+
+    /** Fires every timer due up to {@code t}, in order, then moves the clock to {@code t}. */
+    private void advanceTo(long t) {
+        while (fireNextTimer(t)) {
+            // each step fires the timers due at the next deadline
+        }
+        now = Math.max(now, t);
+    }
+
+    /** The next segment the stack sends, waiting (firing timers) at most until {@code limit}; null if none. */
+    private LivePacket awaitPacket(long limit) {
+        while (captured.isEmpty()) {
+            if (!fireNextTimer(limit)) {
+                return null;
+            }
+        }
+        return captured.pollFirst();
+    }
+
+    // =====================================================================================
+    // Events
+    // =====================================================================================
+
+    private void execute(Event e) {
+        long base = now;
+        long expected = switch (e.time().kind()) {
+            case ABSOLUTE -> START_NANOS + e.time().startMicros() * 1000;
+            case RELATIVE -> now + e.time().startMicros() * 1000;
+            case ANY -> now;
+        };
+        long tolerance = tolerance(expected);
+        if (e instanceof Event.Packet p && !p.packet().inbound()) {
+            outbound(p, expected, tolerance);
+            return;
+        }
+        if (e instanceof Event.Syscall) {
+            blocking.awaitPending();
+        }
+        if (e.time().kind() != EventTime.Kind.ANY) {
+            advanceTo(expected);
+            if (now > expected + tolerance) {
+                throw fail(e, "timing error: the " + kind(e) + " was due at " + seconds(expected)
+                        + " s but could only run at " + seconds(now) + " s (tolerance " + duration(tolerance) + " s)",
+                        null, null);
+            }
+        }
+        if (e instanceof Event.Packet p) {
+            inbound(p.packet());
+        } else if (e instanceof Event.Syscall s) {
+            syscall(s, expected, base);
+        } else if (e instanceof Event.Command c) {
+            ShellCommands.Outcome o = shell.run(c.command());
+            if (o.kind() == ShellCommands.Outcome.Kind.FAILED) {
+                throw fail(e, o.text(), null, null);
+            }
+        } else if (e instanceof Event.Code c) {
+            code(c);
+        }
+        lastEventNanos = e.time().kind() == EventTime.Kind.ANY ? now : expected;
+    }
+
+    private long tolerance(long expected) {
+        return tolerance(lastEventNanos, expected);
+    }
+
+    private static String kind(Event e) {
+        if (e instanceof Event.Packet p) {
+            return p.packet().inbound() ? "inbound packet" : "outbound packet";
+        }
+        return e instanceof Event.Syscall ? "system call" : e instanceof Event.Command ? "command" : "code block";
+    }
+
+    // ---- packets ----
+
+    private void inbound(PacketSpec p) {
+        TcpStack s = stack();
+        long ack = p.hasAck() ? map.localToLive(p.ack()) : 0;
+        List<TcpOptionSpec> specOptions = p.options() == null ? List.of() : p.options();
+        io.usertcp.wire.TcpOptions options;
+        try {
+            options = PacketCodec.options(ScriptOptions.toWire(specOptions, ScriptOptions.tsVal(specOptions), true, map));
+        } catch (IllegalArgumentException ex) {
+            throw fail(current, "cannot build the inbound segment: " + ex.getMessage(), null, null);
+        }
+        TcpHeader header = TcpHeader.of(remotePort, localPort, (int) p.seqStart(), (int) ack, p.flags(), p.window(), options);
+        int tos = p.ecn() == null ? 0 : switch (p.ecn()) {
+            case "ect1" -> 1;
+            case "ect0", "ect01" -> 2;
+            case "ce" -> 3;
+            default -> 0;
+        };
+        ByteBuf packet = codec.tcp(ByteBufAllocator.DEFAULT, REMOTE_ADDRESS, LOCAL_ADDRESS, tos, ipId++, header, p.length());
+        s.receive(now, packet);
+        pump();
+    }
+
+    private void outbound(Event.Packet e, long expected, long tolerance) {
+        PacketSpec spec = e.packet();
+        boolean any = e.time().kind() == EventTime.Kind.ANY;
+        long latest = (e.time().isRange() ? expected + (e.time().rangeEndMicros() - e.time().startMicros()) * 1000 : expected)
+                + tolerance;
+        LivePacket live = awaitPacket(any ? now + ANY_TIME_LIMIT_NANOS : latest);
+        if (live == null) {
+            throw nothingSent(e, expected, tolerance, any, latest);
+        }
+        if ((spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
+            // The stack's ISN, learned from its SYN or SYN-ACK; "...(0)" starts a new sequence space at 0.
+            map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
+        }
+        learnTimestamp(spec, live); // packetdrill maps TS values before comparing (and for the messages)
+        String mismatch = PacketMatcher.mismatch(spec, live, options.profile(), map);
+        if (mismatch != null) {
+            LivePacket tiled = tile(spec, live, any ? now + ANY_TIME_LIMIT_NANOS : latest);
+            if (tiled == null || PacketMatcher.mismatch(spec, tiled, options.profile(), map) != null) {
+                throw fail(e, mismatch, spec.format(), PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
+            }
+            live = tiled;
+        }
+        if (!any && (live.timeNanos() < expected - tolerance || live.timeNanos() > latest)) {
+            throw fail(e, "timing error: expected the outbound packet at " + seconds(expected) + " s (tolerance "
+                    + duration(tolerance) + " s) but it was sent at " + seconds(live.timeNanos()) + " s",
+                    spec.format() + "  at " + seconds(expected) + " s",
+                    PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
+        }
+        lastEventNanos = any ? live.timeNanos() : expected;
+    }
+
+    private ScriptFailure nothingSent(Event.Packet e, long expected, long tolerance, boolean any, long latest) {
+        String when = any ? "" : " by " + seconds(latest) + " s";
+        String later = "";
+        if (stack != null && !any) {
+            LivePacket late = awaitPacket(latest + 60_000_000_000L);
+            if (late != null) {
+                later = "; the next segment came at " + seconds(late.timeNanos()) + " s: " + PacketMatcher.format(late, map);
+            }
+        }
+        return fail(e, "expected an outbound packet" + (any ? "" : " at " + seconds(expected) + " s (tolerance "
+                + duration(tolerance) + " s)") + " but the stack sent nothing" + when + later, e.packet().format(), "(nothing)");
+    }
+
+    /**
+     * Several live segments may match one scripted one: a script written where the kernel sends
+     * large (TSO) segments is met by consecutive MSS-sized ones that tile its range exactly.
+     */
+    private LivePacket tile(PacketSpec spec, LivePacket first, long limit) {
+        if (!first.isTcp() || first.payloadLength() == 0 || first.payloadLength() >= spec.length()) {
+            return null;
+        }
+        int pushFin = TcpFlags.PSH | TcpFlags.FIN;
+        if (first.tcp().hasFlag(TcpFlags.FIN)) {
+            return null;
+        }
+        int total = first.payloadLength();
+        LivePacket last = first;
+        boolean push = first.tcp().hasFlag(TcpFlags.PSH);
+        while (total < spec.length()) {
+            LivePacket next = captured.isEmpty() ? awaitPacket(limit) : captured.pollFirst();
+            if (next == null || !next.isTcp() || next.seq() != ((first.seq() + total) & 0xFFFF_FFFFL)
+                    || next.ack() != first.ack() || (next.tcp().flags() & ~pushFin) != (first.tcp().flags() & ~pushFin)) {
+                return null;
+            }
+            total += next.payloadLength();
+            push |= next.tcp().hasFlag(TcpFlags.PSH);
+            last = next;
+        }
+        if (total != spec.length()) {
+            return null;
+        }
+        int flags = (first.tcp().flags() & ~pushFin) | (push ? TcpFlags.PSH : 0) | (last.tcp().flags() & TcpFlags.FIN);
+        TcpHeader h = first.tcp();
+        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), h.seq(), h.ack(), h.reserved(), flags,
+                last.tcp().window(), 0, 0, h.options());
+        return new LivePacket(first.timeNanos(), first.protocol(), first.tos(), first.source(), first.destination(), combined,
+                first.optionBytes(), total);
+    }
+
+    private void learnTimestamp(PacketSpec spec, LivePacket live) {
+        if (spec.options() == null || !live.isTcp()) {
+            return;
+        }
+        for (TcpOptionSpec o : spec.options()) {
+            if (o instanceof TcpOptionSpec.Timestamps t) {
+                live.tcp().options().timestamps().ifPresent(ts -> map.learnTsVal(t.tsVal(), io.usertcp.wire.SeqNum.unsigned(ts.tsVal())));
+            }
+        }
+    }
+
+    // ---- system calls ----
+
+    private void syscall(Event.Syscall s, long expected, long base) {
+        Syscalls.Call call;
+        try {
+            call = syscalls.prepare(s);
+        } catch (Syscalls.Unsupported u) {
+            throw fail(s, u.getMessage(), null, null);
+        }
+        blocking.start(s, call, expected, blockingEnd(s.time(), expected, base), expected + tolerance(expected));
+    }
+
+    private static long blockingEnd(EventTime t, long start, long base) {
+        if (!t.isBlocking()) {
+            return -1;
+        }
+        if (t.blockingEndRelative()) {
+            return start + t.blockingEndMicros() * 1000;
+        }
+        return (t.kind() == EventTime.Kind.RELATIVE ? base : START_NANOS) + t.blockingEndMicros() * 1000;
+    }
+
+    // ---- code ----
+
+    private void code(Event.Code c) {
+        CodeAssertions.Outcome o = CodeAssertions.check(c.code(), sockets.state(currentFd), sockets.connection(currentFd), now);
+        if (o == null) {
+            return;
+        }
+        if (o.skipped()) {
+            skipped.add("line " + c.line() + ": " + o.message());
+            return;
+        }
+        throw fail(c, o.message(), o.expected(), o.actual());
+    }
+
+    // =====================================================================================
+    // Syscalls.Host: following the socket under test
+    // =====================================================================================
+
+    @Override
+    public void socketCreated(int fd) {
+        currentFd = fd;
+    }
+
+    @Override
+    public void bound(int fd, int port) {
+        localPort = port;
+    }
+
+    @Override
+    public void listening(int fd) {
+        currentFd = fd;
+        localPort = sockets.boundPort(fd);
+        remotePort = REMOTE_PORT;
+    }
+
+    @Override
+    public void connecting(int fd) {
+        currentFd = fd;
+        if (sockets.connection(fd) != null) {
+            localPort = sockets.connection(fd).id().localPort();
+            remotePort = sockets.connection(fd).id().remotePort();
+        }
+    }
+
+    @Override
+    public void accepted(int fd) {
+        currentFd = fd;
+    }
+
+    @Override
+    public int bindPort() {
+        return bindPort;
+    }
+
+    @Override
+    public int remoteAddress() {
+        return REMOTE_ADDRESS;
+    }
+
+    @Override
+    public int connectPort() {
+        return connectPort;
+    }
+
+    // =====================================================================================
+    // Failures
+    // =====================================================================================
+
+    private static ScriptFailure fail(Event e, String message, String expected, String actual) {
+        return ScriptFailure.at(e, message, expected, actual);
+    }
+
+    private static ScriptFailure fail(int line, String text, String message, String expected, String actual) {
+        return new ScriptFailure(new RunResult.Failure(line, text, message, expected, actual));
+    }
+
+    private String describe(LivePacket p) {
+        return PacketMatcher.format(p, map) + " at " + seconds(p.timeNanos()) + " s";
+    }
+
+    /** A virtual time as script seconds (since the script's time 0). */
+    static String seconds(long nanos) {
+        return duration(nanos - START_NANOS);
+    }
+
+    /** A duration in seconds. */
+    static String duration(long nanos) {
+        return String.format(Locale.ROOT, "%.6f", nanos / 1e9);
+    }
+}

@@ -1,0 +1,33 @@
+package io.usertcp.packetdrill;
+
+import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpListener;
+
+/** One open file descriptor of the {@link SocketLayer}: its mode, options and what it is bound to. */
+final class OpenSocket {
+    final int fd;
+    boolean nonBlocking;
+    boolean reuseAddress;
+    boolean keepAlive;
+    long keepIdleSeconds;
+    long keepIntervalSeconds;
+    int keepCount;
+    boolean lingerOn;
+    int lingerSeconds;
+    boolean noDelay;
+    long userTimeoutMillis;
+    long keepInitSeconds;
+    boolean noOptions;
+    int boundPort;
+    TcpListener listener;
+    TcpConnection connection;
+    boolean errorReported;
+    boolean shutRead;
+    boolean shutWrite;
+    /** A blocking write in progress: bytes queued so far. */
+    long writeQueued = -1;
+
+    OpenSocket(int fd) {
+        this.fd = fd;
+    }
+}

@@ -1,0 +1,433 @@
+package io.usertcp.packetdrill;
+
+import io.usertcp.wire.TcpFlags;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parses the packetdrill language as the FreeBSD RFC suite and Linux's own scripts use it:
+ * {@code --option=value} header lines, events with a time (absolute, {@code +relative}, {@code *},
+ * {@code a~b}, {@code start...end}) and one of: a TCP segment in ({@code <}) or out ({@code >}), a
+ * system call with its expected result and errno, a backquoted shell command, a {@code %{ }%}
+ * block. {@code #ifdef} sections are resolved first with the given defines; comments are dropped.
+ *
+ * <p>Errors are {@link PacketdrillSyntaxException}s naming the file, line and column.
+ */
+public final class ScriptParser {
+    private static final long MAX_SEQ = 0xFFFF_FFFFL;
+
+    private final String file;
+    private final String[] sourceLines;
+    private final TokenCursor in;
+
+    private ScriptParser(String file, String source, String preprocessed) {
+        this.file = file;
+        this.sourceLines = source.split("\r?\n", -1);
+        this.in = new TokenCursor(file, Lexer.tokenize(file, preprocessed));
+    }
+
+    /**
+     * Parses a script.
+     *
+     * @param file    the name to use in messages (usually the path)
+     * @param text    the script
+     * @param defines names defined for {@code #ifdef} (for the FreeBSD suite: {@code STANDARD})
+     * @throws PacketdrillSyntaxException when the script does not parse
+     */
+    public static Script parse(String file, String text, Set<String> defines) {
+        String preprocessed = Preprocessor.apply(file, text, defines);
+        return new ScriptParser(file, text, preprocessed).script();
+    }
+
+    private Script script() {
+        Map<String, String> options = new LinkedHashMap<>();
+        List<Event> events = new ArrayList<>();
+        while (in.peek().kind() != Token.Kind.EOF) {
+            Token t = in.peek();
+            switch (t.kind()) {
+                case NEWLINE -> in.skip();
+                case OPTION -> {
+                    in.skip();
+                    option(t, options);
+                    in.expectEndOfLine();
+                }
+                default -> events.add(event());
+            }
+        }
+        return new Script(file, options, events);
+    }
+
+    private void option(Token t, Map<String, String> options) {
+        String raw = t.text();
+        int eq = raw.indexOf('=');
+        String key = (eq < 0 ? raw : raw.substring(0, eq)).strip();
+        if (key.isEmpty() || !key.matches("[A-Za-z0-9_]+")) {
+            throw in.error(t, "expected an option like --tolerance_usecs=10000, found \"--" + raw + "\"");
+        }
+        options.put(key, eq < 0 ? "" : raw.substring(eq + 1).strip());
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------
+
+    private Event event() {
+        Token first = in.peek();
+        EventTime time = time();
+        Token action = in.peek();
+        String text = sourceText(first.line());
+        Event e;
+        if (action.kind() == Token.Kind.COMMAND) {
+            in.skip();
+            e = new Event.Command(time, first.line(), first.column(), text, action.text());
+        } else if (action.kind() == Token.Kind.CODE) {
+            in.skip();
+            e = new Event.Code(time, first.line(), first.column(), text, action.text());
+        } else if (action.isPunct('<') || action.isPunct('>')) {
+            e = new Event.Packet(time, first.line(), first.column(), text, packet());
+        } else if (action.kind() == Token.Kind.WORD) {
+            e = syscall(time, first, text);
+        } else {
+            throw in.error(action, "expected a packet (< or >), a system call, a `command` or a %{ }% block after the time, found "
+                    + action.describe());
+        }
+        if (time.isBlocking() && !(e instanceof Event.Syscall)) {
+            throw in.error(first, "only system calls can block (start...end)");
+        }
+        in.expectEndOfLine();
+        return e;
+    }
+
+    private String sourceText(int line) {
+        return line - 1 < sourceLines.length ? sourceLines[line - 1].strip() : "";
+    }
+
+    private EventTime time() {
+        Token t = in.peek();
+        if (t.isPunct('*')) {
+            in.skip();
+            return EventTime.any();
+        }
+        boolean relative = false;
+        if (t.isPunct('+')) {
+            in.skip();
+            relative = true;
+        }
+        long start = seconds("an event time like 0.100 or +0.100 or *");
+        long rangeEnd = -1;
+        if (in.peek().isPunct('~')) {
+            in.skip();
+            if (in.peek().isPunct('+')) {
+                in.skip();
+            }
+            rangeEnd = seconds("the end of the time range");
+            if (rangeEnd < start) {
+                throw in.error(in.previous(), "the time range ends before it starts");
+            }
+        }
+        long blockingEnd = -1;
+        boolean blockingRelative = false;
+        if (in.peek().kind() == Token.Kind.ELLIPSIS) {
+            in.skip();
+            if (in.peek().isPunct('+')) {
+                in.skip();
+                blockingRelative = true;
+            }
+            blockingEnd = seconds("the time the blocking call returns, as in 1.0...2.0");
+            if (!blockingRelative && !relative && blockingEnd < start) {
+                throw in.error(in.previous(), "the blocking call would return before it starts");
+            }
+        }
+        return new EventTime(relative ? EventTime.Kind.RELATIVE : EventTime.Kind.ABSOLUTE, start, rangeEnd,
+                blockingEnd, blockingRelative);
+    }
+
+    /** A NUMBER token read as seconds, returned in microseconds. */
+    private long seconds(String what) {
+        Token t = in.expect(Token.Kind.NUMBER, what);
+        if (t.text().startsWith("0x")) {
+            throw in.error(t, "expected " + what + ", found " + t.describe());
+        }
+        return new BigDecimal(t.text()).movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact();
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Packets
+    // ------------------------------------------------------------------------------------
+
+    private PacketSpec packet() {
+        boolean inbound = in.next().isPunct('<');
+        String ecn = null;
+        if (in.peek().isPunct('[')) {
+            in.skip();
+            Token w = in.expect(Token.Kind.WORD, "an ECN marking like [noecn], [ect0], [ect1] or [ce]");
+            ecn = w.text();
+            if (!Set.of("noecn", "ect0", "ect1", "ce", "ect01").contains(ecn)) {
+                throw in.error(w, "unknown ECN marking [" + ecn + "] (expected: noecn, ect0, ect1, ect01, ce)");
+            }
+            in.expectPunct(']');
+        }
+        Token flagsStart = in.peek();
+        StringBuilder flagsText = new StringBuilder();
+        int flags = 0;
+        while (in.peek().kind() == Token.Kind.WORD || in.peek().isPunct('.')) {
+            Token f = in.next();
+            flagsText.append(f.text());
+            flags |= flagBits(f);
+        }
+        if (flagsText.length() == 0) {
+            throw in.error(flagsStart, "expected TCP flags like S, S., ., F., R or P. , found " + flagsStart.describe());
+        }
+        boolean seqKnown = true;
+        long seqStart = 0;
+        long seqEnd = 0;
+        if (in.peek().kind() == Token.Kind.ELLIPSIS) {
+            in.skip();
+            seqKnown = false;
+        } else {
+            seqStart = in.unsigned32("a sequence number like 1:1(0)");
+            in.expectPunct(':');
+            seqEnd = in.unsigned32("the end sequence number, as in 1:1(0)");
+        }
+        in.expectPunct('(');
+        Token lengthToken = in.peek();
+        long length = in.unsigned32("the payload length, as in 1:1(0)");
+        in.expectPunct(')');
+        if (seqKnown && ((seqEnd - seqStart) & MAX_SEQ) != length) {
+            throw in.error(lengthToken, "the payload length " + length + " does not match " + seqStart + ":" + seqEnd);
+        }
+        if (length > 65535) {
+            throw in.error(lengthToken, "payload length " + length + " (expected: at most 65535)");
+        }
+        long ack = -1;
+        int window = -1;
+        List<TcpOptionSpec> options = null;
+        boolean anyOptions = false;
+        while (true) {
+            Token t = in.peek();
+            if (t.is(Token.Kind.WORD, "ack")) {
+                in.skip();
+                ack = in.unsigned32("an acknowledgment number after \"ack\"");
+            } else if (t.is(Token.Kind.WORD, "win")) {
+                in.skip();
+                window = (int) in.bounded("a window after \"win\"", 65535);
+            } else if (t.is(Token.Kind.WORD, "urg")) {
+                throw in.error(t, "urgent pointers are not supported");
+            } else if (t.isPunct('<')) {
+                in.skip();
+                if (in.peek().kind() == Token.Kind.ELLIPSIS) {
+                    in.skip();
+                    anyOptions = true;
+                } else {
+                    options = options();
+                }
+                in.expectPunct('>');
+            } else {
+                break;
+            }
+        }
+        if (inbound && window < 0) {
+            throw in.error(in.peek(), "an inbound packet needs a window (win N)");
+        }
+        if (inbound && anyOptions) {
+            throw in.error(in.peek(), "<...> only makes sense for outbound packets");
+        }
+        if (inbound && !seqKnown) {
+            throw in.error(flagsStart, "an inbound packet needs a sequence number");
+        }
+        return new PacketSpec(inbound, ecn, flags, flagsText.toString(), seqKnown, seqStart, seqEnd, (int) length,
+                ack, window, options, anyOptions);
+    }
+
+    private int flagBits(Token t) {
+        if (t.isPunct('.')) {
+            return TcpFlags.ACK;
+        }
+        int bits = 0;
+        for (char c : t.text().toCharArray()) {
+            bits |= switch (c) {
+                case 'F' -> TcpFlags.FIN;
+                case 'S' -> TcpFlags.SYN;
+                case 'R' -> TcpFlags.RST;
+                case 'P' -> TcpFlags.PSH;
+                case 'U' -> TcpFlags.URG;
+                case 'E' -> TcpFlags.ECE;
+                case 'W' -> TcpFlags.CWR;
+                default -> throw in.error(t, "unknown TCP flag '" + c + "' in \"" + t.text()
+                        + "\" (expected: F S R P U E W and . for ACK)");
+            };
+        }
+        return bits;
+    }
+
+    private List<TcpOptionSpec> options() {
+        List<TcpOptionSpec> list = new ArrayList<>();
+        do {
+            list.add(tcpOption());
+        } while (in.acceptPunct(','));
+        return list;
+    }
+
+    private TcpOptionSpec tcpOption() {
+        Token t = in.expect(Token.Kind.WORD, "a TCP option (mss, wscale, sackOK, sack, TS, nop, eol)");
+        return switch (t.text()) {
+            case "nop" -> new TcpOptionSpec.Nop();
+            case "eol" -> new TcpOptionSpec.Eol();
+            case "mss" -> new TcpOptionSpec.Mss((int) in.bounded("an MSS value after \"mss\"", 65535));
+            case "wscale" -> new TcpOptionSpec.WindowScale((int) in.bounded("a shift after \"wscale\"", 255));
+            case "sackOK" -> new TcpOptionSpec.SackPermitted();
+            case "TS" -> {
+                in.expectWord("val");
+                long val = in.unsigned32("the TS value after \"TS val\"");
+                in.expectWord("ecr");
+                long ecr = in.unsigned32("the TS echo after \"ecr\"");
+                yield new TcpOptionSpec.Timestamps(val, ecr);
+            }
+            case "sack" -> {
+                List<long[]> blocks = new ArrayList<>();
+                do {
+                    long left = in.unsigned32("a SACK block like 1:100");
+                    in.expectPunct(':');
+                    long right = in.unsigned32("the right edge of the SACK block");
+                    blocks.add(new long[] {left, right});
+                } while (in.peek().kind() == Token.Kind.NUMBER);
+                if (blocks.size() > 4) {
+                    throw in.error(t, blocks.size() + " SACK blocks (expected: at most 4)");
+                }
+                yield new TcpOptionSpec.Sack(blocks);
+            }
+            default -> throw in.error(t, "unknown TCP option \"" + t.text()
+                    + "\" (expected: mss, wscale, sackOK, sack, TS, nop, eol)");
+        };
+    }
+
+    // ------------------------------------------------------------------------------------
+    // System calls
+    // ------------------------------------------------------------------------------------
+
+    private Event.Syscall syscall(EventTime time, Token first, String text) {
+        Token name = in.next();
+        in.expectPunct('(');
+        List<Expr> args = new ArrayList<>();
+        if (!in.peek().isPunct(')')) {
+            do {
+                args.add(expression());
+            } while (in.acceptPunct(','));
+        }
+        in.expectPunct(')');
+        Token eq = in.peek();
+        if (!eq.isPunct('=')) {
+            throw in.error(eq, "expected \"= result\" after " + name.text() + "(...), found " + eq.describe());
+        }
+        in.skip();
+        Expr result = expression();
+        String errno = null;
+        if (in.peek().kind() == Token.Kind.WORD) {
+            Token e = in.next();
+            if (!e.text().startsWith("E")) {
+                throw in.error(e, "expected an errno name like EINPROGRESS, found " + e.describe());
+            }
+            errno = e.text();
+        }
+        if (in.peek().isPunct('(')) {
+            skipNote();
+        }
+        return new Event.Syscall(time, first.line(), first.column(), text, name.text(), args, result, errno);
+    }
+
+    /** The human note after a result, {@code (Operation now in progress)}: not checked. */
+    private void skipNote() {
+        Token open = in.next();
+        int depth = 1;
+        while (depth > 0) {
+            Token t = in.next();
+            if (t.kind() == Token.Kind.EOF) {
+                throw in.error(open, "( without )");
+            }
+            if (t.isPunct('(')) {
+                depth++;
+            } else if (t.isPunct(')')) {
+                depth--;
+            }
+        }
+    }
+
+    private Expr expression() {
+        Expr first = term();
+        if (!in.peek().isPunct('|')) {
+            return first;
+        }
+        List<Expr> terms = new ArrayList<>();
+        terms.add(first);
+        while (in.acceptPunct('|')) {
+            terms.add(term());
+        }
+        return new Expr.Or(terms);
+    }
+
+    private Expr term() {
+        Token t = in.next();
+        switch (t.kind()) {
+            case ELLIPSIS:
+                return new Expr.Ellipsis();
+            case NUMBER:
+                return new Expr.Int(in.integer(t));
+            case STRING:
+                return new Expr.Str(t.text());
+            case WORD:
+                if (in.peek().isPunct('(')) {
+                    in.skip();
+                    List<Expr> args = new ArrayList<>();
+                    if (!in.peek().isPunct(')')) {
+                        do {
+                            args.add(expression());
+                        } while (in.acceptPunct(','));
+                    }
+                    in.expectPunct(')');
+                    return new Expr.Call(t.text(), args);
+                }
+                return new Expr.Symbol(t.text());
+            default:
+                break;
+        }
+        if (t.isPunct('-')) {
+            Token n = in.expect(Token.Kind.NUMBER, "a number after -");
+            return new Expr.Int(-in.integer(n));
+        }
+        if (t.isPunct('[')) {
+            List<Expr> elements = new ArrayList<>();
+            if (!in.peek().isPunct(']')) {
+                do {
+                    elements.add(expression());
+                } while (in.acceptPunct(','));
+            }
+            in.expectPunct(']');
+            return new Expr.Array(elements);
+        }
+        if (t.isPunct('{')) {
+            return struct();
+        }
+        throw in.error(t, "expected a value (a number, a name, ..., [v] or {f=v}), found " + t.describe());
+    }
+
+    private Expr struct() {
+        List<Expr.Field> fields = new ArrayList<>();
+        if (!in.peek().isPunct('}')) {
+            do {
+                if (in.peek().kind() == Token.Kind.WORD && in.peekAt(1).isPunct('=')) {
+                    String name = in.next().text();
+                    in.skip();
+                    fields.add(new Expr.Field(name, expression()));
+                } else {
+                    fields.add(new Expr.Field("", expression()));
+                }
+            } while (in.acceptPunct(','));
+        }
+        in.expectPunct('}');
+        return new Expr.Struct(fields);
+    }
+}

@@ -1,0 +1,525 @@
+package io.usertcp.packetdrill;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.usertcp.tcp.ConnectionSnapshot;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpListener;
+import io.usertcp.tcp.TcpStack;
+import io.usertcp.tcp.TcpState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * BSD sockets over a {@link TcpStack}, as packetdrill scripts call them: file descriptors from 3,
+ * non-blocking mode through {@code fcntl}, results and errno values as Linux returns them
+ * ({@code connect} on a non-blocking socket: -1 EINPROGRESS; {@code accept} with nothing queued:
+ * -1 EAGAIN; {@code SO_ERROR} after the peer reset: ECONNRESET, reported once; a read after the
+ * peer's FIN: 0).
+ *
+ * <p>A call that would block on a blocking socket returns {@link SyscallResult#BLOCKED} and is
+ * called again by the caller whenever the stack has moved on; each call checks where things stand
+ * without redoing what the first call did. Calls take effect at {@link Environment#nowNanos()};
+ * the caller runs the stack's {@code pollTransmit} afterwards. Single-threaded, like the stack.
+ */
+public final class SocketLayer {
+    /** {@code O_RDWR} and {@code O_NONBLOCK} with Linux's values, for {@code fcntl}. */
+    public static final int O_RDWR = 0x2;
+    public static final int O_NONBLOCK = 0x800;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+
+    /** What the layer needs from its driver. */
+    public interface Environment {
+        /** The stack; built on first use. */
+        TcpStack stack();
+
+        /** The stack if it has been built, else null (then nothing holds a port or a connection yet). */
+        default TcpStack existingStack() {
+            return stack();
+        }
+
+        long nowNanos();
+
+        /** The configuration the stack has, or will have when built (for SO_RCVBUF before it exists). */
+        TcpConfig config();
+    }
+
+    private final Environment env;
+    private final TreeMap<Integer, OpenSocket> sockets = new TreeMap<>();
+
+    public SocketLayer(Environment env) {
+        this.env = env;
+    }
+
+    // =====================================================================================
+    // Creating, binding, listening, connecting
+    // =====================================================================================
+
+    /** {@code socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)}: the lowest free descriptor from 3. */
+    public SyscallResult socket() {
+        OpenSocket s = new OpenSocket(freeFd());
+        sockets.put(s.fd, s);
+        return SyscallResult.ok(s.fd);
+    }
+
+    private int freeFd() {
+        int fd = 3;
+        while (sockets.containsKey(fd)) {
+            fd++;
+        }
+        return fd;
+    }
+
+    /**
+     * {@code bind} to {@code port} on every local address. Like Linux, a port held by a listener,
+     * a connection or a TIME-WAIT entry is in use unless SO_REUSEADDR is set (a listener always is).
+     */
+    public SyscallResult bind(int fd, int port) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (s.boundPort != 0 || s.listener != null || s.connection != null) {
+            return SyscallResult.error(Errno.EINVAL, "already bound");
+        }
+        TcpStack stack = env.existingStack();
+        if (stack == null) {
+            s.boundPort = port;
+            return SyscallResult.ok(0);
+        }
+        for (TcpListener l : stack.listeners()) {
+            if (l.port() == port) {
+                return SyscallResult.error(Errno.EADDRINUSE, "a listener holds port " + port);
+            }
+        }
+        if (!s.reuseAddress) {
+            for (ConnectionSnapshot c : stack.snapshot(env.nowNanos())) {
+                if (c.id().localPort() == port) {
+                    return SyscallResult.error(Errno.EADDRINUSE, "a " + c.state().rfcName() + " connection holds port " + port
+                            + " and SO_REUSEADDR is off");
+                }
+            }
+        }
+        s.boundPort = port;
+        return SyscallResult.ok(0);
+    }
+
+    public SyscallResult listen(int fd, int backlog, int defaultPort) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (s.connection != null) {
+            return SyscallResult.error(Errno.EINVAL, "the socket is connected");
+        }
+        if (s.listener != null) {
+            return SyscallResult.ok(0);
+        }
+        int port = s.boundPort != 0 ? s.boundPort : defaultPort;
+        try {
+            s.listener = env.stack().listen(port, Math.max(0, backlog), s.reuseAddress);
+        } catch (IllegalStateException e) {
+            return SyscallResult.error(Errno.EADDRINUSE, e.getMessage());
+        }
+        s.boundPort = port;
+        return SyscallResult.ok(0);
+    }
+
+    /**
+     * {@code connect} to {@code remoteAddress:remotePort}. Non-blocking: -1 EINPROGRESS, then the
+     * outcome through SO_ERROR. Blocking: returns when the handshake completes or fails.
+     */
+    public SyscallResult connect(int fd, int remoteAddress, int remotePort) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (s.listener != null) {
+            return SyscallResult.error(Errno.EISCONN, "the socket is listening");
+        }
+        if (s.connection == null) {
+            try {
+                s.connection = env.stack().connect(env.nowNanos(), s.boundPort, remoteAddress, remotePort);
+            } catch (IllegalStateException e) {
+                return SyscallResult.error(Errno.EADDRNOTAVAIL, e.getMessage());
+            }
+            SocketOptions.apply(s, env);
+            return s.nonBlocking ? SyscallResult.error(Errno.EINPROGRESS) : connectProgress(s);
+        }
+        if (!s.nonBlocking) {
+            return connectProgress(s);
+        }
+        TcpConnection c = s.connection;
+        if (c.isClosed() && c.state() != TcpState.TIME_WAIT) {
+            Errno e = takeError(s);
+            return e != null ? SyscallResult.error(e) : SyscallResult.error(Errno.EINVAL, "the connection is closed");
+        }
+        return c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED
+                ? SyscallResult.error(Errno.EALREADY) : SyscallResult.error(Errno.EISCONN);
+    }
+
+    private SyscallResult connectProgress(OpenSocket s) {
+        TcpConnection c = s.connection;
+        if (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) {
+            return SyscallResult.BLOCKED;
+        }
+        if (c.isClosed()) {
+            Errno e = takeError(s);
+            if (e != null) {
+                return SyscallResult.error(e);
+            }
+        }
+        return SyscallResult.ok(0);
+    }
+
+    /** {@code accept}: the oldest established connection, or EAGAIN / blocking when none is queued. */
+    public SyscallResult accept(int fd) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (s.listener == null || s.listener.isClosed()) {
+            return SyscallResult.error(Errno.EINVAL, "the socket is not listening");
+        }
+        TcpConnection c = s.listener.accept();
+        if (c == null) {
+            return s.nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
+        }
+        OpenSocket child = new OpenSocket(freeFd());
+        sockets.put(child.fd, child);
+        // Linux: the child inherits the listener's socket options (not O_NONBLOCK).
+        child.keepAlive = s.keepAlive;
+        child.keepIdleSeconds = s.keepIdleSeconds;
+        child.keepIntervalSeconds = s.keepIntervalSeconds;
+        child.keepCount = s.keepCount;
+        child.lingerOn = s.lingerOn;
+        child.lingerSeconds = s.lingerSeconds;
+        child.noDelay = s.noDelay;
+        child.userTimeoutMillis = s.userTimeoutMillis;
+        child.boundPort = s.boundPort;
+        child.connection = c;
+        SocketOptions.apply(child, env);
+        return SyscallResult.ok(child.fd);
+    }
+
+    // =====================================================================================
+    // Data
+    // =====================================================================================
+
+    /**
+     * {@code read} of up to {@code count} bytes (the bytes themselves are dropped: scripts check
+     * the count). 0 at end of stream; -1 EAGAIN when nothing is buffered on a non-blocking socket;
+     * the connection's error (ECONNRESET) once after it failed, 0 afterwards.
+     */
+    public SyscallResult read(int fd, int count) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        TcpConnection c = s.connection;
+        if (c == null) {
+            return SyscallResult.error(Errno.ENOTCONN);
+        }
+        if (count <= 0) {
+            return SyscallResult.ok(0);
+        }
+        ByteBuf dst = Unpooled.buffer(count);
+        try {
+            int n = c.read(env.nowNanos(), dst);
+            if (n > 0) {
+                return SyscallResult.ok(n);
+            }
+            if (n < 0 || s.shutRead) {
+                Errno e = takeError(s);
+                return e != null ? SyscallResult.error(e) : SyscallResult.ok(0);
+            }
+        } finally {
+            dst.release();
+        }
+        return s.nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
+    }
+
+    /**
+     * {@code write} of {@code count} zero bytes. Before the handshake completes: -1 EAGAIN (or
+     * blocks); a non-blocking socket takes what fits; a blocking one returns when all is queued.
+     * After shutdown or close by the peer's RST: the error once (ECONNRESET), then EPIPE.
+     */
+    public SyscallResult write(int fd, int count) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        TcpConnection c = s.connection;
+        if (c == null) {
+            return SyscallResult.error(Errno.EPIPE, "not connected");
+        }
+        if (c.isClosed()) {
+            s.writeQueued = -1;
+            Errno e = takeError(s);
+            return SyscallResult.error(e != null ? e : Errno.EPIPE);
+        }
+        if (s.shutWrite || !c.state().canSend()) {
+            s.writeQueued = -1;
+            return SyscallResult.error(Errno.EPIPE, "the sending side is shut down");
+        }
+        if (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) {
+            return s.nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
+        }
+        long done = Math.max(0, s.writeQueued);
+        long left = count - done;
+        int n = (int) Math.min(left, c.sendSpace());
+        if (n > 0) {
+            ByteBuf data = Unpooled.wrappedBuffer(new byte[n]);
+            try {
+                n = c.send(env.nowNanos(), data);
+            } finally {
+                data.release();
+            }
+        }
+        done += n;
+        if (done == count || (s.nonBlocking && done > 0)) {
+            s.writeQueued = -1;
+            return SyscallResult.ok(done);
+        }
+        if (s.nonBlocking) {
+            return SyscallResult.error(Errno.EAGAIN);
+        }
+        s.writeQueued = done;
+        return SyscallResult.BLOCKED;
+    }
+
+    // =====================================================================================
+    // Closing
+    // =====================================================================================
+
+    /** {@code close}: a listener stops listening (resetting what was not accepted); a connection closes. */
+    public SyscallResult close(int fd) {
+        OpenSocket s = sockets.remove(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (s.listener != null) {
+            s.listener.close(env.nowNanos());
+        }
+        if (s.connection != null) {
+            s.connection.close(env.nowNanos());
+        }
+        return SyscallResult.ok(0);
+    }
+
+    public SyscallResult shutdown(int fd, int how) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (how < SHUT_RD || how > SHUT_RDWR) {
+            return SyscallResult.error(Errno.EINVAL);
+        }
+        TcpConnection c = s.connection;
+        if (c == null || c.isClosed()) {
+            return SyscallResult.error(Errno.ENOTCONN);
+        }
+        if (how != SHUT_WR) {
+            s.shutRead = true;
+        }
+        if (how != SHUT_RD) {
+            try {
+                c.shutdownOutput(env.nowNanos());
+            } catch (IllegalStateException e) {
+                return SyscallResult.error(Errno.ENOTCONN, c.state().rfcName());
+            }
+            s.shutWrite = true;
+        }
+        return SyscallResult.ok(0);
+    }
+
+    /** Closes every descriptor still open, as a process exit would. */
+    public void closeAll() {
+        for (int fd : new ArrayList<>(sockets.keySet())) {
+            close(fd);
+        }
+    }
+
+    // =====================================================================================
+    // Options
+    // =====================================================================================
+
+    /** {@code fcntl(fd, F_GETFL)}. */
+    public SyscallResult getFlags(int fd) {
+        OpenSocket s = sockets.get(fd);
+        return s == null ? SyscallResult.error(Errno.EBADF) : SyscallResult.ok(O_RDWR | (s.nonBlocking ? O_NONBLOCK : 0));
+    }
+
+    /** {@code fcntl(fd, F_SETFL, flags)}: only O_NONBLOCK matters. */
+    public SyscallResult setFlags(int fd, long flags) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        s.nonBlocking = (flags & O_NONBLOCK) != 0;
+        return SyscallResult.ok(0);
+    }
+
+    /**
+     * {@code setsockopt} with an integer value: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY,
+     * TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (seconds, count), TCP_USER_TIMEOUT (ms).
+     * SO_RCVBUF and SO_SNDBUF, and FreeBSD's TCP_KEEPINIT and TCP_NOOPT, are accepted without
+     * effect: the result's {@link SyscallResult#detail() detail} says so, for the caller to report.
+     */
+    public SyscallResult setOption(int fd, String name, long value) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        SyscallResult r = SocketOptions.set(s, name, value);
+        if (r.errno() == null) {
+            SocketOptions.apply(s, env);
+        }
+        return r;
+    }
+
+    /** {@code setsockopt(SO_LINGER, {onoff, linger})}. */
+    public SyscallResult setLinger(int fd, boolean on, int seconds) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (seconds < 0) {
+            return SyscallResult.error(Errno.EINVAL);
+        }
+        s.lingerOn = on;
+        s.lingerSeconds = seconds;
+        SocketOptions.apply(s, env);
+        return SyscallResult.ok(0);
+    }
+
+    /**
+     * {@code getsockopt} of an integer option; the option's value is in {@link SyscallResult#value()}.
+     * SO_ERROR reports and clears the connection's error.
+     */
+    public SyscallResult getOption(int fd, String name) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (name.equals("SO_ERROR")) {
+            Errno e = takeError(s);
+            return SyscallResult.ok(e == null ? 0 : e.number());
+        }
+        return SocketOptions.get(s, name, env.config());
+    }
+
+    /** {@code getsockopt(SO_LINGER)}: {onoff, linger}. */
+    public int[] getLinger(int fd) {
+        OpenSocket s = sockets.get(fd);
+        return s == null ? null : new int[] {s.lingerOn ? 1 : 0, s.lingerSeconds};
+    }
+
+    // =====================================================================================
+    // Errors and state
+    // =====================================================================================
+
+    /** The connection's error, once: what SO_ERROR, read and write report after a failure. */
+    private static Errno takeError(OpenSocket s) {
+        TcpConnection c = s.connection;
+        if (c == null || s.errorReported || c.closeReason() == null) {
+            return null;
+        }
+        Errno e = Errno.of(c.closeReason());
+        if (e != null) {
+            s.errorReported = true;
+        }
+        return e;
+    }
+
+    /** Whether {@code fd} is open. */
+    public boolean isOpen(int fd) {
+        return sockets.containsKey(fd);
+    }
+
+    /** The connection behind {@code fd}, or null (fresh socket, listener, unknown descriptor). */
+    public TcpConnection connection(int fd) {
+        OpenSocket s = sockets.get(fd);
+        return s == null ? null : s.connection;
+    }
+
+    /** The listener behind {@code fd}, or null. */
+    public TcpListener listener(int fd) {
+        OpenSocket s = sockets.get(fd);
+        return s == null ? null : s.listener;
+    }
+
+    /** The local port {@code fd} is bound to, or 0. */
+    public int boundPort(int fd) {
+        OpenSocket s = sockets.get(fd);
+        return s == null ? 0 : s.boundPort;
+    }
+
+    /**
+     * The TCP state of {@code fd} as TCP_INFO reports it: LISTEN for a listener, the connection's
+     * state, TIME-WAIT while the stack keeps the pair in TIME-WAIT, CLOSED otherwise.
+     */
+    public TcpState state(int fd) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return null;
+        }
+        if (s.listener != null && !s.listener.isClosed()) {
+            return TcpState.LISTEN;
+        }
+        TcpConnection c = s.connection;
+        if (c == null) {
+            return TcpState.CLOSED;
+        }
+        if (!c.isClosed()) {
+            return c.state();
+        }
+        if (c.state() == TcpState.TIME_WAIT) {
+            for (ConnectionSnapshot snap : env.stack().snapshot(env.nowNanos())) {
+                if (snap.state() == TcpState.TIME_WAIT && snap.id().equals(c.id())) {
+                    return TcpState.TIME_WAIT;
+                }
+            }
+        }
+        return TcpState.CLOSED;
+    }
+
+    /** One socket as {@code sockstat -s} lists it. */
+    public record SockstatLine(boolean ownedByProcess, int fd, int localPort, int remotePort, TcpState state) {
+        /** FreeBSD's spelling of the state: SYN_RCVD, TIME_WAIT, ... */
+        public String bsdState() {
+            return state == TcpState.SYN_RECEIVED ? "SYN_RCVD" : state.name();
+        }
+    }
+
+    /**
+     * Every TCP socket: the descriptors this layer holds (with their process), then connections
+     * and TIME-WAIT entries no descriptor holds (orphans, connections not yet accepted).
+     */
+    public List<SockstatLine> sockstat() {
+        List<SockstatLine> out = new ArrayList<>();
+        List<Object> owned = new ArrayList<>();
+        for (OpenSocket s : sockets.values()) {
+            TcpState st = state(s.fd);
+            int lp = s.boundPort;
+            int rp = 0;
+            if (s.connection != null) {
+                lp = s.connection.id().localPort();
+                rp = s.connection.id().remotePort();
+                owned.add(s.connection.id());
+            }
+            out.add(new SockstatLine(true, s.fd, lp, rp, st));
+        }
+        TcpStack stack = env.existingStack();
+        for (ConnectionSnapshot snap : stack == null ? List.<ConnectionSnapshot>of() : stack.snapshot(env.nowNanos())) {
+            if (!owned.contains(snap.id())) {
+                out.add(new SockstatLine(false, -1, snap.id().localPort(), snap.id().remotePort(), snap.state()));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,103 @@
+package io.usertcp.packetdrill;
+
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpConnection;
+
+/**
+ * Socket options: what {@code setsockopt} stores on a {@link OpenSocket}, what
+ * {@code getsockopt} reports, and how the options reach the connection (keep-alive, linger, user
+ * timeout), as Linux's socket(7) and tcp(7) describe them.
+ */
+final class SocketOptions {
+    private static final long SECOND_NANOS = 1_000_000_000L;
+
+    private SocketOptions() {}
+
+    /** Stores an integer option; a detail without errno means "accepted, no effect". */
+    static SyscallResult set(OpenSocket s, String name, long value) {
+        switch (name) {
+            case "SO_REUSEADDR" -> s.reuseAddress = value != 0;
+            case "SO_KEEPALIVE" -> s.keepAlive = value != 0;
+            case "TCP_NODELAY" -> s.noDelay = value != 0;
+            case "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT" -> {
+                if (value < 1 || value > 32767) {
+                    return SyscallResult.error(Errno.EINVAL, name + " " + value + " (expected: 1..32767)");
+                }
+                switch (name) {
+                    case "TCP_KEEPIDLE" -> s.keepIdleSeconds = value;
+                    case "TCP_KEEPINTVL" -> s.keepIntervalSeconds = value;
+                    default -> s.keepCount = (int) value;
+                }
+            }
+            case "TCP_USER_TIMEOUT" -> {
+                if (value < 0) {
+                    return SyscallResult.error(Errno.EINVAL);
+                }
+                s.userTimeoutMillis = value;
+            }
+            case "SO_RCVBUF", "SO_SNDBUF" -> {
+                return new SyscallResult(0, null, name + " is accepted but has no effect: this stack sizes buffers per stack"
+                        + " (TcpConfig receiveBufferBytes / sendBufferBytes)");
+            }
+            case "TCP_KEEPINIT" -> {
+                s.keepInitSeconds = value;
+                return new SyscallResult(0, null, "TCP_KEEPINIT (FreeBSD's connection-establishment timeout) has no"
+                        + " equivalent here and no effect: an active open is bounded by SYN retransmissions (tcp_syn_retries)");
+            }
+            case "TCP_NOOPT" -> {
+                s.noOptions = value != 0;
+                return new SyscallResult(0, null, "TCP_NOOPT (FreeBSD: send no TCP options) has no equivalent here and no"
+                        + " effect: options follow the stack's configuration, and SYNs always carry MSS");
+            }
+            default -> {
+                return SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
+            }
+        }
+        return SyscallResult.ok(0);
+    }
+
+    /** The value of an integer option (not SO_ERROR, which the socket layer answers). */
+    static SyscallResult get(OpenSocket s, String name, TcpConfig cfg) {
+        return switch (name) {
+            case "SO_REUSEADDR" -> SyscallResult.ok(s.reuseAddress ? 1 : 0);
+            case "SO_KEEPALIVE" -> SyscallResult.ok(s.keepAlive ? 1 : 0);
+            case "SO_RCVBUF" -> SyscallResult.ok(cfg.receiveBufferBytes());
+            case "SO_SNDBUF" -> SyscallResult.ok(cfg.sendBufferBytes());
+            case "TCP_NODELAY" -> SyscallResult.ok(s.noDelay ? 1 : 0);
+            case "TCP_KEEPIDLE" -> SyscallResult.ok(keepIdle(s, cfg));
+            case "TCP_KEEPINTVL" -> SyscallResult.ok(keepInterval(s, cfg));
+            case "TCP_KEEPCNT" -> SyscallResult.ok(keepCount(s, cfg));
+            case "TCP_USER_TIMEOUT" -> SyscallResult.ok(s.userTimeoutMillis);
+            case "TCP_MAXSEG" -> SyscallResult.ok(s.connection != null ? s.connection.mss() : 536);
+            case "TCP_KEEPINIT" -> SyscallResult.ok(s.keepInitSeconds);
+            case "TCP_NOOPT" -> SyscallResult.ok(s.noOptions ? 1 : 0);
+            default -> SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
+        };
+    }
+
+    /** Pushes the socket's options down to its connection, if it has one that is open. */
+    static void apply(OpenSocket s, SocketLayer.Environment env) {
+        TcpConnection c = s.connection;
+        if (c == null || c.isClosed()) {
+            return;
+        }
+        TcpConfig cfg = env.config();
+        c.setLinger(s.lingerOn, s.lingerSeconds);
+        c.setKeepAlive(env.nowNanos(), s.keepAlive, keepIdle(s, cfg) * SECOND_NANOS, keepInterval(s, cfg) * SECOND_NANOS,
+                keepCount(s, cfg));
+        c.setUserTimeout(s.userTimeoutMillis * 1_000_000L);
+    }
+
+    /** TCP_KEEPIDLE in seconds: the socket's, else the stack's (Linux tcp_keepalive_time). */
+    static long keepIdle(OpenSocket s, TcpConfig cfg) {
+        return s.keepIdleSeconds > 0 ? s.keepIdleSeconds : cfg.keepaliveIdleNanos() / SECOND_NANOS;
+    }
+
+    static long keepInterval(OpenSocket s, TcpConfig cfg) {
+        return s.keepIntervalSeconds > 0 ? s.keepIntervalSeconds : cfg.keepaliveIntervalNanos() / SECOND_NANOS;
+    }
+
+    static int keepCount(OpenSocket s, TcpConfig cfg) {
+        return s.keepCount > 0 ? s.keepCount : cfg.keepaliveProbes();
+    }
+}

@@ -1,0 +1,317 @@
+package io.usertcp.packetdrill;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a scripted system call into a call on the {@link SocketLayer}: evaluates the arguments
+ * (symbols such as {@code SOL_SOCKET}, {@code [1]}, {@code {onoff=1, linger=0}}), and for
+ * {@code getsockopt} compares the value returned through the pointer with the scripted one.
+ */
+final class Syscalls {
+    private static final Map<String, Long> SYMBOLS = Map.ofEntries(
+            Map.entry("AF_INET", 2L), Map.entry("PF_INET", 2L), Map.entry("SOCK_STREAM", 1L),
+            Map.entry("IPPROTO_TCP", 6L), Map.entry("SOL_TCP", 6L), Map.entry("SOL_SOCKET", 1L), Map.entry("IPPROTO_IP", 0L),
+            Map.entry("SHUT_RD", (long) SocketLayer.SHUT_RD), Map.entry("SHUT_WR", (long) SocketLayer.SHUT_WR),
+            Map.entry("SHUT_RDWR", (long) SocketLayer.SHUT_RDWR), Map.entry("O_RDWR", (long) SocketLayer.O_RDWR),
+            Map.entry("O_RDONLY", 0L), Map.entry("O_NONBLOCK", (long) SocketLayer.O_NONBLOCK),
+            Map.entry("F_GETFL", 3L), Map.entry("F_SETFL", 4L), Map.entry("MSG_DONTWAIT", 0x40L), Map.entry("NULL", 0L));
+
+    /** A call's result plus, for getsockopt, a disagreement about the value returned through the pointer. */
+    record Outcome(SyscallResult result, String outputProblem) {
+        static Outcome of(SyscallResult r) {
+            return new Outcome(r, null);
+        }
+    }
+
+    /** One attempt of a call; a blocked call is attempted again until it returns. */
+    interface Call {
+        Outcome attempt();
+    }
+
+    /** Hooks the interpreter uses to follow the socket under test. */
+    interface Host {
+        void socketCreated(int fd);
+
+        void bound(int fd, int port);
+
+        void listening(int fd);
+
+        void connecting(int fd);
+
+        void accepted(int fd);
+
+        int bindPort();
+
+        int remoteAddress();
+
+        int connectPort();
+    }
+
+    /** A scripted call this runner cannot make. */
+    static final class Unsupported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String message) {
+            super(message);
+        }
+    }
+
+    private final SocketLayer sockets;
+    private final Profile profile;
+    private final Host host;
+    private final List<String> notes;
+    private final List<String> skipped;
+
+    Syscalls(SocketLayer sockets, Profile profile, Host host, List<String> notes, List<String> skipped) {
+        this.sockets = sockets;
+        this.profile = profile;
+        this.host = host;
+        this.notes = notes;
+        this.skipped = skipped;
+    }
+
+    /** Evaluates the arguments and returns the call, ready to attempt. */
+    Call prepare(Event.Syscall s) {
+        List<Expr> a = s.args();
+        return switch (s.name()) {
+            case "socket" -> () -> {
+                SyscallResult r = sockets.socket();
+                host.socketCreated((int) r.value());
+                return Outcome.of(r);
+            };
+            case "bind" -> bind(a);
+            case "listen" -> {
+                int fd = fd(a, 0);
+                int backlog = a.size() > 1 ? (int) integer(a.get(1)) : 0;
+                yield () -> {
+                    SyscallResult r = sockets.listen(fd, backlog, host.bindPort());
+                    if (r.errno() == null) {
+                        host.listening(fd);
+                    }
+                    return Outcome.of(r);
+                };
+            }
+            case "accept", "accept4" -> {
+                int fd = fd(a, 0);
+                yield () -> {
+                    SyscallResult r = sockets.accept(fd);
+                    if (!r.isBlocked() && r.errno() == null) {
+                        host.accepted((int) r.value());
+                    }
+                    return Outcome.of(r);
+                };
+            }
+            case "connect" -> {
+                int fd = fd(a, 0);
+                yield () -> {
+                    SyscallResult r = sockets.connect(fd, host.remoteAddress(), host.connectPort());
+                    host.connecting(fd);
+                    return Outcome.of(r);
+                };
+            }
+            case "read", "recv" -> {
+                int fd = fd(a, 0);
+                int count = (int) integer(arg(a, 2, s));
+                yield () -> Outcome.of(sockets.read(fd, count));
+            }
+            case "write", "send" -> {
+                int fd = fd(a, 0);
+                int count = (int) integer(arg(a, 2, s));
+                yield () -> Outcome.of(sockets.write(fd, count));
+            }
+            case "close" -> {
+                int fd = fd(a, 0);
+                yield () -> Outcome.of(sockets.close(fd));
+            }
+            case "shutdown" -> {
+                int fd = fd(a, 0);
+                int how = (int) integer(arg(a, 1, s));
+                yield () -> Outcome.of(sockets.shutdown(fd, how));
+            }
+            case "fcntl" -> fcntl(a, s);
+            case "setsockopt" -> setsockopt(a, s);
+            case "getsockopt" -> getsockopt(a, s);
+            default -> throw new Unsupported("system call " + s.name() + "() is not supported");
+        };
+    }
+
+    private Call bind(List<Expr> a) {
+        int fd = fd(a, 0);
+        int port = host.bindPort();
+        if (a.size() > 1 && a.get(1) instanceof Expr.Struct st) {
+            Expr p = st.field("sin_port");
+            if (p != null) {
+                port = (int) integer(p);
+            }
+        }
+        int chosen = port;
+        return () -> {
+            SyscallResult r = sockets.bind(fd, chosen);
+            if (r.errno() == null) {
+                host.bound(fd, chosen);
+            }
+            return Outcome.of(r);
+        };
+    }
+
+    private Call fcntl(List<Expr> a, Event.Syscall s) {
+        int fd = fd(a, 0);
+        long cmd = integer(arg(a, 1, s));
+        if (cmd == 3) {
+            return () -> Outcome.of(sockets.getFlags(fd));
+        }
+        if (cmd == 4) {
+            long flags = integer(arg(a, 2, s));
+            return () -> Outcome.of(sockets.setFlags(fd, flags));
+        }
+        throw new Unsupported("fcntl command " + a.get(1).format() + " is not supported");
+    }
+
+    private Call setsockopt(List<Expr> a, Event.Syscall s) {
+        int fd = fd(a, 0);
+        String name = optionName(arg(a, 2, s));
+        Expr value = arg(a, 3, s);
+        if (name.equals("SO_LINGER")) {
+            int[] linger = linger(value);
+            return () -> Outcome.of(sockets.setLinger(fd, linger[0] != 0, linger[1]));
+        }
+        long v = integer(value);
+        return () -> {
+            SyscallResult r = sockets.setOption(fd, name, v);
+            if (r.errno() == null && r.detail() != null) {
+                skipped.add("line " + s.line() + ": setsockopt " + r.detail());
+                return Outcome.of(SyscallResult.ok(r.value()));
+            }
+            return Outcome.of(r);
+        };
+    }
+
+    private Call getsockopt(List<Expr> a, Event.Syscall s) {
+        int fd = fd(a, 0);
+        String name = optionName(arg(a, 2, s));
+        Expr expected = arg(a, 3, s);
+        if (name.equals("SO_LINGER")) {
+            return () -> {
+                int[] got = sockets.getLinger(fd);
+                if (got == null) {
+                    return Outcome.of(SyscallResult.error(Errno.EBADF));
+                }
+                if (expected instanceof Expr.Ellipsis) {
+                    return Outcome.of(SyscallResult.ok(0));
+                }
+                int[] want = linger(expected);
+                String problem = want[0] == got[0] && want[1] == got[1] ? null
+                        : "SO_LINGER is {onoff=" + got[0] + ", linger=" + got[1] + "}, the script expects " + expected.format();
+                return new Outcome(SyscallResult.ok(0), problem);
+            };
+        }
+        return () -> {
+            SyscallResult r = sockets.getOption(fd, name);
+            if (r.errno() != null) {
+                return Outcome.of(r);
+            }
+            return new Outcome(SyscallResult.ok(0), optionValueProblem(name, expected, r.value()));
+        };
+    }
+
+    private String optionValueProblem(String name, Expr expected, long actual) {
+        if (expected instanceof Expr.Ellipsis) {
+            return null;
+        }
+        Expr inner = expected instanceof Expr.Array arr && arr.elements().size() == 1 ? arr.elements().get(0) : expected;
+        if (inner instanceof Expr.Ellipsis) {
+            return null;
+        }
+        long want;
+        if (inner instanceof Expr.Symbol sym && Errno.byName(sym.name()) != null) {
+            want = Errno.byName(sym.name()).number();
+        } else {
+            want = integer(inner);
+        }
+        if (want == actual) {
+            return null;
+        }
+        if (!profile.comparesBufferSizes() && (name.equals("SO_RCVBUF") || name.equals("SO_SNDBUF"))) {
+            notes.add(name + " is " + actual + " (the script expects " + want + "; buffer sizes are not compared in the "
+                    + profile.name().toLowerCase(java.util.Locale.ROOT) + " profile)");
+            return null;
+        }
+        String shown = name.equals("SO_ERROR") && Errno.byNumber(actual) != null ? Errno.byNumber(actual).name()
+                : Long.toString(actual);
+        return name + " is [" + shown + "], the script expects " + expected.format();
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Argument evaluation
+    // ------------------------------------------------------------------------------------
+
+    private static Expr arg(List<Expr> a, int i, Event.Syscall s) {
+        if (i >= a.size()) {
+            throw new Unsupported(s.name() + "() needs at least " + (i + 1) + " arguments");
+        }
+        return a.get(i);
+    }
+
+    private static int fd(List<Expr> a, int i) {
+        if (a.isEmpty()) {
+            throw new Unsupported("a file descriptor argument is missing");
+        }
+        return (int) integer(a.get(i));
+    }
+
+    private static String optionName(Expr e) {
+        if (e instanceof Expr.Symbol s) {
+            return s.name();
+        }
+        throw new Unsupported("socket option " + e.format() + ": expected a name like SO_LINGER");
+    }
+
+    /** {@code {onoff=1, linger=0}} or {@code {l_onoff=1, l_linger=0}} or {@code [1, 0]}. */
+    private static int[] linger(Expr e) {
+        if (e instanceof Expr.Struct st) {
+            Expr on = st.field("onoff") != null ? st.field("onoff") : st.field("l_onoff");
+            Expr secs = st.field("linger") != null ? st.field("linger") : st.field("l_linger");
+            if (on == null && st.fields().size() == 2) {
+                on = st.fields().get(0).value();
+                secs = st.fields().get(1).value();
+            }
+            if (on != null && secs != null) {
+                return new int[] {(int) integer(on), (int) integer(secs)};
+            }
+        }
+        throw new Unsupported("SO_LINGER value " + e.format() + ": expected {onoff=N, linger=N}");
+    }
+
+    /** An integer argument: a number, a known symbol, [x], or an OR of those. */
+    static long integer(Expr e) {
+        if (e instanceof Expr.Int i) {
+            return i.value();
+        }
+        if (e instanceof Expr.Symbol s) {
+            Long v = SYMBOLS.get(s.name());
+            if (v == null) {
+                Errno errno = Errno.byName(s.name());
+                if (errno != null) {
+                    return errno.number();
+                }
+                throw new Unsupported("unknown symbol " + s.name());
+            }
+            return v;
+        }
+        if (e instanceof Expr.Array arr && arr.elements().size() == 1) {
+            return integer(arr.elements().get(0));
+        }
+        if (e instanceof Expr.Or or) {
+            long v = 0;
+            for (Expr t : or.terms()) {
+                v |= integer(t);
+            }
+            return v;
+        }
+        if (e instanceof Expr.Call c && (c.function().equals("htons") || c.function().equals("htonl")) && c.args().size() == 1) {
+            return integer(c.args().get(0));
+        }
+        throw new Unsupported("expected an integer, found " + e.format());
+    }
+}

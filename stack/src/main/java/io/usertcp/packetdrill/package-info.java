@@ -1,0 +1,25 @@
+/**
+ * A packetdrill runner: plays packetdrill scripts against a {@link io.usertcp.tcp.TcpStack}
+ * in-process, on virtual time (DESIGN.md §9.3).
+ *
+ * <p>Pieces: {@link io.usertcp.packetdrill.ScriptParser} turns script text into a
+ * {@link io.usertcp.packetdrill.Script} (with {@code #ifdef} defines applied);
+ * {@link io.usertcp.packetdrill.ScriptRunner} plays it: inbound lines become IPv4 packets handed
+ * to the stack, outbound lines are compared with what the stack sends the way packetdrill compares
+ * them (sequence numbers relative to the learned ISN, timestamp echoes mapped, a time tolerance),
+ * system calls go through {@link io.usertcp.packetdrill.SocketLayer}, a file-descriptor and errno
+ * layer over the stack, and backquoted FreeBSD/Linux {@code sysctl} lines become
+ * {@link io.usertcp.tcp.TcpConfig} settings ({@link io.usertcp.packetdrill.StackSettings}).
+ * {@link io.usertcp.packetdrill.Profile} says how strictly outbound segments are compared.
+ *
+ * <p>Pure like the core (DESIGN.md §2): no clock, no threads, no randomness of its own, no I/O.
+ * The runner takes script text and returns a {@link io.usertcp.packetdrill.RunResult}; reading
+ * files is the caller's job (the {@code usertcp packetdrill} command, the conformance tests).
+ * Blocking system calls are modelled, not run on threads: a call that would block waits in the
+ * runner until the stack's state lets it finish, at the virtual time the stack makes it finish.
+ *
+ * <p>Buffers: every packet handed to the stack is a new buffer the stack owns; every packet the
+ * stack sends is decoded into a {@link io.usertcp.packetdrill.LivePacket} value and released at
+ * once. Depends on {@code tcp}, {@code wire}, {@code core}, {@code ip}, {@code link}.
+ */
+package io.usertcp.packetdrill;

@@ -1,0 +1,99 @@
+package io.usertcp.packetdrill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Our own packetdrill scripts (test resources {@code io/usertcp/packetdrill/scripts/}): the field
+ * scenarios of DESIGN.md §13 plus RFC rules the FreeBSD suite does not cover, written against this
+ * stack and run with the {@link Profile#LINUX linux} profile (every field exact). Each must pass,
+ * and nothing in them may be skipped: every line means something here.
+ */
+class OwnScriptsTest {
+    private static final String DIR = "/io/usertcp/packetdrill/scripts/";
+
+    /** DESIGN.md §13, scenario by scenario, and the scripts that play it. */
+    private static final List<String> SCENARIOS = List.of(
+            "active-close-fin-wait-2-time-wait.pkt",               // FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED after 2MSL
+            "fin-wait-1-fin-ack-straight-to-time-wait.pkt",        // FIN+ACK in FIN-WAIT-1 goes straight to TIME-WAIT
+            "time-wait-retransmitted-fin-restarts-2msl.pkt",       // a retransmitted FIN is re-ACKed and restarts 2MSL
+            "passive-close-close-wait-last-ack.pkt",               // CLOSE-WAIT, read = 0, LAST-ACK -> CLOSED
+            "close-wait-pile-up-when-server-never-closes.pkt",     // a server that never closes piles up CLOSE-WAIT
+            "simultaneous-close-through-closing.pkt",              // simultaneous close through CLOSING
+            "simultaneous-open.pkt",                               // simultaneous open
+            "abortive-close-linger-zero.pkt",                      // SO_LINGER {on, 0}: RST, no TIME-WAIT
+            "close-with-unread-data-sends-rst.pkt",                // close with unread data sends RST
+            "listener-close-resets-unaccepted.pkt",                // closing a listener resets connections not accepted
+            "half-close-shutdown-write-keeps-reading.pkt",         // shutdown output while still reading
+            "keepalive-dead-peer-detected.pkt",                    // idle / interval / count; dead after idle + interval x count
+            "keepalive-rebooted-peer-answers-rst.pkt",             // a rebooted peer answers with RST
+            "write-after-peer-reset.pkt",                          // writing after the peer reset: connection reset
+            "time-wait-pile-up-on-the-closing-side.pkt",           // TIME-WAIT piles up on the side that closes first
+            "time-wait-port-reuse-and-newer-syn.pkt",              // SO_REUSEADDR port reuse; a higher SYN accepted in TIME-WAIT
+            "time-wait-cap-skips-time-wait.pkt",                   // a cap on TIME-WAIT entries
+            "old-duplicate-syn-ack-reset-by-client.pkt",           // an old duplicate SYN reset by the three-way handshake (A)
+            "old-duplicate-syn-reset-back-to-listen.pkt",          // the same from B's side
+            "orphaned-fin-wait-2-reclaimed.pkt");                  // orphaned FIN-WAIT-2 reclaimed after its timeout
+
+    /** Further rules, checked the same way. */
+    private static final List<String> RULES = List.of(
+            "blocking-connect-and-accept.pkt",
+            "time-wait-fin-without-ack-is-dropped.pkt",
+            "time-wait-rfc793-syn-in-window-resets.pkt",
+            "time-wait-rst-in-window-challenge-or-close.pkt",
+            "time-wait-rfc793-rst-in-window-closes.pkt");
+
+    @Test
+    void everyScenarioOfDesignSection13HasAScript_andEveryScriptIsListed() {
+        Set<String> all = new TreeSet<>(SCENARIOS);
+        all.addAll(RULES);
+        assertEquals(all, new TreeSet<>(scriptsOnDisk()));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> ownScripts_passExactly_withNothingSkipped() {
+        return Stream.concat(SCENARIOS.stream(), RULES.stream()).map(name -> DynamicTest.dynamicTest(name, () -> {
+            RunResult r = ScriptRunner.run(name, read(name), Set.of(), RunOptions.of(Profile.LINUX));
+            assertTrue(r.passed(), () -> name + ": " + r.failure().format());
+            assertEquals(List.of(), r.skipped(), name + ": skipped lines");
+        }));
+    }
+
+    static String read(String name) {
+        try (InputStream in = OwnScriptsTest.class.getResourceAsStream(DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + DIR + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> scriptsOnDisk() {
+        URL url = OwnScriptsTest.class.getResource(DIR);
+        try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pkt")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
