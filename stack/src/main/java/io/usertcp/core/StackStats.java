@@ -22,7 +22,8 @@ public final class StackStats {
         TcpExtTCPChallengeACK, TcpExtTCPSYNChallenge, TcpExtTCPACKSkippedChallenge,
         TcpExtTCPAbortOnData, TcpExtTCPAbortOnClose, TcpExtTCPAbortOnLinger, TcpExtTCPAbortOnTimeout,
         TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab,
-        TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop,
+        TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,
+        TcpExtTCPFastRetrans, TcpExtTCPLossProbes, TcpExtTCPSackRecovery, TcpExtTCPRenoRecovery,
         IcmpInMsgs, IcmpInEchos, IcmpOutMsgs, IcmpOutEchoReps,
         IpInReceives, IpInDelivers, IpOutRequests
     }

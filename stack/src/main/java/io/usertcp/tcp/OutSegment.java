@@ -26,6 +26,10 @@ final class OutSegment {
     boolean timestamps;
     int tsVal;
     int tsEcr;
+    /** SACK blocks to report (RFC 2018 §4), 0 for none. */
+    int sackBlocks;
+    final int[] sackLeft = new int[4];
+    final int[] sackRight = new int[4];
     /** Payload source and range; {@code payload == null} for none. The buffer is borrowed. */
     SendBuffer payload;
     int payloadOffset;
@@ -42,6 +46,7 @@ final class OutSegment {
         sackPermitted = false;
         timestamps = false;
         tsVal = tsEcr = 0;
+        sackBlocks = 0;
         payload = null;
         payloadOffset = payloadLength = 0;
         rawPayload = null;
@@ -80,6 +85,9 @@ final class OutSegment {
         }
         if (windowScale != NONE) {
             n += 4; // nop,wscale
+        }
+        if (sackBlocks > 0) {
+            n += 4 + 8 * sackBlocks; // nop,nop,SACK kind,length, blocks
         }
         return n;
     }

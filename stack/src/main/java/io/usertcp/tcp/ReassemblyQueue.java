@@ -164,11 +164,11 @@ final class ReassemblyQueue {
      * Fills SACK blocks for an ACK (RFC 2018 §4): the block containing the most recent
      * out-of-order segment first, then other held blocks, most recently changed first.
      *
-     * @return the number of blocks written (at most {@code left.length})
+     * @return the number of blocks written (at most {@code max})
      */
-    int sackBlocks(int[] left, int[] right) {
+    int sackBlocks(int[] left, int[] right, int max) {
         int count = 0;
-        for (int k = 0; k < recentCount && count < left.length; k++) {
+        for (int k = 0; k < recentCount && count < max; k++) {
             int block = blockContaining(recentLeft[k], recentRight[k]);
             if (block < 0) {
                 continue;
@@ -181,7 +181,7 @@ final class ReassemblyQueue {
                 count++;
             }
         }
-        for (int b = 0; b < ranges.size() && count < left.length; b = nextBlock(b)) {
+        for (int b = 0; b < ranges.size() && count < max; b = nextBlock(b)) {
             int l = blockStart(b);
             if (!alreadyListed(left, right, count, l)) {
                 left[count] = l;

@@ -46,6 +46,20 @@ final class ReceiveBuffer {
     }
 
     /**
+     * Queues a buffer whose ownership moves here (a slice released by reassembly).
+     *
+     * @param owned ownership moves in
+     */
+    void appendOwned(ByteBuf owned) {
+        if (owned.isReadable()) {
+            sizeBytes += owned.readableBytes();
+            chunks.addLast(owned);
+        } else {
+            owned.release();
+        }
+    }
+
+    /**
      * Copies up to {@code dst.writableBytes()} bytes into {@code dst}, advancing its writer index.
      *
      * @param dst borrowed

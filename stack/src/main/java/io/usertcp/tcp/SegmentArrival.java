@@ -1,5 +1,6 @@
 package io.usertcp.tcp;
 
+import io.netty.buffer.ByteBuf;
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.wire.ParsedTcpOptions;
@@ -99,7 +100,7 @@ final class SegmentArrival {
             // "If there are other controls or text in the segment, continue processing at the sixth step."
             trim(c, seg);
             text(c, nowNanos, seg);
-            finArrives(c, nowNanos);
+            finArrives(c, nowNanos, seg);
         } else {
             // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN,ACK <SEQ=ISS><ACK=RCV.NXT>.
             c.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN (simultaneous open)");
@@ -207,7 +208,7 @@ final class SegmentArrival {
         }
         // Sixth (URG) is ignored; seventh: the segment text; eighth: the FIN bit.
         if (text(c, nowNanos, seg)) {
-            finArrives(c, nowNanos);
+            finArrives(c, nowNanos, seg);
         }
         if (c.state == TcpState.FIN_WAIT_1 && c.tcb.finAcked()) {
             enterFinWait2(c, nowNanos); // the FIN that would have taken us to TIME-WAIT was not in order
@@ -516,13 +517,6 @@ final class SegmentArrival {
             }
         }
         Tcb t = c.tcb;
-        if (dataSeq != t.rcvNxt) {
-            // Out of order. Reassembly comes with the data-transfer work; until then drop it and
-            // send a duplicate ACK so the sender learns where the hole is.
-            stats.increment(Counter.TcpExtTCPOFODrop);
-            c.ackNow = true;
-            return false;
-        }
         if (c.closedByUser) {
             // RFC 1122 §4.2.2.13 and Linux tcp_rcv_state_process: new data after close() cannot be delivered;
             // reset, answering the segment (<SEQ=SEG.ACK><CTL=RST>: the peer's RCV.NXT, which an RFC 5961 peer
@@ -531,11 +525,51 @@ final class SegmentArrival {
             resetAnswering(c, nowNanos, seg, CloseReason.ABORTED_DATA_AFTER_CLOSE, "rcv data after CLOSE");
             return false;
         }
+        if (dataSeq != t.rcvNxt) {
+            // Out of order: hold it until the hole fills ("segments ... may be held for later processing"),
+            // and answer at once with a duplicate ACK carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4).
+            if (c.reassembly.offer(t.rcvNxt, dataSeq, seg.buffer(), dataOffset, dataLength, fin)) {
+                stats.increment(Counter.TcpExtTCPOFOQueue);
+            }
+            c.ackNow = true;
+            return false;
+        }
         c.receiveBuffer.append(seg.buffer(), dataOffset, dataLength);
         t.rcvNxt += dataLength;
-        scheduleAck(c, nowNanos);
+        if (deliverHeld(c)) {
+            c.ackNow = true; // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
+        } else {
+            scheduleAck(c, nowNanos);
+        }
         c.notifyReadable();
         return true;
+    }
+
+    /**
+     * Moves reassembled data that is now in order into the receive buffer, and the held FIN if its
+     * turn has come (then the FIN check below sees it in order).
+     *
+     * @return whether anything held was delivered
+     */
+    private boolean deliverHeld(TcpConnection c) {
+        if (c.reassembly.isEmpty()) {
+            return false;
+        }
+        Tcb t = c.tcb;
+        boolean delivered = false;
+        ByteBuf held;
+        while ((held = c.reassembly.pollInOrder(t.rcvNxt)) != null) {
+            t.rcvNxt += held.readableBytes();
+            c.receiveBuffer.appendOwned(held);
+            delivered = true;
+        }
+        if (c.reassembly.takeFinAt(t.rcvNxt)) {
+            fin = true;
+            dataSeq = t.rcvNxt;
+            dataLength = 0;
+            delivered = true;
+        }
+        return delivered;
     }
 
     /** RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: ACK at least every second full segment, else within the delay. */
@@ -549,13 +583,17 @@ final class SegmentArrival {
     }
 
     /** Eighth check: the FIN bit, once everything before it has arrived. */
-    private void finArrives(TcpConnection c, long nowNanos) {
+    private void finArrives(TcpConnection c, long nowNanos, TcpSegmentView seg) {
         Tcb t = c.tcb;
         if (!fin || c.isClosed()) {
             return;
         }
         if (dataSeq + dataLength != t.rcvNxt) {
-            c.ackNow = true; // a FIN after a hole is out of order: duplicate ACK (RFC 5681 §4.2)
+            // A FIN after a hole: hold it for when the data before it arrives, and send a duplicate ACK (RFC 5681 §4.2).
+            if (c.state.peerMaySend()) {
+                c.reassembly.offer(t.rcvNxt, dataSeq + dataLength, seg.buffer(), dataOffset + dataLength, 0, true);
+            }
+            c.ackNow = true;
             return;
         }
         t.rcvNxt += 1;

@@ -107,6 +107,20 @@ final class SegmentWriter {
             buf.setByte(p + 1, TcpOptionKind.WINDOW_SCALE);
             buf.setByte(p + 2, TcpOptionKind.WINDOW_SCALE_LENGTH);
             buf.setByte(p + 3, s.windowScale);
+            p += 4;
+        }
+        if (s.sackBlocks > 0) {
+            // Linux's layout: nop,nop,SACK after the timestamps.
+            buf.setByte(p, TcpOptionKind.NOP);
+            buf.setByte(p + 1, TcpOptionKind.NOP);
+            buf.setByte(p + 2, TcpOptionKind.SACK);
+            buf.setByte(p + 3, 2 + TcpOptionKind.SACK_BLOCK_LENGTH * s.sackBlocks);
+            p += 4;
+            for (int i = 0; i < s.sackBlocks; i++) {
+                buf.setInt(p, s.sackLeft[i]);
+                buf.setInt(p + 4, s.sackRight[i]);
+                p += TcpOptionKind.SACK_BLOCK_LENGTH;
+            }
         }
     }
 }

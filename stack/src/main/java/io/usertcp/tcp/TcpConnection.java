@@ -23,6 +23,8 @@ import java.util.Map;
  * {@link #abort} every connection it was given, as with a file descriptor: that frees its buffers.
  */
 public final class TcpConnection extends DeadlineHeap.Node {
+    /** Out-of-order ranges held at most; each pins an inbound packet buffer. */
+    static final int MAX_REASSEMBLY_RANGES = 256;
     final ConnectionHost host;
     final ConnectionId id;
     final TcpConfig config;
@@ -30,6 +32,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     final RttEstimator rtt;
     final SendBuffer sendBuffer;
     final ReceiveBuffer receiveBuffer;
+    /** Out-of-order data waiting for the hole before it. */
+    final ReassemblyQueue reassembly;
     /** The listener that created this connection (passive OPEN), or null (active OPEN). */
     final TcpListener parent;
     private final long[] deadlines = new long[TcpTimer.VALUES.length];
@@ -87,6 +91,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.rtt = new RttEstimator(config);
         this.sendBuffer = new SendBuffer(config.sendBufferBytes());
         this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
+        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES);
         Arrays.fill(deadlines, TcpTimer.DISARMED);
         this.keepaliveIdleNanos = config.keepaliveIdleNanos();
         this.keepaliveIntervalNanos = config.keepaliveIntervalNanos();
@@ -163,7 +168,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         if (!state.isSynchronized() || !state.peerMaySend()) {
             return;
         }
-        long advertisable = Math.min(receiveBuffer.space(), 65535L << tcb.rcvWndShift);
+        long advertisable = Math.min(receiveSpace(), 65535L << tcb.rcvWndShift);
         long current = tcb.rcvWnd();
         // Receiver SWS avoidance: update once the window can grow by min(RCV.BUFF/2, MSS).
         if (advertisable - current >= Math.min(receiveBuffer.capacity() / 2, tcb.rcvMss)) {
@@ -417,6 +422,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         Arrays.fill(deadlines, TcpTimer.DISARMED);
         host.timersChanged(this);
         sendBuffer.release();
+        reassembly.release();
         if (closedByUser || awaitingAccept) {
             receiveBuffer.release(); // nobody will read
         }
@@ -428,7 +434,13 @@ public final class TcpConnection extends DeadlineHeap.Node {
     void release() {
         sendBuffer.release();
         receiveBuffer.release();
+        reassembly.release();
         host.forget(this);
+    }
+
+    /** Room for more data: the receive buffer's space less what reassembly already holds in the window. */
+    int receiveSpace() {
+        return Math.max(0, receiveBuffer.space() - reassembly.heldBytes());
     }
 
     void notifyReadable() {

@@ -93,7 +93,7 @@ final class TcpOutput {
             s.tsEcr = synAck ? t.tsRecent : 0;
         }
         // RFC 7323 §2.2: the window field of a SYN is never scaled.
-        long window = Math.min(c.receiveBuffer.space(), 65535);
+        long window = Math.min(c.receiveSpace(), 65535);
         s.window = (int) window;
         t.rcvAdv = t.rcvNxt + (int) window;
         if (c.retransmits == 0) {
@@ -207,6 +207,10 @@ final class TcpOutput {
             s.tsVal = tsNow(c, nowNanos);
             s.tsEcr = t.tsRecent;
         }
+        if (t.sackPermitted && !c.reassembly.isEmpty()) {
+            // RFC 2018 §4: report what we hold beyond the hole; 3 blocks fit beside timestamps, 4 without.
+            s.sackBlocks = c.reassembly.sackBlocks(s.sackLeft, s.sackRight, t.timestampsEnabled ? 3 : 4);
+        }
     }
 
     /**
@@ -217,7 +221,7 @@ final class TcpOutput {
         Tcb t = c.tcb;
         int shift = t.rcvWndShift;
         long promised = Math.max(0, SeqNum.diff(t.rcvAdv, t.rcvNxt));
-        long window = Math.max(promised, Math.min(c.receiveBuffer.space(), 65535L << shift));
+        long window = Math.max(promised, Math.min(c.receiveSpace(), 65535L << shift));
         long field = Math.min(65535, window >> shift);
         if ((field << shift) < promised) {
             field = Math.min(65535, (promised + (1L << shift) - 1) >> shift); // rounding must not shrink it either

@@ -107,7 +107,7 @@ class ReassemblyQueueTest {
             assertEquals(3, small.rangeCount());
             int[] left = new int[4];
             int[] right = new int[4];
-            int n = small.sackBlocks(left, right);
+            int n = small.sackBlocks(left, right, 4);
             List<Integer> lefts = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 lefts.add(left[i] - BASE);
@@ -126,12 +126,12 @@ class ReassemblyQueueTest {
         offer(BASE, 20, 25);
         int[] left = new int[3];
         int[] right = new int[3];
-        assertEquals(3, q.sackBlocks(left, right));
+        assertEquals(3, q.sackBlocks(left, right, 3));
         assertEquals(List.of(20, 25), List.of(left[0] - BASE, right[0] - BASE), "most recent first");
         assertEquals(List.of(30, 35), List.of(left[1] - BASE, right[1] - BASE));
         assertEquals(List.of(10, 15), List.of(left[2] - BASE, right[2] - BASE));
         offer(BASE, 15, 20); // joins [10,15) and [20,25) into one block
-        assertEquals(2, q.sackBlocks(left, right));
+        assertEquals(2, q.sackBlocks(left, right, 3));
         assertEquals(List.of(10, 25), List.of(left[0] - BASE, right[0] - BASE), "the block containing the new segment");
     }
 

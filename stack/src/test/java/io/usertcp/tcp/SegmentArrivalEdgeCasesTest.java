@@ -218,18 +218,57 @@ class SegmentArrivalEdgeCasesTest {
     // =====================================================================================
 
     @Test
-    void outOfOrderData_droppedWithDuplicateAck() {
+    void outOfOrderData_heldWithImmediateDuplicateAck_deliveredWhenTheHoleFills() {
         // RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate duplicate ACK when an out-of-order segment
-        // arrives". Without a reassembly queue the segment is dropped (TcpExtTCPOFODrop).
+        // arrives" and "SHOULD send an immediate ACK when the incoming segment fills in all or part of a gap";
+        // RFC 9293 §3.10.7.4 (seventh): the out-of-order segment is held for later processing.
         try (ConnectionHarness h = harness()) {
             TcpConnection c = h.established();
             h.receive(h.segment().seq(REMOTE_ISS + 11).ack(LOCAL_ISS + 1).payload("later"));
             h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
             h.expectNothingSent();
-            assertEquals(0, c.readableBytes());
-            assertEquals(1, h.stack.stats().get(Counter.TcpExtTCPOFODrop));
+            assertEquals(0, c.readableBytes(), "nothing readable while the hole is open");
+            assertEquals(1, h.stack.stats().get(Counter.TcpExtTCPOFOQueue));
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).payload("0123456789"));
-            assertEquals("0123456789", read(h, c));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 16);
+            assertEquals("0123456789later", read(h, c));
+        }
+    }
+
+    @Test
+    void finAfterGap_heldAndProcessedWhenOnlyTheMissingDataArrives() {
+        // RFC 9293 §3.10.7.4 (eighth): the FIN counts once everything before it has arrived; it need not be sent again.
+        try (ConnectionHarness h = harness()) {
+            TcpConnection c = h.established();
+            h.receive(h.segment().flags(FIN | PSH | ACK).seq(REMOTE_ISS + 4).ack(LOCAL_ISS + 1).payload("de"));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            assertEquals(TcpState.ESTABLISHED, c.state());
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).payload("abc"));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 7);
+            assertEquals(TcpState.CLOSE_WAIT, c.state());
+            assertEquals("abcde", read(h, c));
+            assertTrue(c.isEndOfStream());
+        }
+    }
+
+    @Test
+    void outOfOrderData_withSackPermitted_duplicateAckCarriesSackBlocks_rfc2018() {
+        try (ConnectionHarness h = harness()) {
+            TcpConnection c = h.synSent();
+            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1)
+                    .options(new io.usertcp.wire.TcpOption.Mss(1460), new io.usertcp.wire.TcpOption.Nop(),
+                            new io.usertcp.wire.TcpOption.Nop(), new io.usertcp.wire.TcpOption.SackPermitted()));
+            h.expectSent().assertFlags(ACK);
+            h.receive(h.segment().seq(REMOTE_ISS + 11).ack(LOCAL_ISS + 1).payload("later"));
+            ConnectionHarness.Sent dup = h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            var sack = dup.tcp().options().sack().orElseThrow();
+            assertEquals(1, sack.blocks().size());
+            assertEquals(REMOTE_ISS + 11, sack.blocks().get(0).left());
+            assertEquals(REMOTE_ISS + 16, sack.blocks().get(0).right());
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).payload("0123456789"));
+            ConnectionHarness.Sent full = h.expectSent().assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 16);
+            assertTrue(full.tcp().options().sack().isEmpty(), "no SACK once nothing is held");
+            assertEquals(15, c.readableBytes());
         }
     }
 
