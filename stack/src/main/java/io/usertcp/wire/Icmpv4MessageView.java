@@ -10,7 +10,7 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>The view borrows the buffer and never moves its indices.
  */
-public final class Icmpv4MessageView {
+public final class Icmpv4MessageView extends WireRegion {
     public static final int HEADER_LENGTH = 8;
     public static final int TYPE_ECHO_REPLY = 0;
     public static final int TYPE_DESTINATION_UNREACHABLE = 3;
@@ -23,22 +23,13 @@ public final class Icmpv4MessageView {
     /** Bytes an error must quote to name a TCP connection: a minimal IP header and the 8 bytes holding ports and seq. */
     public static final int MIN_QUOTE_LENGTH = Ipv4PacketView.MIN_HEADER_LENGTH + 8;
 
-    private ByteBuf buf;
-    private int offset;
-    private int length;
 
     /**
      * @param buf borrowed: the caller keeps ownership
      * @return this view
      */
     public Icmpv4MessageView wrap(ByteBuf buf, int offset, int length) {
-        if (offset < 0 || length < 0 || length > buf.capacity() - offset) {
-            throw new IllegalArgumentException("region: offset " + offset + ", length " + length
-                    + " (expected: within the buffer's capacity " + buf.capacity() + ")");
-        }
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        bind(buf, offset, length);
         return this;
     }
 
@@ -91,17 +82,8 @@ public final class Icmpv4MessageView {
                 || type == 4 /* source quench, deprecated by RFC 6633 */;
     }
 
-    public ByteBuf buffer() {
-        return buf;
-    }
 
-    public int offset() {
-        return offset;
-    }
 
-    public int length() {
-        return length;
-    }
 
     public int type() {
         return buf.getUnsignedByte(offset);

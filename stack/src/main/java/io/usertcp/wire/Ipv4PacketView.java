@@ -22,7 +22,7 @@ import io.netty.buffer.ByteBuf;
  * the buffer (never retains or releases it) and never moves its indices. Reusable: wrap again for
  * the next packet.
  */
-public final class Ipv4PacketView {
+public final class Ipv4PacketView extends WireRegion {
     public static final int MIN_HEADER_LENGTH = 20;
     public static final int MAX_HEADER_LENGTH = 60;
     public static final int PROTOCOL_ICMP = 1;
@@ -36,10 +36,6 @@ public final class Ipv4PacketView {
     private static final int OPTION_END = 0;
     private static final int OPTION_NOP = 1;
 
-    private ByteBuf buf;
-    private int offset;
-    private int length;
-
     /**
      * Points the view at {@code length} bytes of {@code buf} starting at absolute {@code offset}.
      *
@@ -47,13 +43,7 @@ public final class Ipv4PacketView {
      * @return this view
      */
     public Ipv4PacketView wrap(ByteBuf buf, int offset, int length) {
-        if (offset < 0 || length < 0 || length > buf.capacity() - offset) {
-            throw new IllegalArgumentException("region: offset " + offset + ", length " + length
-                    + " (expected: within the buffer's capacity " + buf.capacity() + ")");
-        }
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        bind(buf, offset, length);
         return this;
     }
 
@@ -122,19 +112,8 @@ public final class Ipv4PacketView {
 
     // ---- accessors (safe after check() returned null) ----
 
-    /** The buffer this view reads; borrowed. */
-    public ByteBuf buffer() {
-        return buf;
-    }
 
-    public int offset() {
-        return offset;
-    }
 
-    /** The bytes the view was given, which may exceed {@link #totalLength()} by link padding. */
-    public int length() {
-        return length;
-    }
 
     public int version() {
         return buf.getUnsignedByte(offset) >>> 4;

@@ -22,14 +22,11 @@ import io.netty.buffer.ByteBuf;
  * separately by {@link #checksumValid} so a link with checksum offload can skip it. The view borrows
  * the buffer and never moves its indices.
  */
-public final class TcpSegmentView {
+public final class TcpSegmentView extends WireRegion {
     public static final int MIN_HEADER_LENGTH = 20;
     public static final int MAX_HEADER_LENGTH = 60;
 
     private final ParsedTcpOptions options = new ParsedTcpOptions();
-    private ByteBuf buf;
-    private int offset;
-    private int length;
 
     /**
      * Points the view at a segment of {@code length} bytes (header and payload) at {@code offset}.
@@ -39,13 +36,7 @@ public final class TcpSegmentView {
      * @return this view
      */
     public TcpSegmentView wrap(ByteBuf buf, int offset, int length) {
-        if (offset < 0 || length < 0 || length > buf.capacity() - offset) {
-            throw new IllegalArgumentException("region: offset " + offset + ", length " + length
-                    + " (expected: within the buffer's capacity " + buf.capacity() + ")");
-        }
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
+        bind(buf, offset, length);
         options.clear();
         return this;
     }
@@ -101,19 +92,8 @@ public final class TcpSegmentView {
 
     // ---- accessors (safe after check() returned null) ----
 
-    /** The buffer this view reads; borrowed. */
-    public ByteBuf buffer() {
-        return buf;
-    }
 
-    public int offset() {
-        return offset;
-    }
 
-    /** Header and payload length. */
-    public int length() {
-        return length;
-    }
 
     public int sourcePort() {
         return buf.getUnsignedShort(offset);
