@@ -155,9 +155,14 @@ public final class TcpStack implements ConnectionHost {
         toListenerOrClosed(nowNanos, ip, seg, false, 0);
     }
 
-    private void toListenerOrClosed(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
+    private TcpListener listenerFor(Ipv4PacketView ip, TcpSegmentView seg) {
         TcpListener listener = listenersByPort[seg.destinationPort()];
-        if (listener != null && (listener.localAddress() == 0 || listener.localAddress() == ip.destinationAddress())) {
+        return listener != null && (listener.localAddress() == 0 || listener.localAddress() == ip.destinationAddress()) ? listener : null;
+    }
+
+    private void toListenerOrClosed(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
+        TcpListener listener = listenerFor(ip, seg);
+        if (listener != null) {
             passiveOpen.segment(listener, nowNanos, ip, seg, reopen, isnHint);
         } else {
             replies.resetFor(nowNanos, ip, seg); // RFC 9293 §3.10.7.1: CLOSED
@@ -190,6 +195,13 @@ public final class TcpStack implements ConnectionHost {
                 config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv SYN in window");
             }
             case REOPEN -> {
+                if (listenerFor(ip, seg) == null) {
+                    // Only a listener can accept a new incarnation; without one the SYN is not
+                    // acceptable and TIME-WAIT answers it (RFC 9293 §3.10.7.4 fourth check, RFC 5961 §4;
+                    // Linux tcp_v4_rcv: TCP_TW_SYN with no listener falls through to TCP_TW_ACK).
+                    replies.timeWaitAck(nowNanos, tw);
+                    return;
+                }
                 timeWait.remove(tw);
                 stats.increment(Counter.TcpExtTWRecycled);
                 config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv SYN (new incarnation)");
