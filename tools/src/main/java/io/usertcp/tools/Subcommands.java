@@ -7,6 +7,7 @@ final class Subcommands {
     private Subcommands() {}
 
     static List<Object> all() {
-        return List.of(new PacketdrillCommand(), new LadderCommand());
+        return List.of(new DemoCommand(), new ScenarioCommand(), new ServeCommand(), new ConnectCommand(),
+                new SsCommand(), new StatsCommand(), new PacketdrillCommand(), new LadderCommand());
     }
 }

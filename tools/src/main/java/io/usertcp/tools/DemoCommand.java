@@ -1,0 +1,49 @@
+package io.usertcp.tools;
+
+import io.usertcp.tools.control.ControlServer;
+import io.usertcp.tools.demo.Demo;
+import io.usertcp.tools.demo.ConnectionLogSink;
+import io.usertcp.tools.demo.EventLogPrinter;
+import io.usertcp.tools.demo.Narrator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code usertcp demo}: see {@link Demo}. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Our stack serves echo (port 7) and HTTP (port 80) on a TUN device in a new network namespace;",
+            "curl and a java.net client from the Linux kernel talk to it. Shows both sides' TCP states as they",
+            "change and a log of every connection, then deletes the namespace. Takes a few seconds; needs root."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the demo ran and cleaned up", "1:something went wrong (see the output)",
+            "3:something it needs is missing (root, /dev/net/tun, ip)"})
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--no-segments", description = "Leave segments out of the per-connection logs.")
+    boolean noSegments;
+
+    @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Keep the stack running this long at the end, for usertcp ss / stats (0..3600; default: ${DEFAULT-VALUE}).")
+    long holdSeconds;
+
+    @Option(names = "--no-color", description = "Plain text, no colours (also: NO_COLOR=1).")
+    boolean noColor;
+
+    /** Ladder printers and pcap taps add their sinks here. */
+    static List<ConnectionLogSink> sinks(boolean segments) {
+        return List.of(new EventLogPrinter(segments));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return CommandSupport.runWithStack("demo", () -> {
+            Narrator narrator = new Narrator(System.out, !noColor && Narrator.colorByDefault());
+            Demo.Result result = Demo.run(new Demo.Options(!noSegments, holdSeconds, ControlServer.defaultDirectory(),
+                    sinks(!noSegments)), narrator);
+            for (String problem : result.problems()) {
+                System.err.println("usertcp demo: " + problem);
+            }
+            return result.ok() ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+        });
+    }
+}

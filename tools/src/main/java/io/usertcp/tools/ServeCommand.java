@@ -1,0 +1,121 @@
+package io.usertcp.tools;
+
+import io.usertcp.apps.DiscardServer;
+import io.usertcp.apps.EchoServer;
+import io.usertcp.apps.HttpServer;
+import io.usertcp.apps.SocketServer;
+import io.usertcp.tools.control.ControlServer;
+import io.usertcp.tools.demo.Narrator;
+import io.usertcp.tools.demo.StackSession;
+import io.usertcp.tun.TunStackHost;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code usertcp serve}: our stack serving echo, discard or HTTP in a new namespace until Ctrl-C or a duration. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Runs our stack in a new network namespace, serving echo, discard or HTTP at 198.18.0.2,",
+            "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss` and",
+            "`usertcp stats` read its tables meanwhile. Needs root."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:served and stopped cleanly", "1:failed", "2:bad usage", "3:something it needs is missing (root, TUN)"})
+public final class ServeCommand implements Callable<Integer> {
+    /** The longest --duration. */
+    static final long MAX_DURATION_SECONDS = 86_400;
+
+    enum App { echo, discard, http }
+
+    @Option(names = "--app", defaultValue = "http", description = "echo, discard or http (default: ${DEFAULT-VALUE}).")
+    App app;
+
+    @Option(names = "--port", description = "Port to serve on (default: 7 echo, 9 discard, 80 http).")
+    Integer port;
+
+    @Option(names = "--netns-prefix", defaultValue = "usertcp-serve",
+            description = "Namespace name prefix; must start with usertcp- (default: ${DEFAULT-VALUE}).")
+    String prefix;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Stop after this many seconds; 0 serves until Ctrl-C (at most " + MAX_DURATION_SECONDS + ").")
+    long durationSeconds;
+
+    @Option(names = "--control-dir", description = "Where the control socket goes (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    Path controlDir;
+
+    @Option(names = {"-q", "--quiet"}, description = "Do not print each connection's state changes.")
+    boolean quiet;
+
+    @Option(names = "--no-color", description = "Plain text, no colours (also: NO_COLOR=1).")
+    boolean noColor;
+
+    @Override
+    public Integer call() {
+        if (durationSeconds < 0 || durationSeconds > MAX_DURATION_SECONDS) {
+            System.err.println("usertcp serve: --duration " + durationSeconds + " (expected: 0.." + MAX_DURATION_SECONDS + ")");
+            return UsertcpMain.EXIT_USAGE;
+        }
+        int servePort = port != null ? port : switch (app) {
+            case echo -> EchoServer.DEFAULT_PORT;
+            case discard -> DiscardServer.DEFAULT_PORT;
+            case http -> 80;
+        };
+        if (servePort < 1 || servePort > 65535) {
+            System.err.println("usertcp serve: --port " + servePort + " (expected: 1..65535)");
+            return UsertcpMain.EXIT_USAGE;
+        }
+        return CommandSupport.runWithStack("serve", () -> serve(servePort));
+    }
+
+    private int serve(int servePort) throws InterruptedException {
+        Narrator n = new Narrator(System.out, !noColor && Narrator.colorByDefault());
+        Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+        long bound = (durationSeconds == 0 ? MAX_DURATION_SECONDS : durationSeconds) * 1000L;
+        StackSession.Options options = StackSession.Options.of(prefix, bound).withKernelPollMillis(0)
+                .withRecordSegments(false).withLive(!quiet)
+                .withControl(dir, Map.of("app", app + " on port " + servePort));
+        try (StackSession session = StackSession.start(options, n)) {
+            String ns = session.namespace().name();
+            n.title("usertcp serve: " + app + " on " + TunStackHost.STACK_ADDRESS + ":" + servePort + " in namespace " + ns);
+            serve(session, n, servePort, bound);
+        }
+        n.ok("namespace deleted");
+        return UsertcpMain.EXIT_OK;
+    }
+
+    private void serve(StackSession session, Narrator n, int servePort, long bound) throws InterruptedException {
+        String ns = session.namespace().name();
+        try (SocketServer server = start(session, servePort)) {
+            n.say("reach it from the namespace's kernel:");
+            n.block(example(ns, servePort));
+            n.say("our connection table and counters meanwhile: `usertcp ss`, `usertcp stats` (control socket "
+                    + session.control().path() + ")");
+            n.say(durationSeconds == 0 ? "Ctrl-C stops it and deletes the namespace." : "stops by itself after " + durationSeconds + " s.");
+            long deadline = System.nanoTime() + bound * 1_000_000L;
+            while (!session.isClosed() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            n.step("Stopping: " + server.connectionsAccepted() + " connections served");
+        }
+    }
+
+    private SocketServer start(StackSession session, int servePort) {
+        return switch (app) {
+            case echo -> new EchoServer(session.runner(), servePort, 256);
+            case discard -> new DiscardServer(session.runner(), servePort, 256);
+            case http -> new HttpServer(session.runner(), servePort, 256);
+        };
+    }
+
+    private String example(String ns, int servePort) {
+        return switch (app) {
+            case http -> "ip netns exec " + ns + " curl http://" + TunStackHost.STACK_ADDRESS + ":" + servePort + "/\n"
+                    + "ip netns exec " + ns + " curl -o /dev/null http://" + TunStackHost.STACK_ADDRESS + ":" + servePort + "/bytes/10000000";
+            case echo -> "ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/" + TunStackHost.STACK_ADDRESS + "/" + servePort
+                    + "; echo hello >&3; head -1 <&3'";
+            case discard -> "ip netns exec " + ns + " bash -c 'head -c 10000000 /dev/zero > /dev/tcp/"
+                    + TunStackHost.STACK_ADDRESS + "/" + servePort + "'";
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package io.usertcp.tools;
+
+import io.usertcp.tools.control.ControlClient;
+import io.usertcp.tools.control.ControlServer;
+import io.usertcp.tools.control.SsRow;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code usertcp ss}: the connection table of each running stack, like {@code ss -tan}. */
+@Command(name = "ss", mixinStandardHelpOptions = true,
+        description = {"Prints the connection table of each running usertcp stack (usertcp serve, usertcp demo --hold),",
+            "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
+public final class SsCommand implements Callable<Integer> {
+    @Option(names = "--socket", description = "One stack's control socket (default: every one in the control directory).")
+    Path socket;
+
+    @Option(names = "--control-dir", description = "Where control sockets are (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    Path controlDir;
+
+    @Override
+    public Integer call() throws IOException {
+        return each("ss", socket, controlDir, path -> System.out.print(SsRow.table(ControlClient.ss(path))));
+    }
+
+    /** What ss and stats do for one stack. */
+    interface PerStack {
+        void print(Path socket) throws IOException;
+    }
+
+    /** Runs {@code action} for the given socket, or every running stack, with a header line per stack. */
+    static int each(String command, Path socket, Path controlDir, PerStack action) throws IOException {
+        Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+        List<Path> sockets = socket != null ? List.of(socket) : ControlClient.discover(dir);
+        if (sockets.isEmpty()) {
+            System.err.println("usertcp " + command + ": no running usertcp stack in " + dir
+                    + " (start one with `usertcp serve`, or `usertcp demo --hold 60`)");
+            return UsertcpMain.EXIT_MISSING;
+        }
+        int exit = UsertcpMain.EXIT_OK;
+        for (Path path : sockets) {
+            try {
+                Map<String, String> info = ControlClient.info(path);
+                System.out.println("# " + info.getOrDefault("namespace", path.getFileName().toString()) + " (pid "
+                        + info.getOrDefault("pid", "?") + ", " + info.getOrDefault("app", "?") + ", stack "
+                        + info.getOrDefault("stack", "?") + ")");
+                action.print(path);
+            } catch (IOException e) {
+                System.err.println("usertcp " + command + ": " + path + " did not answer: " + e.getMessage());
+                exit = UsertcpMain.EXIT_FAILED;
+            }
+        }
+        return exit;
+    }
+}

@@ -1,0 +1,32 @@
+package io.usertcp.tools;
+
+import io.usertcp.tools.control.ControlClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code usertcp stats}: the counters of each running stack, named like nstat's. */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = {"Prints the counters of each running usertcp stack, named as nstat names Linux's",
+            "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
+public final class StatsCommand implements Callable<Integer> {
+    @Option(names = "--socket", description = "One stack's control socket (default: every one in the control directory).")
+    Path socket;
+
+    @Option(names = "--control-dir", description = "Where control sockets are (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    Path controlDir;
+
+    @Override
+    public Integer call() throws IOException {
+        return SsCommand.each("stats", socket, controlDir, path -> {
+            for (Map.Entry<String, Long> e : ControlClient.stats(path).entrySet()) {
+                System.out.printf("%-36s %14d%n", e.getKey(), e.getValue());
+            }
+        });
+    }
+}

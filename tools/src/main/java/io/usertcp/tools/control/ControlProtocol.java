@@ -1,0 +1,26 @@
+package io.usertcp.tools.control;
+
+/**
+ * The control socket's protocol: the client sends one command line ({@code ss}, {@code stats} or
+ * {@code info}) and reads the answer until the server closes: {@code OK} on the first line, then
+ * tab-separated rows; or {@code ERR message}.
+ *
+ * <ul>
+ *   <li>{@code ss}: one {@link SsRow#toLine()} per listener, connection and TIME-WAIT entry;
+ *   <li>{@code stats}: {@code name\tvalue} per counter, nstat's names;
+ *   <li>{@code info}: {@code key\tvalue}: namespace, pid, what is served, how to reach it.
+ * </ul>
+ */
+public final class ControlProtocol {
+    public static final String SS = "ss";
+    public static final String STATS = "stats";
+    public static final String INFO = "info";
+    public static final String OK = "OK";
+    public static final String ERR = "ERR";
+    /** Socket files end with this. */
+    public static final String SUFFIX = ".sock";
+    /** A request line is at most this long. */
+    static final int MAX_REQUEST_BYTES = 256;
+
+    private ControlProtocol() {}
+}

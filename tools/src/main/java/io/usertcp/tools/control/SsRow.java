@@ -1,0 +1,131 @@
+package io.usertcp.tools.control;
+
+import io.usertcp.tcp.ConnectionSnapshot;
+import io.usertcp.tcp.TcpListener;
+import io.usertcp.tcp.TcpState;
+import io.usertcp.tcp.TcpTimer;
+import io.usertcp.tools.demo.Durations;
+import io.usertcp.tools.demo.KernelSocket;
+import io.usertcp.wire.Ipv4Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One row of an {@code ss -tan}-like table: what {@code usertcp ss} prints and what the control
+ * socket sends, one row per line with tab-separated fields (so nothing in a field may hold a tab).
+ *
+ * @param state  {@code ss}'s state name: {@code ESTAB}, {@code TIME-WAIT}, {@code LISTEN}, ...
+ * @param timers armed timers and time left, e.g. {@code rexmit 180ms, keepalive 1.9s}; "" when none
+ * @param rtt    smoothed RTT / RTT variance in ms, as {@code ss -i} prints them ({@code 0.153/0.076}); "" when unknown
+ * @param rto    retransmission timeout in ms; "" when unknown
+ * @param cwnd   congestion window in segments; "" when the snapshot has none
+ */
+public record SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
+                    String rto, String mss, String cwnd) {
+
+    static final String[] HEADER = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port",
+        "Timers", "RTT(ms)", "RTO(ms)", "MSS", "cwnd"};
+
+    /** A connection or TIME-WAIT entry of our stack. */
+    public static SsRow of(ConnectionSnapshot s) {
+        boolean timeWait = s.state() == TcpState.TIME_WAIT;
+        return new SsRow(s.state().ssName(), s.receiveQueueBytes(), s.sendQueueBytes(),
+                Ipv4Address.format(s.id().localAddress()) + ":" + s.id().localPort(),
+                Ipv4Address.format(s.id().remoteAddress()) + ":" + s.id().remotePort(),
+                timers(s.timersLeftNanos()),
+                timeWait || s.srttNanos() == 0 ? "" : millis(s.srttNanos()) + "/" + millis(s.rttvarNanos()),
+                timeWait ? "" : Long.toString(s.rtoNanos() / 1_000_000L),
+                timeWait ? "" : Integer.toString(s.mss()), "");
+    }
+
+    /** A listener: Recv-Q is its accept queue, Send-Q its backlog, as ss shows LISTEN sockets. */
+    public static SsRow of(TcpListener l) {
+        String local = (l.localAddress() == 0 ? "0.0.0.0" : Ipv4Address.format(l.localAddress())) + ":" + l.port();
+        return new SsRow("LISTEN", l.acceptQueueLength(), l.backlog(), local, "*:*",
+                l.synQueueLength() == 0 ? "" : "syn-queue " + l.synQueueLength(), "", "", "", "");
+    }
+
+    /** A kernel socket, for showing both sides in one format. */
+    public static SsRow of(KernelSocket k) {
+        String timers = "off".equals(k.timer()) ? "" : k.timer() + " " + Durations.compact(k.timerLeftMillis() * 1_000_000L);
+        return new SsRow(k.state(), k.recvQueueBytes(), k.sendQueueBytes(), k.local(), k.peer(), timers, "", "", "", "");
+    }
+
+    private static String timers(Map<TcpTimer, Long> left) {
+        List<String> parts = new ArrayList<>();
+        for (TcpTimer t : TcpTimer.values()) {
+            Long nanos = left.get(t);
+            if (nanos != null) {
+                parts.add(timerName(t) + " " + Durations.compact(nanos));
+            }
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String timerName(TcpTimer t) {
+        return switch (t) {
+            case RETRANSMIT -> "rexmit";
+            case DELAYED_ACK -> "delack";
+            case PERSIST -> "persist";
+            case KEEPALIVE -> "keepalive";
+            case FIN_WAIT_2 -> "fin-wait-2";
+            case TIME_WAIT -> "timewait";
+            case USER_TIMEOUT -> "user-timeout";
+        };
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+    }
+
+    /** The wire form: fields joined by tabs. */
+    public String toLine() {
+        return String.join("\t", state, Long.toString(recvQ), Long.toString(sendQ), local, peer, timers, rtt, rto, mss, cwnd);
+    }
+
+    /** Parses {@link #toLine()}. @throws IllegalArgumentException when the line has the wrong shape */
+    public static SsRow parse(String line) {
+        String[] f = line.split("\t", -1);
+        if (f.length != HEADER.length) {
+            throw new IllegalArgumentException("ss row: " + f.length + " fields (expected: " + HEADER.length + "): " + line);
+        }
+        return new SsRow(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
+    }
+
+    /** The rows as an aligned table with a header, like {@code ss -tan}; empty columns are left out. */
+    public static String table(List<SsRow> rows) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(HEADER);
+        for (SsRow r : rows) {
+            cells.add(r.toLine().split("\t", -1));
+        }
+        boolean[] used = new boolean[HEADER.length];
+        int[] width = new int[HEADER.length];
+        for (int c = 0; c < HEADER.length; c++) {
+            used[c] = c < 5;
+            for (String[] row : cells) {
+                width[c] = Math.max(width[c], row[c].length());
+                used[c] |= row != HEADER && !row[c].isEmpty();
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] row : cells) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < HEADER.length; c++) {
+                if (used[c]) {
+                    boolean number = c == 1 || c == 2;
+                    line.append(number ? pad(row[c], width[c], true) : pad(row[c], width[c], false)).append("  ");
+                }
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        String fill = " ".repeat(Math.max(0, width - s.length()));
+        return right ? fill + s : s + fill;
+    }
+}

@@ -1,0 +1,202 @@
+package io.usertcp.tools.demo;
+
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpStack;
+import io.usertcp.tools.control.ControlServer;
+import io.usertcp.tun.NetworkNamespace;
+import io.usertcp.tun.TunStackHost;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+
+/**
+ * One run of our stack for a command: a {@link TunStackHost} (namespace, TUN device, stack on its
+ * thread) with an {@link ObserverFanOut} in front of an {@link EventRecorder}, optionally a
+ * {@link KernelWatcher}, a {@link LiveView} and a {@link ControlServer}.
+ *
+ * <p>{@link #close()} stops everything and deletes the namespace; a shutdown hook does the same
+ * when the JVM is stopped (Ctrl-C) before that, so nothing is left behind (DESIGN.md §10).
+ */
+public final class StackSession implements AutoCloseable {
+    private final TunStackHost host;
+    private final ObserverFanOut fanOut;
+    private final EventRecorder recorder;
+    private final ConnectionLabels labels = new ConnectionLabels();
+    private final Narrator narrator;
+    private final LiveView live;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+    private KernelWatcher kernel;
+    private ControlServer control;
+
+    /** What to start besides the stack. */
+    public record Options(String prefix, UnaryOperator<TcpConfig> tcp, boolean recordSegments, long kernelPollMillis,
+                          long maxDurationMillis, Path controlDirectory, Map<String, String> info, boolean live) {
+        /** Stack, recorder of states and segments, kernel watcher every 1 ms, live view; no control socket. */
+        public static Options of(String prefix, long maxDurationMillis) {
+            return new Options(prefix, UnaryOperator.identity(), true, 1, maxDurationMillis, null, Map.of(), true);
+        }
+
+        public Options withTcp(UnaryOperator<TcpConfig> tcp) {
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live);
+        }
+
+        /** 0 turns the kernel watcher off. */
+        public Options withKernelPollMillis(long millis) {
+            return new Options(prefix, tcp, recordSegments, millis, maxDurationMillis, controlDirectory, info, live);
+        }
+
+        public Options withControl(Path directory, Map<String, String> info) {
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live);
+        }
+
+        public Options withLive(boolean live) {
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live);
+        }
+
+        public Options withRecordSegments(boolean record) {
+            return new Options(prefix, tcp, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live);
+        }
+    }
+
+    private StackSession(TunStackHost host, ObserverFanOut fanOut, EventRecorder recorder, Narrator narrator) {
+        this.host = host;
+        this.fanOut = fanOut;
+        this.recorder = recorder;
+        this.narrator = narrator;
+        this.live = new LiveView(narrator, labels);
+        this.shutdownHook = new Thread(this::closeFromHook, "usertcp-session-cleanup");
+    }
+
+    /**
+     * Starts the stack in a new namespace.
+     *
+     * @throws io.usertcp.tun.TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static StackSession start(Options options, Narrator narrator) {
+        EventRecorder recorder = new EventRecorder(options.recordSegments());
+        ObserverFanOut fanOut = new ObserverFanOut(recorder);
+        TunStackHost host = TunStackHost.start(options.prefix(), TunStackHost.DEFAULT_MTU,
+                config -> config.withTcp(options.tcp().apply(config.tcp())).withObserver(fanOut));
+        StackSession session = new StackSession(host, fanOut, recorder, narrator);
+        try {
+            Runtime.getRuntime().addShutdownHook(session.shutdownHook);
+            if (options.live()) {
+                recorder.addListener(session.live::onStackEvent);
+            }
+            if (options.kernelPollMillis() > 0) {
+                session.kernel = KernelWatcher.start(host.namespace(), options.kernelPollMillis(), options.maxDurationMillis());
+                if (options.live()) {
+                    session.kernel.addListener(session.live::onKernelChange);
+                }
+            }
+            if (options.controlDirectory() != null) {
+                Map<String, String> info = new LinkedHashMap<>(options.info());
+                info.put("namespace", host.namespace().name());
+                info.put("stack", TunStackHost.STACK_ADDRESS.toString());
+                info.put("kernel", TunStackHost.KERNEL_ADDRESS.toString());
+                session.control = ControlServer.start(options.controlDirectory(), host.namespace().name(), host.runner(), info);
+            }
+            return session;
+        } catch (RuntimeException | Error e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    public TunStackHost host() {
+        return host;
+    }
+
+    public StackRunner runner() {
+        return host.runner();
+    }
+
+    public TcpStack stack() {
+        return host.stack();
+    }
+
+    public NetworkNamespace namespace() {
+        return host.namespace();
+    }
+
+    /** Where pcap taps and ladder printers plug in. */
+    public ObserverFanOut observers() {
+        return fanOut;
+    }
+
+    public EventRecorder recorder() {
+        return recorder;
+    }
+
+    /** The kernel watcher, or {@code null} when it was turned off. */
+    public KernelWatcher kernel() {
+        return kernel;
+    }
+
+    public ConnectionLabels labels() {
+        return labels;
+    }
+
+    public LiveView live() {
+        return live;
+    }
+
+    public Narrator narrator() {
+        return narrator;
+    }
+
+    /** The control socket, or {@code null} when none was asked for. */
+    public ControlServer control() {
+        return control;
+    }
+
+    /** Both sides' record of one connection. */
+    public ConnectionLog log(ConnectionId id) {
+        return new ConnectionLog(id, labels.label(id), labels.description(id), recorder.eventsFor(id),
+                kernel == null ? java.util.List.of() : kernel.changesOf(id));
+    }
+
+    /** Whether {@link #close()} has run (or the JVM is stopping). */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Stops the watcher, the control socket and the stack, and deletes the namespace. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is already stopping: the hook is running or has run
+        }
+        teardown();
+    }
+
+    private void closeFromHook() {
+        if (closed.compareAndSet(false, true)) {
+            System.err.println("usertcp: stopping; deleting namespace " + host.namespace().name());
+            teardown();
+        }
+    }
+
+    private void teardown() {
+        try {
+            if (kernel != null) {
+                kernel.close();
+            }
+            if (control != null) {
+                control.close();
+            }
+        } finally {
+            host.close();
+        }
+    }
+}

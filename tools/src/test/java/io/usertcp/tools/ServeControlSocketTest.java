@@ -1,0 +1,114 @@
+package io.usertcp.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.usertcp.tools.control.ControlClient;
+import io.usertcp.tools.control.SsRow;
+import io.usertcp.tun.ExecResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** usertcp ss and stats read a running usertcp serve over its control socket. */
+@Tag("tun")
+@Timeout(60)
+class ServeControlSocketTest {
+
+    @BeforeAll
+    static void needTun() {
+        ToolsTunSupport.requireTun();
+        ToolsTunSupport.requireCommand("bash", "bash");
+    }
+
+    @Test
+    void ssAndStats_readARunningServe_thenServeStopsAndCleansUp(@TempDir Path dir) throws Exception {
+        CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> UsertcpMain.commandLine().execute(
+                "serve", "--app", "echo", "--duration", "8", "--quiet", "--no-color", "--control-dir", dir.toString()));
+        Path socket = awaitSocket(dir, serve);
+        Map<String, String> info = ControlClient.info(socket);
+        String namespace = info.get("namespace");
+        assertTrue(namespace.startsWith("usertcp-serve-"), info.toString());
+
+        List<SsRow> listening = awaitListener(socket, serve);
+        assertTrue(listening.contains(new SsRow("LISTEN", 0, 256, "0.0.0.0:7", "*:*", "", "", "", "", "")), listening.toString());
+
+        // a kernel client in the serve's namespace: bash's /dev/tcp, echo and read back
+        ExecResult echo = exec(namespace, "bash", "-c", "exec 3<>/dev/tcp/198.18.0.2/7; echo hello >&3; head -1 <&3");
+        assertEquals("hello", echo.output().strip(), echo.describe());
+
+        Map<String, Long> stats = ControlClient.stats(socket);
+        assertEquals(1L, stats.get("TcpPassiveOpens"), stats.toString());
+        assertTrue(stats.get("TcpInSegs") >= 4, stats.toString());
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int ssExit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            ssExit = UsertcpMain.commandLine().execute("ss", "--control-dir", dir.toString());
+        } finally {
+            System.setOut(saved);
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(UsertcpMain.EXIT_OK, ssExit, printed);
+        assertTrue(printed.contains("# " + namespace), printed);
+        assertTrue(printed.contains("State") && printed.contains("0.0.0.0:7"), printed);
+
+        assertEquals(UsertcpMain.EXIT_OK, serve.get(30, TimeUnit.SECONDS));
+        assertTrue(ControlClient.discover(dir).isEmpty(), "the control socket is deleted when serve stops");
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    private static Path awaitSocket(Path dir, CompletableFuture<Integer> serve) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            List<Path> found = ControlClient.discover(dir);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            try {
+                // waiting on serve itself: it must not end before its socket appears
+                throw new AssertionError("serve ended with " + serve.get(50, TimeUnit.MILLISECONDS) + " before its control socket appeared");
+            } catch (java.util.concurrent.TimeoutException stillServing) {
+                // not yet: look again
+            }
+        }
+        throw new AssertionError("no control socket in " + dir + " within 20 s");
+    }
+
+    /** The control socket opens with the stack, a moment before the echo server listens. */
+    private static List<SsRow> awaitListener(Path socket, CompletableFuture<Integer> serve) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<SsRow> rows = ControlClient.ss(socket);
+        while (rows.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                throw new AssertionError("serve ended with " + serve.get(20, TimeUnit.MILLISECONDS));
+            } catch (java.util.concurrent.TimeoutException stillServing) {
+                rows = ControlClient.ss(socket);
+            }
+        }
+        return rows;
+    }
+
+    private static ExecResult exec(String namespace, String... command) throws Exception {
+        List<String> line = new java.util.ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        line.addAll(List.of(command));
+        Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + line);
+        }
+        return new ExecResult(line, p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8), false);
+    }
+}

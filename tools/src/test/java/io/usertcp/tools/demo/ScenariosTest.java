@@ -1,0 +1,126 @@
+package io.usertcp.tools.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.usertcp.tcp.CloseReason;
+import io.usertcp.tcp.TcpState;
+import io.usertcp.tools.ToolsTunSupport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Each scenario of DESIGN.md §13 against the real kernel shows the states it promises on both sides.
+ * The assertions read the scenario's structured result, independently of its own checks.
+ */
+@Tag("tun")
+@Timeout(60)
+class ScenariosTest {
+    private String output = "";
+
+    @BeforeAll
+    static void needTun() {
+        ToolsTunSupport.requireTun();
+    }
+
+    @AfterEach
+    void nothingLeft() {
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    private ScenarioResult play(String name) throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        ScenarioResult result;
+        try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8)) {
+            result = Scenarios.run(Scenarios.find(name), new Narrator(out, false), List.of(new EventLogPrinter(true)));
+        }
+        output = text.toString(StandardCharsets.UTF_8);
+        ScenarioResult r = result;
+        assertTrue(r.passed(), () -> r.checks().stream().filter(c -> !c.passed()).toList() + "\n" + output);
+        assertTrue(r.namespaceDeleted());
+        return r;
+    }
+
+    private void seen(ScenarioResult r, Set<TcpState> ours, Set<String> kernel) {
+        assertTrue(r.oursSeen().containsAll(ours), () -> "ours saw " + r.oursSeen() + "\n" + output);
+        assertTrue(r.kernelSeen().containsAll(kernel), () -> "kernel saw " + r.kernelSeen() + "\n" + output);
+    }
+
+    @Test
+    void activeClose_oursFinWait2ThenTimeWaitThenClosed_kernelCloseWait() throws Exception {
+        // RFC 9293 §3.6: the closing side passes FIN-WAIT-1/2 and TIME-WAIT; the other CLOSE-WAIT and LAST-ACK
+        ScenarioResult r = play("active-close");
+        seen(r, Set.of(TcpState.FIN_WAIT_1, TcpState.FIN_WAIT_2, TcpState.TIME_WAIT, TcpState.CLOSED), Set.of("CLOSE-WAIT"));
+    }
+
+    @Test
+    void closeWaitLeak_oursCloseWait_kernelFinWait2_thenFixEndsInKernelTimeWait() throws Exception {
+        ScenarioResult r = play("close-wait-leak");
+        seen(r, Set.of(TcpState.CLOSE_WAIT, TcpState.LAST_ACK, TcpState.CLOSED), Set.of("FIN-WAIT-2", "TIME-WAIT"));
+        assertEquals(CloseWaitLeakScenario.CLIENTS, r.ourStates().size());
+        r.ourStates().values().forEach(states -> assertFalse(states.contains(TcpState.TIME_WAIT), states.toString()));
+    }
+
+    @Test
+    void timeWaitPileup_onTheSideThatClosesFirst_cappedOnOurs() throws Exception {
+        ScenarioResult r = play("time-wait-pileup");
+        // Linux tcp_max_tw_buckets: past the cap a closing connection skips TIME-WAIT
+        assertEquals(TimeWaitPileupScenario.CONNECTIONS - TimeWaitPileupScenario.TIME_WAIT_CAP,
+                r.counter("TcpExtTCPTimeWaitOverflow"));
+        assertEquals(TimeWaitPileupScenario.CONNECTIONS, r.ourStates().size());
+        long timeWaited = r.ourStates().values().stream().filter(s -> s.contains(TcpState.TIME_WAIT)).count();
+        assertEquals(TimeWaitPileupScenario.CONNECTIONS, timeWaited, "every one of ours went to TIME-WAIT or overflowed from it");
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().contains("kernel holds 20 TIME-WAIT")));
+    }
+
+    @Test
+    void simultaneousClose_bothSidesPassClosingToTimeWait() throws Exception {
+        // RFC 9293 §3.6 figure 13: FINs cross, FIN-WAIT-1 → CLOSING → TIME-WAIT on both sides
+        ScenarioResult r = play("simultaneous-close");
+        seen(r, Set.of(TcpState.FIN_WAIT_1, TcpState.CLOSING, TcpState.TIME_WAIT), Set.of("CLOSING", "TIME-WAIT"));
+        assertFalse(r.oursSeen().contains(TcpState.FIN_WAIT_2));
+    }
+
+    @Test
+    void lingerAbort_rstBothWays_noTimeWaitAnywhere() throws Exception {
+        // RFC 9293 §3.10.5 (ABORT), RFC 2525 §2.17 (close with unread data)
+        ScenarioResult r = play("linger-abort");
+        assertEquals(Set.of(CloseReason.ABORTED, CloseReason.RESET, CloseReason.ABORTED_UNREAD_DATA), r.reasons());
+        assertFalse(r.oursSeen().contains(TcpState.TIME_WAIT));
+        assertFalse(r.kernelSeen().contains("TIME-WAIT"));
+        assertTrue(r.kernelSeen().contains(KernelWatcher.GONE));
+    }
+
+    @Test
+    void halfClose_oursReadsInFinWait2_kernelSendsFromCloseWait() throws Exception {
+        ScenarioResult r = play("half-close");
+        seen(r, Set.of(TcpState.FIN_WAIT_2, TcpState.TIME_WAIT), Set.of("CLOSE-WAIT"));
+        assertFalse(r.oursSeen().contains(TcpState.CLOSE_WAIT));
+    }
+
+    @Test
+    void keepaliveDeadPeer_silentPeerTimesOut_rebootedPeerResets() throws Exception {
+        ToolsTunSupport.requireCommand("nft", "nftables");
+        // RFC 1122 §4.2.3.6
+        ScenarioResult r = play("keepalive-dead-peer");
+        assertEquals(Set.of(CloseReason.KEEPALIVE_TIMEOUT, CloseReason.RESET), r.reasons());
+        assertTrue(r.kernelSeen().contains("ESTAB"));
+    }
+
+    @Test
+    void finWait2Orphan_reclaimedAfterTimeout_kernelLeftInCloseWait() throws Exception {
+        // Linux tcp_fin_timeout for orphaned FIN-WAIT-2
+        ScenarioResult r = play("fin-wait-2-orphan");
+        seen(r, Set.of(TcpState.FIN_WAIT_2, TcpState.CLOSED), Set.of("CLOSE-WAIT"));
+        assertEquals(Set.of(CloseReason.FIN_WAIT_2_TIMEOUT), r.reasons());
+    }
+}
