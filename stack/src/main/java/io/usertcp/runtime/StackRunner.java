@@ -130,6 +130,10 @@ public final class StackRunner implements AutoCloseable {
         Runnable task;
         while ((task = tasks.poll()) != null) {
             task.run();
+            // What a user call queued leaves before the next call runs, as a Linux system call sends
+            // before it returns: otherwise a write followed at once by a close that resets (unread
+            // data, linger 0) could run in the same turn, and the RST would discard the written data.
+            stack.pollTransmit(nowNanos(), link);
         }
         int received = 0;
         ByteBuf packet;

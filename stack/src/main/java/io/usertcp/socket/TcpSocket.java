@@ -131,6 +131,7 @@ public final class TcpSocket implements Closeable {
             if (!gate.awaitChange(seen, deadline)) {
                 throw new SocketTimeoutException("Read timed out");
             }
+            checkOpen(); // java.net: a read blocked when another thread closes the socket fails with "Socket closed"
         }
     }
 
@@ -173,6 +174,7 @@ public final class TcpSocket implements Closeable {
             if (n == 0 && !gate.awaitChange(seen, Long.MAX_VALUE)) {
                 throw new SocketTimeoutException("Write timed out");
             }
+            checkOpen(); // likewise a blocked write
         }
     }
 

@@ -305,7 +305,13 @@ final class SegmentArrival {
             case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK -> c.enterClosed(nowNanos, CloseReason.RESET, "rcv RST");
             case CLOSED, LISTEN, SYN_SENT, TIME_WAIT -> { }
         }
-        c.release();
+        // RFC 9293 §3.10.7.4 says the segment queues "should be flushed"; Linux (tcp_reset) and the BSDs
+        // keep what was received readable, and report the reset once it has been read: an HTTP client
+        // still reads the response of a server that closed with unread data. The send queue went in
+        // enterClosed; the receive queue goes when the application closes, as it must.
+        if (c.closedByUser || c.awaitingAccept) {
+            c.release();
+        }
     }
 
     /** Fourth check: a SYN in SYN-RECEIVED (passive) or a synchronized state. */
