@@ -121,7 +121,7 @@ public final class SocketLayer {
         }
         int port = s.boundPort != 0 ? s.boundPort : defaultPort;
         try {
-            s.listener = env.stack().listen(port, Math.max(0, backlog), s.reuseAddress);
+            s.listener = env.stack().listen(env.nowNanos(), port, Math.max(0, backlog), s.reuseAddress);
         } catch (IllegalStateException e) {
             return SyscallResult.error(Errno.EADDRINUSE, e.getMessage());
         }

@@ -7,7 +7,7 @@
  * <pre>
  *   try (SimulatedNetwork net = SimulatedNetwork.between(TcpConfig.linux(),
  *           FaultProfile.ideal(millis(5)).withJitter(millis(3)).withLoss(0.02), 42)) {
- *       TcpListener l = net.b().listen(80, 128);
+ *       TcpListener l = net.b().listen(net.nowNanos(), 80, 128);
  *       TcpConnection c = net.a().connect(net.nowNanos(), SimulatedNetwork.ADDRESS_B.bits(), 80);
  *       net.runFor(seconds(1));
  *       ...

@@ -323,16 +323,6 @@ public final class TcpStack implements ConnectionHost {
         return c;
     }
 
-    /**
-     * Passive OPEN on {@code port} for every local address.
-     *
-     * @param reuseAddress SO_REUSEADDR: allow listening while TIME-WAIT entries hold the port
-     * @throws IllegalStateException when the port already has a listener, or TIME-WAIT entries and
-     *                               {@code reuseAddress} is off
-     */
-    public TcpListener listen(int port, int backlog, boolean reuseAddress) {
-        return listen(0L, port, backlog, reuseAddress);
-    }
 
     /**
      * Passive OPEN on {@code port} for every local address; the observer sees CLOSED → LISTEN at
@@ -361,10 +351,6 @@ public final class TcpStack implements ConnectionHost {
         return listener;
     }
 
-    /** {@link #listen(int, int, boolean)} with SO_REUSEADDR on, as most servers set it. */
-    public TcpListener listen(int port, int backlog) {
-        return listen(port, backlog, true);
-    }
 
     /** {@link #listen(long, int, int, boolean)} with SO_REUSEADDR on, as most servers set it. */
     public TcpListener listen(long nowNanos, int port, int backlog) {

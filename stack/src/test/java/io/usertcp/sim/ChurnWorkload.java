@@ -136,7 +136,7 @@ final class ChurnWorkload {
             net.setTap(this::trace);
         }
         for (int port : shape.ports()) {
-            listeners.add(net.b().listen(port, 256));
+            listeners.add(net.b().listen(net.nowNanos(), port, 256));
         }
     }
 

@@ -52,7 +52,7 @@ class RandomUserCallsSimulationTest {
         try (SimulatedNetwork net = SimulatedNetwork.between(TcpConfig.linux(), faults, seed, c -> c.withAllocator(counted))) {
             List<TcpListener> listeners = new ArrayList<>();
             for (int p = 0; p < PORTS - 1; p++) {
-                listeners.add(net.b().listen(FIRST_PORT + p, 8));
+                listeners.add(net.b().listen(net.nowNanos(), FIRST_PORT + p, 8));
             }
             List<TcpConnection> all = new ArrayList<>();
             List<TcpConnection> live = new ArrayList<>();
@@ -133,7 +133,7 @@ class RandomUserCallsSimulationTest {
                     assertEquals(CloseReason.LISTENER_CLOSED, child.closeReason(), child.toString());
                     reset++;
                 }
-                listeners.set(i, net.b().listen(l.port(), 8));
+                listeners.set(i, net.b().listen(net.nowNanos(), l.port(), 8));
             } else if (r.nextInt(3) != 0) {
                 TcpConnection c;
                 while ((c = l.accept()) != null) {

@@ -62,7 +62,7 @@ class SimulatedNetworkTest {
     }
 
     private static TcpConnection[] open(SimulatedNetwork net) {
-        TcpListener listener = net.b().listen(PORT, 16);
+        TcpListener listener = net.b().listen(net.nowNanos(), PORT, 16);
         TcpConnection client = net.a().connect(net.nowNanos(), SimulatedNetwork.ADDRESS_B.bits(), PORT);
         assertTrue(net.runUntil(() -> listener.acceptQueueLength() > 0 && client.state() == TcpState.ESTABLISHED, 200 * SECOND),
                 net.recentPackets());
@@ -97,7 +97,7 @@ class SimulatedNetworkTest {
             net.setTap(tap);
             long start = net.nowNanos();
             assertEquals(SimulatedNetwork.START_NANOS, start);
-            TcpListener listener = net.b().listen(PORT, 16);
+            TcpListener listener = net.b().listen(net.nowNanos(), PORT, 16);
             TcpConnection client = net.a().connect(start, SimulatedNetwork.ADDRESS_B.bits(), PORT);
             assertTrue(net.runUntil(() -> client.state() == TcpState.ESTABLISHED, SECOND));
             // SYN at +7 ms, SYN-ACK back at +14 ms: the client is established after one RTT, not a tick later.
@@ -214,7 +214,7 @@ class SimulatedNetworkTest {
     void corruptionOne_everyCopyIsDroppedByTheReceiversChecks() {
         UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(false, true);
         try (SimulatedNetwork net = network(FaultProfile.ideal(5 * MS).withCorruption(1.0).withDuplication(0.5), 6, counted)) {
-            TcpListener listener = net.b().listen(PORT, 16);
+            TcpListener listener = net.b().listen(net.nowNanos(), PORT, 16);
             TcpConnection client = net.a().connect(net.nowNanos(), SimulatedNetwork.ADDRESS_B.bits(), PORT);
             net.runFor(200 * SECOND);
             assertEquals(CloseReason.CONNECT_TIMEOUT, client.closeReason());
@@ -240,7 +240,7 @@ class SimulatedNetworkTest {
         Recorder tap = new Recorder();
         try (SimulatedNetwork net = SimulatedNetwork.between(TcpConfig.linux(), FaultProfile.ideal(5 * MS).withJitter(10 * MS), 7)) {
             net.setTap(tap);
-            net.b().listen(PORT, 64);
+            net.b().listen(net.nowNanos(), PORT, 64);
             List<Integer> sendOrder = new ArrayList<>();
             List<TcpConnection> clients = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
@@ -292,7 +292,7 @@ class SimulatedNetworkTest {
     void close_releasesPacketsStillInFlight() {
         UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(false, true);
         SimulatedNetwork net = network(FaultProfile.ideal(SECOND).withDuplication(1.0), 8, counted);
-        net.b().listen(PORT, 16);
+        net.b().listen(net.nowNanos(), PORT, 16);
         TcpConnection client = net.a().connect(net.nowNanos(), SimulatedNetwork.ADDRESS_B.bits(), PORT);
         net.runFor(10 * MS);
         assertEquals(2, net.inFlight()); // the SYN and its duplicate, an RTT away from B
@@ -311,7 +311,7 @@ class SimulatedNetworkTest {
         // if any path of the network (loss, duplicate, corrupted copy, in flight at close) leaks.
         FaultProfile faults = FaultProfile.ideal(5 * MS).withJitter(3 * MS).withLoss(0.2).withDuplication(0.3).withCorruption(0.2);
         try (SimulatedNetwork net = network(faults, 9, PooledByteBufAllocator.DEFAULT)) {
-            TcpListener listener = net.b().listen(PORT, 16);
+            TcpListener listener = net.b().listen(net.nowNanos(), PORT, 16);
             TcpConnection client = net.a().connect(net.nowNanos(), SimulatedNetwork.ADDRESS_B.bits(), PORT);
             // Data queued in SYN-SENT: its segment also completes the handshake if the third ACK is lost.
             send(net, client, "hello".getBytes());
@@ -363,7 +363,7 @@ class SimulatedNetworkTest {
                 FaultProfile.ideal(MS), FaultProfile.ideal(MS), RandomSource.seeded(3), SimulatedNetwork.START_NANOS,
                 SimulatedNetwork.DEFAULT_MTU, 2);
         try (net) {
-            net.b().listen(PORT, 16);
+            net.b().listen(net.nowNanos(), PORT, 16);
             TcpConnection client = net.a().connect(net.nowNanos(), SimulatedNetwork.ADDRESS_B.bits(), PORT);
             LivelockException e = assertThrows(LivelockException.class, () -> net.runFor(SECOND));
             assertTrue(e.getMessage().startsWith("no end after 2 events"), e.getMessage());

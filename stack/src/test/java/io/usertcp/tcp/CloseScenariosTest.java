@@ -229,7 +229,7 @@ class CloseScenariosTest {
     @Test
     void serverThatNeverCloses_pilesUpCloseWait_clientsSitInFinWait2() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 64);
+            TcpListener listener = net.b.listen(net.now(), 80, 64);
             List<TcpConnection> clients = new ArrayList<>();
             List<TcpConnection> servers = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -258,7 +258,7 @@ class CloseScenariosTest {
     @Test
     void serverThatNeverCloses_halfClosedClientsSitInFinWait2Indefinitely() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 64);
+            TcpListener listener = net.b.listen(net.now(), 80, 64);
             List<TcpConnection> clients = new ArrayList<>();
             List<TcpConnection> servers = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
@@ -649,7 +649,7 @@ class CloseScenariosTest {
 
     /** Client on A, server on B port 80, established and accepted. */
     static TcpConnection[] open(TwoStacks net) {
-        TcpListener listener = net.b.listen(80, 16);
+        TcpListener listener = net.b.listen(net.now(), 80, 16);
         TcpConnection client = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
         net.settle();
         TcpConnection server = listener.accept();

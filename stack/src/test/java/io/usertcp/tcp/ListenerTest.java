@@ -55,7 +55,7 @@ class ListenerTest {
      * third completes, filling the accept queue (Linux sk_acceptq_is_full: more than the backlog, so 3).
      */
     private static TcpListener fillAcceptQueue(ConnectionHarness h) {
-        TcpListener listener = h.stack.listen(SERVER_PORT, 2);
+        TcpListener listener = h.stack.listen(h.now(), SERVER_PORT, 2);
         for (int port : new int[] {P1, P2}) {
             syn(h, port);
             expectSynAck(h, port);
@@ -142,7 +142,7 @@ class ListenerTest {
     @Test
     void backlogZero_holdsOne_secondClientRetriesAfterAccept() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 0);
+            TcpListener listener = net.b.listen(net.now(), 80, 0);
             TcpConnection c1 = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             net.settle();
             assertEquals(TcpState.ESTABLISHED, c1.state());
@@ -171,7 +171,7 @@ class ListenerTest {
     void closeListener_resetsConnectionsNotYetAccepted_leavesAcceptedOnesAlone() {
         RecordingObserver rec = new RecordingObserver();
         try (TwoStacks net = CloseScenariosTest.twoStacks(TcpConfig.linux(), rec)) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             TcpConnection accepted = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             net.settle();
             TcpConnection acceptedServer = listener.accept();
@@ -223,13 +223,13 @@ class ListenerTest {
     @Test
     void listen_samePortTwice_refused() {
         try (ConnectionHarness h = new ConnectionHarness()) {
-            TcpListener first = h.stack.listen(SERVER_PORT, 16);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.stack.listen(SERVER_PORT, 16));
+            TcpListener first = h.stack.listen(h.now(), SERVER_PORT, 16);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.stack.listen(h.now(), SERVER_PORT, 16));
             assertTrue(e.getMessage().contains("already has a listener"), e.getMessage());
             assertEquals(List.of(first), h.stack.listeners());
             first.close(h.now());
             assertEquals(List.of(), h.stack.listeners());
-            TcpListener second = h.stack.listen(SERVER_PORT, 16);
+            TcpListener second = h.stack.listen(h.now(), SERVER_PORT, 16);
             assertEquals(List.of(second), h.stack.listeners());
         }
     }

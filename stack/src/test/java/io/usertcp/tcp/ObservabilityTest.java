@@ -91,7 +91,7 @@ class ObservabilityTest {
     void observer_timerEvents_delayedAckRetransmitKeepaliveAndTimeWait() {
         RecordingObserver rec = new RecordingObserver();
         try (TwoStacks net = CloseScenariosTest.twoStacks(TcpConfig.linux(), rec)) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             int[] dropped = {0};
             net.dropAtoB(p -> RecordingObserver.tcpHeader(p).flags() == TcpFlags.SYN && dropped[0]++ == 0);
             long t0 = net.now();
@@ -143,7 +143,7 @@ class ObservabilityTest {
     @Test
     void snapshot_listsConnectionsAndTimeWaitEntriesWithTimersLeft() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             TcpConnection first = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             TcpConnection second = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             net.settle();
@@ -197,7 +197,7 @@ class ObservabilityTest {
     @Test
     void stackStats_countersNamedLikeNstat_haveTheRightValuesAfterAScriptedRun() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             TcpConnection orderly = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             TcpConnection aborted = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             net.settle();

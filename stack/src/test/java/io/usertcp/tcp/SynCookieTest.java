@@ -212,7 +212,7 @@ class SynCookieTest {
     @Test
     void onOverflow_ackCheckedAsCookieOnlyWhileCookiesWereRecentlySent() {
         try (ConnectionHarness h = new ConnectionHarness()) {
-            h.stack.listen(SERVER_PORT, 1);
+            h.stack.listen(h.now(), SERVER_PORT, 1);
             h.receive(h.segment().ports(50009, SERVER_PORT).seq(123).ack(456));
             h.expectSent().assertFlags(TcpFlags.RST).assertSeqAck(456, 0);
             assertEquals(0, h.stack.stats().get(Counter.TcpExtSyncookiesFailed), "no cookie was ever sent");
@@ -341,7 +341,7 @@ class SynCookieTest {
         final int legitimate = 20;
         final int backlog = 16;
         try (TwoStacks net = new TwoStacks(TcpConfig.linux(), 11, c -> c, false)) {
-            TcpListener listener = net.b.listen(80, backlog);
+            TcpListener listener = net.b.listen(net.now(), 80, backlog);
             // B's SYN-ACKs to the spoofed sources go nowhere (the wire leads only to A).
             net.dropBtoA(p -> RecordingObserver.destinationAddress(p) != TwoStacks.A.bits());
             SplittableRandom random = new SplittableRandom(2024);

@@ -125,7 +125,7 @@ class TimeWaitTest {
         RecordingObserver rec = new RecordingObserver();
         TcpConfig tcp = TcpConfig.linux().toBuilder().maxTimeWaitEntries(3).build();
         try (TwoStacks net = CloseScenariosTest.twoStacks(tcp, rec)) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             List<TcpConnection> clients = new ArrayList<>();
             List<TcpConnection> servers = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
@@ -280,7 +280,7 @@ class TimeWaitTest {
         RecordingObserver rec = new RecordingObserver();
         TcpConfig tcp = TcpConfig.linux().toBuilder().timestamps(timestamps).build();
         try (TwoStacks net = CloseScenariosTest.twoStacks(tcp, rec)) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             TcpConnection client = net.a.connect(net.now(), 40000, TwoStacks.B.bits(), 80);
             net.settle();
             TcpConnection server = listener.accept();
@@ -325,7 +325,7 @@ class TimeWaitTest {
     @Test
     void listen_portHeldByTimeWait_refusedWithoutReuseAddress_allowedWithIt() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             TcpConnection client = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
             net.settle();
             TcpConnection server = listener.accept();
@@ -336,15 +336,15 @@ class TimeWaitTest {
             assertEquals(1, net.b.timeWaitCount());
             listener.close(net.now());
 
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.b.listen(80, 16, false));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.b.listen(net.now(), 80, 16, false));
             assertTrue(e.getMessage().contains("TIME-WAIT"), e.getMessage());
-            TcpListener reused = net.b.listen(80, 16, true);
+            TcpListener reused = net.b.listen(net.now(), 80, 16, true);
             assertEquals(80, reused.port());
             reused.close(net.now());
 
             net.advance(seconds(60));
             assertEquals(0, net.b.timeWaitCount());
-            net.b.listen(80, 16, false).close(net.now());
+            net.b.listen(net.now(), 80, 16, false).close(net.now());
         }
     }
 
@@ -353,7 +353,7 @@ class TimeWaitTest {
     @Test
     void connect_explicitLocalPortWhoseTupleIsInTimeWait_refused() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux())) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             TcpConnection client = net.a.connect(net.now(), 40000, TwoStacks.B.bits(), 80);
             net.settle();
             TcpConnection server = listener.accept();
@@ -388,7 +388,7 @@ class TimeWaitTest {
     @Test
     void timeWaitPileUp_onTheSideThatClosesFirst() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux(), 7, c -> c, false)) {
-            TcpListener listener = net.b.listen(80, 128);
+            TcpListener listener = net.b.listen(net.now(), 80, 128);
             Set<Integer> ports = new HashSet<>();
             for (int i = 0; i < 1000; i++) {
                 TcpConnection client = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
@@ -433,7 +433,7 @@ class TimeWaitTest {
     @Test
     void ephemeralPorts_notReusedWhileTheirTupleIsInTimeWait() {
         try (TwoStacks net = new TwoStacks(TcpConfig.linux(), 3, c -> c.withEphemeralPorts(40000, 40002), true)) {
-            TcpListener listener = net.b.listen(80, 16);
+            TcpListener listener = net.b.listen(net.now(), 80, 16);
             Set<Integer> ports = new HashSet<>();
             for (int i = 0; i < 3; i++) {
                 TcpConnection client = net.a.connect(net.now(), TwoStacks.B.bits(), 80);

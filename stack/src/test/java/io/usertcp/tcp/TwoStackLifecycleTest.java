@@ -35,7 +35,7 @@ class TwoStackLifecycleTest {
 
     /** Client on A, server on B, established and accepted. */
     static TcpConnection[] open(TwoStacks net) {
-        TcpListener listener = net.b.listen(80, 16);
+        TcpListener listener = net.b.listen(net.now(), 80, 16);
         TcpConnection client = net.a.connect(net.now(), TwoStacks.B.bits(), 80);
         net.settle();
         TcpConnection server = listener.accept();

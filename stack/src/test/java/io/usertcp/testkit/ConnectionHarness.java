@@ -296,7 +296,7 @@ public final class ConnectionHarness implements AutoCloseable {
 
     /** LISTEN on {@link #SERVER_PORT}; segments default to the peer's client port. */
     public TcpListener listen() {
-        listener = stack.listen(SERVER_PORT, 16);
+        listener = stack.listen(now(), SERVER_PORT, 16);
         localPort = SERVER_PORT;
         remotePort = PEER_CLIENT_PORT;
         return listener;
