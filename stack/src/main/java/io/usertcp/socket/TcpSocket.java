@@ -265,6 +265,48 @@ public final class TcpSocket implements Closeable {
         });
     }
 
+    /** TCP_NODELAY: small writes go out at once instead of waiting under Nagle's rule (RFC 9293 §3.7.4). */
+    public void setTcpNoDelay(boolean on) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setNoDelay(now, on);
+            return null;
+        });
+    }
+
+    public boolean getTcpNoDelay() {
+        TcpConnection c = connection;
+        return runner.call(now -> c.noDelay());
+    }
+
+    /** SO_SNDBUF, bytes. */
+    public void setSendBufferSize(int bytes) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setBufferSizes(now, bytes, c.receiveBufferSize());
+            return null;
+        });
+    }
+
+    public int getSendBufferSize() {
+        TcpConnection c = connection;
+        return runner.call(now -> c.sendBufferSize());
+    }
+
+    /** SO_RCVBUF, bytes: bounds the window we advertise (within the window scale agreed on the SYN). */
+    public void setReceiveBufferSize(int bytes) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setBufferSizes(now, c.sendBufferSize(), bytes);
+            return null;
+        });
+    }
+
+    public int getReceiveBufferSize() {
+        TcpConnection c = connection;
+        return runner.call(now -> c.receiveBufferSize());
+    }
+
     /** TCP_USER_TIMEOUT (RFC 5482) in milliseconds; 0 turns it off. */
     public void setUserTimeout(int millis) {
         TcpConnection c = connection;

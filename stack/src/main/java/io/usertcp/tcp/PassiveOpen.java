@@ -72,9 +72,7 @@ final class PassiveOpen {
         ConnectionId id = new ConnectionId(ip.destinationAddress(), seg.destinationPort(), ip.sourceAddress(), seg.sourcePort());
         TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
         Tcb t = child.tcb;
-        t.iss = reopen ? isnHint : stack.isn(nowNanos, id);
-        t.sndUna = t.iss;
-        t.sndNxt = t.iss + 1;
+        t.startSendSequence(reopen ? isnHint : stack.isn(nowNanos, id));
         t.irs = seg.seq();
         t.rcvNxt = seg.seq() + 1;
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
@@ -160,9 +158,8 @@ final class PassiveOpen {
     private void restoreFromCookie(TcpConnection child, TcpSegmentView seg, int cookie, int clientIsn, int index, long nowNanos) {
         Tcb t = child.tcb;
         ParsedTcpOptions o = seg.options();
-        t.iss = cookie;
-        t.sndUna = cookie + 1;
-        t.sndNxt = cookie + 1;
+        t.startSendSequence(cookie);
+        t.sndUna = cookie + 1; // the final ACK acknowledged the cookie SYN-ACK
         t.irs = clientIsn;
         t.rcvNxt = seg.seq();
         t.timestampsEnabled = config.timestamps() && o.hasTimestamps();

@@ -13,10 +13,15 @@ import java.util.ArrayDeque;
  */
 final class ReceiveBuffer {
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
-    private final int capacityBytes;
+    private int capacityBytes;
     private int sizeBytes;
 
     ReceiveBuffer(int capacityBytes) {
+        this.capacityBytes = capacityBytes;
+    }
+
+    /** Changes the capacity (SO_SNDBUF / SO_RCVBUF); bytes already held stay, even above a smaller one. */
+    void setCapacity(int capacityBytes) {
         this.capacityBytes = capacityBytes;
     }
 

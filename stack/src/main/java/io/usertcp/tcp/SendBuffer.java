@@ -13,10 +13,15 @@ import java.util.ArrayDeque;
  */
 final class SendBuffer {
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
-    private final int capacityBytes;
+    private int capacityBytes;
     private int sizeBytes;
 
     SendBuffer(int capacityBytes) {
+        this.capacityBytes = capacityBytes;
+    }
+
+    /** Changes the capacity (SO_SNDBUF / SO_RCVBUF); bytes already held stay, even above a smaller one. */
+    void setCapacity(int capacityBytes) {
         this.capacityBytes = capacityBytes;
     }
 
@@ -25,9 +30,13 @@ final class SendBuffer {
         return sizeBytes;
     }
 
+    int capacity() {
+        return capacityBytes;
+    }
+
     /** Room left for the application. */
     int space() {
-        return capacityBytes - sizeBytes;
+        return Math.max(0, capacityBytes - sizeBytes);
     }
 
     /**

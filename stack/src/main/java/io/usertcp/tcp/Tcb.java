@@ -57,11 +57,22 @@ final class Tcb {
     /** Per-connection offset added to our timestamp clock (RFC 7323 §5.4, randomised). */
     int tsOffset;
 
+    /** End of the last less-than-MSS segment sent (Minshall's Nagle: SND.SML, Linux snd_sml). */
+    int sndSml;
+
     /** Our FIN's sequence number once the FIN has been queued; valid when {@link #finQueued}. */
     int finSeq;
     boolean finQueued;
     /** Whether our FIN has been sent at least once. */
     boolean finSent;
+
+    /** Starts the send sequence space at {@code iss}: the SYN takes ISS, so SND.NXT is ISS+1. */
+    void startSendSequence(int iss) {
+        this.iss = iss;
+        this.sndUna = iss;
+        this.sndNxt = iss + 1;
+        this.sndSml = iss;
+    }
 
     /** Whether our SYN has been acknowledged: SND.UNA is past ISS. */
     boolean synAcked() {

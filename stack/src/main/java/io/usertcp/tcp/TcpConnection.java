@@ -74,6 +74,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     long userTimeoutNanos;
     /** SO_LINGER {on, 0}: CLOSE aborts with RST and skips TIME-WAIT. */
     boolean lingerZero;
+    /** TCP_NODELAY: send small segments at once instead of holding them by Nagle's rule. */
+    boolean noDelay;
 
     // ---- what the application has done ----
     /** The application called CLOSE: nobody will read; orphaned once the FIN is queued. */
@@ -306,6 +308,51 @@ public final class TcpConnection extends DeadlineHeap.Node {
         if (timeoutNanos == 0) {
             disarm(TcpTimer.USER_TIMEOUT);
         }
+    }
+
+    /**
+     * TCP_NODELAY: with {@code true}, a less-than-full segment goes out at once even while data is
+     * unacknowledged; with {@code false} (the default, as in Linux) Nagle's rule holds it (RFC 9293
+     * §3.7.4).
+     */
+    public void setNoDelay(long nowNanos, boolean noDelay) {
+        this.noDelay = noDelay;
+        if (noDelay && state.isSynchronized()) {
+            host.wantsOutput(this); // release what Nagle was holding
+        }
+    }
+
+    public boolean noDelay() {
+        return noDelay;
+    }
+
+    /**
+     * SO_SNDBUF and SO_RCVBUF for this connection. A larger receive buffer opens the advertised
+     * window (up to what the window scale negotiated on the SYN can express: set it before the
+     * connection opens to make full use of it); a smaller one never takes back window already
+     * advertised (RFC 9293 §3.8.6.2.2). Bytes already held stay even above a smaller capacity.
+     *
+     * @throws IllegalArgumentException for sizes below 256 bytes or above 1 GiB
+     */
+    public void setBufferSizes(long nowNanos, int sendBytes, int receiveBytes) {
+        if (sendBytes < 256 || sendBytes > (1 << 30) || receiveBytes < 256 || receiveBytes > (1 << 30)) {
+            throw new IllegalArgumentException("buffer sizes: send " + sendBytes + ", receive " + receiveBytes
+                    + " bytes (expected: 256..1073741824)");
+        }
+        sendBuffer.setCapacity(sendBytes);
+        receiveBuffer.setCapacity(receiveBytes);
+        windowOpened(nowNanos);
+        if (sendBuffer.space() > 0) {
+            handler.onWritable(this);
+        }
+    }
+
+    public int sendBufferSize() {
+        return sendBuffer.capacity();
+    }
+
+    public int receiveBufferSize() {
+        return receiveBuffer.capacity();
     }
 
     public void setHandler(ConnectionHandler handler) {

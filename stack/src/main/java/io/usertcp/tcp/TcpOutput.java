@@ -123,6 +123,14 @@ final class TcpOutput {
             int length = (int) Math.min(Math.min(t.sndMss, unsent), windowLeft);
             boolean last = length == unsent;
             boolean fin = last && t.finQueued;
+            boolean small = length < t.sndMss;
+            if (small && !fin && !c.noDelay && SeqNum.gt(t.sndSml, t.sndUna)) {
+                // Nagle (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4) with Minshall's refinement, as Linux
+                // (tcp_minshall_check): hold a less-than-full segment while an earlier less-than-full
+                // one is unacknowledged, so a bulk write's tail is not delayed. A queued FIN flushes;
+                // TCP_NODELAY turns the rule off.
+                break;
+            }
             prepare(c, nowNanos, t.sndNxt, TcpFlags.ACK | (last ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
             s.payload = c.sendBuffer;
             s.payloadOffset = offset;
@@ -132,6 +140,9 @@ final class TcpOutput {
             }
             transmit(c, nowNanos, link);
             t.sndNxt += length;
+            if (small) {
+                t.sndSml = t.sndNxt;
+            }
             if (fin) {
                 t.finSeq = t.sndNxt;
                 t.finSent = true;

@@ -313,9 +313,7 @@ public final class TcpStack implements ConnectionHost {
         ConnectionId id = new ConnectionId(la, lp, remoteAddress, remotePort);
         TcpConnection c = newConnection(id, null, nowNanos, TcpState.CLOSED);
         Tcb t = c.tcb;
-        t.iss = isn(nowNanos, id);
-        t.sndUna = t.iss;
-        t.sndNxt = t.iss + 1;
+        t.startSendSequence(isn(nowNanos, id));
         stats.increment(Counter.TcpActiveOpens);
         c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
         c.synPending = true;
