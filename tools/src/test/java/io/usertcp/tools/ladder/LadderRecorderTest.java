@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.testkit.RecordingObserver;
 import io.usertcp.testkit.TwoStacks;
-import io.usertcp.tools.pcap.TeeObserver;
+import io.usertcp.tools.demo.ObserverFanOut;
 import io.usertcp.tools.pcap.TwoStackCaptures;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ class LadderRecorderTest {
     void bothStacksObserved_simultaneousClose_statesAreTheStacksOwn() throws Exception {
         LadderRecorder recorder = new LadderRecorder();
         RecordingObserver recording = new RecordingObserver();
-        ConnectionObserver both = TeeObserver.of(recorder, recording);
+        ConnectionObserver both = new ObserverFanOut(recorder, recording);
         List<Ladder> ladders;
         try (TwoStacks net = TwoStackCaptures.twoStacks(both, both)) {
             TwoStackCaptures.simultaneousClose(net);

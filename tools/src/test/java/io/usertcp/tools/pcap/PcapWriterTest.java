@@ -46,7 +46,7 @@ class PcapWriterTest {
     private List<Copied> capture(Path file, PcapWriter.Precision precision) throws IOException {
         Copier copier = new Copier();
         try (PcapTap tap = PcapTap.open(file, precision, TwoStackCaptures.EPOCH_OFFSET_NANOS)) {
-            try (TwoStacks net = TwoStackCaptures.twoStacks(TeeObserver.of(tap, copier), ConnectionObserver.NONE)) {
+            try (TwoStacks net = TwoStackCaptures.twoStacks(new io.usertcp.tools.demo.ObserverFanOut(tap, copier), ConnectionObserver.NONE)) {
                 TwoStackCaptures.handshakeDataClose(net);
             }
             assertEquals(copier.copies.size(), tap.packetCount());
