@@ -86,6 +86,7 @@ final class SocketOptions {
         c.setKeepAlive(env.nowNanos(), s.keepAlive, keepIdle(s, cfg) * SECOND_NANOS, keepInterval(s, cfg) * SECOND_NANOS,
                 keepCount(s, cfg));
         c.setUserTimeout(s.userTimeoutMillis * 1_000_000L);
+        c.setNoDelay(env.nowNanos(), s.noDelay);
     }
 
     /** TCP_KEEPIDLE in seconds: the socket's, else the stack's (Linux tcp_keepalive_time). */

@@ -57,7 +57,9 @@ class OwnScriptsTest {
             "time-wait-fin-without-ack-is-dropped.pkt",
             "time-wait-rfc793-syn-in-window-resets.pkt",
             "time-wait-rst-in-window-challenge-or-close.pkt",
-            "time-wait-rfc793-rst-in-window-closes.pkt");
+            "time-wait-rfc793-rst-in-window-closes.pkt",
+            "nagle-holds-small-segment-until-ack.pkt",             // RFC 9293 §3.7.4 with Minshall's refinement
+            "nodelay-sends-small-segments-at-once.pkt");           // TCP_NODELAY
 
     @Test
     void everyScenarioOfDesignSection13HasAScript_andEveryScriptIsListed() {
