@@ -518,9 +518,6 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return deadlines[timer.ordinal()] != TcpTimer.DISARMED;
     }
 
-    long deadline(TcpTimer timer) {
-        return deadlines[timer.ordinal()];
-    }
 
     /** The earliest armed deadline, or {@code Long.MAX_VALUE}. */
     long earliestDeadline() {

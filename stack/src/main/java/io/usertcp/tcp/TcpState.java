@@ -38,13 +38,6 @@ public enum TcpState {
         };
     }
 
-    /** Whether our FIN has been queued or sent. */
-    public boolean finQueued() {
-        return switch (this) {
-            case FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT -> true;
-            case CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT -> false;
-        };
-    }
 
     /** The name Linux's {@code ss} prints: {@code ESTAB}, {@code FIN-WAIT-1}, ... */
     public String ssName() {
