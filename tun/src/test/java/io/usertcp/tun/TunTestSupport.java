@@ -22,27 +22,31 @@ import org.junit.jupiter.api.Assumptions;
  * missing piece fails them with its reason; elsewhere they are skipped with it), checking that
  * nothing of ours is left in the root namespace, and waiting for a datagram on a {@link TunLink}.
  */
-final class TunTestSupport {
+public final class TunTestSupport {
     static final String KERNEL_SIDE = "198.18.0.1";
     static final String STACK_SIDE = "198.18.0.2";
 
     private TunTestSupport() {}
 
     /** Fails (CI) or skips (elsewhere) unless namespaces with TUN devices work here. */
-    static void requireTun() {
+    public static void requireTun() {
         unavailable(TunSupport.probe());
     }
 
     /** Fails (CI) or skips (elsewhere) unless {@code command} is installed. */
-    static void requireCommand(String command, String debianPackage) {
-        boolean found = false;
+    public static void requireCommand(String command, String debianPackage) {
+        unavailable(findCommand(command) != null ? null
+                : "no '" + command + "' command: install " + debianPackage + " (apt-get install " + debianPackage + ")");
+    }
+
+    /** The absolute path of {@code command} on the PATH or in the usual sbin directories, or null. */
+    public static String findCommand(String command) {
         for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-                found = true;
-                break;
+                return Path.of(dir, command).toString();
             }
         }
-        unavailable(found ? null : "no '" + command + "' command: install " + debianPackage + " (apt-get install " + debianPackage + ")");
+        return null;
     }
 
     private static void unavailable(String reason) {
@@ -56,7 +60,7 @@ final class TunTestSupport {
     }
 
     /** DESIGN.md §10: no TUN device in the root namespace, no namespace of this JVM left. */
-    static void assertNothingLeftInRootNamespace() {
+    public static void assertNothingLeftInRootNamespace() {
         String ip = TunSupport.ipCommand();
         ExecResult tunDevices = Commands.run(List.of(ip, "-o", "link", "show", "type", "tun"), Duration.ofSeconds(10));
         assertTrue(tunDevices.succeeded(), tunDevices::describe);
@@ -65,7 +69,7 @@ final class TunTestSupport {
     }
 
     /** The names in /run/netns that this JVM created ({@code ...-pPID-nSEQ}). */
-    static List<String> ourNamespaces() {
+    public static List<String> ourNamespaces() {
         String marker = "-p" + ProcessHandle.current().pid() + "-n";
         if (!Files.isDirectory(NetworkNamespace.NETNS_DIR)) {
             return List.of();

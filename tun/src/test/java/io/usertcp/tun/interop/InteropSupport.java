@@ -1,19 +1,16 @@
 package io.usertcp.tun.interop;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.usertcp.apps.GeneratedBytes;
 import io.usertcp.tun.ExecResult;
 import io.usertcp.tun.TunStackHost;
-import io.usertcp.tun.TunSupport;
+import io.usertcp.tun.TunTestSupport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * What the interop tests share: whether they can run (under {@code CI=true} they must; elsewhere a
@@ -44,54 +40,24 @@ final class InteropSupport {
 
     /** Fails (CI) or skips (elsewhere) unless namespaces with TUN devices work here. */
     static void requireTun() {
-        unavailable(TunSupport.probe());
+        TunTestSupport.requireTun();
     }
 
     /** Fails (CI) or skips (elsewhere) unless {@code command} is installed. */
     static void requireCommand(String command, String debianPackage) {
-        unavailable(findCommand(command) != null ? null
-                : "no '" + command + "' command: install " + debianPackage + " (apt-get install " + debianPackage + ")");
+        TunTestSupport.requireCommand(command, debianPackage);
     }
 
-    /** The absolute path of {@code command} on the PATH or in the usual sbin directories, or null. */
     static String findCommand(String command) {
-        for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-                return Path.of(dir, command).toString();
-            }
-        }
-        return null;
+        return TunTestSupport.findCommand(command);
     }
 
-    private static void unavailable(String reason) {
-        if (reason == null) {
-            return;
-        }
-        if ("true".equals(System.getenv("CI"))) {
-            fail("the interop tests must run under CI=true, but cannot: " + reason);
-        }
-        Assumptions.abort(reason);
-    }
-
-    /** DESIGN.md §10: no TUN device in the root namespace, no veth of ours, no namespace of this JVM left. */
+    /** DESIGN.md §10: what {@link TunTestSupport} checks, and no veth device of ours in the root namespace. */
     static void assertNothingLeftInRootNamespace() {
-        String ip = findCommand("ip");
-        ExecResult tun = run(Duration.ofSeconds(10), ip, "-o", "link", "show", "type", "tun");
-        assertTrue(tun.succeeded(), tun::describe);
-        assertEquals("", tun.output().strip(), "TUN devices in the root namespace");
-        ExecResult veth = run(Duration.ofSeconds(10), ip, "-o", "link", "show", "type", "veth");
+        TunTestSupport.assertNothingLeftInRootNamespace();
+        ExecResult veth = run(Duration.ofSeconds(10), findCommand("ip"), "-o", "link", "show", "type", "veth");
         assertTrue(veth.succeeded(), veth::describe);
         assertTrue(!veth.output().contains(VethPair.DEVICE_PREFIX), "our veth devices in the root namespace: " + veth.output());
-        String marker = "-p" + ProcessHandle.current().pid() + "-n";
-        Path netns = Path.of("/run/netns");
-        if (Files.isDirectory(netns)) {
-            try (var entries = Files.list(netns)) {
-                List<String> ours = entries.map(p -> p.getFileName().toString()).filter(n -> n.contains(marker)).toList();
-                assertTrue(ours.isEmpty(), "namespaces of this JVM left: " + ours);
-            } catch (IOException e) {
-                throw new AssertionError("cannot list " + netns, e);
-            }
-        }
     }
 
     /** Runs a program in the root namespace (only ever {@code ip ... show}), bounded in time. */
