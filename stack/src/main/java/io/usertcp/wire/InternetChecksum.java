@@ -136,7 +136,11 @@ public final class InternetChecksum {
         return fold(sumIncludingChecksum) == 0xFFFF;
     }
 
-    /** The checksum of a region, as it goes into the checksum field (the field itself read as zero). */
+    /**
+     * The checksum of a region, as it goes into the checksum field (the field itself read as zero).
+     *
+     * @param buf borrowed; not modified
+     */
     public static int compute(ByteBuf buf, int offset, int length) {
         return finish(sum(buf, offset, length));
     }
