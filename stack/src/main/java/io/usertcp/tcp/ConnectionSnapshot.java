@@ -1,6 +1,7 @@
 package io.usertcp.tcp;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One connection at one moment, for an {@code ss}-like table (DESIGN.md §8). A value: safe to
@@ -8,20 +9,26 @@ import java.util.Map;
  *
  * @param timersLeftNanos armed timers and the time left until each fires
  * @param inFlightBytes   SND.NXT - SND.UNA, sequence space (SYN and FIN count one)
+ * @param congestionAlgorithm the congestion control in use ("cubic", "newreno"), empty for TIME-WAIT
+ * @param cwndBytes       the congestion window (RFC 5681 cwnd)
+ * @param ssthreshBytes   the slow-start threshold; {@link io.usertcp.tcp.cc.CongestionControl#MAX_WINDOW_BYTES}
+ *                        until the first congestion signal
  * @param closeReason     null while open
  */
 public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
                                  Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
                                  long rtoNanos, int mss, long sendWindowBytes, long receiveWindowBytes,
                                  int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
-                                 boolean sack, boolean timestamps, CloseReason closeReason) {
+                                 boolean sack, boolean timestamps, String congestionAlgorithm,
+                                 long cwndBytes, long ssthreshBytes, CloseReason closeReason) {
     public ConnectionSnapshot {
         timersLeftNanos = Map.copyOf(timersLeftNanos);
+        Objects.requireNonNull(congestionAlgorithm, "congestionAlgorithm");
     }
 
     /** A TIME-WAIT entry, which keeps only what it needs to answer a retransmitted FIN. */
     static ConnectionSnapshot timeWait(ConnectionId id, long leftNanos) {
         return new ConnectionSnapshot(id, TcpState.TIME_WAIT, 0, 0, Map.of(TcpTimer.TIME_WAIT, leftNanos),
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, CloseReason.NORMAL);
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, "", 0, 0, CloseReason.NORMAL);
     }
 }

@@ -174,6 +174,7 @@ final class PassiveOpen {
         }
         int optionBytes = t.timestampsEnabled ? 12 : 0;
         t.sndMss = Math.max(SegmentArrival.MIN_SND_MSS, Math.min(SynCookies.MSS_TABLE[index], t.rcvMss) - optionBytes);
+        child.mssNegotiated();
         t.sndWnd = (long) seg.window() << t.sndWndShift;
         t.maxSndWnd = t.sndWnd;
         t.sndWl1 = seg.seq();

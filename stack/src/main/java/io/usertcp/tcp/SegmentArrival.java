@@ -145,6 +145,7 @@ final class SegmentArrival {
             t.tsRecent = o.tsVal();
             t.tsRecentNanos = nowNanos;
         }
+        c.mssNegotiated();
     }
 
     // ------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package io.usertcp.tcp;
 
+import io.usertcp.tcp.cc.CongestionConfig;
+
 /**
  * How the TCP machine behaves where the RFCs leave room (DESIGN.md §4). {@link #linux()} matches a
  * default Linux kernel; {@link #rfc()} follows the RFCs' letter (MSL 2 minutes, RTO min 1 s). All
@@ -34,6 +36,8 @@ package io.usertcp.tcp;
  * @param synCookies             when to answer SYNs with RFC 4987 cookies
  * @param abortOnOverflow        answer the final ACK with RST when the accept queue is full
  *                               (Linux tcp_abort_on_overflow); otherwise drop it so the client retries
+ * @param congestion             congestion control for new connections (algorithm, initial window,
+ *                               slow start after idle); a connection may switch algorithm before it sends data
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -60,7 +64,8 @@ public record TcpConfig(
         int maxTimeWaitEntries,
         boolean rfc1337,
         SynCookieMode synCookies,
-        boolean abortOnOverflow) {
+        boolean abortOnOverflow,
+        CongestionConfig congestion) {
 
     /** When the listener answers a SYN with a cookie instead of remembering it. */
     public enum SynCookieMode {
@@ -100,21 +105,28 @@ public record TcpConfig(
         if (synCookies == null) {
             throw new IllegalArgumentException("synCookies: null (expected: OFF, ON_OVERFLOW or ALWAYS)");
         }
+        if (congestion == null) {
+            throw new IllegalArgumentException("congestion: null (expected: e.g. CongestionConfig.linux())");
+        }
     }
 
     /** A default Linux 6.x kernel's behaviour. */
     public static TcpConfig linux() {
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
-                true, true, 1000, 262144, false, SynCookieMode.ON_OVERFLOW, false);
+                true, true, 1000, 262144, false, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux());
     }
 
-    /** The RFCs' letter: MSL 2 minutes (RFC 9293 §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK 200 ms. */
+    /**
+     * The RFCs' letter: MSL 2 minutes (RFC 9293 §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK
+     * 200 ms, NewReno (RFC 5681, RFC 6582).
+     */
     public static TcpConfig rfc() {
         return linux().toBuilder()
                 .timeWaitNanos(240 * SECOND)
                 .rtoMinNanos(SECOND)
                 .delayedAckNanos(200 * MILLISECOND)
+                .congestion(CongestionConfig.rfc())
                 .build();
     }
 
@@ -161,6 +173,7 @@ public record TcpConfig(
         private boolean rfc1337;
         private SynCookieMode synCookies;
         private boolean abortOnOverflow;
+        private CongestionConfig congestion;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -188,6 +201,7 @@ public record TcpConfig(
             rfc1337 = c.rfc1337;
             synCookies = c.synCookies;
             abortOnOverflow = c.abortOnOverflow;
+            congestion = c.congestion;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -215,13 +229,14 @@ public record TcpConfig(
         public Builder rfc1337(boolean v) { rfc1337 = v; return this; }
         public Builder synCookies(SynCookieMode v) { synCookies = v; return this; }
         public Builder abortOnOverflow(boolean v) { abortOnOverflow = v; return this; }
+        public Builder congestion(CongestionConfig v) { congestion = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, rstChallengeAck, synChallengeAck, challengeAckLimitPerSecond, maxTimeWaitEntries,
-                    rfc1337, synCookies, abortOnOverflow);
+                    rfc1337, synCookies, abortOnOverflow, congestion);
         }
     }
 }

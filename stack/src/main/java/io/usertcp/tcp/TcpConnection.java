@@ -3,6 +3,8 @@ package io.usertcp.tcp;
 import io.netty.buffer.ByteBuf;
 import io.usertcp.core.DeadlineHeap;
 import io.usertcp.core.StackStats.Counter;
+import io.usertcp.tcp.cc.CongestionControl;
+import io.usertcp.tcp.cc.CongestionControlFactory;
 import io.usertcp.wire.SeqNum;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -30,6 +32,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     final TcpConfig config;
     final Tcb tcb = new Tcb();
     final RttEstimator rtt;
+    /** Congestion control (RFC 5681 cwnd and ssthresh); replaced by {@link #setCongestionControl}. */
+    CongestionControl cc;
     final SendBuffer sendBuffer;
     final ReceiveBuffer receiveBuffer;
     /** Out-of-order data waiting for the hole before it. */
@@ -91,6 +95,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.config = host.config();
         this.parent = parent;
         this.rtt = new RttEstimator(config);
+        this.cc = config.congestion().newController(SegmentArrival.DEFAULT_MSS);
         this.sendBuffer = new SendBuffer(config.sendBufferBytes());
         this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
         this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES);
@@ -386,6 +391,28 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return awaitingAccept;
     }
 
+    /**
+     * TCP_CONGESTION: switches this connection to the algorithm {@code factory} makes, with the
+     * stack's other congestion settings. The new controller starts afresh (initial window, slow
+     * start), so switch before sending data to compare algorithms fairly.
+     */
+    public void setCongestionControl(CongestionControlFactory factory) {
+        if (factory == null) {
+            throw new IllegalArgumentException("congestion control: null (expected: e.g. CongestionAlgorithm.CUBIC)");
+        }
+        cc = factory.create(tcb.sndMss, config.congestion());
+    }
+
+    /** The congestion controller in use (cwnd, ssthresh, algorithm name); read-only use, please. */
+    public CongestionControl congestionControl() {
+        return cc;
+    }
+
+    /** The SYN exchange fixed SND.MSS: the controller recomputes its initial window for it (RFC 6928 §2). */
+    void mssNegotiated() {
+        cc.setMss(tcb.sndMss);
+    }
+
     /** The effective send MSS negotiated on the SYN exchange. */
     public int mss() {
         return tcb.sndMss;
@@ -402,7 +429,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return new ConnectionSnapshot(id, state, receiveBuffer.size(), sendBuffer.size(), timers,
                 rtt.srttNanos(), rtt.rttvarNanos(), rtt.rtoNanos(), tcb.sndMss, tcb.sndWnd, tcb.rcvWnd(), retransmits,
                 SeqNum.diff(tcb.sndNxt, tcb.sndUna), tcb.sndWndShift, tcb.rcvWndShift, tcb.sackPermitted,
-                tcb.timestampsEnabled, closeReason);
+                tcb.timestampsEnabled, cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason);
     }
 
     // =====================================================================================

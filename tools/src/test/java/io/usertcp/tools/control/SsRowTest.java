@@ -23,7 +23,7 @@ class SsRowTest {
     void establishedSnapshot_showsQueuesTimersRttRtoMss() {
         ConnectionSnapshot s = new ConnectionSnapshot(ID, TcpState.ESTABLISHED, 10, 2000,
                 Map.of(TcpTimer.RETRANSMIT, 180_000_000L, TcpTimer.KEEPALIVE, 1_900_000_000L),
-                153_000L, 76_000L, 204_000_000L, 1448, 65535, 131072, 0, 2000, 7, 7, true, true, null);
+                153_000L, 76_000L, 204_000_000L, 1448, 65535, 131072, 0, 2000, 7, 7, true, true, "cubic", 14480, Integer.MAX_VALUE, null);
         SsRow row = SsRow.of(s);
         assertEquals(new SsRow("ESTAB", 10, 2000, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms, keepalive 1.9s",
                 "0.153/0.076", "204", "1448", ""), row);
@@ -32,7 +32,7 @@ class SsRowTest {
     @Test
     void timeWaitEntry_showsTimeLeftOnly() {
         ConnectionSnapshot s = new ConnectionSnapshot(ID, TcpState.TIME_WAIT, 0, 0, Map.of(TcpTimer.TIME_WAIT, 59_000_000_000L),
-                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, CloseReason.NORMAL);
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, "", 0, 0, CloseReason.NORMAL);
         assertEquals(new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", ""),
                 SsRow.of(s));
     }
