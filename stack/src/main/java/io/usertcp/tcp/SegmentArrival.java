@@ -375,6 +375,8 @@ final class SegmentArrival {
         }
         if (SeqNum.gt(ack, t.sndUna)) {
             acknowledge(c, nowNanos, seg);
+        } else if (ack == t.sndUna && t.synAcked()) {
+            duplicateAck(c, nowNanos, seg);
         }
         if (SeqNum.ge(ack, t.sndUna)) {
             updateWindow(c, seg);
@@ -438,9 +440,14 @@ final class SegmentArrival {
         if (synAckedNow) {
             c.synPending = false; // FIN-WAIT-1 entered from SYN-RECEIVED: no SYN,ACK to resend any more
         }
+        int flightBefore = SeqNum.diff(t.sndNxt, t.sndUna);
         t.sndUna = ack;
         sampleRtt(c, nowNanos, seg);
         c.retransmits = 0;
+        c.recovery.updateScoreboard(t, seg.options());
+        // The controller first (it ignores ACKs during fast recovery), then recovery, which may end it.
+        c.cc.onAck(nowNanos, Math.max(0, dataBytes), flightBefore, c.rtt.srttNanos());
+        c.recovery.onAdvance(c, nowNanos, Math.max(0, dataBytes));
         if (t.sndUna == t.sndNxt) {
             c.disarm(TcpTimer.RETRANSMIT);
             c.disarm(TcpTimer.USER_TIMEOUT);
@@ -454,6 +461,28 @@ final class SegmentArrival {
         }
         if (dataBytes > 0) {
             c.notifyWritable();
+            c.host.wantsOutput(c);
+        }
+    }
+
+    /**
+     * An ACK that does not move SND.UNA. It is a duplicate ACK (RFC 5681 §2) when data is
+     * outstanding and it carries no data, no SYN or FIN and the same window; when SACK is in use,
+     * when it SACKs data not SACKed before (RFC 6675 §2). Three of them start fast recovery.
+     */
+    private static void duplicateAck(TcpConnection c, long nowNanos, TcpSegmentView seg) {
+        Tcb t = c.tcb;
+        int newlySacked = c.recovery.updateScoreboard(t, seg.options());
+        boolean outstanding = t.sndNxt != t.sndUna;
+        boolean duplicate;
+        if (t.sackPermitted && seg.options().sackBlockCount() > 0) {
+            duplicate = outstanding && newlySacked > 0;
+        } else {
+            duplicate = outstanding && seg.payloadLength() == 0
+                    && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
+                    && ((long) seg.window() << t.sndWndShift) == t.sndWnd;
+        }
+        if (c.recovery.onDuplicateAck(c, nowNanos, duplicate)) {
             c.host.wantsOutput(c);
         }
     }

@@ -65,6 +65,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
     int rttSeq;
     long rttStartNanos;
     boolean rttTiming;
+    /** Fast retransmit, fast recovery, the SACK scoreboard (RFC 5681, 6582, 6675). */
+    final LossRecovery recovery = new LossRecovery();
+    /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
+    long lastDataSentNanos;
     /** In-order segments received and not yet acknowledged (delayed ACK: ACK every second one). */
     int segmentsUnacked;
 
@@ -105,6 +109,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.keepaliveProbes = config.keepaliveProbes();
         this.userTimeoutNanos = config.userTimeoutNanos();
         this.lastReceivedNanos = nowNanos;
+        this.lastDataSentNanos = nowNanos;
         this.state = TcpState.CLOSED;
     }
 

@@ -57,7 +57,13 @@ final class TcpOutput {
         if (c.retransmitPending) {
             sent = retransmitOldest(c, nowNanos, link);
         }
-        sent |= sendNewData(c, nowNanos, link);
+        // RFC 6675 NextSeg in its order: lost segments (1), new data (2), then rules (3) and (4).
+        sent |= sendLost(c, nowNanos, link);
+        boolean newData = sendNewData(c, nowNanos, link);
+        sent |= newData;
+        if (!newData) {
+            sent |= sendUnsackedInRecovery(c, nowNanos, link);
+        }
         sent |= sendFinIfDue(c, nowNanos, link);
         if (c.probePending) {
             // RFC 9293 §3.8.6.1 (zero-window probe) and RFC 1122 §4.2.3.6 (keep-alive): SEQ = SND.UNA - 1
@@ -118,9 +124,22 @@ final class TcpOutput {
         int offset = SeqNum.diff(t.sndNxt, t.sndUna);
         int unsent = c.sendBuffer.size() - offset;
         long windowLeft = t.sndWnd - offset;
+        if (unsent > 0 && offset == 0) {
+            // RFC 5681 §4.1: after an idle period longer than the RTO, restart from the restart window.
+            c.cc.onIdle(nowNanos, nowNanos - c.lastDataSentNanos, c.rtt.rtoNanos());
+        }
+        if (c.recovery.nextLost(t) >= 0) {
+            return false; // lost segments go first (RFC 6675 NextSeg rule 1 before rule 2)
+        }
+        long budget = c.recovery.sendBudget(c);
         boolean sent = false;
         while (unsent > 0 && windowLeft > 0) {
             int length = (int) Math.min(Math.min(t.sndMss, unsent), windowLeft);
+            if (length > budget) {
+                // RFC 5681 §3.1: no more than cwnd in flight; a segment waits whole rather than
+                // being cut to fit (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
+                break;
+            }
             boolean last = length == unsent;
             boolean fin = last && t.finQueued;
             boolean small = length < t.sndMss;
@@ -151,6 +170,7 @@ final class TcpOutput {
             offset += length;
             unsent -= length;
             windowLeft -= length;
+            budget -= length;
             sent = true;
             armRetransmitAndUserTimeout(c, nowNanos);
         }
@@ -180,24 +200,93 @@ final class TcpOutput {
     /** RFC 6298 §5.4: retransmit the earliest segment not yet acknowledged — data, FIN, or both. */
     private boolean retransmitOldest(TcpConnection c, long nowNanos, Link link) {
         Tcb t = c.tcb;
-        int dataEnd = t.finSent ? t.finSeq : t.sndNxt;
-        int dataStart = t.synAcked() ? t.sndUna : t.sndUna + 1; // an unacknowledged SYN is resent by sendSyn
-        int outstanding = SeqNum.diff(dataEnd, dataStart);
-        if (outstanding > 0) {
-            int length = Math.min(t.sndMss, outstanding);
-            boolean fin = t.finSent && length == outstanding;
-            prepare(c, nowNanos, t.sndUna, TcpFlags.ACK | TcpFlags.PSH | (fin ? TcpFlags.FIN : 0));
-            s.payload = c.sendBuffer;
-            s.payloadOffset = 0;
-            s.payloadLength = length;
-        } else if (t.finSent && !t.finAcked()) {
-            prepare(c, nowNanos, t.finSeq, TcpFlags.FIN | TcpFlags.ACK);
-        } else {
+        int start = t.synAcked() ? t.sndUna : t.sndUna + 1; // an unacknowledged SYN is resent by sendSyn
+        int end = retransmitSegment(c, nowNanos, link, start, t.sndNxt);
+        if (end == start) {
             return false;
+        }
+        c.recovery.retransmitted(start, end, false);
+        return true;
+    }
+
+    /**
+     * Retransmits lost segments while cwnd allows (RFC 6675 §5 (C): cwnd − pipe ≥ 1 SMSS): after
+     * three duplicate ACKs (fast retransmit, which goes out whatever cwnd says), NewReno's next hole
+     * after a partial ACK, SACK holes judged lost, and every segment after a timeout (go-back-N in
+     * slow start, skipping what the peer SACKed since).
+     */
+    private boolean sendLost(TcpConnection c, long nowNanos, Link link) {
+        Tcb t = c.tcb;
+        LossRecovery r = c.recovery;
+        if (!t.synAcked() || !r.inRecovery()) {
+            return false;
+        }
+        boolean sent = false;
+        long next;
+        while ((next = r.nextLost(t)) >= 0 && (r.retransmitRequired() || r.sendBudget(c) >= t.sndMss)) {
+            int seq = (int) next;
+            int end = retransmitSegment(c, nowNanos, link, seq, r.holeEnd(seq, t.sndNxt));
+            if (end == seq) {
+                break;
+            }
+            r.retransmitted(seq, end, false);
+            sent = true;
+        }
+        return sent;
+    }
+
+    /** RFC 6675 NextSeg rules (3) and (4): with nothing new to send, resend unSACKed data that is not yet judged lost. */
+    private boolean sendUnsackedInRecovery(TcpConnection c, long nowNanos, Link link) {
+        Tcb t = c.tcb;
+        LossRecovery r = c.recovery;
+        boolean sent = false;
+        long next;
+        while (r.sendBudget(c) >= t.sndMss && (next = r.nextUnsackedBelowHighestSack(t)) >= 0) {
+            int seq = (int) next;
+            int end = retransmitSegment(c, nowNanos, link, seq, r.holeEnd(seq, t.sndNxt));
+            if (end == seq) {
+                return sent;
+            }
+            r.retransmitted(seq, end, false);
+            sent = true;
+        }
+        if (r.sendBudget(c) >= t.sndMss && (next = r.rescueStart(t, t.sndNxt)) >= 0) {
+            int seq = (int) next;
+            int end = retransmitSegment(c, nowNanos, link, seq, t.sndNxt);
+            if (end != seq) {
+                r.retransmitted(seq, end, true);
+                sent = true;
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * Sends again one segment of at most SND.MSS starting at {@code seq} and ending by {@code limit}
+     * (exclusive), with our FIN when it reaches it. Returns the sequence number after what was sent
+     * ({@code seq} when there was nothing to send).
+     */
+    private int retransmitSegment(TcpConnection c, long nowNanos, Link link, int seq, int limit) {
+        Tcb t = c.tcb;
+        int bufferStart = t.synAcked() ? t.sndUna : t.sndUna + 1;
+        int dataEnd = t.finSent ? t.finSeq : t.sndNxt;
+        int stop = SeqNum.lt(limit, dataEnd) ? limit : dataEnd;
+        int length = SeqNum.lt(seq, stop) ? Math.min(t.sndMss, SeqNum.diff(stop, seq)) : 0;
+        boolean fin = t.finSent && !t.finAcked() && seq + length == t.finSeq && SeqNum.gt(limit, t.finSeq);
+        if (length == 0 && !fin) {
+            return seq;
+        }
+        prepare(c, nowNanos, seq, TcpFlags.ACK | (length > 0 ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
+        s.payload = c.sendBuffer;
+        s.payloadOffset = SeqNum.diff(seq, bufferStart);
+        s.payloadLength = length;
+        if (c.rttTiming && SeqNum.ge(c.rttSeq, seq) && SeqNum.lt(c.rttSeq, seq + length + (fin ? 1 : 0))) {
+            c.rttTiming = false; // Karn: a retransmitted segment's ACK is ambiguous (RFC 6298 §3)
         }
         stats.increment(Counter.TcpRetransSegs);
         transmit(c, nowNanos, link);
-        return true;
+        armRetransmitAndUserTimeout(c, nowNanos);
+        return seq + length + (fin ? 1 : 0);
     }
 
     private void sendAck(TcpConnection c, long nowNanos, Link link, int seq) {
@@ -242,6 +331,9 @@ final class TcpOutput {
     }
 
     private void transmit(TcpConnection c, long nowNanos, Link link) {
+        if (s.payloadLength > 0 || (s.flags & TcpFlags.FIN) != 0) {
+            c.lastDataSentNanos = nowNanos;
+        }
         ByteBuf packet = writer.write(s);
         observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         stats.increment(Counter.TcpOutSegs);

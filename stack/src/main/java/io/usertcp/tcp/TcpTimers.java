@@ -44,7 +44,13 @@ final class TcpTimers {
         c.rttTiming = false; // Karn: the timed segment is being retransmitted
         if (c.state == TcpState.SYN_SENT || c.state == TcpState.SYN_RECEIVED) {
             c.synPending = true;
+            if (c.retransmits > 1) {
+                c.cc.onHandshakeRetransmitted(); // RFC 6928 §2, applied as Linux does after the second loss
+            }
         } else {
+            if (c.tcb.synAcked()) {
+                c.recovery.onRetransmitTimeout(c, nowNanos); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
+            }
             // FIN-WAIT-1 entered from SYN-RECEIVED may still owe the SYN,ACK, then the FIN.
             c.synPending = !c.tcb.synAcked();
             c.retransmitPending = true;
