@@ -575,7 +575,7 @@ final class SegmentArrival {
         if (deliverHeld(c)) {
             c.ackNow = true; // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
         } else {
-            scheduleAck(c, nowNanos);
+            scheduleAck(c, nowNanos, dataLength);
         }
         c.notifyReadable();
         return true;
@@ -608,10 +608,19 @@ final class SegmentArrival {
         return delivered;
     }
 
-    /** RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: ACK at least every second full segment, else within the delay. */
-    private static void scheduleAck(TcpConnection c, long nowNanos) {
-        c.segmentsUnacked++;
-        if (c.segmentsUnacked >= 2) {
+    /**
+     * RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment, else
+     * within the delay. As Linux (__tcp_ack_snd_check): ACK at once when more than one full segment
+     * (the largest seen so far) is unacknowledged, or while quick ACKs remain from the start of the
+     * connection (tcp_incr_quickack), so slow start at the peer is not held back by our delay.
+     */
+    private static void scheduleAck(TcpConnection c, long nowNanos, int length) {
+        c.bytesUnacked += length;
+        c.largestSegmentReceived = Math.max(c.largestSegmentReceived, Math.min(length, c.tcb.rcvMss));
+        if (c.quickAcksLeft > 0) {
+            c.quickAcksLeft--;
+            c.ackNow = true;
+        } else if (c.bytesUnacked > c.largestSegmentReceived) {
             c.ackNow = true;
         } else if (!c.isArmed(TcpTimer.DELAYED_ACK)) {
             c.arm(TcpTimer.DELAYED_ACK, nowNanos + c.config.delayedAckNanos());

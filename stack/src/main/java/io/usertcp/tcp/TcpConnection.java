@@ -27,6 +27,8 @@ import java.util.Map;
 public final class TcpConnection extends DeadlineHeap.Node {
     /** Out-of-order ranges held at most; each pins an inbound packet buffer. */
     static final int MAX_REASSEMBLY_RANGES = 256;
+    /** Linux TCP_MAX_QUICKACKS. */
+    static final int MAX_QUICK_ACKS = 16;
     final ConnectionHost host;
     final ConnectionId id;
     final TcpConfig config;
@@ -69,8 +71,12 @@ public final class TcpConnection extends DeadlineHeap.Node {
     final LossRecovery recovery = new LossRecovery();
     /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
     long lastDataSentNanos;
-    /** In-order segments received and not yet acknowledged (delayed ACK: ACK every second one). */
-    int segmentsUnacked;
+    /** In-order bytes received and not yet acknowledged (delayed ACK: ACK once more than a full segment waits). */
+    int bytesUnacked;
+    /** The largest segment received so far, capped at our MSS: what "full-sized" means (Linux icsk_ack.rcv_mss). */
+    int largestSegmentReceived = SegmentArrival.DEFAULT_MSS;
+    /** Segments still to be ACKed at once at the start of the connection (Linux quick ACK mode). */
+    int quickAcksLeft;
 
     // ---- socket options ----
     boolean keepAliveEnabled;
@@ -337,6 +343,19 @@ public final class TcpConnection extends DeadlineHeap.Node {
     }
 
     /**
+     * TCP_QUICKACK: {@code true} ACKs the next segments at once (Linux quick ACK mode, as at the
+     * start of a connection) and sends a pending ACK now; {@code false} leaves quick ACK mode, so
+     * ACKs are delayed by the RFC 9293 §3.8.6.3 rule from the next segment on.
+     */
+    public void setQuickAck(long nowNanos, boolean quick) {
+        quickAcksLeft = quick ? MAX_QUICK_ACKS : 0;
+        if (quick && isArmed(TcpTimer.DELAYED_ACK)) {
+            ackNow = true;
+            host.wantsOutput(this);
+        }
+    }
+
+    /**
      * SO_SNDBUF and SO_RCVBUF for this connection. A larger receive buffer opens the advertised
      * window (up to what the window scale negotiated on the SYN can express: set it before the
      * connection opens to make full use of it); a smaller one never takes back window already
@@ -458,6 +477,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** The handshake completed (from SYN-SENT or SYN-RECEIVED). */
     void becomeEstablished(long nowNanos, String cause) {
         setState(nowNanos, TcpState.ESTABLISHED, cause);
+        // Linux tcp_incr_quickack: up to half the receive window in full segments, at most 16.
+        quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, receiveBuffer.capacity() / (2 * Math.max(1, tcb.rcvMss))));
         if (keepAliveEnabled) {
             arm(TcpTimer.KEEPALIVE, nowNanos + keepaliveIdleNanos);
         }

@@ -338,7 +338,7 @@ final class TcpOutput {
         observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         stats.increment(Counter.TcpOutSegs);
         if ((s.flags & TcpFlags.ACK) != 0) {
-            c.segmentsUnacked = 0;
+            c.bytesUnacked = 0;
             c.disarm(TcpTimer.DELAYED_ACK);
         }
         link.transmit(packet);

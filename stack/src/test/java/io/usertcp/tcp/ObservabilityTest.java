@@ -103,6 +103,7 @@ class ObservabilityTest {
             assertEquals("S", afterTimer(rec, 0).flagString(), "the SYN again");
 
             rec.clear();
+            server.setQuickAck(net.now(), false); // TCP_QUICKACK 0: delay from the first segment
             long t1 = net.now();
             CloseScenariosTest.write(net, client, "one segment");
             net.settle();
@@ -150,7 +151,7 @@ class ObservabilityTest {
             TcpConnection firstServer = listener.accept();
             TcpConnection secondServer = listener.accept();
             CloseScenariosTest.write(net, second, "abc");
-            net.advance(millis(40)); // the server's delayed ACK
+            net.settle(); // the server ACKs the first data at once (quick ACK mode)
             second.setKeepAlive(net.now(), true, seconds(100), seconds(10), 5);
             first.close(net.now());
             net.settle();

@@ -489,6 +489,7 @@ class SegmentArrivalEdgeCasesTest {
         // RFC 9293 §3.8.6.3 (SHLD-18): an ACK may be delayed, less than 0.5 s; Linux's minimum is 40 ms.
         try (ConnectionHarness h = harness()) {
             TcpConnection c = h.established();
+            c.setQuickAck(h.now(), false); // past the quick ACKs of a new connection
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).payload("one"));
             h.expectNothingSent();
             assertEquals(millis(40), c.snapshot(h.now()).timersLeftNanos().get(TcpTimer.DELAYED_ACK));
@@ -505,6 +506,7 @@ class SegmentArrivalEdgeCasesTest {
         // RFC 9293 §3.8.6.3 (SHLD-19): "an ACK SHOULD be generated for at least every second full-sized segment".
         try (ConnectionHarness h = harness()) {
             TcpConnection c = h.established();
+            c.setQuickAck(h.now(), false);
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).payload(bytes(536, 'a')));
             h.expectNothingSent();
             h.advance(millis(5));
