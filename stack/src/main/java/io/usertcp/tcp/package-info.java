@@ -9,6 +9,12 @@
  * {@link io.usertcp.tcp.TcpListener} are the LISTEN side with SYN cookies; {@code TimeWaitTable}
  * keeps TIME-WAIT as compact entries. Behaviour is a {@link io.usertcp.tcp.TcpConfig}.
  *
+ * <p>Reliable transfer: {@code SendBuffer}, {@code ReceiveBuffer} and {@code ReassemblyQueue} hold
+ * the bytes; {@code RttEstimator} is RFC 6298; {@code LossRecovery} (with the {@code SendScoreboard}
+ * of SACKed ranges) detects loss by duplicate ACKs and SACK and decides what to retransmit and how
+ * much may be in flight (RFC 5681, 6582, 6675, 3042); the window arithmetic itself is a
+ * {@link io.usertcp.tcp.cc.CongestionControl} per connection.
+ *
  * <p>Pure (DESIGN.md §2): time comes in as {@code nowNanos}, randomness through
  * {@link io.usertcp.core.RandomSource} and {@link io.usertcp.tcp.IsnGenerator}. Depends on
  * {@code wire}, {@code ip}, {@code core}, {@code link}, netty-buffer and slf4j-api.
