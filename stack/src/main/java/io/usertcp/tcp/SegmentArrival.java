@@ -612,12 +612,14 @@ final class SegmentArrival {
      * RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment, else
      * within the delay. As Linux (__tcp_ack_snd_check): ACK at once when more than one full segment
      * (the largest seen so far) is unacknowledged, or while quick ACKs remain from the start of the
-     * connection (tcp_incr_quickack), so slow start at the peer is not held back by our delay.
+     * connection (tcp_incr_quickack) and the exchange is not interactive, so slow start at the peer
+     * is not held back by our delay.
      */
     private static void scheduleAck(TcpConnection c, long nowNanos, int length) {
         c.bytesUnacked += length;
+        c.lastDataReceivedNanos = nowNanos;
         c.largestSegmentReceived = Math.max(c.largestSegmentReceived, Math.min(length, c.tcb.rcvMss));
-        if (c.quickAcksLeft > 0) {
+        if (c.quickAcksLeft > 0 && !c.pingPong) {
             c.quickAcksLeft--;
             c.ackNow = true;
         } else if (c.bytesUnacked > c.largestSegmentReceived) {

@@ -77,6 +77,13 @@ public final class TcpConnection extends DeadlineHeap.Node {
     int largestSegmentReceived = SegmentArrival.DEFAULT_MSS;
     /** Segments still to be ACKed at once at the start of the connection (Linux quick ACK mode). */
     int quickAcksLeft;
+    /**
+     * Interactive ("ping-pong") mode, as Linux: we sent data soon after data arrived, so our ACKs
+     * can ride on the replies and quick ACKs are suspended; a delayed ACK that had to go alone ends it.
+     */
+    boolean pingPong;
+    /** When in-order data last arrived, or the handshake completed (Linux icsk_ack.lrcvtime). */
+    long lastDataReceivedNanos;
 
     // ---- socket options ----
     boolean keepAliveEnabled;
@@ -349,6 +356,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
      */
     public void setQuickAck(long nowNanos, boolean quick) {
         quickAcksLeft = quick ? MAX_QUICK_ACKS : 0;
+        pingPong = !quick && pingPong;
         if (quick && isArmed(TcpTimer.DELAYED_ACK)) {
             ackNow = true;
             host.wantsOutput(this);
@@ -477,6 +485,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** The handshake completed (from SYN-SENT or SYN-RECEIVED). */
     void becomeEstablished(long nowNanos, String cause) {
         setState(nowNanos, TcpState.ESTABLISHED, cause);
+        lastDataReceivedNanos = nowNanos;
         // Linux tcp_incr_quickack: up to half the receive window in full segments, at most 16.
         quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, receiveBuffer.capacity() / (2 * Math.max(1, tcb.rcvMss))));
         if (keepAliveEnabled) {

@@ -150,6 +150,9 @@ final class TcpOutput {
                 // TCP_NODELAY turns the rule off.
                 break;
             }
+            if (nowNanos - c.lastDataReceivedNanos < c.config.delayedAckNanos()) {
+                c.pingPong = true; // Linux tcp_event_data_sent: a reply soon after data: interactive
+            }
             prepare(c, nowNanos, t.sndNxt, TcpFlags.ACK | (last ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
             s.payload = c.sendBuffer;
             s.payloadOffset = offset;

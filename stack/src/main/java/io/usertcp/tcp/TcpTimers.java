@@ -13,6 +13,7 @@ final class TcpTimers {
         switch (timer) {
             case RETRANSMIT -> retransmit(c, nowNanos);
             case DELAYED_ACK -> {
+                c.pingPong = false; // Linux tcp_delack_timer_handler: the ACK found nothing to ride on
                 c.ackNow = true;
                 c.host.wantsOutput(c);
             }
