@@ -7,6 +7,7 @@ import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * A userspace stack on a TUN device inside a network namespace of its own, with the Linux kernel
@@ -19,6 +20,9 @@ import java.util.function.UnaryOperator;
  * {@code namespace().exec(...)}) reach the stack at {@link #STACK_ADDRESS}. {@link #close()} stops
  * the stack and deletes the namespace, device included; if creation fails half-way, whatever was
  * made is torn down before the exception leaves.
+ *
+ * <p>{@link Layout} names another device or other addresses, still inside 198.18.0.0/15 and still in
+ * a namespace of our own.
  */
 public final class TunStackHost implements AutoCloseable {
     public static final String DEVICE = "utcp0";
@@ -27,12 +31,62 @@ public final class TunStackHost implements AutoCloseable {
     public static final int PREFIX_LENGTH = 24;
     public static final int DEFAULT_MTU = 1500;
 
+    /**
+     * Where the TUN device and both ends sit: the device's name, the kernel's address (configured on
+     * the device with {@code prefixLength}) and our stack's, both in one subnet of 198.18.0.0/15
+     * (DESIGN.md §10).
+     */
+    public record Layout(String device, Ipv4Address kernelAddress, Ipv4Address stackAddress, int prefixLength) {
+        /** A fixed interface name: fewer than IFNAMSIZ (16) characters, no {@code %d} pattern. */
+        private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
+
+        /**
+         * @throws IllegalArgumentException when the name is not a valid fixed interface name, an
+         *         address lies outside 198.18.0.0/15, the two are equal, or they are not hosts of
+         *         one subnet of length {@code prefixLength} (15..30)
+         */
+        public Layout {
+            if (device == null || !DEVICE_NAME.matcher(device).matches() || device.equals("lo")) {
+                throw new IllegalArgumentException("device name: '" + device + "' (expected: 1..15 of A-Z a-z 0-9 _ . -,"
+                        + " not starting with . or -, and not lo)");
+            }
+            if (prefixLength < BenchmarkRange.PREFIX_LENGTH || prefixLength > 30) {
+                throw new IllegalArgumentException("prefix length: " + prefixLength + " (expected: 15..30)");
+            }
+            requireHost("kernel address", kernelAddress, prefixLength);
+            requireHost("stack address", stackAddress, prefixLength);
+            int mask = -1 << (32 - prefixLength);
+            if (kernelAddress.equals(stackAddress) || (kernelAddress.bits() & mask) != (stackAddress.bits() & mask)) {
+                throw new IllegalArgumentException("addresses: kernel " + kernelAddress + ", stack " + stackAddress
+                        + " (expected: two different hosts of one /" + prefixLength + " subnet)");
+            }
+        }
+
+        /** utcp0, kernel 198.18.0.1/24, stack 198.18.0.2. */
+        public static Layout defaults() {
+            return new Layout(DEVICE, KERNEL_ADDRESS, STACK_ADDRESS, PREFIX_LENGTH);
+        }
+
+        private static void requireHost(String what, Ipv4Address address, int prefixLength) {
+            if (address == null || !BenchmarkRange.contains(address.bits())) {
+                throw new IllegalArgumentException(what + ": " + address + " (expected: an address in 198.18.0.0/15)");
+            }
+            int host = address.bits() & ~(-1 << (32 - prefixLength));
+            if (host == 0 || host == ~(-1 << (32 - prefixLength))) {
+                throw new IllegalArgumentException(what + ": " + address + " is the network or broadcast address of its /"
+                        + prefixLength + " (expected: a host address)");
+            }
+        }
+    }
+
     private final NetworkNamespace namespace;
     private final TunDevice device;
     private final TunLink link;
     private final StackRunner runner;
+    private final Layout layout;
 
-    private TunStackHost(NetworkNamespace namespace, TunDevice device, TunLink link, StackRunner runner) {
+    private TunStackHost(NetworkNamespace namespace, TunDevice device, TunLink link, StackRunner runner, Layout layout) {
+        this.layout = layout;
         this.namespace = namespace;
         this.device = device;
         this.link = link;
@@ -50,6 +104,16 @@ public final class TunStackHost implements AutoCloseable {
      * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static TunStackHost start(String prefix, int mtu, UnaryOperator<StackConfig> customize) {
+        return start(prefix, mtu, Layout.defaults(), customize);
+    }
+
+    /**
+     * Like {@link #start(String, int, UnaryOperator)}, with the device and addresses of {@code layout}.
+     *
+     * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize) {
+        java.util.Objects.requireNonNull(layout, "layout");
         String missing = TunSupport.check();
         if (missing != null) {
             throw new TunUnavailableException(missing);
@@ -58,13 +122,13 @@ public final class TunStackHost implements AutoCloseable {
         TunDevice device = null;
         TunLink link = null;
         try {
-            device = namespace.openTun(DEVICE);
-            namespace.addAddress(DEVICE, KERNEL_ADDRESS + "/" + PREFIX_LENGTH);
-            namespace.linkUp(DEVICE, mtu);
+            device = namespace.openTun(layout.device());
+            namespace.addAddress(layout.device(), layout.kernelAddress() + "/" + layout.prefixLength());
+            namespace.linkUp(layout.device(), mtu);
             link = new TunLink(device, mtu);
-            StackConfig config = customize.apply(StackConfig.of(STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu));
+            StackConfig config = customize.apply(StackConfig.of(layout.stackAddress(), new SystemRandomSource()).withMtu(mtu));
             StackRunner runner = new StackRunner(new TcpStack(config), link, "usertcp-stack-" + namespace.name()).start();
-            return new TunStackHost(namespace, device, link, runner);
+            return new TunStackHost(namespace, device, link, runner, layout);
         } catch (RuntimeException | Error e) {
             if (link != null) {
                 link.close();
@@ -78,6 +142,21 @@ public final class TunStackHost implements AutoCloseable {
 
     public NetworkNamespace namespace() {
         return namespace;
+    }
+
+    /** The device and addresses this host was started with. */
+    public Layout layout() {
+        return layout;
+    }
+
+    /** Where the namespace's kernel is ({@link #KERNEL_ADDRESS} unless a {@link Layout} said otherwise). */
+    public Ipv4Address kernelAddress() {
+        return layout.kernelAddress();
+    }
+
+    /** Where our stack is ({@link #STACK_ADDRESS} unless a {@link Layout} said otherwise). */
+    public Ipv4Address stackAddress() {
+        return layout.stackAddress();
     }
 
     public StackRunner runner() {
