@@ -109,6 +109,7 @@ class LadderGoldenTest {
                 "<-  SYN,ACK seq=0 ack=1  [ESTABLISHED | SYN-RECEIVED]",
                 "->  ACK ack=1  [ESTABLISHED | ESTABLISHED]",
                 "->  PSH,ACK 1:5(4) ack=1  [ESTABLISHED | ESTABLISHED]",
+                "<-  ACK ack=5  [ESTABLISHED | ESTABLISHED]", // the server's quick ACK of the first data
                 "<-  PSH,ACK 1:5(4) ack=5  [ESTABLISHED | ESTABLISHED]",
                 "->  ACK ack=5  [ESTABLISHED | ESTABLISHED]",
                 // Figure 13 (simultaneous close), captured at the client. Both CLOSE at once. The

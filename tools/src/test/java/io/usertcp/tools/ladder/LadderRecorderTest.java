@@ -41,6 +41,8 @@ class LadderRecorderTest {
                 "<-  SYN,ACK seq=0 ack=1  [ESTABLISHED | SYN-RECEIVED]",
                 "->  ACK ack=1  [ESTABLISHED | ESTABLISHED]",
                 "->  PSH,ACK 1:5(4) ack=1  [ESTABLISHED | ESTABLISHED]",
+                // The connection's first data is ACKed at once (quick ACK mode, as Linux), before the echo.
+                "<-  ACK ack=5  [ESTABLISHED | ESTABLISHED]",
                 "<-  PSH,ACK 1:5(4) ack=5  [ESTABLISHED | ESTABLISHED]",
                 "->  ACK ack=5  [ESTABLISHED | ESTABLISHED]",
                 // Both CLOSE at once (RFC 9293 §3.10.4: ESTABLISHED → FIN-WAIT-1), then the FINs cross
@@ -80,6 +82,7 @@ class LadderRecorderTest {
                 "<-  SYN,ACK seq=0 ack=1  [ESTABLISHED | SYN-RECEIVED]",
                 "->  ACK ack=1  [ESTABLISHED | ESTABLISHED]",
                 "->  PSH,ACK 1:6(5) ack=1  [ESTABLISHED | ESTABLISHED]",
+                "<-  ACK ack=6  [ESTABLISHED | ESTABLISHED]", // quick ACK of the first data
                 "<-  PSH,ACK 1:7(6) ack=6  [ESTABLISHED | ESTABLISHED]",
                 "L:  user CLOSE  [FIN-WAIT-1 | ESTABLISHED]",
                 "->  FIN,ACK seq=6 ack=7  [FIN-WAIT-1 | CLOSE-WAIT]",
@@ -89,8 +92,8 @@ class LadderRecorderTest {
                 // RFC 9293 §3.10.8 (time-wait timeout), Linux's 60 s.
                 "L:  2MSL timeout  [CLOSED | CLOSED]",
                 "end  [CLOSED | CLOSED]"), describe(l));
-        long lastAck = l.rows().get(10).timeNanos();
-        long closed = l.rows().get(11).timeNanos();
+        long lastAck = l.rows().get(11).timeNanos();
+        long closed = l.rows().get(12).timeNanos();
         assertEquals(60_000_000_000L, closed - lastAck, "TIME-WAIT lasts 2MSL = 60 s in the Linux profile");
     }
 

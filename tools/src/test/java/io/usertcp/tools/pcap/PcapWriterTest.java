@@ -58,10 +58,11 @@ class PcapWriterTest {
     void tapAtA_handshakeDataClose_pcap4jReadsSamePacketsInOrderWithMicrosecondTimes() throws Exception {
         Path file = dir.resolve("a.pcap");
         List<Copied> sent = capture(file, PcapWriter.Precision.MICRO);
-        // What A sent and received, in order: the handshake, hello, world! (which acknowledges hello),
-        // then the close; 1 ms after world! the client's delayed ACK (up to 40 ms) has not fired yet,
-        // so its FIN carries that ACK.
-        assertEquals(List.of("out S", "in S.", "out .", "out P.", "in P.", "out F.", "in .", "in F.", "out ."),
+        // What A sent and received, in order: the handshake, hello, B's quick ACK of it (the first data
+        // of the connection, Linux's quick ACK mode), world!, then the close. A sent hello right after
+        // the handshake, so it is interactive (Linux ping-pong mode) and delays its ACK of world!:
+        // 1 ms later its FIN carries that ACK.
+        assertEquals(List.of("out S", "in S.", "out .", "out P.", "in .", "in P.", "out F.", "in .", "in F.", "out ."),
                 sent.stream().map(PcapWriterTest::flags).toList());
 
         // pcap-savefile(5): magic a1b2c3d4 in host order (little-endian here), v2.4, snaplen, LINKTYPE_RAW.
