@@ -15,19 +15,22 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code usertcp connect ADDR PORT}: our stack as the client of a kernel listener in a new namespace. */
 @Command(name = "connect", mixinStandardHelpOptions = true,
         description = {"Starts our stack in a new namespace and connects from it to ADDR:PORT, a listener of the",
-            "namespace's kernel (at 198.18.0.1): sends a request, prints the answer and both sides' states, closes.",
-            "--kernel-listen starts that listener for you. Needs root."},
+            "namespace's kernel (at 198.18.0.1): sends a request, prints the answer, both sides' states and the",
+            "connection's ladder diagram, closes. --kernel-listen starts that listener for you. --dev and the",
+            "address options name the TUN device and pick other addresses in 198.18.0.0/15. Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:connected, exchanged data and closed", "1:the connection failed (refused, reset, timed out)",
-            "2:bad usage", "3:something it needs is missing (root, TUN, python3)"})
+            "2:bad usage (a bad --dev name or address, say)", "3:something it needs is missing (root, TUN, python3, libpcap for --pcap)"})
 public final class ConnectCommand implements Callable<Integer> {
     /** Bytes of the answer shown at most. */
     static final int MAX_SHOWN_BYTES = 4096;
@@ -35,7 +38,7 @@ public final class ConnectCommand implements Callable<Integer> {
 
     enum KernelApp { echo, http }
 
-    @Parameters(index = "0", paramLabel = "ADDR", description = "The kernel's address (198.18.0.1; only 198.18.0.0/15 is allowed).")
+    @Parameters(index = "0", paramLabel = "ADDR", description = "The kernel's address (198.18.0.1 unless --kernel-addr; only 198.18.0.0/15 is allowed).")
     String address;
 
     @Parameters(index = "1", paramLabel = "PORT", description = "The port to connect to.")
@@ -56,6 +59,12 @@ public final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--no-color", description = "Plain text, no colours (also: NO_COLOR=1).")
     boolean noColor;
 
+    @Mixin
+    DeviceOptions device;
+
+    @Mixin
+    PcapOption pcap;
+
     @Override
     public Integer call() {
         Ipv4Address target;
@@ -69,22 +78,34 @@ public final class ConnectCommand implements Callable<Integer> {
             System.err.println("usertcp connect: port " + port + ", timeout " + timeoutMillis + " ms (expected: 1..65535, 1..600000)");
             return UsertcpMain.EXIT_USAGE;
         }
-        return CommandSupport.runWithStack("connect", () -> connect(target));
+        TunStackHost.Layout layout;
+        try {
+            layout = device.layout();
+        } catch (IllegalArgumentException e) {
+            return CommandSupport.usage("connect", e.getMessage());
+        }
+        return CommandSupport.runWithStack("connect", pcap, () -> connect(target, layout));
     }
 
-    private int connect(Ipv4Address target) throws Exception {
+    private int connect(Ipv4Address target, TunStackHost.Layout layout) throws Exception {
         Narrator n = new Narrator(System.out, !noColor && Narrator.colorByDefault());
-        StackSession.Options options = StackSession.Options.of(prefix, 60_000L + timeoutMillis * 3L);
+        StackSession.Options options = StackSession.Options.of(prefix, 60_000L + timeoutMillis * 3L)
+                .withLayout(layout).withPcap(pcap.file());
+        List<ConnectionLogSink> sinks = DemoCommand.sinks(true);
         try (StackSession session = StackSession.start(options, n)) {
-            n.title("usertcp connect " + target + ":" + port + " from our stack (" + TunStackHost.STACK_ADDRESS + ")");
-            if (!target.equals(TunStackHost.KERNEL_ADDRESS)) {
-                n.warn("the namespace's kernel is " + TunStackHost.KERNEL_ADDRESS + "; nothing else answers there");
+            for (ConnectionLogSink sink : sinks) {
+                sink.attach(session);
+            }
+            n.title("usertcp connect " + target + ":" + port + " from our stack (" + layout.stackAddress() + " on TUN device "
+                    + layout.device() + ")");
+            if (!target.equals(layout.kernelAddress())) {
+                n.warn("the namespace's kernel is " + layout.kernelAddress() + "; nothing else answers there");
             }
             try (KernelListener listener = startListener(session)) {
                 if (listener != null) {
                     n.ok("the kernel runs " + listener.description());
                 }
-                return exchange(session, n, target);
+                return exchange(session, n, target, sinks);
             }
         }
     }
@@ -94,12 +115,13 @@ public final class ConnectCommand implements Callable<Integer> {
             return null;
         }
         return switch (kernelListen) {
-            case echo -> KernelListener.echo(session.namespace(), port);
-            case http -> KernelListener.http(session.namespace(), ipCommand(), port);
+            case echo -> KernelListener.echo(session.namespace(), session.host().kernelAddress(), port);
+            case http -> KernelListener.http(session.namespace(), ipCommand(), session.host().kernelAddress(), port);
         };
     }
 
-    private int exchange(StackSession session, Narrator n, Ipv4Address target) throws InterruptedException {
+    private int exchange(StackSession session, Narrator n, Ipv4Address target, List<ConnectionLogSink> sinks)
+            throws InterruptedException {
         boolean http = kernelListen == KernelApp.http || (kernelListen == null && port == 80);
         String request = send != null ? send + "\n"
                 : http ? "GET / HTTP/1.0\r\nHost: " + target + "\r\n\r\n" : "hello from usertcp\n";
@@ -132,7 +154,7 @@ public final class ConnectCommand implements Callable<Integer> {
         session.live().enable(false);
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8)) {
-            for (ConnectionLogSink sink : DemoCommand.sinks(true)) {
+            for (ConnectionLogSink sink : sinks) {
                 sink.draw(session.log(id), out);
             }
         }

@@ -6,6 +6,7 @@ import io.usertcp.tools.demo.ScenarioResult;
 import io.usertcp.tools.demo.Scenarios;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,7 +17,7 @@ import picocli.CommandLine.Parameters;
             "usertcp scenario --list shows them all."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every promised state was seen", "1:a promise did not hold (see the output)",
-            "2:unknown scenario or bad usage", "3:something it needs is missing (root, TUN, nft)"})
+            "2:unknown scenario or bad usage", "3:something it needs is missing (root, TUN, nft, libpcap for --pcap)"})
 public final class ScenarioCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The scenario to play (see --list).")
     String name;
@@ -24,11 +25,14 @@ public final class ScenarioCommand implements Callable<Integer> {
     @Option(names = {"-l", "--list"}, description = "List the scenarios.")
     boolean list;
 
-    @Option(names = "--no-segments", description = "Leave segments out of the per-connection logs.")
+    @Option(names = "--no-segments", description = "Instead of a ladder diagram of each connection, list only its state changes and timers.")
     boolean noSegments;
 
     @Option(names = "--no-color", description = "Plain text, no colours (also: NO_COLOR=1).")
     boolean noColor;
+
+    @Mixin
+    PcapOption pcap;
 
     @Override
     public Integer call() {
@@ -44,9 +48,9 @@ public final class ScenarioCommand implements Callable<Integer> {
             System.err.println("usertcp scenario: no scenario '" + name + "' (usertcp scenario --list shows them)");
             return UsertcpMain.EXIT_USAGE;
         }
-        return CommandSupport.runWithStack("scenario", () -> {
+        return CommandSupport.runWithStack("scenario", pcap, () -> {
             Narrator narrator = new Narrator(System.out, !noColor && Narrator.colorByDefault());
-            ScenarioResult result = Scenarios.run(scenario, narrator, DemoCommand.sinks(!noSegments));
+            ScenarioResult result = Scenarios.run(scenario, narrator, DemoCommand.sinks(!noSegments), pcap.file());
             return result.passed() ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
         });
     }

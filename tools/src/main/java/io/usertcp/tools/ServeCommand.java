@@ -11,16 +11,20 @@ import io.usertcp.tun.TunStackHost;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.usertcp.wire.Ipv4Address;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code usertcp serve}: our stack serving echo, discard or HTTP in a new namespace until Ctrl-C or a duration. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Runs our stack in a new network namespace, serving echo, discard or HTTP at 198.18.0.2,",
-            "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss` and",
-            "`usertcp stats` read its tables meanwhile. Needs root."},
+            "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss`,",
+            "`usertcp stats` and `usertcp capture` read it meanwhile. --dev and the address options name the",
+            "TUN device and pick other addresses in 198.18.0.0/15. Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:served and stopped cleanly", "1:failed", "2:bad usage", "3:something it needs is missing (root, TUN)"})
+        exitCodeList = {"0:served and stopped cleanly", "1:failed", "2:bad usage (a bad --dev name or address, say)",
+            "3:something it needs is missing (root, TUN, libpcap for --pcap)"})
 public final class ServeCommand implements Callable<Integer> {
     /** The longest --duration. */
     static final long MAX_DURATION_SECONDS = 86_400;
@@ -50,6 +54,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-color", description = "Plain text, no colours (also: NO_COLOR=1).")
     boolean noColor;
 
+    @Mixin
+    DeviceOptions device;
+
+    @Mixin
+    PcapOption pcap;
+
     @Override
     public Integer call() {
         if (durationSeconds < 0 || durationSeconds > MAX_DURATION_SECONDS) {
@@ -65,19 +75,27 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("usertcp serve: --port " + servePort + " (expected: 1..65535)");
             return UsertcpMain.EXIT_USAGE;
         }
-        return CommandSupport.runWithStack("serve", () -> serve(servePort));
+        TunStackHost.Layout layout;
+        try {
+            layout = device.layout();
+        } catch (IllegalArgumentException e) {
+            return CommandSupport.usage("serve", e.getMessage());
+        }
+        return CommandSupport.runWithStack("serve", pcap, () -> serve(servePort, layout));
     }
 
-    private int serve(int servePort) throws InterruptedException {
+    private int serve(int servePort, TunStackHost.Layout layout) throws InterruptedException {
         Narrator n = new Narrator(System.out, !noColor && Narrator.colorByDefault());
         Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
         long bound = (durationSeconds == 0 ? MAX_DURATION_SECONDS : durationSeconds) * 1000L;
         StackSession.Options options = StackSession.Options.of(prefix, bound).withKernelPollMillis(0)
                 .withRecordSegments(false).withLive(!quiet)
-                .withControl(dir, Map.of("app", app + " on port " + servePort));
+                .withControl(dir, Map.of("app", app + " on port " + servePort))
+                .withLayout(layout).withPcap(pcap.file());
         try (StackSession session = StackSession.start(options, n)) {
             String ns = session.namespace().name();
-            n.title("usertcp serve: " + app + " on " + TunStackHost.STACK_ADDRESS + ":" + servePort + " in namespace " + ns);
+            n.title("usertcp serve: " + app + " on " + layout.stackAddress() + ":" + servePort + " in namespace " + ns
+                    + " (TUN device " + layout.device() + ", the kernel at " + layout.kernelAddress() + "/" + layout.prefixLength() + ")");
             serve(session, n, servePort, bound);
         }
         n.ok("namespace deleted");
@@ -88,9 +106,12 @@ public final class ServeCommand implements Callable<Integer> {
         String ns = session.namespace().name();
         try (SocketServer server = start(session, servePort)) {
             n.say("reach it from the namespace's kernel:");
-            n.block(example(ns, servePort));
-            n.say("our connection table and counters meanwhile: `usertcp ss`, `usertcp stats` (control socket "
-                    + session.control().path() + ")");
+            n.block(example(ns, session.host().stackAddress(), servePort));
+            n.say("our connection table and counters meanwhile: `usertcp ss`, `usertcp stats`; its segments: "
+                    + "`usertcp capture -w FILE` (control socket " + session.control().path() + ")");
+            if (session.pcap() != null) {
+                n.say("every segment also goes to " + session.pcap().file());
+            }
             n.say(durationSeconds == 0 ? "Ctrl-C stops it and deletes the namespace." : "stops by itself after " + durationSeconds + " s.");
             long deadline = System.nanoTime() + bound * 1_000_000L;
             while (!session.isClosed() && System.nanoTime() < deadline) {
@@ -108,14 +129,14 @@ public final class ServeCommand implements Callable<Integer> {
         };
     }
 
-    private String example(String ns, int servePort) {
+    private String example(String ns, Ipv4Address stack, int servePort) {
         return switch (app) {
-            case http -> "ip netns exec " + ns + " curl http://" + TunStackHost.STACK_ADDRESS + ":" + servePort + "/\n"
-                    + "ip netns exec " + ns + " curl -o /dev/null http://" + TunStackHost.STACK_ADDRESS + ":" + servePort + "/bytes/10000000";
-            case echo -> "ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/" + TunStackHost.STACK_ADDRESS + "/" + servePort
+            case http -> "ip netns exec " + ns + " curl http://" + stack + ":" + servePort + "/\n"
+                    + "ip netns exec " + ns + " curl -o /dev/null http://" + stack + ":" + servePort + "/bytes/10000000";
+            case echo -> "ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/" + stack + "/" + servePort
                     + "; echo hello >&3; head -1 <&3'";
             case discard -> "ip netns exec " + ns + " bash -c 'head -c 10000000 /dev/zero > /dev/tcp/"
-                    + TunStackHost.STACK_ADDRESS + "/" + servePort + "'";
+                    + stack + "/" + servePort + "'";
         };
     }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /** {@code usertcp ss}: the connection table of each running stack, like {@code ss -tan}. */
 @Command(name = "ss", mixinStandardHelpOptions = true,
         description = {"Prints the connection table of each running usertcp stack (usertcp serve, usertcp demo --hold),",
-            "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS."},
+            "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS, and the congestion",
+            "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
 public final class SsCommand implements Callable<Integer> {

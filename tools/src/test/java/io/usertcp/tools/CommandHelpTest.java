@@ -1,11 +1,16 @@
 package io.usertcp.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tools.demo.Scenario;
 import io.usertcp.tools.demo.Scenarios;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,18 +24,37 @@ class CommandHelpTest {
 
     private record Run(int exit, String out, String err) {}
 
+    /** Runs a command; {@code err} holds what picocli and the command itself printed on standard error. */
     private static Run run(String... args) {
         CommandLine cl = UsertcpMain.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        int exit;
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            exit = cl.execute(args);
+        } finally {
+            System.setErr(saved);
+        }
+        return new Run(exit, out.toString(), err + stderr.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Exit 2 and exactly one line on stderr, which names the command and says {@code expected}. */
+    private static void refused(String expected, String... args) {
+        Run r = run(args);
+        assertEquals(UsertcpMain.EXIT_USAGE, r.exit(), r.err());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("usertcp " + args[0] + ": "), lines.get(0));
+        assertTrue(lines.get(0).contains(expected), lines.get(0));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "scenario", "serve", "connect", "ss", "stats"})
+    @ValueSource(strings = {"demo", "scenario", "serve", "connect", "ss", "stats", "capture"})
     void help_printsUsageAndExitCodes_exitsZero(String command) {
         Run r = run(command, "--help");
         assertEquals(UsertcpMain.EXIT_OK, r.exit(), r.err());
@@ -41,7 +65,7 @@ class CommandHelpTest {
     @Test
     void topLevelHelp_listsTheCommands() {
         Run r = run("--help");
-        for (String command : new String[] {"demo", "scenario", "serve", "connect", "ss", "stats"}) {
+        for (String command : new String[] {"demo", "scenario", "serve", "connect", "ss", "stats", "capture", "ladder", "packetdrill"}) {
             assertTrue(r.out().contains(command), command + " missing from:\n" + r.out());
         }
     }
@@ -70,6 +94,86 @@ class CommandHelpTest {
     @Test
     void serve_withDurationOutOfRange_exitsWithUsage() {
         assertEquals(UsertcpMain.EXIT_USAGE, run("serve", "--duration", "-1").exit());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "connect"})
+    void badDeviceName_isRefusedWithOneLine_beforeAnythingStarts(String command) {
+        String[] target = command.equals("connect") ? new String[] {"198.18.0.1", "7"} : new String[0];
+        // IFNAMSIZ is 16 with the NUL: 15 characters at most
+        refused("16 characters (expected: 1..15", args(command, target, "--dev", "utcp-way-too-lng"));
+        refused("expected only A-Z a-z 0-9 _ . -", args(command, target, "--dev", "tun/0"));
+        refused("expected only A-Z a-z 0-9 _ . -", args(command, target, "--dev", "-x"));
+        refused("expected only A-Z a-z 0-9 _ . -", args(command, target, "--dev", "utcp%d")); // a name, not a pattern
+        refused("loopback", args(command, target, "--dev", "lo"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "connect"})
+    void addressOutsideTheBenchmarkRange_orAcrossSubnets_isRefusedWithOneLine(String command) {
+        String[] target = command.equals("connect") ? new String[] {"198.18.0.1", "7"} : new String[0];
+        // DESIGN.md §10: nothing but 198.18.0.0/15 is ever configured
+        refused("--stack-addr 10.0.0.2: expected an address in 198.18.0.0/15", args(command, target, "--stack-addr", "10.0.0.2"));
+        refused("--kernel-addr 192.168.1.1: expected an address in 198.18.0.0/15", args(command, target, "--kernel-addr", "192.168.1.1"));
+        refused("--kernel-addr 198.20.0.1: expected", args(command, target, "--kernel-addr", "198.20.0.1"));
+        refused("expected: two different hosts of one /24 subnet",
+                args(command, target, "--kernel-addr", "198.18.0.1", "--stack-addr", "198.19.0.2"));
+        refused("is the network or broadcast address", args(command, target, "--stack-addr", "198.18.0.255"));
+        refused("prefix length: 31 (expected: 15..30)", args(command, target, "--prefix-length", "31"));
+    }
+
+    private static String[] args(String command, String[] target, String... options) {
+        List<String> all = new java.util.ArrayList<>(List.of(command));
+        all.addAll(List.of(target));
+        all.addAll(List.of(options));
+        return all.toArray(String[]::new);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "serve", "scenario"})
+    void pcapIntoAMissingDirectory_isRefusedWithOneLine(String command, @TempDir Path dir) {
+        String file = dir.resolve("no-such-dir").resolve("x.pcap").toString();
+        String[] args = command.equals("scenario") ? new String[] {command, "active-close", "--pcap", file}
+                : new String[] {command, "--pcap", file};
+        refused("--pcap " + file + ": no such directory", args);
+    }
+
+    @Test
+    void capture_withoutAStack_orWithSeveral_orBadBounds_saysSoInOneLine(@TempDir Path dir) throws Exception {
+        Run none = run("capture", "-w", dir.resolve("x.pcap").toString(), "--control-dir", dir.toString());
+        assertEquals(UsertcpMain.EXIT_MISSING, none.exit(), none.err());
+        assertEquals(1, none.err().lines().count(), none.err());
+        assertTrue(none.err().startsWith("usertcp capture: no running usertcp stack in " + dir), none.err());
+
+        java.nio.file.Files.createFile(dir.resolve("usertcp-a.sock"));
+        java.nio.file.Files.createFile(dir.resolve("usertcp-b.sock"));
+        refused("2 running stacks in " + dir + " (usertcp-a.sock, usertcp-b.sock): choose one with --socket",
+                "capture", "-w", dir.resolve("x.pcap").toString(), "--control-dir", dir.toString());
+        refused("--count 0 (expected: at least 1)", "capture", "-w", "x.pcap", "--count", "0");
+        refused("no such directory", "capture", "-w", dir.resolve("nope").resolve("x.pcap").toString());
+        assertEquals(UsertcpMain.EXIT_USAGE, run("capture").exit(), "-w is required");
+        assertFalse(java.nio.file.Files.exists(dir.resolve("x.pcap")), "no file when there is nothing to capture");
+    }
+
+    /**
+     * DESIGN.md §7: no libpcap, one line naming the package, exit 3, before anything starts. pcap4j
+     * loads libpcap once per JVM, so each runs in a fresh JVM told to load a library that does not exist.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "capture"})
+    void missingLibpcap_forPcapOrCapture_saysWhatToInstall_exitsMissing(String command, @TempDir Path dir) throws Exception {
+        java.nio.file.Files.createFile(dir.resolve("usertcp-x.sock")); // a stack for capture to find
+        List<String> line = new java.util.ArrayList<>(ChildUsertcp.javaCommand(
+                "-D" + io.usertcp.tools.pcap.Libpcap.LIBRARY_NAME_PROPERTY + "=usertcp-no-such-libpcap"));
+        line.addAll(command.equals("demo") ? List.of("demo", "--pcap", dir.resolve("d.pcap").toString())
+                : List.of("capture", "-w", dir.resolve("c.pcap").toString(), "--control-dir", dir.toString()));
+        try (ChildUsertcp child = ChildUsertcp.start(dir, command, line)) {
+            assertEquals(UsertcpMain.EXIT_MISSING, child.awaitExit(30), child.describe());
+            assertEquals(List.of("usertcp " + command + ": libpcap not found (library 'usertcp-no-such-libpcap'): install the"
+                    + " package libpcap0.8 (apt-get install libpcap0.8)"), child.err().lines().toList());
+            assertEquals("", child.out());
+        }
+        assertFalse(java.nio.file.Files.exists(dir.resolve("d.pcap")) || java.nio.file.Files.exists(dir.resolve("c.pcap")));
     }
 
     @Test

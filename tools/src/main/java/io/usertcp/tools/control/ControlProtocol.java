@@ -8,13 +8,18 @@ package io.usertcp.tools.control;
  * <ul>
  *   <li>{@code ss}: one {@link SsRow#toLine()} per listener, connection and TIME-WAIT entry;
  *   <li>{@code stats}: {@code name\tvalue} per counter, nstat's names;
- *   <li>{@code info}: {@code key\tvalue}: namespace, pid, what is served, how to reach it.
+ *   <li>{@code info}: {@code key\tvalue}: namespace, pid, what is served, how to reach it, and
+ *       {@code captures}, the number of capture streams running;
+ *   <li>{@code capture}: {@code OK}, then binary {@link CaptureFrames} for as long as the client reads:
+ *       every segment the stack receives and sends, with its time on the stack clock. The client
+ *       ends it by closing the connection; the server ends it with an end frame when the stack stops.
  * </ul>
  */
 public final class ControlProtocol {
     public static final String SS = "ss";
     public static final String STATS = "stats";
     public static final String INFO = "info";
+    public static final String CAPTURE = "capture";
     public static final String OK = "OK";
     public static final String ERR = "ERR";
     /** Socket files end with this. */

@@ -4,6 +4,8 @@ import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.ConnectionSnapshot;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
+import io.usertcp.tools.demo.ObserverFanOut;
+import io.usertcp.tools.pcap.PcapTap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -20,7 +22,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,11 +37,19 @@ import org.slf4j.LoggerFactory;
  * the stack's namespace, and is deleted at {@link #close()}.
  *
  * <p>Each request is answered on a short-lived daemon thread (at most {@link #MAX_CLIENTS} at
- * once); the stack is read on its own thread through {@link StackRunner#call}.
+ * once); the stack is read on its own thread through {@link StackRunner#call}. A {@code capture}
+ * request keeps its thread for as long as the reader reads (at most {@link #MAX_CAPTURES} at once,
+ * so that {@code ss} and {@code stats} always find a free one): its {@link CaptureStream} is
+ * registered with the stack's observers and streams every segment until the reader goes or the
+ * server closes.
  */
 public final class ControlServer implements AutoCloseable {
     /** Requests answered at once, at most. */
     public static final int MAX_CLIENTS = 8;
+    /** Capture streams at once, at most. */
+    public static final int MAX_CAPTURES = 4;
+    /** How long {@link #close()} lets capture streams send their end frame. */
+    static final long END_CAPTURES_MILLIS = 1_000;
     /** Where control sockets live unless told otherwise. */
     public static final Path RUN_DIRECTORY = Path.of("/run/usertcp");
     /** Overrides the directory (tests, non-root experiments). */
@@ -48,15 +61,20 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel channel;
     private final StackRunner runner;
     private final Map<String, String> info;
+    private final ObserverFanOut observers;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    private final Semaphore captureSlots = new Semaphore(MAX_CAPTURES);
+    private final Set<CaptureStream> captures = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptThread;
 
-    private ControlServer(Path path, ServerSocketChannel channel, StackRunner runner, Map<String, String> info) {
+    private ControlServer(Path path, ServerSocketChannel channel, StackRunner runner, Map<String, String> info,
+                          ObserverFanOut observers) {
         this.path = path;
         this.channel = channel;
         this.runner = runner;
         this.info = Map.copyOf(info);
+        this.observers = observers;
         this.acceptThread = new Thread(this::acceptLoop, "usertcp-control");
         this.acceptThread.setDaemon(true);
     }
@@ -80,6 +98,16 @@ public final class ControlServer implements AutoCloseable {
      * @param info what {@code info} answers: namespace, app, how to reach it
      */
     public static ControlServer start(Path directory, String name, StackRunner runner, Map<String, String> info) {
+        return start(directory, name, runner, info, null);
+    }
+
+    /**
+     * Listens on {@code directory/name.sock} and offers {@code capture} through {@code observers}.
+     *
+     * @param observers where capture streams plug into the stack; null: no capture (it answers ERR)
+     */
+    public static ControlServer start(Path directory, String name, StackRunner runner, Map<String, String> info,
+                                      ObserverFanOut observers) {
         try {
             Files.createDirectories(directory);
             try {
@@ -99,7 +127,7 @@ public final class ControlServer implements AutoCloseable {
             Map<String, String> all = new LinkedHashMap<>(info);
             all.put("pid", Long.toString(ProcessHandle.current().pid()));
             all.put("socket", path.toString());
-            ControlServer server = new ControlServer(path, channel, runner, all);
+            ControlServer server = new ControlServer(path, channel, runner, all, observers);
             server.acceptThread.start();
             return server;
         } catch (IOException e) {
@@ -144,15 +172,67 @@ public final class ControlServer implements AutoCloseable {
 
     private void answer(SocketChannel client) throws IOException {
         String request = readLine(client);
+        if (request.equals(ControlProtocol.CAPTURE)) {
+            capture(client);
+            return;
+        }
         String reply;
         try {
             reply = ControlProtocol.OK + "\n" + String.join("\n", rows(request)) + "\n";
         } catch (IllegalArgumentException | IllegalStateException e) {
             reply = ControlProtocol.ERR + " " + e.getMessage() + "\n";
         }
-        ByteBuffer out = ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8));
+        send(client, reply);
+    }
+
+    private static void send(SocketChannel client, String text) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         while (out.hasRemaining()) {
             client.write(out);
+        }
+    }
+
+    /**
+     * Streams the stack's segments to {@code client} until it goes away or the server closes. The
+     * stream is registered on the stack thread together with the reading of the stack clock that
+     * maps it to the wall clock, so every segment it sees gets a time on the stack clock.
+     */
+    private void capture(SocketChannel client) throws IOException {
+        if (observers == null) {
+            send(client, ControlProtocol.ERR + " this stack offers no capture\n");
+            return;
+        }
+        if (closed.get()) {
+            send(client, ControlProtocol.ERR + " the stack is stopping\n");
+            return;
+        }
+        if (!captureSlots.tryAcquire()) {
+            send(client, ControlProtocol.ERR + " " + MAX_CAPTURES + " captures are running already (at most "
+                    + MAX_CAPTURES + " at once)\n");
+            return;
+        }
+        CaptureStream stream = null;
+        try {
+            stream = runner.call(now -> {
+                CaptureStream s = new CaptureStream(PcapTap.wallClockOffset(now));
+                observers.add(s);
+                return s;
+            });
+            captures.add(stream);
+            if (closed.get()) {
+                stream.end(); // close() began meanwhile and did not see this stream
+            }
+            send(client, ControlProtocol.OK + "\n");
+            stream.run(client);
+        } catch (IllegalStateException e) {
+            send(client, ControlProtocol.ERR + " " + e.getMessage() + "\n"); // the stack is stopping
+        } finally {
+            if (stream != null) {
+                observers.remove(stream);
+                captures.remove(stream);
+                stream.abort();
+            }
+            captureSlots.release();
         }
     }
 
@@ -171,9 +251,11 @@ public final class ControlServer implements AutoCloseable {
             case ControlProtocol.INFO -> {
                 List<String> rows = new ArrayList<>();
                 info.forEach((k, v) -> rows.add(k + "\t" + v.replace('\t', ' ').replace('\n', ' ')));
+                rows.add("captures\t" + captures.size());
                 return rows;
             }
-            default -> throw new IllegalArgumentException("unknown request '" + request + "' (expected: ss, stats or info)");
+            default -> throw new IllegalArgumentException("unknown request '" + request
+                    + "' (expected: ss, stats, info or capture)");
         }
     }
 
@@ -203,6 +285,26 @@ public final class ControlServer implements AutoCloseable {
         return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).strip();
     }
 
+    private void endCaptures() {
+        for (CaptureStream s : captures) {
+            s.end();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(END_CAPTURES_MILLIS);
+        for (CaptureStream s : captures) {
+            // A stream stops once its end frame is out; one whose reader does not read stays in
+            // write, which the abort below frees.
+            try {
+                s.awaitStopped(Math.max(0, deadline - System.nanoTime()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (CaptureStream s : captures) {
+            s.abort();
+        }
+    }
+
     private static void closeQuietly(SocketChannel c) {
         try {
             c.close();
@@ -211,12 +313,16 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** Stops answering and deletes the socket file. Idempotent. */
+    /**
+     * Stops answering, lets capture streams send what is queued and their end frame (for at most
+     * {@link #END_CAPTURES_MILLIS}, then cuts them off) and deletes the socket file. Idempotent.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        endCaptures();
         try {
             channel.close();
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import io.usertcp.tcp.ConnectionSnapshot;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tcp.TcpTimer;
+import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.tools.demo.Durations;
 import io.usertcp.tools.demo.KernelSocket;
 import io.usertcp.wire.Ipv4Address;
@@ -20,13 +21,15 @@ import java.util.Map;
  * @param timers armed timers and time left, e.g. {@code rexmit 180ms, keepalive 1.9s}; "" when none
  * @param rtt    smoothed RTT / RTT variance in ms, as {@code ss -i} prints them ({@code 0.153/0.076}); "" when unknown
  * @param rto    retransmission timeout in ms; "" when unknown
- * @param cwnd   congestion window in segments; "" when the snapshot has none
+ * @param cwnd   the congestion control as {@code ss -i} shows it: algorithm, then cwnd and ssthresh in
+ *               segments of MSS ({@code cubic cwnd:10 ssthresh:7}); ssthresh is left out until it is
+ *               set; "" when the snapshot has none (TIME-WAIT, listeners, kernel sockets)
  */
 public record SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
                     String rto, String mss, String cwnd) {
 
     static final String[] HEADER = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port",
-        "Timers", "RTT(ms)", "RTO(ms)", "MSS", "cwnd"};
+        "Timers", "RTT(ms)", "RTO(ms)", "MSS", "Congestion"};
 
     /** A connection or TIME-WAIT entry of our stack. */
     public static SsRow of(ConnectionSnapshot s) {
@@ -37,7 +40,24 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
                 timers(s.timersLeftNanos()),
                 timeWait || s.srttNanos() == 0 ? "" : millis(s.srttNanos()) + "/" + millis(s.rttvarNanos()),
                 timeWait ? "" : Long.toString(s.rtoNanos() / 1_000_000L),
-                timeWait ? "" : Integer.toString(s.mss()), "");
+                timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s));
+    }
+
+    /**
+     * {@code cubic cwnd:10 ssthresh:7}, as {@code ss -i} prints Linux's {@code tcp_info}: windows in
+     * segments of MSS (Linux counts snd_cwnd in packets; we keep bytes, RFC 5681, and divide). ssthresh
+     * is omitted while it is still "arbitrarily high" (RFC 5681 §3.1), as ss omits Linux's
+     * TCP_INFINITE_SSTHRESH.
+     */
+    static String congestion(ConnectionSnapshot s) {
+        if (s.congestionAlgorithm().isEmpty() || s.mss() <= 0) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(s.congestionAlgorithm()).append(" cwnd:").append(s.cwndBytes() / s.mss());
+        if (s.ssthreshBytes() < CongestionControl.MAX_WINDOW_BYTES) {
+            out.append(" ssthresh:").append(s.ssthreshBytes() / s.mss());
+        }
+        return out.toString();
     }
 
     /** A listener: Recv-Q is its accept queue, Send-Q its backlog, as ss shows LISTEN sockets. */

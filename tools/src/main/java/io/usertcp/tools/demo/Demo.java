@@ -44,14 +44,20 @@ public final class Demo {
      * @param segments         show segments in the per-connection logs
      * @param holdSeconds      keep the stack running this long at the end (for {@code usertcp ss}), 0..3600
      * @param controlDirectory where the control socket goes; {@code null} for none
-     * @param sinks            how each connection is drawn at the end (the event log; a ladder printer)
+     * @param sinks            how each connection is drawn at the end (a ladder diagram; the event log)
+     * @param pcap             where every segment of our stack is written; {@code null} for nowhere
      */
-    public record Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks) {
+    public record Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks, Path pcap) {
         public Options {
             if (holdSeconds < 0 || holdSeconds > 3600) {
                 throw new IllegalArgumentException("hold: " + holdSeconds + " s (expected: 0..3600)");
             }
             sinks = List.copyOf(sinks);
+        }
+
+        /** No pcap file. */
+        public Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks) {
+            this(segments, holdSeconds, controlDirectory, sinks, null);
         }
     }
 
@@ -91,10 +97,17 @@ public final class Demo {
         introduce();
         n.step("1. Setting the stage");
         StackSession.Options so = StackSession.Options.of(PREFIX, MAX_DURATION_MILLIS + options.holdSeconds() * 1000)
-                .withControl(options.controlDirectory(), Map.of("app", "demo: echo on port 7, http on port 80"));
+                .withControl(options.controlDirectory(), Map.of("app", "demo: echo on port 7, http on port 80"))
+                .withPcap(options.pcap());
         session = StackSession.start(so, n);
         String namespace = session.namespace().name();
         try {
+            for (ConnectionLogSink sink : options.sinks()) {
+                sink.attach(session);
+            }
+            if (session.pcap() != null) {
+                n.say("every segment of our stack also goes to " + session.pcap().file() + " (`tcpdump -r`, `usertcp ladder`)");
+            }
             n.ok("namespace " + namespace + ": kernel at " + TunStackHost.KERNEL_ADDRESS + " on TUN device "
                     + TunStackHost.DEVICE + ", our stack at " + TunStackHost.STACK_ADDRESS + " on the other end of it");
             n.why("the namespace is a private copy of Linux networking: nothing we do can reach any other network");
@@ -288,7 +301,7 @@ public final class Demo {
     }
 
     private void connectionLogs() {
-        n.step("What happened, connection by connection (time, the kernel's states, segments, our states)");
+        n.step("What happened, connection by connection");
         session.live().enable(false);
         for (ConnectionSummary summary : summaries) {
             ConnectionLog log = session.log(summary.id());

@@ -21,11 +21,11 @@ public final class KernelClients {
 
     private KernelClients() {}
 
-    /** A kernel socket connected to our stack's {@code port} (opened inside the namespace). */
+    /** A kernel socket connected to our stack's {@code port} (opened inside the namespace), at the host's stack address. */
     public static Socket connect(TunStackHost host, int port) throws Exception {
         return host.kernel(() -> {
             Socket s = new Socket();
-            s.connect(new InetSocketAddress(TunStackHost.STACK_ADDRESS.toString(), port), TIMEOUT_MILLIS);
+            s.connect(new InetSocketAddress(host.stackAddress().toString(), port), TIMEOUT_MILLIS);
             s.setSoTimeout(TIMEOUT_MILLIS);
             return s;
         });
@@ -67,7 +67,7 @@ public final class KernelClients {
      */
     public static String httpGet(TunStackHost host, int port, String path, boolean connectionClose) throws Exception {
         try (Socket s = connect(host, port)) {
-            String request = "GET " + path + " HTTP/1.1\r\nHost: " + TunStackHost.STACK_ADDRESS + "\r\n"
+            String request = "GET " + path + " HTTP/1.1\r\nHost: " + host.stackAddress() + "\r\n"
                     + (connectionClose ? "Connection: close\r\n" : "") + "\r\n";
             s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             if (!connectionClose) {

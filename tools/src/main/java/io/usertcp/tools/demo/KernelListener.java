@@ -1,7 +1,7 @@
 package io.usertcp.tools.demo;
 
 import io.usertcp.tun.NetworkNamespace;
-import io.usertcp.tun.TunStackHost;
+import io.usertcp.wire.Ipv4Address;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A server run by the kernel of the namespace, at {@code 198.18.0.1:PORT}, for our stack to
+ * A server run by the kernel of the namespace, at its address ({@code 198.18.0.1:PORT} unless told otherwise), for our stack to
  * connect to: an echo server on a {@code java.net.ServerSocket} inside the namespace, or
  * {@code python3 -m http.server} run there. Closing stops it.
  */
@@ -37,8 +37,8 @@ public final class KernelListener implements AutoCloseable {
     }
 
     /** An echo server (RFC 862) in the kernel: each connection on its own thread inside the namespace, at most 16 at once. */
-    public static KernelListener echo(NetworkNamespace namespace, int port) throws Exception {
-        ServerSocket server = namespace.runInside(() -> new ServerSocket(port, 16, kernelAddress()));
+    public static KernelListener echo(NetworkNamespace namespace, Ipv4Address kernel, int port) throws Exception {
+        ServerSocket server = namespace.runInside(() -> new ServerSocket(port, 16, InetAddress.getByName(kernel.toString())));
         Future<?> loop = namespace.submitInside(() -> {
             while (!server.isClosed()) {
                 Socket s = server.accept();
@@ -49,7 +49,7 @@ public final class KernelListener implements AutoCloseable {
         return new KernelListener(() -> {
             server.close();
             loop.cancel(true);
-        }, "a java.net echo server at " + TunStackHost.KERNEL_ADDRESS + ":" + port);
+        }, "a java.net echo server at " + kernel + ":" + port);
     }
 
     private static Void echoOne(Socket s) throws IOException {
@@ -67,12 +67,12 @@ public final class KernelListener implements AutoCloseable {
     }
 
     /**
-     * {@code python3 -m http.server PORT --bind 198.18.0.1} in the namespace, serving a temporary
+     * {@code python3 -m http.server PORT --bind KERNEL} in the namespace, serving a temporary
      * folder with one index.html; returns once it listens.
      *
      * @throws MissingProgramException when python3 is not installed
      */
-    public static KernelListener http(NetworkNamespace namespace, String ipCommand, int port) throws Exception {
+    public static KernelListener http(NetworkNamespace namespace, String ipCommand, Ipv4Address kernel, int port) throws Exception {
         String missing = Programs.missing("python3", "python3", "--kernel-listen http");
         if (missing != null) {
             throw new MissingProgramException(missing);
@@ -80,7 +80,7 @@ public final class KernelListener implements AutoCloseable {
         Path root = Files.createTempDirectory("usertcp-http");
         Files.writeString(root.resolve("index.html"), "<h1>Hello from the Linux kernel's side</h1>\n", StandardCharsets.UTF_8);
         Process process = new ProcessBuilder(List.of(ipCommand, "netns", "exec", namespace.name(), "python3", "-m", "http.server",
-                Integer.toString(port), "--bind", TunStackHost.KERNEL_ADDRESS.toString()))
+                Integer.toString(port), "--bind", kernel.toString()))
                 .directory(root.toFile()).redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile()).start();
         KernelListener listener = new KernelListener(() -> {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -92,7 +92,7 @@ public final class KernelListener implements AutoCloseable {
                 }
             }
             Files.deleteIfExists(root);
-        }, "python3 -m http.server at " + TunStackHost.KERNEL_ADDRESS + ":" + port);
+        }, "python3 -m http.server at " + kernel + ":" + port);
         if (!awaitListening(namespace, port) || !process.isAlive()) {
             String log = Files.exists(root.resolve("server.log")) ? Files.readString(root.resolve("server.log")) : "";
             listener.close();
@@ -112,10 +112,6 @@ public final class KernelListener implements AutoCloseable {
             Thread.sleep(50);
         }
         return false;
-    }
-
-    private static InetAddress kernelAddress() throws IOException {
-        return InetAddress.getByName(TunStackHost.KERNEL_ADDRESS.toString());
     }
 
     @Override

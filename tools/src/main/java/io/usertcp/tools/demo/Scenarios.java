@@ -39,12 +39,24 @@ public final class Scenarios {
      * @throws io.usertcp.tun.TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static ScenarioResult run(Scenario scenario, Narrator n, List<ConnectionLogSink> sinks) throws Exception {
+        return run(scenario, n, sinks, null);
+    }
+
+    /**
+     * Runs one scenario in a namespace of its own, writing every segment of our stack to {@code pcap}
+     * (null: nowhere).
+     *
+     * @throws MissingProgramException when a program it needs is not installed
+     * @throws io.usertcp.tun.TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static ScenarioResult run(Scenario scenario, Narrator n, List<ConnectionLogSink> sinks, Path pcap) throws Exception {
         String missing = scenario.missing();
         if (missing != null) {
             throw new MissingProgramException(missing);
         }
         n.title("scenario " + scenario.name() + ": " + scenario.summary());
-        StackSession.Options options = StackSession.Options.of("usertcp-scenario", MAX_DURATION_MILLIS).withTcp(scenario.tcp());
+        StackSession.Options options = StackSession.Options.of("usertcp-scenario", MAX_DURATION_MILLIS).withTcp(scenario.tcp())
+                .withPcap(pcap);
         StackSession session = StackSession.start(options, n);
         String namespace = session.namespace().name();
         ScenarioRun run = new ScenarioRun(session);
@@ -53,6 +65,9 @@ public final class Scenarios {
         Map<ConnectionId, CloseReason> reasons = new LinkedHashMap<>();
         Map<String, Long> counters;
         try {
+            for (ConnectionLogSink sink : sinks) {
+                sink.attach(session);
+            }
             n.say("namespace " + namespace + ": the kernel at 198.18.0.1, our stack at 198.18.0.2");
             try {
                 scenario.play(run);

@@ -5,11 +5,16 @@ import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tools.control.ControlServer;
+import io.usertcp.tools.pcap.PcapTap;
+import io.usertcp.tools.pcap.PcapWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import io.usertcp.tun.NetworkNamespace;
 import io.usertcp.tun.TunStackHost;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
@@ -32,34 +37,55 @@ public final class StackSession implements AutoCloseable {
     private final Thread shutdownHook;
     private KernelWatcher kernel;
     private ControlServer control;
+    private PcapTap pcap;
 
-    /** What to start besides the stack. */
+    /**
+     * What to start besides the stack.
+     *
+     * @param layout the TUN device's name and the addresses of both ends
+     * @param pcap   where a {@link PcapTap} writes every segment; null for none
+     */
     public record Options(String prefix, UnaryOperator<TcpConfig> tcp, boolean recordSegments, long kernelPollMillis,
-                          long maxDurationMillis, Path controlDirectory, Map<String, String> info, boolean live) {
-        /** Stack, recorder of states and segments, kernel watcher every 1 ms, live view; no control socket. */
+                          long maxDurationMillis, Path controlDirectory, Map<String, String> info, boolean live,
+                          TunStackHost.Layout layout, Path pcap) {
+        public Options {
+            Objects.requireNonNull(layout, "layout");
+        }
+
+        /** Stack, recorder of states and segments, kernel watcher every 1 ms, live view; no control socket, no pcap. */
         public static Options of(String prefix, long maxDurationMillis) {
-            return new Options(prefix, UnaryOperator.identity(), true, 1, maxDurationMillis, null, Map.of(), true);
+            return new Options(prefix, UnaryOperator.identity(), true, 1, maxDurationMillis, null, Map.of(), true,
+                    TunStackHost.Layout.defaults(), null);
         }
 
         public Options withTcp(UnaryOperator<TcpConfig> tcp) {
-            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live);
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         /** 0 turns the kernel watcher off. */
         public Options withKernelPollMillis(long millis) {
-            return new Options(prefix, tcp, recordSegments, millis, maxDurationMillis, controlDirectory, info, live);
+            return new Options(prefix, tcp, recordSegments, millis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         public Options withControl(Path directory, Map<String, String> info) {
-            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live);
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live, layout, pcap);
         }
 
         public Options withLive(boolean live) {
-            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live);
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         public Options withRecordSegments(boolean record) {
-            return new Options(prefix, tcp, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live);
+            return new Options(prefix, tcp, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+        }
+
+        public Options withLayout(TunStackHost.Layout layout) {
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+        }
+
+        /** Writes every segment to {@code file} (null: none). */
+        public Options withPcap(Path file) {
+            return new Options(prefix, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, file);
         }
     }
 
@@ -78,33 +104,81 @@ public final class StackSession implements AutoCloseable {
      * @throws io.usertcp.tun.TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static StackSession start(Options options, Narrator narrator) {
+        // The pcap file first: a path that cannot be written fails before any namespace is made.
+        PcapWriter writer = options.pcap() == null ? null : openPcap(options.pcap());
         EventRecorder recorder = new EventRecorder(options.recordSegments());
         ObserverFanOut fanOut = new ObserverFanOut(recorder);
-        TunStackHost host = TunStackHost.start(options.prefix(), TunStackHost.DEFAULT_MTU,
-                config -> config.withTcp(options.tcp().apply(config.tcp())).withObserver(fanOut));
+        TunStackHost host;
+        try {
+            host = TunStackHost.start(options.prefix(), TunStackHost.DEFAULT_MTU, options.layout(),
+                    config -> config.withTcp(options.tcp().apply(config.tcp())).withObserver(fanOut));
+        } catch (RuntimeException | Error e) {
+            closeQuietly(writer);
+            throw e;
+        }
         StackSession session = new StackSession(host, fanOut, recorder, narrator);
         try {
             Runtime.getRuntime().addShutdownHook(session.shutdownHook);
-            if (options.live()) {
-                recorder.addListener(session.live::onStackEvent);
+            if (writer != null) {
+                session.pcap = session.tap(writer);
+                writer = null;
             }
-            if (options.kernelPollMillis() > 0) {
-                session.kernel = KernelWatcher.start(host.namespace(), options.kernelPollMillis(), options.maxDurationMillis());
-                if (options.live()) {
-                    session.kernel.addListener(session.live::onKernelChange);
-                }
-            }
-            if (options.controlDirectory() != null) {
-                Map<String, String> info = new LinkedHashMap<>(options.info());
-                info.put("namespace", host.namespace().name());
-                info.put("stack", TunStackHost.STACK_ADDRESS.toString());
-                info.put("kernel", TunStackHost.KERNEL_ADDRESS.toString());
-                session.control = ControlServer.start(options.controlDirectory(), host.namespace().name(), host.runner(), info);
-            }
+            session.startExtras(options);
             return session;
         } catch (RuntimeException | Error e) {
+            closeQuietly(writer);
             session.close();
             throw e;
+        }
+    }
+
+    private static PcapWriter openPcap(Path file) {
+        try {
+            return PcapWriter.open(file, PcapWriter.Precision.MICRO);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(PcapWriter writer) {
+        if (writer != null) {
+            try {
+                writer.close();
+            } catch (IOException ignored) {
+                // already failing: the first error is the one to report
+            }
+        }
+    }
+
+    /**
+     * Plugs a tap into the stack on its thread, with the stack clock read there and then: every
+     * segment from now on is written with its time on the stack clock, mapped to the wall clock.
+     */
+    private PcapTap tap(PcapWriter writer) {
+        return host.runner().call(now -> {
+            PcapTap tap = new PcapTap(writer, PcapTap.wallClockOffset(now));
+            fanOut.add(tap);
+            return tap;
+        });
+    }
+
+    private void startExtras(Options options) {
+        if (options.live()) {
+            recorder.addListener(live::onStackEvent);
+        }
+        if (options.kernelPollMillis() > 0) {
+            kernel = KernelWatcher.start(host.namespace(), options.kernelPollMillis(), options.maxDurationMillis());
+            if (options.live()) {
+                kernel.addListener(live::onKernelChange);
+            }
+        }
+        if (options.controlDirectory() != null) {
+            Map<String, String> info = new LinkedHashMap<>(options.info());
+            info.put("namespace", host.namespace().name());
+            info.put("device", host.layout().device());
+            info.put("stack", host.stackAddress().toString());
+            info.put("kernel", host.kernelAddress().toString());
+            control = ControlServer.start(options.controlDirectory(), host.namespace().name(), host.runner(), info, fanOut);
         }
     }
 
@@ -177,26 +251,62 @@ public final class StackSession implements AutoCloseable {
         } catch (IllegalStateException e) {
             // the JVM is already stopping: the hook is running or has run
         }
-        teardown();
+        String pcapReport = teardown();
+        if (pcapReport != null) {
+            narrator.say(pcapReport);
+        }
     }
 
     private void closeFromHook() {
         if (closed.compareAndSet(false, true)) {
             System.err.println("usertcp: stopping; deleting namespace " + host.namespace().name());
-            teardown();
+            String pcapReport = teardown();
+            if (pcapReport != null) {
+                System.err.println("usertcp: " + pcapReport);
+            }
         }
     }
 
-    private void teardown() {
+    /**
+     * Stops everything; the pcap file is closed last, after the stack's last segment, whatever
+     * failed before.
+     *
+     * @return what became of the pcap file, or null when there is none
+     */
+    private String teardown() {
+        String pcapReport = null;
         try {
-            if (kernel != null) {
-                kernel.close();
-            }
-            if (control != null) {
-                control.close();
+            try {
+                if (kernel != null) {
+                    kernel.close();
+                }
+                if (control != null) {
+                    control.close();
+                }
+            } finally {
+                host.close();
             }
         } finally {
-            host.close();
+            pcapReport = closePcap();
         }
+        return pcapReport;
+    }
+
+    private String closePcap() {
+        if (pcap == null) {
+            return null;
+        }
+        // The stack thread has stopped (host.close joined it), so the tap may be closed here.
+        try {
+            pcap.close();
+            return "pcap: " + pcap.packetCount() + " segments written to " + pcap.file();
+        } catch (IOException e) {
+            return "pcap: " + e.getMessage();
+        }
+    }
+
+    /** The pcap tap, or {@code null} when none was asked for. */
+    public PcapTap pcap() {
+        return pcap;
     }
 }

@@ -9,6 +9,7 @@ import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.ConnectionSnapshot;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tcp.TcpTimer;
+import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.wire.Ipv4Address;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,45 @@ class SsRowTest {
                 153_000L, 76_000L, 204_000_000L, 1448, 65535, 131072, 0, 2000, 7, 7, true, true, "cubic", 14480, Integer.MAX_VALUE, null);
         SsRow row = SsRow.of(s);
         assertEquals(new SsRow("ESTAB", 10, 2000, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms, keepalive 1.9s",
-                "0.153/0.076", "204", "1448", ""), row);
+                "0.153/0.076", "204", "1448", "cubic cwnd:10"), row);
+    }
+
+    @Test
+    void congestion_unsetSsthresh_isLeftOutAsSsDoes() {
+        // the initial window, RFC 6928: min(10·MSS, max(2·MSS, 14600)) = 14480 for MSS 1448; ssthresh still "arbitrarily high"
+        assertEquals("cubic cwnd:10", SsRow.congestion(established("cubic", 14_480, CongestionControl.MAX_WINDOW_BYTES)));
+    }
+
+    @Test
+    void congestion_afterALoss_showsCwndAndSsthreshInSegmentsOfMss() {
+        // after a loss NewReno sets ssthresh = max(FlightSize/2, 2·SMSS) and cwnd = ssthresh + 3·SMSS (RFC 5681 §3.2)
+        assertEquals("newreno cwnd:8 ssthresh:5", SsRow.congestion(established("newreno", 8 * 1448, 5 * 1448)));
+        // a window that is not a whole number of segments is shown rounded down, as Linux counts whole packets
+        assertEquals("cubic cwnd:7 ssthresh:7", SsRow.congestion(established("cubic", 7 * 1448 + 1000, 7 * 1448 + 1)));
+        SsRow row = SsRow.of(established("cubic", 8 * 1448, 5 * 1448));
+        assertEquals("cubic cwnd:8 ssthresh:5", row.cwnd());
+        assertEquals(row, SsRow.parse(row.toLine()), "the column crosses the control socket unchanged");
+    }
+
+    @Test
+    void congestion_inTheTable_hasItsOwnColumn() {
+        String table = SsRow.table(List.of(SsRow.of(established("cubic", 14_480, 7 * 1448))));
+        List<String> lines = table.lines().toList();
+        assertTrue(lines.get(0).endsWith("MSS   Congestion"), table);
+        assertTrue(lines.get(1).endsWith("1448  cubic cwnd:10 ssthresh:7"), table);
+    }
+
+    @Test
+    void congestion_noAlgorithmOrNoMss_isEmpty() {
+        assertEquals("", SsRow.congestion(established("", 14_480, CongestionControl.MAX_WINDOW_BYTES)));
+        ConnectionSnapshot noMss = new ConnectionSnapshot(ID, TcpState.SYN_SENT, 0, 0, Map.of(), 0, 0, 1_000_000_000L, 0,
+                0, 0, 0, 1, 0, 0, false, false, "cubic", 14_480, CongestionControl.MAX_WINDOW_BYTES, null);
+        assertEquals("", SsRow.congestion(noMss));
+    }
+
+    private static ConnectionSnapshot established(String algorithm, long cwndBytes, long ssthreshBytes) {
+        return new ConnectionSnapshot(ID, TcpState.ESTABLISHED, 0, 0, Map.of(), 153_000L, 76_000L, 204_000_000L, 1448,
+                65535, 131072, 0, 0, 7, 7, true, true, algorithm, cwndBytes, ssthreshBytes, null);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tcp.TcpState;
+import io.usertcp.tools.PcapChecks;
 import io.usertcp.tools.ToolsTunSupport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,12 +31,14 @@ class DemoTest {
     }
 
     @Test
-    void demo_servesCurlAndJavaClients_showsBothSidesClose_deletesNamespace(@TempDir Path control) throws Exception {
+    void demo_servesCurlAndJavaClients_showsBothSidesClose_drawsLadders_writesPcap_deletesNamespace(
+            @TempDir Path control, @TempDir Path files) throws Exception {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         long start = System.nanoTime();
         Demo.Result result;
+        Path pcap = files.resolve("demo.pcap");
         try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8)) {
-            result = Demo.run(new Demo.Options(true, 0, control, List.of(new EventLogPrinter(true))), new Narrator(out, false));
+            result = Demo.run(new Demo.Options(true, 0, control, List.of(new LadderLogSink()), pcap), new Narrator(out, false));
         }
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
         String output = text.toString(StandardCharsets.UTF_8);
@@ -70,5 +73,21 @@ class DemoTest {
         assertTrue(output.contains("usertcp HttpServer"), "curl's page is shown");
         assertTrue(output.contains("echoed   hello, userspace TCP"), "the echo is shown");
         assertTrue(output.contains("TIME-WAIT"), "the tables show TIME-WAIT");
+
+        // a ladder per connection, drawn by the ladder module: the kernel initiates, our side from our stack
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(output.contains("connection " + i + " of 3: 198.18.0.1:"), "ladder " + i + ":\n" + output);
+        }
+        assertTrue(output.contains("states of 198.18.0.2:80 from its stack, of 198.18.0.1:"), output);
+        assertTrue(output.contains("|----"), "arrows: " + output);
+        assertTrue(output.contains("| LAST-ACK"), "our LAST-ACK beside an arrow: " + output);
+
+        // every segment in a pcap that pcap4j and tcpdump read: three handshakes, our stack serving each
+        List<PcapChecks.Seg> segs = PcapChecks.readWithPcap4j(pcap);
+        PcapChecks.assertOpenedAndClosed(segs, "198.18.0.1", "198.18.0.2", 80);
+        PcapChecks.assertOpenedAndClosed(segs, "198.18.0.1", "198.18.0.2", 7);
+        assertEquals(3, segs.stream().filter(s -> s.syn() && !s.ack()).count(), segs.toString());
+        assertEquals(segs.size(), PcapChecks.tcpdump(pcap).size());
+        assertTrue(output.contains("pcap: " + segs.size() + " segments written to " + pcap), output);
     }
 }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.TcpState;
+import io.usertcp.tools.PcapChecks;
 import io.usertcp.tools.ToolsTunSupport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each scenario of DESIGN.md §13 against the real kernel shows the states it promises on both sides.
@@ -38,10 +41,14 @@ class ScenariosTest {
     }
 
     private ScenarioResult play(String name) throws Exception {
+        return play(name, null);
+    }
+
+    private ScenarioResult play(String name, Path pcap) throws Exception {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         ScenarioResult result;
         try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8)) {
-            result = Scenarios.run(Scenarios.find(name), new Narrator(out, false), List.of(new EventLogPrinter(true)));
+            result = Scenarios.run(Scenarios.find(name), new Narrator(out, false), List.of(new LadderLogSink()), pcap);
         }
         output = text.toString(StandardCharsets.UTF_8);
         ScenarioResult r = result;
@@ -56,10 +63,18 @@ class ScenariosTest {
     }
 
     @Test
-    void activeClose_oursFinWait2ThenTimeWaitThenClosed_kernelCloseWait() throws Exception {
+    void activeClose_oursFinWait2ThenTimeWaitThenClosed_kernelCloseWait(@TempDir Path dir) throws Exception {
         // RFC 9293 §3.6: the closing side passes FIN-WAIT-1/2 and TIME-WAIT; the other CLOSE-WAIT and LAST-ACK
-        ScenarioResult r = play("active-close");
+        Path pcap = dir.resolve("active-close.pcap");
+        ScenarioResult r = play("active-close", pcap);
         seen(r, Set.of(TcpState.FIN_WAIT_1, TcpState.FIN_WAIT_2, TcpState.TIME_WAIT, TcpState.CLOSED), Set.of("CLOSE-WAIT"));
+        // --pcap: the handshake and both FINs, read by pcap4j; the ladder module draws the connection
+        List<PcapChecks.Seg> segs = PcapChecks.readWithPcap4j(pcap);
+        assertFalse(segs.isEmpty(), "segments in " + pcap);
+        PcapChecks.Seg syn = segs.get(0);
+        PcapChecks.assertOpenedAndClosed(segs, syn.source(), syn.destination(), syn.destinationPort());
+        assertTrue(output.contains("connection 1 of"), output);
+        assertTrue(output.contains("FIN-WAIT-2"), output);
     }
 
     @Test
