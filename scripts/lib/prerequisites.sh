@@ -25,10 +25,11 @@ apt_install_missing() {
 
 # A JDK 17 (javac) and Maven to build; for the tests: iproute2 (namespaces), ping (ICMP checks),
 # libpcap and tcpdump (pcap files are written through libpcap and read back by tcpdump); for the
-# demo and interop tests: curl, socat and python3 (real Linux peers) and nftables (silencing a peer).
+# demo and interop tests: curl, socat and python3 (real Linux peers) and nftables (silencing a peer);
+# for `usertcp bench`: ethtool (veth offloads off for the loss case).
 require_build_tools() {
   apt_install_missing javac:openjdk-17-jdk-headless mvn:maven ip:iproute2 ping:iputils-ping \
-    lib:libpcap.so.0.8:libpcap0.8 tcpdump:tcpdump curl:curl nft:nftables socat:socat python3:python3
+    lib:libpcap.so.0.8:libpcap0.8 tcpdump:tcpdump curl:curl nft:nftables socat:socat python3:python3 ethtool:ethtool
   if ! javac -version 2>&1 | grep -qE 'javac (1[7-9]|2[0-9])'; then
     echo "usertcp: javac $(javac -version 2>&1) is too old (expected: 17 or newer)" >&2
     exit 1

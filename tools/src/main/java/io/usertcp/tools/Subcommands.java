@@ -19,6 +19,7 @@ final class Subcommands {
                 new StatsCommand(),
                 new CaptureCommand(),
                 new PacketdrillCommand(),
-                new LadderCommand());
+                new LadderCommand(),
+                new BenchCommand());
     }
 }

@@ -1,0 +1,84 @@
+package io.usertcp.tools.bench;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one run of {@code usertcp bench} measures and for how long.
+ *
+ * @param cases           the cases to run (in {@link BenchCase} order)
+ * @param durationNanos   how long each timed measurement runs (each side, each variant)
+ * @param warmupNanos     untimed run before each timed one, so that both sides are compiled and warm
+ * @param memoryCounts    how many connections (and TIME-WAIT entries) the memory case holds
+ * @param lossPercent     share of data segments the loss case drops at the receiver's ingress
+ * @param clientThreads   concurrent clients of the connection-rate case
+ * @param quick           the fast variant the tests run: short durations, small counts
+ */
+public record BenchOptions(Set<BenchCase> cases, long durationNanos, long warmupNanos, List<Integer> memoryCounts,
+                           int lossPercent, int clientThreads, boolean quick) {
+    /** The longest {@code --duration}, in seconds: keeps a run bounded. */
+    public static final int MAX_DURATION_SECONDS = 600;
+    /** The largest memory count: 7 holder processes of 15 000 connections each, and some room. */
+    public static final int MAX_MEMORY_COUNT = 200_000;
+
+    private static final long SECOND = 1_000_000_000L;
+
+    public BenchOptions {
+        cases = cases.isEmpty() ? EnumSet.noneOf(BenchCase.class) : EnumSet.copyOf(cases);
+        if (cases.isEmpty()) {
+            throw new IllegalArgumentException("cases: none (expected: at least one of " + BenchCase.names() + ")");
+        }
+        if (durationNanos <= 0 || durationNanos > MAX_DURATION_SECONDS * SECOND) {
+            throw new IllegalArgumentException("duration: " + durationNanos + " ns (expected: 1 ns.."
+                    + MAX_DURATION_SECONDS + " s)");
+        }
+        if (warmupNanos < 0) {
+            throw new IllegalArgumentException("warmup: " + warmupNanos + " ns (expected: >= 0)");
+        }
+        memoryCounts = List.copyOf(memoryCounts);
+        for (int count : memoryCounts) {
+            if (count < 1 || count > MAX_MEMORY_COUNT) {
+                throw new IllegalArgumentException("memory count: " + count + " (expected: 1.." + MAX_MEMORY_COUNT + ")");
+            }
+        }
+        if (lossPercent < 1 || lossPercent > 50) {
+            throw new IllegalArgumentException("loss: " + lossPercent + " % (expected: 1..50)");
+        }
+        if (clientThreads < 1 || clientThreads > 16) {
+            throw new IllegalArgumentException("client threads: " + clientThreads + " (expected: 1..16)");
+        }
+    }
+
+    /** The full run: {@code durationSeconds} per measurement, 1 s warm-up, 10 000 and 100 000 connections. */
+    public static BenchOptions full(Set<BenchCase> cases, double durationSeconds) {
+        return new BenchOptions(cases, seconds(durationSeconds), SECOND, List.of(10_000, 100_000), 1, 4, false);
+    }
+
+    /** The fast variant for tests: 0.4 s per measurement, 0.2 s warm-up, 300 and 600 connections. */
+    public static BenchOptions quick(Set<BenchCase> cases) {
+        return new BenchOptions(cases, 400_000_000L, 200_000_000L, List.of(300, 600), 1, 2, true);
+    }
+
+    /** The same options with another duration per measurement. */
+    public BenchOptions withDuration(double durationSeconds) {
+        return new BenchOptions(cases, seconds(durationSeconds), warmupNanos, memoryCounts, lossPercent, clientThreads, quick);
+    }
+
+    /** The same options with other memory counts. */
+    public BenchOptions withMemoryCounts(List<Integer> counts) {
+        return new BenchOptions(cases, durationNanos, warmupNanos, counts, lossPercent, clientThreads, quick);
+    }
+
+    private static long seconds(double s) {
+        if (!(s > 0) || s > MAX_DURATION_SECONDS) {
+            throw new IllegalArgumentException("duration: " + s + " s (expected: > 0 and <= " + MAX_DURATION_SECONDS + ")");
+        }
+        return Math.round(s * SECOND);
+    }
+
+    /** Socket read and connect timeout: long enough for a slow side, short enough to end a stall. */
+    int socketTimeoutMillis() {
+        return quick ? 10_000 : 20_000;
+    }
+}

@@ -1,0 +1,118 @@
+package io.usertcp.tools.bench;
+
+import io.usertcp.tools.bench.Measurement.Better;
+import io.usertcp.tools.bench.Parties.Outcome;
+import io.usertcp.tools.bench.Setup.Loss;
+import io.usertcp.tools.bench.Setup.LossAt;
+import io.usertcp.tools.bench.Workloads.Received;
+import io.usertcp.tools.bench.Workloads.Sent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Bulk transfer through one connection, each way, at MTU 1500 and 65520: the kernel client (the
+ * same {@code java.net} program on both sides) sends to or receives from the server, which is our
+ * stack on TUN or the kernel across veth. Goodput = bytes the receiver got × 8 / (receiver's end of
+ * stream − sender's first write), after an untimed warm-up transfer. With loss (the loss case) a
+ * share of the data segments is dropped at the receiver's ingress on both sides.
+ */
+final class BulkCase {
+    static final int[] MTUS = {1500, 65520};
+    private static final int PORT = 5001;
+    /** Slack on top of the duration before a transfer counts as stalled (the receiver drains its buffers). */
+    private static final long SLACK_NANOS = 30_000_000_000L;
+
+    /** Which way the bytes go. */
+    enum Direction {
+        KERNEL_TO_US("kernel -> usertcp"), US_TO_KERNEL("usertcp -> kernel");
+
+        final String label;
+
+        Direction(String label) {
+            this.label = label;
+        }
+    }
+
+    private BulkCase() {}
+
+    /** The bulk case: four rows. */
+    static List<Measurement> run(BenchOptions o, Progress p) {
+        List<Measurement> rows = new ArrayList<>();
+        for (int mtu : MTUS) {
+            for (Direction d : Direction.values()) {
+                rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * One row: our figure and the kernel's, each in namespaces of its own, torn down before the next.
+     *
+     * @param lossPercent 0, or the share of data segments dropped at the receiver's ingress
+     */
+    static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, int lossPercent) {
+        String name = d.label + ", MTU " + mtu + (lossPercent > 0 ? ", " + lossPercent + " % loss" : "");
+        Loss loss = lossPercent == 0 ? Loss.NONE
+                : new Loss(d == Direction.KERNEL_TO_US ? LossAt.SERVER_INGRESS : LossAt.CLIENT_INGRESS, lossPercent);
+        Figure ours = Figure.attempt(p, c.cliName() + " usertcp " + name, "Gbit/s", () -> {
+            try (TunSetup s = TunSetup.start(mtu, loss)) {
+                return transfer(s, d, o);
+            }
+        });
+        Figure kernel = Figure.attempt(p, c.cliName() + " kernel " + name, "Gbit/s", () -> {
+            try (VethSetup s = VethSetup.start(mtu, loss)) {
+                return transfer(s, d, o);
+            }
+        });
+        return Figure.row(c, name, "Gbit/s", Better.HIGHER, ours, kernel);
+    }
+
+    /** An untimed warm-up transfer, then the timed one. */
+    static Figure transfer(Setup s, Direction d, BenchOptions o) throws Exception {
+        if (o.warmupNanos() > 0) {
+            once(s, d, o.warmupNanos(), o, PORT);
+        }
+        long droppedBefore = s.lossDropped();
+        Map<String, Long> countersBefore = s.serverCounters();
+        Transfer t = once(s, d, o.durationNanos(), o, PORT + 1);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("bytes", t.bytes());
+        details.put("seconds", t.nanos() / 1e9);
+        if (droppedBefore != 0 || s.lossDropped() != 0) {
+            details.put("segmentsDropped", s.lossDropped() - droppedBefore);
+        }
+        // the server's loss recovery during the timed transfer (it is the sender usertcp -> kernel)
+        s.serverCounters().forEach((name, after) -> details.put("server." + name, after - countersBefore.getOrDefault(name, 0L)));
+        return Figure.of(t.bytes() * 8.0 / t.nanos(), details);
+    }
+
+    /** Bytes the receiver got, and from the sender's start to the receiver's end of stream. */
+    record Transfer(long bytes, long nanos) {}
+
+    private static Transfer once(Setup s, Direction d, long durationNanos, BenchOptions o, int port) throws Exception {
+        long limit = durationNanos + SLACK_NANOS;
+        int timeout = o.socketTimeoutMillis();
+        if (d == Direction.KERNEL_TO_US) {
+            Outcome<Received, Sent> r = Parties.run(s, port, timeout, limit, Workloads::receiveAll,
+                    e -> Workloads.sendFor(e, durationNanos));
+            return check(r.client(), r.server());
+        }
+        Outcome<Sent, Received> r = Parties.run(s, port, timeout, limit, e -> Workloads.sendFor(e, durationNanos),
+                Workloads::receiveAll);
+        return check(r.server(), r.client());
+    }
+
+    private static Transfer check(Sent sent, Received received) {
+        if (sent.bytes() != received.bytes()) {
+            throw new IllegalStateException("sent " + sent.bytes() + " bytes but " + received.bytes() + " arrived");
+        }
+        long nanos = received.endNanos() - sent.startNanos();
+        if (nanos <= 0 || received.bytes() == 0) {
+            throw new IllegalStateException("nothing measurable: " + received.bytes() + " bytes in " + nanos + " ns");
+        }
+        return new Transfer(received.bytes(), nanos);
+    }
+}

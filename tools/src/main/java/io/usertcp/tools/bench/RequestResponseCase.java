@@ -1,0 +1,79 @@
+package io.usertcp.tools.bench;
+
+import io.usertcp.tools.bench.Measurement.Better;
+import io.usertcp.tools.bench.Parties.Outcome;
+import io.usertcp.tools.bench.Setup.Loss;
+import io.usertcp.tools.bench.Workloads.RoundTrips;
+import io.usertcp.tun.TunLinkStats;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * 1-byte request/response on one connection, TCP_NODELAY on both ends: the kernel client writes a
+ * byte and waits for it to come back from the echo server (ours, or the kernel's across veth), as
+ * fast as it can for the duration, after a warm-up on the same connection. Round trips per second,
+ * and the p50 and p99 of the round-trip times the client saw.
+ */
+final class RequestResponseCase {
+    private static final int PORT = 5003;
+    private static final long SLACK_NANOS = 30_000_000_000L;
+    private static final long SAMPLE_SEED = 0x5252L;
+
+    private RequestResponseCase() {}
+
+    /** The request/response case: three rows from one measurement per side. */
+    static List<Measurement> run(BenchOptions o, Progress p) {
+        Figure ours = Figure.attempt(p, "rr usertcp", "round trips/s", () -> {
+            try (TunSetup s = TunSetup.start(BulkCase.MTUS[0], Loss.NONE)) {
+                return measure(s, o);
+            }
+        });
+        Figure kernel = Figure.attempt(p, "rr kernel", "round trips/s", () -> {
+            try (VethSetup s = VethSetup.start(BulkCase.MTUS[0], Loss.NONE)) {
+                return measure(s, o);
+            }
+        });
+        BenchCase c = BenchCase.RR;
+        return List.of(
+                Figure.row(c, "1-byte round trips", "1/s", Better.HIGHER, ours, kernel),
+                Figure.row(c, "round-trip latency p50", "us", Better.LOWER, part(ours, "p50Micros"), part(kernel, "p50Micros")),
+                Figure.row(c, "round-trip latency p99", "us", Better.LOWER, part(ours, "p99Micros"), part(kernel, "p99Micros")));
+    }
+
+    /** Echo server on {@code s}, the kernel client measuring. */
+    static Figure measure(Setup s, BenchOptions o) throws Exception {
+        LatencySamples samples = new LatencySamples(LatencySamples.DEFAULT_CAPACITY, SAMPLE_SEED);
+        long limit = o.warmupNanos() + o.durationNanos() + SLACK_NANOS;
+        TunLinkStats before = s instanceof TunSetup t ? t.linkStats() : null;
+        Outcome<Long, RoundTrips> r = Parties.run(s, PORT, o.socketTimeoutMillis(), limit, Workloads::echo,
+                e -> Workloads.requestResponse(e, o.warmupNanos(), o.durationNanos(), samples));
+        RoundTrips trips = r.client();
+        if (trips.count() == 0 || trips.nanos() <= 0) {
+            throw new IllegalStateException("no round trip completed in the measured time");
+        }
+        LatencySamples.Sorted sorted = samples.sorted();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("roundTrips", trips.count());
+        details.put("seconds", trips.nanos() / 1e9);
+        details.put("samplesKept", sorted.size());
+        details.put("p50Micros", sorted.percentile(50) / 1e3);
+        details.put("p99Micros", sorted.percentile(99) / 1e3);
+        if (before != null) {
+            // how often a user thread had to wake the stack's thread: the handoffs behind the latency
+            TunLinkStats after = ((TunSetup) s).linkStats();
+            details.put("stackWakeupsPerRoundTrip", (double) (after.wakeups() - before.wakeups()) / trips.total());
+            details.put("tunPacketsPerRoundTrip",
+                    (double) (after.rxPackets() + after.txPackets() - before.rxPackets() - before.txPackets()) / trips.total());
+        }
+        return Figure.of(trips.count() * 1e9 / trips.nanos(), details);
+    }
+
+    /** A figure taken from another's details (the same measurement, another statistic). */
+    private static Figure part(Figure whole, String key) {
+        if (whole.error() != null) {
+            return Figure.failed(whole.error());
+        }
+        return Figure.of(((Number) whole.details().get(key)).doubleValue(), Map.of());
+    }
+}

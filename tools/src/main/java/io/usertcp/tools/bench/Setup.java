@@ -1,0 +1,62 @@
+package io.usertcp.tools.bench;
+
+import io.usertcp.tun.NetworkNamespace;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where one side of a comparison runs: a server, ours on a TUN device ({@link TunSetup}) or the
+ * kernel's across a veth pair ({@link VethSetup}), and the namespace whose kernel runs the client.
+ * The client is the same {@code java.net} program in both, so the server is the only difference.
+ */
+interface Setup extends AutoCloseable {
+    /** {@code "usertcp"} or {@code "kernel"}. */
+    String side();
+
+    /** Where the kernel client runs (threads inside it open {@code java.net} sockets there). */
+    NetworkNamespace clientNamespace();
+
+    /** The server's address, as the client dials it. */
+    String serverAddress();
+
+    /**
+     * A listener on {@code port} of the server.
+     *
+     * @param timeoutMillis accept and read timeout of the sockets it hands out
+     */
+    Acceptor listen(int port, int backlog, int timeoutMillis) throws Exception;
+
+    /** How many data segments the injected loss dropped so far (0 without loss, -1 unknown). */
+    long lossDropped();
+
+    /** The loss-recovery counters whose names both stacks share (nstat's), for the details. */
+    List<String> RECOVERY_COUNTERS = List.of("TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPFastRetrans",
+            "TcpExtTCPSackRecovery", "TcpExtTCPLossProbes");
+
+    /**
+     * The server's {@link #RECOVERY_COUNTERS} now: our stack's, or the kernel's in the server's
+     * namespace ({@code nstat}); a counter one side does not keep is left out.
+     */
+    Map<String, Long> serverCounters();
+
+    /** Deletes everything made for this side. Idempotent. */
+    @Override
+    void close();
+
+    /** Where the loss case drops data segments: at the ingress of the side that receives them. */
+    enum LossAt {
+        NONE, SERVER_INGRESS, CLIENT_INGRESS
+    }
+
+    /** Injected loss: where, and the share of data segments, in percent. */
+    record Loss(LossAt at, int percent) {
+        static final Loss NONE = new Loss(LossAt.NONE, 0);
+
+        public Loss {
+            if (at == null || percent < 0 || percent > 100 || (at == LossAt.NONE) != (percent == 0)) {
+                throw new IllegalArgumentException("loss: " + at + " " + percent
+                        + " % (expected: NONE 0, or a place and 1..100)");
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.usertcp.tools.bench;
+
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.runtime.SystemRandomSource;
+import io.usertcp.socket.TcpServerSocket;
+import io.usertcp.tcp.StackConfig;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpStack;
+import io.usertcp.tun.NetworkNamespace;
+import io.usertcp.tun.TunDevice;
+import io.usertcp.tun.TunLink;
+import io.usertcp.tun.TunLinkStats;
+import io.usertcp.tun.TunStackHost;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * Our side: our stack at 198.18.0.2 on a TUN device, the kernel of the same namespace at
+ * 198.18.0.1 as the client ({@link TunStackHost}'s layout). With loss at our ingress the stack is
+ * assembled here the same way, with a {@link LossyLink} between it and the TUN link.
+ */
+final class TunSetup implements Setup {
+    static final String PREFIX = "usertcp-bench-tun";
+    /** Fixed seed of our ingress loss: runs drop the same segments. */
+    static final long LOSS_SEED = 0x6c6f7373L;
+
+    private final NetworkNamespace namespace;
+    private final StackRunner runner;
+    private final AutoCloseable resources;
+    private final TunLink link;
+    private final LossyLink lossyLink;
+    private final boolean nftLoss;
+
+    private TunSetup(NetworkNamespace namespace, StackRunner runner, AutoCloseable resources, TunLink link,
+                     LossyLink lossyLink, boolean nftLoss) {
+        this.namespace = namespace;
+        this.runner = runner;
+        this.resources = resources;
+        this.link = link;
+        this.lossyLink = lossyLink;
+        this.nftLoss = nftLoss;
+    }
+
+    /** Our stack with the default (Linux-like) TCP configuration. */
+    static TunSetup start(int mtu, Loss loss) {
+        return start(mtu, loss, UnaryOperator.identity());
+    }
+
+    /**
+     * @param tcp adjusts the TCP configuration (the memory case lengthens TIME-WAIT so that no entry
+     *            expires while it counts them)
+     */
+    static TunSetup start(int mtu, Loss loss, UnaryOperator<TcpConfig> tcp) {
+        if (loss.at() == LossAt.SERVER_INGRESS) {
+            return startLossy(mtu, loss.percent(), tcp);
+        }
+        TunStackHost host = TunStackHost.start(PREFIX, mtu, config -> config.withTcp(tcp.apply(config.tcp())));
+        try {
+            if (loss.at() == LossAt.CLIENT_INGRESS) {
+                NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.percent());
+            }
+            return new TunSetup(host.namespace(), host.runner(), host, host.link(), null, loss.at() == LossAt.CLIENT_INGRESS);
+        } catch (RuntimeException | Error e) {
+            host.close();
+            throw e;
+        }
+    }
+
+    /** {@link TunStackHost#start}'s steps, with the loss between the TUN link and the stack. */
+    private static TunSetup startLossy(int mtu, int percent, UnaryOperator<TcpConfig> tcp) {
+        NetworkNamespace ns = NetworkNamespace.create(PREFIX);
+        TunDevice device = null;
+        TunLink link = null;
+        try {
+            device = ns.openTun(TunStackHost.DEVICE);
+            ns.addAddress(TunStackHost.DEVICE, TunStackHost.KERNEL_ADDRESS + "/" + TunStackHost.PREFIX_LENGTH);
+            ns.linkUp(TunStackHost.DEVICE, mtu);
+            link = new TunLink(device, mtu);
+            LossyLink lossy = new LossyLink(link, percent, LOSS_SEED);
+            StackConfig config = StackConfig.of(TunStackHost.STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu);
+            config = config.withTcp(tcp.apply(config.tcp()));
+            StackRunner runner = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + ns.name()).start();
+            TunLink ownedLink = link;
+            AutoCloseable resources = () -> {
+                try {
+                    runner.close();
+                } finally {
+                    try {
+                        ownedLink.close();
+                    } finally {
+                        ns.close();
+                    }
+                }
+            };
+            return new TunSetup(ns, runner, resources, link, lossy, false);
+        } catch (RuntimeException | Error e) {
+            if (link != null) {
+                link.close();
+            } else if (device != null) {
+                device.close();
+            }
+            ns.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String side() {
+        return "usertcp";
+    }
+
+    @Override
+    public NetworkNamespace clientNamespace() {
+        return namespace;
+    }
+
+    @Override
+    public String serverAddress() {
+        return TunStackHost.STACK_ADDRESS.toString();
+    }
+
+    StackRunner runner() {
+        return runner;
+    }
+
+    @Override
+    public Acceptor listen(int port, int backlog, int timeoutMillis) {
+        return Acceptor.of(new TcpServerSocket(runner, port, backlog), timeoutMillis);
+    }
+
+    @Override
+    public long lossDropped() {
+        if (lossyLink != null) {
+            return lossyLink.dropped();
+        }
+        return nftLoss ? NftLoss.dropped(namespace) : 0;
+    }
+
+    /** The TUN link's counters (read on the stack's thread, which owns them). */
+    TunLinkStats linkStats() {
+        return runner.call(now -> link.stats());
+    }
+
+    @Override
+    public Map<String, Long> serverCounters() {
+        Map<String, Long> all = runner.call(now -> runner.stack().stats().snapshot());
+        Map<String, Long> chosen = new LinkedHashMap<>();
+        for (String name : RECOVERY_COUNTERS) {
+            chosen.put(name, all.getOrDefault(name, 0L)); // the snapshot leaves zeros out
+        }
+        return chosen;
+    }
+
+    @Override
+    public void close() {
+        try {
+            resources.close();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

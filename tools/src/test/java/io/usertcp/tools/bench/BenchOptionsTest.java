@@ -1,0 +1,54 @@
+package io.usertcp.tools.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** --cases parsing and the bounds every run keeps. */
+class BenchOptionsTest {
+
+    @Test
+    void cases_parseNamesAndAll_inRunOrder() {
+        assertEquals(EnumSet.allOf(BenchCase.class), BenchCase.parseList("all"));
+        assertEquals(EnumSet.of(BenchCase.RR, BenchCase.LOSS), BenchCase.parseList(" loss, RR "));
+        assertEquals(List.of(BenchCase.BULK, BenchCase.MEMORY), List.copyOf(BenchCase.parseList("memory,bulk")));
+    }
+
+    @Test
+    void unknownCase_saysWhichAndWhatIsKnown() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchCase.parseList("bulk,nope"));
+        assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
+        assertTrue(e.getMessage().contains("bulk,rr,connrate,memory,loss"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BenchCase.parseList(" "));
+    }
+
+    @Test
+    void full_and_quick_haveTheDocumentedShapes() {
+        BenchOptions full = BenchOptions.full(EnumSet.allOf(BenchCase.class), 5);
+        assertEquals(5_000_000_000L, full.durationNanos());
+        assertEquals(List.of(10_000, 100_000), full.memoryCounts());
+        assertEquals(1, full.lossPercent());
+        BenchOptions quick = BenchOptions.quick(Set.of(BenchCase.BULK));
+        assertTrue(quick.quick());
+        assertTrue(quick.durationNanos() < 1_000_000_000L);
+        assertEquals(2_500_000_000L, quick.withDuration(2.5).durationNanos());
+        assertEquals(List.of(7), quick.withMemoryCounts(List.of(7)).memoryCounts());
+    }
+
+    @Test
+    void outOfBounds_isRefused() {
+        Set<BenchCase> all = EnumSet.allOf(BenchCase.class);
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.full(all, 0));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.full(all, BenchOptions.MAX_DURATION_SECONDS + 1));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.full(all, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.full(Set.of(), 5));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.full(all, 5).withMemoryCounts(List.of(0)));
+        assertThrows(IllegalArgumentException.class,
+                () -> BenchOptions.full(all, 5).withMemoryCounts(List.of(BenchOptions.MAX_MEMORY_COUNT + 1)));
+    }
+}
