@@ -162,6 +162,7 @@ final class PassiveOpen {
         t.sndUna = cookie + 1; // the final ACK acknowledged the cookie SYN-ACK
         t.irs = clientIsn;
         t.rcvNxt = seg.seq();
+        t.lastAckSent = t.rcvNxt; // what the cookie SYN-ACK acknowledged (RFC 7323 §4.3 Last.ACK.sent)
         t.timestampsEnabled = config.timestamps() && o.hasTimestamps();
         int shift = t.timestampsEnabled ? SynCookies.windowShiftOf(o.tsEcr()) : -1;
         t.windowScalingAgreed = config.windowScaling() && shift >= 0;

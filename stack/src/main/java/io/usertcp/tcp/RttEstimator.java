@@ -10,6 +10,8 @@ final class RttEstimator {
     private static final int ALPHA_SHIFT = 3; // alpha = 1/8
     private static final int BETA_SHIFT = 2;  // beta = 1/4
     private static final int K = 4;
+    /** RFC 6298 §5.7 (Linux TCP_TIMEOUT_FALLBACK): the RTO when the handshake gave no sample. */
+    static final long HANDSHAKE_FALLBACK_NANOS = 3_000_000_000L;
 
     private final long minNanos;
     private final long maxNanos;
@@ -41,6 +43,19 @@ final class RttEstimator {
         }
         backoffs = 0; // RFC 6298 §5.7: a new sample after backoff recomputes the RTO
         rtoNanos = clamp(srttNanos + Math.max(1, K * rttvarNanos));
+    }
+
+    /**
+     * The handshake completed without an RTT sample (its SYN or SYN-ACK was retransmitted, so Karn
+     * rules the sample out; or a SYN cookie): RFC 6298 §5.7 says data starts with a 3 s RTO, not the
+     * backed-off one nor the initial 1 s. Linux tcp_init_metrics does the same. A later sample
+     * recomputes the RTO as usual.
+     */
+    void handshakeWithoutSample() {
+        if (srttNanos == 0) {
+            backoffs = 0;
+            rtoNanos = clamp(HANDSHAKE_FALLBACK_NANOS);
+        }
     }
 
     /** RFC 6298 §5.5: doubles the RTO after a retransmission timeout, up to the maximum. */

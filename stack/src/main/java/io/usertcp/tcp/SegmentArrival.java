@@ -145,6 +145,7 @@ final class SegmentArrival {
             t.tsRecent = o.tsVal();
             t.tsRecentNanos = nowNanos;
         }
+        t.lastAckSent = t.rcvNxt; // our SYN-ACK or ACK of the SYN acknowledges the peer's SYN
         c.mssNegotiated();
     }
 
@@ -188,6 +189,7 @@ final class SegmentArrival {
         }
         c.lastReceivedNanos = nowNanos;
         c.keepaliveProbesSent = 0;
+        c.probesUnanswered = 0;
         updateTsRecent(c, seg, nowNanos);
         trim(c, seg);
         // Second: the RST bit.
@@ -272,11 +274,14 @@ final class SegmentArrival {
         return true;
     }
 
-    /** RFC 7323 §4.3 (R3): remember SEG.TSval when it is not older and the segment starts at or before RCV.NXT. */
+    /**
+     * RFC 7323 §4.3 (R3): remember SEG.TSval when it is not older and the segment starts at or before
+     * Last.ACK.sent — not the current RCV.NXT, which in-order data not yet acknowledged has moved on.
+     */
     private static void updateTsRecent(TcpConnection c, TcpSegmentView seg, long nowNanos) {
         Tcb t = c.tcb;
         ParsedTcpOptions o = seg.options();
-        if (t.timestampsEnabled && o.hasTimestamps() && SeqNum.ge(o.tsVal(), t.tsRecent) && SeqNum.le(seg.seq(), t.rcvNxt)) {
+        if (t.timestampsEnabled && o.hasTimestamps() && SeqNum.ge(o.tsVal(), t.tsRecent) && SeqNum.le(seg.seq(), t.lastAckSent)) {
             t.tsRecent = o.tsVal();
             t.tsRecentNanos = nowNanos;
         }
@@ -572,8 +577,10 @@ final class SegmentArrival {
         }
         c.receiveBuffer.append(seg.buffer(), dataOffset, dataLength);
         t.rcvNxt += dataLength;
-        if (deliverHeld(c)) {
-            c.ackNow = true; // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
+        if (deliverHeld(c) || !c.reassembly.isEmpty()) {
+            // RFC 5681 §4.2: ACK at once when a segment fills all or part of a gap — also when data stays held
+            // beyond a gap that remains, as Linux does while its out-of-order queue is not empty (__tcp_ack_snd_check).
+            c.ackNow = true;
         } else {
             scheduleAck(c, nowNanos, dataLength);
         }

@@ -52,6 +52,11 @@ final class SendScoreboard {
      * @return bytes not SACKed before (0 for a duplicate, stale or invalid block)
      */
     int add(int left, int right, int una, int nxt) {
+        if (!SeqNum.lt(left, right)) {
+            // Inverted or empty: rejected before clipping, because sequence comparison is not transitive across
+            // half the space — LEFT may compare below SND.UNA and RIGHT inside the window while LEFT > RIGHT.
+            return 0;
+        }
         int l = SeqNum.max(left, una);
         int r = SeqNum.lt(right, nxt) ? right : nxt;
         if (!SeqNum.lt(l, r) || SeqNum.diff(r, l) > SeqNum.diff(nxt, una)) {

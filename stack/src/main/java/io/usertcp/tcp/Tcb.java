@@ -54,6 +54,12 @@ final class Tcb {
     int tsRecent;
     /** When TS.Recent was last updated, for the 24-day staleness rule of RFC 7323 §5.5. */
     long tsRecentNanos;
+    /**
+     * RFC 7323 §4.3 Last.ACK.sent: the ACK field of the last segment we sent (Linux rcv_wup). Only a
+     * segment starting at or before it updates TS.Recent, so a delayed ACK echoes the earliest
+     * unacknowledged segment's TSval.
+     */
+    int lastAckSent;
     /** Per-connection offset added to our timestamp clock (RFC 7323 §5.4, randomised). */
     int tsOffset;
 

@@ -63,6 +63,18 @@ public final class TcpConnection extends DeadlineHeap.Node {
     // ---- retransmission and measurement ----
     /** Consecutive retransmission timeouts of the current oldest segment. */
     int retransmits;
+    /**
+     * Persist-timer expiries since it was armed: the probes' own backoff (RFC 9293 §3.8.6.1). It never
+     * touches the RTO, as Linux's probe0 backoff leaves icsk_rto alone (RFC 6298 §5.5 backs the RTO
+     * off on retransmission timeouts only).
+     */
+    int persistBackoffs;
+    /**
+     * Zero-window probes sent since the peer was last heard from: past dataRetries the peer is gone
+     * (Linux tcp_probe_timer, icsk_probes_out, reset by every ACK). Answered probes never add up
+     * (RFC 1122 §4.2.2.17).
+     */
+    int probesUnanswered;
     /** The sequence number being timed for an RTT sample (Karn: never a retransmitted one); valid if {@link #rttTiming}. */
     int rttSeq;
     long rttStartNanos;
@@ -486,6 +498,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     void becomeEstablished(long nowNanos, String cause) {
         setState(nowNanos, TcpState.ESTABLISHED, cause);
         lastDataReceivedNanos = nowNanos;
+        // RFC 6298 §5.7: no sample from the handshake (a passive open samples just after this, from the ACK).
+        rtt.handshakeWithoutSample();
         // Linux tcp_incr_quickack: up to half the receive window in full segments, at most 16.
         quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, receiveBuffer.capacity() / (2 * Math.max(1, tcb.rcvMss))));
         if (keepAliveEnabled) {

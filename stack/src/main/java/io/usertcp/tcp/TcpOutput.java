@@ -65,7 +65,7 @@ final class TcpOutput {
             sent |= sendUnsackedInRecovery(c, nowNanos, link);
         }
         sent |= sendFinIfDue(c, nowNanos, link);
-        if (c.probePending) {
+        if (c.probePending && !newData) { // a data segment sent on the persist timer's override is the probe
             // RFC 9293 §3.8.6.1 (zero-window probe) and RFC 1122 §4.2.3.6 (keep-alive): SEQ = SND.UNA - 1
             sendAck(c, nowNanos, link, c.tcb.sndUna - 1);
             sent = true;
@@ -133,6 +133,8 @@ final class TcpOutput {
         }
         long budget = c.recovery.sendBudget(c);
         boolean sent = false;
+        // The persist timer fired with a window too small to use: RFC 9293 §3.8.6.2.1 (4), the override timeout.
+        boolean override = c.probePending;
         while (unsent > 0 && windowLeft > 0) {
             int length = (int) Math.min(Math.min(t.sndMss, unsent), windowLeft);
             if (length > budget) {
@@ -140,6 +142,13 @@ final class TcpOutput {
                 // being cut to fit (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
                 break;
             }
+            if (length < Math.min(t.sndMss, unsent) && 2 * windowLeft < t.maxSndWnd && !override) {
+                // Sender SWS avoidance (RFC 9293 §3.8.6.2.1, MUST-38): the window, not the data, limits this
+                // segment, and it is neither a full segment (1), nor all that is queued (2), nor half the largest
+                // window the peer offered (3). Wait for the window to grow or for the override timeout (4).
+                break;
+            }
+            override = false;
             boolean last = length == unsent;
             boolean fin = last && t.finQueued;
             boolean small = length < t.sndMss;
@@ -177,7 +186,13 @@ final class TcpOutput {
             sent = true;
             armRetransmitAndUserTimeout(c, nowNanos);
         }
-        if (unsent > 0 && t.sndWnd == 0 && t.sndUna == t.sndNxt && !c.isArmed(TcpTimer.PERSIST)) {
+        if (sent) {
+            c.disarm(TcpTimer.PERSIST); // data in flight: the retransmission timer watches the peer
+        } else if (unsent > 0 && windowLeft < Math.min(t.sndMss, unsent) && t.sndUna == t.sndNxt
+                && !c.isArmed(TcpTimer.PERSIST)) {
+            // The window holds the data back and nothing in flight will bring an ACK: probe a zero window, or
+            // wait out the override timeout of a small one (RFC 9293 §3.8.6.1, §3.8.6.2.1).
+            c.persistBackoffs = 0;
             c.arm(TcpTimer.PERSIST, nowNanos + c.rtt.rtoNanos());
         }
         return sent;
@@ -341,6 +356,7 @@ final class TcpOutput {
         observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         stats.increment(Counter.TcpOutSegs);
         if ((s.flags & TcpFlags.ACK) != 0) {
+            c.tcb.lastAckSent = s.ack; // RFC 7323 §4.3 Last.ACK.sent
             c.bytesUnacked = 0;
             c.disarm(TcpTimer.DELAYED_ACK);
         }

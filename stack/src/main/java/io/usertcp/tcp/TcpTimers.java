@@ -83,16 +83,38 @@ final class TcpTimers {
     /**
      * RFC 9293 §3.8.6.1: while the peer's window is zero and we have data, probe it. The probe is an
      * ACK with SEG.SEQ = SND.UNA - 1 (Linux's tcp_xmit_probe_skb), which the peer must answer with
-     * an ACK carrying its current window.
+     * an ACK carrying its current window. When the window is open but smaller than what sender SWS
+     * avoidance waits for, this expiry is RFC 9293 §3.8.6.2.1's override timeout instead: TcpOutput
+     * sends what fits (Linux tcp_write_wakeup). The interval doubles on each expiry, up to the RTO
+     * maximum; the RTO itself is left alone.
      */
     private static void persist(TcpConnection c, long nowNanos) {
-        if (c.tcb.sndWnd > 0 || c.sendBuffer.size() == 0 || !c.state.isSynchronized()) {
+        if (!c.state.isSynchronized() || c.sendBuffer.size() == 0 || c.tcb.sndUna != c.tcb.sndNxt) {
+            return; // nothing waits for the window, or data is in flight and the retransmission timer watches it
+        }
+        if (c.tcb.sndWnd == 0 && c.probesUnanswered >= c.config.dataRetries()) {
+            // Linux tcp_probe_timer: as many unanswered probes as tcp_retries2 allows — the peer is gone. RFC 1122
+            // §4.2.2.17 keeps the connection open only while the probes are answered.
+            giveUp(c, nowNanos);
             return;
         }
+        if (c.tcb.sndWnd == 0) {
+            c.probesUnanswered++;
+        }
         c.probePending = true;
-        c.rtt.backOff();
-        c.arm(TcpTimer.PERSIST, nowNanos + c.rtt.rtoNanos());
+        c.persistBackoffs++;
+        c.arm(TcpTimer.PERSIST, nowNanos + persistInterval(c));
         c.host.wantsOutput(c);
+    }
+
+    /** RTO · 2^backoffs, capped at the RTO maximum (RFC 9293 §3.8.6.1 SHLD-29; Linux tcp_probe0_when). */
+    static long persistInterval(TcpConnection c) {
+        long max = c.config.rtoMaxNanos();
+        long interval = c.rtt.rtoNanos();
+        for (int i = 0; i < c.persistBackoffs && interval < max; i++) {
+            interval <<= 1;
+        }
+        return Math.min(interval, max);
     }
 
     /**
