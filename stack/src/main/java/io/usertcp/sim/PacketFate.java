@@ -11,5 +11,7 @@ public enum PacketFate {
     /** An extra copy made by the duplication model, delivered as sent. */
     DELIVERED_DUPLICATE,
     /** Delivered with one bit flipped; the receiving stack must drop it by its checksums. */
-    DELIVERED_CORRUPTED
+    DELIVERED_CORRUPTED,
+    /** Dropped at a full {@link Bottleneck} queue (drop-tail); never delivered. */
+    QUEUE_FULL
 }

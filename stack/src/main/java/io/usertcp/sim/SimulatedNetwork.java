@@ -20,7 +20,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Two {@link TcpStack}s, A and B, joined by a seeded faulty wire and driven in virtual time
- * (DESIGN.md §9.4). Each direction follows its own {@link FaultProfile}. Packets in flight wait in
+ * (DESIGN.md §9.4). Each direction follows its own {@link FaultProfile}, and may have a
+ * {@link Bottleneck} (a rate limit with a drop-tail queue; none by default). Packets in flight wait in
  * an event queue ordered by delivery time (ties by send order); the driver repeatedly takes the
  * earliest of the next delivery and the stacks' {@code nextDeadlineNanos()}, moves time there,
  * processes that one event, and lets both stacks transmit what it caused:
@@ -66,12 +67,17 @@ public final class SimulatedNetwork implements AutoCloseable {
     private final Ipv4PacketView classifyIp = new Ipv4PacketView();
     private final TcpSegmentView classifyTcp = new TcpSegmentView();
     private PacketTap tap = PacketTap.NONE;
+    /** Per direction (by ordinal): the bottleneck, or null for an unlimited wire. */
+    private final Bottleneck[] bottlenecks = new Bottleneck[Direction.values().length];
+    /** Per direction: when the bottleneck link finishes sending what is queued. */
+    private final long[] linkFreeAtNanos = new long[Direction.values().length];
     private long nowNanos;
     private long sendOrder;
     private long traceHash = 0xCBF29CE484222325L;
     private long transmitted;
     private long lost;
     private long tooBig;
+    private long queueDrops;
     private long duplicated;
     private long corrupted;
     private long delivered;
@@ -155,6 +161,21 @@ public final class SimulatedNetwork implements AutoCloseable {
     /** Sees every packet lost or delivered from now on. */
     public void setTap(PacketTap tap) {
         this.tap = tap == null ? PacketTap.NONE : tap;
+    }
+
+    /**
+     * Puts {@code bottleneck} on both directions (each with its own queue), or removes it with
+     * {@code null}; set it before traffic starts. Without one the wire has unlimited rate.
+     */
+    public void setBottleneck(Bottleneck bottleneck) {
+        setBottleneck(Direction.A_TO_B, bottleneck);
+        setBottleneck(Direction.B_TO_A, bottleneck);
+    }
+
+    /** Puts {@code bottleneck} on one direction, or removes it with {@code null}. */
+    public void setBottleneck(Direction direction, Bottleneck bottleneck) {
+        bottlenecks[direction.ordinal()] = bottleneck;
+        linkFreeAtNanos[direction.ordinal()] = nowNanos;
     }
 
     // =====================================================================================
@@ -314,12 +335,15 @@ public final class SimulatedNetwork implements AutoCloseable {
         } else if (chance(faults.lossProbability()) && (!faults.lossControlOnly() || isControl(copy))) {
             lost++;
             fate = PacketFate.LOST;
+        } else if (!enqueue(direction, packet.readableBytes())) {
+            queueDrops++;
+            fate = PacketFate.QUEUE_FULL;
         } else {
             fate = PacketFate.DELIVERED;
         }
         hashEvent(direction, fate, copy);
         if (fate != PacketFate.DELIVERED) {
-            recent.commit(nowNanos - startNanos, direction, fate == PacketFate.LOST ? " LOST" : " TOO_BIG");
+            recent.commit(nowNanos - startNanos, direction, " " + fate.name());
             try {
                 tap.packet(nowNanos, direction, fate, packet);
             } finally {
@@ -339,6 +363,26 @@ public final class SimulatedNetwork implements AutoCloseable {
         recent.commit(nowNanos - startNanos, direction, label);
     }
 
+    /**
+     * Passes a packet of {@code bytes} through the direction's bottleneck, if it has one: false when
+     * the queue ahead of it holds more than the bottleneck's queue (drop-tail), else it takes its
+     * turn on the link. No bottleneck: always true, and the packet leaves at once.
+     */
+    private boolean enqueue(Direction direction, int bytes) {
+        int d = direction.ordinal();
+        Bottleneck b = bottlenecks[d];
+        if (b == null) {
+            linkFreeAtNanos[d] = nowNanos;
+            return true;
+        }
+        long waitNanos = Math.max(0, linkFreeAtNanos[d] - nowNanos);
+        if (waitNanos > b.queueNanos()) {
+            return false;
+        }
+        linkFreeAtNanos[d] = nowNanos + waitNanos + b.serializationNanos(bytes);
+        return true;
+    }
+
     /** Queues one copy, perhaps damaged; returns whether it was. */
     private boolean schedule(Direction direction, FaultProfile faults, ByteBuf packet, PacketFate fate) {
         if (chance(faults.corruptProbability()) && packet.isReadable()) {
@@ -353,7 +397,8 @@ public final class SimulatedNetwork implements AutoCloseable {
             corrupted++;
         }
         long jitter = faults.jitterNanos() == 0 ? 0 : Long.remainderUnsigned(random.nextLong(), faults.jitterNanos() + 1);
-        long deliverAt = nowNanos + faults.delayNanos() + jitter;
+        // The copy leaves the bottleneck (now, without one) and then propagates.
+        long deliverAt = linkFreeAtNanos[direction.ordinal()] + faults.delayNanos() + jitter;
         traceHash = mix(traceHash, deliverAt);
         queue.add(new InFlight(deliverAt, sendOrder++, direction, fate, packet));
         return fate == PacketFate.DELIVERED_CORRUPTED;
@@ -436,7 +481,8 @@ public final class SimulatedNetwork implements AutoCloseable {
     }
 
     public NetworkCounters counters() {
-        return new NetworkCounters(transmitted, lost, tooBig, duplicated, corrupted, delivered, queue.size(), steps);
+        return new NetworkCounters(transmitted, lost, tooBig, duplicated, corrupted, delivered, queue.size(), steps,
+                queueDrops);
     }
 
     /** Packets in flight now. */

@@ -2,7 +2,8 @@
  * The seeded network simulator (DESIGN.md §9.4): two {@link io.usertcp.tcp.TcpStack}s joined by a
  * {@link io.usertcp.sim.SimulatedNetwork} whose two directions each follow a
  * {@link io.usertcp.sim.FaultProfile} (loss, delay with jitter and hence reordering, duplication,
- * corruption), driven in virtual time by an event queue.
+ * corruption) and optionally a {@link io.usertcp.sim.Bottleneck} (a rate limit with a drop-tail
+ * queue), driven in virtual time by an event queue.
  *
  * <pre>
  *   try (SimulatedNetwork net = SimulatedNetwork.between(TcpConfig.linux(),

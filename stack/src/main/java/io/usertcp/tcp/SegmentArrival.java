@@ -181,7 +181,8 @@ final class SegmentArrival {
             return;
         }
         // First: is the segment acceptable?
-        if (!simultaneousSynAck && !acceptable(t, seg.seq(), seg.segmentLength())) {
+        if (!simultaneousSynAck && !acceptable(t, seg.seq(), seg.segmentLength())
+                && !ackAtRightEdge(t, seg.seq(), seg.segmentLength(), flags)) {
             if (!rst) {
                 c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             }
@@ -230,6 +231,22 @@ final class SegmentArrival {
             return seq == t.rcvNxt;
         }
         return SeqNum.inWindow(seq, t.rcvNxt, window) || SeqNum.inWindow(seq + segmentLength - 1, t.rcvNxt, window);
+    }
+
+    /**
+     * A deviation from RFC 9293's letter (for SEG.LEN = 0: RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND),
+     * as Linux (tcp_sequence: {@code !after(seq, rcv_nxt + window)}) and the BSDs (tcp_input trims
+     * only text beyond the edge) make it: an ACK without text whose SEG.SEQ is exactly
+     * RCV.NXT+RCV.WND is accepted. A peer that has filled our window while our RCV.NXT waits at a
+     * hole sends every ACK with SEQ = its SND.NXT, right at our edge. Rejecting those drops the
+     * acknowledgments they carry and answers each with an ACK, which the peer, in the same position
+     * in a two-way transfer, rejects and answers in turn: an ACK war, and RTT samples that include
+     * the peer's retransmission timeout. RSTs keep the strict test (RFC 5961 §3.2 drops them
+     * silently outside the window).
+     */
+    static boolean ackAtRightEdge(Tcb t, int seq, int segmentLength, int flags) {
+        long window = t.rcvWnd();
+        return segmentLength == 0 && (flags & TcpFlags.RST) == 0 && window > 0 && seq == t.rcvNxt + (int) window;
     }
 
     /** Keeps only the part of the segment inside the window: RFC 9293 §3.10.7.4 "trimmed". */
@@ -378,13 +395,14 @@ final class SegmentArrival {
             challengeAck(c, nowNanos);
             return false;
         }
-        if (SeqNum.gt(ack, t.sndUna)) {
+        boolean advanced = SeqNum.gt(ack, t.sndUna);
+        if (advanced) {
             acknowledge(c, nowNanos, seg);
         } else if (ack == t.sndUna && t.synAcked()) {
             duplicateAck(c, nowNanos, seg);
         }
         if (SeqNum.ge(ack, t.sndUna)) {
-            updateWindow(c, seg);
+            updateWindow(c, seg, advanced);
         }
         return switch (c.state) {
             case FIN_WAIT_1 -> {
@@ -510,10 +528,17 @@ final class SegmentArrival {
         }
     }
 
-    /** RFC 9293 §3.10.7.4: update the send window when this segment is newer than the last update's. */
-    private static void updateWindow(TcpConnection c, TcpSegmentView seg) {
+    /**
+     * RFC 9293 §3.10.7.4: update the send window when this segment is newer than the last update's
+     * — or, as Linux does (tcp_may_update_window: {@code after(ack, snd_una)}), whenever it
+     * acknowledged new data. The sender's right edge is SND.UNA + SND.WND, so SND.WND must be the
+     * window offered from the SND.UNA this segment set: a retransmission from the peer carries an
+     * old SEG.SEQ (failing the SND.WL1 test) with a new SEG.ACK, and keeping the older window then
+     * would move our right edge past the one the peer advertised, by the bytes just acknowledged.
+     */
+    private static void updateWindow(TcpConnection c, TcpSegmentView seg, boolean ackAdvanced) {
         Tcb t = c.tcb;
-        if (SeqNum.lt(t.sndWl1, seg.seq()) || (t.sndWl1 == seg.seq() && SeqNum.le(t.sndWl2, seg.ack()))) {
+        if (ackAdvanced || SeqNum.lt(t.sndWl1, seg.seq()) || (t.sndWl1 == seg.seq() && SeqNum.le(t.sndWl2, seg.ack()))) {
             long before = t.sndWnd;
             setWindow(t, seg.window(), seg.seq(), seg.ack(), t.sndWndShift);
             if (t.sndWnd > 0) {

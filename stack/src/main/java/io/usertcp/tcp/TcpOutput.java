@@ -20,6 +20,9 @@ final class TcpOutput {
     private final SegmentWriter writer;
     private final OutSegment s = new OutSegment();
     private final Ipv4PacketView observed = new Ipv4PacketView();
+    /** Scratch for counting the SACK blocks the next segment will carry. */
+    private final int[] sackScratchLeft = new int[4];
+    private final int[] sackScratchRight = new int[4];
     private final StackStats stats;
     private final ConnectionObserver observer;
 
@@ -136,13 +139,14 @@ final class TcpOutput {
         // The persist timer fired with a window too small to use: RFC 9293 §3.8.6.2.1 (4), the override timeout.
         boolean override = c.probePending;
         while (unsent > 0 && windowLeft > 0) {
-            int length = (int) Math.min(Math.min(t.sndMss, unsent), windowLeft);
+            int mss = segmentMss(c);
+            int length = (int) Math.min(Math.min(mss, unsent), windowLeft);
             if (length > budget) {
                 // RFC 5681 §3.1: no more than cwnd in flight; a segment waits whole rather than
                 // being cut to fit (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
                 break;
             }
-            if (length < Math.min(t.sndMss, unsent) && 2 * windowLeft < t.maxSndWnd && !override) {
+            if (length < Math.min(mss, unsent) && 2 * windowLeft < t.maxSndWnd && !override) {
                 // Sender SWS avoidance (RFC 9293 §3.8.6.2.1, MUST-38): the window, not the data, limits this
                 // segment, and it is neither a full segment (1), nor all that is queued (2), nor half the largest
                 // window the peer offered (3). Wait for the window to grow or for the override timeout (4).
@@ -151,7 +155,7 @@ final class TcpOutput {
             override = false;
             boolean last = length == unsent;
             boolean fin = last && t.finQueued;
-            boolean small = length < t.sndMss;
+            boolean small = length < mss;
             if (small && !fin && !c.noDelay && SeqNum.gt(t.sndSml, t.sndUna)) {
                 // Nagle (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4) with Minshall's refinement, as Linux
                 // (tcp_minshall_check): hold a less-than-full segment while an earlier less-than-full
@@ -289,7 +293,7 @@ final class TcpOutput {
         int bufferStart = t.synAcked() ? t.sndUna : t.sndUna + 1;
         int dataEnd = t.finSent ? t.finSeq : t.sndNxt;
         int stop = SeqNum.lt(limit, dataEnd) ? limit : dataEnd;
-        int length = SeqNum.lt(seq, stop) ? Math.min(t.sndMss, SeqNum.diff(stop, seq)) : 0;
+        int length = SeqNum.lt(seq, stop) ? Math.min(segmentMss(c), SeqNum.diff(stop, seq)) : 0;
         boolean fin = t.finSent && !t.finAcked() && seq + length == t.finSeq && SeqNum.gt(limit, t.finSeq);
         if (length == 0 && !fin) {
             return seq;
@@ -305,6 +309,22 @@ final class TcpOutput {
         transmit(c, nowNanos, link);
         armRetransmitAndUserTimeout(c, nowNanos);
         return seq + length + (fin ? 1 : 0);
+    }
+
+    /**
+     * The payload that fits in the segment about to be sent. SND.MSS already leaves room for the
+     * options every segment carries (timestamps); SACK blocks come and go, so the data shrinks by
+     * the SACK option this segment will carry (RFC 9293 §3.7.1: Eff.snd.MSS subtracts the TCP
+     * header "including options" of the segment; Linux tcp_current_mss does the same). Without
+     * this, a full-sized data segment that also reports SACK blocks exceeds the path MTU.
+     */
+    private int segmentMss(TcpConnection c) {
+        Tcb t = c.tcb;
+        if (!t.sackPermitted || c.reassembly.isEmpty()) {
+            return t.sndMss;
+        }
+        int blocks = c.reassembly.sackBlocks(sackScratchLeft, sackScratchRight, t.timestampsEnabled ? 3 : 4);
+        return blocks == 0 ? t.sndMss : Math.max(1, t.sndMss - (4 + 8 * blocks));
     }
 
     private void sendAck(TcpConnection c, long nowNanos, Link link, int seq) {

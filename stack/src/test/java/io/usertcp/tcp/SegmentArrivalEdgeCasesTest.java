@@ -114,8 +114,11 @@ class SegmentArrivalEdgeCasesTest {
             assertEquals(65535, window);
             h.receive(h.segment().seq(rcvNxt + 10).ack(LOCAL_ISS + 1).window(4000));
             h.receive(h.segment().seq(rcvNxt + (int) window - 1).ack(LOCAL_ISS + 1).window(4000));
+            // Linux and the BSDs also accept a pure ACK exactly at the right edge (SegmentArrival.ackAtRightEdge):
+            // a peer that filled our window sends its ACKs there.
+            h.receive(h.segment().seq(rcvNxt + (int) window).ack(LOCAL_ISS + 1).window(4000));
             h.expectNothingSent();
-            for (int seq : new int[] {rcvNxt - 1, rcvNxt + (int) window}) {
+            for (int seq : new int[] {rcvNxt - 1, rcvNxt + (int) window + 1}) {
                 h.receive(h.segment().seq(seq).ack(LOCAL_ISS + 1).window(10));
                 h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, rcvNxt);
             }
