@@ -1,17 +1,18 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.socket.StreamEndpoint;
 import io.usertcp.socket.TcpServerSocket;
 import java.io.IOException;
 import java.net.ServerSocket;
 
-/** A listening socket, ours or the kernel's, handing out {@link Endpoint}s. */
+/** A listening socket, ours or the kernel's, handing out {@link StreamEndpoint}s. */
 interface Acceptor extends AutoCloseable {
     /**
      * The next connection, waiting at most the timeout given when the acceptor was made.
      *
      * @throws java.net.SocketTimeoutException when none came in time
      */
-    Endpoint accept() throws IOException;
+    StreamEndpoint accept() throws IOException;
 
     @Override
     void close() throws IOException;
@@ -21,10 +22,10 @@ interface Acceptor extends AutoCloseable {
         server.setSoTimeout(timeoutMillis);
         return new Acceptor() {
             @Override
-            public Endpoint accept() throws IOException {
+            public StreamEndpoint accept() throws IOException {
                 var s = server.accept();
                 s.setSoTimeout(timeoutMillis);
-                return Endpoint.of(s);
+                return StreamEndpoint.of(s);
             }
 
             @Override
@@ -39,10 +40,10 @@ interface Acceptor extends AutoCloseable {
         server.setSoTimeout(timeoutMillis);
         return new Acceptor() {
             @Override
-            public Endpoint accept() throws IOException {
+            public StreamEndpoint accept() throws IOException {
                 var s = server.accept();
                 s.setSoTimeout(timeoutMillis);
-                return Endpoint.of(s);
+                return StreamEndpoint.of(s);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.socket.StreamEndpoint;
 import io.usertcp.tools.bench.Measurement.Better;
 import io.usertcp.tools.bench.Setup.Loss;
 import java.io.IOException;
@@ -143,7 +144,7 @@ final class ConnectionRateCase {
 
         private void acceptLoop() {
             while (!stopping.get()) {
-                Endpoint e;
+                StreamEndpoint e;
                 try {
                     e = acceptor.accept();
                 } catch (SocketTimeoutException idle) {

@@ -1,5 +1,6 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.socket.StreamEndpoint;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +34,7 @@ final class Parties {
     /** Work on one end. */
     @FunctionalInterface
     interface Part<T> {
-        T run(Endpoint e) throws Exception;
+        T run(StreamEndpoint e) throws Exception;
     }
 
     /** Both parts' results. */
@@ -46,15 +47,15 @@ final class Parties {
      */
     static <S, C> Outcome<S, C> run(Setup setup, int port, int timeoutMillis, long limitNanos, Part<S> serverPart,
                                     Part<C> clientPart) throws Exception {
-        List<Endpoint> open = new CopyOnWriteArrayList<>();
+        List<StreamEndpoint> open = new CopyOnWriteArrayList<>();
         try (Acceptor acceptor = setup.listen(port, 16, timeoutMillis)) {
             Future<C> client = setup.clientNamespace().submitInside(() -> {
-                Endpoint e = Workloads.connectKernel(setup.serverAddress(), port, timeoutMillis);
+                StreamEndpoint e = Workloads.connectKernel(setup.serverAddress(), port, timeoutMillis);
                 open.add(e);
                 return clientPart.run(e);
             });
             Future<S> server = SERVER_THREADS.submit(() -> {
-                Endpoint e = acceptor.accept();
+                StreamEndpoint e = acceptor.accept();
                 open.add(e);
                 return serverPart.run(e);
             });
@@ -94,8 +95,8 @@ final class Parties {
         return SERVER_THREADS.submit(task);
     }
 
-    private static void closeAll(List<Endpoint> endpoints) {
-        for (Endpoint e : endpoints) {
+    private static void closeAll(List<StreamEndpoint> endpoints) {
+        for (StreamEndpoint e : endpoints) {
             try {
                 e.close();
             } catch (IOException | RuntimeException ignored) {

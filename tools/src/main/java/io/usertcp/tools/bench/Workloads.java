@@ -1,5 +1,6 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.socket.StreamEndpoint;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +10,7 @@ import java.net.Socket;
 
 /**
  * The programs both sides run: the same code on our sockets and on the kernel's, through
- * {@link Endpoint}. Every loop is bounded by a count and a deadline; every read has the socket's
+ * {@link StreamEndpoint}. Every loop is bounded by a count and a deadline; every read has the socket's
  * timeout.
  */
 final class Workloads {
@@ -26,12 +27,12 @@ final class Workloads {
      * A kernel client: connects with {@code java.net}. Must run on a thread inside the client's
      * namespace, where the socket is then created.
      */
-    static Endpoint connectKernel(String address, int port, int timeoutMillis) throws IOException {
+    static StreamEndpoint connectKernel(String address, int port, int timeoutMillis) throws IOException {
         Socket s = new Socket();
         try {
             s.connect(new InetSocketAddress(address, port), timeoutMillis);
             s.setSoTimeout(timeoutMillis);
-            return Endpoint.of(s);
+            return StreamEndpoint.of(s);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
@@ -50,7 +51,7 @@ final class Workloads {
      * Writes for {@code durationNanos} (at most {@link #MAX_TRANSFER_BYTES}), half-closes, waits for
      * the receiver to close in turn (so that the receiver's time is the one that counts), closes.
      */
-    static Sent sendFor(Endpoint e, long durationNanos) throws IOException {
+    static Sent sendFor(StreamEndpoint e, long durationNanos) throws IOException {
         byte[] chunk = new byte[CHUNK_BYTES];
         for (int i = 0; i < chunk.length; i++) {
             chunk[i] = (byte) (i * 31 + 7); // not all zeros: nothing on the path may shortcut zeros
@@ -73,7 +74,7 @@ final class Workloads {
     }
 
     /** Reads to the end of the stream, counting, notes the time, then closes. */
-    static Received receiveAll(Endpoint e) throws IOException {
+    static Received receiveAll(StreamEndpoint e) throws IOException {
         byte[] buffer = new byte[CHUNK_BYTES];
         InputStream in = e.in();
         long bytes = 0;
@@ -95,7 +96,7 @@ final class Workloads {
      * The client: writes one byte, reads it back, again and again, TCP_NODELAY on. Round trips
      * during the first {@code warmupNanos} are not recorded; the rest go into {@code samples}.
      */
-    static RoundTrips requestResponse(Endpoint e, long warmupNanos, long durationNanos, LatencySamples samples)
+    static RoundTrips requestResponse(StreamEndpoint e, long warmupNanos, long durationNanos, LatencySamples samples)
             throws IOException {
         e.noDelay();
         OutputStream out = e.out();
@@ -132,7 +133,7 @@ final class Workloads {
     }
 
     /** The server: echoes each byte at once until the end of the stream, then closes. */
-    static long echo(Endpoint e) throws IOException {
+    static long echo(StreamEndpoint e) throws IOException {
         e.noDelay();
         OutputStream out = e.out();
         InputStream in = e.in();
@@ -154,7 +155,7 @@ final class Workloads {
      * client's namespace.
      */
     static void shortConnection(String address, int port, int timeoutMillis) throws IOException {
-        try (Endpoint e = connectKernel(address, port, timeoutMillis)) {
+        try (StreamEndpoint e = connectKernel(address, port, timeoutMillis)) {
             e.noDelay();
             e.out().write(1);
             if (e.in().read() != 1) {
@@ -167,7 +168,7 @@ final class Workloads {
     }
 
     /** The server's side of {@link #shortConnection}: read one byte, answer it, close first. */
-    static void answerAndClose(Endpoint e) throws IOException {
+    static void answerAndClose(StreamEndpoint e) throws IOException {
         try (e) {
             e.noDelay();
             int b = e.in().read();

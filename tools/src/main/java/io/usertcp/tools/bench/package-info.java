@@ -7,7 +7,7 @@
  * in order, each bounded in time, with progress lines on stderr; the cases (bulk transfer,
  * 1-byte request/response, connection rate, memory per connection and per TIME-WAIT entry,
  * goodput under loss); the "same programs on both ends" ({@link io.usertcp.tools.bench.Workloads}
- * over an {@link io.usertcp.tools.bench.Endpoint} that is either our socket or a
+ * over an {@link io.usertcp.socket.StreamEndpoint} that is either our socket or a
  * {@code java.net} one); the two topologies (our stack on a TUN device beside the kernel of its
  * namespace, and kernel to kernel over a veth pair between two namespaces); and the output (a text
  * table and JSON, with ratio = ours / kernel).

@@ -1,5 +1,6 @@
 package io.usertcp.tun.interop;
 
+import io.usertcp.socket.StreamEndpoint;
 import static io.usertcp.tun.interop.InteropSupport.megabitsPerSecond;
 import static io.usertcp.tun.interop.InteropSupport.megabytesPerSecond;
 import static io.usertcp.tun.interop.InteropSupport.size;
@@ -171,14 +172,14 @@ class DataTransferInteropTest {
             Future<Received> receiver = veth.right.submitInside(() -> {
                 try (Socket s = listener.accept()) {
                     s.setSoTimeout(Peers.READ_TIMEOUT_MILLIS);
-                    return Peers.receive(Endpoint.of(s));
+                    return Peers.receive(StreamEndpoint.of(s));
                 }
             });
             Sent sent = veth.left.runInside(() -> {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress(VethPair.RIGHT_ADDRESS, PORT), Peers.CONNECT_TIMEOUT_MILLIS);
                     s.setSoTimeout(Peers.READ_TIMEOUT_MILLIS);
-                    return Peers.send(Endpoint.of(s), length);
+                    return Peers.send(StreamEndpoint.of(s), length);
                 }
             });
             return new Transfer(Peers.get(receiver), sent);

@@ -1,16 +1,16 @@
-package io.usertcp.tools.bench;
+package io.usertcp.socket;
 
-import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 
 /**
- * One end of a connection, ours ({@link TcpSocket}) or the kernel's ({@link Socket}), so that the
- * same program runs on both and each figure compares like with like.
+ * One end of a byte stream, ours ({@link TcpSocket}) or the kernel's ({@link Socket}), so that the
+ * same program drives both and a measurement or an interop check compares like with like (the
+ * benchmarks and the interop tests use it).
  */
-interface Endpoint extends AutoCloseable {
+public interface StreamEndpoint extends AutoCloseable {
     InputStream in() throws IOException;
 
     OutputStream out() throws IOException;
@@ -24,8 +24,8 @@ interface Endpoint extends AutoCloseable {
     void close() throws IOException;
 
     /** Our socket. */
-    static Endpoint of(TcpSocket s) {
-        return new Endpoint() {
+    static StreamEndpoint of(TcpSocket s) {
+        return new StreamEndpoint() {
             @Override
             public InputStream in() {
                 return s.getInputStream();
@@ -59,8 +59,8 @@ interface Endpoint extends AutoCloseable {
     }
 
     /** A kernel socket. */
-    static Endpoint of(Socket s) {
-        return new Endpoint() {
+    static StreamEndpoint of(Socket s) {
+        return new StreamEndpoint() {
             @Override
             public InputStream in() throws IOException {
                 return s.getInputStream();
