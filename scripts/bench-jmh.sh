@@ -6,10 +6,16 @@
 #   scripts/bench-jmh.sh ParseBenchmark       # one class (any JMH regex)
 #   scripts/bench-jmh.sh -i 10 -r 2s Checksum # JMH options override the defaults below
 #   scripts/bench-jmh.sh -h                   # JMH's own help
+#   scripts/bench-jmh.sh --all                # scripts/bench-jmh-all.sh: everything, one summary table
 #
 # Builds benchmarks/target/benchmarks.jar first when it is missing, or older than any source of
 # the stack or benchmarks modules (a stale jar would silently measure old code).
 set -euo pipefail
+
+if [[ ${1:-} == --all ]]; then
+    shift
+    exec "$(dirname "$0")/bench-jmh-all.sh" "$@"
+fi
 
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
