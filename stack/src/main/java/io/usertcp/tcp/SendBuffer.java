@@ -1,7 +1,6 @@
 package io.usertcp.tcp;
 
 import io.netty.buffer.ByteBuf;
-import java.util.ArrayDeque;
 
 /**
  * Bytes the application has written and the peer has not yet acknowledged, from SND.UNA onwards
@@ -12,9 +11,19 @@ import java.util.ArrayDeque;
  * {@link #release()}. Data is copied only once, into the outgoing packet.
  */
 final class SendBuffer {
-    private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
+    /** The chunks, oldest first, in a ring that grows by doubling: index access for the cursor below. */
+    private ByteBuf[] ring = new ByteBuf[16];
+    private int head;
+    private int count;
     private int capacityBytes;
     private int sizeBytes;
+    /**
+     * Where the last {@link #copy} ended: chunk {@code cursorChunk} (counted from the oldest) starts
+     * {@code cursorStart} bytes after SND.UNA. A sender copies segment after segment forwards, so
+     * starting there keeps each copy independent of how much is in flight.
+     */
+    private int cursorChunk;
+    private int cursorStart;
 
     SendBuffer(int capacityBytes) {
         this.capacityBytes = capacityBytes;
@@ -49,10 +58,28 @@ final class SendBuffer {
     int append(ByteBuf src) {
         int n = Math.min(src.readableBytes(), space());
         if (n > 0) {
-            chunks.addLast(src.readRetainedSlice(n));
+            if (count == ring.length) {
+                grow();
+            }
+            ring[(head + count) & (ring.length - 1)] = src.readRetainedSlice(n);
+            count++;
             sizeBytes += n;
         }
         return n;
+    }
+
+    private void grow() {
+        ByteBuf[] bigger = new ByteBuf[ring.length * 2];
+        for (int i = 0; i < count; i++) {
+            bigger[i] = chunk(i);
+        }
+        ring = bigger;
+        head = 0;
+    }
+
+    /** The {@code i}-th chunk from the oldest. */
+    private ByteBuf chunk(int i) {
+        return ring[(head + i) & (ring.length - 1)];
     }
 
     /**
@@ -65,49 +92,81 @@ final class SendBuffer {
         if (offset < 0 || length < 0 || offset + length > sizeBytes) {
             throw new IllegalStateException("copy " + offset + "+" + length + " of " + sizeBytes + " buffered bytes");
         }
-        int skip = offset;
+        if (length == 0) {
+            return;
+        }
+        if (offset < cursorStart) {
+            cursorChunk = 0; // a retransmission from further back: start from the oldest chunk
+            cursorStart = 0;
+        }
+        int i = cursorChunk;
+        int chunkStart = cursorStart;
+        while (chunkStart + chunk(i).readableBytes() <= offset) {
+            chunkStart += chunk(i).readableBytes();
+            i++;
+        }
         int left = length;
         int to = dstIndex;
-        for (ByteBuf chunk : chunks) {
-            int readable = chunk.readableBytes();
-            if (skip >= readable) {
-                skip -= readable;
-                continue;
-            }
-            int n = Math.min(readable - skip, left);
-            dst.setBytes(to, chunk, chunk.readerIndex() + skip, n);
+        int skip = offset - chunkStart;
+        while (left > 0) {
+            ByteBuf c = chunk(i);
+            int n = Math.min(c.readableBytes() - skip, left);
+            dst.setBytes(to, c, c.readerIndex() + skip, n);
             to += n;
             left -= n;
-            skip = 0;
-            if (left == 0) {
-                return;
+            if (skip + n == c.readableBytes() && i + 1 < count) {
+                chunkStart += c.readableBytes();
+                i++;
+                skip = 0;
+            } else {
+                skip += n;
             }
         }
+        cursorChunk = i;
+        cursorStart = chunkStart;
     }
 
     /** Drops the first {@code bytes} bytes, acknowledged by the peer, releasing emptied chunks. */
     void acknowledge(int bytes) {
         int left = Math.min(bytes, sizeBytes);
+        int acknowledged = left;
+        int removed = 0;
         sizeBytes -= left;
         while (left > 0) {
-            ByteBuf head = chunks.peekFirst();
-            int readable = head.readableBytes();
+            ByteBuf first = ring[head];
+            int readable = first.readableBytes();
             if (readable <= left) {
-                chunks.pollFirst().release();
+                first.release();
+                ring[head] = null;
+                head = (head + 1) & (ring.length - 1);
+                count--;
+                removed++;
                 left -= readable;
             } else {
-                head.skipBytes(left);
+                first.skipBytes(left);
                 left = 0;
             }
+        }
+        // Offsets count from SND.UNA, which moved: the cursor's chunk keeps its place if it is still held.
+        if (cursorChunk > removed) {
+            cursorChunk -= removed;
+            cursorStart -= acknowledged;
+        } else {
+            cursorChunk = 0;
+            cursorStart = 0;
         }
     }
 
     /** Releases everything held. */
     void release() {
-        ByteBuf chunk;
-        while ((chunk = chunks.pollFirst()) != null) {
-            chunk.release();
+        while (count > 0) {
+            ring[head].release();
+            ring[head] = null;
+            head = (head + 1) & (ring.length - 1);
+            count--;
         }
         sizeBytes = 0;
+        cursorChunk = 0;
+        cursorStart = 0;
     }
 }
