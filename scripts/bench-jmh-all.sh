@@ -15,47 +15,15 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-jar=benchmarks/target/benchmarks.jar
-
-if ! command -v java >/dev/null; then
-    echo "bench-jmh-all: java not found (expected: a JDK 17+ on PATH)" >&2
-    exit 3
-fi
-
-stale_sources() {
-    find pom.xml stack/pom.xml benchmarks/pom.xml stack/src/main benchmarks/src/main \
-        -newer "$jar" -type f -print -quit
-}
-if [[ ! -f $jar || -n $(stale_sources) ]]; then
-    echo "bench-jmh-all: building $jar" >&2
-    mvn -B -q -DskipTests package -pl benchmarks -am
-fi
-
-# Defaults, each added only when the caller did not pass that option (JMH rejects repeats). Four
-# 1 s warm-up iterations: the stack-level paths are deep, and C2 needs them on a busy 2-core box.
-declare -A defaults=([-f]=1 [-wi]=4 [-w]=1s [-i]=5 [-r]=1s)
-args=()
-gc_profiler=yes
-prev=""
-for arg in "$@"; do
-    unset "defaults[$arg]" 2>/dev/null || true
-    if [[ $prev == -prof && $arg == gc* ]]; then
-        gc_profiler=""
-    fi
-    prev=$arg
-done
-for option in "${!defaults[@]}"; do
-    args+=("$option" "${defaults[$option]}")
-done
-if [[ -n $gc_profiler ]]; then
-    args+=(-prof gc)
-fi
+source scripts/lib/jmh.sh
+# Four 1 s warm-up iterations: the stack-level paths are deep, and C2 needs them on a busy 2-core box.
+jmh_prepare bench-jmh-all 4 "$@"
 
 log=benchmarks/target/bench-jmh-all.log
 table=benchmarks/target/bench-jmh-all.md
 start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-java -cp "$jar" io.usertcp.bench.AllBenchmarks "${args[@]}" "$@" | tee "$log"
+java -cp "$JMH_JAR" io.usertcp.bench.AllBenchmarks "${JMH_ARGS[@]}" "$@" | tee "$log"
 elapsed=$(( $(date +%s) - start ))
 # The table is what follows the last header line of the log.
 sed -n '/^| benchmark | params/,$p' "$log" > "$table"

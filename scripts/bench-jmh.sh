@@ -18,39 +18,7 @@ if [[ ${1:-} == --all ]]; then
 fi
 
 cd "$(dirname "$0")/.."
-jar=benchmarks/target/benchmarks.jar
+source scripts/lib/jmh.sh
+jmh_prepare bench-jmh 3 "$@"
 
-if ! command -v java >/dev/null; then
-    echo "bench-jmh: java not found (expected: a JDK 17+ on PATH)" >&2
-    exit 1
-fi
-
-stale_sources() {
-    find pom.xml stack/pom.xml benchmarks/pom.xml stack/src/main benchmarks/src/main \
-        -newer "$jar" -type f -print -quit
-}
-if [[ ! -f $jar || -n $(stale_sources) ]]; then
-    echo "bench-jmh: building $jar" >&2
-    mvn -B -q -DskipTests package -pl benchmarks -am
-fi
-
-# Defaults, each added only when the caller did not pass that option (JMH rejects repeats).
-declare -A defaults=([-f]=1 [-wi]=3 [-w]=1s [-i]=5 [-r]=1s)
-args=()
-gc_profiler=yes
-prev=""
-for arg in "$@"; do
-    unset "defaults[$arg]" 2>/dev/null || true
-    if [[ $prev == -prof && $arg == gc* ]]; then
-        gc_profiler=""
-    fi
-    prev=$arg
-done
-for option in "${!defaults[@]}"; do
-    args+=("$option" "${defaults[$option]}")
-done
-if [[ -n $gc_profiler ]]; then
-    args+=(-prof gc)
-fi
-
-exec java -jar "$jar" "${args[@]}" "$@"
+exec java -jar "$JMH_JAR" "${JMH_ARGS[@]}" "$@"

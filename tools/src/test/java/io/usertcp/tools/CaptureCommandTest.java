@@ -327,17 +327,21 @@ class CaptureCommandTest {
         return String.join(" ", words.stream().map(w -> "'" + w.replace("'", "'\\''") + "'").toList());
     }
 
-    /** Waits for {@code condition}, checking every 20 ms, at most {@code seconds}. */
+    /**
+     * Waits for {@code condition}, at most {@code seconds}. The condition lives in another process
+     * (serve's control socket, a file it writes), so it is checked again every 20 ms; in between
+     * the test blocks on serve's exit, which fails the wait at once if serve dies.
+     */
     private void await(String what, long seconds, BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + seconds + " s; serve: " + (serve == null ? "" : serve.describe()));
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no " + what + " within " + seconds + " s; serve: " + serve.describe());
             }
-            if (serve != null && !serve.isAlive()) {
+            if (serve.exitsWithin(Math.min(left, TimeUnit.MILLISECONDS.toNanos(20)))) {
                 throw new AssertionError("serve ended: " + serve.describe());
             }
-            Thread.sleep(20); // polling another process's state: there is nothing to wait on
         }
     }
 }

@@ -72,6 +72,11 @@ public final class ChildUsertcp implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Blocks until the process exits or {@code nanos} pass; whether it exited. */
+    public boolean exitsWithin(long nanos) throws InterruptedException {
+        return process.waitFor(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
     public String out() throws IOException {
         return Files.readString(out, StandardCharsets.UTF_8);
     }
