@@ -260,8 +260,8 @@ final class LossRecovery {
         return Integer.toUnsignedLong(SeqNum.max(t.sndUna, end - t.sndMss));
     }
 
-    /** A retransmission of {@code [start, end)} went out (end includes a FIN's sequence number). */
-    void retransmitted(int start, int end, boolean rescue) {
+    /** A retransmission ending before {@code end} went out ({@code end} counts a FIN's sequence number). */
+    void retransmitted(int end, boolean rescue) {
         retransmitNow = false;
         if (rescue) {
             rescueUsed = true; // RFC 6675 rule (4): RescueRxt = RecoveryPoint, HighRxt unchanged

@@ -19,11 +19,9 @@ final class SendScoreboard {
     private final int[] starts = new int[MAX_RANGES];
     private final int[] ends = new int[MAX_RANGES];
     private int count;
-    private long sackedBytes;
 
     void clear() {
         count = 0;
-        sackedBytes = 0;
     }
 
     boolean isEmpty() {
@@ -37,7 +35,11 @@ final class SendScoreboard {
 
     /** Bytes SACKed above SND.UNA. */
     long sackedBytes() {
-        return sackedBytes;
+        long sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += SeqNum.diff(ends[i], starts[i]);
+        }
+        return sum;
     }
 
     /** The end of the highest SACKed range ("the highest octet covered by any received SACK", plus one). */
@@ -82,12 +84,10 @@ final class SendScoreboard {
             if (first == count) {
                 return 0; // above everything held and no room: forget it
             }
-            sackedBytes -= SeqNum.diff(ends[count - 1], starts[count - 1]);
             count--; // give up the highest range to keep the lower, more useful one
         }
         int added = SeqNum.diff(r, l) - (int) covered;
         replace(first, merged, mergedStart, mergedEnd);
-        sackedBytes += added;
         return added;
     }
 
@@ -95,7 +95,6 @@ final class SendScoreboard {
     void advance(int una) {
         int drop = 0;
         while (drop < count && SeqNum.le(ends[drop], una)) {
-            sackedBytes -= SeqNum.diff(ends[drop], starts[drop]);
             drop++;
         }
         if (drop > 0) {
@@ -104,7 +103,6 @@ final class SendScoreboard {
             count -= drop;
         }
         if (count > 0 && SeqNum.lt(starts[0], una)) {
-            sackedBytes -= SeqNum.diff(una, starts[0]);
             starts[0] = una;
         }
     }

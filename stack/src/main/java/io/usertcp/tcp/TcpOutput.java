@@ -138,8 +138,8 @@ final class TcpOutput {
         boolean sent = false;
         // The persist timer fired with a window too small to use: RFC 9293 §3.8.6.2.1 (4), the override timeout.
         boolean override = c.probePending;
+        int mss = segmentMss(c); // what reassembly holds, hence the SACK option, cannot change while we send
         while (unsent > 0 && windowLeft > 0) {
-            int mss = segmentMss(c);
             int length = (int) Math.min(Math.min(mss, unsent), windowLeft);
             if (length > budget) {
                 // RFC 5681 §3.1: no more than cwnd in flight; a segment waits whole rather than
@@ -227,7 +227,7 @@ final class TcpOutput {
         if (end == start) {
             return false;
         }
-        c.recovery.retransmitted(start, end, false);
+        c.recovery.retransmitted(end, false);
         return true;
     }
 
@@ -251,7 +251,7 @@ final class TcpOutput {
             if (end == seq) {
                 break;
             }
-            r.retransmitted(seq, end, false);
+            r.retransmitted(end, false);
             sent = true;
         }
         return sent;
@@ -269,14 +269,14 @@ final class TcpOutput {
             if (end == seq) {
                 return sent;
             }
-            r.retransmitted(seq, end, false);
+            r.retransmitted(end, false);
             sent = true;
         }
         if (r.sendBudget(c) >= t.sndMss && (next = r.rescueStart(t, t.sndNxt)) >= 0) {
             int seq = (int) next;
             int end = retransmitSegment(c, nowNanos, link, seq, t.sndNxt);
             if (end != seq) {
-                r.retransmitted(seq, end, true);
+                r.retransmitted(end, true);
                 sent = true;
             }
         }
