@@ -90,7 +90,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         this.options = options;
         this.settings = new StackSettings(options.baseConfig(), 1500);
         this.sockets = new SocketLayer(this);
-        this.syscalls = new Syscalls(sockets, options.profile(), this, notes, skipped);
+        this.syscalls = new Syscalls(sockets, options.comparison(), this, notes, skipped);
         this.shell = new ShellCommands(settings, sockets, LOCAL_ADDRESS, REMOTE_ADDRESS, notes, skipped);
     }
 
@@ -314,10 +314,10 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
         }
         learnTimestamp(spec, live); // packetdrill maps TS values before comparing (and for the messages)
-        String mismatch = PacketMatcher.mismatch(spec, live, options.profile(), map);
+        String mismatch = PacketMatcher.mismatch(spec, live, options.comparison(), map);
         if (mismatch != null) {
             LivePacket tiled = tile(spec, live, any ? now + ANY_TIME_LIMIT_NANOS : latest);
-            if (tiled == null || PacketMatcher.mismatch(spec, tiled, options.profile(), map) != null) {
+            if (tiled == null || PacketMatcher.mismatch(spec, tiled, options.comparison(), map) != null) {
                 throw fail(e, mismatch, spec.format(), PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
             }
             live = tiled;

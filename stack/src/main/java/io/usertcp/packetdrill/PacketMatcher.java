@@ -9,14 +9,14 @@ import java.util.stream.Collectors;
 
 /**
  * Compares a scripted outbound segment with one the stack sent, in script space, the way
- * packetdrill does (with the {@link Profile}'s relaxations), and formats segments in script
+ * packetdrill does (with the {@link Comparison}'s relaxations), and formats segments in script
  * notation for messages.
  */
 final class PacketMatcher {
     private PacketMatcher() {}
 
     /** The first difference, in words, or null when the live packet matches. */
-    static String mismatch(PacketSpec spec, LivePacket live, Profile profile, SequenceMapping map) {
+    static String mismatch(PacketSpec spec, LivePacket live, Comparison comparison, SequenceMapping map) {
         if (!live.isTcp()) {
             return "expected a TCP segment, the stack sent IP protocol " + live.protocol();
         }
@@ -40,13 +40,13 @@ final class PacketMatcher {
         if (spec.hasAck() && live.ack() != spec.ack()) {
             return "ack: expected " + spec.ack() + " but got " + live.ack();
         }
-        if (profile.comparesWindow() && spec.hasWindow() && live.tcp().window() != spec.window()) {
+        if (comparison.comparesWindow() && spec.hasWindow() && live.tcp().window() != spec.window()) {
             return "window: expected " + spec.window() + " but got " + live.tcp().window();
         }
         if (spec.anyOptions()) {
             return null;
         }
-        return profile.comparesOptionBytes() ? optionBytesMismatch(spec, live, map) : optionSetMismatch(spec, live);
+        return comparison.comparesOptionBytes() ? optionBytesMismatch(spec, live, map) : optionSetMismatch(spec, live);
     }
 
     private static String ecnMismatch(String expected, int actual) {

@@ -1,24 +1,39 @@
 package io.usertcp.packetdrill;
 
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 
 /**
  * How to run a script.
  *
- * @param profile    how strictly outbound segments are compared
- * @param baseConfig the stack's behaviour before the script's {@code sysctl} lines change it
+ * @param comparison how strictly outbound segments are compared
+ * @param baseConfig the stack's numbers and behaviour profile before the script's {@code sysctl}
+ *                   lines change them
  * @param seed       seeds the stack's randomness (ISNs, ephemeral ports, timestamp offsets), so a
  *                   run repeats exactly
  */
-public record RunOptions(Profile profile, TcpConfig baseConfig, long seed) {
+public record RunOptions(Comparison comparison, TcpConfig baseConfig, long seed) {
+    /** The seed every run uses unless told otherwise. */
+    public static final long DEFAULT_SEED = 0x5eed_7c9L;
+
     public RunOptions {
-        if (profile == null || baseConfig == null) {
-            throw new IllegalArgumentException("profile and baseConfig must not be null");
+        if (comparison == null || baseConfig == null) {
+            throw new IllegalArgumentException("comparison and baseConfig must not be null");
         }
     }
 
-    /** The profile, Linux's default behaviour, a fixed seed. */
-    public static RunOptions of(Profile profile) {
-        return new RunOptions(profile, TcpConfig.linux(), 0x5eed_7c9L);
+    /** The stack behaviour the script runs against. */
+    public TcpProfile profile() {
+        return baseConfig.profile();
+    }
+
+    /** The profile with its reference's numbers and default comparison, a fixed seed. */
+    public static RunOptions of(TcpProfile profile) {
+        return new RunOptions(Comparison.defaultFor(profile), TcpConfig.forProfile(profile), DEFAULT_SEED);
+    }
+
+    /** The profile with its reference's numbers, the given comparison, a fixed seed. */
+    public static RunOptions of(TcpProfile profile, Comparison comparison) {
+        return new RunOptions(comparison, TcpConfig.forProfile(profile), DEFAULT_SEED);
     }
 }

@@ -6,7 +6,7 @@ import java.util.Set;
  * Plays packetdrill scripts against a fresh {@link io.usertcp.tcp.TcpStack} on virtual time.
  *
  * <pre>
- *   RunResult r = ScriptRunner.run("established.pkt", text, Set.of("STANDARD"), RunOptions.of(Profile.RFC));
+ *   RunResult r = ScriptRunner.run("established.pkt", text, Set.of("STANDARD"), RunOptions.of(TcpProfile.rfc()));
  *   if (!r.passed()) System.out.println(r.failure().format());
  * </pre>
  *

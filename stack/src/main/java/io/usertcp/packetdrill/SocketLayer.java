@@ -122,6 +122,9 @@ public final class SocketLayer {
         int port = s.boundPort != 0 ? s.boundPort : defaultPort;
         try {
             s.listener = env.stack().listen(env.nowNanos(), port, Math.max(0, backlog), s.reuseAddress);
+            if (s.noOptions) {
+                s.listener.setNoOptions(true);
+            }
         } catch (IllegalStateException e) {
             return SyscallResult.error(Errno.EADDRINUSE, e.getMessage());
         }
@@ -367,15 +370,16 @@ public final class SocketLayer {
     /**
      * {@code setsockopt} with an integer value: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY,
      * TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (seconds, count), TCP_USER_TIMEOUT (ms).
-     * SO_RCVBUF and SO_SNDBUF, and FreeBSD's TCP_KEEPINIT and TCP_NOOPT, are accepted without
-     * effect: the result's {@link SyscallResult#detail() detail} says so, for the caller to report.
+     * FreeBSD's TCP_KEEPINIT (seconds) and TCP_NOOPT exist only in the freebsd profile (ENOPROTOOPT
+     * otherwise, as on Linux). SO_RCVBUF and SO_SNDBUF are accepted without effect: the result's
+     * {@link SyscallResult#detail() detail} says so, for the caller to report.
      */
     public SyscallResult setOption(int fd, String name, long value) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
             return SyscallResult.error(Errno.EBADF);
         }
-        SyscallResult r = SocketOptions.set(s, name, value);
+        SyscallResult r = SocketOptions.set(s, name, value, env.config().profile());
         if (r.errno() == null) {
             SocketOptions.apply(s, env);
         }

@@ -2,6 +2,8 @@ package io.usertcp.packetdrill;
 
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tcp.TcpState;
 
 /**
  * Socket options: what {@code setsockopt} stores on a {@link OpenSocket}, what
@@ -14,7 +16,7 @@ final class SocketOptions {
     private SocketOptions() {}
 
     /** Stores an integer option; a detail without errno means "accepted, no effect". */
-    static SyscallResult set(OpenSocket s, String name, long value) {
+    static SyscallResult set(OpenSocket s, String name, long value, TcpProfile profile) {
         switch (name) {
             case "SO_REUSEADDR" -> s.reuseAddress = value != 0;
             case "SO_KEEPALIVE" -> s.keepAlive = value != 0;
@@ -40,14 +42,21 @@ final class SocketOptions {
                         + " (TcpConfig receiveBufferBytes / sendBufferBytes)");
             }
             case "TCP_KEEPINIT" -> {
+                if (!profile.hasKeepInit()) {
+                    return SyscallResult.error(Errno.ENOPROTOOPT, "TCP_KEEPINIT is FreeBSD's; the " + profile.name()
+                            + " profile has no such option (an active open is bounded by SYN retransmissions)");
+                }
+                if (value < 0) {
+                    return SyscallResult.error(Errno.EINVAL, "TCP_KEEPINIT " + value + " (expected: >= 0 seconds)");
+                }
                 s.keepInitSeconds = value;
-                return new SyscallResult(0, null, "TCP_KEEPINIT (FreeBSD's connection-establishment timeout) has no"
-                        + " equivalent here and no effect: an active open is bounded by SYN retransmissions (tcp_syn_retries)");
             }
             case "TCP_NOOPT" -> {
+                if (!profile.hasNoOptions()) {
+                    return SyscallResult.error(Errno.ENOPROTOOPT, "TCP_NOOPT is FreeBSD's; the " + profile.name()
+                            + " profile has no such option");
+                }
                 s.noOptions = value != 0;
-                return new SyscallResult(0, null, "TCP_NOOPT (FreeBSD: send no TCP options) has no equivalent here and no"
-                        + " effect: options follow the stack's configuration, and SYNs always carry MSS");
             }
             default -> {
                 return SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
@@ -61,8 +70,9 @@ final class SocketOptions {
         return switch (name) {
             case "SO_REUSEADDR" -> SyscallResult.ok(s.reuseAddress ? 1 : 0);
             case "SO_KEEPALIVE" -> SyscallResult.ok(s.keepAlive ? 1 : 0);
-            case "SO_RCVBUF" -> SyscallResult.ok(cfg.receiveBufferBytes());
-            case "SO_SNDBUF" -> SyscallResult.ok(cfg.sendBufferBytes());
+            // A connection's own size once it has one (the freebsd profile rounds it to the MSS).
+            case "SO_RCVBUF" -> SyscallResult.ok(s.connection != null ? s.connection.receiveBufferSize() : cfg.receiveBufferBytes());
+            case "SO_SNDBUF" -> SyscallResult.ok(s.connection != null ? s.connection.sendBufferSize() : cfg.sendBufferBytes());
             case "TCP_NODELAY" -> SyscallResult.ok(s.noDelay ? 1 : 0);
             case "TCP_KEEPIDLE" -> SyscallResult.ok(keepIdle(s, cfg));
             case "TCP_KEEPINTVL" -> SyscallResult.ok(keepInterval(s, cfg));
@@ -87,6 +97,14 @@ final class SocketOptions {
                 keepCount(s, cfg));
         c.setUserTimeout(s.userTimeoutMillis * 1_000_000L);
         c.setNoDelay(env.nowNanos(), s.noDelay);
+        TcpState state = c.state();
+        boolean handshaking = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        if (s.noOptions && !state.isSynchronized() && !c.noOptions()) {
+            c.setNoOptions(true);
+        }
+        if (s.keepInitSeconds > 0 && handshaking && c.connectTimeoutNanos() == 0) {
+            c.setConnectTimeout(env.nowNanos(), s.keepInitSeconds * SECOND_NANOS);
+        }
     }
 
     /** TCP_KEEPIDLE in seconds: the socket's, else the stack's (Linux tcp_keepalive_time). */

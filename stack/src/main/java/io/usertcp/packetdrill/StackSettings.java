@@ -1,6 +1,7 @@
 package io.usertcp.packetdrill;
 
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import java.util.Map;
 import java.util.function.BiFunction;
 
@@ -37,8 +38,11 @@ final class StackSettings {
             // FreeBSD (tcp(4)); durations in milliseconds.
             Map.entry("net.inet.tcp.rfc1323", (v, c) -> c.toBuilder().timestamps(on(v)).windowScaling(on(v)).build()),
             Map.entry("net.inet.tcp.sack.enable", (v, c) -> c.toBuilder().sack(on(v)).build()),
-            Map.entry("net.inet.tcp.insecure_rst", (v, c) -> c.toBuilder().rstChallengeAck(!on(v)).build()),
-            Map.entry("net.inet.tcp.insecure_syn", (v, c) -> c.toBuilder().synChallengeAck(!on(v)).build()),
+            Map.entry("net.inet.tcp.insecure_rst", (v, c) -> switches(c, c.profile().switches().withRstChallengeAck(!on(v)))),
+            Map.entry("net.inet.tcp.insecure_syn", (v, c) -> switches(c, c.profile().switches().withSynChallengeAck(!on(v)))),
+            Map.entry("net.inet.tcp.drop_synfin", (v, c) -> switches(c, c.profile().switches().withDropSynFin(on(v)))),
+            Map.entry("net.inet.tcp.rexmit_drop_options", (v, c) -> switches(c, c.profile().switches().withDropOptionsOnSynRetransmit(on(v)))),
+            Map.entry("net.inet.tcp.rexmit_slop", (v, c) -> c.toBuilder().rtoSlopNanos(num(v) * MS).build()),
             Map.entry("net.inet.tcp.msl", (v, c) -> c.toBuilder().timeWaitNanos(2 * num(v) * MS).build()),
             Map.entry("net.inet.tcp.finwait2_timeout", (v, c) -> c.toBuilder().finWait2TimeoutNanos(num(v) * MS).build()),
             Map.entry("net.inet.tcp.keepidle", (v, c) -> c.toBuilder().keepaliveIdleNanos(num(v) * MS).build()),
@@ -71,7 +75,7 @@ final class StackSettings {
             Map.entry("net.ipv4.tcp_syn_retries", (v, c) -> c.toBuilder().synRetries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_synack_retries", (v, c) -> c.toBuilder().synAckRetries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_retries2", (v, c) -> c.toBuilder().dataRetries((int) num(v)).build()),
-            Map.entry("net.ipv4.tcp_rfc1337", (v, c) -> c.toBuilder().rfc1337(on(v)).build()),
+            Map.entry("net.ipv4.tcp_rfc1337", (v, c) -> switches(c, c.profile().switches().withRfc1337(on(v)))),
             Map.entry("net.ipv4.tcp_abort_on_overflow", (v, c) -> c.toBuilder().abortOnOverflow(on(v)).build()),
             Map.entry("net.ipv4.tcp_max_tw_buckets", (v, c) -> c.toBuilder().maxTimeWaitEntries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_challenge_ack_limit", (v, c) -> c.toBuilder().challengeAckLimitPerSecond((int) num(v)).build()),
@@ -81,7 +85,6 @@ final class StackSettings {
     /** Knobs whose value this stack always has: the assignment changes nothing. */
     private static final Map<String, String> ALWAYS = Map.of(
             "net.inet.tcp.blackhole", "0",          // answer segments for closed ports with RST
-            "net.inet.tcp.rexmit_drop_options", "0", // keep the SYN options on retransmission
             "net.inet.tcp.ecn.enable", "0",          // no ECN
             "net.ipv4.tcp_ecn", "0");
 
@@ -154,6 +157,10 @@ final class StackSettings {
         }
         current = changed;
         return new Outcome(Outcome.Kind.APPLIED, assignment);
+    }
+
+    private static TcpConfig switches(TcpConfig c, TcpProfile.Switches switches) {
+        return c.toBuilder().profile(c.profile().withSwitches(switches)).build();
     }
 
     private static TcpConfig rtoInitial(TcpConfig c, long nanos) {

@@ -58,14 +58,14 @@ final class Syscalls {
     }
 
     private final SocketLayer sockets;
-    private final Profile profile;
+    private final Comparison comparison;
     private final Host host;
     private final List<String> notes;
     private final List<String> skipped;
 
-    Syscalls(SocketLayer sockets, Profile profile, Host host, List<String> notes, List<String> skipped) {
+    Syscalls(SocketLayer sockets, Comparison comparison, Host host, List<String> notes, List<String> skipped) {
         this.sockets = sockets;
-        this.profile = profile;
+        this.comparison = comparison;
         this.host = host;
         this.notes = notes;
         this.skipped = skipped;
@@ -232,9 +232,9 @@ final class Syscalls {
         if (want == actual) {
             return null;
         }
-        if (!profile.comparesBufferSizes() && (name.equals("SO_RCVBUF") || name.equals("SO_SNDBUF"))) {
+        if (!comparison.comparesBufferSizes() && (name.equals("SO_RCVBUF") || name.equals("SO_SNDBUF"))) {
             notes.add(name + " is " + actual + " (the script expects " + want + "; buffer sizes are not compared in the "
-                    + profile.name().toLowerCase(java.util.Locale.ROOT) + " profile)");
+                    + comparison.name().toLowerCase(java.util.Locale.ROOT) + " comparison)");
             return null;
         }
         String shown = name.equals("SO_ERROR") && Errno.byNumber(actual) != null ? Errno.byNumber(actual).name()

@@ -10,7 +10,7 @@
  * system calls go through {@link io.usertcp.packetdrill.SocketLayer}, a file-descriptor and errno
  * layer over the stack, and backquoted FreeBSD/Linux {@code sysctl} lines become
  * {@link io.usertcp.tcp.TcpConfig} settings ({@link io.usertcp.packetdrill.StackSettings}).
- * {@link io.usertcp.packetdrill.Profile} says how strictly outbound segments are compared.
+ * {@link io.usertcp.packetdrill.Comparison} says how strictly outbound segments are compared.
  *
  * <p>Pure like the core (DESIGN.md §2): no clock, no threads, no randomness of its own, no I/O.
  * The runner takes script text and returns a {@link io.usertcp.packetdrill.RunResult}; reading

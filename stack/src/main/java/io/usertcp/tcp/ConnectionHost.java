@@ -42,6 +42,9 @@ interface ConnectionHost {
     /** Queues a RST for a connection that is going away (ABORT, timeouts, data after close). */
     void sendReset(long nowNanos, ConnectionId id, int seq);
 
+    /** Queues <SEQ=seq><ACK=ack><CTL=RST,ACK> with window 0 on a connection's four-tuple. */
+    void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack);
+
     /**
      * Queues the RST that answers {@code segment} on the connection's four-tuple (RFC 9293 §3.5.2):
      * <SEQ=SEG.ACK><CTL=RST> if it carries an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.

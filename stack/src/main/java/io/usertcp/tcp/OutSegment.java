@@ -34,6 +34,8 @@ final class OutSegment {
     SendBuffer payload;
     int payloadOffset;
     int payloadLength;
+    /** How the options are ordered and padded (the profile's choice). */
+    TcpProfile.OptionLayout layout = TcpProfile.OptionLayout.LINUX;
     /** Or a raw payload region (ICMP echo data, test builders); borrowed. */
     ByteBuf rawPayload;
     int rawPayloadIndex;
@@ -51,6 +53,7 @@ final class OutSegment {
         payloadOffset = payloadLength = 0;
         rawPayload = null;
         rawPayloadIndex = 0;
+        layout = TcpProfile.OptionLayout.LINUX;
         return this;
     }
 
@@ -72,8 +75,11 @@ final class OutSegment {
         return this;
     }
 
-    /** Bytes the options take, padded as Linux pads them. */
+    /** Bytes the options take, padded as the layout pads them. */
     int optionsLength() {
+        if (layout == TcpProfile.OptionLayout.FREEBSD) {
+            return SegmentWriter.freeBsdOptions(null, 0, this);
+        }
         int n = 0;
         if (mss != NONE) {
             n += 4;

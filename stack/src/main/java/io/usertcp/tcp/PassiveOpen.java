@@ -42,6 +42,9 @@ final class PassiveOpen {
             if ((flags & TcpFlags.SYN) == 0 && acceptCookie(listener, nowNanos, ip, seg)) {
                 return;
             }
+            if ((flags & TcpFlags.SYN) != 0 && !config.profile().resetsSynAckInListen()) {
+                return; // FreeBSD: a SYN,ACK on a listening socket is dropped without a RST
+            }
             // "Any acknowledgment is bad if it arrives on a connection still in the LISTEN state": <SEQ=SEG.ACK><CTL=RST>
             replies.resetFor(nowNanos, ip, seg);
             return;
@@ -75,6 +78,7 @@ final class PassiveOpen {
         t.startSendSequence(reopen ? isnHint : stack.isn(nowNanos, id));
         t.irs = seg.seq();
         t.rcvNxt = seg.seq() + 1;
+        child.noOptions = listener.noOptions(); // TCP_NOOPT is inherited (FreeBSD)
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         t.sndWnd = seg.window(); // RFC 7323 §2.2: a SYN's window is not scaled
         t.maxSndWnd = t.sndWnd;

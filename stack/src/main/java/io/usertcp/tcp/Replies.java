@@ -80,6 +80,16 @@ final class Replies {
         stats.increment(Counter.TcpOutRsts);
     }
 
+    /** <SEQ=seq><ACK=ack><CTL=RST,ACK>, window 0, on a connection's four-tuple. */
+    void resetAck(long nowNanos, ConnectionId id, int seq, int ack) {
+        s.clear().from(id);
+        s.seq = seq;
+        s.ack = ack;
+        s.flags = TcpFlags.RST | TcpFlags.ACK;
+        enqueueTcp(nowNanos);
+        stats.increment(Counter.TcpOutRsts);
+    }
+
     /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME-WAIT entry. */
     void timeWaitAck(long nowNanos, TimeWaitTable.Entry e) {
         s.clear();

@@ -15,15 +15,22 @@ final class RttEstimator {
 
     private final long minNanos;
     private final long maxNanos;
+    private final long slopNanos;
+    private final TcpProfile profile;
     private long srttNanos;
     private long rttvarNanos;
+    /** The RTO before backoff: RFC 6298 §2.1 until a sample, then §2.3. */
+    private long baseRtoNanos;
     private long rtoNanos;
     private int backoffs;
 
     RttEstimator(TcpConfig config) {
         this.minNanos = config.rtoMinNanos();
         this.maxNanos = config.rtoMaxNanos();
-        this.rtoNanos = config.rtoInitialNanos(); // RFC 6298 §2.1
+        this.slopNanos = config.rtoSlopNanos();
+        this.profile = config.profile();
+        this.baseRtoNanos = config.rtoInitialNanos(); // RFC 6298 §2.1
+        this.rtoNanos = baseRtoNanos;
     }
 
     /** Feeds one RTT measurement. */
@@ -42,7 +49,8 @@ final class RttEstimator {
             srttNanos += (rttNanos - srttNanos) >> ALPHA_SHIFT;
         }
         backoffs = 0; // RFC 6298 §5.7: a new sample after backoff recomputes the RTO
-        rtoNanos = clamp(srttNanos + Math.max(1, K * rttvarNanos));
+        baseRtoNanos = clamp(srttNanos + Math.max(1, K * rttvarNanos));
+        rtoNanos = baseRtoNanos;
     }
 
     /**
@@ -54,14 +62,18 @@ final class RttEstimator {
     void handshakeWithoutSample() {
         if (srttNanos == 0) {
             backoffs = 0;
-            rtoNanos = clamp(HANDSHAKE_FALLBACK_NANOS);
+            baseRtoNanos = clamp(HANDSHAKE_FALLBACK_NANOS);
+            rtoNanos = baseRtoNanos;
         }
     }
 
-    /** RFC 6298 §5.5: doubles the RTO after a retransmission timeout, up to the maximum. */
+    /**
+     * RFC 6298 §5.5: backs the RTO off after a retransmission timeout, up to the maximum: doubling
+     * it, or as the profile says (FreeBSD adds its rexmit_slop to each backed-off value).
+     */
     void backOff() {
         backoffs++;
-        rtoNanos = clamp(rtoNanos > maxNanos / 2 ? maxNanos : rtoNanos * 2);
+        rtoNanos = profile.backedOffRto(baseRtoNanos, backoffs, slopNanos, minNanos, maxNanos);
     }
 
     private long clamp(long rto) {

@@ -105,6 +105,22 @@ final class SegmentArrival {
             // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN,ACK <SEQ=ISS><ACK=RCV.NXT>.
             c.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN (simultaneous open)");
             c.synPending = true;
+            holdSimultaneousSynText(c, seg);
+        }
+    }
+
+    /**
+     * RFC 9293 §3.10.7.3 (SYN-SENT, fourth, SYN without ACK): "If there are other controls or text
+     * in the segment, queue them for processing after the ESTABLISHED state has been reached". The
+     * text waits in reassembly at RCV.NXT (so our SYN,ACK acknowledges the SYN only) and is
+     * delivered when the handshake completes; the FIN too if the profile keeps it. Linux discards both.
+     */
+    private static void holdSimultaneousSynText(TcpConnection c, TcpSegmentView seg) {
+        TcpProfile profile = c.config.profile();
+        int length = (int) Math.min(seg.payloadLength(), c.receiveSpace());
+        boolean fin = (seg.flags() & TcpFlags.FIN) != 0 && length == seg.payloadLength() && profile.keepsFinOnSimultaneousSyn();
+        if (profile.keepsTextOnSimultaneousSyn() && (length > 0 || fin)) {
+            c.reassembly.offer(c.tcb.rcvNxt, c.tcb.rcvNxt, seg.buffer(), seg.payloadOffset(), length, fin);
         }
     }
 
@@ -126,12 +142,13 @@ final class SegmentArrival {
     static void negotiate(TcpConnection c, ParsedTcpOptions o, long nowNanos) {
         Tcb t = c.tcb;
         TcpConfig cfg = c.config;
-        t.timestampsEnabled = cfg.timestamps() && o.hasTimestamps();
+        boolean offered = !c.noOptions; // TCP_NOOPT: we offered nothing, so nothing is agreed
+        t.timestampsEnabled = offered && cfg.timestamps() && o.hasTimestamps();
         int peerMss = o.hasMss() ? o.mss() : DEFAULT_MSS;
         // RFC 9293 §3.7.1: the effective send MSS leaves room for the options we put on every segment.
         int optionBytes = t.timestampsEnabled ? 12 : 0;
         t.sndMss = Math.max(MIN_SND_MSS, Math.min(peerMss, t.rcvMss) - optionBytes);
-        t.windowScalingAgreed = cfg.windowScaling() && o.hasWindowScale();
+        t.windowScalingAgreed = offered && cfg.windowScaling() && o.hasWindowScale();
         if (t.windowScalingAgreed) {
             // RFC 7323 §2.3: a shift above 14 is used as 14.
             t.sndWndShift = Math.min(o.windowScale(), MAX_WINDOW_SHIFT);
@@ -140,13 +157,14 @@ final class SegmentArrival {
             t.sndWndShift = 0;
             t.rcvWndShift = 0;
         }
-        t.sackPermitted = cfg.sack() && o.sackPermitted();
+        t.sackPermitted = offered && cfg.sack() && o.sackPermitted();
         if (t.timestampsEnabled) {
             t.tsRecent = o.tsVal();
             t.tsRecentNanos = nowNanos;
         }
         t.lastAckSent = t.rcvNxt; // our SYN-ACK or ACK of the SYN acknowledges the peer's SYN
         c.mssNegotiated();
+        c.receiveBufferForMss(Math.min(peerMss, t.rcvMss));
     }
 
     // ------------------------------------------------------------------------------------
@@ -172,7 +190,7 @@ final class SegmentArrival {
             c.ackNow = true; // RFC 7323 §5.3 R1: treat as unacceptable: ACK and drop
             return;
         }
-        if (syn && !rst && !simultaneousSynAck && c.config.synChallengeAck()
+        if (syn && !rst && !simultaneousSynAck && c.config.profile().challengeAckForSyn()
                 && (c.state.isSynchronized() || c.parent == null)) {
             // RFC 5961 §4.2 (RFC 9293 §3.10.7.4, fourth, MUST-60): in a synchronized state (and an active
             // SYN-RECEIVED, which follows those rules) a SYN gets a challenge ACK "irrespective of the sequence
@@ -181,12 +199,15 @@ final class SegmentArrival {
             return;
         }
         // First: is the segment acceptable?
-        if (!simultaneousSynAck && !acceptable(t, seg.seq(), seg.segmentLength())
-                && !ackAtRightEdge(t, seg.seq(), seg.segmentLength(), flags)) {
+        long window = acceptanceWindow(c);
+        if (!simultaneousSynAck && !acceptable(t.rcvNxt, window, seg.seq(), seg.segmentLength())
+                && !(c.config.profile().acceptsAckAtRightEdge() && ackAtRightEdge(t.rcvNxt, window, seg.seq(), seg.segmentLength(), flags))) {
             if (!rst) {
                 c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             }
-            return;
+            if (!ackOfOldDuplicate(c, seg, flags)) {
+                return;
+            }
         }
         c.lastReceivedNanos = nowNanos;
         c.keepaliveProbesSent = 0;
@@ -199,7 +220,7 @@ final class SegmentArrival {
             return;
         }
         // Fourth: the SYN bit (third, security, is not implemented).
-        if (syn && !simultaneousSynAck) {
+        if (syn && !simultaneousSynAck && !oldSynTrimmed(c, seg)) {
             synArrives(c, nowNanos, seg);
             return;
         }
@@ -219,18 +240,43 @@ final class SegmentArrival {
         }
     }
 
-    /** RFC 9293 §3.10.7.4, the four cases of the acceptability test, with the zero-window allowance. */
-    static boolean acceptable(Tcb t, int seq, int segmentLength) {
-        long window = t.rcvWnd();
+    /**
+     * Whether an unacceptable segment still has its ACK processed: the profile's choice (FreeBSD)
+     * for an old duplicate lying wholly before RCV.NXT, without RST or SYN. Trimming then removes
+     * its text and FIN, so only the ACK field acts.
+     */
+    private static boolean ackOfOldDuplicate(TcpConnection c, TcpSegmentView seg, int flags) {
+        return c.config.profile().processesAckOfOldDuplicate()
+                && (flags & (TcpFlags.RST | TcpFlags.SYN)) == 0 && (flags & TcpFlags.ACK) != 0
+                && SeqNum.le(seg.seq() + seg.segmentLength(), c.tcb.rcvNxt);
+    }
+
+    /**
+     * RCV.WND for the acceptability test and trimming: the advertised window, or what the profile
+     * says (FreeBSD). A passive SYN-RECEIVED child is judged by what its SYN,ACK advertised, as
+     * FreeBSD's syncache does before a socket exists.
+     */
+    static long acceptanceWindow(TcpConnection c) {
+        if (c.parent != null && c.state == TcpState.SYN_RECEIVED) {
+            return c.tcb.rcvWnd();
+        }
+        return c.config.profile().acceptanceWindow(c.tcb.rcvWnd(), c.receiveSpace());
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4, the four cases of the acceptability test, with the zero-window allowance.
+     * Serves live connections and TIME-WAIT entries alike.
+     */
+    static boolean acceptable(int rcvNxt, long window, int seq, int segmentLength) {
         if (segmentLength == 0) {
-            return window == 0 ? seq == t.rcvNxt : SeqNum.inWindow(seq, t.rcvNxt, window);
+            return window == 0 ? seq == rcvNxt : SeqNum.inWindow(seq, rcvNxt, window);
         }
         if (window == 0) {
             // "special allowance should be made to accept valid ACKs, URGs, and RSTs": the text is
             // trimmed away below, the control information is processed.
-            return seq == t.rcvNxt;
+            return seq == rcvNxt;
         }
-        return SeqNum.inWindow(seq, t.rcvNxt, window) || SeqNum.inWindow(seq + segmentLength - 1, t.rcvNxt, window);
+        return SeqNum.inWindow(seq, rcvNxt, window) || SeqNum.inWindow(seq + segmentLength - 1, rcvNxt, window);
     }
 
     /**
@@ -244,9 +290,8 @@ final class SegmentArrival {
      * the peer's retransmission timeout. RSTs keep the strict test (RFC 5961 §3.2 drops them
      * silently outside the window).
      */
-    static boolean ackAtRightEdge(Tcb t, int seq, int segmentLength, int flags) {
-        long window = t.rcvWnd();
-        return segmentLength == 0 && (flags & TcpFlags.RST) == 0 && window > 0 && seq == t.rcvNxt + (int) window;
+    static boolean ackAtRightEdge(int rcvNxt, long window, int seq, int segmentLength, int flags) {
+        return segmentLength == 0 && (flags & TcpFlags.RST) == 0 && window > 0 && seq == rcvNxt + (int) window;
     }
 
     /** Keeps only the part of the segment inside the window: RFC 9293 §3.10.7.4 "trimmed". */
@@ -267,7 +312,7 @@ final class SegmentArrival {
             dataOffset += cut;
             dataLength -= cut;
         }
-        long room = t.rcvWnd() - SeqNum.diff(dataSeq, t.rcvNxt);
+        long room = acceptanceWindow(c) - SeqNum.diff(dataSeq, t.rcvNxt);
         if (dataLength > room) {
             dataLength = (int) Math.max(0, room);
             fin = false; // the FIN lies beyond the window
@@ -306,7 +351,7 @@ final class SegmentArrival {
 
     /** Second check: RFC 9293 §3.10.7.4 with RFC 5961 §3.2 (only an exact RST resets; others get a challenge ACK). */
     private void rstArrives(TcpConnection c, long nowNanos, int seq) {
-        if (c.config.rstChallengeAck() && seq != c.tcb.rcvNxt) {
+        if (c.config.profile().challengeAckForInexactRst() && seq != c.tcb.rcvNxt) {
             challengeAck(c, nowNanos);
             return;
         }
@@ -337,6 +382,16 @@ final class SegmentArrival {
         }
     }
 
+    /**
+     * RFC 793 mode only (RFC 5961 answers every SYN before the window test): a SYN whose sequence
+     * number lies before RCV.NXT was accepted only because its text or FIN reaches into the window.
+     * The SYN itself is old, and RFC 9293 §3.10.7.4 says to trim what lies outside the window and
+     * "process only the new part": it is trimmed away rather than taken as an in-window SYN.
+     */
+    private static boolean oldSynTrimmed(TcpConnection c, TcpSegmentView seg) {
+        return !c.config.profile().challengeAckForSyn() && c.state.isSynchronized() && SeqNum.lt(seg.seq(), c.tcb.rcvNxt);
+    }
+
     /** Fourth check: a SYN in SYN-RECEIVED (passive) or a synchronized state. */
     private void synArrives(TcpConnection c, long nowNanos, TcpSegmentView seg) {
         if (c.state == TcpState.SYN_RECEIVED && c.parent != null) {
@@ -346,19 +401,27 @@ final class SegmentArrival {
             c.release();
             return;
         }
-        if (c.config.synChallengeAck()) {
+        if (c.config.profile().challengeAckForSyn()) {
             // RFC 5961 §4.2 (RFC 9293 MUST-60): a SYN in a synchronized state gets a challenge ACK.
             stats.increment(Counter.TcpExtTCPSYNChallenge);
             challengeAck(c, nowNanos);
             return;
         }
-        // RFC 793 p. 71: an in-window SYN is an error; "send a reset" — answering the SYN itself as RFC 793
-        // §3.4 forms resets (old Linux tcp_v4_send_reset, 4.4BSD dropwithreset), so that a peer that restarted
-        // and sits in SYN-SENT accepts it (its ACK field acknowledges the SYN).
+        // RFC 793 p. 71: an in-window SYN is an error; "send a reset". Its form is the profile's choice.
         if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT) {
             stats.increment(Counter.TcpEstabResets);
         }
-        resetAnswering(c, nowNanos, seg, CloseReason.RESET, "rcv SYN in window");
+        switch (c.config.profile().synResetForm()) {
+            // Answering the SYN as RFC 793 §3.4 forms resets (old Linux tcp_v4_send_reset, 4.4BSD dropwithreset),
+            // so that a peer that restarted and sits in SYN-SENT accepts it (its ACK field acknowledges the SYN).
+            case ANSWER_SEGMENT -> resetAnswering(c, nowNanos, seg, CloseReason.RESET, "rcv SYN in window");
+            case CONNECTION_SEQUENCE -> {
+                // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, as FreeBSD's tcp_drop sends it.
+                c.host.sendResetAck(nowNanos, c.id, c.tcb.sndNxt, c.tcb.rcvNxt);
+                c.enterClosed(nowNanos, CloseReason.RESET, "rcv SYN in window");
+                c.release();
+            }
+        }
     }
 
     /** Sends the RST that answers {@code seg} (RFC 9293 §3.5.2 form) and deletes the TCB. */
@@ -448,6 +511,9 @@ final class SegmentArrival {
         }
         setWindow(t, seg.window(), seg.seq(), ack, t.sndWndShift);
         c.becomeEstablished(nowNanos, "rcv ACK of SYN");
+        if (deliverHeld(c)) {
+            c.notifyReadable(); // text queued on a simultaneous-open SYN (RFC 9293 §3.10.7.3)
+        }
         return true;
     }
 
@@ -685,6 +751,9 @@ final class SegmentArrival {
                     c.enterTimeWait(nowNanos, "rcv FIN,ACK");
                 } else {
                     c.setState(nowNanos, TcpState.CLOSING, "rcv FIN (simultaneous close)");
+                    if (c.config.profile().retransmitsFinWhenClosing() && t.sndUna == t.finSeq) {
+                        c.retransmitPending = true; // FreeBSD: our FIN goes again with the ACK of theirs
+                    }
                 }
             }
             case FIN_WAIT_2 -> c.enterTimeWait(nowNanos, "rcv FIN");

@@ -75,6 +75,10 @@ final class SegmentWriter {
     }
 
     private static void writeOptions(ByteBuf buf, int at, OutSegment s) {
+        if (s.layout == TcpProfile.OptionLayout.FREEBSD) {
+            freeBsdOptions(buf, at, s);
+            return;
+        }
         int p = at;
         if (s.mss != OutSegment.NONE) {
             buf.setByte(p, TcpOptionKind.MSS);
@@ -122,5 +126,79 @@ final class SegmentWriter {
                 p += TcpOptionKind.SACK_BLOCK_LENGTH;
             }
         }
+    }
+
+    /**
+     * FreeBSD's tcp_addoptions layout: MSS; nop,wscale; sackOK; timestamps and SACK blocks each
+     * preceded by NOPs until the length is 2 mod 4; EOLs to the next multiple of 4 at the end.
+     * With {@code buf == null} only counts.
+     *
+     * @return the options' length in bytes
+     */
+    static int freeBsdOptions(ByteBuf buf, int at, OutSegment s) {
+        int n = 0;
+        if (s.mss != OutSegment.NONE) {
+            if (buf != null) {
+                buf.setByte(at, TcpOptionKind.MSS);
+                buf.setByte(at + 1, TcpOptionKind.MSS_LENGTH);
+                buf.setShort(at + 2, s.mss);
+            }
+            n += 4;
+        }
+        if (s.windowScale != OutSegment.NONE) {
+            if (buf != null) {
+                buf.setByte(at + n, TcpOptionKind.NOP);
+                buf.setByte(at + n + 1, TcpOptionKind.WINDOW_SCALE);
+                buf.setByte(at + n + 2, TcpOptionKind.WINDOW_SCALE_LENGTH);
+                buf.setByte(at + n + 3, s.windowScale);
+            }
+            n += 4;
+        }
+        if (s.sackPermitted) {
+            if (buf != null) {
+                buf.setByte(at + n, TcpOptionKind.SACK_PERMITTED);
+                buf.setByte(at + n + 1, TcpOptionKind.SACK_PERMITTED_LENGTH);
+            }
+            n += 2;
+        }
+        if (s.timestamps) {
+            n = padTo2Mod4(buf, at, n);
+            if (buf != null) {
+                buf.setByte(at + n, TcpOptionKind.TIMESTAMPS);
+                buf.setByte(at + n + 1, TcpOptionKind.TIMESTAMPS_LENGTH);
+                buf.setInt(at + n + 2, s.tsVal);
+                buf.setInt(at + n + 6, s.tsEcr);
+            }
+            n += 10;
+        }
+        if (s.sackBlocks > 0) {
+            n = padTo2Mod4(buf, at, n);
+            if (buf != null) {
+                buf.setByte(at + n, TcpOptionKind.SACK);
+                buf.setByte(at + n + 1, 2 + TcpOptionKind.SACK_BLOCK_LENGTH * s.sackBlocks);
+                for (int i = 0; i < s.sackBlocks; i++) {
+                    buf.setInt(at + n + 2 + i * TcpOptionKind.SACK_BLOCK_LENGTH, s.sackLeft[i]);
+                    buf.setInt(at + n + 6 + i * TcpOptionKind.SACK_BLOCK_LENGTH, s.sackRight[i]);
+                }
+            }
+            n += 2 + TcpOptionKind.SACK_BLOCK_LENGTH * s.sackBlocks;
+        }
+        while (n % 4 != 0) {
+            if (buf != null) {
+                buf.setByte(at + n, TcpOptionKind.EOL);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private static int padTo2Mod4(ByteBuf buf, int at, int n) {
+        while (n % 4 != 2) {
+            if (buf != null) {
+                buf.setByte(at + n, TcpOptionKind.NOP);
+            }
+            n++;
+        }
+        return n;
     }
 }

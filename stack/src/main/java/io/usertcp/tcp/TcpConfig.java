@@ -3,9 +3,10 @@ package io.usertcp.tcp;
 import io.usertcp.tcp.cc.CongestionConfig;
 
 /**
- * How the TCP machine behaves where the RFCs leave room (DESIGN.md §4). {@link #linux()} matches a
- * default Linux kernel; {@link #rfc()} follows the RFCs' letter (MSL 2 minutes, RTO min 1 s). All
- * durations are nanoseconds; names carry their units.
+ * The numbers of the TCP machine (DESIGN.md §4: timeouts, retries, buffers, what to offer), and the
+ * {@link TcpProfile} that makes the choices where Linux, the RFCs and FreeBSD differ.
+ * {@link #linux()}, {@link #rfc()} and {@link #freebsd()} give each reference's numbers with its
+ * profile. All durations are nanoseconds; names carry their units.
  *
  * @param timeWaitNanos          how long TIME-WAIT lasts: 2·MSL (RFC 9293 §3.6.1). Linux: 60 s
  * @param finWait2TimeoutNanos   an orphaned FIN-WAIT-2 connection is reclaimed after this (Linux tcp_fin_timeout)
@@ -25,19 +26,17 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param windowScaling          offer RFC 7323 window scaling
  * @param sack                   offer RFC 2018 SACK-permitted
  * @param timestamps             offer RFC 7323 timestamps
- * @param rstChallengeAck        RFC 5961 §3: an in-window RST that is not exact gets a challenge ACK
- *                               (false: RFC 793 behaviour, any in-window RST resets; FreeBSD insecure_rst=1)
- * @param synChallengeAck        RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK
- *                               (false: RFC 793, an in-window SYN resets the connection)
  * @param challengeAckLimitPerSecond RFC 5961 §7: stack-wide cap on challenge ACKs per second
  * @param maxTimeWaitEntries     cap on TIME-WAIT entries (Linux tcp_max_tw_buckets); past it a
  *                               closing connection skips TIME-WAIT
- * @param rfc1337                RFC 1337: ignore RST in TIME-WAIT (Linux tcp_rfc1337, off by default)
  * @param synCookies             when to answer SYNs with RFC 4987 cookies
  * @param abortOnOverflow        answer the final ACK with RST when the accept queue is full
  *                               (Linux tcp_abort_on_overflow); otherwise drop it so the client retries
  * @param congestion             congestion control for new connections (algorithm, initial window,
  *                               slow start after idle); a connection may switch algorithm before it sends data
+ * @param rtoSlopNanos           added to each backed-off RTO by the freebsd profile (FreeBSD rexmit_slop);
+ *                               the other profiles ignore it
+ * @param profile                the behaviour where Linux, the RFCs and FreeBSD differ (DESIGN.md §4)
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -58,14 +57,13 @@ public record TcpConfig(
         boolean windowScaling,
         boolean sack,
         boolean timestamps,
-        boolean rstChallengeAck,
-        boolean synChallengeAck,
         int challengeAckLimitPerSecond,
         int maxTimeWaitEntries,
-        boolean rfc1337,
         SynCookieMode synCookies,
         boolean abortOnOverflow,
-        CongestionConfig congestion) {
+        CongestionConfig congestion,
+        long rtoSlopNanos,
+        TcpProfile profile) {
 
     /** When the listener answers a SYN with a cookie instead of remembering it. */
     public enum SynCookieMode {
@@ -108,18 +106,25 @@ public record TcpConfig(
         if (congestion == null) {
             throw new IllegalArgumentException("congestion: null (expected: e.g. CongestionConfig.linux())");
         }
+        if (rtoSlopNanos < 0) {
+            throw new IllegalArgumentException("rtoSlopNanos: " + rtoSlopNanos + " (expected: >= 0)");
+        }
+        if (profile == null) {
+            throw new IllegalArgumentException("profile: null (expected: e.g. TcpProfile.linux())");
+        }
     }
 
-    /** A default Linux 6.x kernel's behaviour. */
+    /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
     public static TcpConfig linux() {
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
-                true, true, 1000, 262144, false, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux());
+                1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux());
     }
 
     /**
-     * The RFCs' letter: MSL 2 minutes (RFC 9293 §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK
-     * 200 ms, NewReno (RFC 5681, RFC 6582).
+     * The RFCs' letter, with the {@link TcpProfile#rfc() rfc} profile: MSL 2 minutes (RFC 9293
+     * §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK 200 ms (RFC 9293 §3.8.6.3 allows up to
+     * 500 ms), NewReno (RFC 5681, RFC 6582). Where no RFC gives a number, Linux's.
      */
     public static TcpConfig rfc() {
         return linux().toBuilder()
@@ -127,7 +132,42 @@ public record TcpConfig(
                 .rtoMinNanos(SECOND)
                 .delayedAckNanos(200 * MILLISECOND)
                 .congestion(CongestionConfig.rfc())
+                .profile(TcpProfile.rfc())
                 .build();
+    }
+
+    /**
+     * FreeBSD's defaults (tcp(4), tcp_timer.h), with the {@link TcpProfile#freebsd() freebsd}
+     * profile: MSL 30 s (TIME-WAIT 60 s), RTO min 30 ms, max 64 s (TCPTV_REXMTMAX), rexmit_slop
+     * 200 ms, delayed ACK 100 ms, 12 retransmissions of anything (TCP_MAXRXTSHIFT), keep-alive
+     * 7200 s / 75 s / 8 probes, recvspace 64 KiB, sendspace 32 KiB, NewReno.
+     */
+    public static TcpConfig freebsd() {
+        return linux().toBuilder()
+                .timeWaitNanos(60 * SECOND)
+                .rtoMinNanos(30 * MILLISECOND)
+                .rtoMaxNanos(64 * SECOND)
+                .rtoSlopNanos(200 * MILLISECOND)
+                .delayedAckNanos(100 * MILLISECOND)
+                .synRetries(12)
+                .synAckRetries(3)
+                .dataRetries(12)
+                .keepaliveProbes(8)
+                .receiveBufferBytes(65536)
+                .sendBufferBytes(32768)
+                .congestion(CongestionConfig.rfc())
+                .profile(TcpProfile.freebsd())
+                .build();
+    }
+
+    /** The numbers of {@code profile}'s reference ({@link #linux()}, {@link #rfc()} or {@link #freebsd()}), with that profile. */
+    public static TcpConfig forProfile(TcpProfile profile) {
+        TcpConfig base = switch (profile.reference()) {
+            case LINUX -> linux();
+            case RFC -> rfc();
+            case FREEBSD -> freebsd();
+        };
+        return base.toBuilder().profile(profile).build();
     }
 
     public Builder toBuilder() {
@@ -166,14 +206,13 @@ public record TcpConfig(
         private boolean windowScaling;
         private boolean sack;
         private boolean timestamps;
-        private boolean rstChallengeAck;
-        private boolean synChallengeAck;
         private int challengeAckLimitPerSecond;
         private int maxTimeWaitEntries;
-        private boolean rfc1337;
         private SynCookieMode synCookies;
         private boolean abortOnOverflow;
         private CongestionConfig congestion;
+        private long rtoSlopNanos;
+        private TcpProfile profile;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -194,14 +233,13 @@ public record TcpConfig(
             windowScaling = c.windowScaling;
             sack = c.sack;
             timestamps = c.timestamps;
-            rstChallengeAck = c.rstChallengeAck;
-            synChallengeAck = c.synChallengeAck;
             challengeAckLimitPerSecond = c.challengeAckLimitPerSecond;
             maxTimeWaitEntries = c.maxTimeWaitEntries;
-            rfc1337 = c.rfc1337;
             synCookies = c.synCookies;
             abortOnOverflow = c.abortOnOverflow;
             congestion = c.congestion;
+            rtoSlopNanos = c.rtoSlopNanos;
+            profile = c.profile;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -222,21 +260,20 @@ public record TcpConfig(
         public Builder windowScaling(boolean v) { windowScaling = v; return this; }
         public Builder sack(boolean v) { sack = v; return this; }
         public Builder timestamps(boolean v) { timestamps = v; return this; }
-        public Builder rstChallengeAck(boolean v) { rstChallengeAck = v; return this; }
-        public Builder synChallengeAck(boolean v) { synChallengeAck = v; return this; }
         public Builder challengeAckLimitPerSecond(int v) { challengeAckLimitPerSecond = v; return this; }
         public Builder maxTimeWaitEntries(int v) { maxTimeWaitEntries = v; return this; }
-        public Builder rfc1337(boolean v) { rfc1337 = v; return this; }
         public Builder synCookies(SynCookieMode v) { synCookies = v; return this; }
         public Builder abortOnOverflow(boolean v) { abortOnOverflow = v; return this; }
         public Builder congestion(CongestionConfig v) { congestion = v; return this; }
+        public Builder rtoSlopNanos(long v) { rtoSlopNanos = v; return this; }
+        public Builder profile(TcpProfile v) { profile = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
-                    timestamps, rstChallengeAck, synChallengeAck, challengeAckLimitPerSecond, maxTimeWaitEntries,
-                    rfc1337, synCookies, abortOnOverflow, congestion);
+                    timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
+                    congestion, rtoSlopNanos, profile);
         }
     }
 }

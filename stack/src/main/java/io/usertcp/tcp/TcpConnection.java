@@ -109,6 +109,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
     boolean lingerZero;
     /** TCP_NODELAY: send small segments at once instead of holding them by Nagle's rule. */
     boolean noDelay;
+    /** TCP_NOOPT (FreeBSD): our SYN carries no options at all, so none is negotiated. */
+    boolean noOptions;
+    /** TCP_KEEPINIT (FreeBSD): how long the handshake may take before the open fails; 0 = bounded by SYN retries only. */
+    long keepInitNanos;
 
     // ---- what the application has done ----
     /** The application called CLOSE: nobody will read; orphaned once the FIN is queued. */
@@ -362,6 +366,58 @@ public final class TcpConnection extends DeadlineHeap.Node {
     }
 
     /**
+     * TCP_NOOPT (FreeBSD only): with {@code true}, the SYN or SYN,ACK carries no option at all, not
+     * even MSS, so no window scaling, SACK or timestamps are used. Set it before the SYN is sent.
+     *
+     * @throws IllegalStateException when the profile has no such option (Linux and the RFCs do not)
+     *                               or the SYN exchange has already begun
+     */
+    public void setNoOptions(boolean on) {
+        if (!config.profile().hasNoOptions()) {
+            throw new IllegalStateException("TCP_NOOPT: not an option of the " + config.profile().name()
+                    + " profile (expected: the freebsd profile)");
+        }
+        if (state.isSynchronized()) {
+            throw new IllegalStateException("TCP_NOOPT: connection " + id + " is " + state.rfcName()
+                    + " (expected: set before the SYN exchange)");
+        }
+        noOptions = on;
+    }
+
+    public boolean noOptions() {
+        return noOptions;
+    }
+
+    /**
+     * TCP_KEEPINIT (FreeBSD only): the open fails with {@link CloseReason#CONNECT_TIMEOUT} when the
+     * handshake has not completed {@code timeoutNanos} after this call (FreeBSD runs it on the
+     * keep-alive timer during establishment); 0 turns it off.
+     *
+     * @throws IllegalStateException when the profile has no such option
+     */
+    public void setConnectTimeout(long nowNanos, long timeoutNanos) {
+        if (!config.profile().hasKeepInit()) {
+            throw new IllegalStateException("TCP_KEEPINIT: not an option of the " + config.profile().name()
+                    + " profile (expected: the freebsd profile)");
+        }
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("connect timeout: " + timeoutNanos + " ns (expected: >= 0)");
+        }
+        keepInitNanos = timeoutNanos;
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            if (timeoutNanos > 0) {
+                arm(TcpTimer.KEEPALIVE, nowNanos + timeoutNanos);
+            } else {
+                disarm(TcpTimer.KEEPALIVE);
+            }
+        }
+    }
+
+    public long connectTimeoutNanos() {
+        return keepInitNanos;
+    }
+
+    /**
      * TCP_QUICKACK: {@code true} ACKs the next segments at once (Linux quick ACK mode, as at the
      * start of a connection) and sends a pending ACK now; {@code false} leaves quick ACK mode, so
      * ACKs are delayed by the RFC 9293 §3.8.6.3 rule from the next segment on.
@@ -457,6 +513,14 @@ public final class TcpConnection extends DeadlineHeap.Node {
         cc.setMss(tcb.sndMss);
     }
 
+    /** The MSS is known: the profile may round the receive buffer to it (FreeBSD tcp_mss_update). */
+    void receiveBufferForMss(int mss) {
+        int rounded = config.profile().receiveBufferForMss(receiveBuffer.capacity(), mss);
+        if (rounded != receiveBuffer.capacity()) {
+            receiveBuffer.setCapacity(rounded);
+        }
+    }
+
     /** The effective send MSS negotiated on the SYN exchange. */
     public int mss() {
         return tcb.sndMss;
@@ -500,10 +564,14 @@ public final class TcpConnection extends DeadlineHeap.Node {
         lastDataReceivedNanos = nowNanos;
         // RFC 6298 §5.7: no sample from the handshake (a passive open samples just after this, from the ACK).
         rtt.handshakeWithoutSample();
-        // Linux tcp_incr_quickack: up to half the receive window in full segments, at most 16.
-        quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, receiveBuffer.capacity() / (2 * Math.max(1, tcb.rcvMss))));
+        if (config.profile().quickAcksAtStart()) {
+            // Linux tcp_incr_quickack: up to half the receive window in full segments, at most 16.
+            quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, receiveBuffer.capacity() / (2 * Math.max(1, tcb.rcvMss))));
+        }
         if (keepAliveEnabled) {
             arm(TcpTimer.KEEPALIVE, nowNanos + keepaliveIdleNanos);
+        } else {
+            disarm(TcpTimer.KEEPALIVE); // TCP_KEEPINIT watched the handshake
         }
         if (parent != null) {
             host.stats().increment(Counter.TcpPassiveOpens);

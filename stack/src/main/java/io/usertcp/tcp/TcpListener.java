@@ -24,6 +24,7 @@ public final class TcpListener {
     private final ArrayDeque<TcpConnection> acceptQueue = new ArrayDeque<>();
     private Runnable onAcceptable = () -> { };
     private boolean closed;
+    private boolean noOptions;
     /** Whether, and when last, this listener answered a SYN with a cookie (Linux tcp_synq_overflow). */
     private boolean cookieSent;
     private long lastCookieSentNanos;
@@ -133,6 +134,24 @@ public final class TcpListener {
      */
     boolean cookiesRecentlySent(long nowNanos) {
         return cookieSent && nowNanos - lastCookieSentNanos <= SynCookies.VALID_NANOS;
+    }
+
+    /**
+     * TCP_NOOPT on a listening socket (FreeBSD only): its children answer SYNs with a SYN,ACK that
+     * carries no options, so none is negotiated.
+     *
+     * @throws IllegalStateException when the profile has no such option
+     */
+    public void setNoOptions(boolean on) {
+        if (!stack.config().profile().hasNoOptions()) {
+            throw new IllegalStateException("TCP_NOOPT: not an option of the " + stack.config().profile().name()
+                    + " profile (expected: the freebsd profile)");
+        }
+        noOptions = on;
+    }
+
+    public boolean noOptions() {
+        return noOptions;
     }
 
     void childCreated(TcpConnection child) {

@@ -83,6 +83,7 @@ final class TcpOutput {
         Tcb t = c.tcb;
         boolean synAck = c.state != TcpState.SYN_SENT;
         s.clear().from(c.id);
+        s.layout = c.config.profile().optionLayout();
         s.seq = t.iss;
         s.flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
         s.ack = synAck ? t.rcvNxt : 0;
@@ -96,6 +97,19 @@ final class TcpOutput {
             s.windowScale = c.config.windowScaling() ? t.offeredRcvWndShift : OutSegment.NONE;
             s.sackPermitted = c.config.sack();
             s.timestamps = c.config.timestamps();
+            if (c.config.profile().synRetransmitDropsOptions(c.retransmits)) {
+                // FreeBSD rexmit_drop_options: from the third retransmission on, a SYN that middleboxes may have
+                // dropped for its options goes with MSS alone.
+                s.windowScale = OutSegment.NONE;
+                s.sackPermitted = false;
+                s.timestamps = false;
+            }
+        }
+        if (c.noOptions) {
+            s.mss = OutSegment.NONE; // TCP_NOOPT: not even MSS
+            s.windowScale = OutSegment.NONE;
+            s.sackPermitted = false;
+            s.timestamps = false;
         }
         if (s.timestamps) {
             s.tsVal = tsNow(c, nowNanos);
@@ -163,7 +177,7 @@ final class TcpOutput {
                 // TCP_NODELAY turns the rule off.
                 break;
             }
-            if (nowNanos - c.lastDataReceivedNanos < c.config.delayedAckNanos()) {
+            if (c.config.profile().interactiveMode() && nowNanos - c.lastDataReceivedNanos < c.config.delayedAckNanos()) {
                 c.pingPong = true; // Linux tcp_event_data_sent: a reply soon after data: interactive
             }
             prepare(c, nowNanos, t.sndNxt, TcpFlags.ACK | (last ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
@@ -298,7 +312,8 @@ final class TcpOutput {
         if (length == 0 && !fin) {
             return seq;
         }
-        prepare(c, nowNanos, seq, TcpFlags.ACK | (length > 0 ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
+        boolean push = length > 0 && c.config.profile().pushesRetransmission(seq + length == dataEnd);
+        prepare(c, nowNanos, seq, TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
         s.payload = c.sendBuffer;
         s.payloadOffset = SeqNum.diff(seq, bufferStart);
         s.payloadLength = length;
@@ -336,6 +351,7 @@ final class TcpOutput {
     private void prepare(TcpConnection c, long nowNanos, int seq, int flags) {
         Tcb t = c.tcb;
         s.clear().from(c.id);
+        s.layout = c.config.profile().optionLayout();
         s.seq = seq;
         s.ack = t.rcvNxt;
         s.flags = flags;

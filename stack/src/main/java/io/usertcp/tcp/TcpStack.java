@@ -12,6 +12,7 @@ import io.usertcp.wire.DropReason;
 import io.usertcp.wire.Icmpv4MessageView;
 import io.usertcp.wire.Ipv4Address;
 import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.TcpFlags;
 import io.usertcp.wire.TcpSegmentView;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -79,18 +80,9 @@ public final class TcpStack implements ConnectionHost {
         this.arrival = new SegmentArrival(stats);
         this.passiveOpen = new PassiveOpen(this, new SynCookies(secrets), replies, arrival);
         this.localMss = config.mtu() - Ipv4PacketView.MIN_HEADER_LENGTH - TcpSegmentView.MIN_HEADER_LENGTH;
-        this.windowShiftOffered = tcp.windowScaling() ? windowShiftFor(tcp.receiveBufferBytes()) : 0;
+        this.windowShiftOffered = tcp.windowScaling() ? tcp.profile().windowShift(tcp.receiveBufferBytes()) : 0;
         int range = config.ephemeralPortHigh() - config.ephemeralPortLow() + 1;
         this.nextEphemeral = config.ephemeralPortLow() + config.random().nextInt(range);
-    }
-
-    /** RFC 7323 §2.3: the smallest shift that lets the window field cover the receive buffer. */
-    static int windowShiftFor(int bufferBytes) {
-        int shift = 0;
-        while ((bufferBytes >> shift) > 65535 && shift < SegmentArrival.MAX_WINDOW_SHIFT) {
-            shift++;
-        }
-        return shift;
     }
 
     // =====================================================================================
@@ -138,6 +130,10 @@ public final class TcpStack implements ConnectionHost {
     private void tcpSegment(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
         stats.increment(Counter.TcpInSegs);
         config.observer().segmentIn(nowNanos, ip);
+        if (tcp.profile().dropsSynFin() && seg.hasFlag(TcpFlags.SYN) && seg.hasFlag(TcpFlags.FIN)) {
+            stats.drop(DropReason.TCP_SYN_FIN); // FreeBSD tcp_input, drop_synfin: before any state is looked at
+            return;
+        }
         int la = ip.destinationAddress();
         int lp = seg.destinationPort();
         int ra = ip.sourceAddress();
@@ -170,7 +166,7 @@ public final class TcpStack implements ConnectionHost {
     }
 
     private void timeWaitSegment(TimeWaitTable.Entry tw, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
-        switch (TimeWaitTable.classify(tw, seg, tcp)) {
+        switch (TimeWaitTable.classify(tw, seg, tcp.profile())) {
             case DROP -> { }
             case ACK -> replies.timeWaitAck(nowNanos, tw);
             case CHALLENGE_ACK -> {
@@ -191,7 +187,10 @@ public final class TcpStack implements ConnectionHost {
                 // RFC 793: an in-window SYN "is an error, send a reset"; answered as in the other synchronized
                 // states (SegmentArrival), in RFC 793 §3.4's form, which a restarted peer in SYN-SENT accepts.
                 timeWait.remove(tw);
-                replies.resetFor(nowNanos, ip, seg);
+                switch (tcp.profile().synResetForm()) {
+                    case ANSWER_SEGMENT -> replies.resetFor(nowNanos, ip, seg);
+                    case CONNECTION_SEQUENCE -> replies.resetAck(nowNanos, tw.id(), tw.sndNxt, tw.rcvNxt);
+                }
                 config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv SYN in window");
             }
             case REOPEN -> {
@@ -502,6 +501,11 @@ public final class TcpStack implements ConnectionHost {
     }
 
     @Override
+    public void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack) {
+        replies.resetAck(nowNanos, id, seq, ack);
+    }
+
+    @Override
     public void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment) {
         replies.resetAnswering(nowNanos, id, segment);
     }
@@ -512,6 +516,11 @@ public final class TcpStack implements ConnectionHost {
 
     public StackConfig stackConfig() {
         return config;
+    }
+
+    /** The behaviour profile this stack runs (linux, rfc or freebsd), for ss and stats. */
+    public TcpProfile profile() {
+        return tcp.profile();
     }
 
     /** Connections in the table (every state but LISTEN, CLOSED and TIME-WAIT). */

@@ -13,7 +13,7 @@ final class TcpTimers {
         switch (timer) {
             case RETRANSMIT -> retransmit(c, nowNanos);
             case DELAYED_ACK -> {
-                c.pingPong = false; // Linux tcp_delack_timer_handler: the ACK found nothing to ride on
+                c.pingPong = false; // Linux tcp_delack_timer_handler: the ACK found nothing to ride on (linux profile only)
                 c.ackNow = true;
                 c.host.wantsOutput(c);
             }
@@ -122,6 +122,13 @@ final class TcpTimers {
      * configured number of unanswered probes the peer is dead. Linux then sends RST.
      */
     private static void keepalive(TcpConnection c, long nowNanos) {
+        if (c.keepInitNanos > 0 && (c.state == TcpState.SYN_SENT || c.state == TcpState.SYN_RECEIVED)) {
+            // FreeBSD TCP_KEEPINIT: the keep-alive timer bounds connection establishment (tcp_timer_keep).
+            c.host.stats().increment(Counter.TcpAttemptFails);
+            c.enterClosed(nowNanos, CloseReason.CONNECT_TIMEOUT, "TCP_KEEPINIT expired");
+            c.release();
+            return;
+        }
         if (!c.keepAliveEnabled || !c.state.isSynchronized()) {
             return;
         }

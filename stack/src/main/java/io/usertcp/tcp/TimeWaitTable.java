@@ -32,6 +32,8 @@ final class TimeWaitTable {
         /** The window field (already scaled down) to put in our ACKs. */
         final int windowField;
         final int rcvWndShift;
+        /** The window segments are judged against: the last advertised one, or the profile's (FreeBSD). */
+        final long acceptWindowBytes;
         final boolean timestamps;
         int tsRecent;
         final int tsOffset;
@@ -50,6 +52,7 @@ final class TimeWaitTable {
             rcvNxt = t.rcvNxt;
             rcvWndShift = t.rcvWndShift;
             windowField = (int) Math.min(65535, t.rcvWnd() >> t.rcvWndShift);
+            acceptWindowBytes = SegmentArrival.acceptanceWindow(c);
             timestamps = t.timestampsEnabled;
             tsRecent = t.tsRecent;
             tsOffset = t.tsOffset;
@@ -58,11 +61,6 @@ final class TimeWaitTable {
 
         ConnectionId id() {
             return new ConnectionId(localAddress, localPort, remoteAddress, remotePort);
-        }
-
-        /** The window we would accept in, for RFC 5961 in-window tests. */
-        long windowBytes() {
-            return (long) windowField << rcvWndShift;
         }
     }
 
@@ -78,7 +76,7 @@ final class TimeWaitTable {
         ACK_AND_RESTART,
         /** An exact RST ends TIME-WAIT early (RFC 9293; RFC 1337 can turn this off). */
         KILL,
-        /** RFC 793 (synChallengeAck off): an in-window SYN is an error: answer it with RST, enter CLOSED. */
+        /** RFC 793 (the profile's synChallengeAck switch off): an in-window SYN is an error: reset, enter CLOSED. */
         RESET,
         /** A new SYN that may reopen the pair (RFC 9293 §3.6.1, RFC 6191). */
         REOPEN
@@ -163,30 +161,37 @@ final class TimeWaitTable {
     }
 
     /**
-     * Decides what a segment for a TIME-WAIT pair means.
-     *
-     * @param config its {@code rfc1337} ignores RSTs (RFC 1337's fix for TIME-WAIT assassination);
-     *               {@code rstChallengeAck} and {@code synChallengeAck} choose RFC 5961 or RFC 793
-     *               for in-window RSTs and SYNs, as in the other synchronized states
+     * Decides what a segment for a TIME-WAIT pair means, with the profile's answers where the
+     * references differ (RFC 1337, RFC 5961 or RFC 793, RFC 6191 reopening, FreeBSD's drops).
      */
-    static Action classify(Entry e, TcpSegmentView seg, TcpConfig config) {
+    static Action classify(Entry e, TcpSegmentView seg, TcpProfile profile) {
         int flags = seg.flags();
         int seq = seg.seq();
         if ((flags & TcpFlags.RST) != 0) {
-            if (config.rfc1337() || !SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.windowBytes()))) {
+            if (profile.ignoresRstInTimeWait() || !SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.acceptWindowBytes))) {
                 return Action.DROP;
             }
-            if (seq == e.rcvNxt || !config.rstChallengeAck()) {
+            if (seq == e.rcvNxt || !profile.challengeAckForInexactRst()) {
                 return Action.KILL; // second check, CLOSING/LAST-ACK/TIME-WAIT: "enter the CLOSED state"
             }
             return Action.CHALLENGE_ACK; // RFC 5961 §3.2: in window but not exact
         }
+        // The SYN's own sequence number in the window: an old SYN whose text reaches into it is trimmed away
+        // (RFC 9293 §3.10.7.4: "process only the new part") and judged as the segment that remains.
+        boolean synInWindow = SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.acceptWindowBytes));
+        if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == (TcpFlags.SYN | TcpFlags.ACK) && !profile.challengeAckForSyn() && synInWindow) {
+            return Action.RESET; // RFC 793 mode: an in-window SYN is an error whether or not it carries an ACK
+        }
         if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN) {
-            if (newerIncarnation(e, seg)) {
-                return Action.REOPEN;
-            }
-            // RFC 793 fourth check: "If the SYN is in the window it is an error, send a reset"; RFC 5961 §4.2: challenge ACK.
-            return !config.synChallengeAck() && acceptable(e, seq, seg.segmentLength()) ? Action.RESET : Action.ACK;
+            return switch (profile.synInTimeWait(seq, e.rcvNxt, newerIncarnation(e, seg), synInWindow)) {
+                case DROP -> Action.DROP;
+                case ACK -> Action.ACK;
+                case RESET -> Action.RESET;
+                case REOPEN -> Action.REOPEN;
+            };
+        }
+        if ((flags & TcpFlags.ACK) == 0 && !profile.answersSegmentsWithoutAckInTimeWait()) {
+            return Action.DROP; // FreeBSD tcp_twcheck: no ACK bit, no answer
         }
         if ((flags & TcpFlags.FIN) != 0 && seq + seg.payloadLength() + 1 == e.rcvNxt) {
             return Action.ACK_AND_RESTART; // "The only thing that can arrive in this state is a retransmission of the remote FIN."
@@ -200,14 +205,9 @@ final class TimeWaitTable {
         return Action.ACK; // first check: unacceptable segment, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
     }
 
-    /** RFC 9293 §3.10.7.4, first check, against the window the entry last advertised. */
+    /** RFC 9293 §3.10.7.4, first check (the same test as a live connection's), against the entry's window. */
     private static boolean acceptable(Entry e, int seq, int segmentLength) {
-        long window = e.windowBytes();
-        if (window == 0) {
-            return segmentLength == 0 && seq == e.rcvNxt;
-        }
-        return SeqNum.inWindow(seq, e.rcvNxt, window)
-                || (segmentLength > 0 && SeqNum.inWindow(seq + segmentLength - 1, e.rcvNxt, window));
+        return SegmentArrival.acceptable(e.rcvNxt, e.acceptWindowBytes, seq, segmentLength);
     }
 
     /**

@@ -57,6 +57,11 @@ public enum DropReason {
      * crash the stack; we discard the segment).
      */
     TCP_BAD_OPTION("malformed TCP option"),
+    /**
+     * SYN and FIN together, dropped before any state is looked at because the behaviour profile says
+     * so (FreeBSD's net.inet.tcp.drop_synfin): no legitimate segment carries both.
+     */
+    TCP_SYN_FIN("SYN and FIN together (drop_synfin)"),
     /** Source or destination port 0, which no connection can use. */
     TCP_ZERO_PORT("port 0");
 

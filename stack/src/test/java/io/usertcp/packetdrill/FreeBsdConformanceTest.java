@@ -16,19 +16,24 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import io.usertcp.tcp.TcpProfile;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * The FreeBSD RFC test suite (DESIGN.md §9.3): every IPv4 script under
  * {@code ../shared/conformance/freebsd-tcp-testsuite}, with {@code STANDARD} defined (the RFC
- * answer, not FreeBSD's own) and the {@link Profile#RFC rfc} comparison profile. A script must
- * pass unless {@code expected-failures.txt} lists it with the reason; a listed script that passes
- * fails too, so the list stays true. Writes {@code target/conformance-report.md}: per script, pass
- * or fail with the first mismatch and the listed reason.
+ * answer, not FreeBSD's own) and the {@link Comparison#RFC rfc} comparison, run once per
+ * behaviour profile: {@code rfc} and {@code freebsd}. A script must pass unless the profile's
+ * {@code expected-failures-<profile>.txt} lists it with the reason; a listed script that passes
+ * fails too, so each list stays true. The freebsd profile also runs the scripts that have an
+ * {@code #ifdef FreeBSD} branch with {@code FreeBSD} defined: FreeBSD's own answer, which must
+ * pass. Writes {@code target/conformance-report-<profile>.md}: per script, pass or fail with the
+ * first mismatch and the listed reason.
  */
 class FreeBsdConformanceTest {
     private static final Set<String> DEFINES = Set.of("STANDARD");
+    private static final Set<String> FREEBSD_DEFINES = Set.of("FreeBSD");
 
     /** One script's result and what the list says about it. */
     private record Outcome(String script, RunResult result, String listedReason) {
@@ -39,54 +44,83 @@ class FreeBsdConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> freeBsdSuite_standard_rfcProfile_failsOnlyAsListed() throws IOException {
+        return suite(TcpProfile.rfc());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> freeBsdSuite_standard_freebsdProfile_failsOnlyAsListed() throws IOException {
+        return suite(TcpProfile.freebsd());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> freeBsdSuite_freeBsdBranches_freebsdProfile_allPass() throws IOException {
+        Path root = ConformanceCorpus.locate();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String script : ConformanceCorpus.ipv4Scripts(root)) {
+            String text = ConformanceCorpus.read(root, script);
+            if (!text.contains("#ifdef FreeBSD")) {
+                continue;
+            }
+            tests.add(DynamicTest.dynamicTest(script, () -> {
+                RunResult r = ScriptRunner.run(script, text, FREEBSD_DEFINES, RunOptions.of(TcpProfile.freebsd()));
+                assertTrue(r.passed(), () -> script + " with FreeBSD defined, freebsd profile:\n" + r.failure().format());
+            }));
+        }
+        assertFalse(tests.isEmpty(), "no script with an #ifdef FreeBSD branch under " + root);
+        return tests.stream();
+    }
+
+    private static Stream<DynamicTest> suite(TcpProfile profile) throws IOException {
+        String name = profile.name();
         Path root = ConformanceCorpus.locate();
         List<String> scripts = ConformanceCorpus.ipv4Scripts(root);
-        Map<String, String> listed = ExpectedFailures.load();
+        Map<String, String> listed = ExpectedFailures.load(name);
         List<Outcome> outcomes = new ArrayList<>();
         for (String script : scripts) {
-            RunResult r = ScriptRunner.run(script, ConformanceCorpus.read(root, script), DEFINES, RunOptions.of(Profile.RFC));
+            RunResult r = ScriptRunner.run(script, ConformanceCorpus.read(root, script), DEFINES, RunOptions.of(profile));
             outcomes.add(new Outcome(script, r, listed.get(script)));
         }
-        Path report = writeReport(root, outcomes);
+        Path report = writeReport(root, name, outcomes);
         List<String> stale = new ArrayList<>(listed.keySet());
         stale.removeAll(scripts);
 
         List<DynamicTest> tests = new ArrayList<>();
         tests.add(DynamicTest.dynamicTest("the corpus has scripts and every listed failure names one of them", () -> {
             assertFalse(scripts.isEmpty(), "no IPv4 scripts under " + root);
-            assertTrue(stale.isEmpty(), "expected-failures.txt lists scripts that are not in the corpus: " + stale);
+            assertTrue(stale.isEmpty(), ExpectedFailures.resource(name) + " lists scripts that are not in the corpus: " + stale);
         }));
         for (Outcome o : outcomes) {
-            tests.add(DynamicTest.dynamicTest(o.script(), () -> check(o, report)));
+            tests.add(DynamicTest.dynamicTest(o.script(), () -> check(o, name, report)));
         }
         return tests.stream();
     }
 
-    private static void check(Outcome o, Path report) {
+    private static void check(Outcome o, String profile, Path report) {
         if (o.asExpected()) {
             return;
         }
+        String list = ExpectedFailures.resource(profile);
         if (o.result().passed()) {
-            fail(o.script() + " now passes but expected-failures.txt lists it (\"" + o.listedReason()
+            fail(o.script() + " now passes in the " + profile + " profile but " + list + " lists it (\"" + o.listedReason()
                     + "\"): remove the entry. Report: " + report);
         }
-        fail(o.script() + " fails and is not in expected-failures.txt. Fix the stack, or list it with the rule"
-                + " it breaks or the choice this stack made. Report: " + report + "\n" + o.result().failure().format());
+        fail(o.script() + " fails in the " + profile + " profile and is not in " + list + ". Fix the stack, or list it"
+                + " with the rule it breaks or the choice this profile made. Report: " + report + "\n" + o.result().failure().format());
     }
 
     // ------------------------------------------------------------------------------------
     // The report
     // ------------------------------------------------------------------------------------
 
-    private static Path writeReport(Path root, List<Outcome> outcomes) throws IOException {
+    private static Path writeReport(Path root, String profile, List<Outcome> outcomes) throws IOException {
         Path target = Paths.get(System.getProperty("basedir", "."), "target");
         Files.createDirectories(target);
-        Path report = target.resolve("conformance-report.md");
-        Files.writeString(report, report(root, outcomes));
+        Path report = target.resolve("conformance-report-" + profile + ".md");
+        Files.writeString(report, report(root, profile, outcomes));
         return report;
     }
 
-    static String report(Path root, List<Outcome> outcomes) {
+    static String report(Path root, String profile, List<Outcome> outcomes) {
         Map<String, int[]> byDir = new TreeMap<>();
         Map<String, List<Outcome>> scriptsByDir = new LinkedHashMap<>();
         int passed = 0;
@@ -101,7 +135,8 @@ class FreeBsdConformanceTest {
         }
         StringBuilder sb = new StringBuilder();
         sb.append("# FreeBSD TCP test suite against usertcp\n\n");
-        sb.append("Corpus: `").append(root).append("` (see its ORIGIN.md). Defines: `STANDARD`. Profile: `rfc` ")
+        sb.append("Corpus: `").append(root).append("` (see its ORIGIN.md). Defines: `STANDARD`. Behaviour profile: `")
+                .append(profile).append("`. Comparison: `rfc` ")
                 .append("(window values, window-scale shifts and socket buffer sizes not compared; options compared as a set).\n\n");
         sb.append("**").append(passed).append(" of ").append(outcomes.size()).append(" scripts pass**; ")
                 .append(outcomes.size() - passed).append(" fail, ").append(unexpected)
@@ -145,12 +180,12 @@ class FreeBsdConformanceTest {
 
     @org.junit.jupiter.api.Test
     void expectedFailures_everyEntryHasAPathAndAReason() {
-        Map<String, String> listed = ExpectedFailures.load();
-        assertFalse(listed.isEmpty());
-        listed.forEach((path, reason) -> {
-            assertTrue(path.endsWith(".pkt"), "not a script path: " + path);
-            assertTrue(reason.length() >= 20, "reason too short to explain anything: " + path + " " + reason);
-        });
+        for (String profile : List.of("rfc", "freebsd")) {
+            ExpectedFailures.load(profile).forEach((path, reason) -> {
+                assertTrue(path.endsWith(".pkt"), "not a script path: " + path);
+                assertTrue(reason.length() >= 20, "reason too short to explain anything: " + path + " " + reason);
+            });
+        }
         assertEquals(Map.of("a/b.pkt", "a reason of some length"),
                 ExpectedFailures.parse("# comment\n\na/b.pkt   a reason of some length\n"));
     }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.usertcp.tcp.TcpProfile;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -71,7 +72,7 @@ class OwnScriptsTest {
     @TestFactory
     Stream<DynamicTest> ownScripts_passExactly_withNothingSkipped() {
         return Stream.concat(SCENARIOS.stream(), RULES.stream()).map(name -> DynamicTest.dynamicTest(name, () -> {
-            RunResult r = ScriptRunner.run(name, read(name), Set.of(), RunOptions.of(Profile.LINUX));
+            RunResult r = ScriptRunner.run(name, read(name), Set.of(), RunOptions.of(TcpProfile.linux()));
             assertTrue(r.passed(), () -> name + ": " + r.failure().format());
             assertEquals(List.of(), r.skipped(), name + ": skipped lines");
         }));

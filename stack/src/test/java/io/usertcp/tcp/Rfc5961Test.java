@@ -272,7 +272,7 @@ class Rfc5961Test {
     @Test
     void rstChallengeAckOff_inWindowRstResets() {
         // RFC 793 p. 70 (FreeBSD net.inet.tcp.insecure_rst=1): any RST inside the window resets the connection.
-        TcpConfig tcp = TcpConfig.linux().toBuilder().rstChallengeAck(false).build();
+        TcpConfig tcp = linuxWith(TcpConfig.linux().profile().switches().withRstChallengeAck(false));
         try (ConnectionHarness h = harness(tcp)) {
             TcpConnection c = h.established();
             h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 1 + WINDOW + 1));
@@ -293,7 +293,7 @@ class Rfc5961Test {
         // RFC 793 p. 71 (fourth, synchronized states): "If the SYN is in the window it is an error, send a reset
         // ... enter the CLOSED state". The reset answers the SYN as RFC 793 §3.4 forms replies (old Linux
         // tcp_v4_send_reset, 4.4BSD dropwithreset): no ACK bit in the SYN, so <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-        TcpConfig tcp = TcpConfig.linux().toBuilder().synChallengeAck(false).build();
+        TcpConfig tcp = linuxWith(TcpConfig.linux().profile().switches().withSynChallengeAck(false));
         try (ConnectionHarness h = harness(tcp)) {
             TcpConnection c = h.established();
             recorder.clear();
@@ -311,7 +311,7 @@ class Rfc5961Test {
     @Test
     void synChallengeAckOff_synOutsideWindow_onlyAcked() {
         // RFC 793 p. 69 (first check): an unacceptable segment gets <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
-        TcpConfig tcp = TcpConfig.linux().toBuilder().synChallengeAck(false).build();
+        TcpConfig tcp = linuxWith(TcpConfig.linux().profile().switches().withSynChallengeAck(false));
         try (ConnectionHarness h = harness(tcp)) {
             TcpConnection c = h.established();
             h.receive(h.segment().flags(SYN).seq(REMOTE_ISS - 100));
@@ -358,7 +358,7 @@ class Rfc5961Test {
     void timeWait_rfc1337_rstIgnored_entryLivesFull2Msl() {
         // RFC 1337 §3 (TIME-WAIT assassination, fix "ignore RST segments in TIME-WAIT state"; Linux
         // tcp_rfc1337 = 1): the exact RST is dropped, nothing is sent, and 2·MSL runs to its end.
-        TcpConfig tcp = TcpConfig.linux().toBuilder().rfc1337(true).build();
+        TcpConfig tcp = linuxWith(TcpConfig.linux().profile().switches().withRfc1337(true));
         try (ConnectionHarness h = harness(tcp)) {
             h.timeWait();
             long entered = h.now();
@@ -375,5 +375,10 @@ class Rfc5961Test {
             assertEquals(0, h.stack.timeWaitCount());
             recorder.expectOnly(TcpState.TIME_WAIT, TcpState.CLOSED, "2MSL timeout");
         }
+    }
+
+    /** Linux's numbers and profile with other switches (the sysctls tcp_rfc1337, FreeBSD insecure_rst/insecure_syn). */
+    private static TcpConfig linuxWith(TcpProfile.Switches switches) {
+        return TcpConfig.linux().toBuilder().profile(TcpProfile.linux().withSwitches(switches)).build();
     }
 }

@@ -73,7 +73,7 @@ class TimeWaitTableTest {
         assertEquals(SND_NXT, e.sndNxt);
         assertEquals(RCV_NXT, e.rcvNxt);
         assertEquals(WINDOW, e.windowField);
-        assertEquals(WINDOW, e.windowBytes());
+        assertEquals(WINDOW, e.acceptWindowBytes, "the linux profile judges segments against the window it advertised");
         assertTrue(e.timestamps);
         assertEquals(777, e.tsRecent);
         assertEquals(seconds(65), e.deadlineNanos);
@@ -191,12 +191,12 @@ class TimeWaitTableTest {
     // ------------------------------------------------------------------------------------
 
     /** Builds the peer's segment to the entry's tuple and classifies it. */
-    private static final TcpConfig LINUX = TcpConfig.linux();
-    private static final TcpConfig RFC1337 = TcpConfig.linux().toBuilder().rfc1337(true).build();
-    private static final TcpConfig RFC793 = TcpConfig.linux().toBuilder().rstChallengeAck(false).synChallengeAck(false).build();
+    private static final TcpProfile LINUX = TcpProfile.linux();
+    private static final TcpProfile RFC1337 = LINUX.withSwitches(LINUX.switches().withRfc1337(true));
+    private static final TcpProfile RFC793 = LINUX.withSwitches(LINUX.switches().withRstChallengeAck(false).withSynChallengeAck(false));
 
     private static TimeWaitTable.Action classify(TimeWaitTable.Entry e, int flags, int seq, int payloadLength,
-                                                 TcpConfig config, TcpOption... options) {
+                                                 TcpProfile config, TcpOption... options) {
         TcpHeader header = TcpHeader.of(e.remotePort, e.localPort, seq, SND_NXT, flags, 65535, TcpOptions.of(options));
         ByteBuf packet = Unpooled.wrappedBuffer(TestPackets.tcp(REMOTE, LOCAL, header, new byte[payloadLength]));
         try {

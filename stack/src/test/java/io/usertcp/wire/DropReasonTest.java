@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.usertcp.ip.ChecksumPolicy;
+import io.usertcp.core.RandomSource;
 import io.usertcp.ip.PacketDecoder;
+import io.usertcp.tcp.StackConfig;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tcp.TcpStack;
 import io.usertcp.testkit.TestPackets;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -308,6 +313,24 @@ class DropReasonTest {
     private static byte[] syn() {
         return TestPackets.tcp(TcpHeader.of(40000, 80, 100, 0, TcpFlags.SYN, 64240,
                 TcpOptions.of(new TcpOption.Mss(1460))), new byte[0]);
+    }
+
+    @Test
+    @Provokes(DropReason.TCP_SYN_FIN)
+    void tcp_synFinWithDropSynFin_isSynFin() {
+        // Not a decoder rule: the freebsd profile with drop_synfin drops it before any state is looked at.
+        TcpProfile freebsd = TcpProfile.freebsd();
+        TcpConfig tcp = TcpConfig.freebsd().toBuilder().profile(freebsd.withSwitches(freebsd.switches().withDropSynFin(true))).build();
+        TcpStack stack = new TcpStack(StackConfig.of(SERVER, RandomSource.seeded(1)).withTcp(tcp));
+        try {
+            stack.listen(0, 80, 8);
+            TcpHeader synFin = TcpHeader.of(40000, 80, 100, 0, TcpFlags.SYN | TcpFlags.FIN, 64240, TcpOptions.NONE);
+            stack.receive(0, Unpooled.wrappedBuffer(TestPackets.tcp(synFin, new byte[0])));
+            assertEquals(1, stack.stats().drops(DropReason.TCP_SYN_FIN));
+            assertTrue(!stack.hasPendingOutput(), "nothing answers a dropped SYN,FIN");
+        } finally {
+            stack.close(0);
+        }
     }
 
     /** A SYN with no options: 20 bytes of TCP. */

@@ -1,0 +1,477 @@
+package io.usertcp.tcp;
+
+import io.usertcp.wire.SeqNum;
+import java.util.Objects;
+
+/**
+ * Every choice where Linux, the RFCs' letter and FreeBSD behave differently, answered in one place
+ * (DESIGN.md §4: numbers are a config record; choices are a behaviour profile). Each method names
+ * the rule it follows and gives the three answers side by side; {@code PROFILES.md} beside this
+ * package's sources is the same table for people.
+ *
+ * <p>Three references are built in:
+ * <ul>
+ *   <li>{@link #linux()}: a default Linux 6.x kernel (the default profile);</li>
+ *   <li>{@link #rfc()}: RFC 9293 and the RFCs it names, to the letter; where an RFC leaves a
+ *       choice, the method says which was taken;</li>
+ *   <li>{@link #freebsd()}: FreeBSD, as the FreeBSD TCP test suite's READMEs and scripts document it.</li>
+ * </ul>
+ *
+ * <p>A profile also carries {@link Switches}: the few choices the references themselves expose as
+ * run-time knobs (FreeBSD's {@code insecure_rst}, {@code insecure_syn}, {@code drop_synfin},
+ * {@code rexmit_drop_options}; Linux's {@code tcp_rfc1337}). The numbers (timeouts, retries,
+ * buffers) stay in {@link TcpConfig}, whose {@link TcpConfig#forProfile} gives each reference's
+ * defaults.
+ *
+ * <p>To try an idea, subclass and override one method: every decision the stack makes where the
+ * references differ goes through here, so nothing else needs to change. Immutable; safe to share.
+ */
+public class TcpProfile {
+
+    /** The reference a profile follows. */
+    public enum Reference {
+        LINUX, RFC, FREEBSD;
+
+        /** The name used on command lines and in {@code ss}/{@code stats}: {@code linux}, {@code rfc}, {@code freebsd}. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * Knobs the references expose at run time.
+     *
+     * @param rstChallengeAck          RFC 5961 §3.2: an in-window RST that is not exactly at RCV.NXT gets a
+     *                                 challenge ACK (false: RFC 793, any in-window RST resets; FreeBSD insecure_rst=1)
+     * @param synChallengeAck          RFC 5961 §4.2: a SYN in a synchronized state gets a challenge ACK
+     *                                 (false: RFC 793, an in-window SYN resets; FreeBSD insecure_syn=1)
+     * @param rfc1337                  RFC 1337: RSTs in TIME-WAIT are ignored (Linux tcp_rfc1337)
+     * @param dropSynFin               a segment with both SYN and FIN is dropped (FreeBSD drop_synfin)
+     * @param dropOptionsOnSynRetransmit from the third SYN retransmission on, only MSS is sent (FreeBSD rexmit_drop_options)
+     */
+    public record Switches(boolean rstChallengeAck, boolean synChallengeAck, boolean rfc1337, boolean dropSynFin,
+                           boolean dropOptionsOnSynRetransmit) {
+        public Switches withRstChallengeAck(boolean v) {
+            return new Switches(v, synChallengeAck, rfc1337, dropSynFin, dropOptionsOnSynRetransmit);
+        }
+
+        public Switches withSynChallengeAck(boolean v) {
+            return new Switches(rstChallengeAck, v, rfc1337, dropSynFin, dropOptionsOnSynRetransmit);
+        }
+
+        public Switches withRfc1337(boolean v) {
+            return new Switches(rstChallengeAck, synChallengeAck, v, dropSynFin, dropOptionsOnSynRetransmit);
+        }
+
+        public Switches withDropSynFin(boolean v) {
+            return new Switches(rstChallengeAck, synChallengeAck, rfc1337, v, dropOptionsOnSynRetransmit);
+        }
+
+        public Switches withDropOptionsOnSynRetransmit(boolean v) {
+            return new Switches(rstChallengeAck, synChallengeAck, rfc1337, dropSynFin, v);
+        }
+    }
+
+    /** What a SYN that reaches a TIME-WAIT entry gets. */
+    public enum TimeWaitSynAnswer {
+        /** Nothing. */
+        DROP,
+        /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (a challenge ACK under RFC 5961). */
+        ACK,
+        /** RFC 793: the SYN is an error; reset and close the entry. */
+        RESET,
+        /** The entry closes and a listener takes the SYN as a new incarnation. */
+        REOPEN
+    }
+
+    /** The form of the RST sent when an in-window SYN aborts a connection in RFC 793 mode. */
+    public enum SynResetForm {
+        /** RFC 793 §3.4 reset generation for a segment without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+        ANSWER_SEGMENT,
+        /** From the connection's own sequence space: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0. */
+        CONNECTION_SEQUENCE
+    }
+
+    /** How options are ordered and padded in the segments we send. */
+    public enum OptionLayout {
+        /** Linux tcp_options_write: MSS; SACK-permitted folded into the timestamps' padding; nop,wscale. */
+        LINUX,
+        /** FreeBSD tcp_addoptions: MSS, nop,wscale, SACK-permitted, timestamps, padded with EOL at the end. */
+        FREEBSD
+    }
+
+    private static final TcpProfile LINUX = new TcpProfile(Reference.LINUX, new Switches(true, true, false, false, false));
+    private static final TcpProfile RFC = new TcpProfile(Reference.RFC, new Switches(true, true, false, false, false));
+    private static final TcpProfile FREEBSD = new TcpProfile(Reference.FREEBSD, new Switches(true, true, true, false, false));
+
+    private final Reference reference;
+    private final Switches switches;
+
+    protected TcpProfile(Reference reference, Switches switches) {
+        this.reference = Objects.requireNonNull(reference, "reference");
+        this.switches = Objects.requireNonNull(switches, "switches");
+    }
+
+    /** A default Linux 6.x kernel. */
+    public static TcpProfile linux() {
+        return LINUX;
+    }
+
+    /** RFC 9293 and the RFCs it names, to the letter. */
+    public static TcpProfile rfc() {
+        return RFC;
+    }
+
+    /** FreeBSD as its TCP test suite documents it. */
+    public static TcpProfile freebsd() {
+        return FREEBSD;
+    }
+
+    /** The built-in profile called {@code name} ({@code linux}, {@code rfc} or {@code freebsd}, any case). */
+    public static TcpProfile of(String name) {
+        for (Reference r : Reference.values()) {
+            if (r.label().equalsIgnoreCase(name == null ? "" : name.strip())) {
+                return switch (r) {
+                    case LINUX -> LINUX;
+                    case RFC -> RFC;
+                    case FREEBSD -> FREEBSD;
+                };
+            }
+        }
+        throw new IllegalArgumentException("profile: " + name + " (expected: linux, rfc or freebsd)");
+    }
+
+    public Reference reference() {
+        return reference;
+    }
+
+    /** {@code linux}, {@code rfc} or {@code freebsd}, with the switches that differ from the reference's defaults. */
+    public String name() {
+        Switches base = of(reference.label()).switches;
+        if (base.equals(switches)) {
+            return reference.label();
+        }
+        StringBuilder sb = new StringBuilder(reference.label());
+        appendIfChanged(sb, "rfc5961-rst", base.rstChallengeAck(), switches.rstChallengeAck());
+        appendIfChanged(sb, "rfc5961-syn", base.synChallengeAck(), switches.synChallengeAck());
+        appendIfChanged(sb, "rfc1337", base.rfc1337(), switches.rfc1337());
+        appendIfChanged(sb, "drop-synfin", base.dropSynFin(), switches.dropSynFin());
+        appendIfChanged(sb, "rexmit-drop-options", base.dropOptionsOnSynRetransmit(), switches.dropOptionsOnSynRetransmit());
+        return sb.toString();
+    }
+
+    private static void appendIfChanged(StringBuilder sb, String name, boolean base, boolean now) {
+        if (base != now) {
+            sb.append(now ? "+" : "-").append(name);
+        }
+    }
+
+    public Switches switches() {
+        return switches;
+    }
+
+    /** The same reference with other switches. Subclasses that add behaviour override this to keep it. */
+    public TcpProfile withSwitches(Switches switches) {
+        return new TcpProfile(reference, switches);
+    }
+
+    // =====================================================================================
+    // RST and SYN in synchronized states (RFC 9293 §3.10.7.4, second and fourth checks)
+    // =====================================================================================
+
+    /**
+     * RFC 5961 §3.2: does an in-window RST that is not exactly at RCV.NXT get a challenge ACK (true)
+     * or reset the connection (false, RFC 793)? All three default to RFC 5961 (Linux always; FreeBSD
+     * insecure_rst=0; RFC 9293 §3.10.7.4 recommends it, SHLD-?); the switch turns it off.
+     */
+    public boolean challengeAckForInexactRst() {
+        return switches.rstChallengeAck();
+    }
+
+    /**
+     * RFC 5961 §4.2 (RFC 9293 §3.10.7.4 fourth check): does a SYN in a synchronized state get a
+     * challenge ACK whatever its sequence number (true), or is an in-window SYN an error that resets
+     * (false, RFC 793)?
+     */
+    public boolean challengeAckForSyn() {
+        return switches.synChallengeAck();
+    }
+
+    /**
+     * The RST sent when an in-window SYN aborts a connection in RFC 793 mode.
+     * <ul>
+     *   <li>linux: the segment is answered as RFC 793 §3.4 forms resets (old Linux tcp_v4_send_reset,
+     *       4.4BSD dropwithreset), which a restarted peer in SYN-SENT accepts;</li>
+     *   <li>rfc: RFC 9293 §3.10.7.4 says only "send a reset"; we take the connection's own sequence
+     *       space, as ABORT does (§3.10.5), which is what the FreeBSD suite's STANDARD branch expects;</li>
+     *   <li>freebsd: tcp_drop() sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with window 0.</li>
+     * </ul>
+     */
+    public SynResetForm synResetForm() {
+        return switch (reference) {
+            case LINUX -> SynResetForm.ANSWER_SEGMENT;
+            case RFC, FREEBSD -> SynResetForm.CONNECTION_SEQUENCE;
+        };
+    }
+
+    /**
+     * Whether a segment carrying both SYN and FIN is dropped before any processing. FreeBSD's
+     * drop_synfin switch (off unless set); Linux and the RFC process the SYN.
+     */
+    public boolean dropsSynFin() {
+        return switches.dropSynFin();
+    }
+
+    // =====================================================================================
+    // The receive window (RFC 9293 §3.10.7.4 first check, §3.8.6.2.2)
+    // =====================================================================================
+
+    /**
+     * The window a segment is judged acceptable against. linux and rfc: RCV.WND as advertised (the
+     * right edge the peer knows). freebsd: tcp_input uses {@code max(sbspace(so_rcv), rcv_adv -
+     * rcv_nxt)}, so with a receive buffer larger than the 65535 it could advertise unscaled, a
+     * segment beyond the advertised edge but within the buffer is accepted.
+     *
+     * @param advertisedBytes RCV.WND as advertised
+     * @param bufferSpaceBytes free room in the receive buffer
+     */
+    public long acceptanceWindow(long advertisedBytes, long bufferSpaceBytes) {
+        return switch (reference) {
+            case LINUX, RFC -> advertisedBytes;
+            case FREEBSD -> Math.max(advertisedBytes, bufferSpaceBytes);
+        };
+    }
+
+    /**
+     * Whether a pure ACK exactly at RCV.NXT+RCV.WND is acceptable. RFC 9293's letter for SEG.LEN = 0
+     * is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, so rfc says no. Linux (tcp_sequence: {@code
+     * !after(seq, rcv_nxt + window)}) and FreeBSD (tcp_input trims only text beyond the edge) accept
+     * it; without that, two stacks with full windows and holes answer each other's ACKs forever.
+     */
+    public boolean acceptsAckAtRightEdge() {
+        return reference != Reference.RFC;
+    }
+
+    /**
+     * The receive buffer once the MSS is known. FreeBSD tcp_mss_update rounds the socket buffers up
+     * to a multiple of the MSS (65536 becomes 65700 at MSS 1460, which SO_RCVBUF then reports);
+     * Linux and the RFC keep the size asked for.
+     */
+    public int receiveBufferForMss(int bufferBytes, int mss) {
+        return switch (reference) {
+            case LINUX, RFC -> bufferBytes;
+            case FREEBSD -> mss <= 0 ? bufferBytes : (int) Math.min(1 << 30, ((long) bufferBytes + mss - 1) / mss * mss);
+        };
+    }
+
+    /**
+     * The window-scale shift we offer (RFC 7323 §2.3 leaves it to the receiver). linux (today's
+     * behaviour, see the Linux parity issue for tcp_select_initial_window) and rfc: the smallest shift
+     * whose window covers the receive buffer. freebsd: the smallest shift whose window covers
+     * kern.ipc.maxsockbuf (2 MiB by default, hence the suite's {@code wscale 6}), so the buffer may
+     * grow later.
+     */
+    public int windowShift(int receiveBufferBytes) {
+        long cover = switch (reference) {
+            case LINUX, RFC -> receiveBufferBytes;
+            case FREEBSD -> FREEBSD_MAX_SOCKBUF;
+        };
+        int shift = 0;
+        while ((cover >> shift) > 65535 && shift < MAX_WINDOW_SHIFT) {
+            shift++;
+        }
+        return shift;
+    }
+
+    /** FreeBSD kern.ipc.maxsockbuf default. */
+    static final long FREEBSD_MAX_SOCKBUF = 2L * 1024 * 1024;
+    /** RFC 7323 §2.3: the largest usable shift. */
+    static final int MAX_WINDOW_SHIFT = 14;
+
+    // =====================================================================================
+    // ACK policy (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2, RFC 5681 §4.2)
+    // =====================================================================================
+
+    /**
+     * Whether the first data segments of a connection are ACKed at once (Linux quick ACK mode,
+     * tcp_incr_quickack: up to 16, half the receive buffer, so the peer's slow start is not held
+     * back by our delay). rfc and freebsd: no, the ordinary rule applies from the first segment.
+     */
+    public boolean quickAcksAtStart() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * Whether data we send soon after data arrived suspends quick ACKs (Linux interactive
+     * "ping-pong" mode, tcp_event_data_sent); a lone delayed ACK ends it. Linux only.
+     */
+    public boolean interactiveMode() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * A FIN received in FIN-WAIT-1 before our FIN is acknowledged (simultaneous close, to CLOSING).
+     * linux and rfc: acknowledge it with a bare ACK (RFC 9293 §3.10.7.4 eighth step; Linux tcp_fin).
+     * freebsd: tcp_output sends our FIN again together with the ACK.
+     */
+    public boolean retransmitsFinWhenClosing() {
+        return reference == Reference.FREEBSD;
+    }
+
+    // =====================================================================================
+    // LISTEN and SYN-SENT (RFC 9293 §3.10.7.2, §3.10.7.3)
+    // =====================================================================================
+
+    /**
+     * A SYN,ACK reaching a listener. linux and rfc: RFC 9293 §3.10.7.2 second check, any ACK in
+     * LISTEN is answered with <SEQ=SEG.ACK><CTL=RST>. freebsd: dropped silently (tcp_input,
+     * "SYN|ACK on a listen socket").
+     */
+    public boolean resetsSynAckInListen() {
+        return reference != Reference.FREEBSD;
+    }
+
+    /**
+     * Text on a SYN received in SYN-SENT (simultaneous open). rfc and freebsd: RFC 9293 §3.10.7.3,
+     * "queue them for processing after the ESTABLISHED state has been reached". linux: discarded
+     * (tcp_rcv_synsent_state_process drops it "for sanity"); the peer sends it again.
+     */
+    public boolean keepsTextOnSimultaneousSyn() {
+        return reference != Reference.LINUX;
+    }
+
+    /**
+     * A FIN on that SYN. rfc: queued like the text (§3.10.7.3). freebsd: ignored (the suite's
+     * SYN,FIN scripts expect the ACK of the text only). linux: the whole segment beyond the SYN is dropped.
+     */
+    public boolean keepsFinOnSimultaneousSyn() {
+        return reference == Reference.RFC;
+    }
+
+    // =====================================================================================
+    // TIME-WAIT (RFC 9293 §3.10.7.4, §3.6.1; RFC 6191; RFC 1337)
+    // =====================================================================================
+
+    /**
+     * A SYN (without ACK) that reaches a TIME-WAIT entry.
+     * <ul>
+     *   <li>linux (tcp_timewait_state_process): RFC 6191, a newer incarnation (newer timestamp, or
+     *       SEG.SEQ above RCV.NXT without timestamps) reopens; otherwise RFC 5961 (challenge ACK) or,
+     *       with the switch off, RFC 793 (in window: RST).</li>
+     *   <li>rfc: RFC 9293 §3.10.7.4 fourth check: RFC 5961's challenge ACK, or RFC 793's RST for an
+     *       in-window SYN with the switch off. §3.6.1's MAY-2 (reopen from TIME-WAIT) is not taken.</li>
+     *   <li>freebsd (tcp_twcheck, the suite's README): SEG.SEQ above RCV.NXT reopens; anything else is
+     *       dropped without an answer.</li>
+     * </ul>
+     *
+     * @param newerIncarnation whether RFC 6191 judges the SYN a new incarnation
+     * @param inWindow         whether SEG.SEQ lies in the entry's receive window
+     */
+    public TimeWaitSynAnswer synInTimeWait(int seq, int rcvNxt, boolean newerIncarnation, boolean inWindow) {
+        return switch (reference) {
+            case LINUX -> newerIncarnation ? TimeWaitSynAnswer.REOPEN : rfc793OrChallenge(inWindow);
+            case RFC -> rfc793OrChallenge(inWindow);
+            case FREEBSD -> SeqNum.gt(seq, rcvNxt) ? TimeWaitSynAnswer.REOPEN : TimeWaitSynAnswer.DROP;
+        };
+    }
+
+    private TimeWaitSynAnswer rfc793OrChallenge(boolean inWindow) {
+        return !challengeAckForSyn() && inWindow ? TimeWaitSynAnswer.RESET : TimeWaitSynAnswer.ACK;
+    }
+
+    /** RFC 1337: whether RSTs in TIME-WAIT are ignored (Linux tcp_rfc1337=0 by default; FreeBSD always). */
+    public boolean ignoresRstInTimeWait() {
+        return switches.rfc1337();
+    }
+
+    /**
+     * An unacceptable segment without ACK in TIME-WAIT. linux and rfc: RFC 9293 §3.10.7.4 first
+     * check, answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. freebsd: tcp_twcheck drops every
+     * segment without ACK (the suite's rcv-fin-time-wait README, note 1).
+     */
+    public boolean answersSegmentsWithoutAckInTimeWait() {
+        return reference != Reference.FREEBSD;
+    }
+
+    // =====================================================================================
+    // Sending (RFC 9293 §3.7.1, §3.8.1; RFC 6298)
+    // =====================================================================================
+
+    /** How outbound options are ordered and padded: FreeBSD's layout for freebsd, Linux's otherwise (no RFC fixes an order). */
+    public OptionLayout optionLayout() {
+        return reference == Reference.FREEBSD ? OptionLayout.FREEBSD : OptionLayout.LINUX;
+    }
+
+    /**
+     * Whether the {@code retransmission}-th retransmission of our SYN (1 for the first) carries only
+     * MSS: FreeBSD's rexmit_drop_options, from the third on, against middleboxes that drop SYNs with
+     * unknown options.
+     */
+    public boolean synRetransmitDropsOptions(int retransmission) {
+        return switches.dropOptionsOnSynRetransmit() && retransmission >= 3;
+    }
+
+    /**
+     * The retransmission timeout after a backoff. linux and rfc: RFC 6298 §5.5, double the RTO (up
+     * to the maximum). freebsd: TCPT_RANGESET adds rexmit_slop to the doubled base each time
+     * ({@code rtoSlopNanos} in the config), giving the suite's 1 s, 2.2 s, 4.2 s ... SYN timings.
+     *
+     * @param baseRtoNanos the RTO before any backoff
+     */
+    public long backedOffRto(long baseRtoNanos, int backoffs, long slopNanos, long minNanos, long maxNanos) {
+        long rto = baseRtoNanos;
+        for (int i = 0; i < backoffs && rto < maxNanos; i++) {
+            rto <<= 1;
+        }
+        if (reference == Reference.FREEBSD && backoffs > 0) {
+            rto += slopNanos;
+        }
+        return Math.min(maxNanos, Math.max(minNanos, rto));
+    }
+
+    /**
+     * PSH on a retransmitted segment. linux: always (today's behaviour; Linux itself resends the
+     * original skb's flags, see the Linux parity issue). rfc: RFC 9293 §3.9.1 pushes the last
+     * segment of the data queued, so only one that reaches the end of the data sent so far. freebsd:
+     * tcp_output sets PSH only when the segment empties the send buffer, the same rule.
+     */
+    public boolean pushesRetransmission(boolean reachesEndOfData) {
+        return reference == Reference.LINUX || reachesEndOfData;
+    }
+
+    /**
+     * A segment wholly before RCV.NXT (an old duplicate, such as a retransmitted FIN) carrying an
+     * ACK. linux (today's behaviour) and rfc: RFC 9293 §3.10.7.4 first check, unacceptable: send an
+     * ACK and drop it, ACK field and all. freebsd: tcp_input trims the duplicate away, sends an ACK
+     * "to resynchronize", and "keeps on processing for RST or ACK", so the ACK of our FIN carried on
+     * a retransmitted FIN takes CLOSING to TIME-WAIT.
+     */
+    public boolean processesAckOfOldDuplicate() {
+        return reference == Reference.FREEBSD;
+    }
+
+    /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */
+    public boolean hasKeepInit() {
+        return reference == Reference.FREEBSD;
+    }
+
+    /** Whether TCP_NOOPT (send no options at all) exists: FreeBSD only. */
+    public boolean hasNoOptions() {
+        return reference == Reference.FREEBSD;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TcpProfile p && p.getClass() == getClass() && p.reference == reference && p.switches.equals(switches);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(getClass(), reference, switches);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
