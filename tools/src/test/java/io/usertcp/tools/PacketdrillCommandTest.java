@@ -8,11 +8,16 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code usertcp packetdrill}: output per script and the exit status (0 all pass, 1 some fail, 2 usage). */
+/**
+ * {@code usertcp packetdrill}: output per script and the exit status (0 all pass, 1 some fail, 2
+ * usage); {@code --profile} chooses the stack's behaviour, {@code --compare} the strictness.
+ */
 class PacketdrillCommandTest {
     /** A handshake and close as the stack plays it (RFC 9293 §3.5, §3.6), exact under the linux profile. */
     private static final String PASSING = """
@@ -29,6 +34,23 @@ class PacketdrillCommandTest {
             #else
             +0    > F. 1:1(0) ack 1 win 65535
             #endif
+            """;
+
+    /**
+     * A SYN,ACK reaching a listener, then a SYN. RFC 9293 §3.10.7.2 (linux, rfc): the SYN,ACK is
+     * answered with <SEQ=SEG.ACK><CTL=RST>, which the script does not expect; FreeBSD's tcp_input
+     * drops it silently (the FreeBSD suite's rcv-syn-ack-listen), so only the freebsd profile passes.
+     */
+    private static final String SYN_ACK_TO_LISTENER = """
+            --tolerance_usecs=10000
+            0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+            +0    setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+            +0    bind(3, ..., ...) = 0
+            +0    listen(3, 1) = 0
+            +0.1  < S. 0:0(0) ack 34 win 32767
+            +1    < S 0:0(0) win 32767 <mss 1460>
+            +0    > S. 0:0(0) ack 1 win 65535 <mss 1460>
+            +0    close(3) = 0
             """;
 
     @TempDir
@@ -55,7 +77,7 @@ class PacketdrillCommandTest {
     void passingScript_printsPass_exitsZero() throws IOException {
         Path p = script("ok.pkt", PASSING);
         assertEquals(0, run("packetdrill", "--profile", "linux", p.toString()));
-        assertEquals("PASS " + p + "\n1 passed, 0 failed (linux profile)\n", out.toString());
+        assertEquals("PASS " + p + "\n1 passed, 0 failed (linux profile, exact comparison)\n", out.toString());
     }
 
     @Test
@@ -68,7 +90,7 @@ class PacketdrillCommandTest {
         assertEquals("  script:   +0    > R 1:1(0) win 0", lines[2]);
         assertEquals("  expected: > R 1:1(0) win 0", lines[3]);
         assertTrue(lines[4].startsWith("  actual:   > F. 1:1(0) ack 1 win 65535  at 0.150000 s"), lines[4]);
-        assertEquals("0 passed, 1 failed (rfc profile, defined: BROKEN)", lines[5]);
+        assertEquals("0 passed, 1 failed (linux profile, exact comparison, defined: BROKEN)", lines[5]);
     }
 
     @Test
@@ -80,17 +102,76 @@ class PacketdrillCommandTest {
         String text = out.toString();
         assertTrue(text.startsWith("PASS " + a + "\n"), text);
         assertTrue(text.contains("FAIL " + b + "\n  line 8: returned 0, the script expects -1\n"), text);
-        assertTrue(text.endsWith("1 passed, 1 failed (rfc profile)\n"), text);
+        assertTrue(text.endsWith("1 passed, 1 failed (linux profile, exact comparison)\n"), text);
     }
 
     @Test
-    void unknownProfileOrMissingFile_isAUsageError_exitTwo() throws IOException {
+    void unknownProfileOrComparisonOrMissingFile_isAUsageError_exitTwo() throws IOException {
         Path p = script("ok.pkt", PASSING);
         assertEquals(2, run("packetdrill", "--profile", "bsd", p.toString()));
-        assertTrue(err.toString().contains("--profile bsd: expected rfc or linux"), err.toString());
+        assertEquals("usertcp packetdrill: --profile bsd: expected linux, rfc or freebsd\n", err.toString());
+        assertEquals("", out.toString(), "no script ran");
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("packetdrill", "--compare", "linux", p.toString()));
+        assertEquals("usertcp packetdrill: --compare linux: expected exact or rfc\n", err.toString());
+        assertEquals("", out.toString(), "no script ran");
         assertEquals(2, run("packetdrill", dir.resolve("missing.pkt").toString()));
         assertTrue(err.toString().contains("missing.pkt: no such file or directory"), err.toString());
         assertEquals(2, run("packetdrill"));
+    }
+
+    @Test
+    void profile_choosesTheStacksBehaviour_synAckToAListenerIsResetByLinuxAndRfc_droppedByFreebsd() throws IOException {
+        Path p = script("syn-ack-to-listener.pkt", SYN_ACK_TO_LISTENER);
+        assertEquals(0, run("packetdrill", "--profile", "freebsd", p.toString()));
+        assertEquals("PASS " + p + "\n1 passed, 0 failed (freebsd profile, rfc comparison)\n", out.toString());
+        for (String profile : new String[] {"linux", "rfc"}) {
+            out.getBuffer().setLength(0);
+            assertEquals(1, run("packetdrill", "--profile", profile, p.toString()), profile);
+            String[] lines = out.toString().split("\n");
+            assertEquals("FAIL " + p, lines[0]);
+            assertEquals("  line 8: flags: expected S. but got R", lines[1]);
+            assertTrue(lines[4].startsWith("  actual:   > R 34:34(0) win 0  at 0.100000 s"), lines[4]);
+            String compare = profile.equals("linux") ? "exact" : "rfc";
+            assertEquals("0 passed, 1 failed (" + profile + " profile, " + compare + " comparison)", lines[5]);
+        }
+        // any case, as TcpProfile.of reads it
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("packetdrill", "--profile", "FreeBSD", p.toString()));
+    }
+
+    @Test
+    void compare_choosesTheStrictness_byDefaultExactForLinuxAndRfcOtherwise() throws IOException {
+        // the stack offers window 65535 in its SYN; the window is a local choice the rfc comparison leaves out
+        Path p = script("window.pkt", PASSING.replace("> S 0:0(0) win 65535", "> S 0:0(0) win 5840"));
+        String[][] cases = {
+            {"1", "linux profile, exact comparison"},
+            {"0", "linux profile, rfc comparison", "--compare", "rfc"},
+            {"0", "rfc profile, rfc comparison", "--profile", "rfc"},
+            {"1", "rfc profile, exact comparison", "--profile", "rfc", "--compare", "exact"},
+            {"0", "freebsd profile, rfc comparison", "--profile", "freebsd"},
+            {"1", "freebsd profile, exact comparison", "--compare", "EXACT", "--profile", "freebsd"},
+        };
+        for (String[] c : cases) {
+            out.getBuffer().setLength(0);
+            List<String> args = new ArrayList<>(List.of("packetdrill"));
+            args.addAll(List.of(c).subList(2, c.length));
+            args.add(p.toString());
+            assertEquals(Integer.parseInt(c[0]), run(args.toArray(String[]::new)), args + ": " + out);
+            assertTrue(out.toString().endsWith((c[0].equals("0") ? "1 passed, 0 failed (" : "0 passed, 1 failed (") + c[1] + ")\n"),
+                    args + ": " + out);
+            if (c[0].equals("1")) {
+                assertTrue(out.toString().contains("  line 5: window: expected 5840 but got 65535\n"), out.toString());
+            }
+        }
+    }
+
+    @Test
+    void help_namesBothOptions() {
+        assertEquals(0, run("packetdrill", "--help"));
+        for (String word : new String[] {"--profile=linux|rfc|freebsd", "--compare=exact|rfc", "Exit codes:"}) {
+            assertTrue(out.toString().contains(word), word + " missing from:\n" + out);
+        }
     }
 
     @Test
