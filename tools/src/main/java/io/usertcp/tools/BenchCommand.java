@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Spec;
             "and per TIME-WAIT entry (10 000 and 100 000), and goodput with 1 %% loss.",
             "Each figure is printed beside the kernel's, measured by the same program kernel",
             "to kernel over a veth pair in the same run, and their ratio (ours / kernel).",
-            "Progress goes to stderr, the table to stdout. Needs root; the loss case needs",
+            "Progress goes to stderr, the table to stdout. --profile chooses how our stack",
+            "behaves (the kernel keeps its own defaults). Needs root; the loss case needs",
             "nft and ethtool."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every figure was measured", "1:a measurement failed (the table says which)", "2:bad usage",
@@ -58,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     Path json;
+
+    @Mixin
+    ProfileOption profile;
 
     @Option(names = "--memory-counts", paramLabel = "N", split = ",",
             description = "Connection counts of the memory case (default: 10000,100000; with --quick 300,600).")
@@ -87,6 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
     BenchOptions options() {
         Set<BenchCase> chosen = BenchCase.parseList(cases);
         BenchOptions o = quick ? BenchOptions.quick(chosen) : BenchOptions.full(chosen, DEFAULT_DURATION_SECONDS);
+        o = o.withProfile(profile.profile());
         if (durationSeconds != null) {
             o = o.withDuration(durationSeconds);
         }

@@ -2,6 +2,7 @@ package io.usertcp.tools;
 
 import io.usertcp.socket.TcpSocket;
 import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tools.demo.ConnectionLogSink;
 import io.usertcp.tools.demo.KernelListener;
@@ -27,10 +28,11 @@ import picocli.CommandLine.Parameters;
         description = {"Starts our stack in a new namespace and connects from it to ADDR:PORT, a listener of the",
             "namespace's kernel (at 198.18.0.1): sends a request, prints the answer, both sides' states and the",
             "connection's ladder diagram, closes. --kernel-listen starts that listener for you. --dev and the",
-            "address options name the TUN device and pick other addresses in 198.18.0.0/15. Needs root."},
+            "address options name the TUN device and pick other addresses in 198.18.0.0/15; --profile chooses",
+            "how our stack behaves. Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:connected, exchanged data and closed", "1:the connection failed (refused, reset, timed out)",
-            "2:bad usage (a bad --dev name or address, say)", "3:something it needs is missing (root, TUN, python3, libpcap for --pcap)"})
+            "2:bad usage (a bad --dev name, address or --profile, say)", "3:something it needs is missing (root, TUN, python3, libpcap for --pcap)"})
 public final class ConnectCommand implements Callable<Integer> {
     /** Bytes of the answer shown at most. */
     static final int MAX_SHOWN_BYTES = 4096;
@@ -63,6 +65,9 @@ public final class ConnectCommand implements Callable<Integer> {
     DeviceOptions device;
 
     @Mixin
+    ProfileOption profile;
+
+    @Mixin
     PcapOption pcap;
 
     @Override
@@ -79,25 +84,27 @@ public final class ConnectCommand implements Callable<Integer> {
             return UsertcpMain.EXIT_USAGE;
         }
         TunStackHost.Layout layout;
+        TcpProfile tcpProfile;
         try {
             layout = device.layout();
+            tcpProfile = profile.profile();
         } catch (IllegalArgumentException e) {
             return CommandSupport.usage("connect", e.getMessage());
         }
-        return CommandSupport.runWithStack("connect", pcap, () -> connect(target, layout));
+        return CommandSupport.runWithStack("connect", pcap, () -> connect(target, layout, tcpProfile));
     }
 
-    private int connect(Ipv4Address target, TunStackHost.Layout layout) throws Exception {
+    private int connect(Ipv4Address target, TunStackHost.Layout layout, TcpProfile tcpProfile) throws Exception {
         Narrator n = new Narrator(System.out, !noColor && Narrator.colorByDefault());
         StackSession.Options options = StackSession.Options.of(prefix, 60_000L + timeoutMillis * 3L)
-                .withLayout(layout).withPcap(pcap.file());
+                .withLayout(layout).withPcap(pcap.file()).withProfile(tcpProfile);
         List<ConnectionLogSink> sinks = DemoCommand.sinks(true);
         try (StackSession session = StackSession.start(options, n)) {
             for (ConnectionLogSink sink : sinks) {
                 sink.attach(session);
             }
             n.title("usertcp connect " + target + ":" + port + " from our stack (" + layout.stackAddress() + " on TUN device "
-                    + layout.device() + ")");
+                    + layout.device() + ", profile " + session.stack().profile().name() + ")");
             if (!target.equals(layout.kernelAddress())) {
                 n.warn("the namespace's kernel is " + layout.kernelAddress() + "; nothing else answers there");
             }

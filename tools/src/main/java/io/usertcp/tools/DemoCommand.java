@@ -1,5 +1,6 @@
 package io.usertcp.tools;
 
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.demo.Demo;
 import io.usertcp.tools.demo.ConnectionLogSink;
@@ -17,9 +18,10 @@ import picocli.CommandLine.Option;
         description = {"Our stack serves echo (port 7) and HTTP (port 80) on a TUN device in a new network namespace;",
             "curl and a java.net client from the Linux kernel talk to it. Shows both sides' TCP states as they",
             "change and a ladder diagram of every connection, then deletes the namespace. Takes a few seconds;",
-            "needs root."},
+            "needs root. --profile chooses how our stack behaves."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the demo ran and cleaned up", "1:something went wrong (see the output)", "2:bad usage",
+        exitCodeList = {"0:the demo ran and cleaned up", "1:something went wrong (see the output)",
+            "2:bad usage (a bad --hold, --pcap or --profile, say)",
             "3:something it needs is missing (root, /dev/net/tun, ip, libpcap for --pcap)"})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-segments", description = "Instead of a ladder diagram of each connection, list only its state changes and timers.")
@@ -35,6 +37,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     PcapOption pcap;
 
+    @Mixin
+    ProfileOption profile;
+
     /**
      * How each connection is drawn at the end: a ladder diagram (segments as arrows, both sides'
      * states beside them), or without segments a list of state changes and timers. New sinks per
@@ -49,10 +54,16 @@ public final class DemoCommand implements Callable<Integer> {
         if (holdSeconds < 0 || holdSeconds > 3600) {
             return CommandSupport.usage("demo", "--hold " + holdSeconds + " (expected: 0..3600)");
         }
+        TcpProfile tcpProfile;
+        try {
+            tcpProfile = profile.profile();
+        } catch (IllegalArgumentException e) {
+            return CommandSupport.usage("demo", e.getMessage());
+        }
         return CommandSupport.runWithStack("demo", pcap, () -> {
             Narrator narrator = new Narrator(System.out, !noColor && Narrator.colorByDefault());
             Demo.Result result = Demo.run(new Demo.Options(!noSegments, holdSeconds, ControlServer.defaultDirectory(),
-                    sinks(!noSegments), pcap.file()), narrator);
+                    sinks(!noSegments), pcap.file(), tcpProfile), narrator);
             for (String problem : result.problems()) {
                 System.err.println("usertcp demo: " + problem);
             }

@@ -4,6 +4,7 @@ import io.usertcp.apps.DiscardServer;
 import io.usertcp.apps.EchoServer;
 import io.usertcp.apps.HttpServer;
 import io.usertcp.apps.SocketServer;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.demo.Narrator;
 import io.usertcp.tools.demo.StackSession;
@@ -21,9 +22,10 @@ import picocli.CommandLine.Option;
         description = {"Runs our stack in a new network namespace, serving echo, discard or HTTP at 198.18.0.2,",
             "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss`,",
             "`usertcp stats` and `usertcp capture` read it meanwhile. --dev and the address options name the",
-            "TUN device and pick other addresses in 198.18.0.0/15. Needs root."},
+            "TUN device and pick other addresses in 198.18.0.0/15; --profile chooses how our stack behaves.",
+            "Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:served and stopped cleanly", "1:failed", "2:bad usage (a bad --dev name or address, say)",
+        exitCodeList = {"0:served and stopped cleanly", "1:failed", "2:bad usage (a bad --dev name, address or --profile, say)",
             "3:something it needs is missing (root, TUN, libpcap for --pcap)"})
 public final class ServeCommand implements Callable<Integer> {
     /** The longest --duration. */
@@ -58,6 +60,9 @@ public final class ServeCommand implements Callable<Integer> {
     DeviceOptions device;
 
     @Mixin
+    ProfileOption profile;
+
+    @Mixin
     PcapOption pcap;
 
     @Override
@@ -76,26 +81,29 @@ public final class ServeCommand implements Callable<Integer> {
             return UsertcpMain.EXIT_USAGE;
         }
         TunStackHost.Layout layout;
+        TcpProfile tcpProfile;
         try {
             layout = device.layout();
+            tcpProfile = profile.profile();
         } catch (IllegalArgumentException e) {
             return CommandSupport.usage("serve", e.getMessage());
         }
-        return CommandSupport.runWithStack("serve", pcap, () -> serve(servePort, layout));
+        return CommandSupport.runWithStack("serve", pcap, () -> serve(servePort, layout, tcpProfile));
     }
 
-    private int serve(int servePort, TunStackHost.Layout layout) throws InterruptedException {
+    private int serve(int servePort, TunStackHost.Layout layout, TcpProfile tcpProfile) throws InterruptedException {
         Narrator n = new Narrator(System.out, !noColor && Narrator.colorByDefault());
         Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
         long bound = (durationSeconds == 0 ? MAX_DURATION_SECONDS : durationSeconds) * 1000L;
         StackSession.Options options = StackSession.Options.of(prefix, bound).withKernelPollMillis(0)
                 .withRecordSegments(false).withLive(!quiet)
                 .withControl(dir, Map.of("app", app + " on port " + servePort))
-                .withLayout(layout).withPcap(pcap.file());
+                .withLayout(layout).withPcap(pcap.file()).withProfile(tcpProfile);
         try (StackSession session = StackSession.start(options, n)) {
             String ns = session.namespace().name();
             n.title("usertcp serve: " + app + " on " + layout.stackAddress() + ":" + servePort + " in namespace " + ns
-                    + " (TUN device " + layout.device() + ", the kernel at " + layout.kernelAddress() + "/" + layout.prefixLength() + ")");
+                    + " (TUN device " + layout.device() + ", the kernel at " + layout.kernelAddress() + "/" + layout.prefixLength()
+                    + ", profile " + session.stack().profile().name() + ")");
             serve(session, n, servePort, bound);
         }
         n.ok("namespace deleted");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tools.demo.Scenario;
 import io.usertcp.tools.demo.Scenarios;
 import java.io.ByteArrayOutputStream;
@@ -26,16 +27,20 @@ class CommandHelpTest {
 
     /** Runs a command; {@code err} holds what picocli and the command itself printed on standard error. */
     private static Run run(String... args) {
-        CommandLine cl = UsertcpMain.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         PrintStream saved = System.err;
         int exit;
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
         try {
+            // Made after System.err is swapped: picocli's default execution strategy remembers the
+            // System.err of its making, and when that differs from System.err at execute() it
+            // replaces the writers given to setErr with one on the remembered stream (its backwards
+            // compatibility with the older handler API), so what bench and packetdrill print there is lost.
+            CommandLine cl = UsertcpMain.commandLine();
+            cl.setOut(new PrintWriter(out));
+            cl.setErr(new PrintWriter(err));
             exit = cl.execute(args);
         } finally {
             System.setErr(saved);
@@ -174,6 +179,65 @@ class CommandHelpTest {
             assertEquals("", child.out());
         }
         assertFalse(java.nio.file.Files.exists(dir.resolve("d.pcap")) || java.nio.file.Files.exists(dir.resolve("c.pcap")));
+    }
+
+    /** The arguments that make {@code command} run a stack, before {@code --profile}. */
+    private static String[] withProfile(String command, String profile) {
+        return switch (command) {
+            case "scenario" -> new String[] {command, "active-close", "--profile", profile};
+            case "connect" -> new String[] {command, "198.18.0.1", "7", "--profile", profile};
+            case "packetdrill" -> new String[] {command, "--profile", profile, "no-such-script.pkt"};
+            default -> new String[] {command, "--profile", profile};
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "scenario", "serve", "connect", "bench", "packetdrill"})
+    void help_namesTheProfileOption(String command) {
+        Run r = run(command, "--help");
+        assertEquals(UsertcpMain.EXIT_OK, r.exit(), r.err());
+        assertTrue(r.out().contains("--profile=linux|rfc|freebsd"), r.out());
+        assertTrue(r.out().contains("freebsd"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "scenario", "serve", "connect", "bench", "packetdrill"})
+    void badProfile_isRefusedWithOneLine_exitTwo_beforeAnythingStarts(String command) {
+        refused("--profile bsd: expected linux, rfc or freebsd", withProfile(command, "bsd"));
+        refused("--profile linux,rfc: expected linux, rfc or freebsd", withProfile(command, "linux,rfc"));
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    /** {@code command} with {@code args} parsed into it, as picocli does before {@code call()}. */
+    private static <T> T parsed(T command, String... args) {
+        new CommandLine(command).parseArgs(args);
+        return command;
+    }
+
+    @Test
+    void profileOption_parsesEachCommandsValue_linuxByDefault() {
+        // today's behaviour unless told otherwise
+        assertEquals(TcpProfile.linux(), parsed(new ServeCommand()).profile.profile());
+        assertEquals(TcpProfile.freebsd(), parsed(new ServeCommand(), "--profile", "freebsd").profile.profile());
+        assertEquals(TcpProfile.linux(), parsed(new ConnectCommand(), "198.18.0.1", "7").profile.profile());
+        assertEquals(TcpProfile.rfc(), parsed(new ConnectCommand(), "198.18.0.1", "7", "--profile", "RFC").profile.profile());
+        assertEquals(TcpProfile.linux(), parsed(new DemoCommand()).profile.profile());
+        assertEquals(TcpProfile.rfc(), parsed(new DemoCommand(), "--profile=rfc").profile.profile());
+        assertEquals(TcpProfile.linux(), parsed(new ScenarioCommand(), "active-close").profile.profile());
+        assertEquals(TcpProfile.freebsd(), parsed(new ScenarioCommand(), "--profile", "freebsd", "active-close").profile.profile());
+        assertEquals(TcpProfile.linux(), parsed(new BenchCommand(), "--quick").options().profile());
+        BenchCommand bench = parsed(new BenchCommand(), "--quick", "--profile", "freebsd", "--cases", "rr");
+        assertEquals(TcpProfile.freebsd(), bench.options().profile());
+        assertTrue(bench.options().quick(), "the other options still apply");
+        assertEquals(java.util.Set.of(io.usertcp.tools.bench.BenchCase.RR), bench.options().cases());
+    }
+
+    @Test
+    void scenarioList_takesAProfileToo_andRefusesABadOne() {
+        Run ok = run("scenario", "--list", "--profile", "rfc");
+        assertEquals(UsertcpMain.EXIT_OK, ok.exit(), ok.err());
+        assertEquals("", ok.err());
+        refused("--profile bsd: expected linux, rfc or freebsd", "scenario", "--list", "--profile", "bsd");
     }
 
     @Test

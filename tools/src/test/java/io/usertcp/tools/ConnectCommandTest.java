@@ -48,7 +48,7 @@ class ConnectCommandTest {
         }
         String printed = out.toString(StandardCharsets.UTF_8);
         assertEquals(UsertcpMain.EXIT_OK, exit, printed);
-        assertTrue(printed.contains("on TUN device usertcp.c-1"), printed);
+        assertTrue(printed.contains("on TUN device usertcp.c-1, profile linux)"), printed);
         assertTrue(printed.contains("hello over cx"), "the echo: " + printed);
         // the ladder module's diagram: our stack is the initiator, drawn on the left
         assertTrue(printed.contains("connection 1 of 1: " + STACK + ":"), printed);
@@ -65,6 +65,26 @@ class ConnectCommandTest {
         assertEquals(segs.size(), lines.size());
         assertTrue(lines.get(0).contains(" IP " + STACK + "."), lines.get(0));
         assertTrue(lines.get(0).contains(" > " + KERNEL + ".7: Flags [S],"), lines.get(0));
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    @Test
+    void connect_withProfileFreebsd_runsThatProfile_andStillEchoes() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            exit = UsertcpMain.commandLine().execute("connect", "198.18.0.1", "7", "--kernel-listen", "echo", "--no-color",
+                    "--profile", "freebsd", "--send", "hello from freebsd");
+        } finally {
+            System.setOut(saved);
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(UsertcpMain.EXIT_OK, exit, printed);
+        // the title names the profile the stack reports (TcpStack.profile()), not the option's text
+        assertTrue(printed.contains("(198.18.0.2 on TUN device utcp0, profile freebsd)"), printed);
+        assertTrue(printed.contains("hello from freebsd"), "the echo: " + printed);
         ToolsTunSupport.assertNoNamespaceLeft();
     }
 

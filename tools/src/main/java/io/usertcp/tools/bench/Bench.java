@@ -56,7 +56,8 @@ public final class Bench {
         MachineInfo machine = MachineInfo.current();
         Instant started = Instant.now();
         long t0 = System.nanoTime();
-        progress.say("usertcp bench on " + machine.describe() + "; load average " + ResultTable.number(machine.loadBefore()));
+        progress.say("usertcp bench on " + machine.describe() + "; load average " + ResultTable.number(machine.loadBefore())
+                + "; our stack in the " + options.profile().name() + " profile");
         List<Measurement> rows = new ArrayList<>();
         for (BenchCase c : options.cases()) {
             long caseStart = System.nanoTime();

@@ -1,5 +1,7 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -14,9 +16,11 @@ import java.util.Set;
  * @param lossPercent     share of data segments the loss case drops at the receiver's ingress
  * @param clientThreads   concurrent clients of the connection-rate case
  * @param quick           the fast variant the tests run: short durations, small counts
+ * @param profile         the behaviour profile our stack runs, with its reference's numbers
+ *                        ({@link TcpConfig#forProfile}); the kernel baseline keeps its own defaults
  */
 public record BenchOptions(Set<BenchCase> cases, long durationNanos, long warmupNanos, List<Integer> memoryCounts,
-                           int lossPercent, int clientThreads, boolean quick) {
+                           int lossPercent, int clientThreads, boolean quick, TcpProfile profile) {
     /** The longest {@code --duration}, in seconds: keeps a run bounded. */
     public static final int MAX_DURATION_SECONDS = 600;
     /** The largest memory count: 7 holder processes of 15 000 connections each, and some room. */
@@ -48,26 +52,39 @@ public record BenchOptions(Set<BenchCase> cases, long durationNanos, long warmup
         if (clientThreads < 1 || clientThreads > 16) {
             throw new IllegalArgumentException("client threads: " + clientThreads + " (expected: 1..16)");
         }
+        if (profile == null) {
+            throw new IllegalArgumentException("profile: null (expected: e.g. TcpProfile.linux())");
+        }
     }
 
-    /** The full run: {@code durationSeconds} per measurement, 1 s warm-up, 10 000 and 100 000 connections. */
+    /**
+     * The full run: {@code durationSeconds} per measurement, 1 s warm-up, 10 000 and 100 000
+     * connections, our stack in the linux profile.
+     */
     public static BenchOptions full(Set<BenchCase> cases, double durationSeconds) {
-        return new BenchOptions(cases, seconds(durationSeconds), SECOND, List.of(10_000, 100_000), 1, 4, false);
+        return new BenchOptions(cases, seconds(durationSeconds), SECOND, List.of(10_000, 100_000), 1, 4, false,
+                TcpProfile.linux());
     }
 
-    /** The fast variant for tests: 0.4 s per measurement, 0.2 s warm-up, 300 and 600 connections. */
+    /** The fast variant for tests: 0.4 s per measurement, 0.2 s warm-up, 300 and 600 connections, the linux profile. */
     public static BenchOptions quick(Set<BenchCase> cases) {
-        return new BenchOptions(cases, 400_000_000L, 200_000_000L, List.of(300, 600), 1, 2, true);
+        return new BenchOptions(cases, 400_000_000L, 200_000_000L, List.of(300, 600), 1, 2, true, TcpProfile.linux());
     }
 
     /** The same options with another duration per measurement. */
     public BenchOptions withDuration(double durationSeconds) {
-        return new BenchOptions(cases, seconds(durationSeconds), warmupNanos, memoryCounts, lossPercent, clientThreads, quick);
+        return new BenchOptions(cases, seconds(durationSeconds), warmupNanos, memoryCounts, lossPercent, clientThreads, quick,
+                profile);
     }
 
     /** The same options with other memory counts. */
     public BenchOptions withMemoryCounts(List<Integer> counts) {
-        return new BenchOptions(cases, durationNanos, warmupNanos, counts, lossPercent, clientThreads, quick);
+        return new BenchOptions(cases, durationNanos, warmupNanos, counts, lossPercent, clientThreads, quick, profile);
+    }
+
+    /** The same options with our stack in another behaviour profile. */
+    public BenchOptions withProfile(TcpProfile profile) {
+        return new BenchOptions(cases, durationNanos, warmupNanos, memoryCounts, lossPercent, clientThreads, quick, profile);
     }
 
     private static long seconds(double s) {

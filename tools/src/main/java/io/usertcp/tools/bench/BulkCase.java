@@ -58,7 +58,7 @@ final class BulkCase {
         Loss loss = lossPercent == 0 ? Loss.NONE
                 : new Loss(d == Direction.KERNEL_TO_US ? LossAt.SERVER_INGRESS : LossAt.CLIENT_INGRESS, lossPercent);
         Figure ours = Figure.attempt(p, c.cliName() + " usertcp " + name, "Gbit/s", () -> {
-            try (TunSetup s = TunSetup.start(mtu, loss)) {
+            try (TunSetup s = TunSetup.start(o.profile(), mtu, loss)) {
                 return transfer(s, d, o);
             }
         });

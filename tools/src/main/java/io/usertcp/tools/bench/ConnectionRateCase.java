@@ -40,7 +40,7 @@ final class ConnectionRateCase {
     /** The connection-rate case: one row. */
     static List<Measurement> run(BenchOptions o, Progress p) {
         Figure ours = Figure.attempt(p, "connrate usertcp", "connections/s", () -> {
-            try (TunSetup s = TunSetup.start(BulkCase.MTUS[0], Loss.NONE)) {
+            try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
                 return measure(s, o);
             }
         });

@@ -10,7 +10,8 @@ import java.util.Map;
  * <pre>
  * {"tool": "usertcp bench", "started": "...", "elapsedSeconds": 212.4,
  *  "machine": {"cpu": ..., "cores": 2, "memoryMegabytes": ..., "kernel": ..., "jvm": ..., "loadBefore": ..., "loadAfter": ...},
- *  "settings": {"cases": [...], "durationSeconds": 5, "warmupSeconds": 1, "memoryCounts": [...], "lossPercent": 1, "quick": false},
+ *  "settings": {"cases": [...], "durationSeconds": 5, "warmupSeconds": 1, "memoryCounts": [...], "lossPercent": 1, "quick": false,
+ *               "profile": "linux"},
  *  "results": [{"case": "bulk", "name": "...", "unit": "Gbit/s", "better": "higher",
  *               "ours": 1.2, "kernel": 25.1, "ratio": 0.048, "details": {...}, "error": null}, ...],
  *  "complete": true}
@@ -60,7 +61,9 @@ public final class JsonReport {
         out.append(", \"warmupSeconds\": ").append(number(o.warmupNanos() / 1e9));
         out.append(", \"memoryCounts\": ").append(o.memoryCounts().toString());
         out.append(", \"lossPercent\": ").append(o.lossPercent());
-        out.append(", \"quick\": ").append(o.quick()).append("},\n");
+        out.append(", \"quick\": ").append(o.quick());
+        // the behaviour profile our stack ran; the kernel baseline has its own defaults
+        out.append(", \"profile\": ").append(string(o.profile().name())).append("},\n");
     }
 
     private static void row(StringBuilder out, Measurement m) {

@@ -90,7 +90,7 @@ final class MemoryCase {
     private static Pair established(int n, BenchOptions o) throws Exception {
         AsyncTcpConnection[] kept = new AsyncTcpConnection[n];
         AtomicInteger accepted = new AtomicInteger();
-        try (TunSetup s = start(n)) {
+        try (TunSetup s = start(n, o)) {
             try (AsyncTcpServer server = AsyncTcpServer.listen(s.runner(), PORT, 4096, c -> {
                 int i = accepted.getAndIncrement();
                 if (i < kept.length) {
@@ -121,7 +121,7 @@ final class MemoryCase {
     }
 
     private static Figure oursTimeWait(int n, BenchOptions o) throws Exception {
-        try (TunSetup s = start(n)) {
+        try (TunSetup s = start(n, o)) {
             StackRunner runner = s.runner();
             // our side closes first, at once: FIN-WAIT-1, -2, then TIME-WAIT when the holder closes
             try (AsyncTcpServer server = AsyncTcpServer.listen(runner, PORT, 4096, AsyncTcpConnection::close)) {
@@ -146,7 +146,7 @@ final class MemoryCase {
     }
 
     private static Figure kernelTimeWait(int n, BenchOptions o) throws Exception {
-        try (TunSetup s = start(n)) {
+        try (TunSetup s = start(n, o)) {
             StackRunner runner = s.runner();
             NetworkNamespace ns = s.clientNamespace();
             // the holder closes first; we close when we read its end of stream: LAST-ACK, CLOSED
@@ -198,9 +198,12 @@ final class MemoryCase {
 
     // ---------------------------------------------------------------- set-up and helpers
 
-    /** Our stack, its TIME-WAIT lengthened, and the namespace made ready for {@code n} kernel sockets. */
-    private static TunSetup start(int n) {
-        TunSetup s = TunSetup.start(BulkCase.MTUS[0], Loss.NONE,
+    /**
+     * Our stack in the run's profile, its TIME-WAIT lengthened, and the namespace made ready for
+     * {@code n} kernel sockets.
+     */
+    private static TunSetup start(int n, BenchOptions o) {
+        TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE,
                 tcp -> tcp.toBuilder().timeWaitNanos(LONG_TIME_WAIT_NANOS).maxTimeWaitEntries(Math.max(262_144, 2 * n)).build());
         try {
             NetworkNamespace ns = s.clientNamespace();

@@ -25,7 +25,7 @@ final class RequestResponseCase {
     /** The request/response case: three rows from one measurement per side. */
     static List<Measurement> run(BenchOptions o, Progress p) {
         Figure ours = Figure.attempt(p, "rr usertcp", "round trips/s", () -> {
-            try (TunSetup s = TunSetup.start(BulkCase.MTUS[0], Loss.NONE)) {
+            try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
                 return measure(s, o);
             }
         });

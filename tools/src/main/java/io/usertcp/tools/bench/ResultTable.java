@@ -19,7 +19,8 @@ public final class ResultTable {
         out.append(number(o.durationNanos() / 1e9)).append(" s per measurement after ").append(number(o.warmupNanos() / 1e9))
                 .append(" s warm-up").append(o.quick() ? " (--quick)" : "").append("; load average ")
                 .append(number(report.machine().loadBefore())).append(" before, ").append(number(report.loadAfter()))
-                .append(" after\n\n");
+                .append(" after\n");
+        out.append("usertcp runs the ").append(o.profile().name()).append(" profile; the kernel its own defaults\n\n");
         out.append(table(report.rows()));
         out.append("\nratio = usertcp / kernel. Rates: higher is better; latency and memory: lower is better.\n");
         out.append("kernel = the same program, kernel to kernel over a veth pair between two namespaces;\n"

@@ -5,6 +5,7 @@ import io.usertcp.runtime.SystemRandomSource;
 import io.usertcp.socket.TcpServerSocket;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tun.NetworkNamespace;
 import io.usertcp.tun.TunDevice;
@@ -42,20 +43,22 @@ final class TunSetup implements Setup {
         this.nftLoss = nftLoss;
     }
 
-    /** Our stack with the default (Linux-like) TCP configuration. */
-    static TunSetup start(int mtu, Loss loss) {
-        return start(mtu, loss, UnaryOperator.identity());
+    /** Our stack in {@code profile}, with that profile's reference numbers ({@link TcpConfig#forProfile}). */
+    static TunSetup start(TcpProfile profile, int mtu, Loss loss) {
+        return start(profile, mtu, loss, UnaryOperator.identity());
     }
 
     /**
-     * @param tcp adjusts the TCP configuration (the memory case lengthens TIME-WAIT so that no entry
-     *            expires while it counts them)
+     * @param profile the behaviour profile our stack runs; its reference numbers are what {@code tcp} adjusts
+     * @param tcp     adjusts the profile's TCP configuration (the memory case lengthens TIME-WAIT so
+     *                that no entry expires while it counts them)
      */
-    static TunSetup start(int mtu, Loss loss, UnaryOperator<TcpConfig> tcp) {
+    static TunSetup start(TcpProfile profile, int mtu, Loss loss, UnaryOperator<TcpConfig> tcp) {
+        TcpConfig config = tcp.apply(TcpConfig.forProfile(profile));
         if (loss.at() == LossAt.SERVER_INGRESS) {
-            return startLossy(mtu, loss.percent(), tcp);
+            return startLossy(mtu, loss.percent(), config);
         }
-        TunStackHost host = TunStackHost.start(PREFIX, mtu, config -> config.withTcp(tcp.apply(config.tcp())));
+        TunStackHost host = TunStackHost.start(PREFIX, mtu, c -> c.withTcp(config));
         try {
             if (loss.at() == LossAt.CLIENT_INGRESS) {
                 NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.percent());
@@ -68,7 +71,7 @@ final class TunSetup implements Setup {
     }
 
     /** {@link TunStackHost#start}'s steps, with the loss between the TUN link and the stack. */
-    private static TunSetup startLossy(int mtu, int percent, UnaryOperator<TcpConfig> tcp) {
+    private static TunSetup startLossy(int mtu, int percent, TcpConfig tcp) {
         NetworkNamespace ns = NetworkNamespace.create(PREFIX);
         TunDevice device = null;
         TunLink link = null;
@@ -79,7 +82,7 @@ final class TunSetup implements Setup {
             link = new TunLink(device, mtu);
             LossyLink lossy = new LossyLink(link, percent, LOSS_SEED);
             StackConfig config = StackConfig.of(TunStackHost.STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu);
-            config = config.withTcp(tcp.apply(config.tcp()));
+            config = config.withTcp(tcp);
             StackRunner runner = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + ns.name()).start();
             TunLink ownedLink = link;
             AutoCloseable resources = () -> {

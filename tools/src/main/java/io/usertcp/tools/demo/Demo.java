@@ -3,6 +3,7 @@ package io.usertcp.tools.demo;
 import io.usertcp.apps.EchoServer;
 import io.usertcp.apps.HttpServer;
 import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.control.SsRow;
@@ -46,16 +47,24 @@ public final class Demo {
      * @param controlDirectory where the control socket goes; {@code null} for none
      * @param sinks            how each connection is drawn at the end (a ladder diagram; the event log)
      * @param pcap             where every segment of our stack is written; {@code null} for nowhere
+     * @param profile          the behaviour profile our stack runs, with its reference's numbers
      */
-    public record Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks, Path pcap) {
+    public record Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks, Path pcap,
+                          TcpProfile profile) {
         public Options {
             if (holdSeconds < 0 || holdSeconds > 3600) {
                 throw new IllegalArgumentException("hold: " + holdSeconds + " s (expected: 0..3600)");
             }
             sinks = List.copyOf(sinks);
+            java.util.Objects.requireNonNull(profile, "profile");
         }
 
-        /** No pcap file. */
+        /** The linux profile. */
+        public Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks, Path pcap) {
+            this(segments, holdSeconds, controlDirectory, sinks, pcap, TcpProfile.linux());
+        }
+
+        /** The linux profile, no pcap file. */
         public Options(boolean segments, long holdSeconds, Path controlDirectory, List<ConnectionLogSink> sinks) {
             this(segments, holdSeconds, controlDirectory, sinks, null);
         }
@@ -98,7 +107,7 @@ public final class Demo {
         n.step("1. Setting the stage");
         StackSession.Options so = StackSession.Options.of(PREFIX, MAX_DURATION_MILLIS + options.holdSeconds() * 1000)
                 .withControl(options.controlDirectory(), Map.of("app", "demo: echo on port 7, http on port 80"))
-                .withPcap(options.pcap());
+                .withPcap(options.pcap()).withProfile(options.profile());
         session = StackSession.start(so, n);
         String namespace = session.namespace().name();
         try {
@@ -109,7 +118,8 @@ public final class Demo {
                 n.say("every segment of our stack also goes to " + session.pcap().file() + " (`tcpdump -r`, `usertcp ladder`)");
             }
             n.ok("namespace " + namespace + ": kernel at " + TunStackHost.KERNEL_ADDRESS + " on TUN device "
-                    + TunStackHost.DEVICE + ", our stack at " + TunStackHost.STACK_ADDRESS + " on the other end of it");
+                    + TunStackHost.DEVICE + ", our stack at " + TunStackHost.STACK_ADDRESS + " on the other end of it"
+                    + " (profile " + session.stack().profile().name() + ")");
             n.why("the namespace is a private copy of Linux networking: nothing we do can reach any other network");
             if (session.control() != null) {
                 n.say("while it runs, `usertcp ss` and `usertcp stats` in another terminal show our stack's table");

@@ -2,6 +2,7 @@ package io.usertcp.tools.demo;
 
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpState;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,12 +11,13 @@ import java.util.Set;
 
 /**
  * What a scenario showed, as data: the checks it made (each promise and whether it held), the
- * states each side went through per connection, how our connections ended, and our counters at
- * the end.
+ * states each side went through per connection, how our connections ended, our counters at the
+ * end, and the TCP configuration our stack ran (its behaviour profile with that profile's numbers,
+ * as the scenario changed them).
  */
 public record ScenarioResult(String name, List<Check> checks, Map<ConnectionId, List<TcpState>> ourStates,
                              Map<ConnectionId, List<String>> kernelStates, Map<ConnectionId, CloseReason> closeReasons,
-                             Map<String, Long> counters, boolean namespaceDeleted) {
+                             Map<String, Long> counters, boolean namespaceDeleted, TcpConfig tcp) {
 
     /** One promise and whether it held. */
     public record Check(String what, boolean passed, String detail) {}

@@ -2,7 +2,9 @@ package io.usertcp.tools.demo;
 
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpState;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -50,15 +52,29 @@ public final class Scenarios {
      * @throws io.usertcp.tun.TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static ScenarioResult run(Scenario scenario, Narrator n, List<ConnectionLogSink> sinks, Path pcap) throws Exception {
+        return run(scenario, n, sinks, pcap, TcpProfile.linux());
+    }
+
+    /**
+     * Runs one scenario in a namespace of its own, our stack with {@code profile}: that profile's
+     * reference numbers ({@link io.usertcp.tcp.TcpConfig#forProfile}) with the scenario's short
+     * timers on top. Writes every segment of our stack to {@code pcap} (null: nowhere).
+     *
+     * @throws MissingProgramException when a program it needs is not installed
+     * @throws io.usertcp.tun.TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static ScenarioResult run(Scenario scenario, Narrator n, List<ConnectionLogSink> sinks, Path pcap,
+                                     TcpProfile profile) throws Exception {
         String missing = scenario.missing();
         if (missing != null) {
             throw new MissingProgramException(missing);
         }
         n.title("scenario " + scenario.name() + ": " + scenario.summary());
-        StackSession.Options options = StackSession.Options.of("usertcp-scenario", MAX_DURATION_MILLIS).withTcp(scenario.tcp())
-                .withPcap(pcap);
+        StackSession.Options options = StackSession.Options.of("usertcp-scenario", MAX_DURATION_MILLIS).withProfile(profile)
+                .withTcp(scenario.tcp()).withPcap(pcap);
         StackSession session = StackSession.start(options, n);
         String namespace = session.namespace().name();
+        TcpConfig tcp = session.stack().config();
         ScenarioRun run = new ScenarioRun(session);
         Map<ConnectionId, List<TcpState>> ours = new LinkedHashMap<>();
         Map<ConnectionId, List<String>> kernel = new LinkedHashMap<>();
@@ -68,7 +84,8 @@ public final class Scenarios {
             for (ConnectionLogSink sink : sinks) {
                 sink.attach(session);
             }
-            n.say("namespace " + namespace + ": the kernel at 198.18.0.1, our stack at 198.18.0.2");
+            n.say("namespace " + namespace + ": the kernel at 198.18.0.1, our stack at 198.18.0.2 (profile "
+                    + tcp.profile().name() + ")");
             try {
                 scenario.play(run);
             } catch (Exception | AssertionError e) {
@@ -104,7 +121,7 @@ public final class Scenarios {
             session.close();
         }
         boolean deleted = !Files.exists(Path.of("/run/netns", namespace));
-        ScenarioResult result = new ScenarioResult(scenario.name(), run.checks(), ours, kernel, reasons, counters, deleted);
+        ScenarioResult result = new ScenarioResult(scenario.name(), run.checks(), ours, kernel, reasons, counters, deleted, tcp);
         long passed = result.checks().stream().filter(ScenarioResult.Check::passed).count();
         n.step("Result: " + passed + " of " + result.checks().size() + " promises held"
                 + (deleted ? "; namespace deleted" : "; NAMESPACE LEFT BEHIND"));

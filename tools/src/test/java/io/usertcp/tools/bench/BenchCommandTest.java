@@ -32,7 +32,7 @@ class BenchCommandTest {
     void help_listsTheOptionsAndExitCodes() {
         Run r = run("--help");
         assertEquals(UsertcpMain.EXIT_OK, r.exit(), r.err());
-        for (String word : new String[] {"Usage: bench", "--cases", "--duration", "--quick", "--json", "Exit codes:",
+        for (String word : new String[] {"Usage: bench", "--cases", "--duration", "--quick", "--json", "--profile", "Exit codes:",
             "3   something it needs is missing"}) {
             assertTrue(r.out().contains(word), word + " missing from:\n" + r.out());
         }
@@ -40,7 +40,8 @@ class BenchCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"--cases=nope", "--cases=bulk,,x", "--duration=0", "--duration=601", "--duration=-1",
-        "--memory-counts=0", "--memory-counts=300000", "--json=/nonexistent-usertcp-folder/bench.json"})
+        "--memory-counts=0", "--memory-counts=300000", "--json=/nonexistent-usertcp-folder/bench.json", "--profile=bsd",
+        "--profile=linux6"})
     void usageErrors_exitWithTwo_andSayWhat_beforeAnyNamespace(String arg) {
         Run r = run(arg);
         assertEquals(UsertcpMain.EXIT_USAGE, r.exit(), r.out() + r.err());

@@ -76,6 +76,30 @@ class BenchEndToEndTest {
         assertTrue(holders.isEmpty(), "connection holders left running: " + holders);
     }
 
+    /** --profile: our side runs it (the kernel baseline does not change); the table and the JSON say which. */
+    @Test
+    void quick_withProfileFreebsd_measuresBothSides_andSaysWhichProfileOurStackRan(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        BenchCommandTest.Run r = BenchCommandTest.run("--quick", "--cases", "rr", "--profile", "freebsd", "--json", json.toString());
+
+        assertEquals(UsertcpMain.EXIT_OK, r.exit(), r.out() + "\n" + r.err());
+        assertTrue(r.out().contains("usertcp runs the freebsd profile; the kernel its own defaults"), r.out());
+        assertTrue(r.err().contains("our stack in the freebsd profile"), r.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> root = (Map<String, Object>) MiniJson.parse(Files.readString(json));
+        assertEquals(Boolean.TRUE, root.get("complete"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> settings = (Map<String, Object>) root.get("settings");
+        assertEquals("freebsd", settings.get("profile"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> results = (List<Map<String, Object>>) root.get("results");
+        assertEquals(3, results.size(), results.toString());
+        for (Map<String, Object> row : results) {
+            assertTrue((Double) row.get("ours") > 0 && (Double) row.get("kernel") > 0, row.toString());
+        }
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
     /** Each memory row divides by the count it reached, and reached (nearly) the count it names. */
     private static void memoryRowsCountWhatTheyClaim(List<Map<String, Object>> results) {
         for (Map<String, Object> row : results) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.usertcp.tcp.TcpProfile;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +39,16 @@ class BenchOptionsTest {
         assertTrue(quick.durationNanos() < 1_000_000_000L);
         assertEquals(2_500_000_000L, quick.withDuration(2.5).durationNanos());
         assertEquals(List.of(7), quick.withMemoryCounts(List.of(7)).memoryCounts());
+    }
+
+    @Test
+    void profile_isLinuxUnlessChosen_andKeptByTheOtherWithers() {
+        assertEquals(TcpProfile.linux(), BenchOptions.full(Set.of(BenchCase.BULK), 5).profile());
+        assertEquals(TcpProfile.linux(), BenchOptions.quick(Set.of(BenchCase.BULK)).profile());
+        BenchOptions freebsd = BenchOptions.quick(Set.of(BenchCase.RR)).withProfile(TcpProfile.freebsd());
+        assertEquals(TcpProfile.freebsd(), freebsd.profile());
+        assertEquals(TcpProfile.freebsd(), freebsd.withDuration(1).withMemoryCounts(List.of(5)).profile());
+        assertThrows(IllegalArgumentException.class, () -> freebsd.withProfile(null));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tools.bench.Measurement.Better;
+import io.usertcp.tcp.TcpProfile;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -18,7 +19,11 @@ class ReportOutputTest {
     private static final MachineInfo MACHINE = new MachineInfo("Test CPU \"X\"", 2, "Linux 6.1", "OpenJDK 17", 4096, 1.5);
 
     private static BenchReport report(List<Measurement> rows) {
-        return new BenchReport(MACHINE, BenchOptions.quick(EnumSet.allOf(BenchCase.class)),
+        return report(rows, TcpProfile.linux());
+    }
+
+    private static BenchReport report(List<Measurement> rows, TcpProfile profile) {
+        return new BenchReport(MACHINE, BenchOptions.quick(EnumSet.allOf(BenchCase.class)).withProfile(profile),
                 Instant.parse("2025-01-02T03:04:05Z"), 12_500_000_000L, 2.25, rows);
     }
 
@@ -76,6 +81,19 @@ class ReportOutputTest {
         assertTrue(text.contains("! rr, 1-byte round trips: usertcp: timed out"), text);
         assertTrue(text.contains("ratio = usertcp / kernel"), text);
         assertTrue(text.contains("Test CPU"), text);
+        assertTrue(text.contains("\nusertcp runs the linux profile; the kernel its own defaults\n"), text);
+        assertTrue(header > 2, "the profile line is among the heading lines, above the table");
+    }
+
+    @Test
+    void tableAndJson_sayWhichProfileOurStackRan() {
+        BenchReport rfc = report(List.of(bulk(2.5, 10)), TcpProfile.rfc());
+        assertTrue(ResultTable.format(rfc).contains("usertcp runs the rfc profile; the kernel its own defaults"),
+                ResultTable.format(rfc));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> settings = (Map<String, Object>) ((Map<String, Object>) MiniJson.parse(
+                JsonReport.write(report(List.of(bulk(2.5, 10)), TcpProfile.freebsd())))).get("settings");
+        assertEquals("freebsd", settings.get("profile"));
     }
 
     @Test
@@ -98,6 +116,7 @@ class ReportOutputTest {
         Map<String, Object> settings = (Map<String, Object>) root.get("settings");
         assertEquals(List.of("bulk", "rr", "connrate", "memory", "loss"), settings.get("cases"));
         assertEquals(Boolean.TRUE, settings.get("quick"));
+        assertEquals("linux", settings.get("profile"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> results = (List<Map<String, Object>>) root.get("results");
         assertEquals(2, results.size());

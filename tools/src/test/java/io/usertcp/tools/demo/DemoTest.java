@@ -70,6 +70,7 @@ class DemoTest {
         assertTrue(connectionClose.kernelStates().contains("CLOSE-WAIT"), connectionClose.toString());
         assertEquals(KernelWatcher.GONE, connectionClose.kernelStates().get(connectionClose.kernelStates().size() - 1));
 
+        assertTrue(output.contains("on the other end of it (profile linux)"), "the default profile is named: " + output);
         assertTrue(output.contains("usertcp HttpServer"), "curl's page is shown");
         assertTrue(output.contains("echoed   hello, userspace TCP"), "the echo is shown");
         assertTrue(output.contains("TIME-WAIT"), "the tables show TIME-WAIT");

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tcp.CloseReason;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tools.PcapChecks;
 import io.usertcp.tools.ToolsTunSupport;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Each scenario of DESIGN.md §13 against the real kernel shows the states it promises on both sides.
@@ -45,10 +49,18 @@ class ScenariosTest {
     }
 
     private ScenarioResult play(String name, Path pcap) throws Exception {
+        return play(name, pcap, null);
+    }
+
+    /** {@code profile} null: the default, as {@code usertcp scenario} without {@code --profile}. */
+    private ScenarioResult play(String name, Path pcap, TcpProfile profile) throws Exception {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         ScenarioResult result;
         try (PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8)) {
-            result = Scenarios.run(Scenarios.find(name), new Narrator(out, false), List.of(new LadderLogSink()), pcap);
+            Narrator n = new Narrator(out, false);
+            List<ConnectionLogSink> sinks = List.of(new LadderLogSink());
+            result = profile == null ? Scenarios.run(Scenarios.find(name), n, sinks, pcap)
+                    : Scenarios.run(Scenarios.find(name), n, sinks, pcap, profile);
         }
         output = text.toString(StandardCharsets.UTF_8);
         ScenarioResult r = result;
@@ -75,6 +87,26 @@ class ScenariosTest {
         PcapChecks.assertOpenedAndClosed(segs, syn.source(), syn.destination(), syn.destinationPort());
         assertTrue(output.contains("connection 1 of"), output);
         assertTrue(output.contains("FIN-WAIT-2"), output);
+        // the default profile, linux, with the scenario's short TIME-WAIT on top
+        assertEquals(TcpConfig.linux().toBuilder().timeWaitNanos(ActiveCloseScenario.TIME_WAIT_MILLIS * 1_000_000L).build(), r.tcp());
+        assertTrue(output.contains("our stack at 198.18.0.2 (profile linux)"), output);
+    }
+
+    /**
+     * --profile: the stack runs that profile with its reference's numbers, and the scenario's short
+     * TIME-WAIT still applies on top (the rfc profile's own is 240 s, FreeBSD's 60 s): the promises
+     * hold, TIME-WAIT ends in seconds.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"rfc", "freebsd"})
+    void activeClose_inOtherProfiles_runsThatProfile_withTheScenariosShortTimeWaitOnTop(String name) throws Exception {
+        TcpProfile profile = TcpProfile.of(name);
+        ScenarioResult r = play("active-close", null, profile);
+        seen(r, Set.of(TcpState.FIN_WAIT_1, TcpState.FIN_WAIT_2, TcpState.TIME_WAIT, TcpState.CLOSED), Set.of("CLOSE-WAIT"));
+        assertEquals(TcpConfig.forProfile(profile).toBuilder().timeWaitNanos(ActiveCloseScenario.TIME_WAIT_MILLIS * 1_000_000L)
+                .build(), r.tcp());
+        assertEquals(profile, r.tcp().profile());
+        assertTrue(output.contains("our stack at 198.18.0.2 (profile " + name + ")"), output);
     }
 
     @Test

@@ -1,0 +1,60 @@
+package io.usertcp.tools.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tools.ToolsTunSupport;
+import io.usertcp.tools.bench.Setup.Loss;
+import io.usertcp.tools.bench.Setup.LossAt;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@code usertcp bench --profile}: our side of every case runs the chosen profile with its
+ * reference's numbers, with and without the loss at our ingress (two ways of assembling the
+ * stack), and what a case changes on top stays changed.
+ */
+@Tag("tun")
+@Timeout(60)
+class TunSetupProfileTest {
+
+    @BeforeAll
+    static void needTun() {
+        ToolsTunSupport.requireTun();
+    }
+
+    @AfterEach
+    void nothingLeft() {
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TcpProfile.Reference.class)
+    void ourStack_runsTheProfile_withItsReferenceNumbers(TcpProfile.Reference reference) {
+        TcpProfile profile = TcpProfile.of(reference.label());
+        try (TunSetup s = TunSetup.start(profile, 1500, Loss.NONE)) {
+            assertEquals(TcpConfig.forProfile(profile), s.runner().call(now -> s.runner().stack().config()));
+            assertEquals(profile, s.runner().call(now -> s.runner().stack().profile()));
+        }
+        try (TunSetup s = TunSetup.start(profile, 1500, new Loss(LossAt.SERVER_INGRESS, 1))) {
+            assertEquals(TcpConfig.forProfile(profile), s.runner().call(now -> s.runner().stack().config()),
+                    "the stack behind the lossy link too");
+        }
+    }
+
+    @Test
+    void aCasesChanges_applyOnTopOfTheProfilesNumbers() {
+        long hour = 3_600_000_000_000L;
+        try (TunSetup s = TunSetup.start(TcpProfile.rfc(), 1500, Loss.NONE, c -> c.toBuilder().timeWaitNanos(hour).build())) {
+            TcpConfig ran = s.runner().call(now -> s.runner().stack().config());
+            assertEquals(TcpConfig.rfc().toBuilder().timeWaitNanos(hour).build(), ran);
+            assertEquals(TcpConfig.rfc().rtoMinNanos(), ran.rtoMinNanos(), "the rfc profile's RTO min, 1 s");
+        }
+    }
+}
