@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ss", mixinStandardHelpOptions = true,
         description = {"Prints the connection table of each running usertcp stack (usertcp serve, usertcp demo --hold),",
             "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS, and the congestion",
-            "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments)."},
+            "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments). The line above each",
+            "table names the stack: namespace, pid, what it serves, its address and its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
 public final class SsCommand implements Callable<Integer> {
@@ -35,6 +36,16 @@ public final class SsCommand implements Callable<Integer> {
         void print(Path socket) throws IOException;
     }
 
+    /**
+     * The line above each stack's table or counters: {@code # NAMESPACE (pid N, APP, stack ADDR, profile P)},
+     * the profile as the stack itself reports it.
+     */
+    static String header(Path socket, Map<String, String> info) {
+        return "# " + info.getOrDefault("namespace", socket.getFileName().toString()) + " (pid "
+                + info.getOrDefault("pid", "?") + ", " + info.getOrDefault("app", "?") + ", stack "
+                + info.getOrDefault("stack", "?") + ", profile " + info.getOrDefault(ControlServer.PROFILE, "?") + ")";
+    }
+
     /** Runs {@code action} for the given socket, or every running stack, with a header line per stack. */
     static int each(String command, Path socket, Path controlDir, PerStack action) throws IOException {
         Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
@@ -48,9 +59,7 @@ public final class SsCommand implements Callable<Integer> {
         for (Path path : sockets) {
             try {
                 Map<String, String> info = ControlClient.info(path);
-                System.out.println("# " + info.getOrDefault("namespace", path.getFileName().toString()) + " (pid "
-                        + info.getOrDefault("pid", "?") + ", " + info.getOrDefault("app", "?") + ", stack "
-                        + info.getOrDefault("stack", "?") + ")");
+                System.out.println(header(path, info));
                 action.print(path);
             } catch (IOException e) {
                 System.err.println("usertcp " + command + ": " + path + " did not answer: " + e.getMessage());

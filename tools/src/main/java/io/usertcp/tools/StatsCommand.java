@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 /** {@code usertcp stats}: the counters of each running stack, named like nstat's. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {"Prints the counters of each running usertcp stack, named as nstat names Linux's",
-            "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out."},
+            "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out.",
+            "The line above each stack's counters names it: namespace, pid, what it serves, its address and",
+            "its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
 public final class StatsCommand implements Callable<Integer> {

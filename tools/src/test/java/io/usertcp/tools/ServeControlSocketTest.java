@@ -3,6 +3,7 @@ package io.usertcp.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tools.control.ControlClient;
 import io.usertcp.tools.control.SsRow;
 import io.usertcp.tun.ExecResult;
@@ -20,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** usertcp ss and stats read a running usertcp serve over its control socket. */
+/**
+ * usertcp ss and stats read a running usertcp serve over its control socket, and say which
+ * behaviour profile the stack runs.
+ */
 @Tag("tun")
 @Timeout(60)
 class ServeControlSocketTest {
@@ -39,6 +43,7 @@ class ServeControlSocketTest {
         Map<String, String> info = ControlClient.info(socket);
         String namespace = info.get("namespace");
         assertTrue(namespace.startsWith("usertcp-serve-"), info.toString());
+        assertEquals("linux", info.get("profile"), "the default profile, as the stack reports it: " + info);
 
         List<SsRow> listening = awaitListener(socket, serve);
         assertTrue(listening.contains(new SsRow("LISTEN", 0, 256, "0.0.0.0:7", "*:*", "", "", "", "", "")), listening.toString());
@@ -51,23 +56,57 @@ class ServeControlSocketTest {
         assertEquals(1L, stats.get("TcpPassiveOpens"), stats.toString());
         assertTrue(stats.get("TcpInSegs") >= 4, stats.toString());
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int ssExit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            ssExit = UsertcpMain.commandLine().execute("ss", "--control-dir", dir.toString());
-        } finally {
-            System.setOut(saved);
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        assertEquals(UsertcpMain.EXIT_OK, ssExit, printed);
-        assertTrue(printed.contains("# " + namespace), printed);
-        assertTrue(printed.contains("State") && printed.contains("0.0.0.0:7"), printed);
+        Printed ss = printed("ss", "--control-dir", dir.toString());
+        assertEquals(UsertcpMain.EXIT_OK, ss.exit(), ss.text());
+        assertTrue(ss.text().contains("# " + namespace), ss.text());
+        assertTrue(ss.text().contains(", profile linux)\n"), ss.text());
+        assertTrue(ss.text().contains("State") && ss.text().contains("0.0.0.0:7"), ss.text());
 
         assertEquals(UsertcpMain.EXIT_OK, serve.get(30, TimeUnit.SECONDS));
         assertTrue(ControlClient.discover(dir).isEmpty(), "the control socket is deleted when serve stops");
         ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    @Test
+    void serveWithProfileFreebsd_runsTheFreebsdProfile_asInfoSsAndStatsReport(@TempDir Path dir) throws Exception {
+        CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> UsertcpMain.commandLine().execute(
+                "serve", "--app", "discard", "--profile", "freebsd", "--duration", "5", "--quiet", "--no-color",
+                "--control-dir", dir.toString()));
+        Path socket = awaitSocket(dir, serve);
+        Map<String, String> info = ControlClient.info(socket);
+        // read from the running stack (TcpStack.profile()), not from serve's command line
+        assertEquals(TcpProfile.freebsd().name(), info.get("profile"), info.toString());
+        String header = "# " + info.get("namespace") + " (pid " + info.get("pid") + ", discard on port 9, stack 198.18.0.2,"
+                + " profile freebsd)";
+
+        Printed ss = printed("ss", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, ss.exit(), ss.text());
+        assertEquals(header, ss.text().lines().findFirst().orElse(""), ss.text());
+        Printed stats = printed("stats", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, stats.exit(), stats.text());
+        List<String> lines = stats.text().lines().toList();
+        assertEquals(header, lines.get(0), stats.text());
+        // the counters below it keep their shape: a name and a number
+        lines.subList(1, lines.size()).forEach(l -> assertTrue(l.matches("\\S+\\s+\\d+"), l));
+
+        assertEquals(UsertcpMain.EXIT_OK, serve.get(30, TimeUnit.SECONDS));
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    private record Printed(int exit, String text) {}
+
+    /** Runs a usertcp command in this JVM; what it printed on standard output. */
+    private static Printed printed(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            exit = UsertcpMain.commandLine().execute(args);
+        } finally {
+            System.setOut(saved);
+        }
+        return new Printed(exit, out.toString(StandardCharsets.UTF_8));
     }
 
     private static Path awaitSocket(Path dir, CompletableFuture<Integer> serve) throws Exception {

@@ -54,6 +54,8 @@ public final class ControlServer implements AutoCloseable {
     public static final Path RUN_DIRECTORY = Path.of("/run/usertcp");
     /** Overrides the directory (tests, non-root experiments). */
     public static final String DIRECTORY_ENV = "USERTCP_CONTROL_DIR";
+    /** The {@code info} key whose value is the behaviour profile the stack runs: linux, rfc or freebsd. */
+    public static final String PROFILE = "profile";
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
@@ -252,6 +254,8 @@ public final class ControlServer implements AutoCloseable {
                 List<String> rows = new ArrayList<>();
                 info.forEach((k, v) -> rows.add(k + "\t" + v.replace('\t', ' ').replace('\n', ' ')));
                 rows.add("captures\t" + captures.size());
+                // from the stack itself, not from what its command was asked for
+                rows.add(PROFILE + "\t" + runner.call(now -> runner.stack().profile().name()));
                 return rows;
             }
             default -> throw new IllegalArgumentException("unknown request '" + request
