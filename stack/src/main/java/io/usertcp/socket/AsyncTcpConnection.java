@@ -170,28 +170,27 @@ public final class AsyncTcpConnection implements ConnectionHandler {
     }
 
     @Override
-    public void onEstablished(TcpConnection c) {
+    public void onEstablished(TcpConnection c, long nowNanos) {
         established.complete(this);
     }
 
     @Override
-    public void onReadable(TcpConnection c) {
-        serveReads(StackRunner.nowNanos());
+    public void onReadable(TcpConnection c, long nowNanos) {
+        serveReads(nowNanos);
     }
 
     @Override
-    public void onWritable(TcpConnection c) {
-        serveWrites(StackRunner.nowNanos());
+    public void onWritable(TcpConnection c, long nowNanos) {
+        serveWrites(nowNanos);
     }
 
     @Override
-    public void onClosed(TcpConnection c, CloseReason reason) {
+    public void onClosed(TcpConnection c, CloseReason reason, long nowNanos) {
         if (!established.isDone()) {
             established.completeExceptionally(SocketErrors.connectFailure(reason));
         }
-        long now = StackRunner.nowNanos();
-        serveReads(now);
-        serveWrites(now);
+        serveReads(nowNanos);
+        serveWrites(nowNanos);
         closed.complete(reason);
     }
 }

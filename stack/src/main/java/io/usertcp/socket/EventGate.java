@@ -49,22 +49,22 @@ final class EventGate implements ConnectionHandler {
     }
 
     @Override
-    public void onEstablished(TcpConnection connection) {
+    public void onEstablished(TcpConnection connection, long nowNanos) {
         signal();
     }
 
     @Override
-    public void onReadable(TcpConnection connection) {
+    public void onReadable(TcpConnection connection, long nowNanos) {
         signal();
     }
 
     @Override
-    public void onWritable(TcpConnection connection) {
+    public void onWritable(TcpConnection connection, long nowNanos) {
         signal();
     }
 
     @Override
-    public void onClosed(TcpConnection connection, CloseReason reason) {
+    public void onClosed(TcpConnection connection, CloseReason reason, long nowNanos) {
         signal();
     }
 }

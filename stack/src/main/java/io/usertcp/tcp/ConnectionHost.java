@@ -24,6 +24,9 @@ interface ConnectionHost {
     /** Queues the connection for the next {@code pollTransmit}. */
     void wantsOutput(TcpConnection connection);
 
+    /** The connection queued events for its handler: deliver them after the current processing. */
+    void eventsPending(TcpConnection connection);
+
     /** The connection's earliest deadline changed. */
     void timersChanged(TcpConnection connection);
 

@@ -47,6 +47,12 @@ public final class TcpConnection extends DeadlineHeap.Node {
     TcpState state;
     private CloseReason closeReason;
     private ConnectionHandler handler = ConnectionHandler.NONE;
+    /** Events for the handler, queued during processing and delivered after it ({@link #deliverEvents}). */
+    private int pendingEvents;
+    private static final int EVENT_ESTABLISHED = 1;
+    private static final int EVENT_READABLE = 2;
+    private static final int EVENT_WRITABLE = 4;
+    private static final int EVENT_CLOSED = 8;
 
     // ---- what the transmitter owes the peer (input and timers raise these; TcpOutput clears them) ----
     /** Send a SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first time or again. */
@@ -448,7 +454,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         receiveBuffer.setCapacity(receiveBytes);
         windowOpened(nowNanos);
         if (sendBuffer.space() > 0) {
-            handler.onWritable(this);
+            queueEvent(EVENT_WRITABLE);
         }
     }
 
@@ -577,7 +583,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
             host.stats().increment(Counter.TcpPassiveOpens);
             parent.childEstablished(this);
         }
-        handler.onEstablished(this);
+        queueEvent(EVENT_ESTABLISHED);
         if (tcb.finQueued) {
             // CLOSE or SHUTDOWN arrived in SYN-RECEIVED and was queued (RFC 9293 §3.10.4).
             tcb.finQueued = false;
@@ -618,7 +624,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
             receiveBuffer.release(); // nobody will read
         }
         host.detached(this, nowNanos, timeWait);
-        handler.onClosed(this, closeReason);
+        queueEvent(EVENT_CLOSED);
     }
 
     /** Frees the buffers; the connection is unusable afterwards. */
@@ -635,11 +641,36 @@ public final class TcpConnection extends DeadlineHeap.Node {
     }
 
     void notifyReadable() {
-        handler.onReadable(this);
+        queueEvent(EVENT_READABLE);
     }
 
     void notifyWritable() {
-        handler.onWritable(this);
+        queueEvent(EVENT_WRITABLE);
+    }
+
+    private void queueEvent(int event) {
+        if (pendingEvents == 0) {
+            host.eventsPending(this);
+        }
+        pendingEvents |= event;
+    }
+
+    /** Delivers the queued events to the handler, in lifecycle order, with the time (called by the stack). */
+    void deliverEvents(long nowNanos) {
+        int events = pendingEvents;
+        pendingEvents = 0;
+        if ((events & EVENT_ESTABLISHED) != 0) {
+            handler.onEstablished(this, nowNanos);
+        }
+        if ((events & EVENT_READABLE) != 0) {
+            handler.onReadable(this, nowNanos);
+        }
+        if ((events & EVENT_WRITABLE) != 0) {
+            handler.onWritable(this, nowNanos);
+        }
+        if ((events & EVENT_CLOSED) != 0) {
+            handler.onClosed(this, closeReason, nowNanos);
+        }
     }
 
     // =====================================================================================

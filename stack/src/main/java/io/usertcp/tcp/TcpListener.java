@@ -163,6 +163,11 @@ public final class TcpListener {
     void childEstablished(TcpConnection child) {
         synQueue.remove(child);
         acceptQueue.addLast(child);
+        stack.acceptablePending(this);
+    }
+
+    /** Runs the accept callback: called by the stack after processing, never in the middle of a segment. */
+    void deliverAcceptable() {
         onAcceptable.run();
     }
 

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: {@link #receive} takes the packet and releases it on every path; what outlives the
  * call is a retained slice. {@link #pollTransmit} hands new buffers to the link, which owns them.
  */
-public final class TcpStack implements ConnectionHost {
+public final class TcpStack {
     private static final Logger log = LoggerFactory.getLogger(TcpStack.class);
     private static final long SECOND_NANOS = 1_000_000_000L;
     private static final long TS_OFFSET_SALT = 0x7473206f66667365L;
@@ -65,6 +65,29 @@ public final class TcpStack implements ConnectionHost {
     private long challengeAckSecond = Long.MIN_VALUE;
     private int challengeAcksThisSecond;
     private boolean closed;
+    /** Connections whose handlers have events waiting, delivered after the current processing. */
+    private final ArrayDeque<TcpConnection> eventList = new ArrayDeque<>();
+    /** Listeners that gained an established child since their handler last heard. */
+    private final ArrayDeque<TcpListener> acceptableList = new ArrayDeque<>();
+    /** What a connection may ask of the stack; not part of the public API. */
+    private final ConnectionHost host = new ConnectionHost() {
+        @Override public TcpConfig config() { return tcp; }
+        @Override public ConnectionObserver observer() { return TcpStack.this.observer(); }
+        @Override public StackStats stats() { return stats; }
+        @Override public ByteBufAllocator allocator() { return TcpStack.this.allocator(); }
+        @Override public int localMss() { return localMss; }
+        @Override public void wantsOutput(TcpConnection c) { TcpStack.this.wantsOutput(c); }
+        @Override public void eventsPending(TcpConnection c) { eventList.addLast(c); }
+        @Override public void timersChanged(TcpConnection c) { TcpStack.this.timersChanged(c); }
+        @Override public void detached(TcpConnection c, long nowNanos, boolean timeWait) { TcpStack.this.detached(c, nowNanos, timeWait); }
+        @Override public boolean challengeAckAllowed(long nowNanos) { return TcpStack.this.challengeAckAllowed(nowNanos); }
+        @Override public void forget(TcpConnection c) { live.remove(c); }
+        @Override public void sendReset(long nowNanos, ConnectionId id, int seq) { replies.reset(nowNanos, id, seq); }
+        @Override public void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack) { replies.resetAck(nowNanos, id, seq, ack); }
+        @Override public void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment) {
+            replies.resetAnswering(nowNanos, id, segment);
+        }
+    };
 
     public TcpStack(StackConfig config) {
         this.config = config;
@@ -114,6 +137,31 @@ public final class TcpStack implements ConnectionHost {
         } finally {
             packet.release();
         }
+        deliverEvents(nowNanos);
+    }
+
+    /**
+     * Hands the events queued while processing to the connections' handlers and the listeners'
+     * callbacks, with the time (DESIGN.md §4: never in the middle of a segment). A handler may call
+     * back into the stack; events that raises are delivered in the same loop, output on the next
+     * {@link #pollTransmit}.
+     */
+    private void deliverEvents(long nowNanos) {
+        TcpConnection c;
+        TcpListener l;
+        while ((c = eventList.pollFirst()) != null | (l = acceptableList.pollFirst()) != null) {
+            if (c != null) {
+                c.deliverEvents(nowNanos);
+            }
+            if (l != null) {
+                l.deliverAcceptable();
+            }
+        }
+    }
+
+    /** A listener's accept queue gained a connection: tell its callback after the current processing. */
+    void acceptablePending(TcpListener listener) {
+        acceptableList.addLast(listener);
     }
 
     private void drop(DropReason reason, ByteBuf packet) {
@@ -241,6 +289,7 @@ public final class TcpStack implements ConnectionHost {
             config.observer().timerExpired(nowNanos, id, TcpTimer.TIME_WAIT); // DESIGN.md §8: timer events, 2MSL too
             config.observer().stateChanged(nowNanos, id, TcpState.TIME_WAIT, TcpState.CLOSED, "2MSL timeout");
         }
+        deliverEvents(nowNanos);
     }
 
     /** When {@link #onTimeout} must next be called; {@code Long.MAX_VALUE} when no timer is armed. */
@@ -250,7 +299,7 @@ public final class TcpStack implements ConnectionHost {
 
     /** Whether {@link #pollTransmit} has something to send. */
     public boolean hasPendingOutput() {
-        return !outputList.isEmpty() || !replies.isEmpty();
+        return !outputList.isEmpty() || !replies.isEmpty() || !eventList.isEmpty() || !acceptableList.isEmpty();
     }
 
     /**
@@ -260,6 +309,7 @@ public final class TcpStack implements ConnectionHost {
      * @return the number of packets handed to the link
      */
     public int pollTransmit(long nowNanos, Link link) {
+        deliverEvents(nowNanos); // what user calls since the last poll raised
         int sent = 0;
         ByteBuf reply;
         while ((reply = replies.poll()) != null) {
@@ -382,7 +432,7 @@ public final class TcpStack implements ConnectionHost {
     }
 
     TcpConnection newConnection(ConnectionId id, TcpListener parent, long nowNanos, TcpState initial) {
-        TcpConnection c = new TcpConnection(this, id, parent, nowNanos);
+        TcpConnection c = new TcpConnection(host, id, parent, nowNanos);
         c.state = initial;
         Tcb t = c.tcb;
         t.rcvMss = localMss;
@@ -408,49 +458,44 @@ public final class TcpStack implements ConnectionHost {
     }
 
     // =====================================================================================
-    // ConnectionHost
+    // What connections need from the stack (ConnectionHost, kept off the public API)
     // =====================================================================================
 
-    @Override
+    /** The TCP numbers and behaviour profile this stack runs with. */
     public TcpConfig config() {
         return tcp;
     }
 
-    @Override
-    public ConnectionObserver observer() {
+    ConnectionObserver observer() {
         return config.observer();
     }
 
-    @Override
+    /** The stack's counters, named as nstat names Linux's. */
     public StackStats stats() {
         return stats;
     }
 
-    @Override
+    /** The allocator packets and copies come from. */
     public ByteBufAllocator allocator() {
         return config.allocator();
     }
 
-    @Override
-    public int localMss() {
+    int localMss() {
         return localMss;
     }
 
-    @Override
-    public void wantsOutput(TcpConnection c) {
+    void wantsOutput(TcpConnection c) {
         if (!c.onOutputList && !c.isClosed()) {
             c.onOutputList = true;
             outputList.addLast(c);
         }
     }
 
-    @Override
-    public void timersChanged(TcpConnection c) {
+    void timersChanged(TcpConnection c) {
         timers.update(c, c.isClosed() ? Long.MAX_VALUE : c.earliestDeadline());
     }
 
-    @Override
-    public void detached(TcpConnection c, long nowNanos, boolean toTimeWait) {
+    void detached(TcpConnection c, long nowNanos, boolean toTimeWait) {
         ConnectionId id = c.id;
         connections.remove(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort());
         timers.remove(c);
@@ -480,8 +525,7 @@ public final class TcpStack implements ConnectionHost {
         }
     }
 
-    @Override
-    public boolean challengeAckAllowed(long nowNanos) {
+    boolean challengeAckAllowed(long nowNanos) {
         long second = Math.floorDiv(nowNanos, SECOND_NANOS);
         if (second != challengeAckSecond) {
             challengeAckSecond = second;
@@ -490,25 +534,9 @@ public final class TcpStack implements ConnectionHost {
         return challengeAcksThisSecond++ < tcp.challengeAckLimitPerSecond();
     }
 
-    @Override
-    public void forget(TcpConnection c) {
-        live.remove(c);
-    }
 
-    @Override
-    public void sendReset(long nowNanos, ConnectionId id, int seq) {
-        replies.reset(nowNanos, id, seq);
-    }
 
-    @Override
-    public void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack) {
-        replies.resetAck(nowNanos, id, seq, ack);
-    }
 
-    @Override
-    public void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment) {
-        replies.resetAnswering(nowNanos, id, segment);
-    }
 
     // =====================================================================================
     // STATUS and shutdown
@@ -574,6 +602,7 @@ public final class TcpStack implements ConnectionHost {
         }
         live.clear();
         outputList.clear();
+        deliverEvents(nowNanos); // the handlers hear of STACK_CLOSED
         replies.release();
         closed = true;
     }

@@ -427,22 +427,22 @@ final class BulkTransfer {
         }
 
         @Override
-        public void onEstablished(TcpConnection connection) {
+        public void onEstablished(TcpConnection connection, long nowNanos) {
             wake = true;
         }
 
         @Override
-        public void onReadable(TcpConnection connection) {
+        public void onReadable(TcpConnection connection, long nowNanos) {
             wake = true;
         }
 
         @Override
-        public void onWritable(TcpConnection connection) {
+        public void onWritable(TcpConnection connection, long nowNanos) {
             wake = true;
         }
 
         @Override
-        public void onClosed(TcpConnection connection, CloseReason reason) {
+        public void onClosed(TcpConnection connection, CloseReason reason, long nowNanos) {
             wake = true;
         }
     }

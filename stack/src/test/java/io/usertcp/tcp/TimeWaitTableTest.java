@@ -45,7 +45,7 @@ class TimeWaitTableTest {
 
     /** A connection about to enter TIME-WAIT: our FIN acknowledged, the peer's FIN received. */
     private static TcpConnection closing(int localPort, int remotePort, boolean timestamps, int tsRecent) {
-        TcpConnection c = new TcpConnection(HOST, new ConnectionId(LOCAL.bits(), localPort, REMOTE.bits(), remotePort), null, 0);
+        TcpConnection c = HOST.newConnection(new ConnectionId(LOCAL.bits(), localPort, REMOTE.bits(), remotePort), null, 0, TcpState.CLOSED);
         c.tcb.sndNxt = SND_NXT;
         c.tcb.rcvNxt = RCV_NXT;
         c.tcb.rcvAdv = RCV_NXT + WINDOW;
