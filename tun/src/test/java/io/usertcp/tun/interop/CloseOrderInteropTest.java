@@ -10,6 +10,7 @@ import io.usertcp.apps.GeneratedBytes;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.socket.TcpServerSocket;
 import io.usertcp.tcp.CloseReason;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tun.TunStackHost;
 import io.usertcp.tun.interop.InteropSupport.Received;
@@ -26,15 +27,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Every order of closing a connection between our stack and the kernel, with the states each side
  * passes through: ours from the stack's own record, the kernel's from {@code ss -tan} in the
- * namespace (DESIGN.md §13, the close stories).
+ * namespace (DESIGN.md §13, the close stories). Each runs once per behaviour profile of our stack
+ * (linux, rfc, freebsd) against the same kernel, with that profile's own numbers unchanged: what
+ * these wait for on our side is at most a retransmission of our FIN or a delayed ACK, which every
+ * profile bounds well inside {@link #WAIT} (the longest: rfc's RTO min of 1 s), and TIME-WAIT is
+ * only seen entered, never left, so its length (60 s, or rfc's 240 s) does not matter.
  */
 @Tag("tun")
 @Timeout(60)
@@ -49,10 +52,12 @@ class CloseOrderInteropTest {
         InteropSupport.requireTun();
     }
 
-    @BeforeEach
-    void start() {
+    /** Our stack in {@code profile}, with that profile's numbers, recording its state changes. */
+    void start(TcpProfile.Reference profile) {
         log = new TransitionLog();
-        host = TunStackHost.start("usertcp-interop-close", TunStackHost.DEFAULT_MTU, c -> c.withObserver(log));
+        host = TunStackHost.start("usertcp-interop-close", TunStackHost.DEFAULT_MTU,
+                c -> c.withTcp(InteropSupport.tcp(profile)).withObserver(log));
+        assertEquals(InteropSupport.profile(profile), host.runner().call(now -> host.stack().profile()));
     }
 
     @AfterEach
@@ -64,8 +69,9 @@ class CloseOrderInteropTest {
     }
 
     // RFC 9293 §3.6 (case 1) and Figure 5: the side that closes first holds TIME-WAIT
-    @Test
-    void weCloseFirst_weHoldTimeWait_kernelPassesCloseWaitAndLastAck() throws Exception {
+    @EachProfile
+    void weCloseFirst_weHoldTimeWait_kernelPassesCloseWaitAndLastAck(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.ourClient(host)) {
             exchange(c);
             c.ours.close();
@@ -84,8 +90,9 @@ class CloseOrderInteropTest {
     }
 
     // RFC 9293 §3.6 (case 2): the kernel closes first and holds TIME-WAIT; we pass CLOSE-WAIT and LAST-ACK
-    @Test
-    void kernelClosesFirst_kernelHoldsTimeWait_wePassCloseWaitAndLastAck() throws Exception {
+    @EachProfile
+    void kernelClosesFirst_kernelHoldsTimeWait_wePassCloseWaitAndLastAck(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.ourClient(host)) {
             exchange(c);
             c.kernel.close();
@@ -103,8 +110,9 @@ class CloseOrderInteropTest {
     }
 
     // DESIGN.md §13 passive close: a server that does not close sits in CLOSE-WAIT, its peer in FIN-WAIT-2
-    @Test
-    void kernelFinWait2_whileOurApplicationHoldsCloseWait_thenOurCloseLeavesKernelInTimeWait() throws Exception {
+    @EachProfile
+    void kernelFinWait2_whileOurApplicationHoldsCloseWait_thenOurCloseLeavesKernelInTimeWait(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.kernelClient(host)) {
             exchange(c);
             c.kernel.close();
@@ -127,8 +135,9 @@ class CloseOrderInteropTest {
      * then the kernel's FIN is let through first: we get it in FIN-WAIT-1, before our FIN is acked,
      * and pass CLOSING; both sides end in TIME-WAIT.
      */
-    @Test
-    void simultaneousClose_bothSidesEndInTimeWait_wePassClosing() throws Exception {
+    @EachProfile
+    void simultaneousClose_bothSidesEndInTimeWait_wePassClosing(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.ourClient(host)) {
             exchange(c);
             Nft.add(host.namespace(), "kfin", Nft.Hook.OUTPUT, "ip", "daddr", InteropSupport.STACK,
@@ -153,8 +162,9 @@ class CloseOrderInteropTest {
     }
 
     // RFC 9293 §3.10.5 ABORT, SO_LINGER {on, 0}: RST, no TIME-WAIT; Linux reports ECONNRESET to the peer
-    @Test
-    void weAbortWithLingerZero_kernelSeesConnectionReset_nobodyHoldsTimeWait() throws Exception {
+    @EachProfile
+    void weAbortWithLingerZero_kernelSeesConnectionReset_nobodyHoldsTimeWait(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.kernelClient(host)) {
             exchange(c);
             c.ours.setSoLinger(true, 0);
@@ -170,8 +180,9 @@ class CloseOrderInteropTest {
     }
 
     // RFC 9293 §3.10.7.4 (second check, RST in a synchronized state): the user gets "connection reset"
-    @Test
-    void kernelAbortsWithLingerZero_weSeeConnectionReset() throws Exception {
+    @EachProfile
+    void kernelAbortsWithLingerZero_weSeeConnectionReset(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.ourClient(host)) {
             exchange(c);
             c.kernel.setSoLinger(true, 0);
@@ -193,8 +204,9 @@ class CloseOrderInteropTest {
      * reply, then gets "Connection reset". Twenty times, because whether the write's segment leaves
      * before the close's RST once depended on how the stack thread's turns fell.
      */
-    @Test
-    void weCloseWithUnreadData_kernelReadsTheReplyThenConnectionReset() throws Exception {
+    @EachProfile
+    void weCloseWithUnreadData_kernelReadsTheReplyThenConnectionReset(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         for (int i = 0; i < 20; i++) {
             try (Connected c = Connected.kernelClient(host)) {
                 c.kernel.getOutputStream().write("request with more bytes than the server reads".getBytes(StandardCharsets.US_ASCII));
@@ -212,8 +224,9 @@ class CloseOrderInteropTest {
     }
 
     // The same the other way: Linux tcp_close with unread data sends RST; we read what came before it, then the reset
-    @Test
-    void kernelClosesWithUnreadData_weReadTheReplyThenConnectionReset() throws Exception {
+    @EachProfile
+    void kernelClosesWithUnreadData_weReadTheReplyThenConnectionReset(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         try (Connected c = Connected.ourClient(host)) {
             c.ours.getOutputStream().write("request with more bytes than the server reads".getBytes(StandardCharsets.US_ASCII));
             byte[] start = c.kernel.getInputStream().readNBytes(7);
@@ -229,8 +242,9 @@ class CloseOrderInteropTest {
     }
 
     // RFC 9293 §3.6 half close: after our FIN we keep receiving until the kernel's FIN
-    @Test
-    void weShutdownOutput_kernelReadsEndOfStream_andKeepsSendingToUs() throws Exception {
+    @EachProfile
+    void weShutdownOutput_kernelReadsEndOfStream_andKeepsSendingToUs(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         int length = 300_000;
         try (Connected c = Connected.ourClient(host)) {
             c.ours.shutdownOutput();
@@ -256,8 +270,9 @@ class CloseOrderInteropTest {
     }
 
     // RFC 9293 §3.6 half close, the other way: in CLOSE-WAIT we may still send (§3.10.2 SEND in CLOSE-WAIT)
-    @Test
-    void kernelShutsDownOutput_weReadEndOfStream_andKeepSendingToIt() throws Exception {
+    @EachProfile
+    void kernelShutsDownOutput_weReadEndOfStream_andKeepSendingToIt(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         int length = 300_000;
         try (Connected c = Connected.kernelClient(host)) {
             c.kernel.shutdownOutput();
@@ -284,8 +299,9 @@ class CloseOrderInteropTest {
     }
 
     // DESIGN.md §13: closing a listener resets the connections not yet accepted (Linux inet_csk_listen_stop)
-    @Test
-    void closingOurListener_resetsAConnectionNotYetAccepted() throws Exception {
+    @EachProfile
+    void closingOurListener_resetsAConnectionNotYetAccepted(TcpProfile.Reference profile) throws Exception {
+        start(profile);
         TcpServerSocket listener = new TcpServerSocket(host.runner(), Connected.PORT, 8);
         Future<Socket> kernel = host.namespace().submitInside(() -> {
             Socket s = new Socket();

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.usertcp.apps.GeneratedBytes;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tun.ExecResult;
 import io.usertcp.tun.TunStackHost;
 import io.usertcp.tun.TunTestSupport;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * What the interop tests share: whether they can run (under {@code CI=true} they must; elsewhere a
@@ -77,6 +80,27 @@ final class InteropSupport {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted running " + String.join(" ", command), e);
         }
+    }
+
+    // ---------------------------------------------------------------- our stack's profile
+
+    /** The built-in profile of {@code reference}. */
+    static TcpProfile profile(TcpProfile.Reference reference) {
+        return TcpProfile.of(reference.label());
+    }
+
+    /**
+     * Our stack's TCP configuration in {@code reference}'s profile: {@link TcpConfig#forProfile}, that
+     * reference's numbers (TIME-WAIT, RTO bounds, delayed ACK, buffers), then {@code changes}, which
+     * a test uses only for a number it depends on.
+     */
+    static TcpConfig tcp(TcpProfile.Reference reference, UnaryOperator<TcpConfig> changes) {
+        return changes.apply(TcpConfig.forProfile(profile(reference)));
+    }
+
+    /** {@link #tcp(TcpProfile.Reference, UnaryOperator)} with nothing changed. */
+    static TcpConfig tcp(TcpProfile.Reference reference) {
+        return tcp(reference, UnaryOperator.identity());
     }
 
     // ---------------------------------------------------------------- the kernel's sockets
