@@ -10,7 +10,9 @@
  * over an {@link io.usertcp.socket.StreamEndpoint} that is either our socket or a
  * {@code java.net} one); the two topologies (our stack on a TUN device beside the kernel of its
  * namespace, and kernel to kernel over a veth pair between two namespaces); and the output (a text
- * table and JSON, with ratio = ours / kernel).
+ * table and JSON, with ratio = ours / kernel). Our stack runs the behaviour profile of
+ * {@link io.usertcp.tools.bench.BenchOptions#profile()} with that profile's numbers; the kernel
+ * baseline keeps the kernel's own settings.
  *
  * <p>Safety (DESIGN.md §10): every namespace, TUN device, veth pair and nftables rule is made here
  * and deleted on the way out, failure included; every address is in 198.18.0.0/15; every load loop
