@@ -1,6 +1,7 @@
 package io.usertcp.tcp;
 
 import io.netty.buffer.ByteBuf;
+import io.usertcp.tcp.send.Sender;
 
 /**
  * What one outbound segment should carry: a reusable, mutable description filled by the
@@ -31,7 +32,7 @@ final class OutSegment {
     final int[] sackLeft = new int[4];
     final int[] sackRight = new int[4];
     /** Payload source and range; {@code payload == null} for none. The buffer is borrowed. */
-    SendBuffer payload;
+    Sender payload;
     int payloadOffset;
     int payloadLength;
     /** How the options are ordered and padded (the profile's choice). */

@@ -74,16 +74,12 @@ final class PassiveOpen {
     private void createChild(TcpListener listener, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
         ConnectionId id = new ConnectionId(ip.destinationAddress(), seg.destinationPort(), ip.sourceAddress(), seg.sourcePort());
         TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
-        Tcb t = child.tcb;
-        t.startSendSequence(reopen ? isnHint : stack.isn(nowNanos, id));
-        t.irs = seg.seq();
-        t.rcvNxt = seg.seq() + 1;
+        child.sender.start(reopen ? isnHint : stack.isn(nowNanos, id));
+        child.receiver.synReceived(seg.seq());
         child.noOptions = listener.noOptions(); // TCP_NOOPT is inherited (FreeBSD)
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
-        t.sndWnd = seg.window(); // RFC 7323 §2.2: a SYN's window is not scaled
-        t.maxSndWnd = t.sndWnd;
-        t.sndWl1 = seg.seq();
-        t.sndWl2 = t.iss;
+        // RFC 7323 §2.2: a SYN's window is not scaled.
+        child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
         // Data on a SYN is not queued (no TCP Fast Open): the peer will send it again after the handshake.
         listener.childCreated(child);
         child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN");
@@ -160,31 +156,22 @@ final class PassiveOpen {
     }
 
     private void restoreFromCookie(TcpConnection child, TcpSegmentView seg, int cookie, int clientIsn, int index, long nowNanos) {
-        Tcb t = child.tcb;
         ParsedTcpOptions o = seg.options();
-        t.startSendSequence(cookie);
-        t.sndUna = cookie + 1; // the final ACK acknowledged the cookie SYN-ACK
-        t.irs = clientIsn;
-        t.rcvNxt = seg.seq();
-        t.lastAckSent = t.rcvNxt; // what the cookie SYN-ACK acknowledged (RFC 7323 §4.3 Last.ACK.sent)
-        t.timestampsEnabled = config.timestamps() && o.hasTimestamps();
-        int shift = t.timestampsEnabled ? SynCookies.windowShiftOf(o.tsEcr()) : -1;
-        t.windowScalingAgreed = config.windowScaling() && shift >= 0;
-        t.sndWndShift = t.windowScalingAgreed ? Math.min(shift, SegmentArrival.MAX_WINDOW_SHIFT) : 0;
-        t.rcvWndShift = t.windowScalingAgreed ? t.offeredRcvWndShift : 0;
-        t.sackPermitted = t.timestampsEnabled && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
-        if (t.timestampsEnabled) {
-            t.tsRecent = o.tsVal();
-            t.tsRecentNanos = nowNanos;
-        }
-        int optionBytes = t.timestampsEnabled ? 12 : 0;
-        t.sndMss = Math.max(SegmentArrival.MIN_SND_MSS, Math.min(SynCookies.MSS_TABLE[index], t.rcvMss) - optionBytes);
-        child.mssNegotiated();
-        t.sndWnd = (long) seg.window() << t.sndWndShift;
-        t.maxSndWnd = t.sndWnd;
-        t.sndWl1 = seg.seq();
-        t.sndWl2 = seg.ack();
+        child.sender.start(cookie);
+        child.sender.synAcknowledgedByCookie(); // the final ACK acknowledged the cookie SYN-ACK
         // Our window as the client knows it: what the cookie SYN-ACK advertised.
-        t.rcvAdv = t.rcvNxt + Math.min(config.receiveBufferBytes(), 65535);
+        child.receiver.restoredFromCookie(seg.seq(), Math.min(config.receiveBufferBytes(), 65535));
+        boolean timestamps = config.timestamps() && o.hasTimestamps();
+        int shift = timestamps ? SynCookies.windowShiftOf(o.tsEcr()) : -1;
+        boolean windowScaling = config.windowScaling() && shift >= 0;
+        boolean sack = timestamps && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
+        int optionBytes = timestamps ? 12 : 0;
+        int mssOffered = Math.min(SynCookies.MSS_TABLE[index], child.receiver.mss());
+        int mss = Math.max(SegmentArrival.MIN_SND_MSS, mssOffered - optionBytes);
+        int sndShift = windowScaling ? Math.min(shift, SegmentArrival.MAX_WINDOW_SHIFT) : 0;
+        child.sender.negotiated(mss, sndShift, sack, timestamps);
+        child.receiver.negotiated(windowScaling, sack, timestamps, o.tsVal(), nowNanos);
+        child.receiver.mssKnown(mssOffered);
+        child.sender.setWindow(seg.window(), sndShift, seg.seq(), seg.ack());
     }
 }

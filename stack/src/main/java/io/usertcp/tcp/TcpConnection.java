@@ -5,7 +5,8 @@ import io.usertcp.core.DeadlineHeap;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.tcp.cc.CongestionControlFactory;
-import io.usertcp.wire.SeqNum;
+import io.usertcp.tcp.receive.Receiver;
+import io.usertcp.tcp.send.Sender;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
@@ -25,21 +26,13 @@ import java.util.Map;
  * {@link #abort} every connection it was given, as with a file descriptor: that frees its buffers.
  */
 public final class TcpConnection extends DeadlineHeap.Node {
-    /** Out-of-order ranges held at most; each pins an inbound packet buffer. */
-    static final int MAX_REASSEMBLY_RANGES = 256;
-    /** Linux TCP_MAX_QUICKACKS. */
-    static final int MAX_QUICK_ACKS = 16;
     final ConnectionHost host;
     final ConnectionId id;
     final TcpConfig config;
-    final Tcb tcb = new Tcb();
-    final RttEstimator rtt;
-    /** Congestion control (RFC 5681 cwnd and ssthresh); replaced by {@link #setCongestionControl}. */
-    CongestionControl cc;
-    final SendBuffer sendBuffer;
-    final ReceiveBuffer receiveBuffer;
-    /** Out-of-order data waiting for the hole before it. */
-    final ReassemblyQueue reassembly;
+    /** The sending half: send buffer, SND.*, RTT and Karn, loss recovery, congestion control, persist. */
+    final Sender sender;
+    /** The receiving half: RCV.*, receive buffer, reassembly, TS.Recent and PAWS, the ACK policy. */
+    final Receiver receiver;
     /** The listener that created this connection (passive OPEN), or null (active OPEN). */
     final TcpListener parent;
     private final long[] deadlines = new long[TcpTimer.VALUES.length];
@@ -66,43 +59,6 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Whether the connection is already on the stack's output list. */
     boolean onOutputList;
 
-    // ---- retransmission and measurement ----
-    /** Consecutive retransmission timeouts of the current oldest segment. */
-    int retransmits;
-    /**
-     * Persist-timer expiries since it was armed: the probes' own backoff (RFC 9293 §3.8.6.1). It never
-     * touches the RTO, as Linux's probe0 backoff leaves icsk_rto alone (RFC 6298 §5.5 backs the RTO
-     * off on retransmission timeouts only).
-     */
-    int persistBackoffs;
-    /**
-     * Zero-window probes sent since the peer was last heard from: past dataRetries the peer is gone
-     * (Linux tcp_probe_timer, icsk_probes_out, reset by every ACK). Answered probes never add up
-     * (RFC 1122 §4.2.2.17).
-     */
-    int probesUnanswered;
-    /** The sequence number being timed for an RTT sample (Karn: never a retransmitted one); valid if {@link #rttTiming}. */
-    int rttSeq;
-    long rttStartNanos;
-    boolean rttTiming;
-    /** Fast retransmit, fast recovery, the SACK scoreboard (RFC 5681, 6582, 6675). */
-    final LossRecovery recovery = new LossRecovery();
-    /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
-    long lastDataSentNanos;
-    /** In-order bytes received and not yet acknowledged (delayed ACK: ACK once more than a full segment waits). */
-    int bytesUnacked;
-    /** The largest segment received so far, capped at our MSS: what "full-sized" means (Linux icsk_ack.rcv_mss). */
-    int largestSegmentReceived = SegmentArrival.DEFAULT_MSS;
-    /** Segments still to be ACKed at once at the start of the connection (Linux quick ACK mode). */
-    int quickAcksLeft;
-    /**
-     * Interactive ("ping-pong") mode, as Linux: we sent data soon after data arrived, so our ACKs
-     * can ride on the replies and quick ACKs are suspended; a delayed ACK that had to go alone ends it.
-     */
-    boolean pingPong;
-    /** When in-order data last arrived, or the handshake completed (Linux icsk_ack.lrcvtime). */
-    long lastDataReceivedNanos;
-
     // ---- socket options ----
     boolean keepAliveEnabled;
     long keepaliveIdleNanos;
@@ -123,8 +79,6 @@ public final class TcpConnection extends DeadlineHeap.Node {
     // ---- what the application has done ----
     /** The application called CLOSE: nobody will read; orphaned once the FIN is queued. */
     boolean closedByUser;
-    /** The peer's FIN has been received and delivered in order. */
-    boolean finReceived;
     /** Passive open not yet taken from the listener's accept queue. */
     boolean awaitingAccept;
 
@@ -133,18 +87,14 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.id = id;
         this.config = host.config();
         this.parent = parent;
-        this.rtt = new RttEstimator(config);
-        this.cc = config.congestion().newController(SegmentArrival.DEFAULT_MSS);
-        this.sendBuffer = new SendBuffer(config.sendBufferBytes());
-        this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes());
-        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES);
+        this.sender = new Sender(config, host.stats(), nowNanos);
+        this.receiver = new Receiver(config);
         Arrays.fill(deadlines, TcpTimer.DISARMED);
         this.keepaliveIdleNanos = config.keepaliveIdleNanos();
         this.keepaliveIntervalNanos = config.keepaliveIntervalNanos();
         this.keepaliveProbes = config.keepaliveProbes();
         this.userTimeoutNanos = config.userTimeoutNanos();
         this.lastReceivedNanos = nowNanos;
-        this.lastDataSentNanos = nowNanos;
         this.state = TcpState.CLOSED;
     }
 
@@ -162,12 +112,12 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @throws IllegalStateException after CLOSE or shutdown of the sending side, or when closed
      */
     public int send(long nowNanos, ByteBuf data) {
-        if (!state.canSend() || tcb.finQueued) {
+        if (!state.canSend() || sender.finQueued()) {
             throw new IllegalStateException("send: connection " + id + " is " + state.rfcName()
-                    + (tcb.finQueued ? " with its sending side shut down" : "")
+                    + (sender.finQueued() ? " with its sending side shut down" : "")
                     + " (expected: SYN-SENT, SYN-RECEIVED, ESTABLISHED or CLOSE-WAIT)");
         }
-        int n = sendBuffer.append(data);
+        int n = sender.append(data);
         if (n > 0 && state.isSynchronized()) {
             host.wantsOutput(this);
         }
@@ -176,12 +126,12 @@ public final class TcpConnection extends DeadlineHeap.Node {
 
     /** Free space in the send buffer. */
     public int sendSpace() {
-        return sendBuffer.space();
+        return sender.space();
     }
 
     /** Bytes queued to send or sent and not yet acknowledged (ss's Send-Q). */
     public int sendQueueBytes() {
-        return sendBuffer.size();
+        return sender.bufferedBytes();
     }
 
     /**
@@ -192,9 +142,9 @@ public final class TcpConnection extends DeadlineHeap.Node {
      *         was received and every byte before it read), as {@code InputStream.read} does
      */
     public int read(long nowNanos, ByteBuf dst) {
-        int n = receiveBuffer.read(dst);
+        int n = receiver.read(dst);
         if (n == 0) {
-            return finReceived || isClosed() ? -1 : 0;
+            return receiver.finReceived() || isClosed() ? -1 : 0;
         }
         windowOpened(nowNanos);
         return n;
@@ -202,12 +152,12 @@ public final class TcpConnection extends DeadlineHeap.Node {
 
     /** Bytes received and not yet read (ss's Recv-Q). */
     public int readableBytes() {
-        return receiveBuffer.size();
+        return receiver.readableBytes();
     }
 
     /** Whether the peer's FIN has arrived and every byte before it has been read. */
     public boolean isEndOfStream() {
-        return finReceived && receiveBuffer.size() == 0;
+        return receiver.finReceived() && receiver.readableBytes() == 0;
     }
 
     /** After a read freed space, advertise the larger window if it grew enough to matter (RFC 9293 §3.8.6.2.2). */
@@ -215,10 +165,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
         if (!state.isSynchronized() || !state.peerMaySend()) {
             return;
         }
-        long advertisable = Math.min(receiveSpace(), 65535L << tcb.rcvWndShift);
-        long current = tcb.rcvWnd();
         // Receiver SWS avoidance: update once the window can grow by min(RCV.BUFF/2, MSS).
-        if (advertisable - current >= Math.min(receiveBuffer.capacity() / 2, tcb.rcvMss)) {
+        if (receiver.windowGrewEnough()) {
             ackNow = true;
             host.wantsOutput(this);
         }
@@ -239,14 +187,14 @@ public final class TcpConnection extends DeadlineHeap.Node {
             abortWithReset(nowNanos, CloseReason.ABORTED, "user CLOSE, linger 0");
             return;
         }
-        if (receiveBuffer.size() > 0) {
+        if (receiver.readableBytes() > 0) {
             // RFC 2525 §2.17 and RFC 9293 §3.10.4 (MAY-10 in spirit): closing with unread data resets, as Linux does.
             host.stats().increment(Counter.TcpExtTCPAbortOnClose);
             abortWithReset(nowNanos, CloseReason.ABORTED_UNREAD_DATA, "user CLOSE with unread data");
             return;
         }
         closedByUser = true;
-        receiveBuffer.release();
+        receiver.releaseBuffer();
         switch (state) {
             case SYN_SENT -> enterClosed(nowNanos, CloseReason.ABORTED, "user CLOSE in SYN-SENT");
             case SYN_RECEIVED -> closeInSynReceived(nowNanos, "user CLOSE");
@@ -280,10 +228,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * queue for processing after entering ESTABLISHED state" (Linux tcp_close_state does the same).
      */
     private void closeInSynReceived(long nowNanos, String cause) {
-        if (sendBuffer.size() == 0) {
+        if (sender.bufferedBytes() == 0) {
             queueFin(nowNanos, TcpState.FIN_WAIT_1, cause);
         } else {
-            tcb.finQueued = true;
+            sender.setFinQueued(true);
         }
     }
 
@@ -302,7 +250,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Aborts, sending RST where RFC 9293 §3.10.5 says to. */
     void abortWithReset(long nowNanos, CloseReason reason, String cause) {
         switch (state) {
-            case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> host.sendReset(nowNanos, id, tcb.sndNxt);
+            case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> host.sendReset(nowNanos, id, sender.nxt());
             case CLOSED, LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> { }
         }
         enterClosed(nowNanos, reason, cause);
@@ -429,8 +377,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * ACKs are delayed by the RFC 9293 §3.8.6.3 rule from the next segment on.
      */
     public void setQuickAck(long nowNanos, boolean quick) {
-        quickAcksLeft = quick ? MAX_QUICK_ACKS : 0;
-        pingPong = !quick && pingPong;
+        receiver.setQuickAck(quick);
         if (quick && isArmed(TcpTimer.DELAYED_ACK)) {
             ackNow = true;
             host.wantsOutput(this);
@@ -450,20 +397,20 @@ public final class TcpConnection extends DeadlineHeap.Node {
             throw new IllegalArgumentException("buffer sizes: send " + sendBytes + ", receive " + receiveBytes
                     + " bytes (expected: 256..1073741824)");
         }
-        sendBuffer.setCapacity(sendBytes);
-        receiveBuffer.setCapacity(receiveBytes);
+        sender.setCapacity(sendBytes);
+        receiver.setCapacity(receiveBytes);
         windowOpened(nowNanos);
-        if (sendBuffer.space() > 0) {
+        if (sender.space() > 0) {
             queueEvent(EVENT_WRITABLE);
         }
     }
 
     public int sendBufferSize() {
-        return sendBuffer.capacity();
+        return sender.capacity();
     }
 
     public int receiveBufferSize() {
-        return receiveBuffer.capacity();
+        return receiver.capacity();
     }
 
     public void setHandler(ConnectionHandler handler) {
@@ -506,30 +453,17 @@ public final class TcpConnection extends DeadlineHeap.Node {
         if (factory == null) {
             throw new IllegalArgumentException("congestion control: null (expected: e.g. CongestionAlgorithm.CUBIC)");
         }
-        cc = factory.create(tcb.sndMss, config.congestion());
+        sender.setCongestionControl(factory);
     }
 
     /** The congestion controller in use (cwnd, ssthresh, algorithm name); read-only use, please. */
     public CongestionControl congestionControl() {
-        return cc;
-    }
-
-    /** The SYN exchange fixed SND.MSS: the controller recomputes its initial window for it (RFC 6928 §2). */
-    void mssNegotiated() {
-        cc.setMss(tcb.sndMss);
-    }
-
-    /** The MSS is known: the profile may round the receive buffer to it (FreeBSD tcp_mss_update). */
-    void receiveBufferForMss(int mss) {
-        int rounded = config.profile().receiveBufferForMss(receiveBuffer.capacity(), mss);
-        if (rounded != receiveBuffer.capacity()) {
-            receiveBuffer.setCapacity(rounded);
-        }
+        return sender.congestionControl();
     }
 
     /** The effective send MSS negotiated on the SYN exchange. */
     public int mss() {
-        return tcb.sndMss;
+        return sender.mss();
     }
 
     /** A consistent copy of the connection's state at {@code nowNanos}, for an ss-like view. */
@@ -540,10 +474,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
                 timers.put(t, Math.max(0, deadlines[t.ordinal()] - nowNanos));
             }
         }
-        return new ConnectionSnapshot(id, state, receiveBuffer.size(), sendBuffer.size(), timers,
-                rtt.srttNanos(), rtt.rttvarNanos(), rtt.rtoNanos(), tcb.sndMss, tcb.sndWnd, tcb.rcvWnd(), retransmits,
-                SeqNum.diff(tcb.sndNxt, tcb.sndUna), tcb.sndWndShift, tcb.rcvWndShift, tcb.sackPermitted,
-                tcb.timestampsEnabled, cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason);
+        CongestionControl cc = sender.congestionControl();
+        return new ConnectionSnapshot(id, state, receiver.readableBytes(), sender.bufferedBytes(), timers,
+                sender.srttNanos(), sender.rttvarNanos(), sender.rtoNanos(), sender.mss(), sender.window(), receiver.window(),
+                sender.retransmits(), sender.flightSize(), sender.windowShift(), receiver.windowShift(), sender.sackPermitted(),
+                sender.timestamps(), cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason);
     }
 
     // =====================================================================================
@@ -567,13 +502,9 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** The handshake completed (from SYN-SENT or SYN-RECEIVED). */
     void becomeEstablished(long nowNanos, String cause) {
         setState(nowNanos, TcpState.ESTABLISHED, cause);
-        lastDataReceivedNanos = nowNanos;
+        receiver.established(nowNanos);
         // RFC 6298 §5.7: no sample from the handshake (a passive open samples just after this, from the ACK).
-        rtt.handshakeWithoutSample();
-        if (config.profile().quickAcksAtStart()) {
-            // Linux tcp_incr_quickack: up to half the receive window in full segments, at most 16.
-            quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, receiveBuffer.capacity() / (2 * Math.max(1, tcb.rcvMss))));
-        }
+        sender.handshakeWithoutSample();
         if (keepAliveEnabled) {
             arm(TcpTimer.KEEPALIVE, nowNanos + keepaliveIdleNanos);
         } else {
@@ -584,18 +515,17 @@ public final class TcpConnection extends DeadlineHeap.Node {
             parent.childEstablished(this);
         }
         queueEvent(EVENT_ESTABLISHED);
-        if (tcb.finQueued) {
+        if (sender.finQueued()) {
             // CLOSE or SHUTDOWN arrived in SYN-RECEIVED and was queued (RFC 9293 §3.10.4).
-            tcb.finQueued = false;
             queueFin(nowNanos, TcpState.FIN_WAIT_1, closedByUser ? "queued CLOSE" : "queued SHUTDOWN");
-        } else if (sendBuffer.size() > 0) {
+        } else if (sender.bufferedBytes() > 0) {
             host.wantsOutput(this);
         }
     }
 
     /** Queues our FIN after any data not yet sent and moves to {@code next}. */
     void queueFin(long nowNanos, TcpState next, String cause) {
-        tcb.finQueued = true;
+        sender.setFinQueued(true);
         setState(nowNanos, next, cause);
         host.wantsOutput(this);
     }
@@ -618,10 +548,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
         }
         Arrays.fill(deadlines, TcpTimer.DISARMED);
         host.timersChanged(this);
-        sendBuffer.release();
-        reassembly.release();
+        sender.release();
+        receiver.releaseHeld();
         if (closedByUser || awaitingAccept) {
-            receiveBuffer.release(); // nobody will read
+            receiver.releaseBuffer(); // nobody will read
         }
         host.detached(this, nowNanos, timeWait);
         queueEvent(EVENT_CLOSED);
@@ -629,15 +559,14 @@ public final class TcpConnection extends DeadlineHeap.Node {
 
     /** Frees the buffers; the connection is unusable afterwards. */
     void release() {
-        sendBuffer.release();
-        receiveBuffer.release();
-        reassembly.release();
+        sender.release();
+        receiver.release();
         host.forget(this);
     }
 
-    /** Room for more data: the receive buffer's space less what reassembly already holds in the window. */
-    int receiveSpace() {
-        return Math.max(0, receiveBuffer.space() - reassembly.heldBytes());
+    /** RCV.WND for the acceptability test and trimming: a passive SYN-RECEIVED child is judged by what it advertised. */
+    long acceptanceWindow() {
+        return receiver.acceptanceWindow(parent != null && state == TcpState.SYN_RECEIVED);
     }
 
     void notifyReadable() {

@@ -215,8 +215,10 @@ public class TcpProfile {
     }
 
     /**
-     * Whether a segment carrying both SYN and FIN is dropped before any processing. FreeBSD's
-     * drop_synfin switch (off unless set); Linux and the RFC process the SYN.
+     * Whether a segment carrying both SYN and FIN is dropped before any processing: FreeBSD's
+     * drop_synfin switch, off unless set, in every profile. With it off the SYN is processed as
+     * RFC 9293 says (Linux's own discard of a SYN+FIN reaching a listener, in
+     * tcp_rcv_state_process, is not yet in the linux profile: see the Linux parity issue).
      */
     public boolean dropsSynFin() {
         return switches.dropSynFin();

@@ -361,8 +361,7 @@ public final class TcpStack {
         }
         ConnectionId id = new ConnectionId(la, lp, remoteAddress, remotePort);
         TcpConnection c = newConnection(id, null, nowNanos, TcpState.CLOSED);
-        Tcb t = c.tcb;
-        t.startSendSequence(isn(nowNanos, id));
+        c.sender.start(isn(nowNanos, id));
         stats.increment(Counter.TcpActiveOpens);
         c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
         c.synPending = true;
@@ -434,11 +433,9 @@ public final class TcpStack {
     TcpConnection newConnection(ConnectionId id, TcpListener parent, long nowNanos, TcpState initial) {
         TcpConnection c = new TcpConnection(host, id, parent, nowNanos);
         c.state = initial;
-        Tcb t = c.tcb;
-        t.rcvMss = localMss;
-        t.sndMss = Math.min(SegmentArrival.DEFAULT_MSS, localMss);
-        t.offeredRcvWndShift = windowShiftOffered;
-        t.tsOffset = tsOffset(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort());
+        c.receiver.start(localMss, windowShiftOffered);
+        c.sender.configure(Math.min(SegmentArrival.DEFAULT_MSS, localMss),
+                tsOffset(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort()));
         connections.put(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort(), c);
         live.add(c);
         return c;

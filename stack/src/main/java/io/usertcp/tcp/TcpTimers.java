@@ -1,6 +1,7 @@
 package io.usertcp.tcp;
 
 import io.usertcp.core.StackStats.Counter;
+import io.usertcp.tcp.send.Sender;
 
 /**
  * What each timer does when it expires. The timer table itself lives in {@link TcpConnection};
@@ -13,7 +14,7 @@ final class TcpTimers {
         switch (timer) {
             case RETRANSMIT -> retransmit(c, nowNanos);
             case DELAYED_ACK -> {
-                c.pingPong = false; // Linux tcp_delack_timer_handler: the ACK found nothing to ride on (linux profile only)
+                c.receiver.delayedAckFired(); // Linux tcp_delack_timer_handler: the ACK found nothing to ride on
                 c.ackNow = true;
                 c.host.wantsOutput(c);
             }
@@ -27,7 +28,8 @@ final class TcpTimers {
 
     /** RFC 6298 §5.4-5.6: retransmit the oldest unacknowledged segment, back off, restart the timer. */
     private static void retransmit(TcpConnection c, long nowNanos) {
-        if (c.tcb.sndUna == c.tcb.sndNxt && !c.synPending) {
+        Sender snd = c.sender;
+        if (snd.allAcknowledged() && !c.synPending) {
             return; // everything was acknowledged meanwhile
         }
         int limit = switch (c.state) {
@@ -35,28 +37,20 @@ final class TcpTimers {
             case SYN_RECEIVED -> c.parent != null ? c.config.synAckRetries() : c.config.synRetries();
             default -> c.config.dataRetries();
         };
-        if (c.retransmits >= limit) {
+        if (snd.retransmits() >= limit) {
             giveUp(c, nowNanos);
             return;
         }
-        c.retransmits++;
-        c.host.stats().increment(Counter.TcpExtTCPTimeouts);
-        c.rtt.backOff();
-        c.rttTiming = false; // Karn: the timed segment is being retransmitted
+        snd.retransmitTimeout(nowNanos); // RFC 6298 §5.5: back off; Karn; RFC 5681 §3.1 go back N
         if (c.state == TcpState.SYN_SENT || c.state == TcpState.SYN_RECEIVED) {
             c.synPending = true;
-            if (c.retransmits > 1) {
-                c.cc.onHandshakeRetransmitted(); // RFC 6928 §2, applied as Linux does after the second loss
-            }
+            snd.handshakeRetransmitted();
         } else {
-            if (c.tcb.synAcked()) {
-                c.recovery.onRetransmitTimeout(c, nowNanos); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
-            }
             // FIN-WAIT-1 entered from SYN-RECEIVED may still owe the SYN,ACK, then the FIN.
-            c.synPending = !c.tcb.synAcked();
+            c.synPending = !snd.synAcked();
             c.retransmitPending = true;
         }
-        c.arm(TcpTimer.RETRANSMIT, nowNanos + c.rtt.rtoNanos());
+        c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
         c.host.wantsOutput(c);
     }
 
@@ -89,32 +83,17 @@ final class TcpTimers {
      * maximum; the RTO itself is left alone.
      */
     private static void persist(TcpConnection c, long nowNanos) {
-        if (!c.state.isSynchronized() || c.sendBuffer.size() == 0 || c.tcb.sndUna != c.tcb.sndNxt) {
+        Sender snd = c.sender;
+        if (!c.state.isSynchronized() || !snd.persistUseful()) {
             return; // nothing waits for the window, or data is in flight and the retransmission timer watches it
         }
-        if (c.tcb.sndWnd == 0 && c.probesUnanswered >= c.config.dataRetries()) {
-            // Linux tcp_probe_timer: as many unanswered probes as tcp_retries2 allows — the peer is gone. RFC 1122
-            // §4.2.2.17 keeps the connection open only while the probes are answered.
-            giveUp(c, nowNanos);
+        if (!snd.persistExpired()) {
+            giveUp(c, nowNanos); // Linux tcp_probe_timer: the peer is gone
             return;
         }
-        if (c.tcb.sndWnd == 0) {
-            c.probesUnanswered++;
-        }
         c.probePending = true;
-        c.persistBackoffs++;
-        c.arm(TcpTimer.PERSIST, nowNanos + persistInterval(c));
+        c.arm(TcpTimer.PERSIST, nowNanos + snd.persistIntervalNanos());
         c.host.wantsOutput(c);
-    }
-
-    /** RTO · 2^backoffs, capped at the RTO maximum (RFC 9293 §3.8.6.1 SHLD-29; Linux tcp_probe0_when). */
-    static long persistInterval(TcpConnection c) {
-        long max = c.config.rtoMaxNanos();
-        long interval = c.rtt.rtoNanos();
-        for (int i = 0; i < c.persistBackoffs && interval < max; i++) {
-            interval <<= 1;
-        }
-        return Math.min(interval, max);
     }
 
     /**
@@ -132,7 +111,7 @@ final class TcpTimers {
         if (!c.keepAliveEnabled || !c.state.isSynchronized()) {
             return;
         }
-        if (c.tcb.sndUna != c.tcb.sndNxt || c.sendBuffer.size() > 0) {
+        if (!c.sender.allAcknowledged() || c.sender.bufferedBytes() > 0) {
             // Data is in flight: the retransmission timer watches the peer (Linux tcp_keepalive_timer).
             c.arm(TcpTimer.KEEPALIVE, nowNanos + c.keepaliveIdleNanos);
             return;
@@ -163,7 +142,7 @@ final class TcpTimers {
 
     /** RFC 5482: data stayed unacknowledged for the user timeout; the connection is aborted. */
     private static void userTimeout(TcpConnection c, long nowNanos) {
-        if (c.tcb.sndUna != c.tcb.sndNxt) {
+        if (!c.sender.allAcknowledged()) {
             c.host.stats().increment(Counter.TcpExtTCPAbortOnTimeout);
             c.enterClosed(nowNanos, CloseReason.USER_TIMEOUT, "user timeout");
             c.release();

@@ -43,19 +43,18 @@ final class TimeWaitTable {
 
         Entry(TcpConnection c, long deadlineNanos) {
             ConnectionId id = c.id;
-            Tcb t = c.tcb;
             localAddress = id.localAddress();
             localPort = id.localPort();
             remoteAddress = id.remoteAddress();
             remotePort = id.remotePort();
-            sndNxt = t.sndNxt;
-            rcvNxt = t.rcvNxt;
-            rcvWndShift = t.rcvWndShift;
-            windowField = (int) Math.min(65535, t.rcvWnd() >> t.rcvWndShift);
-            acceptWindowBytes = SegmentArrival.acceptanceWindow(c);
-            timestamps = t.timestampsEnabled;
-            tsRecent = t.tsRecent;
-            tsOffset = t.tsOffset;
+            sndNxt = c.sender.nxt();
+            rcvNxt = c.receiver.nxt();
+            rcvWndShift = c.receiver.windowShift();
+            windowField = (int) Math.min(65535, c.receiver.window() >> rcvWndShift);
+            acceptWindowBytes = c.acceptanceWindow();
+            timestamps = c.receiver.timestamps();
+            tsRecent = c.receiver.tsRecent();
+            tsOffset = c.sender.tsOffset();
             this.deadlineNanos = deadlineNanos;
         }
 
@@ -207,7 +206,7 @@ final class TimeWaitTable {
 
     /** RFC 9293 §3.10.7.4, first check (the same test as a live connection's), against the entry's window. */
     private static boolean acceptable(Entry e, int seq, int segmentLength) {
-        return SegmentArrival.acceptable(e.rcvNxt, e.acceptWindowBytes, seq, segmentLength);
+        return SynchronizedChecks.acceptable(e.rcvNxt, e.acceptWindowBytes, seq, segmentLength);
     }
 
     /**

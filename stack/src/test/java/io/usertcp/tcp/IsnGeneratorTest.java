@@ -85,7 +85,7 @@ class IsnGeneratorTest {
             TcpStack stack = new TcpStack(StackConfig.of(Ipv4Address.of("198.18.0.1"), io.usertcp.core.RandomSource.seeded(seeds[i])));
             try {
                 TcpConnection c = stack.connect(T0, 40000, RA, 80);
-                isns[i] = c.tcb.iss;
+                isns[i] = c.sender.iss();
             } finally {
                 stack.close(T0);
             }

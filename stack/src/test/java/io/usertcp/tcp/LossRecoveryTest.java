@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.cc.CongestionAlgorithm;
+import io.usertcp.tcp.send.RecoveryPhase;
 import io.usertcp.tcp.cc.CongestionConfig;
 import io.usertcp.testkit.ConnectionHarness;
 import io.usertcp.testkit.ConnectionHarness.Sent;
@@ -137,7 +138,7 @@ class LossRecoveryTest {
             // A full ACK (everything up to the recovery point, segment 12 excluded) ends recovery with
             // cwnd = ssthresh (RFC 6582 §3.2 step 3, option 2): 1 000 in flight, so five segments go.
             ack(h, 12);
-            assertEquals(LossRecovery.Phase.OPEN, c.recovery.phase());
+            assertEquals(RecoveryPhase.OPEN, c.sender.recoveryPhase());
             assertEquals(6 * MSS, c.snapshot(h.now()).cwndBytes());
             assertEquals(range(13, 18), sentSegments(h));
             assertEquals(0, h.stack.stats().get(Counter.TcpExtTCPTimeouts));
@@ -159,9 +160,9 @@ class LossRecoveryTest {
             ack(h, 4);
             // RFC 6582 §3.2 step 4: a partial ACK retransmits the first unacknowledged segment at once.
             assertEquals(List.of(4), sentSegments(h));
-            assertEquals(LossRecovery.Phase.FAST_RECOVERY, c.recovery.phase());
+            assertEquals(RecoveryPhase.FAST_RECOVERY, c.sender.recoveryPhase());
             ack(h, 10);
-            assertEquals(LossRecovery.Phase.OPEN, c.recovery.phase());
+            assertEquals(RecoveryPhase.OPEN, c.sender.recoveryPhase());
             assertEquals(1, h.stack.stats().get(Counter.TcpExtTCPFastRetrans), "one recovery for both losses");
             assertEquals(0, h.stack.stats().get(Counter.TcpExtTCPTimeouts), "no timeout needed");
             assertEquals(0, c.snapshot(h.now()).inFlightBytes());
@@ -197,7 +198,7 @@ class LossRecoveryTest {
             ack(h, 5, 6, 12);
             assertEquals(List.of(), sentSegments(h), "one rescue per recovery");
             ack(h, 12);
-            assertEquals(LossRecovery.Phase.OPEN, c.recovery.phase());
+            assertEquals(RecoveryPhase.OPEN, c.sender.recoveryPhase());
             assertEquals(0, h.stack.stats().get(Counter.TcpExtTCPTimeouts));
             assertEquals(3, h.stack.stats().get(Counter.TcpRetransSegs), "each hole once, plus the rescue");
             assertEquals(0, c.snapshot(h.now()).inFlightBytes());
@@ -212,14 +213,14 @@ class LossRecoveryTest {
             sentSegments(h);
             // RFC 5681 §2: a duplicate carries no data and the same window.
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(seq(0)).window(60000));
-            assertEquals(0, c.recovery.dupAcks(), "a window update");
+            assertEquals(0, c.sender.duplicateAcks(), "a window update");
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(seq(0)).window(60000));
-            assertEquals(1, c.recovery.dupAcks(), "the same window again");
+            assertEquals(1, c.sender.duplicateAcks(), "the same window again");
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(seq(0)).window(60000).payload("x"));
-            assertEquals(1, c.recovery.dupAcks(), "data");
+            assertEquals(1, c.sender.duplicateAcks(), "data");
             h.receive(h.segment().seq(REMOTE_ISS + 2).ack(seq(0)).window(60000));
-            assertEquals(2, c.recovery.dupAcks());
-            assertEquals(LossRecovery.Phase.OPEN, c.recovery.phase());
+            assertEquals(2, c.sender.duplicateAcks());
+            assertEquals(RecoveryPhase.OPEN, c.sender.recoveryPhase());
         }
     }
 
@@ -242,12 +243,12 @@ class LossRecoveryTest {
                 ack(h, 0);
             }
             assertEquals(List.of(), sentSegments(h));
-            assertEquals(LossRecovery.Phase.RTO_RECOVERY, c.recovery.phase());
+            assertEquals(RecoveryPhase.RTO_RECOVERY, c.sender.recoveryPhase());
             // Segment 0 arrives; the peer had lost 1 and 2 as well. Slow start resends 1 and 2 (go-back-N).
             ack(h, 1);
             assertEquals(List.of(1, 2), sentSegments(h));
             ack(h, 10); // the rest had arrived
-            assertEquals(LossRecovery.Phase.OPEN, c.recovery.phase());
+            assertEquals(RecoveryPhase.OPEN, c.sender.recoveryPhase());
             assertEquals(0, c.snapshot(h.now()).inFlightBytes());
         }
     }

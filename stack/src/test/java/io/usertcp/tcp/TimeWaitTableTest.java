@@ -46,11 +46,10 @@ class TimeWaitTableTest {
     /** A connection about to enter TIME-WAIT: our FIN acknowledged, the peer's FIN received. */
     private static TcpConnection closing(int localPort, int remotePort, boolean timestamps, int tsRecent) {
         TcpConnection c = HOST.newConnection(new ConnectionId(LOCAL.bits(), localPort, REMOTE.bits(), remotePort), null, 0, TcpState.CLOSED);
-        c.tcb.sndNxt = SND_NXT;
-        c.tcb.rcvNxt = RCV_NXT;
-        c.tcb.rcvAdv = RCV_NXT + WINDOW;
-        c.tcb.timestampsEnabled = timestamps;
-        c.tcb.tsRecent = tsRecent;
+        c.sender.start(SND_NXT - 1); // SND.NXT = ISS + 1
+        // RCV.NXT with WINDOW advertised beyond it (as a cookie handshake leaves them), then the options.
+        c.receiver.restoredFromCookie(RCV_NXT, WINDOW);
+        c.receiver.negotiated(false, false, timestamps, tsRecent, 0);
         return c;
     }
 

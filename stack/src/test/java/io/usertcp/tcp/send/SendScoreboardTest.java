@@ -1,4 +1,4 @@
-package io.usertcp.tcp;
+package io.usertcp.tcp.send;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.usertcp.tcp;
+package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,4 +1,4 @@
-package io.usertcp.tcp;
+package io.usertcp.tcp.send;
 
 import io.netty.buffer.ByteBuf;
 

@@ -1,4 +1,7 @@
-package io.usertcp.tcp;
+package io.usertcp.tcp.send;
+
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 
 /**
  * The retransmission timeout of RFC 6298: SRTT and RTTVAR from RTT samples (§2.2, §2.3), bounds

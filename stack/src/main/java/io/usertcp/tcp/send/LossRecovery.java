@@ -1,5 +1,6 @@
-package io.usertcp.tcp;
+package io.usertcp.tcp.send;
 
+import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.wire.ParsedTcpOptions;
@@ -10,10 +11,10 @@ import io.usertcp.wire.SeqNum;
  * recovery (RFC 5681 §3.2), NewReno partial ACKs when SACK is off (RFC 6582), the SACK scoreboard,
  * pipe and NextSeg when it is on (RFC 6675), limited transmit (RFC 3042), and go-back-N slow start
  * after a retransmission timeout. It decides what to retransmit and how many bytes may be sent;
- * {@link TcpOutput} sends, and the {@link CongestionControl} owns cwnd and ssthresh.
+ * the transmitter sends, and the {@link CongestionControl} owns cwnd and ssthresh.
  *
- * <p>The three phases are Linux's: {@link Phase#OPEN}, {@link Phase#FAST_RECOVERY} (Linux
- * TCP_CA_Recovery) and {@link Phase#RTO_RECOVERY} (TCP_CA_Loss). In both recovery phases the bytes
+ * <p>The three phases are Linux's: {@link RecoveryPhase#OPEN}, {@link RecoveryPhase#FAST_RECOVERY} (Linux
+ * TCP_CA_Recovery) and {@link RecoveryPhase#RTO_RECOVERY} (TCP_CA_Loss). In both recovery phases the bytes
  * in {@code [SND.UNA, lostEnd)} that the scoreboard does not hold are "lost" and retransmitted in
  * order from {@code highRxt}; the phase ends when SND.UNA reaches {@code recoveryPoint}.
  */
@@ -21,10 +22,9 @@ final class LossRecovery {
     /** RFC 5681 §3.2 and RFC 6675 DupThresh. */
     static final int DUP_THRESH = 3;
 
-    enum Phase { OPEN, FAST_RECOVERY, RTO_RECOVERY }
-
+    
     final SendScoreboard scoreboard = new SendScoreboard();
-    private Phase phase = Phase.OPEN;
+    private RecoveryPhase phase = RecoveryPhase.OPEN;
     /** Duplicate ACKs since SND.UNA last moved (RFC 5681 §2). */
     private int dupAcks;
     /** RFC 6582 "recover" / RFC 6675 RecoveryPoint, exclusive: HighData + 1 when recovery began. */
@@ -41,7 +41,7 @@ final class LossRecovery {
     /** A retransmission RFC 5681 step 2 or RFC 6582 step 4 requires whatever cwnd allows. */
     private boolean retransmitNow;
 
-    Phase phase() {
+    RecoveryPhase phase() {
         return phase;
     }
 
@@ -50,11 +50,11 @@ final class LossRecovery {
     }
 
     boolean inRecovery() {
-        return phase != Phase.OPEN;
+        return phase != RecoveryPhase.OPEN;
     }
 
     // ------------------------------------------------------------------------------------------
-    // ACK arrival (called by SegmentArrival)
+    // ACK arrival (called by the Sender)
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -63,7 +63,7 @@ final class LossRecovery {
      *
      * @return bytes newly SACKed
      */
-    int updateScoreboard(Tcb t, ParsedTcpOptions o) {
+    int updateScoreboard(Sender t, ParsedTcpOptions o) {
         scoreboard.advance(t.sndUna);
         if (!t.sackPermitted || o.sackBlockCount() == 0) {
             return 0;
@@ -79,8 +79,8 @@ final class LossRecovery {
      * SND.UNA advanced by {@code ackedBytes} of data: counts stop, recovery ends at its point or, for
      * NewReno without SACK, a partial ACK retransmits the next hole (RFC 6582 §3.2 step 4).
      */
-    void onAdvance(TcpConnection c, long nowNanos, long ackedBytes) {
-        Tcb t = c.tcb;
+    void onAdvance(Sender c, long nowNanos, long ackedBytes) {
+        Sender t = c;
         dupAcks = 0;
         highRxt = SeqNum.max(highRxt, t.sndUna);
         forcedLostEnd = SeqNum.max(forcedLostEnd, t.sndUna);
@@ -116,8 +116,8 @@ final class LossRecovery {
      * ACK (RFC 5681 §2; with SACK, RFC 6675 §2: it SACKed new data). Returns whether something may
      * now be sent.
      */
-    boolean onDuplicateAck(TcpConnection c, long nowNanos, boolean duplicate) {
-        Tcb t = c.tcb;
+    boolean onDuplicateAck(Sender c, long nowNanos, boolean duplicate) {
+        Sender t = c;
         if (!duplicate) {
             return false;
         }
@@ -145,18 +145,18 @@ final class LossRecovery {
     }
 
     /** RFC 5681 §3.2 steps 2-3, RFC 6582 §3.2 step 2, RFC 6675 §5 step 4. */
-    private void enterFastRecovery(TcpConnection c, long nowNanos) {
-        Tcb t = c.tcb;
+    private void enterFastRecovery(Sender c, long nowNanos) {
+        Sender t = c;
         c.cc.onLossDetected(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
-        phase = Phase.FAST_RECOVERY;
+        phase = RecoveryPhase.FAST_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
         forcedLostEnd = t.sndUna + t.sndMss; // the first segment is retransmitted even without SACK evidence
         rescueUsed = false;
         inflation = t.sackPermitted ? 0 : (long) DUP_THRESH * t.sndMss;
         retransmitNow = true;
-        c.host.stats().increment(Counter.TcpExtTCPFastRetrans);
-        c.host.stats().increment(t.sackPermitted ? Counter.TcpExtTCPSackRecovery : Counter.TcpExtTCPRenoRecovery);
+        c.stats.increment(Counter.TcpExtTCPFastRetrans);
+        c.stats.increment(t.sackPermitted ? Counter.TcpExtTCPSackRecovery : Counter.TcpExtTCPRenoRecovery);
     }
 
     /**
@@ -165,10 +165,10 @@ final class LossRecovery {
      * no fast recovery starts before SND.UNA passes the current HighData. SACK information is
      * discarded, because the peer may have reneged (RFC 2018 §8); later ACKs rebuild it.
      */
-    void onRetransmitTimeout(TcpConnection c, long nowNanos) {
-        Tcb t = c.tcb;
+    void onRetransmitTimeout(Sender c, long nowNanos) {
+        Sender t = c;
         c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
-        phase = Phase.RTO_RECOVERY;
+        phase = RecoveryPhase.RTO_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
         forcedLostEnd = t.sndNxt;
@@ -179,13 +179,13 @@ final class LossRecovery {
     }
 
     private void exitRecovery() {
-        phase = Phase.OPEN;
+        phase = RecoveryPhase.OPEN;
         inflation = 0;
         retransmitNow = false;
     }
 
     // ------------------------------------------------------------------------------------------
-    // Transmission (called by TcpOutput)
+    // Transmission (called by the Sender for the transmitter)
     // ------------------------------------------------------------------------------------------
 
     /**
@@ -193,8 +193,8 @@ final class LossRecovery {
      * open (plus up to two segments of limited transmit, RFC 3042), cwnd + inflation − FlightSize in
      * NewReno recovery, cwnd − pipe with SACK or after a timeout (RFC 6675 §5 (C)). May be negative.
      */
-    long sendBudget(TcpConnection c) {
-        Tcb t = c.tcb;
+    long sendBudget(Sender c) {
+        Sender t = c;
         long cwnd = c.cc.cwndBytes();
         long flight = SeqNum.diff(t.sndNxt, t.sndUna);
         return switch (phase) {
@@ -205,12 +205,12 @@ final class LossRecovery {
     }
 
     /** RFC 6675 SetPipe. */
-    long pipe(Tcb t) {
+    long pipe(Sender t) {
         return scoreboard.pipe(t.sndUna, t.sndNxt, lostEnd(t), highRxt);
     }
 
     /** Everything unSACKed below this is lost: the forced boundary or RFC 6675 IsLost, whichever is higher. */
-    private int lostEnd(Tcb t) {
+    private int lostEnd(Sender t) {
         int byScoreboard = t.sackPermitted ? scoreboard.lostBoundary(t.sndUna, t.sndMss, DUP_THRESH) : t.sndUna;
         int end = SeqNum.max(forcedLostEnd, byScoreboard);
         return SeqNum.lt(end, t.sndNxt) ? end : t.sndNxt;
@@ -225,8 +225,8 @@ final class LossRecovery {
      * RFC 6675 NextSeg rule (1), also serving NewReno and go-back-N: the first lost, unSACKed,
      * not yet retransmitted sequence number, or {@code -1L} when there is none.
      */
-    long nextLost(Tcb t) {
-        if (phase == Phase.OPEN) {
+    long nextLost(Sender t) {
+        if (phase == RecoveryPhase.OPEN) {
             return -1L;
         }
         int seq = scoreboard.nextUnsacked(SeqNum.max(highRxt, t.sndUna));
@@ -237,8 +237,8 @@ final class LossRecovery {
      * RFC 6675 NextSeg rule (3), for SACK fast recovery when rule (2) has no new data to send: the
      * first unSACKed byte above HighRxt and below the highest SACKed one, or {@code -1L}.
      */
-    long nextUnsackedBelowHighestSack(Tcb t) {
-        if (phase != Phase.FAST_RECOVERY || !t.sackPermitted) {
+    long nextUnsackedBelowHighestSack(Sender t) {
+        if (phase != RecoveryPhase.FAST_RECOVERY || !t.sackPermitted) {
             return -1L;
         }
         int seq = scoreboard.nextUnsacked(SeqNum.max(highRxt, t.sndUna));
@@ -250,8 +250,8 @@ final class LossRecovery {
      * segment that includes the highest outstanding unSACKed byte, so a lost tail is not left to the
      * timer. Returns its start or {@code -1L}; {@code end} is SND.NXT.
      */
-    long rescueStart(Tcb t, int end) {
-        if (phase != Phase.FAST_RECOVERY || !t.sackPermitted || (rescueUsed && !SeqNum.gt(t.sndUna, rescueRxt))) {
+    long rescueStart(Sender t, int end) {
+        if (phase != RecoveryPhase.FAST_RECOVERY || !t.sackPermitted || (rescueUsed && !SeqNum.gt(t.sndUna, rescueRxt))) {
             return -1L;
         }
         if (!SeqNum.lt(t.sndUna, end) || scoreboard.isSacked(end - 1)) {

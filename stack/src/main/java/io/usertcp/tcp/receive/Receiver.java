@@ -1,0 +1,509 @@
+package io.usertcp.tcp.receive;
+
+import io.netty.buffer.ByteBuf;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
+import io.usertcp.wire.ParsedTcpOptions;
+import io.usertcp.wire.SeqNum;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpSegmentView;
+
+/**
+ * The receiving half of one connection (DESIGN.md §4, as gVisor's netstack splits it): the
+ * receive sequence space of RFC 9293 §3.3.1 (IRS, RCV.NXT, RCV.WND as the right edge we
+ * advertised), the receive buffer, reassembly of out-of-order data, TS.Recent with PAWS (RFC 7323)
+ * and the ACK policy (when to ACK at once, when to delay).
+ *
+ * <p>Its state is its own: segment arrival hands it the segment and gets back a {@link Text}
+ * value, the transmitter asks it for the ACK, window and SACK fields and tells it what it sent.
+ * Arming the delayed-ACK timer is the connection's part, so this class imports neither the
+ * connection, nor segment arrival, nor the transmitter (an architecture test keeps it so).
+ *
+ * <p>Not an API for applications: public only because the connection lives in another package.
+ * Stack-thread only. Buffers: what outlives a call is a retained slice of the inbound packet.
+ */
+public final class Receiver {
+    /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid. */
+    private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+    /** Out-of-order ranges held at most; each pins an inbound packet buffer. */
+    public static final int MAX_REASSEMBLY_RANGES = 256;
+    /** Linux TCP_MAX_QUICKACKS. */
+    public static final int MAX_QUICK_ACKS = 16;
+    /** RFC 9293 §3.7.1 (MUST-15): the MSS assumed when the peer sends no MSS option. */
+    private static final int DEFAULT_MSS = 536;
+
+    /**
+     * The part of a segment inside the receive window after RFC 9293 §3.10.7.4's trimming: its
+     * text from {@code seq}, {@code length} bytes at {@code offset} of the packet, and whether its
+     * FIN is still in it. {@code beyondWindow}: something was cut off at the right edge, which
+     * deserves an ACK with the current window (RFC 9293 §3.8.6.1).
+     */
+    public record Text(int seq, int offset, int length, boolean fin, boolean beyondWindow) {
+        /** The same text with a FIN at its end (a held FIN whose turn has come). */
+        Text withHeldFin(int at) {
+            return new Text(at, offset, 0, true, beyondWindow);
+        }
+    }
+
+    // ---- the receive sequence space (RFC 9293 §3.3.1) ----
+    private int irs;
+    /** Next sequence number expected. */
+    private int rcvNxt;
+    /** Right edge of the window we last advertised: RCV.NXT + RCV.WND as the peer knows it. */
+    private int rcvAdv;
+    /** The MSS we announce: our MTU minus 40. */
+    private int rcvMss = DEFAULT_MSS;
+    /** Shift applied to windows we send (Rcv.Wind.Shift). */
+    private int rcvWndShift;
+    /** The shift we offer in our SYN (RFC 7323 §2.2); used only if the peer offers one too. */
+    private int offeredWndShift;
+    /** Both SYNs carried the window-scale option, so both shifts apply (RFC 7323 §2.2). */
+    private boolean windowScaling;
+    private boolean sackPermitted;
+    private boolean timestamps;
+    /** RFC 7323 §4.3 TS.Recent: the peer's TSval to echo. */
+    private int tsRecent;
+    /** When TS.Recent was last updated, for the 24-day staleness rule of RFC 7323 §5.5. */
+    private long tsRecentNanos;
+    /**
+     * RFC 7323 §4.3 Last.ACK.sent: the ACK field of the last segment we sent (Linux rcv_wup). Only a
+     * segment starting at or before it updates TS.Recent, so a delayed ACK echoes the earliest
+     * unacknowledged segment's TSval.
+     */
+    private int lastAckSent;
+    /** The peer's FIN has been received and delivered in order. */
+    private boolean finReceived;
+
+    private final ReceiveBuffer buffer;
+    /** Out-of-order data waiting for the hole before it. */
+    private final ReassemblyQueue reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES);
+    private final TcpProfile profile;
+    private final long delayedAckNanos;
+
+    // ---- the ACK policy ----
+    /** In-order bytes received and not yet acknowledged (ACK once more than a full segment waits). */
+    private int bytesUnacked;
+    /** The largest segment received so far, capped at our MSS: what "full-sized" means (Linux icsk_ack.rcv_mss). */
+    private int largestSegmentReceived = DEFAULT_MSS;
+    /** Segments still to be ACKed at once at the start of the connection (Linux quick ACK mode). */
+    private int quickAcksLeft;
+    /**
+     * Interactive ("ping-pong") mode, as Linux: we sent data soon after data arrived, so our ACKs
+     * can ride on the replies and quick ACKs are suspended; a delayed ACK that had to go alone ends it.
+     */
+    private boolean pingPong;
+    /** When in-order data last arrived, or the handshake completed (Linux icsk_ack.lrcvtime). */
+    private long lastDataReceivedNanos;
+
+    public Receiver(TcpConfig config) {
+        this.buffer = new ReceiveBuffer(config.receiveBufferBytes());
+        this.profile = config.profile();
+        this.delayedAckNanos = config.delayedAckNanos();
+    }
+
+    // =====================================================================================
+    // Set-up: the peer's SYN and what the exchange negotiated
+    // =====================================================================================
+
+    /** Our MSS and the window shift we offer, before the SYN exchange. */
+    public void start(int mss, int offeredWindowShift) {
+        this.rcvMss = mss;
+        this.offeredWndShift = offeredWindowShift;
+    }
+
+    /**
+     * The peer's SYN at {@code seq}: IRS and RCV.NXT. A window already advertised (our SYN, sent
+     * before RCV.NXT was known) keeps its size from the real RCV.NXT (RFC 9293 §3.8.6.2.2).
+     */
+    public void synReceived(int seq) {
+        int advertised = SeqNum.diff(rcvAdv, rcvNxt);
+        irs = seq;
+        rcvNxt = seq + 1;
+        rcvAdv = rcvNxt + Math.max(0, advertised);
+    }
+
+    /**
+     * What the SYN exchange negotiated for the receive side: our window shift if both offered
+     * scaling (RFC 7323 §2.2), SACK (RFC 2018 §2), timestamps with the peer's first TSval as
+     * TS.Recent (RFC 7323 §3.2). Our SYN or SYN,ACK acknowledges the peer's SYN (Last.ACK.sent).
+     */
+    public void negotiated(boolean windowScaling, boolean sack, boolean timestamps, int tsVal, long nowNanos) {
+        this.windowScaling = windowScaling;
+        this.rcvWndShift = windowScaling ? offeredWndShift : 0;
+        this.sackPermitted = sack;
+        this.timestamps = timestamps;
+        if (timestamps) {
+            tsRecent = tsVal;
+            tsRecentNanos = nowNanos;
+        }
+        lastAckSent = rcvNxt;
+    }
+
+    /**
+     * A SYN-cookie handshake: the final ACK at {@code seq} completes a SYN at {@code seq - 1} that
+     * we answered without state; the cookie SYN,ACK advertised {@code advertisedWindow}.
+     */
+    public void restoredFromCookie(int seq, int advertisedWindow) {
+        irs = seq - 1;
+        rcvNxt = seq;
+        lastAckSent = rcvNxt;
+        rcvAdv = rcvNxt + advertisedWindow;
+    }
+
+    /** The MSS is known: the profile may round the buffer to it (FreeBSD tcp_mss()). */
+    public void mssKnown(int mss) {
+        int rounded = profile.receiveBufferForMss(buffer.capacity(), mss);
+        if (rounded != buffer.capacity()) {
+            buffer.setCapacity(rounded);
+        }
+    }
+
+    // =====================================================================================
+    // Windows (RFC 9293 §3.8.6.2.2, RFC 7323 §2.3)
+    // =====================================================================================
+
+    /** RCV.WND as the peer sees it: from RCV.NXT to the advertised right edge (never negative). */
+    public long window() {
+        long w = rcvAdv - rcvNxt;
+        return w < 0 ? 0 : w;
+    }
+
+    /** Room for more data: the buffer's space less what reassembly already holds in the window. */
+    public int space() {
+        return Math.max(0, buffer.space() - reassembly.heldBytes());
+    }
+
+    /**
+     * The window segments are judged against: RCV.WND, or what the profile says (FreeBSD's
+     * max(sbspace, advertised)). {@code advertisedOnly}: a passive SYN-RECEIVED child is judged by
+     * what its SYN,ACK advertised, as FreeBSD's syncache does before a socket exists.
+     */
+    public long acceptanceWindow(boolean advertisedOnly) {
+        return advertisedOnly ? window() : profile.acceptanceWindow(window(), space());
+    }
+
+    /** The window field of a SYN or SYN,ACK: never scaled (RFC 7323 §2.2); it sets the advertised edge. */
+    public int synWindowField() {
+        int window = Math.min(space(), 65535);
+        rcvAdv = rcvNxt + window;
+        return window;
+    }
+
+    /**
+     * The window field to send, scaled (RFC 7323 §2.3), never moving the right edge left (RFC 9293
+     * §3.8.6.2.2: the window SHOULD NOT shrink). Updates the advertised edge.
+     */
+    public int windowField() {
+        int shift = rcvWndShift;
+        long promised = Math.max(0, SeqNum.diff(rcvAdv, rcvNxt));
+        long window = Math.max(promised, Math.min(space(), 65535L << shift));
+        long field = Math.min(65535, window >> shift);
+        if ((field << shift) < promised) {
+            field = Math.min(65535, (promised + (1L << shift) - 1) >> shift); // rounding must not shrink it either
+        }
+        rcvAdv = rcvNxt + (int) (field << shift);
+        return (int) field;
+    }
+
+    /**
+     * After a read freed space: whether the window can now grow enough to be worth an update
+     * (receiver SWS avoidance, RFC 9293 §3.8.6.2.2: by min(RCV.BUFF/2, MSS)).
+     */
+    public boolean windowGrewEnough() {
+        long advertisable = Math.min(space(), 65535L << rcvWndShift);
+        return advertisable - window() >= Math.min(buffer.capacity() / 2, rcvMss);
+    }
+
+    // =====================================================================================
+    // PAWS and TS.Recent (RFC 7323 §5.3, §4.3)
+    // =====================================================================================
+
+    /** RFC 7323 §5.3 R1: SEG.TSval older than TS.Recent marks an old duplicate, unless TS.Recent is stale. */
+    public boolean pawsRejects(ParsedTcpOptions o, long nowNanos) {
+        if (!timestamps || !o.hasTimestamps() || !SeqNum.lt(o.tsVal(), tsRecent)) {
+            return false;
+        }
+        if (nowNanos - tsRecentNanos > PAWS_IDLE_NANOS) {
+            tsRecent = o.tsVal(); // R1: idle for more than 24 days, the old value is meaningless
+            tsRecentNanos = nowNanos;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * RFC 7323 §4.3 (R3): remember SEG.TSval when it is not older and the segment starts at or before
+     * Last.ACK.sent — not the current RCV.NXT, which in-order data not yet acknowledged has moved on.
+     */
+    public void updateTsRecent(TcpSegmentView seg, long nowNanos) {
+        ParsedTcpOptions o = seg.options();
+        if (timestamps && o.hasTimestamps() && SeqNum.ge(o.tsVal(), tsRecent) && SeqNum.le(seg.seq(), lastAckSent)) {
+            tsRecent = o.tsVal();
+            tsRecentNanos = nowNanos;
+        }
+    }
+
+    // =====================================================================================
+    // Text and FIN (RFC 9293 §3.10.7.4, first, seventh and eighth checks)
+    // =====================================================================================
+
+    /** Keeps only the part of {@code seg} inside {@code window}: RFC 9293 §3.10.7.4 "trimmed". */
+    public Text trim(TcpSegmentView seg, long window) {
+        int flags = seg.flags();
+        int seq = seg.seq() + ((flags & TcpFlags.SYN) != 0 ? 1 : 0);
+        int offset = seg.payloadOffset();
+        int length = seg.payloadLength();
+        boolean fin = (flags & TcpFlags.FIN) != 0;
+        int early = SeqNum.diff(rcvNxt, seq);
+        if (early > 0) {
+            if (early > length) {
+                fin = false; // the FIN, too, was received before: a duplicate
+            }
+            int cut = Math.min(early, length);
+            seq += cut;
+            offset += cut;
+            length -= cut;
+        }
+        long room = window - SeqNum.diff(seq, rcvNxt);
+        boolean beyond = false;
+        if (length > room) {
+            length = (int) Math.max(0, room);
+            fin = false; // the FIN lies beyond the window
+            beyond = true;
+        }
+        return new Text(seq, offset, length, fin, beyond);
+    }
+
+    /** Whether {@code text} starts at RCV.NXT. */
+    public boolean inOrder(Text text) {
+        return text.seq() == rcvNxt;
+    }
+
+    /**
+     * Out of order: holds the text until the hole fills ("segments ... may be held for later
+     * processing"), with its FIN if it carries one.
+     *
+     * @param packet borrowed; what is held is a retained slice
+     * @return whether something new was held
+     */
+    public boolean hold(Text text, ByteBuf packet) {
+        return reassembly.offer(rcvNxt, text.seq(), packet, text.offset(), text.length(), text.fin());
+    }
+
+    /** A FIN after a hole: held for when the data before it arrives (RFC 5681 §4.2). */
+    public void holdFin(Text text, ByteBuf packet) {
+        reassembly.offer(rcvNxt, text.seq() + text.length(), packet, text.offset() + text.length(), 0, true);
+    }
+
+    /**
+     * Text and FIN on a simultaneous-open SYN, held at RCV.NXT for after ESTABLISHED (RFC 9293
+     * §3.10.7.3), as much as fits.
+     *
+     * @param seg borrowed
+     */
+    public void holdSynText(TcpSegmentView seg, boolean keepFin) {
+        int length = Math.min(seg.payloadLength(), space());
+        boolean fin = keepFin && (seg.flags() & TcpFlags.FIN) != 0 && length == seg.payloadLength();
+        if (length > 0 || fin) {
+            reassembly.offer(rcvNxt, rcvNxt, seg.buffer(), seg.payloadOffset(), length, fin);
+        }
+    }
+
+    /**
+     * In order: the text goes to the receive buffer and RCV.NXT advances over it.
+     *
+     * @param packet borrowed; the buffer keeps a retained slice
+     */
+    public void accept(Text text, ByteBuf packet) {
+        buffer.append(packet, text.offset(), text.length());
+        rcvNxt += text.length();
+    }
+
+    /**
+     * Moves reassembled data that is now in order into the receive buffer.
+     *
+     * @return the bytes delivered (0 when nothing held was in order)
+     */
+    public int deliverHeld() {
+        if (reassembly.isEmpty()) {
+            return 0;
+        }
+        int delivered = 0;
+        ByteBuf held;
+        while ((held = reassembly.pollInOrder(rcvNxt)) != null) {
+            delivered += held.readableBytes();
+            rcvNxt += held.readableBytes();
+            buffer.appendOwned(held);
+        }
+        return delivered;
+    }
+
+    /** Whether a held FIN's turn has come: it is taken from reassembly, for the FIN check to process. */
+    public boolean takeHeldFin() {
+        return reassembly.takeFinAt(rcvNxt);
+    }
+
+    /** Whether out-of-order data is held (then every segment is ACKed at once and carries SACK blocks). */
+    public boolean holdsOutOfOrder() {
+        return !reassembly.isEmpty();
+    }
+
+    /** Whether the FIN of {@code text} is next in sequence: everything before it has arrived. */
+    public boolean finInOrder(Text text) {
+        return text.seq() + text.length() == rcvNxt;
+    }
+
+    /** The peer's FIN is processed: RCV.NXT advances over it. */
+    public void finArrived() {
+        rcvNxt += 1;
+        finReceived = true;
+    }
+
+    public boolean finReceived() {
+        return finReceived;
+    }
+
+    // =====================================================================================
+    // ACK policy (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2, RFC 5681 §4.2)
+    // =====================================================================================
+
+    /**
+     * In-order data of {@code length} bytes arrived: whether to ACK at once (true) or within the
+     * delay (false: the caller arms the delayed-ACK timer if it is not armed). ACK at least every
+     * second full-sized segment; as Linux (__tcp_ack_snd_check): at once when more than one full
+     * segment (the largest seen so far) is unacknowledged, or while quick ACKs remain from the start
+     * of the connection (tcp_incr_quickack; the profile decides) and the exchange is not interactive.
+     */
+    public boolean ackNowForData(long nowNanos, int length) {
+        bytesUnacked += length;
+        lastDataReceivedNanos = nowNanos;
+        largestSegmentReceived = Math.max(largestSegmentReceived, Math.min(length, rcvMss));
+        if (quickAcksLeft > 0 && !pingPong) {
+            quickAcksLeft--;
+            return true;
+        }
+        return bytesUnacked > largestSegmentReceived;
+    }
+
+    /** The handshake completed: quick ACK mode if the profile has it (Linux tcp_incr_quickack: half the buffer in segments, at most 16). */
+    public void established(long nowNanos) {
+        lastDataReceivedNanos = nowNanos;
+        if (profile.quickAcksAtStart()) {
+            quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, buffer.capacity() / (2 * Math.max(1, rcvMss))));
+        }
+    }
+
+    /** TCP_QUICKACK: enter (or leave) quick ACK mode. */
+    public void setQuickAck(boolean quick) {
+        quickAcksLeft = quick ? MAX_QUICK_ACKS : 0;
+        pingPong = !quick && pingPong;
+    }
+
+    /** The delayed ACK had to go alone: not interactive after all (Linux tcp_delack_timer_handler). */
+    public void delayedAckFired() {
+        pingPong = false;
+    }
+
+    /** We are sending data: soon after data arrived, the exchange is interactive (Linux tcp_event_data_sent). */
+    public void dataSending(long nowNanos) {
+        if (profile.interactiveMode() && nowNanos - lastDataReceivedNanos < delayedAckNanos) {
+            pingPong = true;
+        }
+    }
+
+    /** A segment carrying ACK = {@code ack} went out: RFC 7323 §4.3 Last.ACK.sent, nothing left to ACK. */
+    public void ackSent(int ack) {
+        lastAckSent = ack;
+        bytesUnacked = 0;
+    }
+
+    /** RFC 2018 §4: the SACK blocks our next segment reports, at most {@code max}; returns the count. */
+    public int sackBlocks(int[] left, int[] right, int max) {
+        if (!sackPermitted || reassembly.isEmpty()) {
+            return 0;
+        }
+        return reassembly.sackBlocks(left, right, max);
+    }
+
+    // =====================================================================================
+    // The application's side
+    // =====================================================================================
+
+    /** RECEIVE: copies buffered bytes into {@code dst}. @param dst borrowed; its writer index advances */
+    public int read(ByteBuf dst) {
+        return buffer.read(dst);
+    }
+
+    public int readableBytes() {
+        return buffer.size();
+    }
+
+    public int capacity() {
+        return buffer.capacity();
+    }
+
+    public void setCapacity(int bytes) {
+        buffer.setCapacity(bytes);
+    }
+
+    /** Releases the buffered and held bytes. */
+    public void release() {
+        buffer.release();
+        reassembly.release();
+    }
+
+    /** Releases the buffered bytes only: nobody will read them (CLOSE). */
+    public void releaseBuffer() {
+        buffer.release();
+    }
+
+    /** Releases only what reassembly holds (the connection is over; read bytes may still be read). */
+    public void releaseHeld() {
+        reassembly.release();
+    }
+
+    // =====================================================================================
+    // STATUS
+    // =====================================================================================
+
+    public int irs() {
+        return irs;
+    }
+
+    public int nxt() {
+        return rcvNxt;
+    }
+
+    public int mss() {
+        return rcvMss;
+    }
+
+    public int windowShift() {
+        return rcvWndShift;
+    }
+
+    public boolean windowScaling() {
+        return windowScaling;
+    }
+
+    public int offeredWindowShift() {
+        return offeredWndShift;
+    }
+
+    public boolean sackPermitted() {
+        return sackPermitted;
+    }
+
+    public boolean timestamps() {
+        return timestamps;
+    }
+
+    public int tsRecent() {
+        return tsRecent;
+    }
+
+    @Override
+    public String toString() {
+        return "Receiver[nxt=" + Integer.toUnsignedString(rcvNxt) + " wnd=" + window() + " held=" + reassembly.heldBytes() + "]";
+    }
+}

@@ -1,0 +1,710 @@
+package io.usertcp.tcp.send;
+
+import io.netty.buffer.ByteBuf;
+import io.usertcp.core.StackStats;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.cc.CongestionControl;
+import io.usertcp.tcp.cc.CongestionControlFactory;
+import io.usertcp.wire.ParsedTcpOptions;
+import io.usertcp.wire.SeqNum;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpSegmentView;
+
+/**
+ * The sending half of one connection (DESIGN.md §4, as gVisor's netstack splits it): the send
+ * buffer, the send sequence space of RFC 9293 §3.3.1 (SND.UNA, SND.NXT, SND.WND, SND.WL1, SND.WL2,
+ * ISS, our FIN), RTT estimation with Karn's rule (RFC 6298), loss recovery (RFC 5681, 6582, 6675),
+ * congestion control and the persist state (RFC 9293 §3.8.6.1).
+ *
+ * <p>Its state is its own: segment arrival hands it the segment, the transmitter asks it what to
+ * send and tells it what was sent, the timers tell it what expired. It answers with facts and
+ * decisions; arming timers and queueing output is the connection's part, so this class imports
+ * neither the connection, nor segment arrival, nor the transmitter (an architecture test keeps it
+ * so). Sequence numbers are compared only through {@link SeqNum}.
+ *
+ * <p>Not an API for applications: public only because the connection lives in another package.
+ * Stack-thread only.
+ */
+public final class Sender {
+    /** RFC 9293 §3.7.1 (MUST-15): the MSS assumed when the peer sends no MSS option. */
+    public static final int DEFAULT_MSS = 536;
+
+    // What onAck reports (a bit set), for the connection to act on.
+    /** SND.UNA advanced. */
+    public static final int ADVANCED = 1;
+    /** Data bytes were acknowledged: the application may write more. */
+    public static final int DATA_ACKED = 2;
+    /** Everything sent is acknowledged: no retransmission timer. */
+    public static final int ALL_ACKED = 4;
+    /** Our SYN was acknowledged by this ACK. */
+    public static final int SYN_ACKED = 8;
+    /** Something may be sent now (a window opened, a retransmission or limited transmit is due). */
+    public static final int WANTS_OUTPUT = 16;
+    /** The peer's window is open: no persist timer. */
+    public static final int WINDOW_OPEN = 32;
+
+    // ---- the send sequence space (RFC 9293 §3.3.1); package-private for LossRecovery only ----
+    int iss;
+    /** Oldest unacknowledged sequence number. */
+    int sndUna;
+    /** Next sequence number to send (the highest sent so far: retransmissions do not move it back). */
+    int sndNxt;
+    /** Send window in bytes, already scaled. */
+    private long sndWnd;
+    private int sndWl1;
+    private int sndWl2;
+    /** The largest window the peer ever offered (RFC 5961 §5.2 MAX.SND.WND). */
+    private long maxSndWnd;
+    /** Largest payload we put in a segment (peer's MSS, our MTU, minus options we always send). */
+    int sndMss = DEFAULT_MSS;
+    /** Shift applied to windows the peer sends (RFC 7323 §2.3, Snd.Wind.Shift). */
+    private int sndWndShift;
+    /** End of the last less-than-MSS segment sent (Minshall's Nagle: SND.SML, Linux snd_sml). */
+    private int sndSml;
+    /** Our FIN's sequence number once sent; valid when {@link #finSent}. */
+    private int finSeq;
+    private boolean finQueued;
+    private boolean finSent;
+    boolean sackPermitted;
+    private boolean timestamps;
+    /** Per-connection offset added to our timestamp clock (RFC 7323 §5.4, randomised). */
+    private int tsOffset;
+
+    // ---- buffers, estimation, recovery ----
+    private final SendBuffer buffer;
+    private final RttEstimator rtt;
+    private final LossRecovery recovery = new LossRecovery();
+    private final TcpConfig config;
+    final StackStats stats;
+    CongestionControl cc;
+
+    // ---- retransmission, Karn, persist ----
+    /** Consecutive retransmission timeouts of the current oldest segment. */
+    private int retransmits;
+    /** The sequence number being timed for an RTT sample (Karn: never a retransmitted one); valid if {@link #rttTiming}. */
+    private int rttSeq;
+    private long rttStartNanos;
+    private boolean rttTiming;
+    /**
+     * Persist-timer expiries since it was armed: the probes' own backoff (RFC 9293 §3.8.6.1). It never
+     * touches the RTO, as Linux's probe0 backoff leaves icsk_rto alone.
+     */
+    private int persistBackoffs;
+    /**
+     * Zero-window probes sent since the peer was last heard from: past dataRetries the peer is gone
+     * (Linux tcp_probe_timer, icsk_probes_out). Answered probes never add up (RFC 1122 §4.2.2.17).
+     */
+    private int probesUnanswered;
+    /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
+    private long lastDataSentNanos;
+
+    public Sender(TcpConfig config, StackStats stats, long nowNanos) {
+        this.config = config;
+        this.stats = stats;
+        this.buffer = new SendBuffer(config.sendBufferBytes());
+        this.rtt = new RttEstimator(config);
+        this.cc = config.congestion().newController(DEFAULT_MSS);
+        this.lastDataSentNanos = nowNanos;
+    }
+
+    // =====================================================================================
+    // Set-up: ISS and what the SYN exchange negotiated
+    // =====================================================================================
+
+    /** Before the SYN exchange: the MSS we may use until the peer's is known, and our timestamp clock's offset. */
+    public void configure(int mss, int tsOffset) {
+        this.sndMss = mss;
+        this.tsOffset = tsOffset;
+    }
+
+    /** Starts the send sequence space at {@code iss}: the SYN takes ISS, so SND.NXT is ISS+1. */
+    public void start(int iss) {
+        this.iss = iss;
+        this.sndUna = iss;
+        this.sndNxt = iss + 1;
+        this.sndSml = iss;
+    }
+
+    /**
+     * What the SYN exchange negotiated for the send side: the effective send MSS (RFC 9293
+     * §3.7.1), the peer's window shift (RFC 7323 §2.2), SACK (RFC 2018) and timestamps (RFC 7323).
+     * The controller recomputes its initial window for the MSS (RFC 6928 §2).
+     */
+    public void negotiated(int mss, int windowShift, boolean sack, boolean timestamps) {
+        this.sndMss = mss;
+        this.sndWndShift = windowShift;
+        this.sackPermitted = sack;
+        this.timestamps = timestamps;
+        cc.setMss(mss);
+    }
+
+    /** The window a segment offers, scaled by {@code shift}, recorded as the latest update (SND.WL1/WL2). */
+    public void setWindow(int window, int shift, int seq, int ack) {
+        sndWnd = (long) window << shift;
+        sndWl1 = seq;
+        sndWl2 = ack;
+        maxSndWnd = Math.max(maxSndWnd, sndWnd);
+    }
+
+    /** A SYN cookie handshake: the final ACK acknowledged the cookie SYN,ACK. */
+    public void synAcknowledgedByCookie() {
+        sndUna = iss + 1;
+    }
+
+    // =====================================================================================
+    // ACK arrival (RFC 9293 §3.10.7.3 and §3.10.7.4, fifth check)
+    // =====================================================================================
+
+    /** SYN-SENT: does SEG.ACK acknowledge our SYN and nothing beyond (ISS < SEG.ACK =< SND.NXT)? */
+    public boolean acksOurSyn(int ack) {
+        return SeqNum.gt(ack, iss) && SeqNum.le(ack, sndNxt);
+    }
+
+    /** SYN-RECEIVED: is SND.UNA < SEG.ACK =< SND.NXT? */
+    public boolean acksSomethingSent(int ack) {
+        return SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndNxt);
+    }
+
+    /** "If the ACK acks something not yet sent (SEG.ACK > SND.NXT)". */
+    public boolean acksUnsent(int ack) {
+        return SeqNum.gt(ack, sndNxt);
+    }
+
+    /** RFC 5961 §5.2: SEG.ACK below SND.UNA - MAX.SND.WND is too old to be a duplicate. */
+    public boolean ackTooOld(int ack) {
+        return SeqNum.lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE));
+    }
+
+    /** SYN-SENT: SND.UNA advances past ISS; the SYN is acknowledged (the caller stops its timer). */
+    public void synAcknowledged(long nowNanos, TcpSegmentView seg) {
+        sndUna = seg.ack();
+        sampleRtt(nowNanos, seg);
+        retransmits = 0;
+    }
+
+    /**
+     * The ACK field of an acceptable segment (RFC 9293 §3.10.7.4, fifth check): acknowledges bytes
+     * (and perhaps SYN or FIN), counts duplicate ACKs (RFC 5681 §2, RFC 6675 §2), updates the send
+     * window (SND.WL1/WL2 rule). SEG.ACK =< SND.NXT, as checked before.
+     *
+     * @param seg borrowed
+     * @return what changed: {@link #ADVANCED}, {@link #DATA_ACKED}, {@link #ALL_ACKED},
+     *         {@link #SYN_ACKED}, {@link #WANTS_OUTPUT}, {@link #WINDOW_OPEN}
+     */
+    public int onAck(long nowNanos, TcpSegmentView seg) {
+        int ack = seg.ack();
+        int result = 0;
+        boolean advanced = SeqNum.gt(ack, sndUna);
+        if (advanced) {
+            result |= acknowledge(nowNanos, seg);
+        } else if (ack == sndUna && synAcked() && duplicateAck(nowNanos, seg)) {
+            result |= WANTS_OUTPUT;
+        }
+        if (SeqNum.ge(ack, sndUna)) {
+            result |= updateWindow(seg, advanced);
+        }
+        return result;
+    }
+
+    /** SND.UNA < SEG.ACK =< SND.NXT: bytes (and perhaps SYN or FIN) are acknowledged. */
+    private int acknowledge(long nowNanos, TcpSegmentView seg) {
+        int ack = seg.ack();
+        int acked = SeqNum.diff(ack, sndUna);
+        boolean synAckedNow = !synAcked();
+        boolean finAckedNow = finSent && ack == finSeq + 1;
+        int dataBytes = acked - (synAckedNow ? 1 : 0) - (finAckedNow ? 1 : 0);
+        buffer.acknowledge(dataBytes);
+        int flightBefore = SeqNum.diff(sndNxt, sndUna);
+        sndUna = ack;
+        sampleRtt(nowNanos, seg);
+        retransmits = 0;
+        recovery.updateScoreboard(this, seg.options());
+        // The controller first (it ignores ACKs during fast recovery), then recovery, which may end it.
+        cc.onAck(nowNanos, Math.max(0, dataBytes), flightBefore, rtt.srttNanos());
+        recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes));
+        int result = ADVANCED | (synAckedNow ? SYN_ACKED : 0) | (sndUna == sndNxt ? ALL_ACKED : 0);
+        return dataBytes > 0 ? result | DATA_ACKED | WANTS_OUTPUT : result;
+    }
+
+    /**
+     * An ACK that does not move SND.UNA. It is a duplicate ACK (RFC 5681 §2) when data is
+     * outstanding and it carries no data, no SYN or FIN and the same window; when SACK is in use,
+     * when it SACKs data not SACKed before (RFC 6675 §2). Three of them start fast recovery.
+     */
+    private boolean duplicateAck(long nowNanos, TcpSegmentView seg) {
+        int newlySacked = recovery.updateScoreboard(this, seg.options());
+        boolean outstanding = sndNxt != sndUna;
+        boolean duplicate;
+        if (sackPermitted && seg.options().sackBlockCount() > 0) {
+            duplicate = outstanding && newlySacked > 0;
+        } else {
+            duplicate = outstanding && seg.payloadLength() == 0
+                    && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
+                    && ((long) seg.window() << sndWndShift) == sndWnd;
+        }
+        return recovery.onDuplicateAck(this, nowNanos, duplicate);
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4: update the send window when this segment is newer than the last update's
+     * — or, as Linux does (tcp_may_update_window: {@code after(ack, snd_una)}), whenever it
+     * acknowledged new data. The sender's right edge is SND.UNA + SND.WND, so SND.WND must be the
+     * window offered from the SND.UNA this segment set: a retransmission from the peer carries an
+     * old SEG.SEQ (failing the SND.WL1 test) with a new SEG.ACK, and keeping the older window then
+     * would move our right edge past the one the peer advertised, by the bytes just acknowledged.
+     */
+    private int updateWindow(TcpSegmentView seg, boolean ackAdvanced) {
+        if (!(ackAdvanced || SeqNum.lt(sndWl1, seg.seq()) || (sndWl1 == seg.seq() && SeqNum.le(sndWl2, seg.ack())))) {
+            return 0;
+        }
+        long before = sndWnd;
+        setWindow(seg.window(), sndWndShift, seg.seq(), seg.ack());
+        if (sndWnd == 0) {
+            return 0;
+        }
+        return WINDOW_OPEN | (before == 0 || sndWnd > before ? WANTS_OUTPUT : 0);
+    }
+
+    /**
+     * An RTT sample: from the timestamp echo when timestamps are on (RFC 7323 §4.1, unambiguous even
+     * for retransmissions), else from the timed segment, which Karn's rule keeps unretransmitted.
+     */
+    private void sampleRtt(long nowNanos, TcpSegmentView seg) {
+        ParsedTcpOptions o = seg.options();
+        if (timestamps && o.hasTimestamps() && o.tsEcr() != 0) {
+            int elapsedMillis = tsNow(nowNanos) - o.tsEcr();
+            if (elapsedMillis >= 0) {
+                rtt.sample(elapsedMillis * 1_000_000L);
+            }
+            rttTiming = false;
+        } else if (rttTiming && SeqNum.gt(seg.ack(), rttSeq)) {
+            rtt.sample(nowNanos - rttStartNanos);
+            rttTiming = false;
+        }
+    }
+
+    /** The peer was heard from: zero-window probes were answered (RFC 1122 §4.2.2.17). */
+    public void peerHeard() {
+        probesUnanswered = 0;
+    }
+
+    // =====================================================================================
+    // What to send (for the transmitter)
+    // =====================================================================================
+
+    /** Our RFC 7323 timestamp clock: milliseconds plus the connection's random offset (§5.4). */
+    public int tsNow(long nowNanos) {
+        return (int) (nowNanos / 1_000_000L) + tsOffset;
+    }
+
+    /** Our SYN is about to go out (first time or again): the first one is timed for an RTT sample. */
+    public void synSent(long nowNanos) {
+        if (retransmits == 0) {
+            startRttTiming(iss, nowNanos);
+        }
+    }
+
+    /**
+     * RFC 5681 §4.1: before new data goes out after an idle period longer than the RTO, the
+     * controller restarts from the restart window.
+     */
+    public void beforeNewData(long nowNanos) {
+        if (unsentBytes() > 0 && sndNxt == sndUna) {
+            cc.onIdle(nowNanos, nowNanos - lastDataSentNanos, rtt.rtoNanos());
+        }
+    }
+
+    /** Whether new data may be sent at all: the SYN is acknowledged and no FIN has been sent. */
+    public boolean mayStartNewData() {
+        return synAcked() && !finSent;
+    }
+
+    /** Bytes queued and not yet sent (when no SYN or FIN is in flight). */
+    public int unsentBytes() {
+        return buffer.size() - SeqNum.diff(sndNxt, sndUna);
+    }
+
+    /** Where the next new segment starts in the send buffer. */
+    public int nextDataOffset() {
+        return SeqNum.diff(sndNxt, sndUna);
+    }
+
+    /**
+     * The length of the next new-data segment, or 0 when nothing may go now: cwnd (RFC 5681 §3.1;
+     * a segment waits whole rather than being cut to fit), the peer's window with sender SWS
+     * avoidance (RFC 9293 §3.8.6.2.1, MUST-38), and Nagle with Minshall's refinement (RFC 9293
+     * §3.7.4, RFC 1122 §4.2.3.4, Linux tcp_minshall_check) unless {@code noDelay}.
+     *
+     * @param mss      the payload that fits this segment (SACK blocks may shrink it)
+     * @param override the persist timer's override timeout fired (RFC 9293 §3.8.6.2.1 (4))
+     */
+    public int nextSegmentLength(int mss, boolean override, boolean noDelay) {
+        int unsent = unsentBytes();
+        long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna);
+        if (unsent <= 0 || windowLeft <= 0) {
+            return 0;
+        }
+        int length = (int) Math.min(Math.min(mss, unsent), windowLeft);
+        if (length > recovery.sendBudget(this)) {
+            return 0;
+        }
+        if (length < Math.min(mss, unsent) && 2 * windowLeft < maxSndWnd && !override) {
+            // Sender SWS avoidance: the window, not the data, limits this segment, and it is neither a full
+            // segment (1), nor all that is queued (2), nor half the largest window the peer offered (3).
+            return 0;
+        }
+        boolean fin = length == unsent && finQueued;
+        if (length < mss && !fin && !noDelay && SeqNum.gt(sndSml, sndUna)) {
+            // Nagle: hold a less-than-full segment while an earlier less-than-full one is unacknowledged, so a bulk
+            // write's tail is not delayed. A queued FIN flushes; TCP_NODELAY turns the rule off.
+            return 0;
+        }
+        return length;
+    }
+
+    /** Whether a segment of {@code length} new bytes empties what is queued (PSH, and a queued FIN rides on it). */
+    public boolean isLastQueued(int length) {
+        return length == unsentBytes();
+    }
+
+    /** A new-data segment of {@code length} bytes ({@code mss} was the full size) went out, with our FIN if {@code fin}. */
+    public void newDataSent(long nowNanos, int length, int mss, boolean fin) {
+        if (!rttTiming) {
+            startRttTiming(sndNxt, nowNanos);
+        }
+        sndNxt += length;
+        if (length < mss) {
+            sndSml = sndNxt;
+        }
+        if (fin) {
+            finSent(nowNanos);
+        }
+    }
+
+    /** Whether the window, not cwnd, holds queued data back with nothing in flight: the persist timer must watch. */
+    public boolean windowBlocksData() {
+        int unsent = unsentBytes();
+        long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna);
+        return unsent > 0 && windowLeft < Math.min(sndMss, unsent) && sndUna == sndNxt;
+    }
+
+    /** Whether our FIN should go on its own now: queued, not sent, every queued byte sent (RFC 9293 §3.10.4). */
+    public boolean finDue() {
+        int synInFlight = synAcked() ? 0 : 1;
+        return finQueued && !finSent && buffer.size() == SeqNum.diff(sndNxt, sndUna) - synInFlight;
+    }
+
+    /** Our FIN went out at SND.NXT. */
+    public void finSent(long nowNanos) {
+        finSeq = sndNxt;
+        finSent = true;
+        sndNxt += 1;
+    }
+
+    /** Data or a FIN went out (new or again), for slow start after idle. */
+    public void dataSent(long nowNanos) {
+        lastDataSentNanos = nowNanos;
+    }
+
+    /** The first sequence number to retransmit: SND.UNA, or past an unacknowledged SYN (resent as a SYN). */
+    public int oldestUnacked() {
+        return synAcked() ? sndUna : sndUna + 1;
+    }
+
+    /** The end of the data bytes sent: our FIN's sequence number once sent, else SND.NXT. */
+    public int dataEnd() {
+        return finSent ? finSeq : sndNxt;
+    }
+
+    /** How many bytes of at most {@code mss} to send again from {@code seq}, ending by {@code limit}. */
+    public int retransmitLength(int seq, int limit, int mss) {
+        int end = dataEnd();
+        int stop = SeqNum.lt(limit, end) ? limit : end;
+        return SeqNum.lt(seq, stop) ? Math.min(mss, SeqNum.diff(stop, seq)) : 0;
+    }
+
+    /** Whether a retransmission from {@code seq} of {@code length} bytes, bounded by {@code limit}, carries our FIN. */
+    public boolean retransmitCarriesFin(int seq, int length, int limit) {
+        return finSent && !finAcked() && seq + length == finSeq && SeqNum.gt(limit, finSeq);
+    }
+
+    /** Where sequence number {@code seq} lies in the send buffer. */
+    public int bufferOffset(int seq) {
+        return SeqNum.diff(seq, oldestUnacked());
+    }
+
+    /** Bytes from {@code seq} went out again: Karn's rule drops the RTT sample they cover (RFC 6298 §3). */
+    public void retransmitted(int seq, int length, boolean fin) {
+        if (rttTiming && SeqNum.ge(rttSeq, seq) && SeqNum.lt(rttSeq, seq + length + (fin ? 1 : 0))) {
+            rttTiming = false;
+        }
+        stats.increment(Counter.TcpRetransSegs);
+    }
+
+    /**
+     * Copies {@code length} bytes starting {@code offset} bytes into the send buffer into
+     * {@code dst} at {@code dstIndex}.
+     *
+     * @param dst borrowed, written with absolute sets
+     */
+    public void copy(int offset, int length, ByteBuf dst, int dstIndex) {
+        buffer.copy(offset, length, dst, dstIndex);
+    }
+
+    // ---- loss recovery, for the transmitter's retransmission loops (RFC 6675 NextSeg) ----
+
+    public boolean inRecovery() {
+        return recovery.inRecovery();
+    }
+
+    public RecoveryPhase recoveryPhase() {
+        return recovery.phase();
+    }
+
+    public int duplicateAcks() {
+        return recovery.dupAcks();
+    }
+
+    /** RFC 6675 NextSeg rule (1): the first lost, unretransmitted sequence number, or -1. */
+    public long nextLost() {
+        return recovery.nextLost(this);
+    }
+
+    /** Whether a retransmission must go out now even if cwnd is used up (the fast retransmit itself). */
+    public boolean retransmitRequired() {
+        return recovery.retransmitRequired();
+    }
+
+    /** Bytes cwnd allows in flight now (may be negative). */
+    public long sendBudget() {
+        return recovery.sendBudget(this);
+    }
+
+    /** RFC 6675 NextSeg rule (3), or -1. */
+    public long nextUnsackedBelowHighestSack() {
+        return recovery.nextUnsackedBelowHighestSack(this);
+    }
+
+    /** RFC 6675 NextSeg rule (4): the rescue retransmission's start, or -1. */
+    public long rescueStart() {
+        return recovery.rescueStart(this, sndNxt);
+    }
+
+    /** Where the hole at {@code seq} ends, capped at SND.NXT. */
+    public int holeEnd(int seq) {
+        return recovery.holeEnd(seq, sndNxt);
+    }
+
+    /** A recovery retransmission ending before {@code end} went out. */
+    public void recoveryRetransmitted(int end, boolean rescue) {
+        recovery.retransmitted(end, rescue);
+    }
+
+    // =====================================================================================
+    // Timers
+    // =====================================================================================
+
+    /** Whether nothing sent is unacknowledged. */
+    public boolean allAcknowledged() {
+        return sndUna == sndNxt;
+    }
+
+    /** RFC 6298 §5.5-5.6 (and §5.7's Karn): a retransmission timeout: back off, stop timing, go back N. */
+    public void retransmitTimeout(long nowNanos) {
+        retransmits++;
+        stats.increment(Counter.TcpExtTCPTimeouts);
+        rtt.backOff();
+        rttTiming = false; // Karn: the timed segment is being retransmitted
+        if (synAcked()) {
+            recovery.onRetransmitTimeout(this, nowNanos); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
+        }
+    }
+
+    /** RFC 6928 §2, applied as Linux does after the second loss of a SYN or SYN,ACK: initial window 1. */
+    public void handshakeRetransmitted() {
+        if (retransmits > 1) {
+            cc.onHandshakeRetransmitted();
+        }
+    }
+
+    /** RFC 6298 §5.7: the handshake completed without an RTT sample. */
+    public void handshakeWithoutSample() {
+        rtt.handshakeWithoutSample();
+    }
+
+    /** The persist timer is armed afresh: its backoff restarts. */
+    public void persistArmed() {
+        persistBackoffs = 0;
+    }
+
+    /** Whether the persist timer has anything to do: queued data held back with nothing in flight. */
+    public boolean persistUseful() {
+        return buffer.size() > 0 && sndUna == sndNxt;
+    }
+
+    /**
+     * The persist timer fired. Returns false when the peer is gone: as many unanswered zero-window
+     * probes as tcp_retries2 allows (Linux tcp_probe_timer); RFC 1122 §4.2.2.17 keeps the connection
+     * open only while the probes are answered. Otherwise counts the probe and backs off.
+     */
+    public boolean persistExpired() {
+        if (sndWnd == 0 && probesUnanswered >= config.dataRetries()) {
+            return false;
+        }
+        if (sndWnd == 0) {
+            probesUnanswered++;
+        }
+        persistBackoffs++;
+        return true;
+    }
+
+    /** RTO · 2^backoffs, capped at the RTO maximum (RFC 9293 §3.8.6.1 SHLD-29; Linux tcp_probe0_when). */
+    public long persistIntervalNanos() {
+        long max = config.rtoMaxNanos();
+        long interval = rtt.rtoNanos();
+        for (int i = 0; i < persistBackoffs && interval < max; i++) {
+            interval <<= 1;
+        }
+        return Math.min(interval, max);
+    }
+
+    // =====================================================================================
+    // The application's side: the send buffer and congestion control
+    // =====================================================================================
+
+    /** SEND: takes as many readable bytes of {@code data} as there is room for. @param data borrowed */
+    public int append(ByteBuf data) {
+        return buffer.append(data);
+    }
+
+    public int space() {
+        return buffer.space();
+    }
+
+    public int bufferedBytes() {
+        return buffer.size();
+    }
+
+    public int capacity() {
+        return buffer.capacity();
+    }
+
+    public void setCapacity(int bytes) {
+        buffer.setCapacity(bytes);
+    }
+
+    /** Releases the buffered bytes. */
+    public void release() {
+        buffer.release();
+    }
+
+    /** TCP_CONGESTION: a new controller of {@code factory}'s algorithm, starting afresh. */
+    public void setCongestionControl(CongestionControlFactory factory) {
+        cc = factory.create(sndMss, config.congestion());
+    }
+
+    public CongestionControl congestionControl() {
+        return cc;
+    }
+
+    /** CLOSE or SHUTDOWN: a FIN follows the queued data (or, with {@code false}, is no longer pending). */
+    public void setFinQueued(boolean queued) {
+        finQueued = queued;
+    }
+
+    // =====================================================================================
+    // STATUS
+    // =====================================================================================
+
+    /** Whether our SYN has been acknowledged: SND.UNA is past ISS. */
+    public boolean synAcked() {
+        return sndUna != iss;
+    }
+
+    /** Whether our FIN has been sent and acknowledged. */
+    public boolean finAcked() {
+        return finSent && sndUna == finSeq + 1;
+    }
+
+    public boolean finQueued() {
+        return finQueued;
+    }
+
+    public boolean finSentAlready() {
+        return finSent;
+    }
+
+    public int finSeq() {
+        return finSeq;
+    }
+
+    public int iss() {
+        return iss;
+    }
+
+    public int una() {
+        return sndUna;
+    }
+
+    public int nxt() {
+        return sndNxt;
+    }
+
+    public long window() {
+        return sndWnd;
+    }
+
+    public int windowShift() {
+        return sndWndShift;
+    }
+
+    public int mss() {
+        return sndMss;
+    }
+
+    public boolean sackPermitted() {
+        return sackPermitted;
+    }
+
+    public boolean timestamps() {
+        return timestamps;
+    }
+
+    public int tsOffset() {
+        return tsOffset;
+    }
+
+    public int retransmits() {
+        return retransmits;
+    }
+
+    public long rtoNanos() {
+        return rtt.rtoNanos();
+    }
+
+    public long srttNanos() {
+        return rtt.srttNanos();
+    }
+
+    public long rttvarNanos() {
+        return rtt.rttvarNanos();
+    }
+
+    /** Bytes sent and not yet acknowledged (with SYN and FIN). */
+    public int flightSize() {
+        return SeqNum.diff(sndNxt, sndUna);
+    }
+
+    private void startRttTiming(int seq, long nowNanos) {
+        rttTiming = true;
+        rttSeq = seq;
+        rttStartNanos = nowNanos;
+    }
+
+    @Override
+    public String toString() {
+        return "Sender[una=" + Integer.toUnsignedString(sndUna) + " nxt=" + Integer.toUnsignedString(sndNxt)
+                + " wnd=" + sndWnd + " mss=" + sndMss + " " + recovery + "]";
+    }
+}
