@@ -124,11 +124,14 @@ public record TcpConfig(
     /**
      * The RFCs' letter, with the {@link TcpProfile#rfc() rfc} profile: MSL 2 minutes (RFC 9293
      * §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK 200 ms (RFC 9293 §3.8.6.3 allows up to
-     * 500 ms), NewReno (RFC 5681, RFC 6582). Where no RFC gives a number, Linux's.
+     * 500 ms), SYN retransmitted for at least 3 minutes (RFC 9293 §3.8.3, RFC 1122 §4.2.3.5 R2: 7
+     * backoffs from 1 s give up after 255 s), NewReno (RFC 5681, RFC 6582). Where no RFC gives a
+     * number, Linux's.
      */
     public static TcpConfig rfc() {
         return linux().toBuilder()
                 .timeWaitNanos(240 * SECOND)
+                .synRetries(7)
                 .rtoMinNanos(SECOND)
                 .delayedAckNanos(200 * MILLISECOND)
                 .congestion(CongestionConfig.rfc())

@@ -255,7 +255,7 @@ public class TcpProfile {
     }
 
     /**
-     * The receive buffer once the MSS is known. FreeBSD tcp_mss_update rounds the socket buffers up
+     * The receive buffer once the MSS is known. FreeBSD tcp_mss() rounds the socket buffers up
      * to a multiple of the MSS (65536 becomes 65700 at MSS 1460, which SO_RCVBUF then reports);
      * Linux and the RFC keep the size asked for.
      */
