@@ -452,6 +452,16 @@ public class TcpProfile {
         return reference == Reference.FREEBSD;
     }
 
+    /**
+     * An orphaned FIN-WAIT-2 connection reaches its timeout (no RFC defines one: every stack has it
+     * against peers that never close). linux: tcp_keepalive_timer tells the peer with a RST
+     * (tcp_send_active_reset). rfc: reclaiming it is an ABORT, which in FIN-WAIT-2 sends a RST
+     * (RFC 9293 §3.10.5). freebsd: tcp_timer_2msl closes it silently (tcp_close, no segment).
+     */
+    public boolean resetsOnFinWait2Timeout() {
+        return reference != Reference.FREEBSD;
+    }
+
     /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */
     public boolean hasKeepInit() {
         return reference == Reference.FREEBSD;

@@ -133,10 +133,16 @@ final class TcpTimers {
         c.host.wantsOutput(c);
     }
 
-    /** An orphaned FIN-WAIT-2 connection is reclaimed; Linux tells the peer with RST (tcp_keepalive_timer). */
+    /** An orphaned FIN-WAIT-2 connection is reclaimed: with a RST (Linux, RFC 9293 ABORT) or silently (FreeBSD), as the profile says. */
     private static void finWait2(TcpConnection c, long nowNanos) {
-        if (c.state == TcpState.FIN_WAIT_2) {
+        if (c.state != TcpState.FIN_WAIT_2) {
+            return;
+        }
+        if (c.config.profile().resetsOnFinWait2Timeout()) {
             c.abortWithReset(nowNanos, CloseReason.FIN_WAIT_2_TIMEOUT, "FIN-WAIT-2 timeout");
+        } else {
+            c.enterClosed(nowNanos, CloseReason.FIN_WAIT_2_TIMEOUT, "FIN-WAIT-2 timeout");
+            c.release();
         }
     }
 

@@ -188,6 +188,29 @@ class ProfileBehaviourTest {
 
     @ParameterizedTest
     @EnumSource(Reference.class)
+    void orphanedFinWait2_timeout_resetOrSilentAsTheProfileSays(Reference ref) {
+        // No RFC defines the FIN-WAIT-2 timeout. linux: tcp_keepalive_timer sends a RST (tcp_send_active_reset);
+        // rfc: reclaiming is an ABORT, which in FIN-WAIT-2 sends <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5);
+        // freebsd: tcp_timer_2msl closes silently (tcp_close).
+        TcpConfig config = config(ref);
+        try (ConnectionHarness h = new ConnectionHarness(config)) {
+            TcpConnection c = h.finWait2();
+            h.advance(config.finWait2TimeoutNanos() - 1);
+            h.expectNothingSent();
+            assertEquals(TcpState.FIN_WAIT_2, c.state());
+            h.advance(1);
+            switch (ref) {
+                case LINUX, RFC -> h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 2, 0);
+                case FREEBSD -> { }
+            }
+            h.expectNothingSent();
+            assertEquals(CloseReason.FIN_WAIT_2_TIMEOUT, c.closeReason());
+            assertEquals(0, h.stack.connectionCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reference.class)
     void established_inWindowInexactRst_challengeAck(Reference ref) {
         // RFC 5961 §3.2 (RFC 9293 §3.10.7.4, second): an in-window RST not at RCV.NXT gets a challenge ACK
         // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. All three by default: Linux always, FreeBSD insecure_rst=0, the RFC.
