@@ -22,8 +22,9 @@ import io.usertcp.wire.TcpSegmentView;
  * {@code synPending}). Input never writes to the link: {@link TcpOutput} sends. The one exception
  * is a RST that answers a segment for which there is no longer a connection, queued through the host.
  *
- * <p>The segment travels as a value (the view, then the trimmed {@link Text}); nothing of it is
- * kept in fields, so one instance serves the stack.
+ * <p>The segment travels as values (the view, and the trimmed {@link Text} packed in a
+ * {@code long}, so nothing is allocated per segment); nothing of it is kept in fields, so one
+ * instance serves the stack.
  */
 final class SegmentArrival {
     /** RFC 9293 §3.7.1 (MUST-15): the MSS assumed when the peer sends no MSS option. */
@@ -92,7 +93,7 @@ final class SegmentArrival {
             c.becomeEstablished(nowNanos, "rcv SYN,ACK");
             c.ackNow = true;
             // "If there are other controls or text in the segment, continue processing at the sixth step."
-            Text text = trim(c, seg);
+            long text = trim(c, seg);
             text(c, nowNanos, seg, text);
             finArrives(c, nowNanos, seg, text);
         } else {
@@ -176,7 +177,7 @@ final class SegmentArrival {
         c.keepaliveProbesSent = 0;
         c.sender.peerHeard();
         rcv.updateTsRecent(seg, nowNanos);
-        Text text = trim(c, seg);
+        long text = trim(c, seg);
         // Second: the RST bit.
         if (rst) {
             rstArrives(c, nowNanos, seg.seq(), window);
@@ -220,9 +221,9 @@ final class SegmentArrival {
      * beyond the window is not acceptable: "an acknowledgment should be sent in reply", with the
      * current window — this is how a zero-window probe carrying data gets its answer (RFC 9293 §3.8.6.1).
      */
-    private static Text trim(TcpConnection c, TcpSegmentView seg) {
-        Text text = c.receiver.trim(seg, c.acceptanceWindow());
-        if (text.beyondWindow()) {
+    private static long trim(TcpConnection c, TcpSegmentView seg) {
+        long text = c.receiver.trim(seg, c.acceptanceWindow());
+        if (Text.beyondWindow(text)) {
             c.ackNow = true;
         }
         return text;
@@ -315,7 +316,7 @@ final class SegmentArrival {
     }
 
     /** Fifth check: the ACK field. Returns whether processing continues with the text. */
-    private boolean ackArrives(TcpConnection c, long nowNanos, TcpSegmentView seg, Text text) {
+    private boolean ackArrives(TcpConnection c, long nowNanos, TcpSegmentView seg, long text) {
         Sender snd = c.sender;
         int ack = seg.ack();
         if (c.state == TcpState.SYN_RECEIVED && !synReceivedAck(c, nowNanos, seg)) {
@@ -334,7 +335,7 @@ final class SegmentArrival {
         ackReported(c, nowNanos, snd.onAck(nowNanos, seg));
         return switch (c.state) {
             case FIN_WAIT_1 -> {
-                if (snd.finAcked() && !finWillArrive(c, text)) {
+                if (snd.finAcked() && !finWillArrive(c, seg, text)) {
                     enterFinWait2(c, nowNanos);
                 }
                 yield true;
@@ -415,8 +416,8 @@ final class SegmentArrival {
     }
 
     /** Whether this segment's FIN will be processed: in order, after the text before it. */
-    private static boolean finWillArrive(TcpConnection c, Text text) {
-        return text.fin() && text.seq() == c.receiver.nxt();
+    private static boolean finWillArrive(TcpConnection c, TcpSegmentView seg, long text) {
+        return Text.fin(text) && Text.seq(text, seg) == c.receiver.nxt();
     }
 
     private static void enterFinWait2(TcpConnection c, long nowNanos) {
@@ -428,8 +429,8 @@ final class SegmentArrival {
      * Seventh check: the segment text. Returns whether the FIN, if any, may be processed (the text
      * before it was in order and accepted).
      */
-    private boolean text(TcpConnection c, long nowNanos, TcpSegmentView seg, Text text) {
-        if (text.length() == 0) {
+    private boolean text(TcpConnection c, long nowNanos, TcpSegmentView seg, long text) {
+        if (Text.length(text) == 0) {
             return true;
         }
         switch (c.state) {
@@ -448,22 +449,22 @@ final class SegmentArrival {
             resetAnswering(c, nowNanos, seg, CloseReason.ABORTED_DATA_AFTER_CLOSE, "rcv data after CLOSE");
             return false;
         }
-        if (!rcv.inOrder(text)) {
+        if (!rcv.inOrder(text, seg)) {
             // Out of order: hold it until the hole fills ("segments ... may be held for later processing"),
             // and answer at once with a duplicate ACK carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4).
-            if (rcv.hold(text, seg.buffer())) {
+            if (rcv.hold(text, seg)) {
                 stats.increment(Counter.TcpExtTCPOFOQueue);
             }
             c.ackNow = true;
             return false;
         }
-        rcv.accept(text, seg.buffer());
+        rcv.accept(text, seg);
         if (rcv.deliverHeld() > 0 || rcv.holdsOutOfOrder()) {
             // RFC 5681 §4.2: ACK at once when a segment fills all or part of a gap — also when data stays held
             // beyond a gap that remains, as Linux does while its out-of-order queue is not empty (__tcp_ack_snd_check).
             c.ackNow = true;
         } else {
-            scheduleAck(c, nowNanos, text.length());
+            scheduleAck(c, nowNanos, Text.length(text));
         }
         c.notifyReadable();
         return true;
@@ -479,19 +480,19 @@ final class SegmentArrival {
     }
 
     /** Eighth check: the FIN bit, once everything before it has arrived (a held FIN whose turn came counts). */
-    private void finArrives(TcpConnection c, long nowNanos, TcpSegmentView seg, Text text) {
+    private void finArrives(TcpConnection c, long nowNanos, TcpSegmentView seg, long text) {
         Receiver rcv = c.receiver;
         if (c.isClosed()) {
             return;
         }
         boolean heldFinNow = rcv.takeHeldFin();
-        if (!text.fin() && !heldFinNow) {
+        if (!Text.fin(text) && !heldFinNow) {
             return;
         }
-        if (!heldFinNow && !rcv.finInOrder(text)) {
+        if (!heldFinNow && !rcv.finInOrder(text, seg)) {
             // A FIN after a hole: hold it for when the data before it arrives, and send a duplicate ACK (RFC 5681 §4.2).
             if (c.state.peerMaySend()) {
-                rcv.holdFin(text, seg.buffer());
+                rcv.holdFin(text, seg);
             }
             c.ackNow = true;
             return;

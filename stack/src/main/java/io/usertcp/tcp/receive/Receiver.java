@@ -33,15 +33,50 @@ public final class Receiver {
     private static final int DEFAULT_MSS = 536;
 
     /**
-     * The part of a segment inside the receive window after RFC 9293 §3.10.7.4's trimming: its
-     * text from {@code seq}, {@code length} bytes at {@code offset} of the packet, and whether its
-     * FIN is still in it. {@code beyondWindow}: something was cut off at the right edge, which
-     * deserves an ACK with the current window (RFC 9293 §3.8.6.1).
+     * The part of a segment inside the receive window after RFC 9293 §3.10.7.4's trimming, as a
+     * value packed into a {@code long} so that no object is allocated per segment (DESIGN.md §11):
+     * how many text bytes were cut from the front (already received), how many remain, whether the
+     * FIN is still in it, and whether something was cut off at the right edge (which deserves an ACK
+     * with the current window, RFC 9293 §3.8.6.1). Its sequence number and offset follow from the
+     * segment it was trimmed from, which travels beside it.
      */
-    public record Text(int seq, int offset, int length, boolean fin, boolean beyondWindow) {
-        /** The same text with a FIN at its end (a held FIN whose turn has come). */
-        Text withHeldFin(int at) {
-            return new Text(at, offset, 0, true, beyondWindow);
+    public static final class Text {
+        private static final long FIN = 1L << 32;
+        private static final long BEYOND = 1L << 33;
+
+        private Text() {}
+
+        static long of(int cut, int length, boolean fin, boolean beyondWindow) {
+            return ((long) cut << 16) | length | (fin ? FIN : 0) | (beyondWindow ? BEYOND : 0);
+        }
+
+        /** Text bytes that remain. */
+        public static int length(long text) {
+            return (int) (text & 0xffff);
+        }
+
+        /** Whether the segment's FIN is still in the text (in the window, not a duplicate). */
+        public static boolean fin(long text) {
+            return (text & FIN) != 0;
+        }
+
+        /** Whether the segment reached beyond the window. */
+        public static boolean beyondWindow(long text) {
+            return (text & BEYOND) != 0;
+        }
+
+        private static int cut(long text) {
+            return (int) ((text >>> 16) & 0xffff);
+        }
+
+        /** The sequence number of the first text byte that remains. */
+        public static int seq(long text, TcpSegmentView seg) {
+            return seg.seq() + ((seg.flags() & TcpFlags.SYN) != 0 ? 1 : 0) + cut(text);
+        }
+
+        /** Where in the packet that byte is. */
+        public static int offset(long text, TcpSegmentView seg) {
+            return seg.payloadOffset() + cut(text);
         }
     }
 
@@ -247,21 +282,20 @@ public final class Receiver {
     // Text and FIN (RFC 9293 §3.10.7.4, first, seventh and eighth checks)
     // =====================================================================================
 
-    /** Keeps only the part of {@code seg} inside {@code window}: RFC 9293 §3.10.7.4 "trimmed". */
-    public Text trim(TcpSegmentView seg, long window) {
+    /** Keeps only the part of {@code seg} inside {@code window}: RFC 9293 §3.10.7.4 "trimmed". Returns a {@link Text}. */
+    public long trim(TcpSegmentView seg, long window) {
         int flags = seg.flags();
         int seq = seg.seq() + ((flags & TcpFlags.SYN) != 0 ? 1 : 0);
-        int offset = seg.payloadOffset();
         int length = seg.payloadLength();
         boolean fin = (flags & TcpFlags.FIN) != 0;
+        int cut = 0;
         int early = SeqNum.diff(rcvNxt, seq);
         if (early > 0) {
             if (early > length) {
                 fin = false; // the FIN, too, was received before: a duplicate
             }
-            int cut = Math.min(early, length);
+            cut = Math.min(early, length);
             seq += cut;
-            offset += cut;
             length -= cut;
         }
         long room = window - SeqNum.diff(seq, rcvNxt);
@@ -271,28 +305,29 @@ public final class Receiver {
             fin = false; // the FIN lies beyond the window
             beyond = true;
         }
-        return new Text(seq, offset, length, fin, beyond);
+        return Text.of(cut, length, fin, beyond);
     }
 
-    /** Whether {@code text} starts at RCV.NXT. */
-    public boolean inOrder(Text text) {
-        return text.seq() == rcvNxt;
+    /** Whether {@code text} of {@code seg} starts at RCV.NXT. */
+    public boolean inOrder(long text, TcpSegmentView seg) {
+        return Text.seq(text, seg) == rcvNxt;
     }
 
     /**
      * Out of order: holds the text until the hole fills ("segments ... may be held for later
      * processing"), with its FIN if it carries one.
      *
-     * @param packet borrowed; what is held is a retained slice
+     * @param seg borrowed; what is held is a retained slice of its packet
      * @return whether something new was held
      */
-    public boolean hold(Text text, ByteBuf packet) {
-        return reassembly.offer(rcvNxt, text.seq(), packet, text.offset(), text.length(), text.fin());
+    public boolean hold(long text, TcpSegmentView seg) {
+        return reassembly.offer(rcvNxt, Text.seq(text, seg), seg.buffer(), Text.offset(text, seg), Text.length(text), Text.fin(text));
     }
 
     /** A FIN after a hole: held for when the data before it arrives (RFC 5681 §4.2). */
-    public void holdFin(Text text, ByteBuf packet) {
-        reassembly.offer(rcvNxt, text.seq() + text.length(), packet, text.offset() + text.length(), 0, true);
+    public void holdFin(long text, TcpSegmentView seg) {
+        int length = Text.length(text);
+        reassembly.offer(rcvNxt, Text.seq(text, seg) + length, seg.buffer(), Text.offset(text, seg) + length, 0, true);
     }
 
     /**
@@ -312,11 +347,11 @@ public final class Receiver {
     /**
      * In order: the text goes to the receive buffer and RCV.NXT advances over it.
      *
-     * @param packet borrowed; the buffer keeps a retained slice
+     * @param seg borrowed; the buffer keeps a retained slice of its packet
      */
-    public void accept(Text text, ByteBuf packet) {
-        buffer.append(packet, text.offset(), text.length());
-        rcvNxt += text.length();
+    public void accept(long text, TcpSegmentView seg) {
+        buffer.append(seg.buffer(), Text.offset(text, seg), Text.length(text));
+        rcvNxt += Text.length(text);
     }
 
     /**
@@ -349,8 +384,8 @@ public final class Receiver {
     }
 
     /** Whether the FIN of {@code text} is next in sequence: everything before it has arrived. */
-    public boolean finInOrder(Text text) {
-        return text.seq() + text.length() == rcvNxt;
+    public boolean finInOrder(long text, TcpSegmentView seg) {
+        return Text.seq(text, seg) + Text.length(text) == rcvNxt;
     }
 
     /** The peer's FIN is processed: RCV.NXT advances over it. */
