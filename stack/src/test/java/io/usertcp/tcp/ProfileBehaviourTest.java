@@ -20,9 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.usertcp.core.StackStats.Counter;
-import io.usertcp.link.Link;
+import io.usertcp.link.InMemoryLink;
 import io.usertcp.tcp.TcpProfile.Reference;
 import io.usertcp.testkit.ConnectionHarness;
 import io.usertcp.testkit.ConnectionHarness.Sent;
@@ -123,31 +124,15 @@ class ProfileBehaviourTest {
      * segments into values; option order and padding need the bytes themselves).
      */
     private static byte[] nextPacketBytes(ConnectionHarness h) {
-        List<byte[]> packets = new ArrayList<>();
-        h.stack.pollTransmit(h.now(), new Link() {
-            @Override
-            public ByteBuf receive() {
-                return null;
-            }
-
-            @Override
-            public void transmit(ByteBuf packet) {
-                try {
-                    byte[] b = new byte[packet.readableBytes()];
-                    packet.getBytes(packet.readerIndex(), b);
-                    packets.add(b);
-                } finally {
-                    packet.release();
-                }
-            }
-
-            @Override
-            public int mtu() {
-                return 1500;
-            }
-        });
-        assertEquals(1, packets.size(), "packets sent");
-        return packets.get(0);
+        InMemoryLink[] link = InMemoryLink.pair(1500);
+        h.stack.pollTransmit(h.now(), link[0]);
+        assertEquals(1, link[1].pending(), "packets sent");
+        ByteBuf packet = link[1].receive();
+        try {
+            return ByteBufUtil.getBytes(packet);
+        } finally {
+            packet.release();
+        }
     }
 
     private static TcpHeader tcpHeader(byte[] packet) {
