@@ -268,12 +268,21 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /**
      * SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (RFC 1122 §4.2.3.6).
      *
-     * @throws IllegalArgumentException for non-positive values
+     * @throws IllegalArgumentException outside Linux's bounds (tcp_sock_set_keepidle, _keepintvl,
+     *                                  _keepcnt): idle and interval 1..32767 s (MAX_TCP_KEEPIDLE,
+     *                                  MAX_TCP_KEEPINTVL), probes 1..127 (MAX_TCP_KEEPCNT)
      */
     public void setKeepAlive(long nowNanos, boolean enabled, long idleNanos, long intervalNanos, int probes) {
-        if (idleNanos <= 0 || intervalNanos <= 0 || probes <= 0) {
-            throw new IllegalArgumentException("keepalive: idle " + idleNanos + " ns, interval " + intervalNanos
-                    + " ns, probes " + probes + " (expected: all > 0)");
+        if (idleNanos < 1_000_000_000L || idleNanos > 32_767_000_000_000L) {
+            throw new IllegalArgumentException("keepalive idle: " + (idleNanos % 1_000_000_000L == 0
+                    ? idleNanos / 1_000_000_000L + " s" : idleNanos + " ns") + " (expected: 1..32767 s)");
+        }
+        if (intervalNanos < 1_000_000_000L || intervalNanos > 32_767_000_000_000L) {
+            throw new IllegalArgumentException("keepalive interval: " + (intervalNanos % 1_000_000_000L == 0
+                    ? intervalNanos / 1_000_000_000L + " s" : intervalNanos + " ns") + " (expected: 1..32767 s)");
+        }
+        if (probes < 1 || probes > 127) {
+            throw new IllegalArgumentException("keepalive probes: " + probes + " (expected: 1..127)");
         }
         keepAliveEnabled = enabled;
         keepaliveIdleNanos = idleNanos;
@@ -292,10 +301,16 @@ public final class TcpConnection extends DeadlineHeap.Node {
         setKeepAlive(nowNanos, enabled, config.keepaliveIdleNanos(), config.keepaliveIntervalNanos(), config.keepaliveProbes());
     }
 
-    /** RFC 5482 user timeout (TCP_USER_TIMEOUT); 0 turns it off. */
+    /**
+     * RFC 5482 user timeout (TCP_USER_TIMEOUT); 0 turns it off.
+     *
+     * @throws IllegalArgumentException outside Linux's bounds: TCP_USER_TIMEOUT is an int of
+     *                                  milliseconds, >= 0 (do_tcp_setsockopt), so 0 or 1 ms..2147483647 ms
+     */
     public void setUserTimeout(long timeoutNanos) {
-        if (timeoutNanos < 0) {
-            throw new IllegalArgumentException("user timeout: " + timeoutNanos + " ns (expected: >= 0)");
+        if (timeoutNanos < 0 || timeoutNanos > 0 && timeoutNanos < 1_000_000L || timeoutNanos > Integer.MAX_VALUE * 1_000_000L) {
+            throw new IllegalArgumentException("user timeout: " + (timeoutNanos % 1_000_000L == 0
+                    ? timeoutNanos / 1_000_000L + " ms" : timeoutNanos + " ns") + " (expected: 0 to turn it off, or 1..2147483647 ms)");
         }
         userTimeoutNanos = timeoutNanos;
         if (timeoutNanos == 0) {
@@ -390,13 +405,19 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * connection opens to make full use of it); a smaller one never takes back window already
      * advertised (RFC 9293 §3.8.6.2.2). Bytes already held stay even above a smaller capacity.
      *
-     * @throws IllegalArgumentException for sizes below 256 bytes or above 1 GiB
+     * <p>Sizes are clamped, as Linux clamps SO_SNDBUF and SO_RCVBUF (sock_setsockopt: to
+     * [SOCK_MIN_SNDBUF, wmem_max], never an error): below 256 bytes to 256, above 1 GiB to 1 GiB.
+     * Unlike Linux the size is not doubled for bookkeeping overhead: it counts payload bytes.
+     *
+     * @throws IllegalArgumentException for a negative size (Linux reads it as a huge unsigned one)
      */
     public void setBufferSizes(long nowNanos, int sendBytes, int receiveBytes) {
-        if (sendBytes < 256 || sendBytes > (1 << 30) || receiveBytes < 256 || receiveBytes > (1 << 30)) {
+        if (sendBytes < 0 || receiveBytes < 0) {
             throw new IllegalArgumentException("buffer sizes: send " + sendBytes + ", receive " + receiveBytes
-                    + " bytes (expected: 256..1073741824)");
+                    + " bytes (expected: >= 0, clamped to 256..1073741824)");
         }
+        sendBytes = Math.max(256, Math.min(sendBytes, 1 << 30)); // Linux sock_setsockopt clamps SO_SNDBUF
+        receiveBytes = Math.max(256, Math.min(receiveBytes, 1 << 30)); // and SO_RCVBUF
         sender.setCapacity(sendBytes);
         receiver.setCapacity(receiveBytes);
         windowOpened(nowNanos);

@@ -211,6 +211,43 @@ class KeepaliveAndTimeoutTest {
         }
     }
 
+    // Linux do_tcp_setsockopt: TCP_KEEPIDLE and TCP_KEEPINTVL 1..32767 s (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL),
+    // TCP_KEEPCNT 1..127 (MAX_TCP_KEEPCNT), TCP_USER_TIMEOUT an int of ms >= 0; anything else is EINVAL. Issue 18:
+    // a keep-alive of 1 ns once made a million timer expiries in 1 ms.
+    @Test
+    void socketOptions_outsideLinuxBounds_areRefusedWithWhatWasGivenAndWhatIsExpected() {
+        try (ConnectionHarness h = new ConnectionHarness()) {
+            TcpConnection c = h.established();
+            assertRefused("keepalive idle: 0 s (expected: 1..32767 s)", () -> c.setKeepAlive(h.now(), true, 0, INTERVAL, COUNT));
+            assertRefused("keepalive idle: 1 ns (expected: 1..32767 s)", () -> c.setKeepAlive(h.now(), true, 1, INTERVAL, COUNT));
+            assertRefused("keepalive idle: 32768 s (expected: 1..32767 s)",
+                    () -> c.setKeepAlive(h.now(), true, seconds(32_768), INTERVAL, COUNT));
+            assertRefused("keepalive interval: 999999999 ns (expected: 1..32767 s)",
+                    () -> c.setKeepAlive(h.now(), true, IDLE, seconds(1) - 1, COUNT));
+            assertRefused("keepalive interval: 32768 s (expected: 1..32767 s)",
+                    () -> c.setKeepAlive(h.now(), true, IDLE, seconds(32_768), COUNT));
+            assertRefused("keepalive probes: 0 (expected: 1..127)", () -> c.setKeepAlive(h.now(), true, IDLE, INTERVAL, 0));
+            assertRefused("keepalive probes: 128 (expected: 1..127)", () -> c.setKeepAlive(h.now(), true, IDLE, INTERVAL, 128));
+            assertRefused("user timeout: -1 ms (expected: 0 to turn it off, or 1..2147483647 ms)", () -> c.setUserTimeout(-1_000_000L));
+            assertRefused("user timeout: 999999 ns (expected: 0 to turn it off, or 1..2147483647 ms)", () -> c.setUserTimeout(999_999L));
+            assertRefused("user timeout: 2147483648 ms (expected: 0 to turn it off, or 1..2147483647 ms)",
+                    () -> c.setUserTimeout((Integer.MAX_VALUE + 1L) * 1_000_000L));
+            assertFalse(c.snapshot(h.now()).timersLeftNanos().containsKey(TcpTimer.KEEPALIVE), "a refused call changes nothing");
+
+            // The bounds themselves are accepted.
+            c.setKeepAlive(h.now(), true, seconds(1), seconds(1), 1);
+            c.setKeepAlive(h.now(), true, seconds(32_767), seconds(32_767), 127);
+            c.setUserTimeout(1_000_000L);
+            c.setUserTimeout(Integer.MAX_VALUE * 1_000_000L);
+            c.setUserTimeout(0);
+        }
+    }
+
+    private static void assertRefused(String message, org.junit.jupiter.api.function.Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertEquals(message, e.getMessage());
+    }
+
     // ------------------------------------------------------------------------------------
     // User timeout and retransmission give-up
     // ------------------------------------------------------------------------------------

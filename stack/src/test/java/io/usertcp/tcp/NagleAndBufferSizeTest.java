@@ -126,12 +126,20 @@ class NagleAndBufferSizeTest {
         }
     }
 
+    // Linux sock_setsockopt clamps SO_SNDBUF and SO_RCVBUF into [SOCK_MIN_*BUF, *mem_max] rather than refusing
+    // (issue 18, API bounds as Linux's); ours clamp to 256..1073741824 bytes, and a negative size is refused.
     @Test
-    void bufferSizes_outOfRange_areRefusedWithTheRange() {
+    void bufferSizes_outOfRange_areClampedAsLinuxDoes_andNegativeOnesRefusedWithTheRange() {
         try (ConnectionHarness h = new ConnectionHarness()) {
             TcpConnection c = h.established();
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setBufferSizes(h.now(), 100, 4096));
-            assertTrue(e.getMessage().contains("256..1073741824"), e.getMessage());
+            c.setBufferSizes(h.now(), 100, 4096);
+            assertEquals(256, c.sendBufferSize());
+            assertEquals(4096, c.receiveBufferSize());
+            c.setBufferSizes(h.now(), Integer.MAX_VALUE, 0);
+            assertEquals(1 << 30, c.sendBufferSize());
+            assertEquals(256, c.receiveBufferSize());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setBufferSizes(h.now(), -1, 4096));
+            assertTrue(e.getMessage().contains("send -1") && e.getMessage().contains("256..1073741824"), e.getMessage());
         }
     }
 }

@@ -16,7 +16,7 @@ import java.net.Socket;
 final class KeepaliveDeadPeerScenario implements Scenario {
     static final int PORT = 8006;
     static final long IDLE_MILLIS = 1_000;
-    static final long INTERVAL_MILLIS = 500;
+    static final long INTERVAL_MILLIS = 1_000; // Linux's least TCP_KEEPINTVL: 1 s
     static final int PROBES = 3;
     static final String TABLE = "usertcp_scenario";
 
