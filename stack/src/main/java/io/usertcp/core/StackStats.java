@@ -25,7 +25,13 @@ public final class StackStats {
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,
         TcpExtTCPFastRetrans, TcpExtTCPLossProbes, TcpExtTCPSackRecovery, TcpExtTCPRenoRecovery,
         IcmpInMsgs, IcmpInEchos, IcmpOutMsgs, IcmpOutEchoReps,
-        IpInReceives, IpInDelivers, IpOutRequests
+        IpInReceives, IpInDelivers, IpOutRequests,
+        /**
+         * Ours, in nstat's form (no Linux counterpart): unexpected exceptions the runner contained
+         * while the stack handled a packet, a timer round or a task; connections aborted because a
+         * fault was pinned on them; packets dropped because direct memory ran out.
+         */
+        UsertcpStackFaults, UsertcpFaultAborts, UsertcpNoMemDrops
     }
 
     private final long[] counters = new long[Counter.values().length];

@@ -2,12 +2,21 @@ package io.usertcp.runtime;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpStack;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +25,15 @@ import org.slf4j.LoggerFactory;
  * Runs a {@link TcpStack} in real time on its own thread. Each turn of the loop: run queued tasks,
  * feed every waiting packet to the stack, fire due timers, transmit, then wait on the link until
  * the next deadline (or a packet, or a task). Tasks from other threads wake the wait.
+ *
+ * <p><b>Failures.</b> An unexpected exception while the stack handles one packet, one timer
+ * round or one task is contained ({@link Faults}): it is logged at ERROR, counted
+ * ({@code UsertcpStackFaults}), the connection it concerns is aborted when the runner can tell
+ * which one it is, and the stack goes on serving. A {@link VirtualMachineError} other than running
+ * out of direct memory is not contained: the thread ends. Whenever the thread ends (closed, or
+ * dead), every pending and future call fails at once with a {@link StackStoppedException} that
+ * carries the cause, and every {@linkplain #onTermination termination listener} runs, so blocked
+ * callers wake up.
  */
 public final class StackRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StackRunner.class);
@@ -28,7 +46,16 @@ public final class StackRunner implements AutoCloseable {
     private final WaitableLink link;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private final Faults faults;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Set<Runnable> terminationListeners = ConcurrentHashMap.newKeySet();
+    /** Connections the socket layer holds, by tuple, so a fault on a packet can be pinned on one (stack thread only). */
+    private final Map<ConnectionId, Watched> watched = new HashMap<>();
     private volatile boolean running = true;
+    /** Set once the thread stops serving: the exception every call fails with from then on. */
+    private volatile StackStoppedException stopped;
+
+    private record Watched(TcpConnection connection, Consumer<Throwable> onFault) {}
 
     /**
      * @param name the thread's name, e.g. {@code usertcp-stack}
@@ -36,6 +63,7 @@ public final class StackRunner implements AutoCloseable {
     public StackRunner(TcpStack stack, WaitableLink link, String name) {
         this.stack = stack;
         this.link = link;
+        this.faults = new Faults(stack.stats());
         // A FastThreadLocalThread gets Netty's per-thread buffer cache and object recycling; on a
         // plain Thread (Netty 4.2 default useCacheForAllThreads=false) every packet goes through
         // the shared arena's lock and allocates its ByteBuf object (benchmarks/README.md).
@@ -62,36 +90,125 @@ public final class StackRunner implements AutoCloseable {
         return Thread.currentThread() == thread;
     }
 
-    /** Queues {@code task} to run on the stack's thread. */
-    public void execute(Runnable task) {
-        if (!running) {
-            throw new IllegalStateException("the stack runner is stopped");
+    // =====================================================================================
+    // Health
+    // =====================================================================================
+
+    /** Whether the stack thread still serves (started, not closed, not dead). */
+    public boolean isAlive() {
+        return stopped == null && running;
+    }
+
+    /** What killed the stack thread, or null while it runs or when it was closed in order. */
+    public Throwable deathCause() {
+        StackStoppedException s = stopped;
+        return s == null ? null : s.getCause();
+    }
+
+    /** What calls fail with now that the thread stopped (a fresh copy), or null while it serves. */
+    public StackStoppedException stoppedFailure() {
+        StackStoppedException s = stopped;
+        return s == null ? null : copy(s);
+    }
+
+    /** One line for people: {@code alive}, {@code stopped}, or {@code dead: java.lang.Error: boom}. */
+    public String health() {
+        StackStoppedException s = stopped;
+        if (s == null) {
+            return running ? "alive" : "stopping";
         }
+        return s.died() ? "dead: " + s.getCause() : "stopped";
+    }
+
+    /**
+     * Waits until the stack thread has stopped serving (closed or dead) and every pending call has
+     * been failed.
+     *
+     * @return whether it stopped within the timeout
+     */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return terminated.await(timeout, unit);
+    }
+
+    /**
+     * Runs {@code listener} once when the stack thread stops serving, on that thread (or at once on
+     * the caller's, if it already has). Keep it quick: wake someone up. Remove it with
+     * {@link #removeTerminationListener} when it no longer matters, or it is kept until then.
+     */
+    public void onTermination(Runnable listener) {
+        terminationListeners.add(listener);
+        if (terminated.getCount() == 0 && terminationListeners.remove(listener)) {
+            listener.run();
+        }
+    }
+
+    public void removeTerminationListener(Runnable listener) {
+        terminationListeners.remove(listener);
+    }
+
+    /**
+     * Lets a fault on a packet of {@code connection}'s four-tuple be pinned on it: the runner then
+     * aborts it and tells {@code onFault} why. Stack thread only; {@link #unwatch} when done.
+     */
+    public void watch(TcpConnection connection, Consumer<Throwable> onFault) {
+        watched.put(connection.id(), new Watched(connection, onFault));
+    }
+
+    /** Stack thread only. */
+    public void unwatch(TcpConnection connection) {
+        Watched w = watched.get(connection.id());
+        if (w != null && w.connection() == connection) {
+            watched.remove(connection.id());
+        }
+    }
+
+    // =====================================================================================
+    // Calls from other threads
+    // =====================================================================================
+
+    /**
+     * Queues {@code task} to run on the stack's thread.
+     *
+     * @throws StackStoppedException when the runner is closed or its thread died
+     */
+    public void execute(Runnable task) {
+        checkServing();
         tasks.add(task);
+        if (stopped != null) {
+            failPending(); // the thread may have drained the queue just before our add
+        }
         link.wakeup();
     }
 
-    /** Runs {@code task} on the stack's thread with the current time and returns its result as a future. */
+    /**
+     * Runs {@code task} on the stack's thread with the current time and returns its result as a
+     * future; once the thread has stopped, the future fails with a {@link StackStoppedException}.
+     */
     public <T> CompletableFuture<T> submit(LongFunction<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Runnable r = () -> {
-            try {
-                result.complete(task.apply(nowNanos()));
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        };
+        Call<T> call = new Call<>(task);
         if (inStackThread()) {
-            r.run();
-        } else {
-            execute(r);
+            call.run();
+            return call.result;
         }
-        return result;
+        StackStoppedException s = stopped != null ? stopped : running ? null : stoppedException(null);
+        if (s != null) {
+            call.result.completeExceptionally(copy(s));
+            return call.result;
+        }
+        tasks.add(call);
+        if (stopped != null) {
+            failPending();
+        }
+        link.wakeup();
+        return call.result;
     }
 
     /**
      * Runs {@code task} on the stack's thread and waits for its result. Exceptions the task throws
      * are rethrown here unchanged when unchecked.
+     *
+     * @throws StackStoppedException at once when the runner is closed or its thread died (the
+     *                               cause says why), including while this call waits
      */
     public <T> T call(LongFunction<T> task) {
         CompletableFuture<T> f = submit(task);
@@ -99,6 +216,9 @@ public final class StackRunner implements AutoCloseable {
             return f.get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof StackStoppedException s) {
+                throw copy(s); // with this caller's stack trace
+            }
             if (cause instanceof RuntimeException re) {
                 throw re;
             }
@@ -110,22 +230,108 @@ public final class StackRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the stack thread", e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the stack thread did not answer within 30 s", e);
+            throw new IllegalStateException("the stack thread did not answer within 30 s (" + health() + ")", e);
         }
     }
 
+    /** A task whose caller waits for its result: failed, not dropped, when the thread stops. */
+    private static final class Call<T> implements Runnable {
+        final LongFunction<T> task;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+
+        Call(LongFunction<T> task) {
+            this.task = task;
+        }
+
+        @Override
+        public void run() {
+            try {
+                result.complete(task.apply(nowNanos()));
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+                if (t instanceof VirtualMachineError vme && !Faults.isDirectMemoryExhausted(vme)) {
+                    throw vme; // the caller hears of it, and the thread cannot go on
+                }
+            }
+        }
+    }
+
+    private void checkServing() {
+        StackStoppedException s = stopped;
+        if (s != null) {
+            throw copy(s);
+        }
+        if (!running) {
+            throw stoppedException(null);
+        }
+    }
+
+    private StackStoppedException stoppedException(Throwable death) {
+        return new StackStoppedException(thread.getName(), death);
+    }
+
+    private StackStoppedException copy(StackStoppedException s) {
+        return stoppedException(s.getCause());
+    }
+
+    // =====================================================================================
+    // The loop
+    // =====================================================================================
+
     private void loop() {
+        Throwable death = null;
         try {
             while (running) {
                 turn();
             }
         } catch (Throwable t) {
-            log.error("stack thread failed; the stack stops", t);
+            death = t;
+            // Fail callers before anything else that could go wrong in a stack in an unknown state.
+            stopped = stoppedException(t);
+            log.error("stack thread {} died; the stack stops and every call fails from now on", thread.getName(), t);
         } finally {
-            stack.close(nowNanos());
+            terminate(death);
+        }
+    }
+
+    private void terminate(Throwable death) {
+        try {
+            stack.close(nowNanos()); // handlers hear STACK_CLOSED: blocked readers wake
+        } catch (Throwable t) {
+            log.error("closing the stack after it stopped failed", t);
+        }
+        if (death == null) {
+            // An orderly close: tasks queued before it see the stack closed rather than hang.
             Runnable r;
             while ((r = tasks.poll()) != null) {
-                r.run(); // let waiting callers see the stack closed rather than hang
+                try {
+                    r.run();
+                } catch (RuntimeException | Error e) {
+                    log.warn("a task queued before the stack closed failed", e);
+                }
+            }
+            stopped = stoppedException(null);
+        }
+        failPending();
+        terminated.countDown();
+        for (Runnable listener : terminationListeners.toArray(Runnable[]::new)) {
+            if (terminationListeners.remove(listener)) {
+                try {
+                    listener.run();
+                } catch (RuntimeException | Error e) {
+                    log.warn("a termination listener failed", e);
+                }
+            }
+        }
+    }
+
+    /** Fails every queued call with the stop's cause; other tasks are dropped (any thread). */
+    private void failPending() {
+        StackStoppedException s = stopped;
+        Runnable r;
+        while ((r = tasks.poll()) != null) {
+            if (r instanceof Call<?> call) {
+                call.result.completeExceptionally(copy(s));
             }
         }
     }
@@ -133,28 +339,82 @@ public final class StackRunner implements AutoCloseable {
     private void turn() {
         Runnable task;
         while ((task = tasks.poll()) != null) {
-            task.run();
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                faults.contain(e, "a task queued by the application");
+            }
             // What a user call queued leaves before the next call runs, as a Linux system call sends
             // before it returns: otherwise a write followed at once by a close that resets (unread
             // data, linger 0) could run in the same turn, and the RST would discard the written data.
-            stack.pollTransmit(nowNanos(), link);
+            transmit();
         }
-        int received = 0;
-        ByteBuf packet;
-        while (received < RECEIVE_BUDGET && (packet = link.receive()) != null) {
-            stack.receive(nowNanos(), packet);
-            received++;
-        }
+        int received = receiveBatch();
         long now = nowNanos();
         if (stack.nextDeadlineNanos() <= now) {
-            stack.onTimeout(now);
+            try {
+                stack.onTimeout(now);
+            } catch (RuntimeException | Error e) {
+                faults.contain(e, "timers");
+            }
         }
-        stack.pollTransmit(nowNanos(), link);
+        transmit();
         if (received == 0 && tasks.isEmpty()) {
             long wait = Math.min(MAX_WAIT_NANOS, stack.nextDeadlineNanos() - nowNanos());
             if (wait > 0) {
                 link.awaitReadable(wait);
             }
+        }
+    }
+
+    private void transmit() {
+        try {
+            stack.pollTransmit(nowNanos(), link);
+        } catch (RuntimeException | Error e) {
+            faults.contain(e, "transmit");
+        }
+    }
+
+    /** Feeds up to {@link #RECEIVE_BUDGET} packets to the stack; each fault stays with its packet. */
+    private int receiveBatch() {
+        int received = 0;
+        while (received < RECEIVE_BUDGET) {
+            ByteBuf packet;
+            try {
+                packet = link.receive();
+            } catch (OutOfMemoryError e) {
+                faults.noMemory(e, "the link could not allocate a receive buffer");
+                break; // let memory come back before the next try
+            }
+            if (packet == null) {
+                break;
+            }
+            received++;
+            faults.remember(packet); // before the stack releases the packet
+            try {
+                stack.receive(nowNanos(), packet);
+            } catch (RuntimeException | Error e) {
+                ConnectionId id = faults.rememberedTuple();
+                faults.contain(e, id == null ? "a packet" : "a packet for " + id);
+                abortWatched(id, e);
+            }
+        }
+        return received;
+    }
+
+    /** Aborts the connection a faulty packet was for, when the socket layer holds it. */
+    private void abortWatched(ConnectionId id, Throwable fault) {
+        Watched w = id == null ? null : watched.remove(id);
+        if (w == null) {
+            return;
+        }
+        stack.stats().increment(Counter.UsertcpFaultAborts);
+        log.error("connection {} aborted after the fault above", id);
+        try {
+            w.onFault().accept(fault);
+            w.connection().abort(nowNanos());
+        } catch (RuntimeException | Error e) {
+            faults.contain(e, "aborting " + id);
         }
     }
 

@@ -8,5 +8,12 @@
  * <p>Threads: the runner's thread owns the stack; every other thread crosses into it through the
  * task queue. Buffers follow the stack's rules: packets read from the link are handed to the stack,
  * which releases them.
+ *
+ * <p>Failures: an unexpected exception while the stack handles one packet, one timer round or one
+ * task is contained (logged at ERROR, counted as {@code UsertcpStackFaults}; the connection a
+ * faulty packet was for is aborted when the socket layer holds it), and the stack goes on serving.
+ * If the thread ends all the same (a {@link java.lang.VirtualMachineError}, or a close), every
+ * pending and later call fails at once with a {@link io.usertcp.runtime.StackStoppedException}
+ * carrying the cause, and {@link io.usertcp.runtime.StackRunner#health()} says so.
  */
 package io.usertcp.runtime;

@@ -3,6 +3,7 @@ package io.usertcp.socket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.usertcp.runtime.StackRunner;
+import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.ConnectionHandler;
 import io.usertcp.tcp.ConnectionId;
@@ -24,6 +25,9 @@ import java.util.concurrent.CompletableFuture;
  *       .thenCompose(c -&gt; c.write(request).thenCompose(v -&gt; c.read()))
  *       .thenAcceptAsync(bytes -&gt; ...);
  * </pre>
+ *
+ * <p>When the stack's thread dies, pending and later operations fail with a {@link SocketException}
+ * that says so and carries the cause.
  */
 public final class AsyncTcpConnection implements ConnectionHandler {
     private static final int READ_CHUNK = 64 * 1024;
@@ -73,7 +77,7 @@ public final class AsyncTcpConnection implements ConnectionHandler {
      */
     public CompletableFuture<byte[]> read() {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        runner.execute(() -> {
+        execute(f, () -> {
             pendingReads.addLast(f);
             serveReads(StackRunner.nowNanos());
         });
@@ -84,7 +88,7 @@ public final class AsyncTcpConnection implements ConnectionHandler {
     public CompletableFuture<Void> write(byte[] data) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         byte[] copy = data.clone(); // the caller may reuse its array at once
-        runner.execute(() -> {
+        execute(f, () -> {
             pendingWrites.addLast(new PendingWrite(copy, new int[1], f));
             serveWrites(StackRunner.nowNanos());
         });
@@ -103,19 +107,28 @@ public final class AsyncTcpConnection implements ConnectionHandler {
 
     /** CLOSE; the returned future is {@link #closedFuture()}, which completes when the connection is over. */
     public CompletableFuture<CloseReason> close() {
-        runner.execute(() -> connection.close(StackRunner.nowNanos()));
+        execute(closed, () -> connection.close(StackRunner.nowNanos()));
         return closed;
     }
 
     /** ABORT: RST now. */
     public CompletableFuture<CloseReason> abort() {
-        runner.execute(() -> connection.abort(StackRunner.nowNanos()));
+        execute(closed, () -> connection.abort(StackRunner.nowNanos()));
         return closed;
     }
 
     /** Completes with the reason when the connection is over (CLOSED, or handed to TIME-WAIT). */
     public CompletableFuture<CloseReason> closedFuture() {
         return closed;
+    }
+
+    /** Queues {@code task} on the stack thread, or fails {@code f} when that thread has stopped. */
+    private void execute(CompletableFuture<?> f, Runnable task) {
+        try {
+            runner.execute(task);
+        } catch (StackStoppedException e) {
+            f.completeExceptionally(SocketErrors.stackStopped(e));
+        }
     }
 
     private void serveReads(long now) {
@@ -165,6 +178,10 @@ public final class AsyncTcpConnection implements ConnectionHandler {
     }
 
     private IOException failure() {
+        StackStoppedException stopped = runner.stoppedFailure();
+        if (stopped != null && stopped.died()) {
+            return SocketErrors.stackStopped(stopped);
+        }
         CloseReason reason = connection.closeReason();
         return reason != null && reason.isError() ? SocketErrors.ioFailure(reason) : null;
     }
@@ -187,7 +204,8 @@ public final class AsyncTcpConnection implements ConnectionHandler {
     @Override
     public void onClosed(TcpConnection c, CloseReason reason, long nowNanos) {
         if (!established.isDone()) {
-            established.completeExceptionally(SocketErrors.connectFailure(reason));
+            IOException death = failure();
+            established.completeExceptionally(death != null && runner.deathCause() != null ? death : SocketErrors.connectFailure(reason));
         }
         serveReads(nowNanos);
         serveWrites(nowNanos);

@@ -1,5 +1,6 @@
 package io.usertcp.socket;
 
+import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.CloseReason;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -27,5 +28,12 @@ final class SocketErrors {
             case REFUSED -> new ConnectException("Connection refused");
             default -> new SocketException("Socket closed (" + reason.message() + ")");
         };
+    }
+
+    /** For a call that found the stack's thread stopped: "the stack thread ... died (cause)". */
+    static SocketException stackStopped(StackStoppedException e) {
+        SocketException io = new SocketException(e.getMessage());
+        io.initCause(e);
+        return io;
     }
 }

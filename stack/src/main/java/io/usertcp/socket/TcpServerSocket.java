@@ -1,6 +1,7 @@
 package io.usertcp.socket;
 
 import io.usertcp.runtime.StackRunner;
+import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpListener;
 import java.io.Closeable;
@@ -8,13 +9,18 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 
-/** A listening socket, like {@code java.net.ServerSocket}, on a userspace stack. Thread-safe. */
+/**
+ * A listening socket, like {@code java.net.ServerSocket}, on a userspace stack. Thread-safe. When
+ * the stack's thread dies, a blocked {@link #accept} wakes up and fails with a {@link SocketException}
+ * that says so.
+ */
 public final class TcpServerSocket implements Closeable {
     private final StackRunner runner;
     private final EventGate gate = new EventGate();
     private final TcpListener listener;
     private volatile int soTimeoutMillis;
     private volatile boolean closed;
+    private final Runnable wake = gate::signal;
 
     /**
      * Listens on {@code port} of every local address, with SO_REUSEADDR on.
@@ -28,6 +34,7 @@ public final class TcpServerSocket implements Closeable {
             l.setOnAcceptable(gate::signal);
             return l;
         });
+        runner.onTermination(wake);
     }
 
     /**
@@ -44,10 +51,15 @@ public final class TcpServerSocket implements Closeable {
                 throw new SocketException("Socket is closed");
             }
             long seen = gate.version();
-            TcpSocket socket = runner.call(now -> {
-                TcpConnection c = listener.accept();
-                return c == null ? null : TcpSocket.accepted(runner, c);
-            });
+            TcpSocket socket;
+            try {
+                socket = runner.call(now -> {
+                    TcpConnection c = listener.accept();
+                    return c == null ? null : TcpSocket.accepted(runner, c);
+                });
+            } catch (StackStoppedException e) {
+                throw SocketErrors.stackStopped(e);
+            }
             if (socket != null) {
                 return socket;
             }
@@ -75,10 +87,15 @@ public final class TcpServerSocket implements Closeable {
             return;
         }
         closed = true;
-        runner.call(now -> {
-            listener.close(now);
-            return null;
-        });
+        runner.removeTerminationListener(wake);
+        try {
+            runner.call(now -> {
+                listener.close(now);
+                return null;
+            });
+        } catch (StackStoppedException e) {
+            // The stack is gone, and the listener with it.
+        }
         gate.signal();
     }
 }

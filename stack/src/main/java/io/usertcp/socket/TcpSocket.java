@@ -3,6 +3,7 @@ package io.usertcp.socket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.usertcp.runtime.StackRunner;
+import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.TcpConnection;
@@ -15,6 +16,7 @@ import java.io.OutputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.Objects;
+import java.util.function.LongFunction;
 
 /**
  * A TCP connection with blocking streams, like {@code java.net.Socket}, on a userspace stack. Every
@@ -26,6 +28,9 @@ import java.util.Objects;
  *       int n = s.getInputStream().read(buffer);   // -1 at the peer's FIN
  *   }
  * </pre>
+ *
+ * <p>When the stack's thread dies, every blocked call wakes up and every call fails at once with a
+ * {@link SocketException} that says so and carries the cause.
  */
 public final class TcpSocket implements Closeable {
     private final StackRunner runner;
@@ -37,9 +42,14 @@ public final class TcpSocket implements Closeable {
     private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
     private volatile boolean closed;
+    /** Wakes blocked callers when the stack thread stops. */
+    private final Runnable wake = gate::signal;
+    /** The unexpected failure the runner pinned on this connection before aborting it, or null. */
+    private volatile Throwable fault;
 
     private TcpSocket(StackRunner runner) {
         this.runner = Objects.requireNonNull(runner, "runner");
+        runner.onTermination(wake);
     }
 
     /**
@@ -51,12 +61,18 @@ public final class TcpSocket implements Closeable {
      */
     public static TcpSocket connect(StackRunner runner, Ipv4Address address, int port, int timeoutMillis) throws IOException {
         TcpSocket socket = new TcpSocket(runner);
-        socket.connection = runner.call(now -> {
-            TcpConnection c = runner.stack().connect(now, address.bits(), port);
-            c.setHandler(socket.gate);
-            return c;
-        });
-        socket.awaitEstablished(timeoutMillis);
+        try {
+            socket.connection = socket.call(now -> {
+                TcpConnection c = runner.stack().connect(now, address.bits(), port);
+                c.setHandler(socket.gate);
+                runner.watch(c, socket::faulted);
+                return c;
+            });
+            socket.awaitEstablished(timeoutMillis);
+        } catch (IOException | RuntimeException e) {
+            runner.removeTerminationListener(socket.wake);
+            throw e;
+        }
         return socket;
     }
 
@@ -65,6 +81,7 @@ public final class TcpSocket implements Closeable {
         TcpSocket socket = new TcpSocket(runner);
         socket.connection = connection;
         connection.setHandler(socket.gate);
+        runner.watch(connection, socket::faulted);
         return socket;
     }
 
@@ -73,17 +90,17 @@ public final class TcpSocket implements Closeable {
         TcpConnection c = connection;
         while (true) {
             long seen = gate.version();
-            Object[] status = runner.call(now -> new Object[] {c.state(), c.closeReason()});
+            Object[] status = call(now -> new Object[] {c.state(), c.closeReason()});
             TcpState state = (TcpState) status[0];
             CloseReason reason = (CloseReason) status[1];
             if (reason != null && state != TcpState.TIME_WAIT && !state.isSynchronized()) {
-                throw SocketErrors.connectFailure(reason);
+                throw fault != null ? faultFailure() : SocketErrors.connectFailure(reason);
             }
             if (state.isSynchronized() || reason != null) {
                 return;
             }
             if (!gate.awaitChange(seen, deadline)) {
-                runner.call(now -> {
+                call(now -> {
                     c.abort(now);
                     return null;
                 });
@@ -121,9 +138,12 @@ public final class TcpSocket implements Closeable {
         TcpConnection c = connection;
         while (true) {
             long seen = gate.version();
-            int[] result = runner.call(now -> readNow(c, now, buffer, offset, length));
-            if (result[0] > 0 || result[0] == -1) {
+            int[] result = call(now -> readNow(c, now, buffer, offset, length));
+            if (result[0] > 0 || result[0] == -1 && fault == null) {
                 return result[0];
+            }
+            if (fault != null) {
+                throw faultFailure();
             }
             if (result[1] != 0) {
                 throw SocketErrors.ioFailure(CloseReason.values()[result[1] - 1]);
@@ -166,9 +186,9 @@ public final class TcpSocket implements Closeable {
             long seen = gate.version();
             int from = offset + done;
             int left = length - done;
-            int n = runner.call(now -> writeNow(c, now, buffer, from, left));
+            int n = call(now -> writeNow(c, now, buffer, from, left));
             if (n < 0) {
-                throw SocketErrors.ioFailure(CloseReason.values()[-n - 1]);
+                throw fault != null ? faultFailure() : SocketErrors.ioFailure(CloseReason.values()[-n - 1]);
             }
             done += n;
             if (n == 0 && !gate.awaitChange(seen, Long.MAX_VALUE)) {
@@ -206,7 +226,7 @@ public final class TcpSocket implements Closeable {
         }
         outputShutdown = true;
         TcpConnection c = connection;
-        runner.call(now -> {
+        call(now -> {
             if (!c.isClosed()) {
                 c.shutdownOutput(now);
             }
@@ -230,12 +250,38 @@ public final class TcpSocket implements Closeable {
             return;
         }
         closed = true;
+        runner.removeTerminationListener(wake);
         TcpConnection c = connection;
-        runner.call(now -> {
-            c.close(now);
-            return null;
-        });
+        try {
+            runner.call(now -> {
+                runner.unwatch(c);
+                c.close(now);
+                return null;
+            });
+        } catch (StackStoppedException e) {
+            // The stack is gone, and the connection with it: nothing is left to close.
+        }
         gate.signal();
+    }
+
+    /** {@link StackRunner#call}, for calls that report failures as {@code IOException}s. */
+    private <T> T call(LongFunction<T> task) throws SocketException {
+        try {
+            return runner.call(task);
+        } catch (StackStoppedException e) {
+            throw SocketErrors.stackStopped(e);
+        }
+    }
+
+    /** On the stack thread: the runner aborted this connection because handling it failed. */
+    private void faulted(Throwable cause) {
+        fault = cause;
+    }
+
+    private SocketException faultFailure() {
+        SocketException e = new SocketException("Connection aborted: the stack failed while handling it (" + fault + ")");
+        e.initCause(fault);
+        return e;
     }
 
     /** SO_LINGER; only {on, 0} changes CLOSE, into an abort with RST. */
