@@ -553,6 +553,11 @@ public final class TcpStack {
         return connections.size();
     }
 
+    /** The live connection with this four-tuple, or null (for tests and tools in this package). */
+    TcpConnection connectionFor(ConnectionId id) {
+        return connections.get(id.localAddress(), id.localPort(), id.remoteAddress(), id.remotePort());
+    }
+
     public int timeWaitCount() {
         return timeWait.size();
     }
