@@ -89,9 +89,10 @@ public final class ConnectionHarness implements AutoCloseable {
     }
 
     public ConnectionHarness(TcpConfig tcp, Function<StackConfig, StackConfig> customize) {
-        this.stack = new TcpStack(customize.apply(StackConfig.of(LOCAL, RandomSource.seeded(42)).withTcp(tcp)
+        // After the test's own changes, so its observer is wrapped rather than replacing the check.
+        this.stack = new TcpStack(TimerExpiryCheck.install(customize.apply(StackConfig.of(LOCAL, RandomSource.seeded(42)).withTcp(tcp)
                 .withIsn(IsnGenerator.fixed(LOCAL_ISS)).withAllocator(PooledByteBufAllocator.DEFAULT)
-                .withObserver(ConnectionObserver.NONE)));
+                .withObserver(ConnectionObserver.NONE))));
     }
 
     public long now() {

@@ -55,8 +55,9 @@ public final class TwoStacks implements AutoCloseable {
         this.linkA = pair[0];
         this.linkB = pair[1];
         this.tracing = tracing;
-        this.a = new TcpStack(customize.apply(config(A, tcp, seed)));
-        this.b = new TcpStack(customize.apply(config(B, tcp, seed + 1)));
+        // The timer-storm invariant wraps whatever observer the test set (TimerExpiryCheck).
+        this.a = new TcpStack(TimerExpiryCheck.install(customize.apply(config(A, tcp, seed))));
+        this.b = new TcpStack(TimerExpiryCheck.install(customize.apply(config(B, tcp, seed + 1))));
     }
 
     private static StackConfig config(Ipv4Address address, TcpConfig tcp, long seed) {
