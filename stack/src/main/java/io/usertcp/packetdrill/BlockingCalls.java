@@ -114,6 +114,17 @@ final class BlockingCalls {
         }
     }
 
+    /**
+     * Real Linux socket options the runner does not emulate: a script that sets one is unsupported
+     * (an option name outside this list that the stack lacks is a failure, as a typo would be).
+     */
+    static final java.util.Set<String> UNEMULATED_OPTIONS = java.util.Set.of("TCP_FASTOPEN", "TCP_FASTOPEN_CONNECT",
+            "TCP_FASTOPEN_KEY", "TCP_FASTOPEN_NO_COOKIE", "SO_ZEROCOPY", "TCP_MAXSEG", "IP_FREEBIND", "TCP_NOTSENT_LOWAT",
+            "TCP_CONGESTION", "TCP_INQ", "SO_TIMESTAMPING", "TCP_MD5SIG", "TCP_MD5SIG_EXT", "TCP_SAVE_SYN", "TCP_SAVED_SYN",
+            "TCP_REPAIR", "TCP_CORK", "TCP_QUICKACK", "TCP_WINDOW_CLAMP", "TCP_THIN_LINEAR_TIMEOUTS", "TCP_SYNCNT",
+            "TCP_LINGER2", "TCP_DEFER_ACCEPT", "SO_MAX_PACING_RATE", "TCP_TX_DELAY", "TCP_ZEROCOPY_RECEIVE", "IP_TOS",
+            "IP_MTU_DISCOVER", "SO_RCVLOWAT", "SO_TXTIME", "TCP_ULP");
+
     /** The returned value, errno and (getsockopt) output value against the script. */
     private static void checkResult(Event.Syscall s, Syscalls.Outcome o) {
         SyscallResult r = o.result();
@@ -133,6 +144,10 @@ final class BlockingCalls {
         }
         if (problem == null && o.outputProblem() != null) {
             problem = s.name() + ": " + o.outputProblem();
+        }
+        if (problem != null && r.errno() == Errno.ENOPROTOOPT && !"ENOPROTOOPT".equals(s.errno()) && s.args().size() > 2
+                && s.args().get(2) instanceof Expr.Symbol option && UNEMULATED_OPTIONS.contains(option.name())) {
+            throw ScriptFailure.unsupported(s, s.name() + " " + r.detail());
         }
         if (problem != null) {
             throw ScriptFailure.at(s, problem, s.call() + " = " + expectedResult(s), s.call() + " = " + r.format());

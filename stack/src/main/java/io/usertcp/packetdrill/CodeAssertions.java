@@ -3,17 +3,17 @@ package io.usertcp.packetdrill;
 import io.usertcp.tcp.ConnectionSnapshot;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpState;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code %{ }%} blocks scripts use to check TCP_INFO: lines of {@code assert NAME OP VALUE}
- * (joined with {@code and}) over {@code tcpi_state}, {@code tcpi_options}, {@code tcpi_snd_mss},
- * {@code tcpi_snd_wscale}, {@code tcpi_rcv_wscale}, {@code tcpi_retransmits} and {@code tcpi_rto}
- * (µs). State names may be FreeBSD's ({@code TCPI_SYN_RECEIVED}) or Linux's
- * ({@code TCP_SYN_RECV}). Other code (packetdrill runs Python) is reported as skipped.
+ * The {@code %{ }%} blocks scripts use to check TCP_INFO: {@code assert} statements
+ * ({@link PythonAssertions}) over the fields this stack can fill truthfully: {@code tcpi_state},
+ * {@code tcpi_options}, {@code tcpi_snd_mss}, {@code tcpi_snd_wscale}, {@code tcpi_rcv_wscale},
+ * {@code tcpi_retransmits}, {@code tcpi_rto}, {@code tcpi_rtt}, {@code tcpi_rttvar} (µs),
+ * {@code tcpi_snd_cwnd}, {@code tcpi_snd_ssthresh} (segments, as Linux counts them). State names
+ * may be FreeBSD's ({@code TCPI_SYN_RECEIVED}) or Linux's ({@code TCP_SYN_RECV}). Any other field,
+ * or Python beyond assertions, makes the script unsupported, never a guessed value.
  */
 final class CodeAssertions {
     /** TCP_INFO's tcpi_options bits. */
@@ -39,97 +39,59 @@ final class CodeAssertions {
             "TCPI_OPT_TIMESTAMPS", (long) TCPI_OPT_TIMESTAMPS, "TCPI_OPT_SACK", (long) TCPI_OPT_SACK,
             "TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE, "TCPI_OPT_ECN", (long) TCPI_OPT_ECN);
 
-    /** The outcome: null when every assertion held; otherwise a failure or a skip, with text. */
-    record Outcome(boolean skipped, String message, String expected, String actual) {}
+    /** The outcome (null when every assertion held): a failed assertion, or what the block needs that is not emulated. */
+    record Outcome(boolean unsupported, String message, String expected, String actual) {}
 
     private CodeAssertions() {}
 
     /**
+     * Runs the block's {@code assert} statements ({@link PythonAssertions}) over the socket's
+     * TCP_INFO as this stack can fill it.
+     *
      * @param state the TCP state of the socket under test (TCP_INFO's tcpi_state)
      * @param connection its connection, or null (a listener, a fresh socket)
      */
-    static Outcome check(String code, TcpState state, TcpConnection connection, long nowNanos) {
-        List<String[]> comparisons = new ArrayList<>();
-        for (String raw : code.split("[\n;]")) {
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
+    static Outcome check(String code, TcpState state, TcpConnection connection, long nowNanos,
+                         java.util.function.Consumer<String> skipped) {
+        ConnectionSnapshot snapshot = connection == null ? null : connection.snapshot(nowNanos);
+        try {
+            PythonAssertions.Failed f = PythonAssertions.run(code, name -> value(name, state, snapshot), skipped);
+            return f == null ? null : new Outcome(false, f.statement() + " does not hold", f.statement(), f.values());
+        } catch (PythonAssertions.Unsupported u) {
+            String what = u.getMessage();
+            if (what.startsWith("tcpi_")) {
+                what = what + (snapshot == null && !what.equals("tcpi_state") ? " (no connection on this socket)"
+                        : " (the stack's TCP_INFO has no such field)");
             }
-            if (!line.startsWith("assert ")) {
-                return new Outcome(true, "%{ " + line + " }%: only assert statements are supported", null, null);
-            }
-            for (String part : line.substring(7).split("\\s+and\\s+")) {
-                String[] cmp = part.strip().split("\\s*(==|!=|<=|>=|<|>)\\s*", 2);
-                if (cmp.length != 2) {
-                    return new Outcome(true, "%{ " + line + " }%: expected NAME == VALUE", null, null);
-                }
-                String op = part.substring(cmp[0].length(), part.length() - cmp[1].length()).strip();
-                comparisons.add(new String[] {cmp[0].strip(), op, cmp[1].strip()});
-            }
+            return new Outcome(true, what, null, null);
         }
-        for (String[] c : comparisons) {
-            Outcome o = compare(c[0], c[1], c[2], state, connection, nowNanos);
-            if (o != null) {
-                return o;
-            }
-        }
-        return null;
     }
 
-    private static Outcome compare(String name, String op, String value, TcpState state, TcpConnection connection,
-                                   long nowNanos) {
+    private static Object value(String name, TcpState state, ConnectionSnapshot s) {
         if (name.equals("tcpi_state")) {
-            TcpState want = STATES.get(value);
-            if (want == null || !(op.equals("==") || op.equals("!="))) {
-                return new Outcome(true, "%{ assert tcpi_state " + op + " " + value + " }%: unknown state", null, null);
-            }
-            boolean holds = (state == want) == op.equals("==");
-            return holds ? null : new Outcome(false, "tcpi_state " + op + " " + value + " does not hold",
-                    "tcpi_state " + op + " " + value, "tcpi_state == " + name(state));
+            return state;
         }
-        Long want = number(value);
-        if (want == null) {
-            return new Outcome(true, "%{ assert " + name + " " + op + " " + value + " }%: unknown value " + value, null, null);
+        if (STATES.containsKey(name)) {
+            return STATES.get(name);
         }
-        Long actual = field(name, connection, nowNanos);
-        if (actual == null) {
-            return new Outcome(true, "%{ assert " + name + " ... }%: " + name + " is not supported"
-                    + (connection == null ? " without a connection" : ""), null, null);
+        if (CONSTANTS.containsKey(name)) {
+            return CONSTANTS.get(name);
         }
-        boolean holds = switch (op) {
-            case "==" -> actual.longValue() == want;
-            case "!=" -> actual.longValue() != want;
-            case "<" -> actual < want;
-            case "<=" -> actual <= want;
-            case ">" -> actual > want;
-            default -> actual >= want;
-        };
-        return holds ? null : new Outcome(false, name + " " + op + " " + value + " does not hold",
-                name + " " + op + " " + value, name + " == " + actual);
+        if (name.equals("True")) {
+            return 1L;
+        }
+        if (name.equals("False")) {
+            return 0L;
+        }
+        return name.startsWith("tcpi_") ? field(name, s) : null;
     }
 
-    private static Long number(String value) {
-        long total = 0;
-        for (String term : value.split("\\|")) {
-            String t = term.strip();
-            Long c = CONSTANTS.get(t);
-            if (c == null) {
-                try {
-                    c = t.startsWith("0x") ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
-                } catch (NumberFormatException e) {
-                    return null;
-                }
-            }
-            total |= c;
-        }
-        return total;
-    }
-
-    private static Long field(String name, TcpConnection c, long nowNanos) {
-        if (c == null) {
+    /** A TCP_INFO field from the connection's snapshot; null when this stack cannot fill it truthfully. */
+    private static Long field(String name, ConnectionSnapshot s) {
+        if (s == null) {
             return null;
         }
-        ConnectionSnapshot s = c.snapshot(nowNanos);
+        int mss = Math.max(1, s.mss());
         return switch (name) {
             case "tcpi_options" -> (long) ((s.timestamps() ? TCPI_OPT_TIMESTAMPS : 0) | (s.sack() ? TCPI_OPT_SACK : 0)
                     | (s.sendWindowShift() > 0 || s.receiveWindowShift() > 0 ? TCPI_OPT_WSCALE : 0));
@@ -138,6 +100,13 @@ final class CodeAssertions {
             case "tcpi_rcv_wscale" -> (long) s.receiveWindowShift();
             case "tcpi_retransmits" -> (long) s.retransmits();
             case "tcpi_rto" -> s.rtoNanos() / 1000;
+            case "tcpi_rtt" -> s.srttNanos() / 1000;
+            case "tcpi_rttvar" -> s.rttvarNanos() / 1000;
+            // Linux counts the congestion window in segments (snd_cwnd); ours is in bytes.
+            case "tcpi_snd_cwnd" -> s.cwndBytes() / mss;
+            // Linux: TCP_INFINITE_SSTHRESH (0x7fffffff) until the first congestion signal.
+            case "tcpi_snd_ssthresh" -> s.ssthreshBytes() >= io.usertcp.tcp.cc.CongestionControl.MAX_WINDOW_BYTES
+                    ? 0x7fff_ffffL : s.ssthreshBytes() / mss;
             default -> null;
         };
     }

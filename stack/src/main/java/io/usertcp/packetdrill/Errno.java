@@ -10,6 +10,7 @@ import java.util.Locale;
  */
 public enum Errno {
     EBADF(9),
+    EFAULT(14),
     EAGAIN(11),
     EINVAL(22),
     EPIPE(32),

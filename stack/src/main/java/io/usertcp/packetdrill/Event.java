@@ -37,6 +37,18 @@ public sealed interface Event {
         }
     }
 
+    /**
+     * An ICMP message in ({@code <}) or out ({@code >}):
+     * {@code < icmp unreachable frag_needed mtu 800 [0:10(10)]}.
+     *
+     * @param type    the ICMP type as written ({@code unreachable}, {@code time_exceeded}...)
+     * @param code    the code as written ({@code host_unreachable}, {@code frag_needed}), or null
+     * @param mtu     the next-hop MTU of frag_needed, or -1
+     * @param quoted  the quoted TCP segment's range as written ({@code 0:10(10)}), or null
+     */
+    record Icmp(EventTime time, int line, int column, String text, boolean inbound, String type, String code, int mtu,
+                String quoted) implements Event {}
+
     /** A backquoted shell command: {@code `sysctl -w net.inet.tcp.insecure_rst=1`}. */
     record Command(EventTime time, int line, int column, String text, String command) implements Event {}
 

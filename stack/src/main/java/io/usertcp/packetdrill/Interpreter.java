@@ -96,6 +96,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     RunResult run() {
         RunResult.Failure failure = null;
+        boolean unsupported = false;
         try {
             headerOptions();
             for (Event e : script.events()) {
@@ -110,6 +111,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             }
         } catch (ScriptFailure f) {
             failure = f.failure;
+            unsupported = f.unsupported;
         } catch (RuntimeException e) {
             failure = new RunResult.Failure(current == null ? 0 : current.line(), current == null ? null : current.text(),
                     "the runner or the stack threw " + e, null, null);
@@ -118,7 +120,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                 stack.close(now);
             }
         }
-        return new RunResult(script.name(), failure, skipped, notes);
+        RunResult.Status status = failure == null ? RunResult.Status.PASS
+                : unsupported ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
+        return new RunResult(script.name(), failure, skipped, notes, status);
     }
 
     private void headerOptions() {
@@ -235,6 +239,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             case ANY -> now;
         };
         long tolerance = tolerance(expected);
+        unemulated(e);
         if (e instanceof Event.Packet p && !p.packet().inbound()) {
             outbound(p, expected, tolerance);
             return;
@@ -263,6 +268,27 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             code(c);
         }
         lastEventNanos = e.time().kind() == EventTime.Kind.ANY ? now : expected;
+    }
+
+    /** Ends the run as unsupported when the event needs something the runner does not emulate. */
+    private static void unemulated(Event e) {
+        if (e instanceof Event.Icmp i) {
+            throw ScriptFailure.unsupported(e, "ICMP " + (i.inbound() ? "in" : "out") + " (" + i.type()
+                    + (i.code() == null ? "" : " " + i.code()) + (i.mtu() < 0 ? "" : " mtu " + i.mtu())
+                    + "): the stack does not act on ICMP errors for TCP (RFC 5927) nor send them");
+        }
+        if (e instanceof Event.Packet p) {
+            if (p.packet().urgentPointer() >= 0) {
+                throw ScriptFailure.unsupported(e, "urgent pointer (urg, RFC 9293 §3.8.5)");
+            }
+            if (p.packet().options() != null) {
+                for (TcpOptionSpec o : p.packet().options()) {
+                    if (o instanceof TcpOptionSpec.Unemulated u) {
+                        throw ScriptFailure.unsupported(e, u.feature());
+                    }
+                }
+            }
+        }
     }
 
     private long tolerance(long expected) {
@@ -398,7 +424,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         try {
             call = syscalls.prepare(s);
         } catch (Syscalls.Unsupported u) {
-            throw fail(s, u.getMessage(), null, null);
+            throw ScriptFailure.unsupported(s, u.getMessage());
         }
         blocking.start(s, call, expected, blockingEnd(s.time(), expected, base), expected + tolerance(expected));
     }
@@ -416,13 +442,13 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     // ---- code ----
 
     private void code(Event.Code c) {
-        CodeAssertions.Outcome o = CodeAssertions.check(c.code(), sockets.state(currentFd), sockets.connection(currentFd), now);
+        CodeAssertions.Outcome o = CodeAssertions.check(c.code(), sockets.state(currentFd), sockets.connection(currentFd), now,
+                msg -> skipped.add("line " + c.line() + ": " + msg));
         if (o == null) {
             return;
         }
-        if (o.skipped()) {
-            skipped.add("line " + c.line() + ": " + o.message());
-            return;
+        if (o.unsupported()) {
+            throw ScriptFailure.unsupported(c, o.message());
         }
         throw fail(c, o.message(), o.expected(), o.actual());
     }

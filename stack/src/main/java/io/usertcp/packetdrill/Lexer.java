@@ -127,15 +127,15 @@ final class Lexer {
         tokens.add(new Token(Token.Kind.CODE, body, startLine, start - startLineStart + 1));
     }
 
+    /** A backquoted shell command; it may span lines (google/packetdrill allows it). */
     private void command() {
         int start = pos;
         int end = text.indexOf('`', pos + 1);
-        int newline = text.indexOf('\n', pos + 1);
-        if (end < 0 || (newline >= 0 && newline < end)) {
-            throw new PacketdrillSyntaxException(file, line, pos - lineStart + 1, "` command without a closing ` on its line");
+        if (end < 0) {
+            throw new PacketdrillSyntaxException(file, line, pos - lineStart + 1, "` command without a closing `");
         }
         add(Token.Kind.COMMAND, text.substring(start + 1, end).strip(), start);
-        pos = end + 1;
+        advanceOver(end + 1);
     }
 
     private void string() {

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  */
 public record PacketSpec(boolean inbound, String ecn, int flags, String flagsText, boolean seqKnown, long seqStart,
                          long seqEnd, int length, long ack, int window, List<TcpOptionSpec> options,
-                         boolean anyOptions) {
+                         boolean anyOptions, long urgentPointer) {
 
     public PacketSpec {
         options = options == null ? null : List.copyOf(options);
@@ -49,6 +49,9 @@ public record PacketSpec(boolean inbound, String ecn, int flags, String flagsTex
         }
         if (hasWindow()) {
             sb.append(" win ").append(window);
+        }
+        if (urgentPointer >= 0) {
+            sb.append(" urg ").append(urgentPointer);
         }
         if (anyOptions) {
             sb.append(" <...>");

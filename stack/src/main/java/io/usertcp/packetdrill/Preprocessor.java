@@ -28,11 +28,17 @@ final class Preprocessor {
         String[] lines = text.split("\r?\n", -1);
         StringBuilder out = new StringBuilder(text.length());
         Deque<Frame> stack = new ArrayDeque<>();
+        boolean inCommand = false; // inside a backquoted command that spans lines: "#" starts a shell comment there
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];
             String trimmed = line.strip();
             boolean active = stack.isEmpty() || stack.peek().active();
-            if (trimmed.startsWith("#")) {
+            boolean commandLine = inCommand;
+            if (!trimmed.startsWith("//")) {
+                String code = line.contains("//") && !inCommand ? line.substring(0, line.indexOf("//")) : line;
+                inCommand ^= code.chars().filter(c -> c == '`').count() % 2 == 1;
+            }
+            if (trimmed.startsWith("#") && !commandLine) {
                 directive(file, i + 1, line, trimmed, defines, stack, active);
                 line = "";
             } else if (!active) {

@@ -4,10 +4,23 @@ package io.usertcp.packetdrill;
 final class ScriptFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final transient RunResult.Failure failure;
+    /** True when the run ended because the script needs something not emulated, not on a mismatch. */
+    final boolean unsupported;
 
     ScriptFailure(RunResult.Failure failure) {
+        this(failure, false);
+    }
+
+    ScriptFailure(RunResult.Failure failure, boolean unsupported) {
         super(failure.message(), null, false, false);
         this.failure = failure;
+        this.unsupported = unsupported;
+    }
+
+    /** The script at {@code e} needs {@code what}, which the runner does not emulate ({@code unsupported: what}). */
+    static ScriptFailure unsupported(Event e, String what) {
+        return new ScriptFailure(new RunResult.Failure(e == null ? 0 : e.line(), e == null ? null : e.text(),
+                what, null, null, true), true);
     }
 
     /** A failure at an event's line. */

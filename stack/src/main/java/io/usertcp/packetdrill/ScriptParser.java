@@ -24,10 +24,40 @@ public final class ScriptParser {
     private final String[] sourceLines;
     private final TokenCursor in;
 
-    private ScriptParser(String file, String source, String preprocessed) {
+    private ScriptParser(String file, String source, String preprocessed, Map<String, String> values) {
         this.file = file;
         this.sourceLines = source.split("\r?\n", -1);
-        this.in = new TokenCursor(file, Lexer.tokenize(file, preprocessed));
+        this.in = new TokenCursor(file, substitute(file, Lexer.tokenize(file, preprocessed), values));
+    }
+
+    /**
+     * Parses a script with {@code -D NAME=VALUE} defines: every name is defined for {@code #ifdef},
+     * and a word token equal to a name with a non-empty value is replaced by the value's tokens,
+     * as packetdrill does (the Linux corpus: {@code -D CODE=host_unreachable}).
+     */
+    public static Script parse(String file, String text, Map<String, String> defines) {
+        String preprocessed = Preprocessor.apply(file, text, defines.keySet());
+        return new ScriptParser(file, text, preprocessed, defines).script();
+    }
+
+    private static List<Token> substitute(String file, List<Token> tokens, Map<String, String> values) {
+        if (values.isEmpty()) {
+            return tokens;
+        }
+        List<Token> out = new ArrayList<>(tokens.size());
+        for (Token t : tokens) {
+            String value = t.kind() == Token.Kind.WORD ? values.get(t.text()) : null;
+            if (value == null || value.isEmpty()) {
+                out.add(t);
+                continue;
+            }
+            for (Token v : Lexer.tokenize(file, value)) {
+                if (v.kind() != Token.Kind.NEWLINE && v.kind() != Token.Kind.EOF) {
+                    out.add(new Token(v.kind(), v.text(), t.line(), t.column()));
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -40,7 +70,7 @@ public final class ScriptParser {
      */
     public static Script parse(String file, String text, Set<String> defines) {
         String preprocessed = Preprocessor.apply(file, text, defines);
-        return new ScriptParser(file, text, preprocessed).script();
+        return new ScriptParser(file, text, preprocessed, Map.of()).script();
     }
 
     private Script script() {
@@ -77,7 +107,9 @@ public final class ScriptParser {
 
     private Event event() {
         Token first = in.peek();
-        EventTime time = time();
+        // packetdrill lets shell commands and %{ }% blocks go without a time: they run when reached.
+        boolean untimed = first.kind() == Token.Kind.COMMAND || first.kind() == Token.Kind.CODE;
+        EventTime time = untimed ? EventTime.any() : time();
         Token action = in.peek();
         String text = sourceText(first.line());
         Event e;
@@ -87,6 +119,8 @@ public final class ScriptParser {
         } else if (action.kind() == Token.Kind.CODE) {
             in.skip();
             e = new Event.Code(time, first.line(), first.column(), text, action.text());
+        } else if ((action.isPunct('<') || action.isPunct('>')) && in.peekAt(1).is(Token.Kind.WORD, "icmp")) {
+            e = icmp(time, first, text);
         } else if (action.isPunct('<') || action.isPunct('>')) {
             e = new Event.Packet(time, first.line(), first.column(), text, packet());
         } else if (action.kind() == Token.Kind.WORD) {
@@ -174,7 +208,10 @@ public final class ScriptParser {
         Token flagsStart = in.peek();
         StringBuilder flagsText = new StringBuilder();
         int flags = 0;
-        while (in.peek().kind() == Token.Kind.WORD || in.peek().isPunct('.')) {
+        if (in.peek().isPunct('-')) {
+            flagsText.append(in.next().text()); // "-": no flags at all
+        }
+        while (!flagsText.toString().equals("-") && (in.peek().kind() == Token.Kind.WORD || in.peek().isPunct('.'))) {
             Token f = in.next();
             flagsText.append(f.text());
             flags |= flagBits(f);
@@ -204,6 +241,7 @@ public final class ScriptParser {
             throw in.error(lengthToken, "payload length " + length + " (expected: at most 65535)");
         }
         long ack = -1;
+        long urgent = -1;
         int window = -1;
         List<TcpOptionSpec> options = null;
         boolean anyOptions = false;
@@ -216,7 +254,8 @@ public final class ScriptParser {
                 in.skip();
                 window = (int) in.bounded("a window after \"win\"", 65535);
             } else if (t.is(Token.Kind.WORD, "urg")) {
-                throw in.error(t, "urgent pointers are not supported");
+                in.skip();
+                urgent = in.bounded("an urgent pointer after \"urg\"", 65535);
             } else if (t.isPunct('<')) {
                 in.skip();
                 if (in.peek().kind() == Token.Kind.ELLIPSIS) {
@@ -240,7 +279,7 @@ public final class ScriptParser {
             throw in.error(flagsStart, "an inbound packet needs a sequence number");
         }
         return new PacketSpec(inbound, ecn, flags, flagsText.toString(), seqKnown, seqStart, seqEnd, (int) length,
-                ack, window, options, anyOptions);
+                ack, window, options, anyOptions, urgent);
     }
 
     private int flagBits(Token t) {
@@ -300,9 +339,51 @@ public final class ScriptParser {
                 }
                 yield new TcpOptionSpec.Sack(blocks);
             }
+            case "FO", "FOEXP", "md5" -> new TcpOptionSpec.Unemulated(t.text(), hexValue());
             default -> throw in.error(t, "unknown TCP option \"" + t.text()
-                    + "\" (expected: mss, wscale, sackOK, sack, TS, nop, eol)");
+                    + "\" (expected: mss, wscale, sackOK, sack, TS, nop, eol, FO, FOEXP, md5)");
         };
+    }
+
+    /** The hex cookie or digest after FO, FOEXP or md5 (the lexer splits "3021b9d8" into 3021 and b9d8). */
+    private String hexValue() {
+        StringBuilder sb = new StringBuilder();
+        while (in.peek().kind() == Token.Kind.NUMBER || in.peek().kind() == Token.Kind.WORD) {
+            sb.append(in.next().text());
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------------------------
+    // ICMP
+    // ------------------------------------------------------------------------------------
+
+    /** {@code < icmp TYPE [CODE] [mtu N] [SEQ:END(LEN)]}. */
+    private Event.Icmp icmp(EventTime time, Token first, String text) {
+        boolean inbound = in.next().isPunct('<');
+        in.expectWord("icmp");
+        String type = in.expect(Token.Kind.WORD, "an ICMP type like unreachable").text();
+        String code = null;
+        if (in.peek().kind() == Token.Kind.WORD && !in.peek().text().equals("mtu")) {
+            code = in.next().text();
+        }
+        int mtu = -1;
+        if (in.peek().is(Token.Kind.WORD, "mtu")) {
+            in.skip();
+            mtu = (int) in.bounded("the next-hop MTU after \"mtu\"", 65535);
+        }
+        String quoted = null;
+        if (in.acceptPunct('[')) {
+            long start = in.unsigned32("the quoted segment's sequence range, as in [0:10(10)]");
+            in.expectPunct(':');
+            long end = in.unsigned32("the end of the quoted range");
+            in.expectPunct('(');
+            long length = in.unsigned32("the quoted length");
+            in.expectPunct(')');
+            in.expectPunct(']');
+            quoted = start + ":" + end + "(" + length + ")";
+        }
+        return new Event.Icmp(time, first.line(), first.column(), text, inbound, type, code, mtu, quoted);
     }
 
     // ------------------------------------------------------------------------------------
@@ -414,6 +495,21 @@ public final class ScriptParser {
         throw in.error(t, "expected a value (a number, a name, ..., [v] or {f=v}), found " + t.describe());
     }
 
+    /** Whether the tokens ahead are {@code NAME ( ... ) =}. */
+    private boolean sizedField() {
+        int depth = 0;
+        for (int i = 1; ; i++) {
+            Token t = in.peekAt(i);
+            if (t.kind() == Token.Kind.EOF) {
+                return false;
+            } else if (t.isPunct('(')) {
+                depth++;
+            } else if (t.isPunct(')') && --depth == 0) {
+                return in.peekAt(i + 1).isPunct('=');
+            }
+        }
+    }
+
     private Expr struct() {
         List<Expr.Field> fields = new ArrayList<>();
         if (!in.peek().isPunct('}')) {
@@ -422,6 +518,14 @@ public final class ScriptParser {
                     String name = in.next().text();
                     in.skip();
                     fields.add(new Expr.Field(name, expression()));
+                } else if (in.peek().kind() == Token.Kind.WORD && in.peekAt(1).isPunct('(') && sizedField()) {
+                    // msghdr's msg_name(...)=... and msg_iov(1)=[...]: a field with its length
+                    String name = in.next().text();
+                    in.expectPunct('(');
+                    Expr size = expression();
+                    in.expectPunct(')');
+                    in.expectPunct('=');
+                    fields.add(new Expr.Field(name + "(" + size.format() + ")", expression()));
                 } else {
                     fields.add(new Expr.Field("", expression()));
                 }

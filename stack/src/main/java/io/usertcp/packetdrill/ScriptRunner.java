@@ -28,6 +28,16 @@ public final class ScriptRunner {
      * @param defines names for {@code #ifdef} (the FreeBSD suite: {@code STANDARD})
      */
     public static RunResult run(String name, String text, Set<String> defines, RunOptions options) {
+        java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+        defines.forEach(d -> map.put(d, ""));
+        return run(name, text, map, options);
+    }
+
+    /**
+     * Parses and runs script text with {@code -D NAME=VALUE} defines (an empty value only defines
+     * the name for {@code #ifdef}); a syntax error becomes a failed result naming the line.
+     */
+    public static RunResult run(String name, String text, java.util.Map<String, String> defines, RunOptions options) {
         Script script;
         try {
             script = ScriptParser.parse(name, text, defines);

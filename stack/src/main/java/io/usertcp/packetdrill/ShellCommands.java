@@ -41,18 +41,123 @@ final class ShellCommands {
         this.skipped = skipped;
     }
 
-    /** Runs one command; a FAILED outcome's text says why. */
+    /**
+     * google/packetdrill's {@code gtests/net/common/defaults.sh}, which every script of the Linux
+     * corpus runs first (the corpus holds only a link to it): the sysctls it sets, with its shell
+     * arithmetic done. Its other lines ({@code ip tcp_metrics flush}, {@code tc qdisc add}) change
+     * nothing here: the stack is new for each script and has no qdisc.
+     */
+    static final List<String[]> LINUX_DEFAULTS = List.of(
+            new String[] {"net.ipv4.tcp_rmem", "4096 540000 15728640"},
+            new String[] {"net.ipv4.tcp_wmem", "4096 262144 4194304"},
+            new String[] {"net.ipv4.tcp_timestamps", "1"},
+            new String[] {"net.ipv4.tcp_syn_retries", "5"},
+            new String[] {"net.ipv4.tcp_synack_retries", "5"},
+            new String[] {"net.ipv4.tcp_frto", "2"},
+            new String[] {"net.ipv4.tcp_sack", "1"},
+            new String[] {"net.ipv4.tcp_dsack", "1"},
+            new String[] {"net.ipv4.tcp_fack", "0"},
+            new String[] {"net.ipv4.tcp_reordering", "3"},
+            new String[] {"net.ipv4.tcp_congestion_control", "cubic"},
+            new String[] {"net.ipv4.tcp_slow_start_after_idle", "0"},
+            new String[] {"net.ipv4.tcp_early_retrans", "4"},
+            new String[] {"net.ipv4.tcp_recovery", "1"},
+            new String[] {"net.ipv4.tcp_tso_win_divisor", "3"},
+            new String[] {"net.ipv4.tcp_ecn", "0"},
+            new String[] {"net.ipv4.tcp_pacing_ss_ratio", "200"},
+            new String[] {"net.ipv4.tcp_pacing_ca_ratio", "120"},
+            new String[] {"net.ipv4.tcp_notsent_lowat", "4294967295"},
+            new String[] {"net.ipv4.tcp_fastopen", "0x70403"},
+            new String[] {"net.ipv4.tcp_fastopen_key", "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4"},
+            new String[] {"net.ipv4.tcp_syncookies", "1"},
+            new String[] {"net.mptcp.enabled", "1"});
+
+    /**
+     * Runs one backquoted command, which may hold several lines and {@code ;}-separated commands
+     * (the Linux corpus); a FAILED outcome's text says why. Nothing is ever run on the host.
+     */
     Outcome run(String command) {
+        List<String> simple = simpleCommands(command);
+        if (simple.size() <= 1) {
+            return runOne(simple.isEmpty() ? "" : simple.get(0));
+        }
+        Outcome last = new Outcome(Outcome.Kind.SKIPPED, "empty command");
+        for (String c : simple) {
+            Outcome o = runOne(c);
+            if (o.kind() == Outcome.Kind.FAILED) {
+                return o;
+            }
+            last = o.kind() == Outcome.Kind.OK ? o : last;
+        }
+        return last;
+    }
+
+    /** The commands of a shell text: lines (after {@code \}-newline joins), then {@code ;} and {@code &&}. */
+    static List<String> simpleCommands(String text) {
+        List<String> out = new ArrayList<>();
+        for (String line : text.replace("\\\n", " ").split("\n")) {
+            for (String part : line.split(";|&&")) {
+                String c = part.strip();
+                if (!c.isEmpty() && !c.startsWith("#")) {
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Drops output redirections ({@code > /dev/null}, {@code 2>&1}, {@code 2>/dev/null}): nothing is written here. */
+    private static String withoutRedirections(String command) {
+        return command.replaceAll("\\s*[12]?>&[12]", "").replaceAll("\\s*[12]?>\\s*/dev/null", "").strip();
+    }
+
+    private Outcome runOne(String raw) {
+        String command = withoutRedirections(raw);
         List<List<String>> stages = split(command);
         if (stages.isEmpty() || stages.get(0).isEmpty()) {
             return new Outcome(Outcome.Kind.SKIPPED, "empty command");
         }
         List<String> first = stages.get(0);
-        return switch (first.get(0)) {
+        String program = first.get(0);
+        if (program.endsWith("/common/defaults.sh") && stages.size() == 1) {
+            return linuxDefaults();
+        }
+        if (program.endsWith("/common/set_sysctls.py") && stages.size() == 1) {
+            return setSysctls(first);
+        }
+        if (program.startsWith("/tmp/sysctl_restore_")) {
+            return skip(command, "restores the host's sysctls after set_sysctls.py; each run has its own stack");
+        }
+        return switch (program) {
             case "sysctl" -> stages.size() == 1 ? sysctl(first) : skip(command, "a sysctl pipeline");
             case "sockstat" -> sockstat(command, first, stages.subList(1, stages.size()));
-            default -> skip(command, "no in-process equivalent of " + first.get(0));
+            default -> skip(command, "no in-process equivalent of " + program);
         };
+    }
+
+    /** The sysctls of google/packetdrill's defaults.sh ({@link #LINUX_DEFAULTS}). */
+    private Outcome linuxDefaults() {
+        for (String[] kv : LINUX_DEFAULTS) {
+            record(settings.apply(kv[0], kv[1]), "defaults.sh: sysctl ");
+        }
+        return new Outcome(Outcome.Kind.OK, "defaults.sh");
+    }
+
+    /** {@code set_sysctls.py /proc/sys/net/ipv4/tcp_x=V ...}: each as {@code sysctl net.ipv4.tcp_x=V}. */
+    private Outcome setSysctls(List<String> words) {
+        for (String w : words.subList(1, words.size())) {
+            int eq = w.indexOf('=');
+            if (!w.startsWith("/proc/sys/") || eq < 0) {
+                skipped.add("set_sysctls.py " + w + ": expected /proc/sys/NAME=VALUE");
+                continue;
+            }
+            record(settings.apply(w.substring("/proc/sys/".length(), eq).replace('/', '.'), w.substring(eq + 1)), "sysctl ");
+        }
+        return new Outcome(Outcome.Kind.OK, String.join(" ", words));
+    }
+
+    private void record(StackSettings.Outcome o, String prefix) {
+        (o.kind() == StackSettings.Outcome.Kind.SKIPPED ? skipped : notes).add(prefix + o.text());
     }
 
     private Outcome skip(String command, String why) {

@@ -50,6 +50,7 @@ public final class SocketLayer {
 
     private final Environment env;
     private final TreeMap<Integer, OpenSocket> sockets = new TreeMap<>();
+    private int preferredFd = -1;
 
     public SocketLayer(Environment env) {
         this.env = env;
@@ -66,7 +67,20 @@ public final class SocketLayer {
         return SyscallResult.ok(s.fd);
     }
 
+    /**
+     * packetdrill's fd numbers: a script writes {@code socket(...) = 4} and then uses 4. The next
+     * descriptor created gets {@code fd} if it is free (one time), the lowest free one otherwise.
+     */
+    public void preferFd(int fd) {
+        preferredFd = fd;
+    }
+
     private int freeFd() {
+        int preferred = preferredFd;
+        preferredFd = -1;
+        if (preferred >= 3 && !sockets.containsKey(preferred)) {
+            return preferred;
+        }
         int fd = 3;
         while (sockets.containsKey(fd)) {
             fd++;

@@ -71,11 +71,19 @@ final class Syscalls {
         this.skipped = skipped;
     }
 
+    /** A call that makes a descriptor gets the number the script expects (packetdrill maps script fds to live ones). */
+    private void preferScriptFd(Event.Syscall s) {
+        if (s.result() instanceof Expr.Int want && want.value() >= 3 && want.value() < 65536) {
+            sockets.preferFd((int) want.value());
+        }
+    }
+
     /** Evaluates the arguments and returns the call, ready to attempt. */
     Call prepare(Event.Syscall s) {
         List<Expr> a = s.args();
         return switch (s.name()) {
             case "socket" -> () -> {
+                preferScriptFd(s);
                 SyscallResult r = sockets.socket();
                 host.socketCreated((int) r.value());
                 return Outcome.of(r);
@@ -95,6 +103,7 @@ final class Syscalls {
             case "accept", "accept4" -> {
                 int fd = fd(a, 0);
                 yield () -> {
+                    preferScriptFd(s);
                     SyscallResult r = sockets.accept(fd);
                     if (!r.isBlocked() && r.errno() == null) {
                         host.accepted((int) r.value());
@@ -113,12 +122,23 @@ final class Syscalls {
             case "read", "recv" -> {
                 int fd = fd(a, 0);
                 int count = (int) integer(arg(a, 2, s));
-                yield () -> Outcome.of(sockets.read(fd, count));
+                noFlags(s, a, 3);
+                yield nullBuffer(a) ? () -> Outcome.of(SyscallResult.error(Errno.EFAULT, "a NULL buffer"))
+                        : () -> Outcome.of(sockets.read(fd, count));
             }
-            case "write", "send" -> {
+            case "write", "send", "sendto" -> {
                 int fd = fd(a, 0);
                 int count = (int) integer(arg(a, 2, s));
-                yield () -> Outcome.of(sockets.write(fd, count));
+                noFlags(s, a, 3);
+                yield nullBuffer(a) ? () -> Outcome.of(SyscallResult.error(Errno.EFAULT, "a NULL buffer"))
+                        : () -> Outcome.of(sockets.write(fd, count));
+            }
+            case "ioctl" -> ioctl(s, a);
+            case "sendmsg" -> {
+                int fd = fd(a, 0);
+                int count = iovBytes(arg(a, 1, s));
+                noFlags(s, a, 2);
+                yield () -> Outcome.of(count == 0 ? SyscallResult.ok(0) : sockets.write(fd, count));
             }
             case "close" -> {
                 int fd = fd(a, 0);
@@ -281,6 +301,69 @@ final class Syscalls {
             }
         }
         throw new Unsupported("SO_LINGER value " + e.format() + ": expected {onoff=N, linger=N}");
+    }
+
+    /** {@code ioctl(fd, SIOCINQ|FIONREAD, [N])}: the bytes ready to read; other requests are not emulated. */
+    private Call ioctl(Event.Syscall s, List<Expr> a) {
+        int fd = fd(a, 0);
+        Expr request = arg(a, 1, s);
+        if (!(request instanceof Expr.Symbol r) || !(r.name().equals("SIOCINQ") || r.name().equals("FIONREAD"))) {
+            throw new Unsupported("ioctl " + request.format());
+        }
+        Expr expected = arg(a, 2, s);
+        return () -> {
+            if (!sockets.isOpen(fd)) {
+                return Outcome.of(SyscallResult.error(Errno.EBADF));
+            }
+            io.usertcp.tcp.TcpConnection c = sockets.connection(fd);
+            long inQueue = c == null ? 0 : c.readableBytes();
+            return new Outcome(SyscallResult.ok(0), optionValueProblem(r.name(), expected, inQueue));
+        };
+    }
+
+    /** {@code write(4, NULL, 1000)}: the kernel answers EFAULT before looking at the socket. */
+    private static boolean nullBuffer(List<Expr> a) {
+        return a.size() > 1 && a.get(1) instanceof Expr.Symbol sym && sym.name().equals("NULL");
+    }
+
+    /** send/recv flags (MSG_FASTOPEN, MSG_ZEROCOPY, MSG_MORE...) change what the kernel does; only 0 is emulated. */
+    private static void noFlags(Event.Syscall s, List<Expr> a, int i) {
+        if (a.size() > i && !(a.get(i) instanceof Expr.Ellipsis) && !(a.get(i) instanceof Expr.Int n && n.value() == 0)) {
+            throw new Unsupported(s.name() + "() flags " + a.get(i).format());
+        }
+    }
+
+    /**
+     * The bytes a msghdr carries: {@code {msg_name(...)=..., msg_iov(N)=[{..., LEN}, ...], msg_flags=0}}.
+     * Control messages are not emulated.
+     */
+    private static int iovBytes(Expr msghdr) {
+        if (!(msghdr instanceof Expr.Struct m)) {
+            throw new Unsupported("msghdr " + msghdr.format() + ": expected {msg_name(...)=..., msg_iov(N)=[...], msg_flags=0}");
+        }
+        long total = 0;
+        for (Expr.Field f : m.fields()) {
+            if (f.name().startsWith("msg_iov")) {
+                if (!(f.value() instanceof Expr.Array iov)) {
+                    throw new Unsupported("msg_iov " + f.value().format() + ": expected [{..., LEN}, ...]");
+                }
+                for (Expr e : iov.elements()) {
+                    if (!(e instanceof Expr.Struct v) || v.fields().size() != 2) {
+                        throw new Unsupported("iovec " + e.format() + ": expected {..., LEN}");
+                    }
+                    Expr len = v.field("iov_len") != null ? v.field("iov_len") : v.fields().get(1).value();
+                    total += integer(len);
+                }
+            } else if (f.name().startsWith("msg_control") && !(f.value() instanceof Expr.Array c && c.elements().isEmpty())) {
+                throw new Unsupported("msghdr control messages (msg_control)");
+            } else if (f.name().equals("msg_flags") && integer(f.value()) != 0) {
+                throw new Unsupported("msg_flags " + f.value().format());
+            }
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new Unsupported("an iovec of " + total + " bytes");
+        }
+        return (int) total;
     }
 
     /** An integer argument: a number, a known symbol, [x], or an OR of those. */

@@ -8,6 +8,30 @@ public sealed interface TcpOptionSpec {
 
     String format();
 
+    /**
+     * An option the runner parses but does not emulate: TCP Fast Open ({@code FO [cookie]}, RFC
+     * 7413, option 34), its experimental form ({@code FOEXP [cookie]}, option 254 with magic
+     * 0xF989) and TCP-MD5 ({@code md5 [digest]}, RFC 2385). A packet that carries one makes the
+     * script report {@code unsupported}.
+     *
+     * @param name  {@code FO}, {@code FOEXP} or {@code md5}
+     * @param value the cookie or digest as written (hex), empty when none
+     */
+    record Unemulated(String name, String value) implements TcpOptionSpec {
+        public String format() {
+            return value.isEmpty() ? name : name + " " + value;
+        }
+
+        /** What a script that uses it needs, for {@code unsupported: ...}. */
+        public String feature() {
+            return switch (name) {
+                case "md5" -> "TCP-MD5 signature option (RFC 2385, md5)";
+                case "FOEXP" -> "TCP Fast Open (experimental option FOEXP)";
+                default -> "TCP Fast Open (RFC 7413 option FO)";
+            };
+        }
+    }
+
     record Nop() implements TcpOptionSpec {
         public String format() {
             return "nop";

@@ -268,4 +268,73 @@ class ScriptParserTest {
         assertTrue(syntaxError("0.5~0.1 close(3) = 0\n").detail().contains("ends before it starts"));
         assertTrue(syntaxError("1...2 > S 0:0(0)\n").detail().contains("only system calls can block"));
     }
+
+    // ---- google/packetdrill's language as the Linux corpus writes it ----
+
+    @Test
+    void commands_untimedAndOverSeveralLines_withShellCommentsInside() {
+        List<Event> e = parse("`../common/defaults.sh\n# not a directive: a shell comment\nsysctl -q net.ipv4.tcp_ecn=1`\n"
+                + "0 close(3) = 0\n").events();
+        Event.Command c = assertInstanceOf(Event.Command.class, e.get(0));
+        assertEquals(EventTime.Kind.ANY, c.time().kind());
+        assertTrue(c.command().startsWith("../common/defaults.sh\n# not a directive"), c.command());
+        assertEquals(4, e.get(1).line());
+        assertInstanceOf(Event.Code.class, only("%{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%"));
+    }
+
+    @Test
+    void defines_withValues_replaceWordsAndDefineNames() {
+        Script s = ScriptParser.parse("t.pkt", "#ifdef CODE\n0 < icmp unreachable CODE\n#endif\n",
+                java.util.Map.of("CODE", "host_unreachable"));
+        Event.Icmp i = assertInstanceOf(Event.Icmp.class, s.events().get(0));
+        assertEquals("host_unreachable", i.code());
+    }
+
+    @Test
+    void icmp_typeCodeMtuAndQuotedSegment() {
+        Event.Icmp frag = assertInstanceOf(Event.Icmp.class, only("+.01 < icmp unreachable frag_needed mtu 800"));
+        assertEquals("unreachable", frag.type());
+        assertEquals("frag_needed", frag.code());
+        assertEquals(800, frag.mtu());
+        assertTrue(frag.inbound());
+        Event.Icmp quoted = assertInstanceOf(Event.Icmp.class, only("+0 < icmp unreachable [5000:6000(1000)]"));
+        assertNull(quoted.code());
+        assertEquals("5000:6000(1000)", quoted.quoted());
+    }
+
+    @Test
+    void packets_noFlagsUrgentEcnAndFastOpenMd5Options() {
+        PacketSpec none = packet("+.01 < - 1:1001(1000) win 20000");
+        assertEquals(0, none.flags());
+        assertEquals("-", none.flagsText());
+        assertEquals(100, packet("+0 < U. 1:101(100) ack 1 win 257 urg 100").urgentPointer());
+        assertEquals("ect0", packet("+0 > [ect0] P. 1:1001(1000) ack 1").ecn());
+        PacketSpec fo = packet("+0 < S 0:10(10) win 32792 <mss 1460,sackOK,nop,nop,FO 3021b9d889017eeb,nop,nop>");
+        assertEquals(new TcpOptionSpec.Unemulated("FO", "3021b9d889017eeb"), fo.options().get(4));
+        assertEquals(new TcpOptionSpec.Unemulated("FOEXP", ""), packet("+0 > S 0:0(0) <mss 1460,FOEXP,nop,nop>").options().get(1));
+        assertEquals(new TcpOptionSpec.Unemulated("md5", "000102030405060708090a0b0c0d0e0f"),
+                packet("+0 < S 0:0(0) win 32792 <md5 000102030405060708090a0b0c0d0e0f>").options().get(0));
+    }
+
+    @Test
+    void structs_sizedFieldsNestedArraysAndFdNumbers() {
+        Event.Syscall s = assertInstanceOf(Event.Syscall.class, only("+0 sendmsg(4, {msg_name(...)=...,\n"
+                + "   msg_iov(2)=[{..., 0}, {..., 40}],\n   msg_flags=0}, 0) = 40"));
+        Expr.Struct msg = assertInstanceOf(Expr.Struct.class, s.args().get(1));
+        assertEquals(List.of("msg_name(...)", "msg_iov(2)", "msg_flags"), msg.fields().stream().map(Expr.Field::name).toList());
+        assertEquals(2, assertInstanceOf(Expr.Array.class, msg.field("msg_iov(2)")).elements().size());
+        Event.Syscall poll = assertInstanceOf(Event.Syscall.class, only("+0 poll([{fd=4, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1"));
+        assertInstanceOf(Expr.Array.class, poll.args().get(0));
+        assertEquals(new Expr.Int(4), assertInstanceOf(Event.Syscall.class, only("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4")).result());
+    }
+
+    @Test
+    void error_malformedLinuxConstructs_giveLineAndColumn() {
+        PacketdrillSyntaxException icmp = syntaxError("0 close(3) = 0\n+0 < icmp unreachable mtu x\n");
+        assertEquals(2, icmp.line());
+        assertEquals(27, icmp.column());
+        PacketdrillSyntaxException struct = syntaxError("0 sendmsg(4, {msg_iov(1)=[{..., 1}], 0) = 1\n");
+        assertEquals(1, struct.line());
+        assertEquals(1, syntaxError("`unterminated\n0 close(3) = 0\n").line());
+    }
 }

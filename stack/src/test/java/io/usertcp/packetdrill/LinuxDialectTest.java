@@ -1,0 +1,120 @@
+package io.usertcp.packetdrill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tcp.TcpState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the runner does with google/packetdrill's language beyond parsing it: the {@code %{ }%}
+ * evaluator, defaults.sh, fd numbers, NULL buffers, msghdr, and the UNSUPPORTED result.
+ */
+class LinuxDialectTest {
+    private static final String CONNECTED = """
+            `../common/defaults.sh`
+                0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
+               +0 setsockopt(4, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+               +0 bind(4, ..., ...) = 0
+               +0 listen(4, 1) = 0
+               +0 < S 0:0(0) win 32792 <mss 1000,nop,nop,sackOK>
+               +0 > S. 0:0(0) ack 1 <...>
+             +.01 < . 1:1(0) ack 1 win 257
+               +0 accept(4, ..., ...) = 5
+            """;
+
+    private static RunResult run(String script) {
+        return ScriptRunner.run("t.pkt", script, Map.of(), RunOptions.of(TcpProfile.linux(), Comparison.RFC));
+    }
+
+    // ---- the Python evaluator ----
+
+    private static PythonAssertions.Failed eval(String code, Map<String, Object> names) {
+        List<String> skipped = new ArrayList<>();
+        return PythonAssertions.run(code, names::get, skipped::add);
+    }
+
+    @Test
+    void python_comparisonsArithmeticBooleansAndAssignments() {
+        Map<String, Object> n = Map.of("tcpi_snd_cwnd", 10L, "tcpi_options", 7L, "TCPI_OPT_SACK", 2L);
+        assertNull(eval("assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd", n));
+        assertNull(eval("assert 5 < tcpi_snd_cwnd <= 10 and not tcpi_snd_cwnd == 11 # comment", n));
+        assertNull(eval("assert tcpi_options & TCPI_OPT_SACK != 0, 'sack=%d' % tcpi_options", n));
+        assertNull(eval("X = 0x7fffffff\nassert X - 2147483647 == 0 or tcpi_snd_cwnd * 2 // 4 == 5", n));
+        assertNull(eval("assert (tcpi_snd_cwnd + 2) * 3 == 36; assert -tcpi_snd_cwnd % 3 == 2", n));
+        PythonAssertions.Failed f = eval("assert tcpi_snd_cwnd == 12, tcpi_snd_cwnd", n);
+        assertEquals("tcpi_snd_cwnd == 12", f.statement());
+        assertEquals("tcpi_snd_cwnd == 10", f.values());
+        assertNull(eval("assert tcpi_state == TCP_ESTABLISHED", Map.of("tcpi_state", TcpState.ESTABLISHED,
+                "TCP_ESTABLISHED", TcpState.ESTABLISHED)));
+    }
+
+    @Test
+    void python_unknownNamesStatementsAndCalls_areUnsupported() {
+        Map<String, Object> n = Map.of("tcpi_snd_cwnd", 10L);
+        assertEquals("tcpi_ca_state", assertThrows(PythonAssertions.Unsupported.class,
+                () -> eval("assert tcpi_ca_state == 0", n)).getMessage());
+        assertTrue(assertThrows(PythonAssertions.Unsupported.class, () -> eval("import os", n)).getMessage().contains("import os"));
+        assertTrue(assertThrows(PythonAssertions.Unsupported.class, () -> eval("assert hystart_update(1) == 1", n))
+                .getMessage().contains("hystart_update"));
+        assertThrows(PythonAssertions.Unsupported.class, () -> eval("assert tcpi_snd_cwnd // 0 == 1", n));
+        assertThrows(PythonAssertions.Unsupported.class, () -> eval("assert (tcpi_snd_cwnd == 1", n));
+    }
+
+    // ---- whole scripts ----
+
+    @Test
+    void tcpInfo_cwndAndMssFromTheConnection_andUnknownFieldsAreUnsupported() {
+        RunResult ok = run(CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd\nassert tcpi_snd_mss == 1000 }%\n");
+        assertTrue(ok.passed(), () -> ok.failure().format());
+        RunResult wrong = run(CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n");
+        assertEquals(RunResult.Status.FAIL, wrong.status());
+        assertEquals("tcpi_snd_cwnd == 11 does not hold", wrong.failure().message());
+        RunResult unknown = run(CONNECTED + "+0 %{ assert tcpi_ca_state == 0 }%\n");
+        assertEquals(RunResult.Status.UNSUPPORTED, unknown.status());
+        assertTrue(unknown.failure().format().contains("unsupported: tcpi_ca_state"), unknown.failure().format());
+    }
+
+    @Test
+    void defaultsSh_appliesTheSysctlsItKnows_andReportsTheOthers() {
+        RunResult r = run(CONNECTED);
+        assertTrue(r.passed(), () -> r.failure().format());
+        assertTrue(r.notes().stream().anyMatch(s -> s.startsWith("defaults.sh: sysctl net.ipv4.tcp_rmem=")), r.notes().toString());
+        assertTrue(r.skipped().stream().anyMatch(s -> s.startsWith("defaults.sh: sysctl net.ipv4.tcp_frto=2")), r.skipped().toString());
+    }
+
+    @Test
+    void icmpFastOpenUrgentAndFlaggedSends_areUnsupported_notFailures() {
+        for (String line : List.of("+0 < icmp unreachable frag_needed mtu 800",
+                "+0 < P. 1:11(10) ack 1 win 257 <FO 1234abcd>", "+0 < U. 1:11(10) ack 1 win 257 urg 10",
+                "+0 send(5, ..., 10, MSG_MORE) = 10", "+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0")) {
+            RunResult r = run(CONNECTED + line + "\n");
+            assertEquals(RunResult.Status.UNSUPPORTED, r.status(), line);
+            assertEquals(10, r.failure().line(), line);
+        }
+    }
+
+    @Test
+    void nullBufferIsEfault_andMsghdrSendsTheIovecTotal() {
+        RunResult r = run(CONNECTED + """
+                +0 write(5, NULL, 1000) = -1 EFAULT (Bad address)
+                +0 sendmsg(5, {msg_name(...)=..., msg_iov(3)=[{..., 0}, {..., 40}, {..., 20}], msg_flags=0}, 0) = 60
+                +0 > P. 1:61(60) ack 1
+                """);
+        assertTrue(r.passed(), () -> r.failure().format());
+    }
+
+    @Test
+    void runResult_statusAndFailureAgree() {
+        RunResult.Failure f = new RunResult.Failure(3, "x", "what", null, null, true);
+        assertEquals("line 3: unsupported: what\n  script:   x", f.format());
+        assertThrows(IllegalArgumentException.class, () -> new RunResult("t", f, List.of(), List.of(), RunResult.Status.FAIL));
+        assertEquals(RunResult.Status.FAIL, new RunResult("t", new RunResult.Failure(1, null, "m", null, null), List.of(), List.of()).status());
+    }
+}
