@@ -268,6 +268,11 @@ class StateMachineFuzzTest {
         assertTrue(c.readableBytes() <= Math.max(bounds.receive, c.receiveBufferSize()),
                 () -> "readable " + c.readableBytes() + " > " + bounds.receive);
         assertTrue(c.receiver.window() <= (65535L << 14), () -> "window " + c.receiver.window());
+        // Memory charged by true size: in-order and held bytes within about twice the buffer (small segments are
+        // compacted), plus a compact chunk and the rounding of up to 256 held copies.
+        long receiveBound = Math.max(bounds.receive, c.receiveBufferSize());
+        assertTrue(c.receiver.chargedBytes() <= 4 * receiveBound + 2 * 4096 + 256 * 64,
+                () -> "receive memory charged " + c.receiver.chargedBytes() + " B for a " + receiveBound + " B buffer");
         expiries.check();
     }
 

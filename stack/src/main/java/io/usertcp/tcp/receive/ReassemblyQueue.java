@@ -1,6 +1,7 @@
 package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.wire.SeqNum;
 import java.util.ArrayList;
 
@@ -39,6 +40,9 @@ final class ReassemblyQueue {
 
     private final ArrayList<Range> ranges = new ArrayList<>();
     private final int maxRanges;
+    /** Where exact copies of small held segments come from; null: always slice (tests of the queue alone). */
+    private final ByteBufAllocator allocator;
+    private long chargedBytes;
     private int heldBytes;
     private boolean finHeld;
     private int finSeq;
@@ -47,7 +51,8 @@ final class ReassemblyQueue {
     private final int[] recentRight = new int[4];
     private int recentCount;
 
-    ReassemblyQueue(int maxRanges) {
+    ReassemblyQueue(int maxRanges, ByteBufAllocator allocator) {
+        this.allocator = allocator;
         this.maxRanges = maxRanges;
     }
 
@@ -99,7 +104,7 @@ final class ReassemblyQueue {
                 gapEnd = SeqNum.min(end, r.seq);
             }
             int n = SeqNum.diff(gapEnd, start);
-            ranges.add(i, new Range(start, packet.retainedSlice(offset + SeqNum.diff(start, seq), n)));
+            ranges.add(i, new Range(start, hold(packet, offset + SeqNum.diff(start, seq), n)));
             heldBytes += n;
             added = true;
             i++;
@@ -112,11 +117,38 @@ final class ReassemblyQueue {
         return added;
     }
 
+    /**
+     * What a range keeps of its packet: a retained slice, or an exact copy when the packet buffer is
+     * more than twice the bytes (as the receive buffer does), so that held holes cost what they hold.
+     */
+    private ByteBuf hold(ByteBuf packet, int offset, int length) {
+        int trueSize = ReceiveBuffer.trueSize(packet);
+        ByteBuf held;
+        if (trueSize <= 2 * length || allocator == null) {
+            held = packet.retainedSlice(offset, length);
+            chargedBytes += trueSize;
+        } else {
+            held = allocator.buffer(length, length).writeBytes(packet, offset, length);
+            chargedBytes += held.capacity();
+        }
+        return held;
+    }
+
+    /** The memory the held ranges really hold. */
+    long chargedBytes() {
+        return chargedBytes;
+    }
+
+    private void forget(Range r) {
+        heldBytes -= r.data.readableBytes();
+        chargedBytes -= ReceiveBuffer.trueSize(r.data);
+    }
+
     /** Drops the highest ranges while there are too many (each pins a packet buffer). */
     private void prune() {
         while (ranges.size() > maxRanges) {
             Range r = ranges.remove(ranges.size() - 1);
-            heldBytes -= r.data.readableBytes();
+            forget(r);
             r.data.release();
             if (finHeld && SeqNum.ge(finSeq, r.seq)) {
                 finHeld = false; // the data before it is gone; the FIN will come again
@@ -135,7 +167,7 @@ final class ReassemblyQueue {
             Range r = ranges.get(0);
             if (SeqNum.le(r.end(), rcvNxt)) {
                 ranges.remove(0);
-                heldBytes -= r.data.readableBytes();
+                forget(r);
                 r.data.release();
                 continue;
             }
@@ -144,7 +176,7 @@ final class ReassemblyQueue {
             }
             ranges.remove(0);
             int skip = SeqNum.diff(rcvNxt, r.seq);
-            heldBytes -= r.data.readableBytes();
+            forget(r);
             r.data.skipBytes(skip);
             return r.data;
         }
@@ -250,6 +282,7 @@ final class ReassemblyQueue {
         }
         ranges.clear();
         heldBytes = 0;
+        chargedBytes = 0;
         finHeld = false;
         recentCount = 0;
     }

@@ -5,19 +5,37 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayDeque;
 
 /**
- * In-order bytes received and not yet read by the application.
+ * In-order bytes received and not yet read by the application, charged by the memory they really
+ * hold (Linux charges each skb's truesize against the receive buffer).
  *
- * <p>Ownership: holds retained slices of inbound packets ({@link #append}); the application takes
- * bytes out either as a new buffer it owns ({@link #read(ByteBufAllocator, int)}) or by copy
- * ({@link #read(ByteBuf)}). {@link #release()} frees everything.
+ * <p>A segment keeps its packet buffer alive for as long as its bytes wait here. For full-sized
+ * segments that costs little, and they are kept as retained slices (no copy). A segment whose
+ * packet buffer is more than twice its payload would pin mostly waste, and a peer sending 1-byte
+ * segments into a closed window could make a 128 KiB buffer hold hundreds of megabytes: such
+ * payloads are copied into compact chunks, filled one after another (Linux tcp_collapse does the
+ * same afterwards). So what is held stays within about twice the bytes buffered plus one chunk.
+ *
+ * <p>Ownership: holds retained slices of inbound packets ({@link #append}) and compact chunks it
+ * allocated; the application takes bytes out either as a new buffer it owns
+ * ({@link #read(ByteBufAllocator, int)}) or by copy ({@link #read(ByteBuf)}). {@link #release()}
+ * frees everything.
  */
 final class ReceiveBuffer {
+    /** Compact chunks hold this many bytes of small segments. */
+    static final int COMPACT_CHUNK_BYTES = 4096;
+
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
+    private final ByteBufAllocator allocator;
     private int capacityBytes;
     private int sizeBytes;
+    /** The memory the chunks really hold: their packet buffers' capacities, or the compact chunks'. */
+    private long chargedBytes;
+    /** The last chunk, when it is a compact one with room for more small payloads; else null. */
+    private ByteBuf compactTail;
 
-    ReceiveBuffer(int capacityBytes) {
+    ReceiveBuffer(int capacityBytes, ByteBufAllocator allocator) {
         this.capacityBytes = capacityBytes;
+        this.allocator = allocator;
     }
 
     /** Changes the capacity (SO_SNDBUF / SO_RCVBUF); bytes already held stay, even above a smaller one. */
@@ -38,15 +56,58 @@ final class ReceiveBuffer {
         return Math.max(0, capacityBytes - sizeBytes);
     }
 
+    /** The memory the buffered bytes really hold (Linux sk_rmem_alloc). */
+    long chargedBytes() {
+        return chargedBytes;
+    }
+
     /**
-     * Queues {@code length} bytes of {@code packet} at {@code offset}.
+     * The memory a buffer keeps alive: the capacity of the buffer it was sliced from (or its own).
+     * A slice of a pooled packet buffer pins that whole buffer.
+     */
+    static int trueSize(ByteBuf buf) {
+        ByteBuf root = buf;
+        ByteBuf parent;
+        while ((parent = root.unwrap()) != null) {
+            root = parent;
+        }
+        return root.capacity();
+    }
+
+    /**
+     * Queues {@code length} bytes of {@code packet} at {@code offset}: as a retained slice, or
+     * copied into a compact chunk when the packet buffer is more than twice the payload.
      *
-     * @param packet borrowed: a retained slice is kept, the caller still releases the packet
+     * @param packet borrowed: the caller still releases the packet
      */
     void append(ByteBuf packet, int offset, int length) {
-        if (length > 0) {
+        if (length <= 0) {
+            return;
+        }
+        int trueSize = trueSize(packet);
+        if (trueSize <= 2 * length) {
             chunks.addLast(packet.retainedSlice(offset, length));
-            sizeBytes += length;
+            chargedBytes += trueSize;
+            compactTail = null;
+        } else {
+            appendCompact(packet, offset, length);
+        }
+        sizeBytes += length;
+    }
+
+    private void appendCompact(ByteBuf packet, int offset, int length) {
+        int at = offset;
+        int left = length;
+        while (left > 0) {
+            if (compactTail == null || !compactTail.isWritable()) {
+                compactTail = allocator.buffer(COMPACT_CHUNK_BYTES, COMPACT_CHUNK_BYTES);
+                chunks.addLast(compactTail);
+                chargedBytes += compactTail.capacity();
+            }
+            int n = Math.min(left, compactTail.writableBytes());
+            compactTail.writeBytes(packet, at, n);
+            at += n;
+            left -= n;
         }
     }
 
@@ -58,7 +119,9 @@ final class ReceiveBuffer {
     void appendOwned(ByteBuf owned) {
         if (owned.isReadable()) {
             sizeBytes += owned.readableBytes();
+            chargedBytes += trueSize(owned);
             chunks.addLast(owned);
+            compactTail = null;
         } else {
             owned.release();
         }
@@ -78,7 +141,7 @@ final class ReceiveBuffer {
             dst.writeBytes(head, n);
             total += n;
             if (!head.isReadable()) {
-                chunks.pollFirst().release();
+                releaseHead();
             }
         }
         sizeBytes -= total;
@@ -99,10 +162,18 @@ final class ReceiveBuffer {
         return out;
     }
 
+    private void releaseHead() {
+        ByteBuf head = chunks.pollFirst();
+        chargedBytes -= trueSize(head);
+        if (head == compactTail) {
+            compactTail = null;
+        }
+        head.release();
+    }
+
     void release() {
-        ByteBuf chunk;
-        while ((chunk = chunks.pollFirst()) != null) {
-            chunk.release();
+        while (!chunks.isEmpty()) {
+            releaseHead();
         }
         sizeBytes = 0;
     }

@@ -1,6 +1,7 @@
 package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.wire.ParsedTcpOptions;
@@ -111,7 +112,7 @@ public final class Receiver {
 
     private final ReceiveBuffer buffer;
     /** Out-of-order data waiting for the hole before it. */
-    private final ReassemblyQueue reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES);
+    private final ReassemblyQueue reassembly;
     private final TcpProfile profile;
     private final long delayedAckNanos;
 
@@ -130,8 +131,10 @@ public final class Receiver {
     /** When in-order data last arrived, or the handshake completed (Linux icsk_ack.lrcvtime). */
     private long lastDataReceivedNanos;
 
-    public Receiver(TcpConfig config) {
-        this.buffer = new ReceiveBuffer(config.receiveBufferBytes());
+    /** @param allocator where compact copies of small segments come from (see {@link #chargedBytes()}) */
+    public Receiver(TcpConfig config, ByteBufAllocator allocator) {
+        this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), allocator);
+        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES, allocator);
         this.profile = config.profile();
         this.delayedAckNanos = config.delayedAckNanos();
     }
@@ -471,6 +474,15 @@ public final class Receiver {
 
     public int readableBytes() {
         return buffer.size();
+    }
+
+    /**
+     * The memory the received bytes really hold, in order and out of order (Linux sk_rmem_alloc,
+     * by truesize): about twice what is buffered at most, since small segments are copied into
+     * compact chunks rather than pinning their packet buffers.
+     */
+    public long chargedBytes() {
+        return buffer.chargedBytes() + reassembly.chargedBytes();
     }
 
     public int capacity() {
