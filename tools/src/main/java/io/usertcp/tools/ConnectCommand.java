@@ -150,7 +150,15 @@ public final class ConnectCommand implements Callable<Integer> {
                     + " in the namespace (--kernel-listen echo|http starts something)");
             return UsertcpMain.EXIT_FAILED;
         } catch (IOException e) {
+            Throwable death = session.runner().deathCause();
+            if (death != null) {
+                System.err.println("usertcp connect: the stack thread died (" + death + ")");
+            }
             n.fail("the connection failed: " + e);
+            return UsertcpMain.EXIT_FAILED;
+        }
+        if (session.runner().deathCause() != null) {
+            System.err.println("usertcp connect: the stack thread died (" + session.runner().deathCause() + ")");
             return UsertcpMain.EXIT_FAILED;
         }
         n.step("Closed; waiting for both sides to finish");

@@ -12,6 +12,8 @@ import io.usertcp.tun.TunStackHost;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import io.usertcp.wire.Ipv4Address;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,11 +27,17 @@ import picocli.CommandLine.Option;
             "TUN device and pick other addresses in 198.18.0.0/15; --profile chooses how our stack behaves.",
             "Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:served and stopped cleanly", "1:failed", "2:bad usage (a bad --dev name, address or --profile, say)",
+        exitCodeList = {"0:served and stopped cleanly", "1:failed (the stack thread died, say)", "2:bad usage (a bad --dev name, address or --profile, say)",
             "3:something it needs is missing (root, TUN, libpcap for --pcap)"})
 public final class ServeCommand implements Callable<Integer> {
     /** The longest --duration. */
     static final long MAX_DURATION_SECONDS = 86_400;
+    /**
+     * A test hook: when set (to milliseconds), the stack thread is killed on purpose that long
+     * after the server listens, by a virtual-machine error the runner does not contain, so tests
+     * can see serve report a dead stack and exit non-zero (issue 18).
+     */
+    static final String KILL_STACK_PROPERTY = "usertcp.test.killStackThreadAfterMillis";
 
     enum App { echo, discard, http }
 
@@ -104,13 +112,22 @@ public final class ServeCommand implements Callable<Integer> {
             n.title("usertcp serve: " + app + " on " + layout.stackAddress() + ":" + servePort + " in namespace " + ns
                     + " (TUN device " + layout.device() + ", the kernel at " + layout.kernelAddress() + "/" + layout.prefixLength()
                     + ", profile " + session.stack().profile().name() + ")");
-            serve(session, n, servePort, bound);
+            Throwable death = serve(session, n, servePort, bound);
+            if (death != null) {
+                // Reported before the teardown, which deletes the namespace, so the cause comes first.
+                System.err.println("usertcp serve: the stack thread died (" + death + "); stopping");
+                n.fail("the stack thread died: " + death);
+                session.close();
+                n.ok("namespace deleted");
+                return UsertcpMain.EXIT_FAILED;
+            }
         }
         n.ok("namespace deleted");
         return UsertcpMain.EXIT_OK;
     }
 
-    private void serve(StackSession session, Narrator n, int servePort, long bound) throws InterruptedException {
+    /** Serves until Ctrl-C, the duration or the stack thread's death; what killed it, or null. */
+    private Throwable serve(StackSession session, Narrator n, int servePort, long bound) throws InterruptedException {
         String ns = session.namespace().name();
         try (SocketServer server = start(session, servePort)) {
             n.say("reach it from the namespace's kernel:");
@@ -121,12 +138,32 @@ public final class ServeCommand implements Callable<Integer> {
                 n.say("every segment also goes to " + session.pcap().file());
             }
             n.say(durationSeconds == 0 ? "Ctrl-C stops it and deletes the namespace." : "stops by itself after " + durationSeconds + " s.");
+            killStackOnPurposeIfAsked(session);
             long deadline = System.nanoTime() + bound * 1_000_000L;
-            while (!session.isClosed() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
+            // Wakes at once when the stack thread ends: a dead stack is reported, not served on.
+            while (!session.isClosed() && System.nanoTime() < deadline
+                    && !session.runner().awaitTermination(100, TimeUnit.MILLISECONDS)) {
+                // Ctrl-C closes the session; the duration runs out; or the stack stops
             }
+            Throwable death = session.runner().deathCause();
             n.step("Stopping: " + server.connectionsAccepted() + " connections served");
+            return death;
         }
+    }
+
+    /** The {@link #KILL_STACK_PROPERTY} test hook. */
+    private static void killStackOnPurposeIfAsked(StackSession session) {
+        Long afterMillis = Long.getLong(KILL_STACK_PROPERTY);
+        if (afterMillis == null) {
+            return;
+        }
+        CompletableFuture.delayedExecutor(afterMillis, TimeUnit.MILLISECONDS).execute(() -> {
+            System.err.println("usertcp serve: test hook " + KILL_STACK_PROPERTY + ": killing the stack thread at "
+                    + System.currentTimeMillis() + " ms since the epoch");
+            session.runner().execute(() -> {
+                throw new InternalError("killed on purpose by " + KILL_STACK_PROPERTY);
+            });
+        });
     }
 
     private SocketServer start(StackSession session, int servePort) {

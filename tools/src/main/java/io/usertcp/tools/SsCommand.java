@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
             "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments). The line above each",
             "table names the stack: namespace, pid, what it serves, its address and its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
+        exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died", "3:no running stack found"})
 public final class SsCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "One stack's control socket (default: every one in the control directory).")
     Path socket;
@@ -43,7 +43,14 @@ public final class SsCommand implements Callable<Integer> {
     static String header(Path socket, Map<String, String> info) {
         return "# " + info.getOrDefault("namespace", socket.getFileName().toString()) + " (pid "
                 + info.getOrDefault("pid", "?") + ", " + info.getOrDefault("app", "?") + ", stack "
-                + info.getOrDefault("stack", "?") + ", profile " + info.getOrDefault(ControlServer.PROFILE, "?") + ")";
+                + info.getOrDefault("stack", "?") + ", profile " + info.getOrDefault(ControlServer.PROFILE, "?")
+                + health(info) + ")";
+    }
+
+    /** Nothing while the stack serves; {@code , stack thread dead: CAUSE} when it died. */
+    private static String health(Map<String, String> info) {
+        String health = info.getOrDefault(ControlServer.HEALTH, "alive");
+        return health.equals("alive") ? "" : ", stack thread " + health;
     }
 
     /** Runs {@code action} for the given socket, or every running stack, with a header line per stack. */
@@ -60,6 +67,12 @@ public final class SsCommand implements Callable<Integer> {
             try {
                 Map<String, String> info = ControlClient.info(path);
                 System.out.println(header(path, info));
+                String health = info.getOrDefault(ControlServer.HEALTH, "alive");
+                if (!health.equals("alive")) {
+                    System.err.println("usertcp " + command + ": " + path + ": the stack is not serving (" + health + ")");
+                    exit = UsertcpMain.EXIT_FAILED;
+                    continue;
+                }
                 action.print(path);
             } catch (IOException e) {
                 System.err.println("usertcp " + command + ": " + path + " did not answer: " + e.getMessage());

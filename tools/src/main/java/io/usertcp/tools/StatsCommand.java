@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
             "The line above each stack's counters names it: namespace, pid, what it serves, its address and",
             "its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:printed", "1:a stack did not answer", "3:no running stack found"})
+        exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died", "3:no running stack found"})
 public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "One stack's control socket (default: every one in the control directory).")
     Path socket;

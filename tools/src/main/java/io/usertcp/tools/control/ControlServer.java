@@ -1,6 +1,7 @@
 package io.usertcp.tools.control;
 
 import io.usertcp.runtime.StackRunner;
+import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.ConnectionSnapshot;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
@@ -56,6 +57,8 @@ public final class ControlServer implements AutoCloseable {
     public static final String DIRECTORY_ENV = "USERTCP_CONTROL_DIR";
     /** The {@code info} key whose value is the behaviour profile the stack runs: linux, rfc or freebsd. */
     public static final String PROFILE = "profile";
+    /** The info key that says whether the stack thread serves: {@code alive}, or {@code dead: CAUSE}. */
+    public static final String HEALTH = "health";
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
@@ -255,11 +258,22 @@ public final class ControlServer implements AutoCloseable {
                 info.forEach((k, v) -> rows.add(k + "\t" + v.replace('\t', ' ').replace('\n', ' ')));
                 rows.add("captures\t" + captures.size());
                 // from the stack itself, not from what its command was asked for
-                rows.add(PROFILE + "\t" + runner.call(now -> runner.stack().profile().name()));
+                rows.add(PROFILE + "\t" + profileName());
+                // answered even when the stack thread died: ss and stats say so rather than wait
+                rows.add(HEALTH + "\t" + runner.health().replace('\t', ' ').replace('\n', ' '));
                 return rows;
             }
             default -> throw new IllegalArgumentException("unknown request '" + request
                     + "' (expected: ss, stats, info or capture)");
+        }
+    }
+
+    /** The profile, asked on the stack thread; read directly (it never changes) once that thread stopped. */
+    private String profileName() {
+        try {
+            return runner.call(now -> runner.stack().profile().name());
+        } catch (StackStoppedException e) {
+            return runner.stack().profile().name();
         }
     }
 

@@ -136,6 +136,11 @@ public final class Demo {
                 hold();
             }
         } finally {
+            Throwable death = session.runner().deathCause();
+            if (death != null) {
+                problems.add("the stack thread died (" + death + ")");
+                n.fail("the stack thread died: " + death);
+            }
             n.step("7. Cleaning up");
             session.close();
         }
@@ -344,8 +349,10 @@ public final class Demo {
         n.say("try `usertcp ss` or `usertcp stats` in another terminal, or `ip netns exec "
                 + session.namespace().name() + " curl http://198.18.0.2/`; Ctrl-C ends it");
         long deadline = System.nanoTime() + options.holdSeconds() * 1_000_000_000L;
-        while (System.nanoTime() < deadline && !session.isClosed()) {
-            Thread.sleep(200);
+        // Ends at once when the stack thread stops: a dead stack is reported, not held.
+        while (System.nanoTime() < deadline && !session.isClosed()
+                && !session.runner().awaitTermination(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            // Ctrl-C closes the session, or the time runs out
         }
     }
 

@@ -1,0 +1,108 @@
+package io.usertcp.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.usertcp.core.RandomSource;
+import io.usertcp.runtime.ConcurrentLinkPair;
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.tcp.StackConfig;
+import io.usertcp.tcp.TcpStack;
+import io.usertcp.tools.control.ControlClient;
+import io.usertcp.tools.control.ControlServer;
+import io.usertcp.wire.Ipv4Address;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 18: ss and stats show the stack's health, and a stack whose thread died still answers its
+ * control socket at once (it used to leave ss waiting 30 s). A stack on an in-memory wire: no TUN.
+ */
+class ControlServerHealthTest {
+    @TempDir
+    Path dir;
+    ConcurrentLinkPair wire;
+    StackRunner runner;
+    ControlServer control;
+
+    @BeforeEach
+    void start() {
+        wire = new ConcurrentLinkPair(1500);
+        StackConfig config = StackConfig.of(Ipv4Address.of("198.18.0.2"), RandomSource.seeded(1))
+                .withAllocator(PooledByteBufAllocator.DEFAULT);
+        runner = new StackRunner(new TcpStack(config), wire.a(), "usertcp-health-test").start();
+        control = ControlServer.start(dir, "usertcp-health-test", runner, Map.of("app", "nothing"));
+    }
+
+    @AfterEach
+    void stop() {
+        control.close();
+        runner.close();
+        wire.clear();
+    }
+
+    @Test
+    void aLiveStack_saysAlive_andItsHeaderIsUnchanged() throws Exception {
+        assertEquals("alive", ControlClient.info(control.path()).get(ControlServer.HEALTH));
+        Printed ss = printed("ss", "--socket", control.path().toString());
+        assertEquals(UsertcpMain.EXIT_OK, ss.exit(), ss.err());
+        assertTrue(ss.out().lines().findFirst().orElse("").endsWith(", profile linux)"), ss.out());
+    }
+
+    @Test
+    void aDeadStack_answersAtOnce_withItsCause_andSsAndStatsSaySoAndFail() throws Exception {
+        runner.execute(() -> {
+            throw new InternalError("killed on purpose by the test");
+        });
+        assertTrue(runner.awaitTermination(1, TimeUnit.SECONDS));
+        long start = System.nanoTime();
+
+        Map<String, String> info = ControlClient.info(control.path());
+        assertEquals("dead: java.lang.InternalError: killed on purpose by the test", info.get(ControlServer.HEALTH));
+        assertEquals("linux", info.get(ControlServer.PROFILE), "the profile is still known");
+        IOException ssFailure = assertThrows(IOException.class, () -> ControlClient.ss(control.path()));
+        assertTrue(ssFailure.getMessage().contains("died (java.lang.InternalError: killed on purpose by the test)"),
+                ssFailure.getMessage());
+
+        for (String command : new String[] {"ss", "stats"}) {
+            Printed p = printed(command, "--socket", control.path().toString());
+            assertEquals(UsertcpMain.EXIT_FAILED, p.exit(), p.out() + p.err());
+            assertTrue(p.out().lines().findFirst().orElse("")
+                    .endsWith(", profile linux, stack thread dead: java.lang.InternalError: killed on purpose by the test)"), p.out());
+            assertTrue(p.err().contains("the stack is not serving (dead: java.lang.InternalError: killed on purpose by the test)"),
+                    p.err());
+        }
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "answered at once, not after a 30 s timeout");
+    }
+
+    private record Printed(int exit, String out, String err) {}
+
+    /** Runs a usertcp command in this JVM; what it printed. */
+    private static Printed printed(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            exit = UsertcpMain.commandLine().execute(args);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+        return new Printed(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
