@@ -138,7 +138,13 @@ public final class TunLink implements WaitableLink, AutoCloseable {
     @Override
     public ByteBuf receive() {
         ensureOpen();
-        ByteBuf buf = spare != null ? spare : allocator.directBuffer(mtu + 1, mtu + 1);
+        ByteBuf buf;
+        try {
+            buf = spare != null ? spare : allocator.directBuffer(mtu + 1, mtu + 1);
+        } catch (OutOfMemoryError e) {
+            discardOne();
+            throw e; // the runner counts the packet as dropped for want of memory (UsertcpNoMemDrops)
+        }
         spare = null;
         long n = readInto(buf);
         if (n > 0 && n <= mtu) {
@@ -154,6 +160,20 @@ public final class TunLink implements WaitableLink, AutoCloseable {
             onTruncated(n);
         }
         return null;
+    }
+
+    /**
+     * Direct memory ran out: reads the waiting datagram into the scratch buffer and drops it, so the
+     * next turn does not find the same datagram and fail again. Without a scratch buffer (it could
+     * not be allocated either) the datagram stays queued in the kernel.
+     */
+    private void discardOne() {
+        try {
+            scratch();
+        } catch (OutOfMemoryError e) {
+            return;
+        }
+        LibC.read(tunFd, scratchAddress, mtu + 1L);
     }
 
     /**

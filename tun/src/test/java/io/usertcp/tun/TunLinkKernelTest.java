@@ -299,6 +299,26 @@ class TunLinkKernelTest {
         assertEquals(1, ping.get(15, TimeUnit.SECONDS).exitCode());
     }
 
+    // Issue 18: with direct memory exhausted, the datagram that found none is read and dropped (the
+    // runner counts it, UsertcpNoMemDrops), so the next turn does not fail on the same datagram again.
+    @Test
+    void receive_noDirectMemory_dropsTheWaitingDatagram_andSaysWhy() throws Exception {
+        OutOfDirectMemoryAllocator allocator = new OutOfDirectMemoryAllocator();
+        TunLink tun = openLink(MTU, allocator);
+        CompletableFuture<ExecResult> ping = pingStackSide(1); // -c 1: one echo request, and IPv6 is off in the namespace
+        assertTrue(tun.awaitReadable(PACKET_WAIT.toNanos()), "the echo request arrives");
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, tun::receive);
+        assertEquals("Direct buffer memory", e.getMessage());
+        allocator.failing = false;
+        assertNull(tun.receive(), "the datagram was read and dropped, not left waiting");
+        assertEquals(1, ping.get(15, TimeUnit.SECONDS).exitCode());
+
+        // Memory is back: the link reads as before.
+        CompletableFuture<ExecResult> again = pingStackSide(1);
+        awaitDatagram(tun, decoder, TunLinkKernelTest::isEchoRequest, PACKET_WAIT).release();
+        assertEquals(1, again.get(15, TimeUnit.SECONDS).exitCode());
+    }
+
     @Test
     void receive_datagramLongerThanLinkMtu_isDroppedAndCountedAsTruncated() throws Exception {
         // The interface carries 1500 bytes but the link takes at most 576: a longer datagram must be
@@ -507,6 +527,33 @@ class TunLinkKernelTest {
     }
 
     /** Hands out heap buffers even when asked for direct ones: they have no memory address. */
+    /** Direct buffers fail as {@code ByteBuffer.allocateDirect} does when direct memory is exhausted, while {@link #failing}. */
+    private static final class OutOfDirectMemoryAllocator extends AbstractByteBufAllocator {
+        volatile boolean failing = true;
+
+        OutOfDirectMemoryAllocator() {
+            super(true);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            if (failing) {
+                throw new OutOfMemoryError("Direct buffer memory");
+            }
+            return PooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
+    }
+
     private static final class HeapOnlyAllocator extends AbstractByteBufAllocator {
         HeapOnlyAllocator() {
             super(false);
