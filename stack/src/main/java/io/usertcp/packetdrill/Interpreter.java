@@ -131,13 +131,18 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                 switch (key) {
                     case "ip_version" -> {
                         if (!value.equals("ipv4")) {
-                            throw fail(0, null, "--ip_version=" + value + ": only IPv4 scripts are supported", null, null);
+                            throw ScriptFailure.unsupported(null, "--ip_version=" + value + ": only IPv4 scripts are supported");
                         }
                     }
                     case "tolerance_usecs" -> toleranceNanos = Long.parseLong(value) * 1000;
                     case "tolerance_percent" -> tolerancePercent = Double.parseDouble(value);
                     case "mtu" -> settings.setMtu(Integer.parseInt(value));
                     case "bind_port" -> bindPort = Integer.parseInt(value);
+                    // The script's addresses (packetdrill: 192.168.0.1 local, 192.0.2.1 remote) are always
+                    // mapped into 198.18.0.0/15, the range set aside for benchmarking.
+                    case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
+                            + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
+                            + Ipv4Address.format(REMOTE_ADDRESS));
                     case "connect_port" -> connectPort = Integer.parseInt(value);
                     default -> skipped.add("--" + key + "=" + value + ": option not supported");
                 }

@@ -38,12 +38,27 @@ public final class ScriptRunner {
      * the name for {@code #ifdef}); a syntax error becomes a failed result naming the line.
      */
     public static RunResult run(String name, String text, java.util.Map<String, String> defines, RunOptions options) {
+        return run(name, text, defines, java.util.Map.of(), options);
+    }
+
+    /**
+     * As {@link #run(String, String, java.util.Map, RunOptions)}, with packetdrill command-line flags
+     * ({@code tolerance_usecs=20000}, {@code ip_version=ipv4}...) that apply as if the script's
+     * header had them first: the script's own {@code --name=value} lines win, as in packetdrill.
+     */
+    public static RunResult run(String name, String text, java.util.Map<String, String> defines,
+                                java.util.Map<String, String> flags, RunOptions options) {
         Script script;
         try {
             script = ScriptParser.parse(name, text, defines);
         } catch (PacketdrillSyntaxException e) {
             return new RunResult(name, new RunResult.Failure(e.line(), null, "syntax error: " + e.getMessage(), null, null),
                     java.util.List.of(), java.util.List.of());
+        }
+        if (!flags.isEmpty()) {
+            java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(flags);
+            merged.putAll(script.options());
+            script = new Script(script.name(), merged, script.events());
         }
         return run(script, options);
     }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@code ../shared/conformance/linux-packetdrill}) against our stack in the {@code linux} profile
  * with the {@link Comparison#EXACT exact} comparison, run as the kernel selftests run it: each
  * script from its own directory, with {@code -D CODE=host_unreachable} (see the corpus's ORIGIN.md).
- * Every IPv4 script must PASS unless {@code expected-linux-corpus.txt} lists it with its status
+ * Every script must PASS unless {@code expected-linux-corpus.txt} lists it with its status
  * (FAIL: a behaviour mismatch; UNSUPPORTED: it needs something the runner does not emulate) and the
  * reason; any change of status fails, so the list stays true. Writes
  * {@code target/linux-corpus-report.md}: per directory, our passes against the kernel's (from the
@@ -57,7 +57,7 @@ class LinuxCorpusTest {
     @TestFactory
     Stream<DynamicTest> linuxCorpus_linuxProfile_changesNoStatus() throws IOException {
         Path root = locate();
-        List<String> scripts = ConformanceCorpus.ipv4Scripts(root).stream().filter(s -> !s.contains("/common/")).toList();
+        List<String> scripts = allScripts(root);
         Map<String, Listed> listed = load();
         Map<String, Integer> kernel = kernelPasses(root);
         List<Outcome> outcomes = new ArrayList<>();
@@ -105,6 +105,16 @@ class LinuxCorpusTest {
                     + "beside the repository, with ORIGIN.md and kernel-results.tsv); or pass -D" + PROPERTY + "=/path");
         }
         return dir;
+    }
+
+    /** Every script under {@code root} (IPv6 ones too: they report UNSUPPORTED), in path order, relative with '/'. */
+    static List<String> allScripts(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(p -> p.toString().endsWith(".pkt") && Files.isRegularFile(p))
+                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
+                    .sorted()
+                    .toList();
+        }
     }
 
     /** Script path to how many of 3 kernel runs passed it. */

@@ -11,9 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -25,9 +27,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code usertcp packetdrill [--profile linux|rfc|freebsd] [--compare exact|rfc] [-D NAME]... FILE|DIR...}:
- * plays packetdrill scripts against the stack, in-process on virtual time, and prints PASS or FAIL
- * per script with the first mismatch as expected-vs-actual lines. {@code --profile} is the
+ * {@code usertcp packetdrill [--profile linux|rfc|freebsd] [--compare exact|rfc] [-D NAME[=VALUE]]...
+ * [--expected FILE] [--tolerance_usecs=N] [--ip_version=ipv4] FILE|DIR...}:
+ * plays packetdrill scripts against the stack, in-process on virtual time, and prints PASS, FAIL or
+ * UNSUPPORTED (the script needs something the runner does not emulate) per script with the first
+ * mismatch as expected-vs-actual lines. {@code --expected} names a list of scripts known not to
+ * pass ({@code path  FAIL|UNSUPPORTED  reason}, as the Linux corpus's
+ * {@code expected-linux-corpus.txt}; or {@code path  reason}, a FAIL, as the FreeBSD lists); a
+ * script whose status is the listed one counts as expected, and the exit status is 0 when no
+ * script changed status. {@code --profile} is the
  * behaviour the stack runs, with that reference's numbers ({@link RunOptions#of(TcpProfile, Comparison)});
  * {@code --compare} how strictly its segments are compared with the script's, by default
  * {@link Comparison#defaultFor} the profile. A directory means every {@code .pkt} file under it.
@@ -39,11 +47,15 @@ import picocli.CommandLine.Spec;
             "--profile chooses how the stack behaves (and its timers and buffers), --compare how strictly",
             "what it sends is compared with the script."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every script passed", "1:a script failed", "2:bad usage (unknown --profile or --compare, no such file)"},
+        exitCodeList = {"0:every script passed (with --expected: every script has its listed status)",
+            "1:a script failed or is unsupported (with --expected: a script changed status)",
+            "2:bad usage (unknown --profile or --compare, no such file, a malformed --expected list)"},
         footer = {"", "Examples:",
             "  usertcp packetdrill my-scripts/                    (linux profile, exact comparison)",
             "  usertcp packetdrill --profile rfc -D STANDARD ../shared/conformance/freebsd-tcp-testsuite/",
-            "  usertcp packetdrill --profile freebsd -D FreeBSD ../shared/conformance/freebsd-tcp-testsuite/"})
+            "  usertcp packetdrill --profile freebsd -D FreeBSD ../shared/conformance/freebsd-tcp-testsuite/",
+            "  usertcp packetdrill -D CODE=host_unreachable --expected stack/src/test/resources/io/usertcp/packetdrill/"
+                + "expected-linux-corpus.txt ../shared/conformance/linux-packetdrill/gtests/net/tcp/"})
 public final class PacketdrillCommand implements Callable<Integer> {
 
     @Spec
@@ -60,8 +72,25 @@ public final class PacketdrillCommand implements Callable<Integer> {
                     + " set). Default: exact for --profile linux, rfc for rfc and freebsd.")
     private String compare;
 
-    @Option(names = "-D", paramLabel = "NAME", description = "Define NAME for #ifdef (the FreeBSD suite: -D STANDARD).")
+    @Option(names = "-D", paramLabel = "NAME[=VALUE]", description = "Define NAME for #ifdef (the FreeBSD suite: -D STANDARD);"
+            + " with a value, the word NAME in scripts becomes VALUE (the Linux corpus: -D CODE=host_unreachable).")
     private List<String> defines = new ArrayList<>();
+
+    @Option(names = "--expected", paramLabel = "FILE", description = "Scripts known not to pass, one per line: path (relative"
+            + " to any directory above the script), FAIL or UNSUPPORTED, the reason. A script with its listed status counts as"
+            + " expected; exit 0 when no script changed status.")
+    private Path expectedFile;
+
+    @Option(names = "--tolerance_usecs", paramLabel = "N", description = "packetdrill's timing tolerance in microseconds,"
+            + " unless a script sets its own. Default: 4000.")
+    private Long toleranceUsecs;
+
+    @Option(names = "--ip_version", paramLabel = "ipv4", description = "packetdrill's address family; only ipv4 is emulated.")
+    private String ipVersion;
+
+    @Option(names = {"--local_ip", "--remote_ip", "--gateway_ip", "--netmask_ip"}, paramLabel = "ADDR", hidden = true,
+            description = "Accepted for packetdrill compatibility: the stack is always 198.18.0.1 and the remote side 198.18.0.2.")
+    private List<String> addresses = new ArrayList<>();
 
     @Option(names = {"-v", "--verbose"}, description = "Also print what was skipped and the settings applied.")
     private boolean verbose;
@@ -82,18 +111,38 @@ public final class PacketdrillCommand implements Callable<Integer> {
             err.flush();
             return UsertcpMain.EXIT_USAGE;
         }
+        Map<String, RunResult.Status> expected;
+        try {
+            expected = expectedFile == null ? Map.of() : ExpectedList.read(expectedFile);
+        } catch (IllegalArgumentException | IOException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("usertcp packetdrill: --expected " + expectedFile + ": " + e.getMessage());
+            err.flush();
+            return UsertcpMain.EXIT_USAGE;
+        }
         List<Path> scripts = scripts();
         PrintWriter out = spec.commandLine().getOut();
         RunOptions options = RunOptions.of(p, c);
-        Set<String> names = Set.copyOf(defines);
+        Map<String, String> names = new LinkedHashMap<>();
+        for (String d : defines) {
+            int eq = d.indexOf('=');
+            names.put(eq < 0 ? d : d.substring(0, eq), eq < 0 ? "" : d.substring(eq + 1));
+        }
+        Map<String, String> flags = flags();
         int failed = 0;
+        int unsupported = 0;
+        int changed = 0;
         for (Path script : scripts) {
-            RunResult r = ScriptRunner.run(script.toString(), read(script), names, options);
-            if (r.passed()) {
-                out.println("PASS " + script);
-            } else {
-                failed++;
-                out.println("FAIL " + script);
+            RunResult r = ScriptRunner.run(script.toString(), read(script), names, flags, options);
+            RunResult.Status want = ExpectedList.statusOf(expected, script);
+            boolean asListed = r.status() == want;
+            changed += asListed ? 0 : 1;
+            failed += r.status() == RunResult.Status.FAIL ? 1 : 0;
+            unsupported += r.unsupported() ? 1 : 0;
+            String mark = expectedFile == null || want == RunResult.Status.PASS && asListed ? ""
+                    : asListed ? " (as listed)" : " (listed: " + want + ")";
+            out.println(r.status() + " " + script + mark);
+            if (!r.passed()) {
                 for (String line : r.failure().format().split("\n")) {
                     out.println("  " + line.strip());
                 }
@@ -103,10 +152,82 @@ public final class PacketdrillCommand implements Callable<Integer> {
                 r.notes().forEach(n -> out.println("  note: " + n));
             }
         }
-        out.println((scripts.size() - failed) + " passed, " + failed + " failed (" + options.profile().name() + " profile, "
+        out.println((scripts.size() - failed - unsupported) + " passed, " + failed + " failed"
+                + (unsupported > 0 ? ", " + unsupported + " unsupported" : "") + " (" + options.profile().name() + " profile, "
                 + c.name().toLowerCase(Locale.ROOT) + " comparison" + (names.isEmpty() ? "" : ", defined: " + String.join(" ", defines)) + ")");
+        if (expectedFile != null) {
+            out.println(changed == 0 ? "every script as " + expectedFile + " lists it"
+                    : changed + " script(s) not as " + expectedFile + " lists them");
+        }
         out.flush();
-        return failed == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+        if (expectedFile != null) {
+            return changed == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+        }
+        return failed + unsupported == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+    }
+
+    /** packetdrill's own command-line flags, handed to the runner as script options. */
+    private Map<String, String> flags() {
+        Map<String, String> flags = new LinkedHashMap<>();
+        if (toleranceUsecs != null) {
+            flags.put("tolerance_usecs", Long.toString(toleranceUsecs));
+        }
+        if (ipVersion != null) {
+            flags.put("ip_version", ipVersion);
+        }
+        return flags;
+    }
+
+    /** The {@code --expected} list: script paths (relative to some directory above the script) and their status. */
+    static final class ExpectedList {
+        private ExpectedList() {}
+
+        static Map<String, RunResult.Status> read(Path file) throws IOException {
+            return parse(Files.readString(file, StandardCharsets.UTF_8));
+        }
+
+        /** Lines of {@code path FAIL|UNSUPPORTED reason} or {@code path reason} (a FAIL); {@code #} comments. */
+        static Map<String, RunResult.Status> parse(String text) {
+            Map<String, RunResult.Status> out = new LinkedHashMap<>();
+            String[] lines = text.split("\r?\n");
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i].strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = line.split("\\s+", 3);
+                if (parts.length < 2 || !parts[0].endsWith(".pkt")) {
+                    throw new IllegalArgumentException("line " + (i + 1) + ": expected \"path.pkt  [FAIL|UNSUPPORTED]  reason\", found \""
+                            + line + "\"");
+                }
+                RunResult.Status status = parts[1].equals("UNSUPPORTED") ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
+                if (out.put(parts[0], status) != null) {
+                    throw new IllegalArgumentException("line " + (i + 1) + ": " + parts[0] + " is listed twice");
+                }
+            }
+            return out;
+        }
+
+        /** The listed status of {@code script} (its path ends with a listed path), PASS when not listed. */
+        static RunResult.Status statusOf(Map<String, RunResult.Status> list, Path script) {
+            String path = script.toString().replace('\\', '/');
+            for (Map.Entry<String, RunResult.Status> e : list.entrySet()) {
+                if (path.equals(e.getKey()) || path.endsWith("/" + e.getKey())) {
+                    return e.getValue();
+                }
+            }
+            // the list's paths may start above the directory given (gtests/net/tcp/...)
+            for (Map.Entry<String, RunResult.Status> e : list.entrySet()) {
+                String listed = e.getKey();
+                for (int slash = listed.indexOf('/'); slash >= 0; slash = listed.indexOf('/', slash + 1)) {
+                    String tail = listed.substring(slash + 1);
+                    if (tail.contains("/") && (path.equals(tail) || path.endsWith("/" + tail))) {
+                        return e.getValue();
+                    }
+                }
+            }
+            return RunResult.Status.PASS;
+        }
     }
 
     /** {@code --compare}'s value; the message names the option and what it takes. */

@@ -180,4 +180,45 @@ class PacketdrillCommandTest {
         assertEquals(1, run("packetdrill", p.toString()));
         assertTrue(out.toString().contains("  line 2: syntax error: " + p + ":2:14: expected \")\", found \"win\""), out.toString());
     }
+
+    @Test
+    void expectedList_countsListedStatusesAsExpected_exitsZeroUntilAStatusChanges() throws IOException {
+        Path ok = script("corpus/gtests/a/ok.pkt", PASSING);
+        Path bad = script("corpus/gtests/a/bad.pkt", PASSING.replace("close(3) = 0", "close(3) = -1"));
+        Path icmp = script("corpus/gtests/b/icmp.pkt", PASSING.replace("+0.1  close(3) = 0",
+                "+0.1  < icmp unreachable frag_needed mtu 800"));
+        Path list = script("expected.txt", "# known\ngtests/a/bad.pkt  FAIL  close() returns 0 where the script expects -1\n"
+                + "gtests/b/icmp.pkt  UNSUPPORTED  ICMP errors are not emulated by the runner\n");
+        assertEquals(0, run("packetdrill", "--expected", list.toString(), dir.resolve("corpus").toString()));
+        String text = out.toString();
+        assertTrue(text.contains("PASS " + ok + "\n"), text);
+        assertTrue(text.contains("FAIL " + bad + " (as listed)\n"), text);
+        assertTrue(text.contains("UNSUPPORTED " + icmp + " (as listed)\n  line 8: unsupported: ICMP in"), text);
+        assertTrue(text.endsWith("1 passed, 1 failed, 1 unsupported (linux profile, exact comparison)\n"
+                + "every script as " + list + " lists it\n"), text);
+
+        out.getBuffer().setLength(0);
+        Files.writeString(list, "gtests/a/bad.pkt  FAIL  close() returns 0 where the script expects -1\n");
+        assertEquals(1, run("packetdrill", "--expected", list.toString(), dir.resolve("corpus").toString()));
+        assertTrue(out.toString().contains("UNSUPPORTED " + icmp + " (listed: PASS)\n"), out.toString());
+        assertTrue(out.toString().endsWith("1 script(s) not as " + list + " lists them\n"), out.toString());
+
+        Files.writeString(list, "not a list\n");
+        assertEquals(2, run("packetdrill", "--expected", list.toString(), ok.toString()));
+        assertTrue(err.toString().contains("line 1: expected \"path.pkt  [FAIL|UNSUPPORTED]  reason\""), err.toString());
+    }
+
+    @Test
+    void packetdrillFlags_definesWithValuesAndTolerance() throws IOException {
+        Path p = script("code.pkt", PASSING.replace("--tolerance_usecs=10000\n", "").replace("+0    > F. 1:1(0) ack 1 win 65535",
+                "+0.004 > F. 1:1(0) ack 1 win 65535").replace("#ifdef BROKEN", "#ifdef WHAT").replace("> R 1:1(0) win 0", "> WHAT 1:1(0) win 0"));
+        assertEquals(0, run("packetdrill", "--tolerance_usecs=5000", "--ip_version=ipv4", "--local_ip=192.168.0.1",
+                "--remote_ip=192.0.2.1", p.toString()));
+        out.getBuffer().setLength(0);
+        assertEquals(1, run("packetdrill", "--tolerance_usecs=1000", p.toString()));
+        assertTrue(out.toString().contains("timing error"), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(1, run("packetdrill", "--tolerance_usecs=5000", "-D", "WHAT=R", p.toString()));
+        assertTrue(out.toString().contains("  line 9: flags: expected R but got F."), out.toString());
+    }
 }
