@@ -41,9 +41,14 @@ public final class AsyncTcpConnection implements ConnectionHandler {
 
     private record PendingWrite(byte[] data, int[] offset, CompletableFuture<Void> done) {}
 
+    /** Fails what is pending if the stack thread stops without closing the connection first. */
+    private final Runnable stackStopped = this::stackStopped;
+
+    /** On the stack thread. */
     private AsyncTcpConnection(StackRunner runner, TcpConnection connection) {
         this.runner = runner;
         this.connection = connection;
+        runner.onTermination(stackStopped);
     }
 
     /**
@@ -201,8 +206,28 @@ public final class AsyncTcpConnection implements ConnectionHandler {
         serveWrites(nowNanos);
     }
 
+    /**
+     * The stack thread stopped (on that thread, its last act): normally {@link #onClosed} has run
+     * already, with STACK_CLOSED; if closing the stack failed, the futures still must not hang.
+     */
+    private void stackStopped() {
+        StackStoppedException stopped = runner.stoppedFailure();
+        IOException e = SocketErrors.stackStopped(stopped != null ? stopped : new IllegalStateException("the stack stopped"));
+        established.completeExceptionally(e);
+        CompletableFuture<byte[]> read;
+        while ((read = pendingReads.pollFirst()) != null) {
+            read.completeExceptionally(e);
+        }
+        PendingWrite write;
+        while ((write = pendingWrites.pollFirst()) != null) {
+            write.done().completeExceptionally(e);
+        }
+        closed.complete(CloseReason.STACK_CLOSED);
+    }
+
     @Override
     public void onClosed(TcpConnection c, CloseReason reason, long nowNanos) {
+        runner.removeTerminationListener(stackStopped);
         if (!established.isDone()) {
             IOException death = failure();
             established.completeExceptionally(death != null && runner.deathCause() != null ? death : SocketErrors.connectFailure(reason));

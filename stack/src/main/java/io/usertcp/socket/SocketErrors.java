@@ -31,7 +31,7 @@ final class SocketErrors {
     }
 
     /** For a call that found the stack's thread stopped: "the stack thread ... died (cause)". */
-    static SocketException stackStopped(StackStoppedException e) {
+    static SocketException stackStopped(IllegalStateException e) {
         SocketException io = new SocketException(e.getMessage());
         io.initCause(e);
         return io;

@@ -71,6 +71,17 @@ public final class TcpSocket implements Closeable {
             socket.awaitEstablished(timeoutMillis);
         } catch (IOException | RuntimeException e) {
             runner.removeTerminationListener(socket.wake);
+            TcpConnection c = socket.connection;
+            if (c != null) {
+                try {
+                    runner.call(now -> {
+                        runner.unwatch(c);
+                        return null;
+                    });
+                } catch (StackStoppedException stopped) {
+                    // nothing is left to forget
+                }
+            }
             throw e;
         }
         return socket;

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.usertcp.core.RandomSource;
 import io.usertcp.core.StackStats.Counter;
+import io.usertcp.socket.AsyncTcpConnection;
+import io.usertcp.socket.AsyncTcpServer;
 import io.usertcp.socket.TcpServerSocket;
 import io.usertcp.socket.TcpSocket;
 import io.usertcp.tcp.ConnectionObserver;
@@ -205,6 +207,25 @@ class StackRunnerFaultTest {
         peer.close();
         listener.close();
         socket.close();
+    }
+
+    @Test
+    void threadDeath_failsAsyncOperations_pendingAndLater() throws Exception {
+        client = runner(CLIENT, wire.a(), 1, ConnectionObserver.NONE);
+        server = runner(SERVER, wire.b(), 2, ConnectionObserver.NONE);
+        try (AsyncTcpServer listener = AsyncTcpServer.listen(server, 7, 8, c -> { })) {
+            AsyncTcpConnection c = AsyncTcpConnection.connect(client, SERVER, 7).get(5, TimeUnit.SECONDS);
+            CompletableFuture<byte[]> pendingRead = c.read();
+            client.execute(() -> {
+                throw new InternalError("killed on purpose by the test");
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, () -> pendingRead.get(1, TimeUnit.SECONDS));
+            SocketException cause = assertInstanceOf(SocketException.class, e.getCause());
+            assertTrue(cause.getMessage().contains("died (java.lang.InternalError: killed on purpose by the test)"), cause.getMessage());
+            ExecutionException later = assertThrows(ExecutionException.class, () -> c.write(new byte[1]).get(1, TimeUnit.SECONDS));
+            assertInstanceOf(SocketException.class, later.getCause());
+            assertEquals(io.usertcp.tcp.CloseReason.STACK_CLOSED, c.closedFuture().get(1, TimeUnit.SECONDS));
+        }
     }
 
     @Test
