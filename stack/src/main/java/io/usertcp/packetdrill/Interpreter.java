@@ -140,6 +140,8 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                     case "bind_port" -> bindPort = Integer.parseInt(value);
                     // The script's addresses (packetdrill: 192.168.0.1 local, 192.0.2.1 remote) are always
                     // mapped into 198.18.0.0/15, the range set aside for benchmarking.
+                    case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
+                            + ": TS values are mapped from the stack's own clock, not checked against a tick");
                     case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
                             + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
                             + Ipv4Address.format(REMOTE_ADDRESS));

@@ -95,7 +95,15 @@ final class ShellCommands {
     /** The commands of a shell text: lines (after {@code \}-newline joins), then {@code ;} and {@code &&}. */
     static List<String> simpleCommands(String text) {
         List<String> out = new ArrayList<>();
-        for (String line : text.replace("\\\n", " ").split("\n")) {
+        String joined = text.strip();
+        if (joined.endsWith("\\")) {
+            joined = joined.substring(0, joined.length() - 1); // a continuation left before the closing backquote
+        }
+        for (String line : joined.replace("\\\n", " ").split("\n")) {
+            int comment = line.indexOf(" #");
+            if (comment >= 0) {
+                line = line.substring(0, comment); // "sysctl -q net.ipv4.tcp_ecn=1  # fully enabled"
+            }
             for (String part : line.split(";|&&")) {
                 String c = part.strip();
                 if (!c.isEmpty() && !c.startsWith("#")) {

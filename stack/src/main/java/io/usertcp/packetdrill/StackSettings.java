@@ -79,6 +79,10 @@ final class StackSettings {
             Map.entry("net.ipv4.tcp_abort_on_overflow", (v, c) -> c.toBuilder().abortOnOverflow(on(v)).build()),
             Map.entry("net.ipv4.tcp_max_tw_buckets", (v, c) -> c.toBuilder().maxTimeWaitEntries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_challenge_ack_limit", (v, c) -> c.toBuilder().challengeAckLimitPerSecond((int) num(v)).build()),
+            Map.entry("net.ipv4.tcp_congestion_control", (v, c) -> c.toBuilder()
+                    .congestion(c.congestion().withAlgorithm(io.usertcp.tcp.cc.CongestionAlgorithm.byName(v))).build()),
+            Map.entry("net.ipv4.tcp_slow_start_after_idle", (v, c) -> c.toBuilder()
+                    .congestion(c.congestion().withSlowStartAfterIdle(on(v))).build()),
             Map.entry("net.ipv4.tcp_rmem", (v, c) -> c.toBuilder().receiveBufferBytes((int) middle(v)).build()),
             Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) middle(v)).build()));
 

@@ -86,7 +86,16 @@ class LinuxDialectTest {
         RunResult r = run(CONNECTED);
         assertTrue(r.passed(), () -> r.failure().format());
         assertTrue(r.notes().stream().anyMatch(s -> s.startsWith("defaults.sh: sysctl net.ipv4.tcp_rmem=")), r.notes().toString());
+        assertTrue(r.notes().contains("defaults.sh: sysctl net.ipv4.tcp_slow_start_after_idle=0"), r.notes().toString());
         assertTrue(r.skipped().stream().anyMatch(s -> s.startsWith("defaults.sh: sysctl net.ipv4.tcp_frto=2")), r.skipped().toString());
+    }
+
+    @Test
+    void shellText_linesContinuationsCommentsAndSeparators() {
+        assertEquals(List.of("../common/defaults.sh", "sysctl -q net.ipv4.tcp_ecn=1", "a", "b",
+                        "set_sysctls.py /proc/sys/net/ipv4/x=0   /proc/sys/net/ipv4/y=1"),
+                ShellCommands.simpleCommands("../common/defaults.sh\nsysctl -q net.ipv4.tcp_ecn=1  # fully enabled\na; b\n"
+                        + "set_sysctls.py /proc/sys/net/ipv4/x=0 \\\n /proc/sys/net/ipv4/y=1\\"));
     }
 
     @Test
