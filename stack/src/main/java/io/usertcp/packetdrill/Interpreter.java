@@ -285,6 +285,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                     + "): the stack does not act on ICMP errors for TCP (RFC 5927) nor send them");
         }
         if (e instanceof Event.Packet p) {
+            if (!p.packet().inbound() && p.packet().ttl() >= 0) {
+                throw ScriptFailure.unsupported(e, "checking an outbound packet's TTL (ttl " + p.packet().ttl() + ")");
+            }
             if (p.packet().urgentPointer() >= 0) {
                 throw ScriptFailure.unsupported(e, "urgent pointer (urg, RFC 9293 §3.8.5)");
             }
@@ -328,6 +331,12 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             case "ce" -> 3;
             default -> 0;
         };
+        if (p.tos() >= 0) {
+            tos = p.ecn() == null ? p.tos() : (p.tos() & ~0x3) | tos; // (tos 0x..) with an ECN marking: the marking wins
+        }
+        if (p.ttl() >= 0) {
+            notes.add("line " + current.line() + ": ttl " + p.ttl() + " not set: TCP does not look at an inbound TTL");
+        }
         ByteBuf packet = codec.tcp(ByteBufAllocator.DEFAULT, REMOTE_ADDRESS, LOCAL_ADDRESS, tos, ipId++, header, p.length());
         s.receive(now, packet);
         pump();

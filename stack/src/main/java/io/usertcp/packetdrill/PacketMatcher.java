@@ -28,6 +28,9 @@ final class PacketMatcher {
         if (ecn != null) {
             return ecn;
         }
+        if (spec.tos() >= 0 && (spec.ecn() == null ? live.tos() != spec.tos() : (live.tos() & ~0x3) != (spec.tos() & ~0x3))) {
+            return String.format("IP TOS: expected 0x%x but got 0x%x", spec.tos(), live.tos());
+        }
         if (spec.seqKnown()) {
             long seq = map.localToScript(live.seq());
             if (seq != spec.seqStart()) {

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  */
 public record PacketSpec(boolean inbound, String ecn, int flags, String flagsText, boolean seqKnown, long seqStart,
                          long seqEnd, int length, long ack, int window, List<TcpOptionSpec> options,
-                         boolean anyOptions, long urgentPointer) {
+                         boolean anyOptions, long urgentPointer, int tos, int ttl) {
 
     public PacketSpec {
         options = options == null ? null : List.copyOf(options);
@@ -39,8 +39,18 @@ public record PacketSpec(boolean inbound, String ecn, int flags, String flagsTex
     /** The segment as a script writes it. */
     public String format() {
         StringBuilder sb = new StringBuilder(inbound ? "< " : "> ");
-        if (ecn != null) {
-            sb.append('[').append(ecn).append("] ");
+        if (ecn != null || tos >= 0 || ttl >= 0) {
+            List<String> ip = new java.util.ArrayList<>();
+            if (ecn != null) {
+                ip.add(ecn);
+            }
+            if (tos >= 0) {
+                ip.add(String.format("tos 0x%x", tos));
+            }
+            if (ttl >= 0) {
+                ip.add("ttl " + ttl);
+            }
+            sb.append('[').append(String.join(",", ip)).append("] ");
         }
         sb.append(flagsText).append(' ');
         sb.append(seqKnown ? seqStart + ":" + seqEnd : "...").append('(').append(length).append(')');

@@ -196,14 +196,26 @@ public final class ScriptParser {
     private PacketSpec packet() {
         boolean inbound = in.next().isPunct('<');
         String ecn = null;
-        if (in.peek().isPunct('[')) {
-            in.skip();
-            Token w = in.expect(Token.Kind.WORD, "an ECN marking like [noecn], [ect0], [ect1] or [ce]");
-            ecn = w.text();
-            if (!Set.of("noecn", "ect0", "ect1", "ce", "ect01").contains(ecn)) {
-                throw in.error(w, "unknown ECN marking [" + ecn + "] (expected: noecn, ect0, ect1, ect01, ce)");
-            }
-            in.expectPunct(']');
+        int tos = -1;
+        int ttl = -1;
+        if (in.peek().isPunct('[') || in.peek().isPunct('(')) {
+            // google/packetdrill's ip_info: [ect0], (tos 0x2), [ttl 64], [ect0,tos 0x..]
+            char close = in.next().isPunct('[') ? ']' : ')';
+            do {
+                Token w = in.expect(Token.Kind.WORD, "IP header fields like [noecn], [ect0], [ect1], [ce], (tos 0x2) or (ttl 64)");
+                switch (w.text()) {
+                    case "tos" -> tos = (int) in.bounded("a TOS byte after \"tos\", like 0x2", 255);
+                    case "ttl" -> ttl = (int) in.bounded("a TTL after \"ttl\"", 255);
+                    case "flowlabel" -> throw in.error(w, "flowlabel is an IPv6 field (this runner is IPv4 only)");
+                    default -> {
+                        if (!Set.of("noecn", "ect0", "ect1", "ce", "ect01").contains(w.text())) {
+                            throw in.error(w, "unknown IP field [" + w.text() + "] (expected: noecn, ect0, ect1, ect01, ce, tos, ttl)");
+                        }
+                        ecn = w.text();
+                    }
+                }
+            } while (in.acceptPunct(','));
+            in.expectPunct(close);
         }
         Token flagsStart = in.peek();
         StringBuilder flagsText = new StringBuilder();
@@ -279,7 +291,7 @@ public final class ScriptParser {
             throw in.error(flagsStart, "an inbound packet needs a sequence number");
         }
         return new PacketSpec(inbound, ecn, flags, flagsText.toString(), seqKnown, seqStart, seqEnd, (int) length,
-                ack, window, options, anyOptions, urgent);
+                ack, window, options, anyOptions, urgent, tos, ttl);
     }
 
     private int flagBits(Token t) {
@@ -364,7 +376,7 @@ public final class ScriptParser {
         in.expectWord("icmp");
         String type = in.expect(Token.Kind.WORD, "an ICMP type like unreachable").text();
         String code = null;
-        if (in.peek().kind() == Token.Kind.WORD && !in.peek().text().equals("mtu")) {
+        if (in.peek().kind() == Token.Kind.WORD && !in.peek().text().equals("mtu") && !in.peek().text().equals("id")) {
             code = in.next().text();
         }
         int mtu = -1;
@@ -372,8 +384,23 @@ public final class ScriptParser {
             in.skip();
             mtu = (int) in.bounded("the next-hop MTU after \"mtu\"", 65535);
         }
+        if (in.peek().is(Token.Kind.WORD, "id")) {
+            in.skip();
+            in.unsigned32("an echo id after \"id\"");
+        }
         String quoted = null;
-        if (in.acceptPunct('[')) {
+        if (in.peek().isPunct('[') && in.peekAt(1).kind() == Token.Kind.WORD) {
+            in.skip();
+            Token kind = in.expect(Token.Kind.WORD, "udp or raw");
+            if (!kind.text().equals("udp") && !kind.text().equals("raw")) {
+                throw in.error(kind, "expected udp (N), raw (N) or SEQ:END(LEN) in the quoted packet, found " + kind.describe());
+            }
+            in.expectPunct('(');
+            long length = in.unsigned32("the quoted length");
+            in.expectPunct(')');
+            in.expectPunct(']');
+            quoted = kind.text() + " (" + length + ")";
+        } else if (in.acceptPunct('[')) {
             long start = in.unsigned32("the quoted segment's sequence range, as in [0:10(10)]");
             in.expectPunct(':');
             long end = in.unsigned32("the end of the quoted range");
@@ -458,6 +485,9 @@ public final class ScriptParser {
             case NUMBER:
                 return new Expr.Int(in.integer(t));
             case STRING:
+                if (in.peek().kind() == Token.Kind.ELLIPSIS) {
+                    in.skip(); // "abc"...: the bytes start with abc
+                }
                 return new Expr.Str(t.text());
             case WORD:
                 if (in.peek().isPunct('(')) {

@@ -297,6 +297,7 @@ class ScriptParserTest {
         assertEquals("frag_needed", frag.code());
         assertEquals(800, frag.mtu());
         assertTrue(frag.inbound());
+        assertEquals("udp (40)", assertInstanceOf(Event.Icmp.class, only("+0 > icmp echo_reply id 7 [udp (40)]")).quoted());
         Event.Icmp quoted = assertInstanceOf(Event.Icmp.class, only("+0 < icmp unreachable [5000:6000(1000)]"));
         assertNull(quoted.code());
         assertEquals("5000:6000(1000)", quoted.quoted());
@@ -309,6 +310,12 @@ class ScriptParserTest {
         assertEquals("-", none.flagsText());
         assertEquals(100, packet("+0 < U. 1:101(100) ack 1 win 257 urg 100").urgentPointer());
         assertEquals("ect0", packet("+0 > [ect0] P. 1:1001(1000) ack 1").ecn());
+        PacketSpec ip = packet("+0 < (tos 0x2,ttl 64) . 1:1(0) ack 1 win 257");
+        assertEquals(2, ip.tos());
+        assertEquals(64, ip.ttl());
+        assertEquals("< [tos 0x2,ttl 64] . 1:1(0) ack 1 win 257", ip.format());
+        assertEquals("ce", packet("+0 < [ce,tos 0x4] . 1:1(0) ack 1 win 257").ecn());
+        assertTrue(syntaxError("+0 < [flowlabel 0x1] . 1:1(0) ack 1 win 257\n").detail().contains("IPv6"));
         PacketSpec fo = packet("+0 < S 0:10(10) win 32792 <mss 1460,sackOK,nop,nop,FO 3021b9d889017eeb,nop,nop>");
         assertEquals(new TcpOptionSpec.Unemulated("FO", "3021b9d889017eeb"), fo.options().get(4));
         assertEquals(new TcpOptionSpec.Unemulated("FOEXP", ""), packet("+0 > S 0:0(0) <mss 1460,FOEXP,nop,nop>").options().get(1));
