@@ -1,6 +1,7 @@
 package io.usertcp.tcp;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.MemoryBudget;
 import io.usertcp.core.StackStats;
 import io.usertcp.wire.TcpSegmentView;
 
@@ -17,6 +18,9 @@ interface ConnectionHost {
     StackStats stats();
 
     ByteBufAllocator allocator();
+
+    /** The stack-wide budget received data is charged against (Linux tcp_mem). */
+    MemoryBudget memory();
 
     /** The MSS we announce: the link MTU minus 40 bytes of IPv4 and TCP headers. */
     int localMss();

@@ -449,6 +449,17 @@ final class SegmentArrival {
             resetAnswering(c, nowNanos, seg, CloseReason.ABORTED_DATA_AFTER_CLOSE, "rcv data after CLOSE");
             return false;
         }
+        switch (rcv.admit()) {
+            case ADMITTED -> { }
+            case ADMITTED_AFTER_PRUNING -> stats.increment(Counter.TcpExtTCPOFODrop);
+            case REFUSED -> {
+                // The stack-wide receive memory is exhausted (Linux tcp_mem): drop the text, ACK what we have; the peer
+                // sends it again once memory is free.
+                stats.increment(Counter.TcpExtTCPRcvQDrop);
+                c.ackNow = true;
+                return false;
+            }
+        }
         if (!rcv.inOrder(text, seg)) {
             // Out of order: hold it until the hole fills ("segments ... may be held for later processing"),
             // and answer at once with a duplicate ACK carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4).

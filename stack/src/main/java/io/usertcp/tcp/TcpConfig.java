@@ -37,6 +37,8 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param rtoSlopNanos           added to each backed-off RTO by the freebsd profile (FreeBSD rexmit_slop);
  *                               the other profiles ignore it
  * @param profile                the behaviour where Linux, the RFCs and FreeBSD differ (DESIGN.md §4)
+ * @param receiveMemoryLimitBytes stack-wide limit on the memory received data holds (Linux
+ *                               tcp_mem[2] for the receive side; under pressure from 3/4 of it)
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -63,7 +65,8 @@ public record TcpConfig(
         boolean abortOnOverflow,
         CongestionConfig congestion,
         long rtoSlopNanos,
-        TcpProfile profile) {
+        TcpProfile profile,
+        long receiveMemoryLimitBytes) {
 
     /** When the listener answers a SYN with a cookie instead of remembering it. */
     public enum SynCookieMode {
@@ -112,13 +115,15 @@ public record TcpConfig(
         if (profile == null) {
             throw new IllegalArgumentException("profile: null (expected: e.g. TcpProfile.linux())");
         }
+        positive("receiveMemoryLimitBytes", receiveMemoryLimitBytes);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
     public static TcpConfig linux() {
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
-                1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux());
+                1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
+                256L << 20);
     }
 
     /**
@@ -216,6 +221,7 @@ public record TcpConfig(
         private CongestionConfig congestion;
         private long rtoSlopNanos;
         private TcpProfile profile;
+        private long receiveMemoryLimitBytes;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -243,6 +249,7 @@ public record TcpConfig(
             congestion = c.congestion;
             rtoSlopNanos = c.rtoSlopNanos;
             profile = c.profile;
+            receiveMemoryLimitBytes = c.receiveMemoryLimitBytes;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -270,13 +277,14 @@ public record TcpConfig(
         public Builder congestion(CongestionConfig v) { congestion = v; return this; }
         public Builder rtoSlopNanos(long v) { rtoSlopNanos = v; return this; }
         public Builder profile(TcpProfile v) { profile = v; return this; }
+        public Builder receiveMemoryLimitBytes(long v) { receiveMemoryLimitBytes = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
-                    congestion, rtoSlopNanos, profile);
+                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes);
         }
     }
 }

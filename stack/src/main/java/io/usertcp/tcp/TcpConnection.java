@@ -88,7 +88,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.config = host.config();
         this.parent = parent;
         this.sender = new Sender(config, host.stats(), nowNanos);
-        this.receiver = new Receiver(config, host.allocator());
+        this.receiver = new Receiver(config, host.allocator(), host.memory());
         Arrays.fill(deadlines, TcpTimer.DISARMED);
         this.keepaliveIdleNanos = config.keepaliveIdleNanos();
         this.keepaliveIntervalNanos = config.keepaliveIntervalNanos();

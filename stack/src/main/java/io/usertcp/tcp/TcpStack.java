@@ -3,6 +3,7 @@ package io.usertcp.tcp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.core.DeadlineHeap;
+import io.usertcp.core.MemoryBudget;
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.core.TupleMap;
@@ -44,6 +45,8 @@ public final class TcpStack {
     private final StackConfig config;
     private final TcpConfig tcp;
     private final StackStats stats = new StackStats();
+    /** What received data may hold, stack-wide (Linux tcp_mem). */
+    private final MemoryBudget memory;
     private final PacketDecoder decoder;
     private final int[] localAddresses;
     private final TupleMap<TcpConnection> connections = new TupleMap<>();
@@ -75,6 +78,7 @@ public final class TcpStack {
         @Override public ConnectionObserver observer() { return TcpStack.this.observer(); }
         @Override public StackStats stats() { return stats; }
         @Override public ByteBufAllocator allocator() { return TcpStack.this.allocator(); }
+        @Override public MemoryBudget memory() { return memory; }
         @Override public int localMss() { return localMss; }
         @Override public void wantsOutput(TcpConnection c) { TcpStack.this.wantsOutput(c); }
         @Override public void eventsPending(TcpConnection c) { eventList.addLast(c); }
@@ -92,6 +96,7 @@ public final class TcpStack {
     public TcpStack(StackConfig config) {
         this.config = config;
         this.tcp = config.tcp();
+        this.memory = new MemoryBudget(tcp.receiveMemoryLimitBytes());
         this.localAddresses = config.localAddresses().stream().mapToInt(Ipv4Address::bits).toArray();
         this.decoder = new PacketDecoder(this::isLocalAddress, config.checksumPolicy());
         this.timeWait = new TimeWaitTable(tcp.timeWaitNanos(), tcp.maxTimeWaitEntries());
@@ -151,12 +156,37 @@ public final class TcpStack {
         TcpListener l;
         while ((c = eventList.pollFirst()) != null | (l = acceptableList.pollFirst()) != null) {
             if (c != null) {
-                c.deliverEvents(nowNanos);
+                try {
+                    c.deliverEvents(nowNanos);
+                } catch (RuntimeException e) {
+                    contain(c, nowNanos, "its application's event handler", e);
+                }
             }
             if (l != null) {
                 l.deliverAcceptable();
             }
         }
+    }
+
+    /**
+     * A bug met while processing one connection (a segment, a timer, its handler) is contained to
+     * it: logged at ERROR, counted, and the connection aborted with a RST and
+     * {@link CloseReason#INTERNAL_ERROR}, so that the stack keeps serving every other connection.
+     * Only RuntimeExceptions are contained here: Errors (an assertion under -ea, the virtual
+     * machine's own) go up to the runner, which decides about them.
+     */
+    private void contain(TcpConnection c, long nowNanos, String what, Throwable e) {
+        stats.increment(Counter.UsertcpStackFaults);
+        log.error("connection {} failed while processing {}; aborting it", c.id, what, e);
+        if (!c.isClosed()) {
+            stats.increment(Counter.UsertcpFaultAborts);
+            try {
+                c.abortWithReset(nowNanos, CloseReason.INTERNAL_ERROR, "internal error: " + e);
+            } catch (RuntimeException again) {
+                log.error("connection {} could not be aborted cleanly either", c.id, again);
+            }
+        }
+        timers.remove(c);
     }
 
     /** A listener's accept queue gained a connection: tell its callback after the current processing. */
@@ -188,7 +218,11 @@ public final class TcpStack {
         int rp = seg.sourcePort();
         TcpConnection c = connections.get(la, lp, ra, rp);
         if (c != null) {
-            arrival.arrive(c, nowNanos, seg);
+            try {
+                arrival.arrive(c, nowNanos, seg);
+            } catch (RuntimeException e) {
+                contain(c, nowNanos, "a segment", e);
+            }
             return;
         }
         TimeWaitTable.Entry tw = timeWait.get(la, lp, ra, rp);
@@ -276,7 +310,12 @@ public final class TcpStack {
         TcpConnection c;
         while ((c = timers.peekExpired(nowNanos)) != null) {
             long before = c.heapDeadlineNanos();
-            c.onTimeout(nowNanos);
+            try {
+                c.onTimeout(nowNanos);
+            } catch (RuntimeException e) {
+                contain(c, nowNanos, "a timer", e);
+                continue;
+            }
             if (!c.isClosed() && c.heapDeadlineNanos() == before && before <= nowNanos) {
                 timers.remove(c); // defensive: a timer that re-armed in the past must not spin
                 log.warn("connection {} re-armed a past deadline; timers dropped", c.id);
@@ -541,6 +580,11 @@ public final class TcpStack {
 
     public StackConfig stackConfig() {
         return config;
+    }
+
+    /** The memory received data holds, stack-wide, against {@link TcpConfig#receiveMemoryLimitBytes()}. */
+    public long receiveMemoryBytes() {
+        return memory.chargedBytes();
     }
 
     /** The behaviour profile this stack runs (linux, rfc or freebsd), for ss and stats. */

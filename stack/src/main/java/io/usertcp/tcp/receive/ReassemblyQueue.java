@@ -2,6 +2,7 @@ package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.MemoryBudget;
 import io.usertcp.wire.SeqNum;
 import java.util.ArrayList;
 
@@ -42,6 +43,7 @@ final class ReassemblyQueue {
     private final int maxRanges;
     /** Where exact copies of small held segments come from; null: always slice (tests of the queue alone). */
     private final ByteBufAllocator allocator;
+    private final MemoryBudget budget;
     private long chargedBytes;
     private int heldBytes;
     private boolean finHeld;
@@ -51,8 +53,9 @@ final class ReassemblyQueue {
     private final int[] recentRight = new int[4];
     private int recentCount;
 
-    ReassemblyQueue(int maxRanges, ByteBufAllocator allocator) {
+    ReassemblyQueue(int maxRanges, ByteBufAllocator allocator, MemoryBudget budget) {
         this.allocator = allocator;
+        this.budget = budget;
         this.maxRanges = maxRanges;
     }
 
@@ -126,10 +129,10 @@ final class ReassemblyQueue {
         ByteBuf held;
         if (trueSize <= 2 * length || allocator == null) {
             held = packet.retainedSlice(offset, length);
-            chargedBytes += trueSize;
+            charge(trueSize);
         } else {
             held = allocator.buffer(length, length).writeBytes(packet, offset, length);
-            chargedBytes += held.capacity();
+            charge(held.capacity());
         }
         return held;
     }
@@ -141,7 +144,12 @@ final class ReassemblyQueue {
 
     private void forget(Range r) {
         heldBytes -= r.data.readableBytes();
-        chargedBytes -= ReceiveBuffer.trueSize(r.data);
+        charge(-ReceiveBuffer.trueSize(r.data));
+    }
+
+    private void charge(long bytes) {
+        chargedBytes += bytes;
+        budget.charge(bytes);
     }
 
     /** Drops the highest ranges while there are too many (each pins a packet buffer). */
@@ -282,6 +290,7 @@ final class ReassemblyQueue {
         }
         ranges.clear();
         heldBytes = 0;
+        budget.charge(-chargedBytes);
         chargedBytes = 0;
         finHeld = false;
         recentCount = 0;

@@ -2,6 +2,7 @@ package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.MemoryBudget;
 import java.util.ArrayDeque;
 
 /**
@@ -26,6 +27,7 @@ final class ReceiveBuffer {
 
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
     private final ByteBufAllocator allocator;
+    private final MemoryBudget budget;
     private int capacityBytes;
     private int sizeBytes;
     /** The memory the chunks really hold: their packet buffers' capacities, or the compact chunks'. */
@@ -33,9 +35,16 @@ final class ReceiveBuffer {
     /** The last chunk, when it is a compact one with room for more small payloads; else null. */
     private ByteBuf compactTail;
 
-    ReceiveBuffer(int capacityBytes, ByteBufAllocator allocator) {
+    ReceiveBuffer(int capacityBytes, ByteBufAllocator allocator, MemoryBudget budget) {
         this.capacityBytes = capacityBytes;
         this.allocator = allocator;
+        this.budget = budget;
+    }
+
+    /** Charges (or, negative, gives back) memory here and in the stack-wide budget. */
+    private void charge(long bytes) {
+        chargedBytes += bytes;
+        budget.charge(bytes);
     }
 
     /** Changes the capacity (SO_SNDBUF / SO_RCVBUF); bytes already held stay, even above a smaller one. */
@@ -87,7 +96,7 @@ final class ReceiveBuffer {
         int trueSize = trueSize(packet);
         if (trueSize <= 2 * length) {
             chunks.addLast(packet.retainedSlice(offset, length));
-            chargedBytes += trueSize;
+            charge(trueSize);
             compactTail = null;
         } else {
             appendCompact(packet, offset, length);
@@ -102,7 +111,7 @@ final class ReceiveBuffer {
             if (compactTail == null || !compactTail.isWritable()) {
                 compactTail = allocator.buffer(COMPACT_CHUNK_BYTES, COMPACT_CHUNK_BYTES);
                 chunks.addLast(compactTail);
-                chargedBytes += compactTail.capacity();
+                charge(compactTail.capacity());
             }
             int n = Math.min(left, compactTail.writableBytes());
             compactTail.writeBytes(packet, at, n);
@@ -119,7 +128,7 @@ final class ReceiveBuffer {
     void appendOwned(ByteBuf owned) {
         if (owned.isReadable()) {
             sizeBytes += owned.readableBytes();
-            chargedBytes += trueSize(owned);
+            charge(trueSize(owned));
             chunks.addLast(owned);
             compactTail = null;
         } else {
@@ -164,7 +173,7 @@ final class ReceiveBuffer {
 
     private void releaseHead() {
         ByteBuf head = chunks.pollFirst();
-        chargedBytes -= trueSize(head);
+        charge(-trueSize(head));
         if (head == compactTail) {
             compactTail = null;
         }

@@ -2,6 +2,7 @@ package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.MemoryBudget;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.wire.ParsedTcpOptions;
@@ -115,6 +116,7 @@ public final class Receiver {
     private final ReassemblyQueue reassembly;
     private final TcpProfile profile;
     private final long delayedAckNanos;
+    private final MemoryBudget budget;
 
     // ---- the ACK policy ----
     /** In-order bytes received and not yet acknowledged (ACK once more than a full segment waits). */
@@ -131,10 +133,14 @@ public final class Receiver {
     /** When in-order data last arrived, or the handshake completed (Linux icsk_ack.lrcvtime). */
     private long lastDataReceivedNanos;
 
-    /** @param allocator where compact copies of small segments come from (see {@link #chargedBytes()}) */
-    public Receiver(TcpConfig config, ByteBufAllocator allocator) {
-        this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), allocator);
-        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES, allocator);
+    /**
+     * @param allocator where compact copies of small segments come from (see {@link #chargedBytes()})
+     * @param budget    the stack-wide budget the received data is charged against
+     */
+    public Receiver(TcpConfig config, ByteBufAllocator allocator, MemoryBudget budget) {
+        this.budget = budget;
+        this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), allocator, budget);
+        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES, allocator, budget);
         this.profile = config.profile();
         this.delayedAckNanos = config.delayedAckNanos();
     }
@@ -234,7 +240,10 @@ public final class Receiver {
     public int windowField() {
         int shift = rcvWndShift;
         long promised = Math.max(0, SeqNum.diff(rcvAdv, rcvNxt));
-        long window = Math.max(promised, Math.min(space(), 65535L << shift));
+        // Under memory pressure no window grows (Linux tcp_select_window, tcp_under_memory_pressure); what was
+        // promised stays promised.
+        long offered = budget.level() == MemoryBudget.Level.NORMAL ? Math.min(space(), 65535L << shift) : 0;
+        long window = Math.max(promised, offered);
         long field = Math.min(65535, window >> shift);
         if ((field << shift) < promised) {
             field = Math.min(65535, (promised + (1L << shift) - 1) >> shift); // rounding must not shrink it either
@@ -309,6 +318,35 @@ public final class Receiver {
             beyond = true;
         }
         return Text.of(cut, length, fin, beyond);
+    }
+
+    /** What {@link #admit} decided. */
+    public enum Admission {
+        /** The stack has memory for it. */
+        ADMITTED,
+        /** Admitted once this connection's out-of-order queue was pruned. */
+        ADMITTED_AFTER_PRUNING,
+        /** Refused: the stack-wide budget is exhausted; the peer will send it again. */
+        REFUSED
+    }
+
+    /**
+     * Whether new text may be kept, under the stack-wide budget: at the limit, this connection's
+     * out-of-order queue is pruned first (Linux tcp_prune_ofo_queue: a pruned segment is simply
+     * dropped, and the sender resends it); if the stack is still at its limit the text is refused
+     * (Linux tcp_try_rmem_schedule failing).
+     */
+    public Admission admit() {
+        if (budget.level() != MemoryBudget.Level.EXCEEDED) {
+            return Admission.ADMITTED;
+        }
+        if (!reassembly.isEmpty()) {
+            reassembly.release();
+            if (budget.level() != MemoryBudget.Level.EXCEEDED) {
+                return Admission.ADMITTED_AFTER_PRUNING;
+            }
+        }
+        return Admission.REFUSED;
     }
 
     /** Whether {@code text} of {@code seg} starts at RCV.NXT. */

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.usertcp.core.MemoryBudget;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +29,7 @@ class ReceiveBufferTest {
 
     @Test
     void fullSizedSegment_keptAsASliceOfItsPacket_chargedThePacketBuffer() {
-        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT);
+        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
         ByteBuf p = packet(new byte[1448]);
         try {
             b.append(p, 40, 1448);
@@ -43,7 +44,7 @@ class ReceiveBufferTest {
 
     @Test
     void oneByteSegments_copiedIntoCompactChunks_chargeAboutWhatIsBuffered() {
-        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT);
+        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
         int segments = 20_000;
         for (int i = 0; i < segments; i++) {
             ByteBuf p = packet(new byte[] {(byte) i});
@@ -74,7 +75,7 @@ class ReceiveBufferTest {
 
     @Test
     void smallAndLargeSegmentsInterleaved_readBackInOrder_chargeReturnsToZero() {
-        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT);
+        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
         byte[] all = new byte[5 * (1448 + 3)];
         int at = 0;
         for (int i = 0; i < 5; i++) {
