@@ -30,7 +30,12 @@ public enum CloseReason {
     /** The listener closed before this connection was accepted; an RST was sent. */
     LISTENER_CLOSED(false, "Listener closed"),
     /** The whole stack was shut down. */
-    STACK_CLOSED(false, "Stack closed");
+    STACK_CLOSED(false, "Stack closed"),
+    /**
+     * Processing a segment, a timer or an event of this connection failed unexpectedly (a bug): the
+     * connection was aborted with a RST and the stack kept serving the others.
+     */
+    INTERNAL_ERROR(true, "Connection aborted (internal error)");
 
     private final boolean error;
     private final String message;
