@@ -1,7 +1,6 @@
 package io.usertcp.packetdrill;
 
 import io.usertcp.tcp.ConnectionSnapshot;
-import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpState;
 import java.util.Locale;
 import java.util.Map;
@@ -45,17 +44,16 @@ final class CodeAssertions {
     private CodeAssertions() {}
 
     /**
-     * Runs the block's {@code assert} statements ({@link PythonAssertions}) over the socket's
-     * TCP_INFO as this stack can fill it.
+     * Runs a block's statements ({@link PythonAssertions}) over TCP_INFO as it was when the
+     * block's time came ({@code snapshot}, null without a connection), with Python variables
+     * shared by the script's blocks.
      *
-     * @param state the TCP state of the socket under test (TCP_INFO's tcpi_state)
-     * @param connection its connection, or null (a listener, a fresh socket)
+     * @param state the TCP state of the socket under test then (TCP_INFO's tcpi_state)
      */
-    static Outcome check(String code, TcpState state, TcpConnection connection, long nowNanos,
+    static Outcome check(String code, TcpState state, ConnectionSnapshot snapshot, Map<String, Object> locals,
                          java.util.function.Consumer<String> skipped) {
-        ConnectionSnapshot snapshot = connection == null ? null : connection.snapshot(nowNanos);
         try {
-            PythonAssertions.Failed f = PythonAssertions.run(code, name -> value(name, state, snapshot), skipped);
+            PythonAssertions.Failed f = PythonAssertions.run(code, name -> value(name, state, snapshot), locals, skipped);
             return f == null ? null : new Outcome(false, f.statement() + " does not hold", f.statement(), f.values());
         } catch (PythonAssertions.Unsupported u) {
             String what = u.getMessage();

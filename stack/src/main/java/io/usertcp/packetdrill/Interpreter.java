@@ -50,6 +50,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private final SequenceMapping map = new SequenceMapping();
     private final PacketCodec codec = new PacketCodec();
     private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
+    private final List<PendingCode> pendingCode = new ArrayList<>();
     private final Link link = new Link() {
         @Override
         public ByteBuf receive() {
@@ -105,6 +106,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             }
             current = null;
             blocking.awaitPending();
+            runCode();
             if (!captured.isEmpty()) {
                 notes.add("the stack sent " + captured.size() + " more segment(s) after the last scripted one, first: "
                         + describe(captured.peekFirst()));
@@ -270,6 +272,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             ShellCommands.Outcome o = shell.run(c.command());
             if (o.kind() == ShellCommands.Outcome.Kind.FAILED) {
                 throw fail(e, o.text(), null, null);
+            }
+            if (o.kind() == ShellCommands.Outcome.Kind.UNSUPPORTED) {
+                throw ScriptFailure.unsupported(e, o.text());
             }
         } else if (e instanceof Event.Code c) {
             code(c);
@@ -457,16 +462,34 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     // ---- code ----
 
+    /** A block's TCP_INFO as it was at the block's time. */
+    private record PendingCode(Event.Code event, io.usertcp.tcp.TcpState state, io.usertcp.tcp.ConnectionSnapshot snapshot) {}
+
+    /**
+     * As packetdrill does, a {@code %{ }%} block only records TCP_INFO at its time; the blocks run
+     * (in order, in one interpreter) once every other event has passed ({@link #runCode()}).
+     */
     private void code(Event.Code c) {
-        CodeAssertions.Outcome o = CodeAssertions.check(c.code(), sockets.state(currentFd), sockets.connection(currentFd), now,
-                msg -> skipped.add("line " + c.line() + ": " + msg));
-        if (o == null) {
-            return;
+        io.usertcp.tcp.TcpConnection connection = sockets.connection(currentFd);
+        pendingCode.add(new PendingCode(c, sockets.state(currentFd), connection == null ? null : connection.snapshot(now)));
+    }
+
+    private void runCode() {
+        java.util.Map<String, Object> locals = new java.util.HashMap<>();
+        for (PendingCode p : pendingCode) {
+            Event.Code c = p.event();
+            current = c;
+            CodeAssertions.Outcome o = CodeAssertions.check(c.code(), p.state(), p.snapshot(), locals,
+                    msg -> skipped.add("line " + c.line() + ": " + msg));
+            if (o == null) {
+                continue;
+            }
+            if (o.unsupported()) {
+                throw ScriptFailure.unsupported(c, o.message());
+            }
+            throw fail(c, o.message(), o.expected(), o.actual());
         }
-        if (o.unsupported()) {
-            throw ScriptFailure.unsupported(c, o.message());
-        }
-        throw fail(c, o.message(), o.expected(), o.actual());
+        current = null;
     }
 
     // =====================================================================================

@@ -27,6 +27,10 @@ final class PythonAssertions {
     /** A failed assertion: the statement and the values of the names it used. */
     record Failed(String statement, String values) {}
 
+    /** {@code name = expr}, {@code name += expr}, {@code -=}, {@code *=} (not {@code ==}). */
+    private static final java.util.regex.Pattern ASSIGNMENT =
+            java.util.regex.Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)\\s*([-+*]?)=(?!=)(.*)");
+
     private final String text;
     private final Function<String, Object> names;
     private final List<String> used = new ArrayList<>();
@@ -44,7 +48,16 @@ final class PythonAssertions {
      * @throws Unsupported when the block needs something not emulated
      */
     static Failed run(String code, Function<String, Object> lookup, java.util.function.Consumer<String> skipped) {
-        Map<String, Object> locals = new java.util.HashMap<>();
+        return run(code, lookup, new java.util.HashMap<>(), skipped);
+    }
+
+    /**
+     * As {@link #run(String, Function, java.util.function.Consumer)}, with variables that outlive the
+     * block: packetdrill runs all of a script's blocks in one Python interpreter, so a name set in
+     * one ({@code cwnd = 10}) is there in the next ({@code cwnd += 10}).
+     */
+    static Failed run(String code, Function<String, Object> lookup, Map<String, Object> locals,
+                      java.util.function.Consumer<String> skipped) {
         Function<String, Object> names = n -> locals.containsKey(n) ? locals.get(n) : lookup.apply(n);
         for (String raw : code.split("\n|;")) {
             String line = stripComment(raw).strip();
@@ -55,9 +68,23 @@ final class PythonAssertions {
                 skipped.accept("%{ " + line + " }%: print has no output here");
                 continue;
             }
-            java.util.regex.Matcher assignment = java.util.regex.Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)\\s*=(?!=)(.*)").matcher(line);
+            java.util.regex.Matcher assignment = ASSIGNMENT.matcher(line);
             if (assignment.matches() && !line.startsWith("assert ")) {
-                locals.put(assignment.group(1), new PythonAssertions(assignment.group(2), names).parseAll());
+                String name = assignment.group(1);
+                Object value = new PythonAssertions(assignment.group(3), names).parseAll();
+                String op = assignment.group(2);
+                if (!op.isEmpty()) {
+                    Object old = names.apply(name);
+                    if (!(old instanceof Long l) || !(value instanceof Long v)) {
+                        throw new Unsupported("\"" + line + "\": " + name + " is not an integer here");
+                    }
+                    value = switch (op) {
+                        case "+" -> l + v;
+                        case "-" -> l - v;
+                        default -> l * v;
+                    };
+                }
+                locals.put(name, value);
                 continue;
             }
             if (!line.startsWith("assert ")) {

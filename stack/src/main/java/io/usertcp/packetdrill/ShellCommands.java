@@ -20,7 +20,9 @@ final class ShellCommands {
         enum Kind {
             OK,
             SKIPPED,
-            FAILED
+            FAILED,
+            /** The command changes something the runner does not emulate; the script cannot be judged past it. */
+            UNSUPPORTED
         }
     }
 
@@ -84,7 +86,7 @@ final class ShellCommands {
         Outcome last = new Outcome(Outcome.Kind.SKIPPED, "empty command");
         for (String c : simple) {
             Outcome o = runOne(c);
-            if (o.kind() == Outcome.Kind.FAILED) {
+            if (o.kind() == Outcome.Kind.FAILED || o.kind() == Outcome.Kind.UNSUPPORTED) {
                 return o;
             }
             last = o.kind() == Outcome.Kind.OK ? o : last;
@@ -136,11 +138,31 @@ final class ShellCommands {
         if (program.startsWith("/tmp/sysctl_restore_")) {
             return skip(command, "restores the host's sysctls after set_sysctls.py; each run has its own stack");
         }
+        if (program.equals("tc")) {
+            return trafficControl(command, first);
+        }
         return switch (program) {
             case "sysctl" -> stages.size() == 1 ? sysctl(first) : skip(command, "a sysctl pipeline");
             case "sockstat" -> sockstat(command, first, stages.subList(1, stages.size()));
             default -> skip(command, "no in-process equivalent of " + program);
         };
+    }
+
+    /**
+     * {@code tc qdisc ...} on the script's device. A qdisc that drops everything ({@code pfifo
+     * limit 0}, the corpus's way to emulate local congestion) or paces ({@code fq}) changes what
+     * leaves the host, which the runner does not emulate; a plain pfifo or deleting the qdisc
+     * changes nothing here.
+     */
+    private Outcome trafficControl(String command, List<String> words) {
+        int limit = words.indexOf("limit");
+        if (limit >= 0 && limit + 1 < words.size() && words.get(limit + 1).equals("0")) {
+            return new Outcome(Outcome.Kind.UNSUPPORTED, "a local qdisc that drops every packet the stack sends (`" + command + "`)");
+        }
+        if (words.contains("fq")) {
+            return new Outcome(Outcome.Kind.UNSUPPORTED, "the fq qdisc's pacing (`" + command + "`)");
+        }
+        return skip(command, "no qdisc here: the stack's packets go straight to the script");
     }
 
     /** The sysctls of google/packetdrill's defaults.sh ({@link #LINUX_DEFAULTS}). */

@@ -56,6 +56,29 @@ class LinuxDialectTest {
     }
 
     @Test
+    void python_variablesLiveAcrossBlocks_andAugmentedAssignment() {
+        Map<String, Object> locals = new java.util.HashMap<>();
+        List<String> skipped = new ArrayList<>();
+        assertNull(PythonAssertions.run("cwnd = 10", Map.of("tcpi_snd_cwnd", 10L)::get, locals, skipped::add));
+        assertNull(PythonAssertions.run("print(tcpi_snd_cwnd); cwnd += 10; assert tcpi_snd_cwnd == cwnd, tcpi_snd_cwnd",
+                Map.of("tcpi_snd_cwnd", 20L)::get, locals, skipped::add));
+        assertEquals(20L, locals.get("cwnd"));
+        assertEquals(1, skipped.size());
+    }
+
+    @Test
+    void codeBlocks_runAfterTheOtherEvents_asPacketdrillRunsThem() {
+        // the block's assertion fails, but the packet mismatch after it is what packetdrill reports
+        RunResult r = run(CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n+0 write(5, ..., 10) = 10\n+0 > P. 1:11(10) ack 2\n");
+        assertEquals(RunResult.Status.FAIL, r.status());
+        assertTrue(r.failure().message().startsWith("ack: expected 2"), r.failure().message());
+        // TCP_INFO as it was at the block's time, not at the end
+        RunResult later = run(CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 10 and tcpi_state == TCP_ESTABLISHED }%\n+0 close(5) = 0\n"
+                + "+0 > F. 1:1(0) ack 1\n");
+        assertTrue(later.passed(), () -> later.failure().format());
+    }
+
+    @Test
     void python_unknownNamesStatementsAndCalls_areUnsupported() {
         Map<String, Object> n = Map.of("tcpi_snd_cwnd", 10L);
         assertEquals("tcpi_ca_state", assertThrows(PythonAssertions.Unsupported.class,
@@ -102,7 +125,8 @@ class LinuxDialectTest {
     void icmpFastOpenUrgentAndFlaggedSends_areUnsupported_notFailures() {
         for (String line : List.of("+0 < icmp unreachable frag_needed mtu 800",
                 "+0 < P. 1:11(10) ack 1 win 257 <FO 1234abcd>", "+0 < U. 1:11(10) ack 1 win 257 urg 10",
-                "+0 send(5, ..., 10, MSG_MORE) = 10", "+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0")) {
+                "+0 send(5, ..., 10, MSG_MORE) = 10", "+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0",
+                "+0 `tc qdisc replace dev tun0 root pfifo limit 0`", "+0 `tc qdisc replace dev tun0 root fq`")) {
             RunResult r = run(CONNECTED + line + "\n");
             assertEquals(RunResult.Status.UNSUPPORTED, r.status(), line);
             assertEquals(10, r.failure().line(), line);
