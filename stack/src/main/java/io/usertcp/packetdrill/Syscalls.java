@@ -119,7 +119,7 @@ final class Syscalls {
                     return Outcome.of(r);
                 };
             }
-            case "read", "recv" -> {
+            case "read", "recv", "recvfrom" -> {
                 int fd = fd(a, 0);
                 int count = (int) integer(arg(a, 2, s));
                 noFlags(s, a, 3);

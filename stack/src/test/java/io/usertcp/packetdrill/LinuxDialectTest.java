@@ -143,6 +143,36 @@ class LinuxDialectTest {
         assertTrue(r.passed(), () -> r.failure().format());
     }
 
+    /** Bad input never crashes (DESIGN.md §7): the corpus's scripts, mutated, parse or fail with a line and a column. */
+    @Test
+    void mutatedCorpusScripts_parseOrGiveASyntaxErrorWithLineAndColumn() throws java.io.IOException {
+        java.nio.file.Path root = LinuxCorpusTest.locate();
+        java.util.Random random = new java.util.Random(13); // fixed: the same mutations every run
+        String alphabet = "<>()[]{}=,.:`%\"'+-*~|&!#\n 0123456789abxyzSFPRWE";
+        int errors = 0;
+        for (String script : LinuxCorpusTest.allScripts(root)) {
+            String text = ConformanceCorpus.read(root, script);
+            for (int i = 0; i < 20; i++) {
+                StringBuilder m = new StringBuilder(text);
+                for (int k = 0; k < 1 + random.nextInt(4); k++) {
+                    int at = random.nextInt(m.length() + 1);
+                    switch (random.nextInt(3)) {
+                        case 0 -> m.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                        case 1 -> m.delete(at, Math.min(m.length(), at + 1));
+                        default -> m.setLength(at);
+                    }
+                }
+                try {
+                    ScriptParser.parse(script, m.toString(), Map.of("CODE", "host_unreachable"));
+                } catch (PacketdrillSyntaxException e) {
+                    errors++;
+                    assertTrue(e.line() >= 1 && e.column() >= 1, e.getMessage());
+                }
+            }
+        }
+        assertTrue(errors > 100, "the mutations should break scripts: " + errors);
+    }
+
     @Test
     void runResult_statusAndFailureAgree() {
         RunResult.Failure f = new RunResult.Failure(3, "x", "what", null, null, true);
