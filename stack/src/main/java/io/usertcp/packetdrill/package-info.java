@@ -12,6 +12,15 @@
  * {@link io.usertcp.tcp.TcpConfig} settings ({@link io.usertcp.packetdrill.StackSettings}).
  * {@link io.usertcp.packetdrill.Comparison} says how strictly outbound segments are compared.
  *
+ * <p>Two dialects: the FreeBSD RFC suite's, and google/packetdrill's as Linux's own corpus writes
+ * it (multi-line and untimed shell commands with {@code defaults.sh} and {@code set_sysctls.py}
+ * mapped onto settings, {@code %{ }%} blocks run by {@link io.usertcp.packetdrill.PythonAssertions}
+ * after the other events as packetdrill runs them, msghdr/iovec/pollfd structs, script fd numbers,
+ * ICMP lines, IP header fields, FO/FOEXP/md5 options, {@code -D NAME=VALUE}). A script ends
+ * {@link io.usertcp.packetdrill.RunResult.Status PASS}, FAIL (a mismatch) or UNSUPPORTED: it needs
+ * something not emulated here (TCP Fast Open, MSG_ZEROCOPY, ICMP errors, a qdisc, a TCP_INFO field
+ * the stack does not fill), which says nothing about the stack. Nothing is ever run on the host.
+ *
  * <p>Pure like the core (DESIGN.md §2): no clock, no threads, no randomness of its own, no I/O.
  * The runner takes script text and returns a {@link io.usertcp.packetdrill.RunResult}; reading
  * files is the caller's job (the {@code usertcp packetdrill} command, the conformance tests).
