@@ -50,7 +50,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private final SequenceMapping map = new SequenceMapping();
     private final PacketCodec codec = new PacketCodec();
     private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
-    private final List<PendingCode> pendingCode = new ArrayList<>();
+    private final CodeBlocks codeBlocks = new CodeBlocks();
     private final Link link = new Link() {
         @Override
         public ByteBuf receive() {
@@ -106,7 +106,8 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             }
             current = null;
             blocking.awaitPending();
-            runCode();
+            codeBlocks.run(skipped, e -> current = e);
+            current = null;
             if (!captured.isEmpty()) {
                 notes.add("the stack sent " + captured.size() + " more segment(s) after the last scripted one, first: "
                         + describe(captured.peekFirst()));
@@ -248,7 +249,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             case ANY -> now;
         };
         long tolerance = tolerance(expected);
-        unemulated(e);
+        Unemulated.check(e);
         if (e instanceof Event.Packet p && !p.packet().inbound()) {
             outbound(p, expected, tolerance);
             return;
@@ -280,30 +281,6 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             code(c);
         }
         lastEventNanos = e.time().kind() == EventTime.Kind.ANY ? now : expected;
-    }
-
-    /** Ends the run as unsupported when the event needs something the runner does not emulate. */
-    private static void unemulated(Event e) {
-        if (e instanceof Event.Icmp i) {
-            throw ScriptFailure.unsupported(e, "ICMP " + (i.inbound() ? "in" : "out") + " (" + i.type()
-                    + (i.code() == null ? "" : " " + i.code()) + (i.mtu() < 0 ? "" : " mtu " + i.mtu())
-                    + "): the stack does not act on ICMP errors for TCP (RFC 5927) nor send them");
-        }
-        if (e instanceof Event.Packet p) {
-            if (!p.packet().inbound() && p.packet().ttl() >= 0) {
-                throw ScriptFailure.unsupported(e, "checking an outbound packet's TTL (ttl " + p.packet().ttl() + ")");
-            }
-            if (p.packet().urgentPointer() >= 0) {
-                throw ScriptFailure.unsupported(e, "urgent pointer (urg, RFC 9293 §3.8.5)");
-            }
-            if (p.packet().options() != null) {
-                for (TcpOptionSpec o : p.packet().options()) {
-                    if (o instanceof TcpOptionSpec.Unemulated u) {
-                        throw ScriptFailure.unsupported(e, u.feature());
-                    }
-                }
-            }
-        }
     }
 
     private long tolerance(long expected) {
@@ -462,34 +439,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     // ---- code ----
 
-    /** A block's TCP_INFO as it was at the block's time. */
-    private record PendingCode(Event.Code event, io.usertcp.tcp.TcpState state, io.usertcp.tcp.ConnectionSnapshot snapshot) {}
-
-    /**
-     * As packetdrill does, a {@code %{ }%} block only records TCP_INFO at its time; the blocks run
-     * (in order, in one interpreter) once every other event has passed ({@link #runCode()}).
-     */
+    /** A {@code %{ }%} block records TCP_INFO now; the blocks run once every other event has passed. */
     private void code(Event.Code c) {
-        io.usertcp.tcp.TcpConnection connection = sockets.connection(currentFd);
-        pendingCode.add(new PendingCode(c, sockets.state(currentFd), connection == null ? null : connection.snapshot(now)));
-    }
-
-    private void runCode() {
-        java.util.Map<String, Object> locals = new java.util.HashMap<>();
-        for (PendingCode p : pendingCode) {
-            Event.Code c = p.event();
-            current = c;
-            CodeAssertions.Outcome o = CodeAssertions.check(c.code(), p.state(), p.snapshot(), locals,
-                    msg -> skipped.add("line " + c.line() + ": " + msg));
-            if (o == null) {
-                continue;
-            }
-            if (o.unsupported()) {
-                throw ScriptFailure.unsupported(c, o.message());
-            }
-            throw fail(c, o.message(), o.expected(), o.actual());
-        }
-        current = null;
+        codeBlocks.record(c, sockets.state(currentFd), sockets.connection(currentFd), now);
     }
 
     // =====================================================================================

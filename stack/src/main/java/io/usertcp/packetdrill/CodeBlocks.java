@@ -1,0 +1,52 @@
+package io.usertcp.packetdrill;
+
+import io.usertcp.tcp.ConnectionSnapshot;
+import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A script's {@code %{ }%} blocks, as packetdrill runs them: each records TCP_INFO (here the
+ * connection's {@link ConnectionSnapshot}, a value) at its time, and the Python of all of them runs
+ * once every other event has passed, in order, in one interpreter whose variables the blocks share.
+ * A packet mismatch after a failing block is therefore what the run reports, as packetdrill does.
+ */
+final class CodeBlocks {
+    /** A block and TCP_INFO as it was at the block's time. */
+    private record Pending(Event.Code event, TcpState state, ConnectionSnapshot snapshot) {}
+
+    private final List<Pending> pending = new ArrayList<>();
+
+    /** Records the block with the socket's state and its connection's snapshot (null: no connection). */
+    void record(Event.Code c, TcpState state, TcpConnection connection, long nowNanos) {
+        pending.add(new Pending(c, state, connection == null ? null : connection.snapshot(nowNanos)));
+    }
+
+    /**
+     * Runs the blocks in order.
+     *
+     * @param skipped  where statements without effect here ({@code print}) are reported
+     * @param current  told which block is running (for messages about unexpected errors)
+     * @throws ScriptFailure at the first block whose assertion fails, or that needs something not emulated
+     */
+    void run(List<String> skipped, Consumer<Event> current) {
+        Map<String, Object> locals = new HashMap<>();
+        for (Pending p : pending) {
+            Event.Code c = p.event();
+            current.accept(c);
+            CodeAssertions.Outcome o = CodeAssertions.check(c.code(), p.state(), p.snapshot(), locals,
+                    msg -> skipped.add("line " + c.line() + ": " + msg));
+            if (o == null) {
+                continue;
+            }
+            if (o.unsupported()) {
+                throw ScriptFailure.unsupported(c, o.message());
+            }
+            throw ScriptFailure.at(c, o.message(), o.expected(), o.actual());
+        }
+    }
+}
