@@ -13,6 +13,16 @@ import java.util.Set;
 final class PacketParser {
     private static final long MAX_SEQ = 0xFFFF_FFFFL;
 
+    /** The ICMPv4 types packetdrill names (RFC 792 and later). */
+    static final Set<String> ICMP_TYPES = new java.util.TreeSet<>(Set.of("echo_reply", "unreachable", "source_quench",
+            "redirect", "echo_request", "time_exceeded", "parameter_problem", "timestamp_request", "timestamp_reply",
+            "information_request", "information_reply"));
+    /** Destination-unreachable codes 0..15 (RFC 792, RFC 1812 §5.2.7.1), as packetdrill names them. */
+    static final Set<String> UNREACHABLE_CODES = new java.util.TreeSet<>(Set.of("net_unreachable", "host_unreachable",
+            "protocol_unreachable", "port_unreachable", "frag_needed", "source_route_failed", "net_unknown", "host_unknown",
+            "source_host_isolated", "net_prohibited", "host_prohibited", "net_unreachable_for_tos",
+            "host_unreachable_for_tos", "packet_filtered", "precedence_violation", "precedence_cutoff"));
+
     private final TokenCursor in;
 
     PacketParser(TokenCursor in) {
@@ -204,10 +214,18 @@ final class PacketParser {
     Event.Icmp icmp(EventTime time, Token first, String text) {
         boolean inbound = in.next().isPunct('<');
         in.expectWord("icmp");
-        String type = in.expect(Token.Kind.WORD, "an ICMP type like unreachable").text();
+        Token typeToken = in.expect(Token.Kind.WORD, "an ICMP type like unreachable");
+        String type = typeToken.text();
+        if (!ICMP_TYPES.contains(type)) {
+            throw in.error(typeToken, "unknown ICMP type \"" + type + "\" (expected one of " + ICMP_TYPES + ")");
+        }
         String code = null;
         if (in.peek().kind() == Token.Kind.WORD && !in.peek().text().equals("mtu") && !in.peek().text().equals("id")) {
-            code = in.next().text();
+            Token codeToken = in.next();
+            code = codeToken.text();
+            if (type.equals("unreachable") && !UNREACHABLE_CODES.contains(code)) {
+                throw in.error(codeToken, "unknown ICMP unreachable code \"" + code + "\" (expected one of " + UNREACHABLE_CODES + ")");
+            }
         }
         int mtu = -1;
         if (in.peek().is(Token.Kind.WORD, "mtu")) {

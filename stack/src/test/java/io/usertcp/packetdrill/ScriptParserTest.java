@@ -343,5 +343,9 @@ class ScriptParserTest {
         PacketdrillSyntaxException struct = syntaxError("0 sendmsg(4, {msg_iov(1)=[{..., 1}], 0) = 1\n");
         assertEquals(1, struct.line());
         assertEquals(1, syntaxError("`unterminated\n0 close(3) = 0\n").line());
+        PacketdrillSyntaxException code = syntaxError("+0 < icmp unreachable host_unreachabel\n");
+        assertEquals(23, code.column());
+        assertTrue(code.detail().contains("unknown ICMP unreachable code \"host_unreachabel\""), code.detail());
+        assertTrue(syntaxError("+0 < icmp unrechable\n").detail().contains("unknown ICMP type"));
     }
 }
