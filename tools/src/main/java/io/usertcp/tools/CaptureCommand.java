@@ -3,12 +3,14 @@ package io.usertcp.tools;
 import io.usertcp.tools.control.CaptureClient;
 import io.usertcp.tools.control.CaptureFrames;
 import io.usertcp.tools.control.ControlClient;
+import io.usertcp.tools.control.ControlDirectory;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.pcap.Libpcap;
 import io.usertcp.tools.pcap.PcapWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +37,7 @@ import picocli.CommandLine.Option;
             "-w - writes to standard output: usertcp capture -w - | tcpdump -n -r -"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:captured until the bound, Ctrl-C or the stack's end", "1:the stack did not answer, or FILE could not be written",
-            "2:bad usage (several stacks and no --socket, say)", "3:no running stack found, or libpcap is missing"})
+            "2:bad usage (several stacks and no --socket, say)", "3:no running stack found, the control directory is not private, or libpcap is missing"})
 public final class CaptureCommand implements Callable<Integer> {
     /** The longest --duration. */
     static final long MAX_DURATION_SECONDS = 86_400;
@@ -59,7 +61,7 @@ public final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "The stack's control socket (default: the one running stack in the control directory).")
     Path socket;
 
-    @Option(names = "--control-dir", description = "Where control sockets are (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    @Option(names = "--control-dir", description = "Where control sockets are (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp; it must be private).")
     Path controlDir;
 
     /** The exit code when {@link #findStack()} found no stack to capture. */
@@ -156,7 +158,17 @@ public final class CaptureCommand implements Callable<Integer> {
             }
             return socket;
         }
-        Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+        Path dir;
+        try {
+            dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                ControlDirectory.requirePrivate(dir); // else anyone could have planted a fake stack there
+            }
+        } catch (ControlDirectory.RefusedException e) {
+            System.err.println("usertcp capture: " + e.getMessage());
+            chosenStackProblem = UsertcpMain.EXIT_MISSING;
+            return null;
+        }
         List<Path> sockets = ControlClient.discover(dir);
         if (sockets.isEmpty()) {
             System.err.println("usertcp capture: no running usertcp stack in " + dir

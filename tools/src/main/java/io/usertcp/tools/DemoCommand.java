@@ -1,12 +1,14 @@
 package io.usertcp.tools;
 
 import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tools.control.ControlDirectory;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.demo.Demo;
 import io.usertcp.tools.demo.ConnectionLogSink;
 import io.usertcp.tools.demo.EventLogPrinter;
 import io.usertcp.tools.demo.LadderLogSink;
 import io.usertcp.tools.demo.Narrator;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,8 +63,16 @@ public final class DemoCommand implements Callable<Integer> {
             return CommandSupport.usage("demo", e.getMessage());
         }
         return CommandSupport.runWithStack("demo", pcap, () -> {
+            Path controlDir;
+            try {
+                controlDir = ControlServer.defaultDirectory();
+                ControlDirectory.createPrivate(controlDir);
+            } catch (ControlDirectory.RefusedException e) {
+                System.err.println("usertcp demo: " + e.getMessage());
+                return UsertcpMain.EXIT_MISSING;
+            }
             Narrator narrator = new Narrator(System.out, !noColor && Narrator.colorByDefault());
-            Demo.Result result = Demo.run(new Demo.Options(!noSegments, holdSeconds, ControlServer.defaultDirectory(),
+            Demo.Result result = Demo.run(new Demo.Options(!noSegments, holdSeconds, controlDir,
                     sinks(!noSegments), pcap.file(), tcpProfile), narrator);
             for (String problem : result.problems()) {
                 System.err.println("usertcp demo: " + problem);

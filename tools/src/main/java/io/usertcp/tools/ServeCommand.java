@@ -5,6 +5,7 @@ import io.usertcp.apps.EchoServer;
 import io.usertcp.apps.HttpServer;
 import io.usertcp.apps.SocketServer;
 import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tools.control.ControlDirectory;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.demo.Narrator;
 import io.usertcp.tools.demo.StackSession;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
             "Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:served and stopped cleanly", "1:failed (the stack thread died, say)", "2:bad usage (a bad --dev name, address or --profile, say)",
-            "3:something it needs is missing (root, TUN, libpcap for --pcap)"})
+            "3:something it needs is missing (root, TUN, libpcap for --pcap, a private control directory)"})
 public final class ServeCommand implements Callable<Integer> {
     /** The longest --duration. */
     static final long MAX_DURATION_SECONDS = 86_400;
@@ -55,7 +56,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Stop after this many seconds; 0 serves until Ctrl-C (at most " + MAX_DURATION_SECONDS + ").")
     long durationSeconds;
 
-    @Option(names = "--control-dir", description = "Where the control socket goes (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    @Option(names = "--control-dir", description = "Where the control socket goes (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp); created with mode 0700, refused when it exists and is not private.")
     Path controlDir;
 
     @Option(names = {"-q", "--quiet"}, description = "Do not print each connection's state changes.")
@@ -100,8 +101,15 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private int serve(int servePort, TunStackHost.Layout layout, TcpProfile tcpProfile) throws InterruptedException {
+        Path dir;
+        try {
+            dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+            ControlDirectory.createPrivate(dir);
+        } catch (ControlDirectory.RefusedException e) {
+            System.err.println("usertcp serve: " + e.getMessage());
+            return UsertcpMain.EXIT_MISSING;
+        }
         Narrator n = new Narrator(System.out, !noColor && Narrator.colorByDefault());
-        Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
         long bound = (durationSeconds == 0 ? MAX_DURATION_SECONDS : durationSeconds) * 1000L;
         StackSession.Options options = StackSession.Options.of(prefix, bound).withKernelPollMillis(0)
                 .withRecordSegments(false).withLive(!quiet)

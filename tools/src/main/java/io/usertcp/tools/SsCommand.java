@@ -1,9 +1,12 @@
 package io.usertcp.tools;
 
 import io.usertcp.tools.control.ControlClient;
+import io.usertcp.tools.control.ControlDirectory;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.control.SsRow;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +21,13 @@ import picocli.CommandLine.Option;
             "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments). The line above each",
             "table names the stack: namespace, pid, what it serves, its address and its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died", "3:no running stack found"})
+        exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
+            "3:no running stack found, or the control directory is not private"})
 public final class SsCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "One stack's control socket (default: every one in the control directory).")
     Path socket;
 
-    @Option(names = "--control-dir", description = "Where control sockets are (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    @Option(names = "--control-dir", description = "Where control sockets are (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp; it must be private).")
     Path controlDir;
 
     @Override
@@ -55,7 +59,18 @@ public final class SsCommand implements Callable<Integer> {
 
     /** Runs {@code action} for the given socket, or every running stack, with a header line per stack. */
     static int each(String command, Path socket, Path controlDir, PerStack action) throws IOException {
-        Path dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+        Path dir = null;
+        if (socket == null) {
+            try {
+                dir = controlDir != null ? controlDir : ControlServer.defaultDirectory();
+                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    ControlDirectory.requirePrivate(dir); // else anyone could have planted a fake stack there
+                }
+            } catch (ControlDirectory.RefusedException e) {
+                System.err.println("usertcp " + command + ": " + e.getMessage());
+                return UsertcpMain.EXIT_MISSING;
+            }
+        }
         List<Path> sockets = socket != null ? List.of(socket) : ControlClient.discover(dir);
         if (sockets.isEmpty()) {
             System.err.println("usertcp " + command + ": no running usertcp stack in " + dir

@@ -15,12 +15,13 @@ import picocli.CommandLine.Option;
             "The line above each stack's counters names it: namespace, pid, what it serves, its address and",
             "its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died", "3:no running stack found"})
+        exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
+            "3:no running stack found, or the control directory is not private"})
 public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "One stack's control socket (default: every one in the control directory).")
     Path socket;
 
-    @Option(names = "--control-dir", description = "Where control sockets are (default: /run/usertcp, or $USERTCP_CONTROL_DIR).")
+    @Option(names = "--control-dir", description = "Where control sockets are (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp; it must be private).")
     Path controlDir;
 
     @Override

@@ -1,7 +1,6 @@
 package io.usertcp.tools.control;
 
 import io.usertcp.runtime.StackRunner;
-import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.ConnectionSnapshot;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
@@ -13,20 +12,24 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,11 +37,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The local control socket of a running stack: a UNIX-domain socket through which
  * {@code usertcp ss} and {@code usertcp stats} read the stack's connection table and counters
- * (see {@link ControlProtocol}). It lives in {@link #defaultDirectory()} (mode 0700), named after
- * the stack's namespace, and is deleted at {@link #close()}.
+ * (see {@link ControlProtocol}). It lives in {@link #defaultDirectory()}, named after the stack's
+ * namespace, and is deleted at {@link #close()}; the directory must be private (created 0700,
+ * refused otherwise: see {@link ControlDirectory}).
  *
- * <p>Each request is answered on a short-lived daemon thread (at most {@link #MAX_CLIENTS} at
- * once); the stack is read on its own thread through {@link StackRunner#call}. A {@code capture}
+ * <p>Each request is answered on a short-lived daemon thread, at most {@link #MAX_CLIENTS} at
+ * once: a client beyond that gets one line ({@code ERR busy: ...}) and is closed, never queued. A
+ * client must send its request line within {@link #READ_TIMEOUT_MILLIS} and the answer must be
+ * ready and taken within {@link #REQUEST_MILLIS}, so a client that connects and says nothing, or
+ * never reads, holds its thread for a bounded time only. The stack is read on its own thread
+ * through {@link StackRunner#submit}. A {@code capture}
  * request keeps its thread for as long as the reader reads (at most {@link #MAX_CAPTURES} at once,
  * so that {@code ss} and {@code stats} always find a free one): its {@link CaptureStream} is
  * registered with the stack's observers and streams every segment until the reader goes or the
@@ -51,10 +59,14 @@ public final class ControlServer implements AutoCloseable {
     public static final int MAX_CAPTURES = 4;
     /** How long {@link #close()} lets capture streams send their end frame. */
     static final long END_CAPTURES_MILLIS = 1_000;
-    /** Where control sockets live unless told otherwise. */
-    public static final Path RUN_DIRECTORY = Path.of("/run/usertcp");
+    /** Where control sockets live for root. */
+    public static final Path RUN_DIRECTORY = ControlDirectory.RUN_DIRECTORY;
     /** Overrides the directory (tests, non-root experiments). */
-    public static final String DIRECTORY_ENV = "USERTCP_CONTROL_DIR";
+    public static final String DIRECTORY_ENV = ControlDirectory.DIRECTORY_ENV;
+    /** How long a client may take to send its request line before it is cut off. */
+    public static final long READ_TIMEOUT_MILLIS = 2_000;
+    /** How long answering {@code ss}, {@code stats} or {@code info} may take (the stack thread is asked). */
+    public static final long REQUEST_MILLIS = 3_000;
     /** The {@code info} key whose value is the behaviour profile the stack runs: linux, rfc or freebsd. */
     public static final String PROFILE = "profile";
     /** The info key that says whether the stack thread serves: {@code alive}, or {@code dead: CAUSE}. */
@@ -67,15 +79,19 @@ public final class ControlServer implements AutoCloseable {
     private final StackRunner runner;
     private final Map<String, String> info;
     private final ObserverFanOut observers;
-    private final Semaphore clients = new Semaphore(MAX_CLIENTS);
-    private final Semaphore captureSlots = new Semaphore(MAX_CAPTURES);
+    private final Limits limits;
+    private final Semaphore clients;
+    private final Semaphore captureSlots;
     private final Set<CaptureStream> captures = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptThread;
 
     private ControlServer(Path path, ServerSocketChannel channel, StackRunner runner, Map<String, String> info,
-                          ObserverFanOut observers) {
+                          ObserverFanOut observers, Limits limits) {
         this.path = path;
+        this.limits = limits;
+        this.clients = new Semaphore(limits.maxClients());
+        this.captureSlots = new Semaphore(limits.maxCaptures());
         this.channel = channel;
         this.runner = runner;
         this.info = Map.copyOf(info);
@@ -84,16 +100,14 @@ public final class ControlServer implements AutoCloseable {
         this.acceptThread.setDaemon(true);
     }
 
-    /** {@code $USERTCP_CONTROL_DIR}, else {@code /run/usertcp} when /run is writable, else a folder in the temp dir. */
-    public static Path defaultDirectory() {
-        String env = System.getenv(DIRECTORY_ENV);
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        if (Files.isWritable(RUN_DIRECTORY) || Files.isWritable(RUN_DIRECTORY.getParent())) {
-            return RUN_DIRECTORY;
-        }
-        return Path.of(System.getProperty("java.io.tmpdir"), "usertcp-control");
+    /**
+     * {@link ControlDirectory#choose()}: {@code $USERTCP_CONTROL_DIR}, else {@code /run/usertcp}
+     * when this user may use it, else {@code $XDG_RUNTIME_DIR/usertcp} when that is private.
+     *
+     * @throws ControlDirectory.RefusedException when there is no private place (never a shared temp dir)
+     */
+    public static Path defaultDirectory() throws ControlDirectory.RefusedException {
+        return ControlDirectory.choose();
     }
 
     /**
@@ -110,16 +124,23 @@ public final class ControlServer implements AutoCloseable {
      * Listens on {@code directory/name.sock} and offers {@code capture} through {@code observers}.
      *
      * @param observers where capture streams plug into the stack; null: no capture (it answers ERR)
+     * @throws UncheckedIOException when the directory is not private ({@link ControlDirectory}) or the
+     *                              socket cannot be made; the message says which and why
      */
     public static ControlServer start(Path directory, String name, StackRunner runner, Map<String, String> info,
                                       ObserverFanOut observers) {
+        return start(directory, name, runner, info, observers, Limits.DEFAULT);
+    }
+
+    /** Like {@link #start(Path, String, StackRunner, Map, ObserverFanOut)} with other limits (tests). */
+    static ControlServer start(Path directory, String name, StackRunner runner, Map<String, String> info,
+                               ObserverFanOut observers, Limits limits) {
         try {
-            Files.createDirectories(directory);
-            try {
-                Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException | IOException e) {
-                LOG.debug("could not restrict {}: {}", directory, e.toString());
-            }
+            ControlDirectory.createPrivate(directory);
+        } catch (ControlDirectory.RefusedException e) {
+            throw new UncheckedIOException(e.getMessage(), new IOException(e.getMessage(), e));
+        }
+        try {
             Path path = directory.resolve(name + ControlProtocol.SUFFIX);
             Files.deleteIfExists(path);
             // Bind under a name clients do not look for, then rename: a client never finds a socket
@@ -132,11 +153,27 @@ public final class ControlServer implements AutoCloseable {
             Map<String, String> all = new LinkedHashMap<>(info);
             all.put("pid", Long.toString(ProcessHandle.current().pid()));
             all.put("socket", path.toString());
-            ControlServer server = new ControlServer(path, channel, runner, all, observers);
+            ControlServer server = new ControlServer(path, channel, runner, all, observers, limits);
             server.acceptThread.start();
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("could not open the control socket in " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The server's bounds: clients answered at once (more are refused with one line), capture
+     * streams at once, the time a client has to send its request, and the time an answer may take.
+     */
+    record Limits(int maxClients, int maxCaptures, long readTimeoutMillis, long requestMillis) {
+        static final Limits DEFAULT = new Limits(MAX_CLIENTS, MAX_CAPTURES, READ_TIMEOUT_MILLIS, REQUEST_MILLIS);
+
+        Limits {
+            if (maxClients < 1 || maxCaptures < 0 || maxCaptures >= maxClients || readTimeoutMillis < 1 || requestMillis < 1) {
+                throw new IllegalArgumentException("control limits: " + maxClients + " clients, " + maxCaptures
+                        + " captures, " + readTimeoutMillis + " ms to read, " + requestMillis
+                        + " ms to answer (expected: clients >= 1, 0 <= captures < clients, times >= 1 ms)");
+            }
         }
     }
 
@@ -158,7 +195,7 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             if (!clients.tryAcquire()) {
-                closeQuietly(client);
+                refuse(client);
                 continue;
             }
             Thread t = new Thread(() -> {
@@ -175,19 +212,60 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /**
+     * One line to a client beyond {@link Limits#maxClients()}, then close: it learns at once why,
+     * rather than waiting. Written without blocking: the socket's buffer is empty, and a client
+     * that is not reading costs nothing.
+     */
+    private void refuse(SocketChannel client) {
+        try (client) {
+            client.configureBlocking(false);
+            client.read(ByteBuffer.allocate(ControlProtocol.MAX_REQUEST_BYTES)); // a request left unread would reset our line
+            client.write(ByteBuffer.wrap((ControlProtocol.ERR + " busy: " + limits.maxClients()
+                    + " requests are being answered (at most " + limits.maxClients() + " at once); try again\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            LOG.debug("refusing a control client: {}", e.toString());
+        }
+    }
+
     private void answer(SocketChannel client) throws IOException {
-        String request = readLine(client);
+        String request = readLine(client, limits.readTimeoutMillis());
+        if (request == null) {
+            sendNow(client, ControlProtocol.ERR + " no request within " + limits.readTimeoutMillis() + " ms\n");
+            return;
+        }
         if (request.equals(ControlProtocol.CAPTURE)) {
+            client.configureBlocking(true);
             capture(client);
             return;
         }
         String reply;
         try {
-            reply = ControlProtocol.OK + "\n" + String.join("\n", rows(request)) + "\n";
+            reply = ControlProtocol.OK + "\n" + String.join("\n", rowsWithin(request, limits.requestMillis())) + "\n";
         } catch (IllegalArgumentException | IllegalStateException e) {
             reply = ControlProtocol.ERR + " " + e.getMessage() + "\n";
         }
-        send(client, reply);
+        sendWithin(client, reply, limits.requestMillis());
+    }
+
+    /** {@link #rows} within {@code millis}, or {@link IllegalStateException} saying the stack did not answer. */
+    private List<String> rowsWithin(String request, long millis) {
+        CompletableFuture<List<String>> rows = rows(request);
+        try {
+            return rows.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the stack thread did not answer '" + request + "' within " + millis
+                    + " ms (" + runner.health() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while answering '" + request + "'");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause().toString(), e.getCause());
+        }
     }
 
     private static void send(SocketChannel client, String text) throws IOException {
@@ -212,8 +290,8 @@ public final class ControlServer implements AutoCloseable {
             return;
         }
         if (!captureSlots.tryAcquire()) {
-            send(client, ControlProtocol.ERR + " " + MAX_CAPTURES + " captures are running already (at most "
-                    + MAX_CAPTURES + " at once)\n");
+            send(client, ControlProtocol.ERR + " " + limits.maxCaptures() + " captures are running already (at most "
+                    + limits.maxCaptures() + " at once)\n");
             return;
         }
         CaptureStream stream = null;
@@ -241,40 +319,39 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** The answer's rows for one request line. */
-    List<String> rows(String request) {
+    /** The answer's rows for one request line, computed on the stack thread: no thread waits for them. */
+    CompletableFuture<List<String>> rows(String request) {
         switch (request) {
             case ControlProtocol.SS -> {
-                return runner.call(now -> ssRows(runner.stack(), now)).stream().map(SsRow::toLine).toList();
+                return runner.submit(now -> ssRows(runner.stack(), now)).thenApply(rows -> rows.stream().map(SsRow::toLine).toList());
             }
             case ControlProtocol.STATS -> {
-                Map<String, Long> stats = runner.call(now -> runner.stack().stats().snapshot());
-                List<String> rows = new ArrayList<>();
-                stats.forEach((k, v) -> rows.add(k + "\t" + v));
-                return rows;
+                return runner.submit(now -> runner.stack().stats().snapshot()).thenApply(stats -> {
+                    List<String> rows = new ArrayList<>();
+                    stats.forEach((k, v) -> rows.add(k + "\t" + v));
+                    return rows;
+                });
             }
             case ControlProtocol.INFO -> {
-                List<String> rows = new ArrayList<>();
-                info.forEach((k, v) -> rows.add(k + "\t" + v.replace('\t', ' ').replace('\n', ' ')));
-                rows.add("captures\t" + captures.size());
-                // from the stack itself, not from what its command was asked for
-                rows.add(PROFILE + "\t" + profileName());
-                // answered even when the stack thread died: ss and stats say so rather than wait
-                rows.add(HEALTH + "\t" + runner.health().replace('\t', ' ').replace('\n', ' '));
-                return rows;
+                // The profile from the stack itself, not from what its command was asked for; read
+                // directly (it never changes) once that thread stopped: info answers even then.
+                return runner.submit(now -> runner.stack().profile().name())
+                        .exceptionally(e -> runner.stack().profile().name())
+                        .thenApply(this::infoRows);
             }
             default -> throw new IllegalArgumentException("unknown request '" + request
                     + "' (expected: ss, stats, info or capture)");
         }
     }
 
-    /** The profile, asked on the stack thread; read directly (it never changes) once that thread stopped. */
-    private String profileName() {
-        try {
-            return runner.call(now -> runner.stack().profile().name());
-        } catch (StackStoppedException e) {
-            return runner.stack().profile().name();
-        }
+    private List<String> infoRows(String profile) {
+        List<String> rows = new ArrayList<>();
+        info.forEach((k, v) -> rows.add(k + "\t" + v.replace('\t', ' ').replace('\n', ' ')));
+        rows.add("captures\t" + captures.size());
+        rows.add(PROFILE + "\t" + profile);
+        // answered even when the stack thread died: ss and stats say so rather than wait
+        rows.add(HEALTH + "\t" + runner.health().replace('\t', ' ').replace('\n', ' '));
+        return rows;
     }
 
     /** Listeners, then connections, then TIME-WAIT entries: on the stack thread. */
@@ -289,18 +366,55 @@ public final class ControlServer implements AutoCloseable {
         return rows;
     }
 
-    private static String readLine(SocketChannel client) throws IOException {
+    /**
+     * The request line, read without blocking for at most {@code timeoutMillis}; null when it did
+     * not come in time. Leaves {@code client} in non-blocking mode.
+     */
+    private static String readLine(SocketChannel client, long timeoutMillis) throws IOException {
         ByteBuffer in = ByteBuffer.allocate(ControlProtocol.MAX_REQUEST_BYTES);
-        while (in.hasRemaining()) {
-            int n = client.read(in);
-            if (n < 0) {
-                break;
-            }
-            if (n > 0 && in.get(in.position() - 1) == '\n') {
-                break;
+        client.configureBlocking(false);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try (Selector selector = Selector.open()) {
+            client.register(selector, SelectionKey.OP_READ);
+            while (in.hasRemaining()) {
+                int n = client.read(in);
+                if (n < 0 || n > 0 && in.get(in.position() - 1) == '\n') {
+                    break;
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return null;
+                }
+                selector.select(left);
+                selector.selectedKeys().clear();
             }
         }
         return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    /** Writes what the socket takes now, without waiting: for one-line errors to clients that may not read. */
+    private static void sendNow(SocketChannel client, String text) throws IOException {
+        client.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Writes {@code text} to a non-blocking {@code client} within {@code millis}, or gives up with an IOException. */
+    private static void sendWithin(SocketChannel client, String text, long millis) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        try (Selector selector = Selector.open()) {
+            client.register(selector, SelectionKey.OP_WRITE);
+            while (out.hasRemaining()) {
+                client.write(out);
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (out.hasRemaining() && left <= 0) {
+                    throw new IOException("the client did not read its answer within " + millis + " ms");
+                }
+                if (out.hasRemaining()) {
+                    selector.select(left);
+                    selector.selectedKeys().clear();
+                }
+            }
+        }
     }
 
     private void endCaptures() {

@@ -1,7 +1,10 @@
 /**
  * The local control socket of a running stack: {@link io.usertcp.tools.control.ControlServer}
  * answers {@code ss}, {@code stats}, {@code info} and {@code capture} over a UNIX-domain socket in
- * {@code /run/usertcp} (mode 0700, or {@code $USERTCP_CONTROL_DIR}); {@link io.usertcp.tools.control.ControlClient}
+ * a private directory ({@link io.usertcp.tools.control.ControlDirectory}: {@code $USERTCP_CONTROL_DIR},
+ * {@code /run/usertcp} as root, else {@code $XDG_RUNTIME_DIR/usertcp}; created 0700, refused when
+ * it is a symlink, someone else's or writable by others; never a shared temp dir), with a read
+ * timeout, a time limit per request and a cap on clients at once; {@link io.usertcp.tools.control.ControlClient}
  * is what {@code usertcp ss} and {@code usertcp stats} use, {@link io.usertcp.tools.control.CaptureClient}
  * what {@code usertcp capture} uses. The stack is read on its own thread through {@code StackRunner.call};
  * nothing here touches the network.

@@ -1,0 +1,69 @@
+package io.usertcp.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 18: ss, stats and capture refuse a control directory that is not private with one line and
+ * exit code 3 (something they need is missing), as they do for a missing stack; they never read a
+ * socket someone else could have planted. No TUN needed: they refuse before looking for a stack.
+ */
+class ControlDirectoryCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aSymlinkedControlDir_isRefused_byEveryReader() throws Exception {
+        Path target = Files.createDirectory(tmp.resolve("elsewhere"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path link = Files.createSymbolicLink(tmp.resolve("control"), target);
+        for (String command : new String[] {"ss", "stats", "capture"}) {
+            Printed p = command.equals("capture")
+                    ? printed(command, "--control-dir", link.toString(), "-w", tmp.resolve("x.pcap").toString())
+                    : printed(command, "--control-dir", link.toString());
+            assertEquals(UsertcpMain.EXIT_MISSING, p.exit(), command + ": " + p.err());
+            assertEquals(1, p.err().lines().count(), "one line: " + p.err());
+            assertTrue(p.err().startsWith("usertcp " + command + ": refusing the control directory " + link
+                    + ": it is a symbolic link"), p.err());
+        }
+    }
+
+    @Test
+    void aWorldWritableControlDir_isRefused() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("control"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Printed p = printed("ss", "--control-dir", dir.toString());
+        assertEquals(UsertcpMain.EXIT_MISSING, p.exit(), p.err());
+        assertEquals("usertcp ss: refusing the control directory " + dir + ": its mode is rwxrwxrwx, writable by",
+                p.err().substring(0, p.err().indexOf(" by ") + 3), p.err());
+    }
+
+    private record Printed(int exit, String out, String err) {}
+
+    /** Runs a usertcp command in this JVM; what it printed. */
+    private static Printed printed(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            exit = UsertcpMain.commandLine().execute(args);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+        return new Printed(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
