@@ -18,10 +18,16 @@ public final class DiscardServer extends SocketServer {
     private final AtomicLong bytesDiscarded = new AtomicLong();
 
     /**
-     * @param maxConnections connections served at once (one thread each), 1..4096
+     * @param maxConnections connections served at once (one thread each), 1..4096; idle timeout
+     *                       {@link SocketServerConfig#DEFAULT_IDLE_TIMEOUT_MILLIS}
      */
     public DiscardServer(StackRunner runner, int port, int maxConnections) {
         super(runner, port, maxConnections, "discard");
+    }
+
+    /** A server with the given limits: connections at once, idle timeout. */
+    public DiscardServer(StackRunner runner, int port, SocketServerConfig config) {
+        super(runner, port, config, "discard");
     }
 
     /** Bytes read and discarded so far, over every connection. */
@@ -33,7 +39,7 @@ public final class DiscardServer extends SocketServer {
     protected void serve(TcpSocket socket) throws IOException {
         byte[] buffer = new byte[CHUNK_BYTES];
         int n;
-        while ((n = socket.read(buffer, 0, buffer.length)) > 0) {
+        while ((n = read(socket, buffer, 0, buffer.length)) > 0) {
             bytesDiscarded.addAndGet(n);
         }
     }

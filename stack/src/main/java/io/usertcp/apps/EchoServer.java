@@ -21,10 +21,16 @@ public final class EchoServer extends SocketServer {
     private final AtomicLong bytesEchoed = new AtomicLong();
 
     /**
-     * @param maxConnections connections served at once (one thread each), 1..4096
+     * @param maxConnections connections served at once (one thread each), 1..4096; idle timeout
+     *                       {@link SocketServerConfig#DEFAULT_IDLE_TIMEOUT_MILLIS}
      */
     public EchoServer(StackRunner runner, int port, int maxConnections) {
         super(runner, port, maxConnections, "echo");
+    }
+
+    /** A server with the given limits: connections at once, idle timeout. */
+    public EchoServer(StackRunner runner, int port, SocketServerConfig config) {
+        super(runner, port, config, "echo");
     }
 
     /** Bytes sent back so far, over every connection. */
@@ -36,7 +42,7 @@ public final class EchoServer extends SocketServer {
     protected void serve(TcpSocket socket) throws IOException {
         byte[] buffer = new byte[CHUNK_BYTES];
         int n;
-        while ((n = socket.read(buffer, 0, buffer.length)) > 0) {
+        while ((n = read(socket, buffer, 0, buffer.length)) > 0) {
             socket.write(buffer, 0, n);
             bytesEchoed.addAndGet(n);
         }

@@ -44,16 +44,16 @@ public final class HttpServer extends SocketServer {
      * @param idleTimeoutMillis how long a connection may wait for its next request, > 0
      */
     public HttpServer(StackRunner runner, int port, int maxConnections, int idleTimeoutMillis) {
-        super(runner, port, checked(maxConnections, idleTimeoutMillis), "http");
-        this.idleTimeoutMillis = idleTimeoutMillis;
+        this(runner, port, new SocketServerConfig(maxConnections, idleTimeoutMillis));
     }
 
-    /** Checks the idle timeout before the superclass starts listening; returns {@code maxConnections}. */
-    private static int checked(int maxConnections, int idleTimeoutMillis) {
-        if (idleTimeoutMillis <= 0) {
-            throw new IllegalArgumentException("idleTimeoutMillis: " + idleTimeoutMillis + " (expected: > 0)");
-        }
-        return maxConnections;
+    /**
+     * A server with the given limits; {@link SocketServerConfig#idleTimeoutMillis()} is how long a
+     * connection may send nothing, between requests or within one.
+     */
+    public HttpServer(StackRunner runner, int port, SocketServerConfig config) {
+        super(runner, port, config, "http");
+        this.idleTimeoutMillis = config.idleTimeoutMillis();
     }
 
     /** The index page's text. */
@@ -65,7 +65,7 @@ public final class HttpServer extends SocketServer {
     @Override
     protected void serve(TcpSocket socket) throws IOException {
         socket.setSoTimeout(idleTimeoutMillis);
-        RequestReader reader = new RequestReader(socket);
+        RequestReader reader = new RequestReader(this, socket);
         while (true) {
             Request request;
             try {
@@ -93,7 +93,7 @@ public final class HttpServer extends SocketServer {
      * with unread request bytes would reset the connection, and the reset may reach the client
      * before it has read the response.
      */
-    private static void lingeringClose(TcpSocket socket) throws IOException {
+    private void lingeringClose(TcpSocket socket) throws IOException {
         socket.shutdownOutput();
         socket.setSoTimeout((int) LINGER_MILLIS);
         long deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
@@ -102,7 +102,7 @@ public final class HttpServer extends SocketServer {
         try {
             int n;
             while (drained < LINGER_MAX_BYTES && System.nanoTime() < deadline
-                    && (n = socket.read(drain, 0, drain.length)) >= 0) {
+                    && (n = read(socket, drain, 0, drain.length)) >= 0) {
                 drained += n;
             }
         } catch (SocketTimeoutException e) {
@@ -209,12 +209,14 @@ public final class HttpServer extends SocketServer {
 
     /** Reads request heads from a connection, keeping bytes that belong to the next (pipelined) request. */
     private static final class RequestReader {
+        private final SocketServer server;
         private final TcpSocket socket;
         private final byte[] buffer = new byte[MAX_HEAD_BYTES];
         private int start;
         private int end;
 
-        RequestReader(TcpSocket socket) {
+        RequestReader(SocketServer server, TcpSocket socket) {
+            this.server = server;
             this.socket = socket;
         }
 
@@ -231,7 +233,7 @@ public final class HttpServer extends SocketServer {
                     throw new BadRequest(431, "Request Header Fields Too Large",
                             "request head over " + MAX_HEAD_BYTES + " bytes");
                 }
-                int n = socket.read(buffer, end, buffer.length - end);
+                int n = server.read(socket, buffer, end, buffer.length - end);
                 if (n < 0) {
                     if (end > start) {
                         throw new BadRequest(400, "Bad Request", "connection closed inside a request head");
@@ -313,7 +315,7 @@ public final class HttpServer extends SocketServer {
             while (left > 0) {
                 if (start == end) {
                     start = 0;
-                    end = socket.read(buffer, 0, buffer.length);
+                    end = server.read(socket, buffer, 0, buffer.length);
                     if (end < 0) {
                         end = 0;
                         throw new BadRequest(400, "Bad Request", "connection closed inside a request body");

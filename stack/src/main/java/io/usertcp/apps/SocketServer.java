@@ -4,10 +4,10 @@ import io.usertcp.runtime.StackRunner;
 import io.usertcp.socket.TcpServerSocket;
 import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
-import java.util.Set;
+import java.net.SocketTimeoutException;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +17,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A listening socket with an accept thread and one thread per connection, at most
- * {@code maxConnections} at once: when that many are being served the accept thread waits, and new
- * connections wait in the listener's backlog. Subclasses say what serving a connection means.
+ * A listening socket with an accept thread and one thread per connection. Subclasses say what
+ * serving a connection means, and read through {@link #read} so the server knows which
+ * connections are idle.
+ *
+ * <p>Idle connections cannot starve new ones (issue 18: 600 silent connections used to lock
+ * everyone out):
+ * <ul>
+ *   <li>a connection that sends nothing for {@link SocketServerConfig#idleTimeoutMillis()} while
+ *       the server waits for it is closed (its read times out);
+ *   <li>at most {@link SocketServerConfig#maxConnections()} are served at once, which bounds the
+ *       threads; but reaching it never stops accepting while one of them is idle: the connection
+ *       that has waited in {@link #read} the longest is closed to make room (as nginx reuses its
+ *       idle keep-alive connections when it runs out). Only when every connection is busy (its
+ *       thread is not waiting for the peer) does a new one wait, in the listener's backlog, until
+ *       one finishes or turns idle.
+ * </ul>
+ * The threads come from a cached pool: the count of connections, not the pool, is the bound, so a
+ * closed connection's thread still unwinding never blocks a new one. (Java 17 has no virtual
+ * threads; the bundled servers are small and blocking by design, so a bounded thread per
+ * connection plus eviction of the idle is the simplest fix that keeps them so.)
  *
  * <p>{@link #close()} stops listening, closes every open connection, interrupts the connection
  * threads (a blocked read or write then fails) and waits for them, at most {@link #STOP_MILLIS}.
@@ -28,34 +45,59 @@ public abstract class SocketServer implements AutoCloseable {
     /** The longest {@link #close()} waits for the threads to finish. */
     public static final long STOP_MILLIS = 5_000;
     private static final Logger log = LoggerFactory.getLogger(SocketServer.class);
+    /** {@link Served#waitingSinceNanos} of a connection whose thread is not waiting in {@link #read}. */
+    private static final long NOT_WAITING = Long.MAX_VALUE;
 
     private final TcpServerSocket listener;
     private final String name;
-    private final Semaphore slots;
+    private final SocketServerConfig config;
     private final ThreadPoolExecutor workers;
     private final Thread acceptThread;
-    private final Set<TcpSocket> open = ConcurrentHashMap.newKeySet();
+    private final Map<TcpSocket, Served> open = new ConcurrentHashMap<>();
+    /** Guards the accept thread's wait for room; notified when a connection ends or starts waiting. */
+    private final Object room = new Object();
+    /** Set while the accept thread waits for room: readers then tell it when they start waiting. */
+    private volatile boolean roomWanted;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong idleClosed = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
     private final AtomicInteger threadCount = new AtomicInteger();
     private volatile boolean closed;
 
+    /** One connection being served: whether, and since when, its thread waits for the peer. */
+    private static final class Served {
+        final TcpSocket socket;
+        volatile long waitingSinceNanos = NOT_WAITING;
+
+        Served(TcpSocket socket) {
+            this.socket = socket;
+        }
+    }
+
     /**
-     * Listens on {@code port} and starts accepting.
+     * Listens on {@code port} and starts accepting, with the default idle timeout.
      *
      * @param maxConnections connections served at once, 1..4096; also the listener's backlog
      * @param name           names the threads, e.g. {@code echo}
      * @throws IllegalStateException when the port already has a listener
      */
     protected SocketServer(StackRunner runner, int port, int maxConnections, String name) {
-        if (maxConnections < 1 || maxConnections > 4096) {
-            throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: 1..4096)");
-        }
+        this(runner, port, SocketServerConfig.of(maxConnections), name);
+    }
+
+    /**
+     * Listens on {@code port} and starts accepting.
+     *
+     * @param name names the threads, e.g. {@code echo}
+     * @throws IllegalStateException when the port already has a listener
+     */
+    protected SocketServer(StackRunner runner, int port, SocketServerConfig config, String name) {
         this.name = name;
-        this.slots = new Semaphore(maxConnections);
-        this.listener = new TcpServerSocket(runner, port, maxConnections);
-        this.workers = new ThreadPoolExecutor(0, maxConnections, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        this.config = config;
+        this.listener = new TcpServerSocket(runner, port, config.maxConnections());
+        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "usertcp-" + name + "-" + port + "-" + threadCount.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -65,11 +107,46 @@ public abstract class SocketServer implements AutoCloseable {
         this.acceptThread.start();
     }
 
+    /** The limits this server runs with. */
+    public SocketServerConfig config() {
+        return config;
+    }
+
     /**
      * Serves one connection on its own thread. The server closes the socket afterwards (a normal
-     * close, or a reset when unread data is left), so an implementation only returns.
+     * close, or a reset when unread data is left), so an implementation only returns. Reads go
+     * through {@link #read}; the socket's SO_TIMEOUT is the idle timeout (an implementation may
+     * set a shorter one).
      */
     protected abstract void serve(TcpSocket socket) throws IOException;
+
+    /**
+     * Reads from a connection being served, as {@link TcpSocket#read}, marking it idle while it
+     * waits: the connection idle the longest is the one closed when room is needed.
+     *
+     * @throws java.net.SocketTimeoutException when the peer sent nothing for the socket's SO_TIMEOUT
+     *                                         (the idle timeout); the connection is then closed
+     */
+    protected final int read(TcpSocket socket, byte[] buffer, int offset, int length) throws IOException {
+        Served served = open.get(socket);
+        if (served == null) {
+            return socket.read(buffer, offset, length);
+        }
+        served.waitingSinceNanos = System.nanoTime();
+        if (roomWanted) {
+            synchronized (room) {
+                room.notifyAll();
+            }
+        }
+        try {
+            return socket.read(buffer, offset, length);
+        } catch (SocketTimeoutException e) {
+            idleClosed.incrementAndGet();
+            throw e;
+        } finally {
+            served.waitingSinceNanos = NOT_WAITING;
+        }
+    }
 
     /** The port this server listens on. */
     public int port() {
@@ -96,35 +173,106 @@ public abstract class SocketServer implements AutoCloseable {
         return open.size();
     }
 
+    /** Connections whose thread waits for the peer now (in {@link #read}): the ones that may be closed to make room. */
+    public int idleConnections() {
+        int n = 0;
+        for (Served s : open.values()) {
+            if (s.waitingSinceNanos != NOT_WAITING) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Connections whose read timed out: the peer sent nothing for the idle timeout. */
+    public long connectionsIdleClosed() {
+        return idleClosed.get();
+    }
+
+    /** Idle connections closed to make room for a new one while {@code maxConnections} were served. */
+    public long connectionsEvicted() {
+        return evicted.get();
+    }
+
     private void acceptLoop() {
         while (!closed) {
-            try {
-                slots.acquire();
-            } catch (InterruptedException e) {
-                return;
-            }
             TcpSocket socket;
             try {
                 socket = listener.accept();
             } catch (IOException | RuntimeException e) {
-                slots.release();
                 if (!closed) {
                     log.warn("{} on port {}: accept failed, the server stops accepting", name, port(), e);
                 }
                 return;
             }
             accepted.incrementAndGet();
-            open.add(socket);
+            try {
+                makeRoom();
+            } catch (InterruptedException e) {
+                close(socket);
+                return; // closing
+            }
+            Served served = new Served(socket);
+            open.put(socket, served);
             if (closed) {
                 finish(socket); // close() may have gone through the open set already
                 return;
             }
             try {
+                socket.setSoTimeout(config.idleTimeoutMillis());
                 workers.execute(() -> runConnection(socket));
             } catch (RejectedExecutionException e) {
                 finish(socket); // closing: the pool is shut down
             }
         }
+    }
+
+    /**
+     * Returns once fewer than {@code maxConnections} are served: at once when there is room; else
+     * after closing the connection idle the longest; else (all busy) when one ends or turns idle.
+     */
+    private void makeRoom() throws InterruptedException {
+        if (open.size() < config.maxConnections()) {
+            return;
+        }
+        synchronized (room) {
+            roomWanted = true; // before looking, so a reader that starts waiting now notifies us
+            try {
+                while (!closed && open.size() >= config.maxConnections()) {
+                    Served idle = longestIdle();
+                    if (idle != null) {
+                        evict(idle);
+                    } else {
+                        room.wait(1_000); // woken when a connection ends or starts waiting; bounded anyway
+                    }
+                }
+            } finally {
+                roomWanted = false;
+            }
+        }
+    }
+
+    /** The connection that has waited in {@link #read} the longest, or null when none waits. */
+    private Served longestIdle() {
+        Served oldest = null;
+        for (Served s : open.values()) {
+            long since = s.waitingSinceNanos;
+            if (since != NOT_WAITING && (oldest == null || since - oldest.waitingSinceNanos < 0)) {
+                oldest = s;
+            }
+        }
+        return oldest;
+    }
+
+    /** Closes an idle connection; its thread's read fails at once and it unwinds on its own. */
+    private void evict(Served idle) {
+        if (open.remove(idle.socket) == null) {
+            return; // ended meanwhile: room anyway
+        }
+        evicted.incrementAndGet();
+        log.debug("{} on port {}: closing {}, idle for {} ms, to make room for a new connection", name, port(),
+                idle.socket, (System.nanoTime() - idle.waitingSinceNanos) / 1_000_000);
+        close(idle.socket);
     }
 
     private void runConnection(TcpSocket socket) {
@@ -143,15 +291,23 @@ public abstract class SocketServer implements AutoCloseable {
         // close() interrupts blocked connection threads; the socket's own close must still reach the stack.
         boolean interrupted = Thread.interrupted();
         try {
-            socket.close();
-        } catch (RuntimeException e) {
-            log.debug("{}: closing {} failed: {}", name, socket, e.toString());
+            close(socket);
         } finally {
             open.remove(socket);
-            slots.release();
+            synchronized (room) {
+                room.notifyAll();
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private void close(TcpSocket socket) {
+        try {
+            socket.close();
+        } catch (RuntimeException e) {
+            log.debug("{}: closing {} failed: {}", name, socket, e.toString());
         }
     }
 
@@ -168,12 +324,8 @@ public abstract class SocketServer implements AutoCloseable {
             log.debug("{}: closing the listener failed: {}", name, e.toString());
         }
         acceptThread.interrupt();
-        for (TcpSocket socket : open) {
-            try {
-                socket.close();
-            } catch (RuntimeException e) {
-                log.debug("{}: closing {} failed: {}", name, socket, e.toString());
-            }
+        for (TcpSocket socket : open.keySet()) {
+            close(socket);
         }
         workers.shutdownNow();
         try {

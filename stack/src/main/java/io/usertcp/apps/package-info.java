@@ -5,7 +5,9 @@
  *
  * <p>Each listens on one port of a {@link io.usertcp.runtime.StackRunner} through a
  * {@link io.usertcp.socket.TcpServerSocket}, serves every connection on a thread of its own, at most
- * {@code maxConnections} at once (further connections wait in the listener's backlog), and is
+ * {@code maxConnections} at once, closes a connection that sends nothing for its idle timeout, and
+ * when full closes the connection idle the longest to serve a new one (only while every connection
+ * is busy do new ones wait in the listener's backlog: see {@link io.usertcp.apps.SocketServer}); it is
  * {@link java.lang.AutoCloseable}: closing stops listening, closes the open connections and stops
  * the threads within a bounded time.
  *

@@ -2,13 +2,13 @@ package io.usertcp.apps;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -41,22 +41,21 @@ class EchoServerTest {
     }
 
     @Test
-    void moreClientsThanMaxConnections_theExtraWaitsForAFreeThread() throws Exception {
+    void moreClientsThanMaxConnections_theLongestIdleIsClosed_andTheNewOneServedAtOnce() throws Exception {
         try (TwoRunners net = new TwoRunners(); EchoServer echo = new EchoServer(net.server, 7, 2);
-             TcpSocket first = net.connect(7); TcpSocket second = net.connect(7); TcpSocket third = net.connect(7)) {
+             TcpSocket first = net.connect(7)) {
             assertEquals('a', roundTrip(first, 'a'));
-            assertEquals('b', roundTrip(second, 'b'));
-            third.getOutputStream().write('c');
-            third.setSoTimeout(300);
-            // Accepted by the stack (in the backlog), but no thread serves it while two are busy.
-            assertThrows(SocketTimeoutException.class, () -> third.getInputStream().read());
-            assertEquals(2, echo.activeConnections());
-
-            first.shutdownOutput();
-            assertEquals(-1, first.getInputStream().read());
-            third.setSoTimeout(5_000);
-            assertEquals('c', third.getInputStream().read(), "served once the first connection freed its thread");
-            assertEquals(3, echo.connectionsAccepted());
+            awaitIdle(echo, 1); // first waits for its peer from now on: it has been idle the longest
+            try (TcpSocket second = net.connect(7)) {
+                assertEquals('b', roundTrip(second, 'b'));
+                try (TcpSocket third = net.connect(7)) {
+                    assertEquals('c', roundTrip(third, 'c'), "served at once, though two connections were being served");
+                    assertEquals(-1, first.getInputStream().read(), "the longest idle was closed to make room (FIN)");
+                    assertEquals('d', roundTrip(second, 'd'), "the other idle one is still served");
+                    assertEquals(1, echo.connectionsEvicted());
+                    assertEquals(3, echo.connectionsAccepted());
+                }
+            }
         }
     }
 
@@ -75,6 +74,15 @@ class EchoServerTest {
         assertEquals(0, echo.activeConnections());
         assertEquals(1, echo.connectionsAccepted());
         return s;
+    }
+
+    /** Waits (bounded) until {@code n} connections wait for their peer. */
+    static void awaitIdle(SocketServer server, int n) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.idleConnections() < n) {
+            assertTrue(System.nanoTime() < deadline, server.idleConnections() + " idle connections, expected " + n);
+            LockSupport.parkNanos(1_000_000); // polls a condition, with a deadline
+        }
     }
 
     private static int roundTrip(TcpSocket s, char c) throws IOException {
