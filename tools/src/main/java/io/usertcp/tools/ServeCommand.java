@@ -4,6 +4,7 @@ import io.usertcp.apps.DiscardServer;
 import io.usertcp.apps.EchoServer;
 import io.usertcp.apps.HttpServer;
 import io.usertcp.apps.SocketServer;
+import io.usertcp.apps.SocketServerConfig;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tools.control.ControlDirectory;
 import io.usertcp.tools.control.ControlServer;
@@ -31,6 +32,10 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:served and stopped cleanly", "1:failed (the stack thread died, say)", "2:bad usage (a bad --dev name, address or --profile, say)",
             "3:something it needs is missing (root, TUN, libpcap for --pcap, a private control directory)"})
 public final class ServeCommand implements Callable<Integer> {
+    /** Connections served at once; reaching it closes the longest idle one rather than stop accepting. */
+    static final int MAX_CONNECTIONS = 256;
+    /** The longest --idle-timeout. */
+    static final int MAX_IDLE_TIMEOUT_SECONDS = 86_400;
     /** The longest --duration. */
     static final long MAX_DURATION_SECONDS = 86_400;
     /**
@@ -56,6 +61,12 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Stop after this many seconds; 0 serves until Ctrl-C (at most " + MAX_DURATION_SECONDS + ").")
     long durationSeconds;
 
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Close a connection that sends nothing for this long (default: ${DEFAULT-VALUE}; 1.."
+                    + MAX_IDLE_TIMEOUT_SECONDS + "). With " + MAX_CONNECTIONS + " connections served, the one idle the"
+                    + " longest is closed to serve a new one.")
+    int idleTimeoutSeconds;
+
     @Option(names = "--control-dir", description = "Where the control socket goes (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp); created with mode 0700, refused when it exists and is not private.")
     Path controlDir;
 
@@ -79,6 +90,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (durationSeconds < 0 || durationSeconds > MAX_DURATION_SECONDS) {
             System.err.println("usertcp serve: --duration " + durationSeconds + " (expected: 0.." + MAX_DURATION_SECONDS + ")");
             return UsertcpMain.EXIT_USAGE;
+        }
+        if (idleTimeoutSeconds < 1 || idleTimeoutSeconds > MAX_IDLE_TIMEOUT_SECONDS) {
+            return CommandSupport.usage("serve", "--idle-timeout " + idleTimeoutSeconds + " (expected: 1.." + MAX_IDLE_TIMEOUT_SECONDS + ")");
         }
         int servePort = port != null ? port : switch (app) {
             case echo -> EchoServer.DEFAULT_PORT;
@@ -175,10 +189,11 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private SocketServer start(StackSession session, int servePort) {
+        SocketServerConfig config = new SocketServerConfig(MAX_CONNECTIONS, idleTimeoutSeconds * 1000);
         return switch (app) {
-            case echo -> new EchoServer(session.runner(), servePort, 256);
-            case discard -> new DiscardServer(session.runner(), servePort, 256);
-            case http -> new HttpServer(session.runner(), servePort, 256);
+            case echo -> new EchoServer(session.runner(), servePort, config);
+            case discard -> new DiscardServer(session.runner(), servePort, config);
+            case http -> new HttpServer(session.runner(), servePort, config);
         };
     }
 

@@ -101,6 +101,11 @@ class CommandHelpTest {
         assertEquals(UsertcpMain.EXIT_USAGE, run("serve", "--duration", "-1").exit());
     }
 
+    @Test
+    void serve_withIdleTimeoutOutOfRange_exitsWithUsage() {
+        assertEquals(UsertcpMain.EXIT_USAGE, run("serve", "--idle-timeout", "0").exit());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"serve", "connect"})
     void badDeviceName_isRefusedWithOneLine_beforeAnythingStarts(String command) {
