@@ -43,7 +43,7 @@ public final class EchoServer extends SocketServer {
         byte[] buffer = new byte[CHUNK_BYTES];
         int n;
         while ((n = read(socket, buffer, 0, buffer.length)) > 0) {
-            socket.write(buffer, 0, n);
+            write(socket, buffer, 0, n);
             bytesEchoed.addAndGet(n);
         }
     }

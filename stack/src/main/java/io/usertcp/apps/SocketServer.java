@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * everyone out):
  * <ul>
  *   <li>a connection that sends nothing for {@link SocketServerConfig#idleTimeoutMillis()} while
- *       the server waits for it is closed (its read times out);
+ *       the server waits for it is closed (its read times out), and so is one that takes nothing
+ *       that long while the server waits to {@link #write} to it (a client that never reads);
  *   <li>at most {@link SocketServerConfig#maxConnections()} are served at once, which bounds the
  *       threads; but reaching it never stops accepting while one of them is idle: the connection
  *       that has waited in {@link #read} the longest is closed to make room (as nginx reuses its
@@ -47,6 +50,8 @@ public abstract class SocketServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SocketServer.class);
     /** {@link Served#waitingSinceNanos} of a connection whose thread is not waiting in {@link #read}. */
     private static final long NOT_WAITING = Long.MAX_VALUE;
+    /** {@link #write} hands the socket at most this much at once, so a stall is seen per piece. */
+    static final int WRITE_PIECE_BYTES = 64 * 1024;
 
     private final TcpServerSocket listener;
     private final String name;
@@ -64,12 +69,17 @@ public abstract class SocketServer implements AutoCloseable {
     private final AtomicLong idleClosed = new AtomicLong();
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicInteger threadCount = new AtomicInteger();
+    /** Closes connections whose peer has not taken what they write for the idle timeout. */
+    private final ScheduledExecutorService stallWatch;
     private volatile boolean closed;
 
     /** One connection being served: whether, and since when, its thread waits for the peer. */
     private static final class Served {
         final TcpSocket socket;
+        /** Since when its thread waits in {@link #read}: the peer has sent nothing since. */
         volatile long waitingSinceNanos = NOT_WAITING;
+        /** Since when its thread waits in {@link #write} for room: the peer has read nothing since. */
+        volatile long writingSinceNanos = NOT_WAITING;
 
         Served(TcpSocket socket) {
             this.socket = socket;
@@ -104,6 +114,13 @@ public abstract class SocketServer implements AutoCloseable {
         });
         this.acceptThread = new Thread(this::acceptLoop, "usertcp-" + name + "-" + port + "-accept");
         this.acceptThread.setDaemon(true);
+        this.stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "usertcp-" + name + "-" + port + "-stalls");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMillis = Math.max(10, config.idleTimeoutMillis() / 4);
+        this.stallWatch.scheduleWithFixedDelay(this::closeStalledWriters, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         this.acceptThread.start();
     }
 
@@ -168,6 +185,50 @@ public abstract class SocketServer implements AutoCloseable {
         return failed.get();
     }
 
+    /**
+     * Writes to a connection being served, as {@link TcpSocket#write}, in pieces of at most
+     * {@link #WRITE_PIECE_BYTES}. A piece the peer does not make room for within the idle timeout
+     * (it stopped reading) closes the connection, as nginx's send_timeout does: a client that
+     * never reads cannot hold a thread for ever.
+     *
+     * @throws java.net.SocketException "Socket is closed" when it was closed for that
+     */
+    protected final void write(TcpSocket socket, byte[] buffer, int offset, int length) throws IOException {
+        Served served = open.get(socket);
+        if (served == null) {
+            socket.write(buffer, offset, length);
+            return;
+        }
+        for (int done = 0; done < length; ) {
+            int n = Math.min(WRITE_PIECE_BYTES, length - done);
+            served.writingSinceNanos = System.nanoTime();
+            try {
+                socket.write(buffer, offset + done, n);
+            } finally {
+                served.writingSinceNanos = NOT_WAITING;
+            }
+            done += n;
+        }
+    }
+
+    /** On the stall watch: closes connections whose current write piece has waited the idle timeout. */
+    private void closeStalledWriters() {
+        long now = System.nanoTime();
+        long limit = config.idleTimeoutMillis() * 1_000_000L;
+        for (Served s : open.values()) {
+            long since = s.writingSinceNanos;
+            if (since != NOT_WAITING && now - since >= limit && open.remove(s.socket) != null) {
+                idleClosed.incrementAndGet();
+                log.debug("{} on port {}: closing {}, its peer took nothing for {} ms", name, port(), s.socket,
+                        (now - since) / 1_000_000);
+                close(s.socket);
+                synchronized (room) {
+                    room.notifyAll();
+                }
+            }
+        }
+    }
+
     /** Connections being served now. */
     public int activeConnections() {
         return open.size();
@@ -184,7 +245,10 @@ public abstract class SocketServer implements AutoCloseable {
         return n;
     }
 
-    /** Connections whose read timed out: the peer sent nothing for the idle timeout. */
+    /**
+     * Connections closed for the idle timeout: the peer sent nothing that long while the server
+     * waited to read, or took nothing that long while it waited to write.
+     */
     public long connectionsIdleClosed() {
         return idleClosed.get();
     }
@@ -327,6 +391,7 @@ public abstract class SocketServer implements AutoCloseable {
         for (TcpSocket socket : open.keySet()) {
             close(socket);
         }
+        stallWatch.shutdownNow();
         workers.shutdownNow();
         try {
             long deadline = System.nanoTime() + STOP_MILLIS * 1_000_000L;

@@ -10,6 +10,7 @@ import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -86,6 +87,27 @@ class IdleConnectionsTest {
             assertEquals(0, echo.connectionsIdleClosed());
             s.getOutputStream().write('z');
             assertEquals('z', s.getInputStream().read(), "still served after " + rounds + " round trips");
+        }
+    }
+
+    @Test
+    void aClientThatNeverReads_isClosedOnceTheServerCouldNotWriteForTheIdleTimeout() throws Exception {
+        try (TwoRunners net = new TwoRunners();
+             EchoServer echo = new EchoServer(net.server, 7, new SocketServerConfig(4, 300));
+             TcpSocket s = net.connect(7)) {
+            // Sends 4 MB and reads nothing: the echo stalls once our receive buffer and its send
+            // buffer are full. Our write then stalls too, until the server gives up.
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(new byte[4 << 20]);
+                } catch (IOException e) {
+                    // reset when the server closes with our bytes unread: expected
+                }
+            });
+            awaitTrue(() -> echo.connectionsIdleClosed() == 1 && echo.activeConnections() == 0);
+            assertEquals(0, echo.connectionsEvicted());
+            s.close(); // frees our writer, whichever way it stalled
+            writer.get(5, TimeUnit.SECONDS);
         }
     }
 
