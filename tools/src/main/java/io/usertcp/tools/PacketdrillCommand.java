@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code usertcp packetdrill [--profile linux|rfc|freebsd] [--compare exact|rfc] [-D NAME[=VALUE]]...
- * [--expected FILE] [--tolerance_usecs=N] [--ip_version=ipv4] FILE|DIR...}:
+ * [--expected FILE] [--json FILE|-] [--junit FILE|-] [--tolerance_usecs=N] [--ip_version=ipv4] FILE|DIR...}:
  * plays packetdrill scripts against the stack, in-process on virtual time, and prints PASS, FAIL or
  * UNSUPPORTED (the script needs something the runner does not emulate) per script with the first
  * mismatch as expected-vs-actual lines. {@code --expected} names a list of scripts known not to
@@ -39,7 +39,11 @@ import picocli.CommandLine.Spec;
  * behaviour the stack runs, with that reference's numbers ({@link RunOptions#of(TcpProfile, Comparison)});
  * {@code --compare} how strictly its segments are compared with the script's, by default
  * {@link Comparison#defaultFor} the profile. A directory means every {@code .pkt} file under it.
- * Exit status: 0 all passed, 1 some failed, 2 usage error (unknown profile or comparison, missing file).
+ * {@code --json FILE|-} and {@code --junit FILE|-} also write the results for machines
+ * ({@link PacketdrillReport}); with {@code -} that output is standard output and the lines for
+ * people go to standard error.
+ * Exit status: 0 all passed, 1 some failed, 2 usage error (unknown profile or comparison, missing file,
+ * an output file that cannot be written).
  */
 @Command(name = "packetdrill", mixinStandardHelpOptions = true,
         description = {"Run packetdrill scripts against the stack, in-process on virtual time.",
@@ -49,13 +53,15 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every script passed (with --expected: every script has its listed status)",
             "1:a script failed or is unsupported (with --expected: a script changed status)",
-            "2:bad usage (unknown --profile or --compare, no such file, a malformed --expected list)"},
+            "2:bad usage (unknown --profile or --compare, no such file, a malformed --expected list, a --json or --junit"
+                + " file that cannot be written)"},
         footer = {"", "Examples:",
             "  usertcp packetdrill my-scripts/                    (linux profile, exact comparison)",
             "  usertcp packetdrill --profile rfc -D STANDARD ../shared/conformance/freebsd-tcp-testsuite/",
             "  usertcp packetdrill --profile freebsd -D FreeBSD ../shared/conformance/freebsd-tcp-testsuite/",
             "  usertcp packetdrill -D CODE=host_unreachable --expected stack/src/test/resources/io/usertcp/packetdrill/"
-                + "expected-linux-corpus.txt ../shared/conformance/linux-packetdrill/gtests/net/tcp/"})
+                + "expected-linux-corpus.txt ../shared/conformance/linux-packetdrill/gtests/net/tcp/",
+            "  usertcp packetdrill --json - --junit report.xml my-scripts/  (JSON on stdout)"})
 public final class PacketdrillCommand implements Callable<Integer> {
 
     @Spec
@@ -80,6 +86,16 @@ public final class PacketdrillCommand implements Callable<Integer> {
             + " to any directory above the script), FAIL or UNSUPPORTED, the reason. A script with its listed status counts as"
             + " expected; exit 0 when no script changed status.")
     private Path expectedFile;
+
+    @Option(names = "--json", paramLabel = "FILE|-", description = "Also write the results as JSON: the settings, the counts"
+            + " and each script's status, expected status and first mismatch. With -, to standard output (the lines for"
+            + " people then go to standard error).")
+    private String jsonOutput;
+
+    @Option(names = "--junit", paramLabel = "FILE|-", description = "Also write the results as JUnit XML for CI: a testsuite"
+            + " per directory, a testcase per script (FAIL a failure, UNSUPPORTED skipped, a status --expected lists passed)."
+            + " With -, to standard output.")
+    private String junitOutput;
 
     @Option(names = "--tolerance_usecs", paramLabel = "N", description = "packetdrill's timing tolerance in microseconds,"
             + " unless a script sets its own. Default: 4000.")
@@ -120,8 +136,15 @@ public final class PacketdrillCommand implements Callable<Integer> {
             err.flush();
             return UsertcpMain.EXIT_USAGE;
         }
+        if ("-".equals(jsonOutput) && "-".equals(junitOutput)) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("usertcp packetdrill: --json - and --junit -: only one of them can go to standard output");
+            err.flush();
+            return UsertcpMain.EXIT_USAGE;
+        }
         List<Path> scripts = scripts();
-        PrintWriter out = spec.commandLine().getOut();
+        boolean machineOnStdout = "-".equals(jsonOutput) || "-".equals(junitOutput);
+        PrintWriter out = machineOnStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         RunOptions options = RunOptions.of(p, c);
         Map<String, String> names = new LinkedHashMap<>();
         for (String d : defines) {
@@ -129,16 +152,16 @@ public final class PacketdrillCommand implements Callable<Integer> {
             names.put(eq < 0 ? d : d.substring(0, eq), eq < 0 ? "" : d.substring(eq + 1));
         }
         Map<String, String> flags = flags();
-        int failed = 0;
-        int unsupported = 0;
-        int changed = 0;
+        String comparisonName = c.name().toLowerCase(Locale.ROOT);
+        PacketdrillReport report = new PacketdrillReport(new PacketdrillReport.Settings(options.profile().name(), comparisonName,
+                names, flags, paths.stream().map(Path::toString).toList(), expectedFile == null ? null : expectedFile.toString()));
         for (Path script : scripts) {
-            RunResult r = ScriptRunner.run(script.toString(), read(script), names, flags, options);
+            String text = read(script);
+            long start = System.nanoTime();
+            RunResult r = ScriptRunner.run(script.toString(), text, names, flags, options);
             RunResult.Status want = ExpectedList.statusOf(expected, script);
+            report.add(new PacketdrillReport.Entry(script, r, want, System.nanoTime() - start));
             boolean asListed = r.status() == want;
-            changed += asListed ? 0 : 1;
-            failed += r.status() == RunResult.Status.FAIL ? 1 : 0;
-            unsupported += r.unsupported() ? 1 : 0;
             String mark = expectedFile == null || want == RunResult.Status.PASS && asListed ? ""
                     : asListed ? " (as listed)" : " (listed: " + want + ")";
             out.println(r.status() + " " + script + mark);
@@ -152,18 +175,57 @@ public final class PacketdrillCommand implements Callable<Integer> {
                 r.notes().forEach(n -> out.println("  note: " + n));
             }
         }
-        out.println((scripts.size() - failed - unsupported) + " passed, " + failed + " failed"
+        int failed = report.failed();
+        int unsupported = report.unsupported();
+        int changed = report.unexpected();
+        out.println(report.passed() + " passed, " + failed + " failed"
                 + (unsupported > 0 ? ", " + unsupported + " unsupported" : "") + " (" + options.profile().name() + " profile, "
-                + c.name().toLowerCase(Locale.ROOT) + " comparison" + (names.isEmpty() ? "" : ", defined: " + String.join(" ", defines)) + ")");
+                + comparisonName + " comparison" + (names.isEmpty() ? "" : ", defined: " + String.join(" ", defines)) + ")");
         if (expectedFile != null) {
             out.println(changed == 0 ? "every script as " + expectedFile + " lists it"
                     : changed + " script(s) not as " + expectedFile + " lists them");
         }
         out.flush();
+        int exit;
         if (expectedFile != null) {
-            return changed == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+            exit = changed == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+        } else {
+            exit = failed + unsupported == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
         }
-        return failed + unsupported == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+        try {
+            if (jsonOutput != null) {
+                write("--json", jsonOutput, report.json(exit));
+            }
+            if (junitOutput != null) {
+                write("--junit", junitOutput, report.junit());
+            }
+        } catch (IOException e) {
+            return UsertcpMain.EXIT_USAGE;
+        }
+        return exit;
+    }
+
+    /** {@code text} to {@code target} ({@code -}: standard output), its directories created; an error is reported and rethrown. */
+    private void write(String option, String target, String text) throws IOException {
+        if ("-".equals(target)) {
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.print(text);
+            stdout.flush();
+            return;
+        }
+        try {
+            Path file = Path.of(target);
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("usertcp packetdrill: " + option + " " + target + ": cannot write: " + e.getMessage());
+            err.flush();
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
     }
 
     /** packetdrill's own command-line flags, handed to the runner as script options. */

@@ -10,7 +10,7 @@ import java.util.Map;
  * numbers, true, false, null), so that the tests check what {@link JsonReport} writes by reading
  * it back rather than by matching text. Objects become maps, arrays lists, numbers doubles.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String text;
     private int at;
 
@@ -19,7 +19,7 @@ final class MiniJson {
     }
 
     /** The value the whole text holds; anything malformed or left over throws. */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         Object v = p.value();
         p.space();
