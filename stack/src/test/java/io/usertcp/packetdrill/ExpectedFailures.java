@@ -36,22 +36,15 @@ final class ExpectedFailures {
         }
     }
 
+    /** Path to reason ({@link ExpectedResults}: every entry of a FreeBSD list is a FAIL). */
     static Map<String, String> parse(String text) {
         Map<String, String> out = new LinkedHashMap<>();
-        String[] lines = text.split("\r?\n");
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
+        ExpectedResults.parse(text).forEach((path, entry) -> {
+            if (entry.status() != RunResult.Status.FAIL) {
+                throw new IllegalStateException(path + ": the FreeBSD lists hold failures only, not " + entry.status());
             }
-            String[] parts = line.split("\\s+", 2);
-            if (parts.length < 2 || parts[1].strip().length() < 10) {
-                throw new IllegalStateException("line " + (i + 1) + ": an entry needs a path and a reason: " + line);
-            }
-            if (out.put(parts[0], parts[1].strip()) != null) {
-                throw new IllegalStateException("line " + (i + 1) + ": " + parts[0] + " is listed twice");
-            }
-        }
+            out.put(path, entry.reason());
+        });
         return out;
     }
 }

@@ -42,9 +42,8 @@ class LinuxCorpusTest {
     private static final Map<String, String> DEFINES = Map.of("CODE", "host_unreachable");
 
     /** One listed script: its expected status and why. */
-    record Listed(RunResult.Status status, String reason) {}
 
-    private record Outcome(String script, RunResult result, Listed listed, int kernelPasses) {
+    private record Outcome(String script, RunResult result, ExpectedResults.Entry listed, int kernelPasses) {
         RunResult.Status expected() {
             return listed == null ? RunResult.Status.PASS : listed.status();
         }
@@ -58,7 +57,7 @@ class LinuxCorpusTest {
     Stream<DynamicTest> linuxCorpus_linuxProfile_changesNoStatus() throws IOException {
         Path root = locate();
         List<String> scripts = allScripts(root);
-        Map<String, Listed> listed = load();
+        Map<String, ExpectedResults.Entry> listed = load();
         Map<String, Integer> kernel = kernelPasses(root);
         List<Outcome> outcomes = new ArrayList<>();
         for (String script : scripts) {
@@ -133,7 +132,7 @@ class LinuxCorpusTest {
     // The list
     // ------------------------------------------------------------------------------------
 
-    static Map<String, Listed> load() {
+    static Map<String, ExpectedResults.Entry> load() {
         try (InputStream in = LinuxCorpusTest.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("missing test resource " + RESOURCE);
@@ -144,29 +143,21 @@ class LinuxCorpusTest {
         }
     }
 
-    /** Lines of {@code path  FAIL|UNSUPPORTED  reason}; {@code #} starts a comment line. */
-    static Map<String, Listed> parse(String text) {
-        Map<String, Listed> out = new LinkedHashMap<>();
-        String[] lines = text.split("\r?\n");
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String[] parts = line.split("\\s+", 3);
-            if (parts.length < 3 || !(parts[1].equals("FAIL") || parts[1].equals("UNSUPPORTED")) || parts[2].strip().length() < 20) {
-                throw new IllegalStateException("line " + (i + 1) + ": an entry is a path, FAIL or UNSUPPORTED, and a reason: " + line);
-            }
-            if (out.put(parts[0], new Listed(RunResult.Status.valueOf(parts[1]), parts[2].strip())) != null) {
-                throw new IllegalStateException("line " + (i + 1) + ": " + parts[0] + " is listed twice");
+    /** Lines of {@code path  FAIL|UNSUPPORTED  reason} ({@link ExpectedResults}); here every entry names its status. */
+    static Map<String, ExpectedResults.Entry> parse(String text) {
+        for (String line : text.split("\r?\n")) {
+            String[] parts = line.strip().split("\\s+", 3);
+            if (!line.isBlank() && !line.strip().startsWith("#")
+                    && (parts.length < 3 || !(parts[1].equals("FAIL") || parts[1].equals("UNSUPPORTED")))) {
+                throw new IllegalStateException("every entry of this list names its status (FAIL or UNSUPPORTED): " + line);
             }
         }
-        return out;
+        return ExpectedResults.parse(text);
     }
 
     @Test
     void expectedList_parsesPathStatusAndReason() {
-        assertEquals(Map.of("a/b.pkt", new Listed(RunResult.Status.FAIL, "a reason of some length here")),
+        assertEquals(Map.of("a/b.pkt", new ExpectedResults.Entry(RunResult.Status.FAIL, "a reason of some length here")),
                 parse("# comment\n\na/b.pkt  FAIL  a reason of some length here\n"));
         assertTrue(load().values().stream().allMatch(l -> l.status() != RunResult.Status.PASS));
     }

@@ -1,6 +1,7 @@
 package io.usertcp.tools;
 
 import io.usertcp.packetdrill.Comparison;
+import io.usertcp.packetdrill.ExpectedResults;
 import io.usertcp.packetdrill.RunOptions;
 import io.usertcp.packetdrill.RunResult;
 import io.usertcp.packetdrill.ScriptRunner;
@@ -127,9 +128,9 @@ public final class PacketdrillCommand implements Callable<Integer> {
             err.flush();
             return UsertcpMain.EXIT_USAGE;
         }
-        Map<String, RunResult.Status> expected;
+        Map<String, ExpectedResults.Entry> expected;
         try {
-            expected = expectedFile == null ? Map.of() : ExpectedList.read(expectedFile);
+            expected = expectedFile == null ? Map.of() : ExpectedResults.parse(Files.readString(expectedFile, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException | IOException e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("usertcp packetdrill: --expected " + expectedFile + ": " + e.getMessage());
@@ -159,7 +160,7 @@ public final class PacketdrillCommand implements Callable<Integer> {
             String text = read(script);
             long start = System.nanoTime();
             RunResult r = ScriptRunner.run(script.toString(), text, names, flags, options);
-            RunResult.Status want = ExpectedList.statusOf(expected, script);
+            RunResult.Status want = ExpectedResults.statusOf(expected, script.toString());
             report.add(new PacketdrillReport.Entry(script, r, want, System.nanoTime() - start));
             boolean asListed = r.status() == want;
             String mark = expectedFile == null || want == RunResult.Status.PASS && asListed ? ""
@@ -238,58 +239,6 @@ public final class PacketdrillCommand implements Callable<Integer> {
             flags.put("ip_version", ipVersion);
         }
         return flags;
-    }
-
-    /** The {@code --expected} list: script paths (relative to some directory above the script) and their status. */
-    static final class ExpectedList {
-        private ExpectedList() {}
-
-        static Map<String, RunResult.Status> read(Path file) throws IOException {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
-        }
-
-        /** Lines of {@code path FAIL|UNSUPPORTED reason} or {@code path reason} (a FAIL); {@code #} comments. */
-        static Map<String, RunResult.Status> parse(String text) {
-            Map<String, RunResult.Status> out = new LinkedHashMap<>();
-            String[] lines = text.split("\r?\n");
-            for (int i = 0; i < lines.length; i++) {
-                String line = lines[i].strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] parts = line.split("\\s+", 3);
-                if (parts.length < 2 || !parts[0].endsWith(".pkt")) {
-                    throw new IllegalArgumentException("line " + (i + 1) + ": expected \"path.pkt  [FAIL|UNSUPPORTED]  reason\", found \""
-                            + line + "\"");
-                }
-                RunResult.Status status = parts[1].equals("UNSUPPORTED") ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
-                if (out.put(parts[0], status) != null) {
-                    throw new IllegalArgumentException("line " + (i + 1) + ": " + parts[0] + " is listed twice");
-                }
-            }
-            return out;
-        }
-
-        /** The listed status of {@code script} (its path ends with a listed path), PASS when not listed. */
-        static RunResult.Status statusOf(Map<String, RunResult.Status> list, Path script) {
-            String path = script.toString().replace('\\', '/');
-            for (Map.Entry<String, RunResult.Status> e : list.entrySet()) {
-                if (path.equals(e.getKey()) || path.endsWith("/" + e.getKey())) {
-                    return e.getValue();
-                }
-            }
-            // the list's paths may start above the directory given (gtests/net/tcp/...)
-            for (Map.Entry<String, RunResult.Status> e : list.entrySet()) {
-                String listed = e.getKey();
-                for (int slash = listed.indexOf('/'); slash >= 0; slash = listed.indexOf('/', slash + 1)) {
-                    String tail = listed.substring(slash + 1);
-                    if (tail.contains("/") && (path.equals(tail) || path.endsWith("/" + tail))) {
-                        return e.getValue();
-                    }
-                }
-            }
-            return RunResult.Status.PASS;
-        }
     }
 
     /** {@code --compare}'s value; the message names the option and what it takes. */
