@@ -3,9 +3,6 @@ package io.usertcp.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,9 +24,9 @@ class ControlDirectoryCommandTest {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path link = Files.createSymbolicLink(tmp.resolve("control"), target);
         for (String command : new String[] {"ss", "stats", "capture"}) {
-            Printed p = command.equals("capture")
-                    ? printed(command, "--control-dir", link.toString(), "-w", tmp.resolve("x.pcap").toString())
-                    : printed(command, "--control-dir", link.toString());
+            InJvmCommand.Printed p = command.equals("capture")
+                    ? InJvmCommand.run(command, "--control-dir", link.toString(), "-w", tmp.resolve("x.pcap").toString())
+                    : InJvmCommand.run(command, "--control-dir", link.toString());
             assertEquals(UsertcpMain.EXIT_MISSING, p.exit(), command + ": " + p.err());
             assertEquals(1, p.err().lines().count(), "one line: " + p.err());
             assertTrue(p.err().startsWith("usertcp " + command + ": refusing the control directory " + link
@@ -41,29 +38,9 @@ class ControlDirectoryCommandTest {
     void aWorldWritableControlDir_isRefused() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("control"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Printed p = printed("ss", "--control-dir", dir.toString());
+        InJvmCommand.Printed p = InJvmCommand.run("ss", "--control-dir", dir.toString());
         assertEquals(UsertcpMain.EXIT_MISSING, p.exit(), p.err());
         assertEquals("usertcp ss: refusing the control directory " + dir + ": its mode is rwxrwxrwx, writable by",
                 p.err().substring(0, p.err().indexOf(" by ") + 3), p.err());
-    }
-
-    private record Printed(int exit, String out, String err) {}
-
-    /** Runs a usertcp command in this JVM; what it printed. */
-    private static Printed printed(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            exit = UsertcpMain.commandLine().execute(args);
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
-        return new Printed(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -13,10 +13,7 @@ import io.usertcp.tcp.TcpStack;
 import io.usertcp.tools.control.ControlClient;
 import io.usertcp.tools.control.ControlServer;
 import io.usertcp.wire.Ipv4Address;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +52,7 @@ class ControlServerHealthTest {
     @Test
     void aLiveStack_saysAlive_andItsHeaderIsUnchanged() throws Exception {
         assertEquals("alive", ControlClient.info(control.path()).get(ControlServer.HEALTH));
-        Printed ss = printed("ss", "--socket", control.path().toString());
+        InJvmCommand.Printed ss = InJvmCommand.run("ss", "--socket", control.path().toString());
         assertEquals(UsertcpMain.EXIT_OK, ss.exit(), ss.err());
         assertTrue(ss.out().lines().findFirst().orElse("").endsWith(", profile linux)"), ss.out());
     }
@@ -76,7 +73,7 @@ class ControlServerHealthTest {
                 ssFailure.getMessage());
 
         for (String command : new String[] {"ss", "stats"}) {
-            Printed p = printed(command, "--socket", control.path().toString());
+            InJvmCommand.Printed p = InJvmCommand.run(command, "--socket", control.path().toString());
             assertEquals(UsertcpMain.EXIT_FAILED, p.exit(), p.out() + p.err());
             assertTrue(p.out().lines().findFirst().orElse("")
                     .endsWith(", profile linux, stack thread dead: java.lang.InternalError: killed on purpose by the test)"), p.out());
@@ -84,25 +81,5 @@ class ControlServerHealthTest {
                     p.err());
         }
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "answered at once, not after a 30 s timeout");
-    }
-
-    private record Printed(int exit, String out, String err) {}
-
-    /** Runs a usertcp command in this JVM; what it printed. */
-    private static Printed printed(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            exit = UsertcpMain.commandLine().execute(args);
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
-        return new Printed(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }
