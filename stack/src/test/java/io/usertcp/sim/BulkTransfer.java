@@ -17,6 +17,7 @@ import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.wire.Ipv4Address;
+import io.usertcp.testkit.TimerExpiryCheck;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -189,8 +190,9 @@ final class BulkTransfer {
      */
     private static SimulatedNetwork network(Spec spec, ByteBufAllocator allocator) {
         RandomSource seeds = RandomSource.seeded(spec.seed());
-        TcpStack a = new TcpStack(stackConfig(SimulatedNetwork.ADDRESS_A, spec, allocator, RandomSource.seeded(seeds.nextLong())));
-        TcpStack b = new TcpStack(stackConfig(SimulatedNetwork.ADDRESS_B, spec, allocator, RandomSource.seeded(seeds.nextLong())));
+        // Every run also checks that no connection's timers storm (io.usertcp.testkit.TimerExpiryCheck).
+        TcpStack a = new TcpStack(TimerExpiryCheck.install(stackConfig(SimulatedNetwork.ADDRESS_A, spec, allocator, RandomSource.seeded(seeds.nextLong()))));
+        TcpStack b = new TcpStack(TimerExpiryCheck.install(stackConfig(SimulatedNetwork.ADDRESS_B, spec, allocator, RandomSource.seeded(seeds.nextLong()))));
         return new SimulatedNetwork(a, b, spec.aToB(), spec.bToA(), RandomSource.seeded(seeds.nextLong()),
                 SimulatedNetwork.START_NANOS, SimulatedNetwork.DEFAULT_MTU, spec.maxSteps());
     }

@@ -17,6 +17,7 @@ import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tcp.TcpState;
+import io.usertcp.testkit.TimerExpiryCheck;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
@@ -104,8 +105,8 @@ class ConnectionChurnSimulationTest {
         long wallStart = System.nanoTime();
         long cpuStart = threadCpuNanos();
         Outcome outcome;
-        try (SimulatedNetwork net = SimulatedNetwork.between(tcp, faults, seed, c -> customize.apply(c)
-                .withAllocator(counted).withObserver(c.localAddresses().get(0).equals(SimulatedNetwork.ADDRESS_A) ? ta : tb))) {
+        try (SimulatedNetwork net = SimulatedNetwork.between(tcp, faults, seed, c -> TimerExpiryCheck.install(customize.apply(c)
+                .withAllocator(counted).withObserver(c.localAddresses().get(0).equals(SimulatedNetwork.ADDRESS_A) ? ta : tb)))) {
             ChurnWorkload work = new ChurnWorkload(net, shape, seed ^ 0x5DEECE66DL, Boolean.getBoolean("usertcp.sim.trace"));
             try {
                 work.run(600 * SECOND);

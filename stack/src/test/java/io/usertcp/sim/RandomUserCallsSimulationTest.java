@@ -10,6 +10,7 @@ import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpListener;
+import io.usertcp.testkit.TimerExpiryCheck;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -49,7 +50,7 @@ class RandomUserCallsSimulationTest {
         UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(false, true);
         RandomSource r = RandomSource.seeded(seed);
         FaultProfile faults = FaultProfile.ideal(5 * MS).withJitter(4 * MS).withLoss(0.05).withDuplication(0.02).withCorruption(0.01);
-        try (SimulatedNetwork net = SimulatedNetwork.between(TcpConfig.linux(), faults, seed, c -> c.withAllocator(counted))) {
+        try (SimulatedNetwork net = SimulatedNetwork.between(TcpConfig.linux(), faults, seed, c -> TimerExpiryCheck.install(c.withAllocator(counted)))) {
             List<TcpListener> listeners = new ArrayList<>();
             for (int p = 0; p < PORTS - 1; p++) {
                 listeners.add(net.b().listen(net.nowNanos(), FIRST_PORT + p, 8));
