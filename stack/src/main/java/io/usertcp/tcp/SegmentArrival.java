@@ -93,7 +93,7 @@ final class SegmentArrival {
             c.becomeEstablished(nowNanos, "rcv SYN,ACK");
             c.ackNow = true;
             // "If there are other controls or text in the segment, continue processing at the sixth step."
-            long text = trim(c, seg);
+            long text = trim(c, seg, c.acceptanceWindow());
             text(c, nowNanos, seg, text);
             finArrives(c, nowNanos, seg, text);
         } else {
@@ -177,7 +177,7 @@ final class SegmentArrival {
         c.keepaliveProbesSent = 0;
         c.sender.peerHeard();
         rcv.updateTsRecent(seg, nowNanos);
-        long text = trim(c, seg);
+        long text = trim(c, seg, window); // the window the acceptability test used: nothing moved it since
         // Second: the RST bit.
         if (rst) {
             rstArrives(c, nowNanos, seg.seq(), window);
@@ -221,8 +221,8 @@ final class SegmentArrival {
      * beyond the window is not acceptable: "an acknowledgment should be sent in reply", with the
      * current window — this is how a zero-window probe carrying data gets its answer (RFC 9293 §3.8.6.1).
      */
-    private static long trim(TcpConnection c, TcpSegmentView seg) {
-        long text = c.receiver.trim(seg, c.acceptanceWindow());
+    private static long trim(TcpConnection c, TcpSegmentView seg, long window) {
+        long text = c.receiver.trim(seg, window);
         if (Text.beyondWindow(text)) {
             c.ackNow = true;
         }

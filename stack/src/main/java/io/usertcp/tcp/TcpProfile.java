@@ -367,18 +367,16 @@ public class TcpProfile {
      * </ul>
      *
      * @param newerIncarnation whether RFC 6191 judges the SYN a new incarnation
-     * @param inWindow         whether SEG.SEQ lies in the entry's receive window
+     * @param inWindowError    whether the synchronized-state SYN check makes it an error: RFC 793 mode
+     *                         (the switch off) and SEG.SEQ in the entry's receive window
      */
-    public TimeWaitSynAnswer synInTimeWait(int seq, int rcvNxt, boolean newerIncarnation, boolean inWindow) {
+    public TimeWaitSynAnswer synInTimeWait(int seq, int rcvNxt, boolean newerIncarnation, boolean inWindowError) {
+        TimeWaitSynAnswer synchronizedRule = inWindowError ? TimeWaitSynAnswer.RESET : TimeWaitSynAnswer.ACK;
         return switch (reference) {
-            case LINUX -> newerIncarnation ? TimeWaitSynAnswer.REOPEN : rfc793OrChallenge(inWindow);
-            case RFC -> rfc793OrChallenge(inWindow);
+            case LINUX -> newerIncarnation ? TimeWaitSynAnswer.REOPEN : synchronizedRule;
+            case RFC -> synchronizedRule;
             case FREEBSD -> SeqNum.gt(seq, rcvNxt) ? TimeWaitSynAnswer.REOPEN : TimeWaitSynAnswer.DROP;
         };
-    }
-
-    private TimeWaitSynAnswer rfc793OrChallenge(boolean inWindow) {
-        return !challengeAckForSyn() && inWindow ? TimeWaitSynAnswer.RESET : TimeWaitSynAnswer.ACK;
     }
 
     /** RFC 1337: whether RSTs in TIME-WAIT are ignored (Linux tcp_rfc1337=0 by default; FreeBSD always). */

@@ -152,9 +152,9 @@ public final class TcpStack {
      * {@link #pollTransmit}.
      */
     private void deliverEvents(long nowNanos) {
-        TcpConnection c;
-        TcpListener l;
-        while ((c = eventList.pollFirst()) != null | (l = acceptableList.pollFirst()) != null) {
+        while (!eventList.isEmpty() || !acceptableList.isEmpty()) {
+            TcpConnection c = eventList.pollFirst();
+            TcpListener l = acceptableList.pollFirst();
             if (c != null) {
                 try {
                     c.deliverEvents(nowNanos);

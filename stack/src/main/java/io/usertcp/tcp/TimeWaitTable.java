@@ -166,23 +166,27 @@ final class TimeWaitTable {
     static Action classify(Entry e, TcpSegmentView seg, TcpProfile profile) {
         int flags = seg.flags();
         int seq = seg.seq();
+        long window = e.acceptWindowBytes;
         if ((flags & TcpFlags.RST) != 0) {
-            if (profile.ignoresRstInTimeWait() || !SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.acceptWindowBytes))) {
-                return Action.DROP;
+            if (profile.ignoresRstInTimeWait()) {
+                return Action.DROP; // RFC 1337
             }
-            if (seq == e.rcvNxt || !profile.challengeAckForInexactRst()) {
-                return Action.KILL; // second check, CLOSING/LAST-ACK/TIME-WAIT: "enter the CLOSED state"
-            }
-            return Action.CHALLENGE_ACK; // RFC 5961 §3.2: in window but not exact
+            // Second check, the same rule as in the other synchronized states (RFC 9293 §3.10.7.4, RFC 5961 §3.2).
+            return switch (SynchronizedChecks.rst(profile, e.rcvNxt, window, seq)) {
+                case OUT_OF_WINDOW -> Action.DROP;
+                case CHALLENGE_ACK -> Action.CHALLENGE_ACK;
+                case RESET -> Action.KILL; // CLOSING/LAST-ACK/TIME-WAIT: "enter the CLOSED state"
+            };
         }
-        // The SYN's own sequence number in the window: an old SYN whose text reaches into it is trimmed away
-        // (RFC 9293 §3.10.7.4: "process only the new part") and judged as the segment that remains.
-        boolean synInWindow = SeqNum.inWindow(seq, e.rcvNxt, Math.max(1, e.acceptWindowBytes));
-        if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == (TcpFlags.SYN | TcpFlags.ACK) && !profile.challengeAckForSyn() && synInWindow) {
-            return Action.RESET; // RFC 793 mode: an in-window SYN is an error whether or not it carries an ACK
+        // Fourth check, as in the other synchronized states: in RFC 793 mode an in-window SYN is an error, with or
+        // without an ACK; an old SYN whose text reaches into the window is trimmed away (RFC 9293 §3.10.7.4: "process
+        // only the new part") and judged as the segment that remains.
+        boolean inWindowError = SynchronizedChecks.syn(profile, e.rcvNxt, window, seq) == SynchronizedChecks.SynVerdict.RESET;
+        if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == (TcpFlags.SYN | TcpFlags.ACK) && inWindowError) {
+            return Action.RESET;
         }
         if ((flags & (TcpFlags.SYN | TcpFlags.ACK)) == TcpFlags.SYN) {
-            return switch (profile.synInTimeWait(seq, e.rcvNxt, newerIncarnation(e, seg), synInWindow)) {
+            return switch (profile.synInTimeWait(seq, e.rcvNxt, newerIncarnation(e, seg), inWindowError)) {
                 case DROP -> Action.DROP;
                 case ACK -> Action.ACK;
                 case RESET -> Action.RESET;

@@ -41,7 +41,7 @@ final class ReassemblyQueue {
 
     private final ArrayList<Range> ranges = new ArrayList<>();
     private final int maxRanges;
-    /** Where exact copies of small held segments come from; null: always slice (tests of the queue alone). */
+    /** Where exact copies of small held segments come from. */
     private final ByteBufAllocator allocator;
     private final MemoryBudget budget;
     private long chargedBytes;
@@ -127,7 +127,7 @@ final class ReassemblyQueue {
     private ByteBuf hold(ByteBuf packet, int offset, int length) {
         int trueSize = ReceiveBuffer.trueSize(packet);
         ByteBuf held;
-        if (trueSize <= 2 * length || allocator == null) {
+        if (trueSize <= 2 * length) {
             held = packet.retainedSlice(offset, length);
             charge(trueSize);
         } else {

@@ -631,10 +631,6 @@ public final class Sender {
         return finQueued;
     }
 
-    public boolean finSentAlready() {
-        return finSent;
-    }
-
     public int finSeq() {
         return finSeq;
     }

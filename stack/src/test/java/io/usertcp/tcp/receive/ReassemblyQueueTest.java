@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.usertcp.core.MemoryBudget;
 import io.usertcp.core.RandomSource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,7 +29,7 @@ class ReassemblyQueueTest {
 
     @BeforeEach
     void setUp() {
-        q = new ReassemblyQueue(64, null, io.usertcp.core.MemoryBudget.unlimited());
+        q = new ReassemblyQueue(64, UnpooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
         packet = Unpooled.wrappedBuffer(STREAM);
     }
 
@@ -99,7 +101,7 @@ class ReassemblyQueueTest {
 
     @Test
     void tooManyRanges_dropsTheHighestFirst() {
-        ReassemblyQueue small = new ReassemblyQueue(3, null, io.usertcp.core.MemoryBudget.unlimited());
+        ReassemblyQueue small = new ReassemblyQueue(3, UnpooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
         try {
             for (int i = 0; i < 5; i++) {
                 small.offer(BASE, BASE + 2 + 4 * i, packet, 2 + 4 * i, 1, false); // five separate 1-byte ranges
@@ -139,7 +141,7 @@ class ReassemblyQueueTest {
     void randomArrivalOrder_withDuplicates_reassemblesTheStreamExactly() {
         RandomSource random = RandomSource.seeded(11);
         for (int round = 0; round < 200; round++) {
-            ReassemblyQueue r = new ReassemblyQueue(1000, null, io.usertcp.core.MemoryBudget.unlimited());
+            ReassemblyQueue r = new ReassemblyQueue(1000, UnpooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
             try {
                 List<int[]> pieces = new ArrayList<>();
                 for (int from = 0; from < STREAM.length; ) {
