@@ -160,7 +160,7 @@ final class PacketdrillReport {
         if (v == null) {
             out.append("null");
         } else if (v instanceof String str) {
-            out.append(jsonString(str));
+            out.append(Json.string(str));
         } else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) {
             out.append(v);
         } else if (v instanceof Map<?, ?> map) {
@@ -172,7 +172,7 @@ final class PacketdrillReport {
             Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
             while (it.hasNext()) {
                 Map.Entry<?, ?> e = it.next();
-                out.append('\n').append("  ".repeat(depth + 1)).append(jsonString(e.getKey().toString())).append(": ");
+                out.append('\n').append("  ".repeat(depth + 1)).append(Json.string(e.getKey().toString())).append(": ");
                 jsonValue(out, e.getValue(), depth + 1);
                 out.append(it.hasNext() ? "," : "");
             }
@@ -192,36 +192,6 @@ final class PacketdrillReport {
         } else {
             throw new IllegalArgumentException("no JSON form for " + v.getClass());
         }
-    }
-
-    /** A JSON string with the required escapes (RFC 8259 §7); unpaired surrogates escaped too, as they are not UTF-8. */
-    static String jsonString(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || Character.isSurrogate(c) && !pairedSurrogate(s, i)) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
-    }
-
-    /** True when the surrogate at {@code i} is half of a well-formed pair. */
-    private static boolean pairedSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
     }
 
     // ---------------------------------------------------------------- JUnit XML
@@ -376,7 +346,7 @@ final class PacketdrillReport {
                 case '\t' -> out.append(attribute ? "&#9;" : "\t");
                 default -> {
                     // XML 1.0 §2.2: no other C0 control, no U+FFFE/U+FFFF, no lone surrogate, not even as a reference
-                    if (c < 0x20 || c == 0xFFFE || c == 0xFFFF || Character.isSurrogate(c) && !pairedSurrogate(s, i)) {
+                    if (c < 0x20 || c == 0xFFFE || c == 0xFFFF || Character.isSurrogate(c) && !Json.pairedSurrogate(s, i)) {
                         out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.usertcp.tools.bench.MiniJson;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +28,6 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-import picocli.CommandLine;
 
 /**
  * {@code usertcp packetdrill --json FILE|-} and {@code --junit FILE}: what they write is read back,
@@ -58,17 +56,11 @@ class PacketdrillCommandReportTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cl = UsertcpMain.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
+        return CapturedCommand.run(out, err, args);
     }
 
     private Path script(String name, String text) throws IOException {
-        Path p = dir.resolve(name);
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, text);
-        return p;
+        return CapturedCommand.script(dir, name, text);
     }
 
     /** Four scripts in three directories: PASS, FAIL, UNSUPPORTED, and a syntax error (a FAIL) in a file whose name needs escaping. */
@@ -352,7 +344,7 @@ class PacketdrillCommandReportTest {
     @Test
     void escaping_jsonAndXmlHoldEveryCharacter() throws Exception {
         String nasty = "q\"uo\\te <&> 'x'\ttab\nline\r\u0001\u001f\u00e9\ud83d\ude00 lone\ud800 end";
-        Object back = MiniJson.parse(PacketdrillReport.jsonString(nasty));
+        Object back = MiniJson.parse(Json.string(nasty));
         assertEquals(nasty, back);
         String doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><r a=" + PacketdrillReport.attr(nasty) + ">"
                 + PacketdrillReport.text(nasty) + "</r>";

@@ -1,5 +1,6 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.tools.Json;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -124,24 +125,6 @@ public final class JsonReport {
 
     /** A JSON string with the required escapes (RFC 8259 §7). */
     static String string(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+        return Json.string(s);
     }
 }
