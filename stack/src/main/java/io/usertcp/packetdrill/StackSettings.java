@@ -83,8 +83,9 @@ final class StackSettings {
                     .congestion(c.congestion().withAlgorithm(io.usertcp.tcp.cc.CongestionAlgorithm.byName(v))).build()),
             Map.entry("net.ipv4.tcp_slow_start_after_idle", (v, c) -> c.toBuilder()
                     .congestion(c.congestion().withSlowStartAfterIdle(on(v))).build()),
-            Map.entry("net.ipv4.tcp_rmem", (v, c) -> c.toBuilder().receiveBufferBytes((int) middle(v)).build()),
-            Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) middle(v)).build()));
+            Map.entry("net.ipv4.tcp_rmem", (v, c) -> c.toBuilder().receiveBufferBytes((int) part(v, 1))
+                    .receiveBufferMaxBytes((int) part(v, 2)).build()),
+            Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) part(v, 1)).build()));
 
     /** Knobs whose value this stack always has: the assignment changes nothing. */
     private static final Map<String, String> ALWAYS = Map.of(
@@ -195,12 +196,15 @@ final class StackSettings {
         }
     }
 
-    /** Linux's tcp_rmem / tcp_wmem: "min default max"; the default is the buffer a socket starts with. */
-    private static long middle(String v) {
+    /**
+     * One of Linux's tcp_rmem / tcp_wmem's three numbers, "min default max": the default (1) is the
+     * buffer a socket starts with, the max (2) what it may grow to.
+     */
+    private static long part(String v, int index) {
         String[] parts = v.strip().split("\\s+");
         if (parts.length != 3) {
             throw new IllegalArgumentException("value \"" + v + "\" (expected: three integers \"min default max\")");
         }
-        return num(parts[1]);
+        return num(parts[index]);
     }
 }

@@ -53,6 +53,12 @@ interface ConnectionHost {
     void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack);
 
     /**
+     * <SEQ=seq><ACK=ack><CTL=RST,ACK> with this window field and, when {@code timestamps}, the
+     * timestamps option: the abort RST of the linux and freebsd profiles.
+     */
+    void sendAbortReset(long nowNanos, ConnectionId id, int seq, int ack, int window, boolean timestamps, int tsVal, int tsEcr);
+
+    /**
      * Queues the RST that answers {@code segment} on the connection's four-tuple (RFC 9293 §3.5.2):
      * <SEQ=SEG.ACK><CTL=RST> if it carries an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
      *

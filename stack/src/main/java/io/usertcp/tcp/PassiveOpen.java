@@ -2,6 +2,7 @@ package io.usertcp.tcp;
 
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
+import io.usertcp.wire.DropReason;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.ParsedTcpOptions;
 import io.usertcp.wire.TcpFlags;
@@ -52,6 +53,10 @@ final class PassiveOpen {
         if ((flags & TcpFlags.SYN) == 0) {
             return; // any other segment: drop
         }
+        if ((flags & TcpFlags.FIN) != 0 && config.profile().dropsSynFinInListen()) {
+            stats.drop(DropReason.TCP_LISTEN_SYN_FIN); // no child, no SYN,ACK: nothing for a half-open pile-up
+            return;
+        }
         if (listener.acceptQueueFull()) {
             // Linux tcp_conn_request: no room to complete anything, drop the SYN; the client retries.
             stats.increment(Counter.TcpExtListenOverflows);
@@ -81,6 +86,9 @@ final class PassiveOpen {
         // RFC 7323 §2.2: a SYN's window is not scaled.
         child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
         // Data on a SYN is not queued (no TCP Fast Open): the peer will send it again after the handshake.
+        if ((seg.flags() & TcpFlags.FIN) != 0 && config.profile().queuesFinOnListenSyn()) {
+            child.receiver.holdSynFin(seg); // RFC 9293 §3.10.7.2: processed once ESTABLISHED, which makes it CLOSE-WAIT
+        }
         listener.childCreated(child);
         child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN");
         child.synPending = true;

@@ -90,6 +90,22 @@ final class Replies {
         stats.increment(Counter.TcpOutRsts);
     }
 
+    /** The abort RST of a connection: <SEQ=seq><ACK=ack><CTL=RST,ACK>, its window field and timestamps. */
+    void abortReset(long nowNanos, ConnectionId id, int seq, int ack, int window, boolean timestamps, int tsVal, int tsEcr) {
+        s.clear().from(id);
+        s.seq = seq;
+        s.ack = ack;
+        s.flags = TcpFlags.RST | TcpFlags.ACK;
+        s.window = window;
+        if (timestamps) {
+            s.timestamps = true;
+            s.tsVal = tsVal;
+            s.tsEcr = tsEcr;
+        }
+        enqueueTcp(nowNanos);
+        stats.increment(Counter.TcpOutRsts);
+    }
+
     /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME-WAIT entry. */
     void timeWaitAck(long nowNanos, TimeWaitTable.Entry e) {
         s.clear();

@@ -173,10 +173,9 @@ final class SegmentArrival {
                 return;
             }
         }
-        c.lastReceivedNanos = nowNanos;
-        c.keepaliveProbesSent = 0;
-        c.sender.peerHeard();
-        rcv.updateTsRecent(seg, nowNanos);
+        if (!profile.hearsSegmentOnlyAfterAckCheck()) {
+            heard(c, nowNanos, seg);
+        }
         long text = trim(c, seg, window); // the window the acceptability test used: nothing moved it since
         // Second: the RST bit.
         if (rst) {
@@ -203,6 +202,17 @@ final class SegmentArrival {
         if (c.state == TcpState.FIN_WAIT_1 && c.sender.finAcked()) {
             enterFinWait2(c, nowNanos); // the FIN that would have taken us to TIME-WAIT was not in order
         }
+    }
+
+    /**
+     * The peer was heard: TS.Recent (RFC 7323 §4.3), the keep-alive idle time, the persist probes.
+     * Where in the processing depends on the profile ({@link TcpProfile#hearsSegmentOnlyAfterAckCheck()}).
+     */
+    private static void heard(TcpConnection c, long nowNanos, TcpSegmentView seg) {
+        c.lastReceivedNanos = nowNanos;
+        c.keepaliveProbesSent = 0;
+        c.sender.peerHeard();
+        c.receiver.updateTsRecent(seg, nowNanos);
     }
 
     /**
@@ -331,6 +341,9 @@ final class SegmentArrival {
             // RFC 5961 §5.2: too old to be a duplicate; a blind injection attempt. Challenge ACK, drop.
             challengeAck(c, nowNanos);
             return false;
+        }
+        if (c.config.profile().hearsSegmentOnlyAfterAckCheck()) {
+            heard(c, nowNanos, seg); // Linux tcp_ack(): only now is the segment known to be in window
         }
         ackReported(c, nowNanos, snd.onAck(nowNanos, seg));
         return switch (c.state) {

@@ -39,6 +39,9 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param profile                the behaviour where Linux, the RFCs and FreeBSD differ (DESIGN.md §4)
  * @param receiveMemoryLimitBytes stack-wide limit on the memory received data holds (Linux
  *                               tcp_mem[2] for the receive side; under pressure from 3/4 of it)
+ * @param receiveBufferMaxBytes  the largest receive buffer a connection may grow to (Linux
+ *                               tcp_rmem[2], 6 MiB by default); the linux profile sizes its
+ *                               window-scale shift for it, as tcp_select_initial_window() does
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -66,7 +69,8 @@ public record TcpConfig(
         CongestionConfig congestion,
         long rtoSlopNanos,
         TcpProfile profile,
-        long receiveMemoryLimitBytes) {
+        long receiveMemoryLimitBytes,
+        int receiveBufferMaxBytes) {
 
     /** When the listener answers a SYN with a cookie instead of remembering it. */
     public enum SynCookieMode {
@@ -116,6 +120,7 @@ public record TcpConfig(
             throw new IllegalArgumentException("profile: null (expected: e.g. TcpProfile.linux())");
         }
         positive("receiveMemoryLimitBytes", receiveMemoryLimitBytes);
+        range("receiveBufferMaxBytes", receiveBufferMaxBytes, 256, 1 << 30);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -123,7 +128,7 @@ public record TcpConfig(
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
-                256L << 20);
+                256L << 20, 6 << 20);
     }
 
     /**
@@ -222,6 +227,7 @@ public record TcpConfig(
         private long rtoSlopNanos;
         private TcpProfile profile;
         private long receiveMemoryLimitBytes;
+        private int receiveBufferMaxBytes;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -250,6 +256,7 @@ public record TcpConfig(
             rtoSlopNanos = c.rtoSlopNanos;
             profile = c.profile;
             receiveMemoryLimitBytes = c.receiveMemoryLimitBytes;
+            receiveBufferMaxBytes = c.receiveBufferMaxBytes;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -278,13 +285,14 @@ public record TcpConfig(
         public Builder rtoSlopNanos(long v) { rtoSlopNanos = v; return this; }
         public Builder profile(TcpProfile v) { profile = v; return this; }
         public Builder receiveMemoryLimitBytes(long v) { receiveMemoryLimitBytes = v; return this; }
+        public Builder receiveBufferMaxBytes(int v) { receiveBufferMaxBytes = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
-                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes);
+                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes);
         }
     }
 }

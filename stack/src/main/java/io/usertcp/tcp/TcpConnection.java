@@ -247,14 +247,25 @@ public final class TcpConnection extends DeadlineHeap.Node {
         abortWithReset(nowNanos, CloseReason.ABORTED, "user ABORT");
     }
 
-    /** Aborts, sending RST where RFC 9293 §3.10.5 says to. */
+    /** Aborts, sending RST where RFC 9293 §3.10.5 says to, in the profile's form. */
     void abortWithReset(long nowNanos, CloseReason reason, String cause) {
         switch (state) {
-            case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> host.sendReset(nowNanos, id, sender.nxt());
+            case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> sendAbortReset(nowNanos);
             case CLOSED, LISTEN, SYN_SENT, CLOSING, LAST_ACK, TIME_WAIT -> { }
         }
         enterClosed(nowNanos, reason, cause);
         release();
+    }
+
+    private void sendAbortReset(long nowNanos) {
+        boolean ts = sender.timestamps();
+        switch (config.profile().abortResetForm()) {
+            case RST -> host.sendReset(nowNanos, id, sender.nxt());
+            case RST_ACK -> host.sendAbortReset(nowNanos, id, sender.nxt(), receiver.nxt(), receiver.windowField(), ts,
+                    sender.tsNow(nowNanos), receiver.tsRecent());
+            case RST_ACK_ZERO_WINDOW -> host.sendAbortReset(nowNanos, id, sender.nxt(), receiver.nxt(), 0, ts,
+                    sender.tsNow(nowNanos), receiver.tsRecent());
+        }
     }
 
     /** SO_LINGER: {@code on} with {@code seconds == 0} makes CLOSE abortive; other values keep the normal close. */

@@ -151,8 +151,9 @@ final class TcpOutput {
             override = false;
             boolean last = snd.isLastQueued(length);
             boolean fin = last && snd.finQueued();
+            boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
             c.receiver.dataSending(nowNanos);
-            prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | (last ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
+            prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
             s.payload = snd;
             s.payloadOffset = snd.nextDataOffset();
             s.payloadLength = length;
@@ -259,7 +260,11 @@ final class TcpOutput {
         if (length == 0 && !fin) {
             return seq;
         }
-        boolean push = length > 0 && c.config.profile().pushesRetransmission(seq + length == snd.dataEnd());
+        // RFC 9293 §3.9.1 pushes the last segment of the data queued: PSH only where the data sent so far ends.
+        // FreeBSD tcp_output sets it only when the segment empties the send buffer, the same rule; Linux resends
+        // the original skb with its flags, and tcp_fragment() leaves PSH on the tail part, so the first MSS
+        // of a burst goes out again without it (fr-4pkt.pkt), as here.
+        boolean push = length > 0 && seq + length == snd.dataEnd();
         prepare(c, nowNanos, seq, TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
         s.payload = snd;
         s.payloadOffset = snd.bufferOffset(seq);

@@ -92,6 +92,22 @@ public class TcpProfile {
         CONNECTION_SEQUENCE
     }
 
+    /** The RST that aborts a synchronized connection (ABORT, SO_LINGER 0, CLOSE with unread data). */
+    public enum AbortResetForm {
+        /** RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>, no ACK, no options. */
+        RST,
+        /**
+         * Linux tcp_send_active_reset(): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> through
+         * tcp_transmit_skb(), so with the current window and, when negotiated, timestamps.
+         */
+        RST_ACK,
+        /**
+         * FreeBSD tcp_drop(): tcp_output() in CLOSED sends tcp_outflags[CLOSED] = RST,ACK, with window 0
+         * ("if a RST segment is sent, advertise a window of zero") and timestamps when negotiated.
+         */
+        RST_ACK_ZERO_WINDOW
+    }
+
     /** How options are ordered and padded in the segments we send. */
     public enum OptionLayout {
         /** Linux tcp_options_write: MSS; SACK-permitted folded into the timestamps' padding; nop,wscale. */
@@ -217,11 +233,32 @@ public class TcpProfile {
     /**
      * Whether a segment carrying both SYN and FIN is dropped before any processing: FreeBSD's
      * drop_synfin switch, off unless set, in every profile. With it off the SYN is processed as
-     * RFC 9293 says (Linux's own discard of a SYN+FIN reaching a listener, in
-     * tcp_rcv_state_process, is not yet in the linux profile: see the Linux parity issue).
+     * the profile says ({@link #dropsSynFinInListen()} for a listener).
      */
     public boolean dropsSynFin() {
         return switches.dropSynFin();
+    }
+
+    /**
+     * A SYN+FIN reaching a listener. linux: discarded, no SYN,ACK and no state (tcp_rcv_state_process(),
+     * tcp_input.c: in TCP_LISTEN, "if (th->fin) goto discard" before tcp_conn_request), so the old
+     * trick of piling up half-open and CLOSE-WAIT connections with SYN+FIN gets nowhere. rfc:
+     * RFC 9293 §3.10.7.2 processes the SYN and queues the FIN "for processing after the
+     * ESTABLISHED state has been reached", so the connection reaches CLOSE-WAIT on the handshake's
+     * last ACK. freebsd: the same unless drop_synfin is set ({@link #dropsSynFin()}).
+     */
+    public boolean dropsSynFinInListen() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * The FIN of a SYN+FIN accepted in LISTEN. rfc: queued "for processing after the ESTABLISHED
+     * state has been reached" (RFC 9293 §3.10.7.2), so the handshake's last ACK leads on to
+     * CLOSE-WAIT. freebsd: not kept; the connection is ESTABLISHED and the peer sends its FIN again.
+     * linux: the segment never gets this far ({@link #dropsSynFinInListen()}).
+     */
+    public boolean queuesFinOnListenSyn() {
+        return reference == Reference.RFC;
     }
 
     // =====================================================================================
@@ -267,22 +304,47 @@ public class TcpProfile {
     }
 
     /**
-     * The window-scale shift we offer (RFC 7323 §2.3 leaves it to the receiver). linux (today's
-     * behaviour, see the Linux parity issue for tcp_select_initial_window) and rfc: the smallest shift
-     * whose window covers the receive buffer. freebsd: the smallest shift whose window covers
-     * kern.ipc.maxsockbuf (2 MiB by default, hence the suite's {@code wscale 6}), so the buffer may
-     * grow later.
+     * The window-scale shift we offer (RFC 7323 §2.3 leaves the choice to the receiver).
+     * <ul>
+     * <li>linux: Linux tcp_select_initial_window() (tcp_output.c) sizes the shift for the largest
+     * window the socket may ever offer, max(buffer, tcp_rmem[2], net.core.rmem_max):
+     * ilog2 of that, less 15, within 0..14. A default Linux (tcp_rmem[2] 6 MiB) offers 7;
+     * packetdrill's defaults.sh (15 MiB) gives 8.
+     * <li>rfc: the smallest shift whose window covers the receive buffer (this stack's rule; the
+     * RFC sets none).
+     * <li>freebsd: the smallest shift whose window covers kern.ipc.maxsockbuf (2 MiB by default,
+     * hence the suite's {@code wscale 6}), so the buffer may grow later (FreeBSD tcp_connect(),
+     * syncache_add()).
+     * </ul>
+     *
+     * @param receiveBufferBytes    the receive buffer a connection starts with
+     * @param receiveBufferMaxBytes the largest it may grow to (Linux tcp_rmem[2])
      */
-    public int windowShift(int receiveBufferBytes) {
-        long cover = switch (reference) {
-            case LINUX, RFC -> receiveBufferBytes;
-            case FREEBSD -> FREEBSD_MAX_SOCKBUF;
-        };
+    public int windowShift(int receiveBufferBytes, int receiveBufferMaxBytes) {
+        if (reference == Reference.LINUX) {
+            long space = Math.max(Math.max(receiveBufferBytes, receiveBufferMaxBytes), LINUX_RMEM_MAX);
+            int ilog2 = 63 - Long.numberOfLeadingZeros(space);
+            return Math.max(0, Math.min(ilog2 - 15, MAX_WINDOW_SHIFT));
+        }
+        long cover = reference == Reference.FREEBSD ? FREEBSD_MAX_SOCKBUF : receiveBufferBytes;
         int shift = 0;
         while ((cover >> shift) > 65535 && shift < MAX_WINDOW_SHIFT) {
             shift++;
         }
         return shift;
+    }
+
+    /** Linux net.core.rmem_max default (212992 bytes). */
+    static final long LINUX_RMEM_MAX = 212_992;
+    /**
+     * A window that is not a multiple of 2^shift, on the wire. linux: rounded up, so that no free
+     * space is "scaled away" and a window below 2^shift is not advertised as zero (Linux
+     * __tcp_select_window(): ALIGN(free_space, 1 << rcv_wscale)); the edge may then lie up to
+     * 2^shift - 1 bytes beyond the buffer, and those bytes are taken. rfc: RCV.WND >> Rcv.Wind.Shift
+     * (RFC 7323 §2.3), truncated. freebsd: tcp_output() truncates too (recwin >> rcv_scale).
+     */
+    public boolean roundsScaledWindowUp() {
+        return reference == Reference.LINUX;
     }
 
     /** FreeBSD kern.ipc.maxsockbuf default. */
@@ -430,13 +492,42 @@ public class TcpProfile {
     }
 
     /**
-     * PSH on a retransmitted segment. linux: always (today's behaviour; Linux itself resends the
-     * original skb's flags, see the Linux parity issue). rfc: RFC 9293 §3.9.1 pushes the last
-     * segment of the data queued, so only one that reaches the end of the data sent so far. freebsd:
-     * tcp_output sets PSH only when the segment empties the send buffer, the same rule.
+     * PSH on new data that is not the last queued. linux: also on the last segment of each burst
+     * that the peer's window or the congestion window ends while more is queued. Linux
+     * tcp_write_xmit() sends a burst as one TSO/GSO packet and tcp_push() marks PSH on it
+     * (forced_push(), tcp_mark_push()); segmenting it leaves PSH on its last segment (the corpus's
+     * {@code > P. 1:10001(10000)} lines). rfc: RFC 9293 §3.9.1 pushes only the end of what the
+     * user sent; freebsd: tcp_output sets PSH only when the segment empties the send buffer.
      */
-    public boolean pushesRetransmission(boolean reachesEndOfData) {
-        return reference == Reference.LINUX || reachesEndOfData;
+    public boolean pushesEndOfBurst() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * Whether an acceptable segment is heard (TS.Recent, the keep-alive and persist-probe state)
+     * only once its ACK field has passed its checks. linux: yes; tcp_ack() (tcp_input.c) updates
+     * ts_recent, rcv_tstamp and icsk_probes_out after rejecting an ACK of unsent data or one too old
+     * (RFC 5961 §5.2), "after we are sure that the packet is in window", so a spoofed in-window
+     * segment with a wrong ACK leaves no trace. rfc: RFC 7323 §4.3 and its Appendix D take
+     * TS.Recent as soon as the sequence number is acceptable, before the ACK check; freebsd:
+     * tcp_input does the same. There a blind segment with a huge TSval, in window but with a bad
+     * ACK, makes PAWS drop what follows.
+     */
+    public boolean hearsSegmentOnlyAfterAckCheck() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * The RST that aborts a synchronized connection: {@link AbortResetForm#RST_ACK} on linux
+     * (tcp_send_active_reset(), tcp_output.c), {@link AbortResetForm#RST} on rfc (RFC 9293
+     * §3.10.5), {@link AbortResetForm#RST_ACK_ZERO_WINDOW} on freebsd (tcp_drop()).
+     */
+    public AbortResetForm abortResetForm() {
+        return switch (reference) {
+            case LINUX -> AbortResetForm.RST_ACK;
+            case RFC -> AbortResetForm.RST;
+            case FREEBSD -> AbortResetForm.RST_ACK_ZERO_WINDOW;
+        };
     }
 
     /**

@@ -88,6 +88,10 @@ public final class TcpStack {
         @Override public void forget(TcpConnection c) { live.remove(c); }
         @Override public void sendReset(long nowNanos, ConnectionId id, int seq) { replies.reset(nowNanos, id, seq); }
         @Override public void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack) { replies.resetAck(nowNanos, id, seq, ack); }
+        @Override public void sendAbortReset(long nowNanos, ConnectionId id, int seq, int ack, int window, boolean timestamps,
+                                             int tsVal, int tsEcr) {
+            replies.abortReset(nowNanos, id, seq, ack, window, timestamps, tsVal, tsEcr);
+        }
         @Override public void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment) {
             replies.resetAnswering(nowNanos, id, segment);
         }
@@ -108,7 +112,7 @@ public final class TcpStack {
         this.arrival = new SegmentArrival(stats);
         this.passiveOpen = new PassiveOpen(this, new SynCookies(secrets), replies, arrival);
         this.localMss = config.mtu() - Ipv4PacketView.MIN_HEADER_LENGTH - TcpSegmentView.MIN_HEADER_LENGTH;
-        this.windowShiftOffered = tcp.windowScaling() ? tcp.profile().windowShift(tcp.receiveBufferBytes()) : 0;
+        this.windowShiftOffered = tcp.windowScaling() ? tcp.profile().windowShift(tcp.receiveBufferBytes(), tcp.receiveBufferMaxBytes()) : 0;
         int range = config.ephemeralPortHigh() - config.ephemeralPortLow() + 1;
         this.nextEphemeral = config.ephemeralPortLow() + config.random().nextInt(range);
     }

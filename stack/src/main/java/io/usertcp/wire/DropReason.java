@@ -62,6 +62,8 @@ public enum DropReason {
      * so (FreeBSD's net.inet.tcp.drop_synfin): no legitimate segment carries both.
      */
     TCP_SYN_FIN("SYN and FIN together (drop_synfin)"),
+    /** A SYN+FIN to a listening socket, which Linux discards (tcp_rcv_state_process, drop reason TCP_FLAGS). */
+    TCP_LISTEN_SYN_FIN("SYN and FIN together to a listener"),
     /** Source or destination port 0, which no connection can use. */
     TCP_ZERO_PORT("port 0");
 

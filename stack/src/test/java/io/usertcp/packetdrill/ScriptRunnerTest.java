@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class ScriptRunnerTest {
     /** Our SYN as the default (Linux) configuration sends it, byte for byte. */
-    private static final String SYN = "> S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 2>";
+    private static final String SYN = "> S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>";
     private static final String CONNECTED = """
             --tolerance_usecs=10000
             0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -81,16 +81,16 @@ class ScriptRunnerTest {
         RunResult.Failure linux = failure(Comparison.EXACT, freebsdStyle);
         assertEquals("window: expected 1234 but got 65535", linux.message());
         RunResult.Failure order = failure(Comparison.EXACT, CONNECTED.replace(SYN,
-                "> S 0:0(0) win 65535 <mss 1460,nop,wscale 2,sackOK,TS val 100 ecr 0>"));
-        assertTrue(order.message().startsWith("options: expected <mss 1460,nop,wscale 2,sackOK,TS val 100 ecr 0> but got <mss 1460,sackOK,"),
+                "> S 0:0(0) win 65535 <mss 1460,nop,wscale 7,sackOK,TS val 100 ecr 0>"));
+        assertTrue(order.message().startsWith("options: expected <mss 1460,nop,wscale 7,sackOK,TS val 100 ecr 0> but got <mss 1460,sackOK,"),
                 order.message());
     }
 
     @Test
     void rfcProfile_stillComparesMssAndMissingOrExtraOptions() {
         assertEquals("options: expected mss 1400 but got mss 1460",
-                failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 2>")).message());
-        assertTrue(failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <mss 1460,sackOK,nop,wscale 2>")).message()
+                failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 7>")).message());
+        assertTrue(failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <mss 1460,sackOK,nop,wscale 7>")).message()
                 .startsWith("options: unexpected TS val"));
         assertPasses(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <...>"));
     }
@@ -104,7 +104,7 @@ class ScriptRunnerTest {
                 0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
                 +0    fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
                 +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
-                +0    > S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 2>
+                +0    > S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
                 +0.05 < S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 7000 ecr 100>
                 +0    > . 1:1(0) ack 1 win 65535 <nop,nop,TS val 150 ecr 7000>
                 +0    %{ assert tcpi_rto == 200000 }%

@@ -45,8 +45,11 @@ import org.junit.jupiter.api.Test;
  * to 10), and initial sequence numbers (RFC 6528).
  */
 class HandshakeTest {
-    /** Our receive buffer in the Linux profile is 128 KiB: the smallest shift that covers it is 2. */
-    private static final int OUR_SHIFT = 2;
+    /**
+     * Our receive buffer in the Linux profile is 128 KiB, and the shift is sized for tcp_rmem[2] = 6 MiB
+     * as Linux tcp_select_initial_window() does: ilog2(6 MiB) - 15 = 7.
+     */
+    private static final int OUR_SHIFT = 7;
     private static final int OUR_BUFFER = 131072;
 
     private final TransitionRecorder recorder = new TransitionRecorder();

@@ -124,7 +124,7 @@ class ListenerTest {
         try (ConnectionHarness h = new ConnectionHarness(TcpConfig.linux().toBuilder().abortOnOverflow(true).build())) {
             TcpListener listener = fillAcceptQueue(h);
             ack(h, P4);
-            ConnectionHarness.Sent rst = h.expectSent().assertFlags(TcpFlags.RST);
+            ConnectionHarness.Sent rst = h.expectSent().assertFlags(TcpFlags.RST | TcpFlags.ACK); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertEquals(LOCAL_ISS + 1, rst.seq());
             assertEquals(P4, rst.tcp().destinationPort());
             h.expectNothingSent();
@@ -201,7 +201,7 @@ class ListenerTest {
             assertEquals(CloseReason.RESET, queued.closeReason(), net.lastTrace(4));
             assertEquals(CloseReason.RESET, halfOpen.closeReason(), net.lastTrace(4));
             assertEquals(2, net.b.stats().get(Counter.TcpOutRsts));
-            assertEquals(List.of("R", "R"), rec.flagsSentBy(TwoStacks.B).subList(rec.flagsSentBy(TwoStacks.B).size() - 2,
+            assertEquals(List.of("R.", "R."), rec.flagsSentBy(TwoStacks.B).subList(rec.flagsSentBy(TwoStacks.B).size() - 2,
                     rec.flagsSentBy(TwoStacks.B).size()));
 
             assertEquals(TcpState.ESTABLISHED, accepted.state());
@@ -261,7 +261,7 @@ class ListenerTest {
             assertEquals(TcpState.CLOSED, client.state());
             assertEquals(CloseReason.FIN_WAIT_2_TIMEOUT, client.closeReason());
             RecordingObserver.Segment rst = CloseScenariosTest.last(rec.sentBy(TwoStacks.A));
-            assertEquals("R", rst.flagString());
+            assertEquals("R.", rst.flagString()); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertEquals(enteredFinWait2 + seconds(60), rst.nanos());
             RecordingObserver.Segment fin = rec.sentBy(TwoStacks.A).stream().filter(s -> s.has(TcpFlags.FIN)).findFirst().orElseThrow();
             assertEquals(fin.seq() + 1, rst.seq(), "SEQ = SND.NXT, past our FIN");
@@ -281,7 +281,7 @@ class ListenerTest {
             h.advance(seconds(60) - 1);
             h.expectNothingSent();
             h.advance(1);
-            h.expectSent().assertFlags(TcpFlags.RST).assertSeqAck(LOCAL_ISS + 2, 0);
+            h.expectSent().assertFlags(TcpFlags.RST | TcpFlags.ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 1); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             h.expectNothingSent();
             assertEquals(CloseReason.FIN_WAIT_2_TIMEOUT, c.closeReason());
             assertEquals(0, h.stack.connectionCount());

@@ -43,6 +43,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -185,7 +186,8 @@ class ProfileBehaviourTest {
             assertEquals(TcpState.FIN_WAIT_2, c.state());
             h.advance(1);
             switch (ref) {
-                case LINUX, RFC -> h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 2, 0);
+                case LINUX -> h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 1);
+                case RFC -> h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 2, 0);
                 case FREEBSD -> { }
             }
             h.expectNothingSent();
@@ -372,10 +374,11 @@ class ProfileBehaviourTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Reference.class)
+    @EnumSource(value = Reference.class, names = {"RFC", "FREEBSD"})
     void listen_synFin_dropSynFinOff_synProcessed(Reference ref) {
         // TcpProfile.dropsSynFin(): off by default in every profile (FreeBSD drop_synfin=0); the SYN is processed
-        // and answered with SYN,ACK <SEQ=ISS><ACK=SEG.SEQ+1>, nothing counted as TCP_SYN_FIN.
+        // and answered with SYN,ACK <SEQ=ISS><ACK=SEG.SEQ+1>, nothing counted as TCP_SYN_FIN. (linux discards a
+        // SYN+FIN to a listener whatever the switch: TcpProfile.dropsSynFinInListen(), InputValidationAttackTest.)
         try (ConnectionHarness h = new ConnectionHarness(config(ref))) {
             h.listen();
             h.receive(h.segment().flags(SYN | FIN).seq(REMOTE_ISS));
@@ -978,18 +981,34 @@ class ProfileBehaviourTest {
         return out.stream();
     }
 
+    @ParameterizedTest(name = "tcp_rmem[2] {0}: wscale {1}")
+    @CsvSource({"6291456, 7", "15728640, 8", "131072, 2", "65536, 2", "262144, 3", "1073741824, 14"})
+    void linux_windowShiftFollowsTcpRmemMax(int rmemMax, int expectedShift) {
+        // Linux tcp_select_initial_window(): ilog2(max(space, tcp_rmem[2], rmem_max = 212992)) - 15, in 0..14.
+        // 131072 and 65536 fall back to rmem_max (ilog2(212992) = 17: 2); 262144 is 2^18: 3; 1 GiB would be 15: 14.
+        TcpConfig tcp = TcpConfig.linux().toBuilder().receiveBufferBytes(65536).receiveBufferMaxBytes(rmemMax).build();
+        try (ConnectionHarness h = new ConnectionHarness(tcp)) {
+            connect(h);
+            Sent syn = h.expectSent().assertFlags(SYN);
+            assertEquals(expectedShift, syn.tcp().options().windowScale().getAsInt(), syn.line());
+        }
+    }
+
     @ParameterizedTest(name = "{0} buffer {1}")
     @MethodSource("referencesAndBuffers")
     void synSent_windowShiftOffered(Reference ref, int buffer) {
-        // TcpProfile.windowShift() (RFC 7323 §2.3 leaves the choice to the receiver): linux and rfc offer the
-        // smallest shift whose window covers the receive buffer; freebsd the smallest that covers
-        // kern.ipc.maxsockbuf (2 MiB), hence the suite's wscale 6 whatever the buffer.
+        // TcpProfile.windowShift() (RFC 7323 §2.3 leaves the choice to the receiver). linux: Linux
+        // tcp_select_initial_window() sizes it for max(buffer, tcp_rmem[2] = 6 MiB, rmem_max): ilog2(6 MiB) = 22,
+        // 22 - 15 = 7 whatever the starting buffer (and 7 for 4 MiB too: ilog2(4 MiB) = 22). rfc: the smallest
+        // shift whose window covers the receive buffer. freebsd: the smallest that covers kern.ipc.maxsockbuf
+        // (2 MiB), hence the suite's wscale 6 whatever the buffer.
         TcpConfig tcp = config(ref).toBuilder().receiveBufferBytes(buffer).build();
         try (ConnectionHarness h = new ConnectionHarness(tcp)) {
             connect(h);
             Sent syn = h.expectSent().assertFlags(SYN).assertSeqAck(LOCAL_ISS, 0);
             int expected = switch (ref) {
-                case LINUX, RFC -> switch (buffer) {
+                case LINUX -> 7;
+                case RFC -> switch (buffer) {
                     case 65535 -> 0;
                     case 131072 -> 2;
                     default -> 7; // 4 MiB >> 7 = 32768
@@ -1263,7 +1282,7 @@ class ProfileBehaviourTest {
     void synSent_optionBytes_freebsdLayout_linuxLayoutOtherwise(Reference ref) {
         // FreeBSD tcp_addoptions: mss, nop,wscale, sackOK, TS (padded to 2 mod 4 before TS: here already).
         // Linux tcp_options_write: mss, sackOK folded into the TS option's padding, TS, nop,wscale. No RFC fixes an
-        // order, so rfc uses Linux's. Linux and rfc offer shift 2 for their 128 KiB buffer, FreeBSD 6.
+        // order, so rfc uses Linux's. Shifts: linux 7 (tcp_rmem[2] = 6 MiB), rfc 2 (its 128 KiB buffer), FreeBSD 6.
         try (ConnectionHarness h = new ConnectionHarness(config(ref))) {
             connect(h);
             byte[] packet = nextPacketBytes(h);
@@ -1273,21 +1292,22 @@ class ProfileBehaviourTest {
             assertEquals(0, ts.tsEcr());
             String expected = switch (ref) {
                 case FREEBSD -> "02 04 05 b4 01 03 03 06 04 02 " + timestampsHex(ts);
-                case LINUX, RFC -> "02 04 05 b4 04 02 " + timestampsHex(ts) + " 01 03 03 02";
+                case LINUX -> "02 04 05 b4 04 02 " + timestampsHex(ts) + " 01 03 03 07";
+                case RFC -> "02 04 05 b4 04 02 " + timestampsHex(ts) + " 01 03 03 02";
             };
             assertEquals(expected, optionHex(packet));
         }
     }
 
-    /** What the peer's SYN offers, and the SYN,ACK each layout answers with (TSval left out: "TS"). */
+    /** What the peer's SYN offers, and the SYN,ACK each layout answers with (TSval left out: "TS", our shift: "WS"). */
     private enum Offer {
         ALL(new TcpOption[] {new TcpOption.Mss(1460), new TcpOption.SackPermitted(), new TcpOption.Timestamps(4242, 0),
             new TcpOption.Nop(), new TcpOption.WindowScale(7)},
-            "02 04 05 b4 04 02 TS 01 03 03 02",
+            "02 04 05 b4 04 02 TS 01 03 03 WS",
             "02 04 05 b4 01 03 03 06 04 02 TS"),
         NO_SACK(new TcpOption[] {new TcpOption.Mss(1460), new TcpOption.Nop(), new TcpOption.Nop(),
             new TcpOption.Timestamps(4242, 0), new TcpOption.Nop(), new TcpOption.WindowScale(7)},
-            "02 04 05 b4 01 01 TS 01 03 03 02",
+            "02 04 05 b4 01 01 TS 01 03 03 WS",
             "02 04 05 b4 01 03 03 06 01 01 TS"),
         MSS_AND_SACK_ONLY(new TcpOption[] {new TcpOption.Mss(1460), new TcpOption.Nop(), new TcpOption.Nop(),
             new TcpOption.SackPermitted()},
@@ -1329,7 +1349,8 @@ class ProfileBehaviourTest {
             assertEquals(SYN | ACK, synAck.flags());
             String layout = switch (ref) {
                 case FREEBSD -> offer.freebsdLayout;
-                case LINUX, RFC -> offer.linuxLayout;
+                case LINUX -> offer.linuxLayout.replace("WS", "07"); // tcp_rmem[2] = 6 MiB: ilog2 22 - 15
+                case RFC -> offer.linuxLayout.replace("WS", "02"); // the smallest shift covering 128 KiB
             };
             String expected = synAck.options().timestamps()
                     .map(ts -> {
@@ -1347,10 +1368,11 @@ class ProfileBehaviourTest {
 
     @ParameterizedTest
     @EnumSource(Reference.class)
-    void established_retransmission_pshAlwaysOnLinux_elseOnlyWhenItReachesTheEndOfTheData(Reference ref) {
-        // TcpProfile.pushesRetransmission(): linux sets PSH on every retransmitted data segment; rfc (RFC 9293 §3.9.1,
-        // PSH on the last segment of the data queued) and FreeBSD (tcp_output: PSH when the segment empties the send
-        // buffer) only on one that reaches the end of the data sent. 1000 bytes at MSS 536: [0, 536) and [536, 1000).
+    void established_retransmission_pshOnlyWhenItReachesTheEndOfTheData(Reference ref) {
+        // RFC 9293 §3.9.1 (PSH on the last segment of the data queued), FreeBSD (tcp_output: PSH when the segment
+        // empties the send buffer) and Linux (the retransmitted head of a burst: tcp_fragment() leaves PSH on the
+        // tail part) all set PSH on a retransmission only where the data sent ends. 1000 bytes at MSS 536:
+        // [0, 536) and [536, 1000).
         try (ConnectionHarness h = new ConnectionHarness(config(ref))) {
             TcpConnection c = h.established();
             send(h, c, bytes(1000));
@@ -1364,16 +1386,57 @@ class ProfileBehaviourTest {
             advanceToNextDeadline(h);
             Sent rexmit = h.expectSent().assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
             assertEquals(536, rexmit.payload().length);
-            switch (ref) {
-                case LINUX -> rexmit.assertFlags(PSH | ACK);
-                case RFC, FREEBSD -> rexmit.assertFlags(ACK);
-            }
+            rexmit.assertFlags(ACK);
             h.expectNothingSent();
 
             // Its ACK: the second segment goes again, reaching the end of the data: PSH in every profile.
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 537));
             Sent tail = h.expectSent().assertFlags(PSH | ACK).assertSeqAck(LOCAL_ISS + 537, REMOTE_ISS + 1);
             assertEquals(464, tail.payload().length);
+            h.expectNothingSent();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reference.class)
+    void established_burstEndedByCwnd_pshOnItsLastSegmentOnLinuxOnly(Reference ref) {
+        // TcpProfile.pushesEndOfBurst(): 20 segments' worth queued, IW10 (RFC 6928: 10 x 536 bytes) lets 10 go. Linux
+        // sends them as one GSO packet with PSH (tcp_push marks it), so PSH ends up on the 10th; rfc and freebsd push
+        // only the end of the data queued, which has not gone yet.
+        try (ConnectionHarness h = new ConnectionHarness(config(ref))) {
+            TcpConnection c = h.established();
+            send(h, c, bytes(20 * 536));
+            for (int i = 0; i < 10; i++) {
+                Sent seg = h.expectSent().assertSeqAck(LOCAL_ISS + 1 + i * 536, REMOTE_ISS + 1);
+                assertEquals(536, seg.payload().length);
+                boolean push = ref == Reference.LINUX && i == 9;
+                seg.assertFlags(push ? PSH | ACK : ACK);
+            }
+            h.expectNothingSent();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Reference.class)
+    void established_abort_rstInTheProfilesForm(Reference ref) {
+        // TcpProfile.abortResetForm(): linux tcp_send_active_reset() sends RST,ACK through tcp_transmit_skb() (the
+        // current window, timestamps when negotiated); rfc RFC 9293 §3.10.5 <SEQ=SND.NXT><CTL=RST>; freebsd tcp_drop()
+        // through tcp_output(): RST,ACK with window 0.
+        try (ConnectionHarness h = new ConnectionHarness(config(ref))) {
+            TcpConnection c = h.established();
+            c.abort(h.now());
+            Sent rst = h.expectSent();
+            switch (ref) {
+                case LINUX -> {
+                    rst.assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+                    assertTrue(rst.window() > 0, rst.line());
+                }
+                case RFC -> rst.assertFlags(RST).assertSeqAck(LOCAL_ISS + 1, 0);
+                case FREEBSD -> {
+                    rst.assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+                    assertEquals(0, rst.window(), rst.line());
+                }
+            }
             h.expectNothingSent();
         }
     }

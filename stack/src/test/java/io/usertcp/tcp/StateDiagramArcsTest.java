@@ -634,7 +634,7 @@ class StateDiagramArcsTest {
             TcpConnection child = h.synReceivedPassive();
             recorder.clear();
             h.listener().close(h.now());
-            h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 1, 0);
+            h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             h.expectNothingSent();
             assertEquals(TcpState.CLOSED, child.state());
             assertEquals(CloseReason.LISTENER_CLOSED, child.closeReason());
@@ -668,7 +668,7 @@ class StateDiagramArcsTest {
             TcpConnection c = h.synReceivedSimultaneous();
             recorder.clear();
             c.abort(h.now());
-            h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 1, 0);
+            h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertAbortClosed(h, c, TcpState.SYN_RECEIVED);
         }
     }
@@ -680,7 +680,7 @@ class StateDiagramArcsTest {
             TcpConnection c = h.established();
             recorder.clear();
             c.abort(h.now());
-            h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 1, 0);
+            h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertAbortClosed(h, c, TcpState.ESTABLISHED);
         }
     }
@@ -692,7 +692,7 @@ class StateDiagramArcsTest {
             TcpConnection c = h.finWait1();
             recorder.clear();
             c.abort(h.now());
-            h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 2, 0);
+            h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 1); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertAbortClosed(h, c, TcpState.FIN_WAIT_1);
         }
     }
@@ -704,7 +704,7 @@ class StateDiagramArcsTest {
             TcpConnection c = h.finWait2();
             recorder.clear();
             c.abort(h.now());
-            h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 2, 0);
+            h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 1); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertAbortClosed(h, c, TcpState.FIN_WAIT_2);
         }
     }
@@ -716,7 +716,7 @@ class StateDiagramArcsTest {
             TcpConnection c = h.closeWait();
             recorder.clear();
             c.abort(h.now());
-            h.expectSent().assertFlags(RST).assertSeqAck(LOCAL_ISS + 1, 0);
+            h.expectSent().assertFlags(RST | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 2); // linux: tcp_send_active_reset(), RST,ACK with ACK = RCV.NXT
             assertAbortClosed(h, c, TcpState.CLOSE_WAIT);
         }
     }

@@ -333,6 +333,23 @@ class DropReasonTest {
         }
     }
 
+    @Test
+    @Provokes(DropReason.TCP_LISTEN_SYN_FIN)
+    void tcp_synFinToLinuxListener_isListenSynFin() {
+        // Not a decoder rule: the linux profile discards a SYN+FIN that reaches a listener (tcp_rcv_state_process).
+        TcpStack stack = new TcpStack(StackConfig.of(SERVER, RandomSource.seeded(1)).withTcp(TcpConfig.linux()));
+        try {
+            stack.listen(0, 80, 8);
+            TcpHeader synFin = TcpHeader.of(40000, 80, 100, 0, TcpFlags.SYN | TcpFlags.FIN, 64240, TcpOptions.NONE);
+            stack.receive(0, Unpooled.wrappedBuffer(TestPackets.tcp(synFin, new byte[0])));
+            assertEquals(1, stack.stats().drops(DropReason.TCP_LISTEN_SYN_FIN));
+            assertTrue(!stack.hasPendingOutput(), "no SYN,ACK answers it");
+            assertEquals(0, stack.connectionCount());
+        } finally {
+            stack.close(0);
+        }
+    }
+
     /** A SYN with no options: 20 bytes of TCP. */
     private static TcpHeader bareSyn() {
         return TcpHeader.of(40000, 80, 100, 0, TcpFlags.SYN, 64240, TcpOptions.NONE);

@@ -243,6 +243,9 @@ public final class Receiver {
         // Under memory pressure no window grows (Linux tcp_select_window, tcp_under_memory_pressure); what was
         // promised stays promised.
         long offered = budget.level() == MemoryBudget.Level.NORMAL ? Math.min(space(), 65535L << shift) : 0;
+        if (profile.roundsScaledWindowUp()) {
+            offered = (offered + (1L << shift) - 1) >> shift << shift;
+        }
         long window = Math.max(promised, offered);
         long field = Math.min(65535, window >> shift);
         if ((field << shift) < promised) {
@@ -383,6 +386,11 @@ public final class Receiver {
         if (length > 0 || fin) {
             reassembly.offer(rcvNxt, rcvNxt, seg.buffer(), seg.payloadOffset(), length, fin);
         }
+    }
+
+    /** The FIN of a SYN+FIN received in LISTEN, held until ESTABLISHED (RFC 9293 §3.10.7.2); its text is not kept. */
+    public void holdSynFin(TcpSegmentView seg) {
+        reassembly.offer(rcvNxt, rcvNxt, seg.buffer(), seg.payloadOffset(), 0, true);
     }
 
     /**

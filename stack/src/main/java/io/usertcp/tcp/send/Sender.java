@@ -368,6 +368,21 @@ public final class Sender {
         return length == unsentBytes();
     }
 
+    /**
+     * Whether new data stops after a segment of {@code length} bytes although more is queued: the
+     * peer's window or the congestion window has no room for the next one. Linux sends such a burst
+     * as one TSO/GSO packet carrying PSH, which segmentation leaves on its last segment.
+     */
+    public boolean endsBurst(int length, int mss) {
+        int rest = unsentBytes() - length;
+        if (rest <= 0) {
+            return false;
+        }
+        int next = Math.min(mss, rest);
+        long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna) - length;
+        return windowLeft < next || recovery.sendBudget(this) - length < next;
+    }
+
     /** A new-data segment of {@code length} bytes ({@code mss} was the full size) went out, with our FIN if {@code fin}. */
     public void newDataSent(long nowNanos, int length, int mss, boolean fin) {
         if (!rttTiming) {
