@@ -24,7 +24,8 @@ public final class StackStats {
         TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab,
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,
         TcpExtTCPFastRetrans, TcpExtTCPLossProbes, TcpExtTCPSackRecovery, TcpExtTCPRenoRecovery,
-        IcmpInMsgs, IcmpInEchos, IcmpOutMsgs, IcmpOutEchoReps,
+        IcmpInMsgs, IcmpInErrors, IcmpInDestUnreachs, IcmpInTimeExcds, IcmpInParmProbs, IcmpInEchos, IcmpOutMsgs,
+        IcmpOutEchoReps, TcpExtOutOfWindowIcmps,
         IpInReceives, IpInDelivers, IpOutRequests,
         /**
          * Ours, in nstat's form (no Linux counterpart): unexpected exceptions the runner contained

@@ -9,6 +9,8 @@ import java.util.Locale;
  * FreeBSD.
  */
 public enum Errno {
+    ENONET(64),
+    EPROTO(71),
     EBADF(9),
     EFAULT(14),
     EAGAIN(11),
@@ -21,11 +23,14 @@ public enum Errno {
     EADDRINUSE(98),
     EADDRNOTAVAIL(99),
     ECONNABORTED(103),
+    ENETUNREACH(101),
     ECONNRESET(104),
     EISCONN(106),
     ENOTCONN(107),
     ETIMEDOUT(110),
     ECONNREFUSED(111),
+    EHOSTDOWN(112),
+    EHOSTUNREACH(113),
     EALREADY(114),
     EINPROGRESS(115);
 
@@ -59,6 +64,13 @@ public enum Errno {
             case RESET -> ECONNRESET;
             case CONNECT_TIMEOUT, RETRANSMIT_TIMEOUT, KEEPALIVE_TIMEOUT, USER_TIMEOUT -> ETIMEDOUT;
             case INTERNAL_ERROR -> ECONNABORTED;
+            case NETWORK_UNREACHABLE -> ENETUNREACH;
+            case HOST_UNREACHABLE -> EHOSTUNREACH;
+            case PROTOCOL_UNAVAILABLE -> ENOPROTOOPT;
+            case SOURCE_ROUTE_FAILED -> EOPNOTSUPP;
+            case HOST_DOWN -> EHOSTDOWN;
+            case NOT_ON_NETWORK -> ENONET;
+            case PROTOCOL_ERROR -> EPROTO;
             case NORMAL, ABORTED, ABORTED_UNREAD_DATA, ABORTED_DATA_AFTER_CLOSE, FIN_WAIT_2_TIMEOUT, LISTENER_CLOSED,
                  STACK_CLOSED -> null;
         };

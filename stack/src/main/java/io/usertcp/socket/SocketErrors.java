@@ -4,6 +4,7 @@ import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.CloseReason;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketException;
 
 /** Maps a {@link CloseReason} to the exception {@code java.net} would throw (DESIGN.md §7). */
@@ -16,6 +17,7 @@ final class SocketErrors {
             case REFUSED -> new ConnectException("Connection refused");
             case CONNECT_TIMEOUT -> new ConnectException("Connection timed out");
             case RESET -> new ConnectException("Connection reset");
+            case HOST_UNREACHABLE, NETWORK_UNREACHABLE -> new NoRouteToHostException(reason.message());
             default -> new ConnectException(reason.message());
         };
     }
@@ -26,6 +28,8 @@ final class SocketErrors {
             case RESET -> new SocketException("Connection reset");
             case RETRANSMIT_TIMEOUT, KEEPALIVE_TIMEOUT, USER_TIMEOUT, CONNECT_TIMEOUT -> new SocketException("Connection timed out");
             case REFUSED -> new ConnectException("Connection refused");
+            case HOST_UNREACHABLE, NETWORK_UNREACHABLE -> new NoRouteToHostException(reason.message());
+            case PROTOCOL_UNAVAILABLE, SOURCE_ROUTE_FAILED, HOST_DOWN, NOT_ON_NETWORK, PROTOCOL_ERROR -> new SocketException(reason.message());
             default -> new SocketException("Socket closed (" + reason.message() + ")");
         };
     }

@@ -31,6 +31,20 @@ public enum CloseReason {
     LISTENER_CLOSED(false, "Listener closed"),
     /** The whole stack was shut down. */
     STACK_CLOSED(false, "Stack closed"),
+    /** An ICMP error said the network is unreachable (ENETUNREACH); see {@link TcpProfile#icmpError}. */
+    NETWORK_UNREACHABLE(true, "Network is unreachable"),
+    /** An ICMP error said the host is unreachable, or a time exceeded arrived (EHOSTUNREACH). */
+    HOST_UNREACHABLE(true, "No route to host"),
+    /** ICMP protocol unreachable: the peer does not speak TCP (ENOPROTOOPT, as Linux reports it). */
+    PROTOCOL_UNAVAILABLE(true, "Protocol not available"),
+    /** ICMP source route failed (EOPNOTSUPP, as Linux reports it). */
+    SOURCE_ROUTE_FAILED(true, "Operation not supported"),
+    /** ICMP destination host unknown (EHOSTDOWN). */
+    HOST_DOWN(true, "Host is down"),
+    /** ICMP source host isolated (ENONET). */
+    NOT_ON_NETWORK(true, "Machine is not on the network"),
+    /** ICMP parameter problem (EPROTO). */
+    PROTOCOL_ERROR(true, "Protocol error"),
     /**
      * Processing a segment, a timer or an event of this connection failed unexpectedly (a bug): the
      * connection was aborted with a RST and the stack kept serving the others.

@@ -30,7 +30,7 @@ final class SegmentArrival {
     /** RFC 9293 §3.7.1 (MUST-15): the MSS assumed when the peer sends no MSS option. */
     static final int DEFAULT_MSS = Sender.DEFAULT_MSS;
     /** Linux tcp_min_snd_mss: a floor on the peer's MSS, against tiny-segment resource attacks (CVE-2019-11479). */
-    static final int MIN_SND_MSS = 48;
+    static final int MIN_SND_MSS = Sender.MIN_SND_MSS;
     /** RFC 7323 §2.3: the largest usable shift. */
     static final int MAX_WINDOW_SHIFT = TcpProfile.MAX_WINDOW_SHIFT;
 

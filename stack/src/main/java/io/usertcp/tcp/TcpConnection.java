@@ -7,6 +7,7 @@ import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.tcp.cc.CongestionControlFactory;
 import io.usertcp.tcp.receive.Receiver;
 import io.usertcp.tcp.send.Sender;
+import io.usertcp.wire.SeqNum;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
@@ -67,6 +68,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
     int keepaliveProbesSent;
     long lastReceivedNanos;
     long userTimeoutNanos;
+    /**
+     * The last soft error an ICMP message reported (Linux sk_err_soft, FreeBSD t_softerror, RFC 1122
+     * §4.2.3.9); the connection fails with it, instead of a bare timeout, if it times out.
+     */
+    CloseReason softError;
     /** SO_LINGER {on, 0}: CLOSE aborts with RST and skips TIME-WAIT. */
     boolean lingerZero;
     /** TCP_NODELAY: send small segments at once instead of holding them by Nagle's rule. */
@@ -464,6 +470,57 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Why the connection ended; null while it is open. */
     public CloseReason closeReason() {
         return closeReason;
+    }
+
+    /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */
+    public CloseReason softError() {
+        return softError;
+    }
+
+    /** A timeout ends the connection: with the soft error an ICMP message reported, if any (Linux tcp_write_err()). */
+    CloseReason timedOut(CloseReason timeout) {
+        return softError != null ? softError : timeout;
+    }
+
+    /**
+     * An ICMP error whose quote names this connection (RFC 5927): {@code quotedSeq} is the sequence
+     * number of the segment it quotes. Ignored, and counted, unless that segment is one we sent and
+     * is not yet acknowledged: SND.UNA =< SEQ =< SND.NXT (RFC 5927 §4.1, Linux tcp_v4_err()), or the
+     * ISS for a passive half-open child (tcp_req_err()). "Fragmentation needed" lowers the send MSS
+     * and resends what no longer fits (RFC 1191); the others act as the profile says
+     * ({@link TcpProfile#icmpError}).
+     */
+    void icmpError(long nowNanos, int type, int code, int quotedSeq, int nextHopMtu) {
+        boolean passiveChild = parent != null && state == TcpState.SYN_RECEIVED;
+        boolean inWindow = passiveChild ? quotedSeq == sender.iss()
+                : SeqNum.ge(quotedSeq, sender.una()) && SeqNum.le(quotedSeq, sender.nxt());
+        if (!inWindow) {
+            host.stats().increment(Counter.TcpExtOutOfWindowIcmps);
+            return;
+        }
+        if (IcmpErrors.isFragmentationNeeded(type, code)) {
+            if (state != TcpState.SYN_SENT && sender.pathMtuReduced(Math.max(IcmpErrors.MIN_PATH_MTU, nextHopMtu))) {
+                retransmitPending = true;
+                host.wantsOutput(this);
+            }
+            return;
+        }
+        CloseReason reason = IcmpErrors.reason(type, code);
+        if (reason == null) {
+            return;
+        }
+        switch (config.profile().icmpError(state, passiveChild, reason, IcmpErrors.isHard(type, code),
+                IcmpErrors.abortsRequest(type, code), sender.retransmits(), softError != null)) {
+            case IGNORE -> { }
+            case SOFT -> softError = reason;
+            case ABORT -> {
+                if (!state.isSynchronized()) {
+                    host.stats().increment(Counter.TcpAttemptFails);
+                }
+                enterClosed(nowNanos, reason, "rcv ICMP (" + reason.message() + ")");
+                release();
+            }
+        }
     }
 
     /** Whether the connection is over for the application (CLOSED, or handed to TIME-WAIT). */

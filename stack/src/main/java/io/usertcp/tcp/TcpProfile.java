@@ -108,6 +108,16 @@ public class TcpProfile {
         RST_ACK_ZERO_WINDOW
     }
 
+    /** What an ICMP error about one of a connection's segments does to it. */
+    public enum IcmpAction {
+        /** Nothing. */
+        IGNORE,
+        /** Remembered as the connection's soft error, reported if the connection later times out. */
+        SOFT,
+        /** The connection ends with the error, without a RST. */
+        ABORT
+    }
+
     /** How options are ordered and padded in the segments we send. */
     public enum OptionLayout {
         /** Linux tcp_options_write: MSS; SACK-permitted folded into the timestamps' padding; nop,wscale. */
@@ -527,6 +537,48 @@ public class TcpProfile {
             case LINUX -> AbortResetForm.RST_ACK;
             case RFC -> AbortResetForm.RST;
             case FREEBSD -> AbortResetForm.RST_ACK_ZERO_WINDOW;
+        };
+    }
+
+    /**
+     * An ICMP error (not a path MTU message) whose quote names one of our segments in window
+     * (RFC 5927 §4.1). {@code reason} is what the application would see ({@link IcmpErrors#reason}),
+     * {@code hard} whether RFC 1122 §4.2.3.9 calls it hard (protocol or port unreachable).
+     * <ul>
+     * <li>linux (tcp_v4_err()): in SYN-SENT, and SYN-RECEIVED of an active open, every error ends
+     * the connect at once with its errno. A passive half-open child is dropped silently for
+     * parameter problem, time exceeded, network or host unreachable (tcp_req_err()), else left
+     * alone. Synchronized: a soft error (sk_err_soft), reported only if the connection times out
+     * (tcp_write_err()).
+     * <li>rfc: RFC 1122 §4.2.3.9: hard errors abort ("SHOULD"), soft ones never do ("MUST NOT") and
+     * are made available to the application: here, reported if the connection times out.
+     * <li>freebsd (tcp_ctlinput(), tcp_notify()): protocol or port unreachable ends only a
+     * SYN-SENT connection (tcp_drop_syn_sent()), and is ignored afterwards. Other errors: ignored
+     * on an established connection when they are about reachability (EHOSTUNREACH, ENETUNREACH,
+     * EHOSTDOWN); before ESTABLISHED they end the connection once its SYN was retransmitted more
+     * than 3 times and an earlier soft error was kept; otherwise they become the soft error.
+     * </ul>
+     */
+    public IcmpAction icmpError(TcpState state, boolean passiveChild, CloseReason reason, boolean hard, boolean requestAbort,
+                                int retransmits, boolean hasSoftError) {
+        boolean opening = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        return switch (reference) {
+            case LINUX -> {
+                if (state == TcpState.SYN_RECEIVED && passiveChild) {
+                    yield requestAbort ? IcmpAction.ABORT : IcmpAction.IGNORE;
+                }
+                yield opening ? IcmpAction.ABORT : IcmpAction.SOFT;
+            }
+            case RFC -> hard ? IcmpAction.ABORT : IcmpAction.SOFT;
+            case FREEBSD -> {
+                if (hard) {
+                    yield state == TcpState.SYN_SENT ? IcmpAction.ABORT : IcmpAction.IGNORE;
+                }
+                if (state == TcpState.ESTABLISHED && IcmpErrors.isReachability(reason)) {
+                    yield IcmpAction.IGNORE;
+                }
+                yield opening && retransmits > 3 && hasSoftError ? IcmpAction.ABORT : IcmpAction.SOFT;
+            }
         };
     }
 

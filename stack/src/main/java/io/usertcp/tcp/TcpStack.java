@@ -139,7 +139,7 @@ public final class TcpStack {
             }
             stats.increment(Counter.IpInDelivers);
             if (decoder.protocol() == Ipv4PacketView.PROTOCOL_ICMP) {
-                icmp(decoder.ip(), decoder.icmp());
+                icmp(nowNanos, decoder.ip(), decoder.icmp());
             } else {
                 tcpSegment(nowNanos, decoder.ip(), decoder.tcp());
             }
@@ -296,14 +296,56 @@ public final class TcpStack {
         }
     }
 
-    private void icmp(Ipv4PacketView ip, Icmpv4MessageView icmp) {
+    private void icmp(long nowNanos, Ipv4PacketView ip, Icmpv4MessageView icmp) {
         stats.increment(Counter.IcmpInMsgs);
-        if (icmp.type() == Icmpv4MessageView.TYPE_ECHO_REQUEST) {
-            stats.increment(Counter.IcmpInEchos);
-            replies.echoReply(ip, icmp);
-        } else {
-            // ICMP errors for TCP (RFC 5927) are soft errors this stack does not act on yet.
-            stats.drop(DropReason.ICMP_UNSUPPORTED_TYPE);
+        switch (icmp.type()) {
+            case Icmpv4MessageView.TYPE_ECHO_REQUEST -> {
+                stats.increment(Counter.IcmpInEchos);
+                replies.echoReply(ip, icmp);
+            }
+            case Icmpv4MessageView.TYPE_DESTINATION_UNREACHABLE -> {
+                stats.increment(Counter.IcmpInDestUnreachs);
+                icmpError(nowNanos, icmp);
+            }
+            case Icmpv4MessageView.TYPE_TIME_EXCEEDED -> {
+                stats.increment(Counter.IcmpInTimeExcds);
+                icmpError(nowNanos, icmp);
+            }
+            case Icmpv4MessageView.TYPE_PARAMETER_PROBLEM -> {
+                stats.increment(Counter.IcmpInParmProbs);
+                icmpError(nowNanos, icmp);
+            }
+            default -> stats.drop(DropReason.ICMP_UNSUPPORTED_TYPE); // echo replies: we send no echo requests
+        }
+    }
+
+    /**
+     * An ICMP error (its quote checked by the decoder): to the connection whose segment it quotes
+     * (RFC 5927, Linux tcp_v4_err()). A quote of no connection of ours changes nothing; TIME-WAIT
+     * entries ignore ICMP, as Linux's do.
+     */
+    private void icmpError(long nowNanos, Icmpv4MessageView icmp) {
+        int la = icmp.quotedSourceAddress();
+        if (icmp.quotedProtocol() != Ipv4PacketView.PROTOCOL_TCP || !isLocalAddress(la)) {
+            stats.increment(Counter.IcmpInErrors);
+            stats.drop(DropReason.ICMP_QUOTE_NOT_OURS);
+            return;
+        }
+        int lp = icmp.quotedSourcePort();
+        int ra = icmp.quotedDestinationAddress();
+        int rp = icmp.quotedDestinationPort();
+        TcpConnection c = connections.get(la, lp, ra, rp);
+        if (c == null) {
+            if (timeWait.get(la, lp, ra, rp) == null) {
+                stats.increment(Counter.IcmpInErrors);
+                stats.drop(DropReason.ICMP_NO_CONNECTION);
+            }
+            return;
+        }
+        try {
+            c.icmpError(nowNanos, icmp.type(), icmp.code(), icmp.quotedTcpSeq(), icmp.nextHopMtu());
+        } catch (RuntimeException e) {
+            contain(c, nowNanos, "an ICMP error", e);
         }
     }
 

@@ -58,17 +58,17 @@ final class TcpTimers {
         switch (c.state) {
             case SYN_SENT -> {
                 c.host.stats().increment(Counter.TcpAttemptFails);
-                c.enterClosed(nowNanos, CloseReason.CONNECT_TIMEOUT, "SYN retries exhausted");
+                c.enterClosed(nowNanos, c.timedOut(CloseReason.CONNECT_TIMEOUT), "SYN retries exhausted");
             }
             case SYN_RECEIVED -> {
                 c.host.stats().increment(Counter.TcpAttemptFails);
                 // A passive child was never seen by the application: it just goes (Linux drops the request sock).
-                c.enterClosed(nowNanos, CloseReason.CONNECT_TIMEOUT, "SYN-ACK retries exhausted");
+                c.enterClosed(nowNanos, c.timedOut(CloseReason.CONNECT_TIMEOUT), "SYN-ACK retries exhausted");
             }
             default -> {
-                // Linux tcp_write_err: the connection fails with ETIMEDOUT, no RST is sent.
+                // Linux tcp_write_err: the connection fails with ETIMEDOUT (or the ICMP soft error), no RST is sent.
                 c.host.stats().increment(Counter.TcpExtTCPAbortOnTimeout);
-                c.enterClosed(nowNanos, CloseReason.RETRANSMIT_TIMEOUT, "retransmission retries exhausted");
+                c.enterClosed(nowNanos, c.timedOut(CloseReason.RETRANSMIT_TIMEOUT), "retransmission retries exhausted");
             }
         }
         c.release();

@@ -41,6 +41,10 @@ public enum DropReason {
     ICMP_UNSUPPORTED_TYPE("ICMP type not handled"),
     /** An ICMP error whose quoted datagram is too short to name a connection (RFC 792 asks for the IP header + 64 bits). */
     ICMP_BAD_QUOTE("ICMP error quotes too little of the original datagram"),
+    /** An ICMP error quoting a datagram that is not a TCP segment from one of our addresses. */
+    ICMP_QUOTE_NOT_OURS("ICMP error quotes no TCP segment of ours"),
+    /** An ICMP error quoting a TCP segment of no connection we have (Linux counts it in IcmpInErrors). */
+    ICMP_NO_CONNECTION("ICMP error for no connection"),
 
     // ---- TCP (RFC 9293 §3.1) ----
     /** Fewer bytes than the 20-byte minimum TCP header. */

@@ -117,6 +117,42 @@ public final class Icmpv4MessageView extends WireRegion {
         return buf.getUnsignedShort(offset + 6);
     }
 
+    // ---- the quoted datagram of an error message; valid once checkQuote() returned null ----
+
+    private int quotedHeaderLength() {
+        return (buf.getUnsignedByte(bodyOffset()) & 0x0F) * 4;
+    }
+
+    /** The protocol of the quoted datagram ({@link Ipv4PacketView#PROTOCOL_TCP} for TCP). */
+    public int quotedProtocol() {
+        return buf.getUnsignedByte(bodyOffset() + 9);
+    }
+
+    /** The quoted datagram's source address: ours, when it was our segment. */
+    public int quotedSourceAddress() {
+        return buf.getInt(bodyOffset() + 12);
+    }
+
+    /** The quoted datagram's destination address. */
+    public int quotedDestinationAddress() {
+        return buf.getInt(bodyOffset() + 16);
+    }
+
+    /** For a quoted TCP segment: its source port (the first 8 bytes of the transport header are always quoted). */
+    public int quotedSourcePort() {
+        return buf.getUnsignedShort(bodyOffset() + quotedHeaderLength());
+    }
+
+    /** For a quoted TCP segment: its destination port. */
+    public int quotedDestinationPort() {
+        return buf.getUnsignedShort(bodyOffset() + quotedHeaderLength() + 2);
+    }
+
+    /** For a quoted TCP segment: its sequence number. */
+    public int quotedTcpSeq() {
+        return buf.getInt(bodyOffset() + quotedHeaderLength() + 4);
+    }
+
     public int bodyOffset() {
         return offset + HEADER_LENGTH;
     }

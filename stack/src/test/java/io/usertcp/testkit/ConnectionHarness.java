@@ -79,6 +79,7 @@ public final class ConnectionHarness implements AutoCloseable {
     private int localPort = CLIENT_PORT;
     private int remotePort = PEER_SERVER_PORT;
     private TcpListener listener;
+    private Sent lastSyn;
 
     public ConnectionHarness() {
         this(TcpConfig.linux());
@@ -112,6 +113,16 @@ public final class ConnectionHarness implements AutoCloseable {
     public void receive(Segment s) {
         byte[] bytes = TestPackets.tcp(REMOTE, LOCAL, s.header(), s.payload);
         stack.receive(now(), Unpooled.wrappedBuffer(bytes));
+    }
+
+    /**
+     * Delivers an ICMP error from {@code router} that quotes {@code quoted}, a segment the stack
+     * sent: its IPv4 header and the first 8 bytes of TCP, as RFC 792 requires.
+     */
+    public void receiveIcmp(Ipv4Address router, int type, int code, int restOfHeader, Sent quoted) {
+        byte[] offending = TestPackets.tcp(quoted.ip(), quoted.tcp(), quoted.payload());
+        byte[] quote = java.util.Arrays.copyOf(offending, quoted.ip().headerLength() + 8);
+        stack.receive(now(), Unpooled.wrappedBuffer(TestPackets.icmp(router, LOCAL, type, code, restOfHeader, quote)));
     }
 
     /** A peer segment under construction; by default ACK, window 65535, no options, no payload. */
@@ -312,9 +323,14 @@ public final class ConnectionHarness implements AutoCloseable {
         localPort = CLIENT_PORT;
         remotePort = PEER_SERVER_PORT;
         TcpConnection c = stack.connect(now(), CLIENT_PORT, REMOTE.bits(), PEER_SERVER_PORT);
-        expectSent().assertFlags(TcpFlags.SYN).assertSeqAck(LOCAL_ISS, 0);
+        lastSyn = expectSent().assertFlags(TcpFlags.SYN).assertSeqAck(LOCAL_ISS, 0);
         assertEquals(TcpState.SYN_SENT, c.state());
         return c;
+    }
+
+    /** The SYN that {@link #synSent()} checked, to quote in an ICMP error or to compare. */
+    public Sent lastSyn() {
+        return lastSyn;
     }
 
     /** SYN-RECEIVED by a passive OPEN: the peer's SYN arrived and our SYN-ACK went out. */

@@ -350,6 +350,35 @@ class DropReasonTest {
         }
     }
 
+    @Test
+    @Provokes(DropReason.ICMP_QUOTE_NOT_OURS)
+    void icmp_errorQuotingAnotherHostsDatagram_isQuoteNotOurs() {
+        // Not a decoder rule: the stack looks at the quote. One quoting a segment from an address not ours is dropped.
+        TcpStack stack = new TcpStack(StackConfig.of(SERVER, RandomSource.seeded(1)).withTcp(TcpConfig.linux()));
+        try {
+            byte[] foreign = TestPackets.tcp(TestPackets.CLIENT, TestPackets.CLIENT, bareSyn(), new byte[0]);
+            stack.receive(0, Unpooled.wrappedBuffer(TestPackets.unreachable(TestPackets.CLIENT, SERVER, 1, 0, foreign, 28)));
+            assertEquals(1, stack.stats().drops(DropReason.ICMP_QUOTE_NOT_OURS));
+            assertEquals(1, stack.stats().get(io.usertcp.core.StackStats.Counter.IcmpInErrors));
+        } finally {
+            stack.close(0);
+        }
+    }
+
+    @Test
+    @Provokes(DropReason.ICMP_NO_CONNECTION)
+    void icmp_errorQuotingASegmentOfNoConnection_isNoConnection() {
+        TcpStack stack = new TcpStack(StackConfig.of(SERVER, RandomSource.seeded(1)).withTcp(TcpConfig.linux()));
+        try {
+            byte[] ours = TestPackets.tcp(SERVER, TestPackets.CLIENT, bareSyn(), new byte[0]);
+            stack.receive(0, Unpooled.wrappedBuffer(TestPackets.unreachable(TestPackets.CLIENT, SERVER, 1, 0, ours, 28)));
+            assertEquals(1, stack.stats().drops(DropReason.ICMP_NO_CONNECTION));
+            assertTrue(!stack.hasPendingOutput());
+        } finally {
+            stack.close(0);
+        }
+    }
+
     /** A SYN with no options: 20 bytes of TCP. */
     private static TcpHeader bareSyn() {
         return TcpHeader.of(40000, 80, 100, 0, TcpFlags.SYN, 64240, TcpOptions.NONE);

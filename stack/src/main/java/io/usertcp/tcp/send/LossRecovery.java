@@ -178,6 +178,21 @@ final class LossRecovery {
         scoreboard.clear();
     }
 
+    /**
+     * The path MTU fell (RFC 1191): every outstanding segment is presumed lost and resent in order at
+     * the new MSS, as after a timeout but with cwnd and ssthresh left alone (Linux
+     * tcp_simple_retransmit() enters the Loss state with ssthresh unchanged). SACK information stays.
+     */
+    void onPathMtuReduced(Sender c) {
+        phase = RecoveryPhase.RTO_RECOVERY;
+        recoveryPoint = c.sndNxt;
+        highRxt = c.sndUna;
+        forcedLostEnd = c.sndNxt;
+        inflation = 0;
+        dupAcks = 0;
+        retransmitNow = false;
+    }
+
     private void exitRecovery() {
         phase = RecoveryPhase.OPEN;
         inflation = 0;

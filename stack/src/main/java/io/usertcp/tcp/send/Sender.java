@@ -139,6 +139,32 @@ public final class Sender {
         cc.setMss(mss);
     }
 
+    /**
+     * A "fragmentation needed" message (RFC 1191) lowered the path MTU to {@code pathMtu}: the send
+     * MSS becomes what fits, less our options (Linux tcp_sync_mss(), never below tcp_min_snd_mss,
+     * 48), and, as Linux tcp_simple_retransmit() does, everything outstanding is resent at the new
+     * size without a congestion response (the segments were lost to the MTU, not to congestion).
+     * Returns whether anything must be resent; a larger or equal MTU changes nothing (RFC 1191 §6.3:
+     * increases are found by probing, not by these messages).
+     */
+    public boolean pathMtuReduced(int pathMtu) {
+        int fits = pathMtu - 40 - (timestamps ? 12 : 0);
+        int mss = Math.max(MIN_SND_MSS, Math.min(sndMss, fits));
+        if (mss >= sndMss) {
+            return false;
+        }
+        sndMss = mss;
+        cc.setMss(mss);
+        if (sndUna == sndNxt || !synAcked()) {
+            return false;
+        }
+        recovery.onPathMtuReduced(this);
+        return true;
+    }
+
+    /** Linux tcp_min_snd_mss: the smallest send MSS, whatever the peer or the path says. */
+    public static final int MIN_SND_MSS = 48;
+
     /** The window a segment offers, scaled by {@code shift}, recorded as the latest update (SND.WL1/WL2). */
     public void setWindow(int window, int shift, int seq, int ack) {
         sndWnd = (long) window << shift;
