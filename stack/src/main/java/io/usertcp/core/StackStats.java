@@ -24,6 +24,7 @@ public final class StackStats {
         TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab,
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,
         TcpExtTCPFastRetrans, TcpExtTCPLossProbes, TcpExtTCPSackRecovery, TcpExtTCPRenoRecovery,
+        TcpExtTCPDSACKOldSent, TcpExtTCPDSACKOfoSent,
         IcmpInMsgs, IcmpInErrors, IcmpInDestUnreachs, IcmpInTimeExcds, IcmpInParmProbs, IcmpInEchos, IcmpOutMsgs,
         IcmpOutEchoReps, TcpExtOutOfWindowIcmps,
         IpInReceives, IpInDelivers, IpOutRequests,

@@ -170,6 +170,11 @@ final class SegmentArrival {
                 c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             }
             if (!ackOfOldDuplicate(c, seg, flags)) {
+                int first = seg.seq() + (syn ? 1 : 0);
+                if (!rst && seg.payloadLength() > 0 && SeqNum.lt(first, rcv.nxt())) {
+                    // Data received before: Linux tcp_send_dupack() reports it in a D-SACK block (RFC 2883).
+                    duplicate(c, first, SeqNum.min(first + seg.payloadLength(), rcv.nxt()));
+                }
                 return;
             }
         }
@@ -201,6 +206,13 @@ final class SegmentArrival {
         }
         if (c.state == TcpState.FIN_WAIT_1 && c.sender.finAcked()) {
             enterFinWait2(c, nowNanos); // the FIN that would have taken us to TIME-WAIT was not in order
+        }
+    }
+
+    /** [seq, end), below RCV.NXT, arrived again: the next ACK reports it as a D-SACK (RFC 2883 §4). */
+    private void duplicate(TcpConnection c, int seq, int end) {
+        if (c.receiver.duplicateReceived(seq, end)) {
+            stats.increment(Counter.TcpExtTCPDSACKOldSent);
         }
     }
 
@@ -443,6 +455,12 @@ final class SegmentArrival {
      * before it was in order and accepted).
      */
     private boolean text(TcpConnection c, long nowNanos, TcpSegmentView seg, long text) {
+        int first = seg.seq() + (seg.hasFlag(TcpFlags.SYN) ? 1 : 0);
+        if (seg.payloadLength() > 0 && SeqNum.lt(first, c.receiver.nxt())) {
+            // Its start was received before (trimmed away): report that part (RFC 2883; Linux tcp_data_queue(),
+            // "partial packet": tcp_dsack_set(seq, rcv_nxt)).
+            duplicate(c, first, SeqNum.min(first + seg.payloadLength(), c.receiver.nxt()));
+        }
         if (Text.length(text) == 0) {
             return true;
         }
@@ -478,6 +496,9 @@ final class SegmentArrival {
             // and answer at once with a duplicate ACK carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4).
             if (rcv.hold(text, seg)) {
                 stats.increment(Counter.TcpExtTCPOFOQueue);
+            }
+            if (rcv.heldDuplicate()) {
+                stats.increment(Counter.TcpExtTCPDSACKOfoSent); // Linux tcp_data_queue_ofo(): tcp_dsack_set()
             }
             c.ackNow = true;
             return false;

@@ -47,6 +47,9 @@ final class ReassemblyQueue {
     private long chargedBytes;
     private int heldBytes;
     private boolean finHeld;
+    private boolean duplicateFound;
+    private int duplicateLeft;
+    private int duplicateRight;
     private int finSeq;
     /** Edges of recently received out-of-order data, most recent first, for SACK (RFC 2018 §4). */
     private final int[] recentLeft = new int[4];
@@ -57,6 +60,20 @@ final class ReassemblyQueue {
         this.allocator = allocator;
         this.budget = budget;
         this.maxRanges = maxRanges;
+    }
+
+    /** Whether the last {@link #offer} brought bytes already held; then they start at {@link #duplicateLeft}. */
+    boolean duplicateFound() {
+        return duplicateFound;
+    }
+
+    /** The first duplicate part of the last offer: [duplicateLeft, duplicateRight). */
+    int duplicateLeft() {
+        return duplicateLeft;
+    }
+
+    int duplicateRight() {
+        return duplicateRight;
     }
 
     boolean isEmpty() {
@@ -80,6 +97,7 @@ final class ReassemblyQueue {
      */
     boolean offer(int rcvNxt, int seq, ByteBuf packet, int offset, int length, boolean fin) {
         boolean added = false;
+        duplicateFound = false;
         if (fin && !finHeld) {
             finHeld = true;
             finSeq = seq + length;
@@ -100,6 +118,12 @@ final class ReassemblyQueue {
             if (i < ranges.size()) {
                 Range r = ranges.get(i);
                 if (SeqNum.le(r.seq, start)) {
+                    if (!duplicateFound) {
+                        // Already held: a duplicate, which the next ACK reports in a D-SACK block (RFC 2883 §4).
+                        duplicateFound = true;
+                        duplicateLeft = start;
+                        duplicateRight = SeqNum.min(end, r.end());
+                    }
                     start = r.end(); // covered: move past this range
                     i++;
                     continue;
@@ -207,7 +231,12 @@ final class ReassemblyQueue {
      * @return the number of blocks written (at most {@code max})
      */
     int sackBlocks(int[] left, int[] right, int max) {
-        int count = 0;
+        return sackBlocks(left, right, 0, max);
+    }
+
+    /** As {@link #sackBlocks(int[], int[], int)}, writing from index {@code from} on (after a D-SACK block). */
+    int sackBlocks(int[] left, int[] right, int from, int max) {
+        int count = from;
         for (int k = 0; k < recentCount && count < max; k++) {
             int block = blockContaining(recentLeft[k], recentRight[k]);
             if (block < 0) {
@@ -215,7 +244,7 @@ final class ReassemblyQueue {
             }
             int l = blockStart(block);
             int r = blockEnd(block);
-            if (!alreadyListed(left, right, count, l)) {
+            if (!alreadyListed(left, from, count, l)) {
                 left[count] = l;
                 right[count] = r;
                 count++;
@@ -223,17 +252,17 @@ final class ReassemblyQueue {
         }
         for (int b = 0; b < ranges.size() && count < max; b = nextBlock(b)) {
             int l = blockStart(b);
-            if (!alreadyListed(left, right, count, l)) {
+            if (!alreadyListed(left, from, count, l)) {
                 left[count] = l;
                 right[count] = blockEnd(b);
                 count++;
             }
         }
-        return count;
+        return count - from;
     }
 
-    private static boolean alreadyListed(int[] left, int[] right, int count, int l) {
-        for (int i = 0; i < count; i++) {
+    private static boolean alreadyListed(int[] left, int from, int count, int l) {
+        for (int i = from; i < count; i++) {
             if (left[i] == l) {
                 return true;
             }

@@ -97,6 +97,10 @@ public final class Receiver {
     /** Both SYNs carried the window-scale option, so both shifts apply (RFC 7323 §2.2). */
     private boolean windowScaling;
     private boolean sackPermitted;
+    /** A duplicate to report in the next ACK's first SACK block (RFC 2883): [dsackLeft, dsackRight). */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
     private boolean timestamps;
     /** RFC 7323 §4.3 TS.Recent: the peer's TSval to echo. */
     private int tsRecent;
@@ -499,14 +503,50 @@ public final class Receiver {
     public void ackSent(int ack) {
         lastAckSent = ack;
         bytesUnacked = 0;
+        dsackPending = false; // RFC 2883 §4: a duplicate is reported once
     }
 
-    /** RFC 2018 §4: the SACK blocks our next segment reports, at most {@code max}; returns the count. */
+    /**
+     * RFC 2018 §4: the SACK blocks our next segment reports, at most {@code max}; returns the count.
+     * A duplicate not yet reported comes first, as a D-SACK block (RFC 2883 §4), then the blocks
+     * of what is held, the one containing the duplicate (if held) among the first.
+     */
     public int sackBlocks(int[] left, int[] right, int max) {
-        if (!sackPermitted || reassembly.isEmpty()) {
+        if (!sackPermitted) {
             return 0;
         }
-        return reassembly.sackBlocks(left, right, max);
+        int count = 0;
+        if (dsackPending && max > 0) {
+            left[0] = dsackLeft;
+            right[0] = dsackRight;
+            count = 1;
+        }
+        return reassembly.isEmpty() ? count : count + reassembly.sackBlocks(left, right, count, max);
+    }
+
+    /**
+     * Duplicate data arrived: [seq, end) was already received, below RCV.NXT or held out of order.
+     * With SACK the next ACK reports it in a D-SACK block (RFC 2883; Linux tcp_dsack_set(), which
+     * sysctl tcp_dsack turns on by default). Returns whether it will be reported.
+     */
+    public boolean duplicateReceived(int seq, int end) {
+        if (!sackPermitted || !SeqNum.lt(seq, end)) {
+            return false;
+        }
+        if (dsackPending && SeqNum.le(seq, dsackRight) && SeqNum.ge(end, dsackLeft)) {
+            dsackLeft = SeqNum.min(dsackLeft, seq); // tcp_dsack_extend(): adjacent or overlapping, one block
+            dsackRight = SeqNum.max(dsackRight, end);
+        } else {
+            dsackLeft = seq;
+            dsackRight = end;
+        }
+        dsackPending = true;
+        return true;
+    }
+
+    /** Whether the last {@link #hold} brought data already held (then it is reported as a D-SACK). */
+    public boolean heldDuplicate() {
+        return reassembly.duplicateFound() && duplicateReceived(reassembly.duplicateLeft(), reassembly.duplicateRight());
     }
 
     // =====================================================================================
