@@ -82,6 +82,7 @@ final class PassiveOpen {
         child.sender.start(reopen ? isnHint : stack.isn(nowNanos, id));
         child.receiver.synReceived(seg.seq());
         child.noOptions = listener.noOptions(); // TCP_NOOPT is inherited (FreeBSD)
+        listener.applyMaxSegment(child);
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         // RFC 7323 §2.2: a SYN's window is not scaled.
         child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
@@ -108,7 +109,7 @@ final class PassiveOpen {
         s.seq = cookie;
         s.ack = seg.seq() + 1;
         s.flags = TcpFlags.SYN | TcpFlags.ACK;
-        s.mss = stack.localMss();
+        s.mss = listener.maxSegment() > 0 ? Math.min(stack.localMss(), listener.maxSegment()) : stack.localMss();
         s.window = Math.min(config.receiveBufferBytes(), 65535);
         if (config.timestamps() && o.hasTimestamps()) {
             // Window scale and SACK-permitted survive only inside our timestamp (Linux cookie_init_timestamp).
@@ -156,6 +157,7 @@ final class PassiveOpen {
         stats.increment(Counter.TcpExtSyncookiesRecv);
         ConnectionId id = new ConnectionId(la, lp, ra, rp);
         TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
+        listener.applyMaxSegment(child); // the cookie SYN,ACK announced at most the listener's TCP_MAXSEG
         restoreFromCookie(child, seg, cookie, clientIsn, index, nowNanos);
         listener.childCreated(child);
         child.becomeEstablished(nowNanos, "rcv ACK with valid SYN cookie");

@@ -118,22 +118,94 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @throws IllegalStateException after CLOSE or shutdown of the sending side, or when closed
      */
     public int send(long nowNanos, ByteBuf data) {
+        return send(nowNanos, data, false);
+    }
+
+    /**
+     * SEND with MSG_MORE ({@code more}): the application has more to write, so a less-than-full
+     * tail waits for it, as TCP_CORK would, until the next write without it, an ACK, or the persist
+     * timer (Linux tcp_sendmsg() → tcp_push() with TCP_NAGLE_CORK).
+     */
+    public int send(long nowNanos, ByteBuf data, boolean more) {
         if (!state.canSend() || sender.finQueued()) {
             throw new IllegalStateException("send: connection " + id + " is " + state.rfcName()
                     + (sender.finQueued() ? " with its sending side shut down" : "")
                     + " (expected: SYN-SENT, SYN-RECEIVED, ESTABLISHED or CLOSE-WAIT)");
         }
         int n = sender.append(data);
+        sender.setMoreComing(more);
         if (n > 0 && state.isSynchronized()) {
             host.wantsOutput(this);
         }
         return n;
     }
 
-    /** Free space in the send buffer. */
+    /** Room for the next write: free space in the send buffer, within TCP_NOTSENT_LOWAT if it is set. */
     public int sendSpace() {
-        return sender.space();
+        return sender.writableSpace();
     }
+
+    /**
+     * TCP_CORK: while on, less-than-full segments are held, whatever TCP_NODELAY says, for at most
+     * the persist timer's interval (tcp(7): "a 200 millisecond ceiling"); turning it off sends what
+     * waits (Linux __tcp_sock_set_cork()).
+     */
+    public void setCork(long nowNanos, boolean on) {
+        sender.setCork(on);
+        if (!on && state.isSynchronized()) {
+            host.wantsOutput(this);
+        } else if (on && state.isSynchronized() && sender.windowBlocksData() && !isArmed(TcpTimer.PERSIST)) {
+            sender.persistArmed();
+            arm(TcpTimer.PERSIST, nowNanos + sender.rtoNanos());
+        }
+    }
+
+    public boolean corked() {
+        return sender.corked();
+    }
+
+    /**
+     * TCP_NOTSENT_LOWAT: the connection counts as writable, and a write takes bytes, only while
+     * fewer than {@code bytes} are queued and not yet sent (Linux tcp_stream_memory_free());
+     * {@link Integer#MAX_VALUE} (Linux's default, UINT_MAX) turns the limit off.
+     *
+     * @throws IllegalArgumentException for a negative value
+     */
+    public void setNotSentLowat(long nowNanos, int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("TCP_NOTSENT_LOWAT: " + bytes + " (expected: >= 0)");
+        }
+        sender.setNotSentLowat(bytes);
+        if (sendSpace() > 0) {
+            queueEvent(EVENT_WRITABLE);
+        }
+    }
+
+    public int notSentLowat() {
+        return sender.notSentLowat();
+    }
+
+    /**
+     * TCP_MAXSEG before the SYN exchange: the MSS we announce, and so the largest segment either side
+     * uses, is at most {@code bytes} (Linux user_mss: 88..32767, else EINVAL).
+     *
+     * @throws IllegalArgumentException outside 88..32767
+     * @throws IllegalStateException once our SYN has been sent
+     */
+    public void setMaxSegment(int bytes) {
+        if (bytes < MIN_USER_MSS || bytes > MAX_USER_MSS) {
+            throw new IllegalArgumentException("TCP_MAXSEG: " + bytes + " (expected: " + MIN_USER_MSS + ".." + MAX_USER_MSS + ")");
+        }
+        if (state != TcpState.SYN_SENT || !synPending || sender.retransmits() > 0) {
+            throw new IllegalStateException("TCP_MAXSEG: set it before the SYN is sent (connection " + id + " is "
+                    + state.rfcName() + ")");
+        }
+        receiver.clampMss(bytes);
+    }
+
+    /** Linux TCP_MIN_MSS and MAX_TCP_WINDOW: the bounds of TCP_MAXSEG. */
+    static final int MIN_USER_MSS = 88;
+    static final int MAX_USER_MSS = 32767;
 
     /** Bytes queued to send or sent and not yet acknowledged (ss's Send-Q). */
     public int sendQueueBytes() {

@@ -25,6 +25,7 @@ public final class TcpListener {
     private Runnable onAcceptable = () -> { };
     private boolean closed;
     private boolean noOptions;
+    private int maxSegment;
     /** Whether, and when last, this listener answered a SYN with a cookie (Linux tcp_synq_overflow). */
     private boolean cookieSent;
     private long lastCookieSentNanos;
@@ -152,6 +153,31 @@ public final class TcpListener {
 
     public boolean noOptions() {
         return noOptions;
+    }
+
+    /**
+     * TCP_MAXSEG on a listening socket: its children announce, and so use, an MSS of at most
+     * {@code bytes} (Linux: the listener's user_mss is inherited).
+     *
+     * @throws IllegalArgumentException outside Linux's 88..32767
+     */
+    public void setMaxSegment(int bytes) {
+        if (bytes < TcpConnection.MIN_USER_MSS || bytes > TcpConnection.MAX_USER_MSS) {
+            throw new IllegalArgumentException("TCP_MAXSEG: " + bytes + " (expected: " + TcpConnection.MIN_USER_MSS + ".."
+                    + TcpConnection.MAX_USER_MSS + ")");
+        }
+        maxSegment = bytes;
+    }
+
+    /** TCP_MAXSEG of this listener, 0 when unset. */
+    public int maxSegment() {
+        return maxSegment;
+    }
+
+    void applyMaxSegment(TcpConnection child) {
+        if (maxSegment > 0) {
+            child.receiver.clampMss(maxSegment);
+        }
     }
 
     void childCreated(TcpConnection child) {

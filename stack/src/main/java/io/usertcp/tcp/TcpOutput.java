@@ -162,6 +162,9 @@ final class TcpOutput {
             sent = true;
             armRetransmitAndUserTimeout(c, nowNanos);
         }
+        if (sent && snd.notSentLowat() != Integer.MAX_VALUE && snd.writableSpace() > 0) {
+            c.notifyWritable(); // TCP_NOTSENT_LOWAT: sending, not only ACKs, makes room below the mark
+        }
         if (sent) {
             c.disarm(TcpTimer.PERSIST); // data in flight: the retransmission timer watches the peer
         } else if (snd.windowBlocksData() && !c.isArmed(TcpTimer.PERSIST)) {

@@ -153,6 +153,11 @@ public final class Receiver {
     // Set-up: the peer's SYN and what the exchange negotiated
     // =====================================================================================
 
+    /** TCP_MAXSEG: the MSS we announce is at most {@code mss} (set before the SYN exchange). */
+    public void clampMss(int mss) {
+        rcvMss = Math.min(rcvMss, mss);
+    }
+
     /** Our MSS and the window shift we offer, before the SYN exchange. */
     public void start(int mss, int offeredWindowShift) {
         this.rcvMss = mss;

@@ -98,6 +98,9 @@ public final class Sender {
     private int probesUnanswered;
     /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
     private long lastDataSentNanos;
+    private boolean corked;
+    private boolean moreComing;
+    private int notSentLowat = Integer.MAX_VALUE;
 
     public Sender(TcpConfig config, StackStats stats, long nowNanos) {
         this.config = config;
@@ -219,6 +222,7 @@ public final class Sender {
      *         {@link #SYN_ACKED}, {@link #WANTS_OUTPUT}, {@link #WINDOW_OPEN}
      */
     public int onAck(long nowNanos, TcpSegmentView seg) {
+        moreComing = false; // Linux: MSG_MORE corks only the push of that write; ACK-driven sending follows Nagle
         int ack = seg.ack();
         int result = 0;
         boolean advanced = SeqNum.gt(ack, sndUna);
@@ -381,6 +385,11 @@ public final class Sender {
             return 0;
         }
         boolean fin = length == unsent && finQueued;
+        if (length < mss && !fin && (corked || moreComing) && !override) {
+            // TCP_CORK, or MSG_MORE on the last write: a less-than-full segment waits for more data, whatever
+            // TCP_NODELAY says (Linux tcp_nagle_check() with TCP_NAGLE_CORK); the persist timer's override sends it.
+            return 0;
+        }
         if (length < mss && !fin && !noDelay && SeqNum.gt(sndSml, sndUna)) {
             // Nagle: hold a less-than-full segment while an earlier less-than-full one is unacknowledged, so a bulk
             // write's tail is not delayed. A queued FIN flushes; TCP_NODELAY turns the rule off.
@@ -427,7 +436,41 @@ public final class Sender {
     public boolean windowBlocksData() {
         int unsent = unsentBytes();
         long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna);
-        return unsent > 0 && windowLeft < Math.min(sndMss, unsent) && sndUna == sndNxt;
+        boolean corkHolds = (corked || moreComing) && unsent < sndMss && !finQueued;
+        // Corked data waits at most until this timer (Linux tcp_check_probe_timer(): the "200 ms ceiling" of tcp(7)).
+        return unsent > 0 && (windowLeft < Math.min(sndMss, unsent) || corkHolds) && sndUna == sndNxt;
+    }
+
+    /** TCP_CORK: hold less-than-full segments until uncorked (or the persist timer's ceiling). */
+    public void setCork(boolean on) {
+        corked = on;
+    }
+
+    public boolean corked() {
+        return corked;
+    }
+
+    /** MSG_MORE on a write: its tail waits for the next write or ACK, as TCP_CORK would (Linux tcp_push()). */
+    public void setMoreComing(boolean more) {
+        moreComing = more;
+    }
+
+    /** TCP_NOTSENT_LOWAT: at most this many bytes not yet sent may be queued ({@link Integer#MAX_VALUE}: no limit). */
+    public void setNotSentLowat(int bytes) {
+        notSentLowat = bytes;
+    }
+
+    public int notSentLowat() {
+        return notSentLowat;
+    }
+
+    /**
+     * Room for the application's next write: the buffer's free space, and with TCP_NOTSENT_LOWAT no
+     * more than the mark leaves above what is not sent yet (Linux tcp_stream_memory_free()).
+     */
+    public int writableSpace() {
+        int space = buffer.space();
+        return notSentLowat == Integer.MAX_VALUE ? space : Math.min(space, Math.max(0, notSentLowat - unsentBytes()));
     }
 
     /** Whether our FIN should go on its own now: queued, not sent, every queued byte sent (RFC 9293 §3.10.4). */
