@@ -21,7 +21,7 @@ public final class StackStats {
         TcpExtSyncookiesSent, TcpExtSyncookiesRecv, TcpExtSyncookiesFailed,
         TcpExtTCPChallengeACK, TcpExtTCPSYNChallenge, TcpExtTCPACKSkippedChallenge,
         TcpExtTCPAbortOnData, TcpExtTCPAbortOnClose, TcpExtTCPAbortOnLinger, TcpExtTCPAbortOnTimeout,
-        TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab,
+        TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab, TcpExtPAWSActive,
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,
         TcpExtTCPFastRetrans, TcpExtTCPLossProbes, TcpExtTCPSackRecovery, TcpExtTCPRenoRecovery,
         TcpExtTCPDSACKOldSent, TcpExtTCPDSACKOfoSent,

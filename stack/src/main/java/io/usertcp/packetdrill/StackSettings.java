@@ -77,6 +77,11 @@ final class StackSettings {
             Map.entry("net.ipv4.tcp_retries2", (v, c) -> c.toBuilder().dataRetries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_rfc1337", (v, c) -> switches(c, c.profile().switches().withRfc1337(on(v)))),
             Map.entry("net.ipv4.tcp_abort_on_overflow", (v, c) -> c.toBuilder().abortOnOverflow(on(v)).build()),
+            Map.entry("net.ipv4.tcp_tw_reuse", (v, c) -> c.toBuilder().timeWaitReuse(switch ((int) num(v)) {
+                case 0 -> TcpConfig.TimeWaitReuse.OFF;
+                case 1 -> TcpConfig.TimeWaitReuse.ON;
+                default -> TcpConfig.TimeWaitReuse.LOOPBACK;
+            }).build()),
             Map.entry("net.ipv4.tcp_max_tw_buckets", (v, c) -> c.toBuilder().maxTimeWaitEntries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_challenge_ack_limit", (v, c) -> c.toBuilder().challengeAckLimitPerSecond((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_congestion_control", (v, c) -> c.toBuilder()

@@ -82,6 +82,11 @@ final class SegmentArrival {
         if ((flags & TcpFlags.SYN) == 0) {
             return; // fifth: neither SYN nor RST — drop
         }
+        if (ack && c.receiver.pawsRejectsSynAck(seg.options(), nowNanos)) {
+            // A SYN,ACK older than what the TIME-WAIT entry we took over had seen: an old duplicate (tcp_tw_reuse).
+            stats.increment(Counter.TcpExtPAWSActive);
+            return;
+        }
         c.receiver.synReceived(seg.seq());
         negotiate(c, seg.options(), nowNanos);
         // RFC 7323 §2.2: the window of a SYN is never scaled.

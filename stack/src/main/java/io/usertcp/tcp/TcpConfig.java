@@ -42,6 +42,8 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param receiveBufferMaxBytes  the largest receive buffer a connection may grow to (Linux
  *                               tcp_rmem[2], 6 MiB by default); the linux profile sizes its
  *                               window-scale shift for it, as tcp_select_initial_window() does
+ * @param timeWaitReuse          whether an active open may take over a TIME-WAIT entry (Linux
+ *                               tcp_tw_reuse; by default only for loopback traffic)
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -70,7 +72,18 @@ public record TcpConfig(
         long rtoSlopNanos,
         TcpProfile profile,
         long receiveMemoryLimitBytes,
-        int receiveBufferMaxBytes) {
+        int receiveBufferMaxBytes,
+        TimeWaitReuse timeWaitReuse) {
+
+    /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
+    public enum TimeWaitReuse {
+        /** Never (tcp_tw_reuse=0; RFC 9293 §3.6.1 lets only the passive side reopen from TIME-WAIT). */
+        OFF,
+        /** When timestamps make it safe (tcp_tw_reuse=1): see {@code TcpStack}'s tcp_twsk_unique(). */
+        ON,
+        /** As {@link #ON}, for loopback addresses only (tcp_tw_reuse=2, Linux's default). */
+        LOOPBACK
+    }
 
     /** When the listener answers a SYN with a cookie instead of remembering it. */
     public enum SynCookieMode {
@@ -121,6 +134,9 @@ public record TcpConfig(
         }
         positive("receiveMemoryLimitBytes", receiveMemoryLimitBytes);
         range("receiveBufferMaxBytes", receiveBufferMaxBytes, 256, 1 << 30);
+        if (timeWaitReuse == null) {
+            throw new IllegalArgumentException("timeWaitReuse: null (expected: OFF, ON or LOOPBACK)");
+        }
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -128,7 +144,7 @@ public record TcpConfig(
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
-                256L << 20, 6 << 20);
+                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK);
     }
 
     /**
@@ -146,6 +162,7 @@ public record TcpConfig(
                 .delayedAckNanos(200 * MILLISECOND)
                 .congestion(CongestionConfig.rfc())
                 .profile(TcpProfile.rfc())
+                .timeWaitReuse(TimeWaitReuse.OFF)
                 .build();
     }
 
@@ -170,6 +187,7 @@ public record TcpConfig(
                 .sendBufferBytes(32768)
                 .congestion(CongestionConfig.rfc())
                 .profile(TcpProfile.freebsd())
+                .timeWaitReuse(TimeWaitReuse.OFF)
                 .build();
     }
 
@@ -228,6 +246,7 @@ public record TcpConfig(
         private TcpProfile profile;
         private long receiveMemoryLimitBytes;
         private int receiveBufferMaxBytes;
+        private TimeWaitReuse timeWaitReuse;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -257,6 +276,7 @@ public record TcpConfig(
             profile = c.profile;
             receiveMemoryLimitBytes = c.receiveMemoryLimitBytes;
             receiveBufferMaxBytes = c.receiveBufferMaxBytes;
+            timeWaitReuse = c.timeWaitReuse;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -286,13 +306,14 @@ public record TcpConfig(
         public Builder profile(TcpProfile v) { profile = v; return this; }
         public Builder receiveMemoryLimitBytes(long v) { receiveMemoryLimitBytes = v; return this; }
         public Builder receiveBufferMaxBytes(int v) { receiveBufferMaxBytes = v; return this; }
+        public Builder timeWaitReuse(TimeWaitReuse v) { timeWaitReuse = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
-                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes);
+                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse);
         }
     }
 }

@@ -439,14 +439,26 @@ public final class TcpStack {
                     + " (expected: local 0..65535, remote 1..65535)");
         }
         int la = localAddresses[0];
-        int lp = localPort != 0 ? localPort : ephemeralPort(la, remoteAddress, remotePort);
-        if (connections.get(la, lp, remoteAddress, remotePort) != null || timeWait.get(la, lp, remoteAddress, remotePort) != null) {
+        int lp = localPort != 0 ? localPort : ephemeralPort(nowNanos, la, remoteAddress, remotePort);
+        TimeWaitTable.Entry tw = timeWait.get(la, lp, remoteAddress, remotePort);
+        if (connections.get(la, lp, remoteAddress, remotePort) != null || (tw != null && !timeWaitReusable(tw, nowNanos))) {
             throw new IllegalStateException("connect: " + Ipv4Address.format(la) + ":" + lp + " > "
                     + Ipv4Address.format(remoteAddress) + ":" + remotePort + " is in use (a connection or TIME-WAIT holds it)");
         }
         ConnectionId id = new ConnectionId(la, lp, remoteAddress, remotePort);
         TcpConnection c = newConnection(id, null, nowNanos, TcpState.CLOSED);
-        c.sender.start(isn(nowNanos, id));
+        if (tw != null) {
+            // Linux tcp_twsk_unique(): the new incarnation starts beyond anything the old one sent, and keeps its
+            // TS.Recent so that PAWS drops the old one's late segments.
+            timeWait.remove(tw);
+            stats.increment(Counter.TcpExtTWRecycled);
+            config.observer().stateChanged(nowNanos, id, TcpState.TIME_WAIT, TcpState.CLOSED, "tcp_tw_reuse");
+            int iss = tw.sndNxt + 65535 + 2;
+            c.sender.start(iss == 0 ? 1 : iss);
+            c.receiver.inheritTsRecent(tw.tsRecent, tw.tsRecentNanos);
+        } else {
+            c.sender.start(isn(nowNanos, id));
+        }
         stats.increment(Counter.TcpActiveOpens);
         c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
         c.synPending = true;
@@ -499,14 +511,18 @@ public final class TcpStack {
         config.observer().stateChanged(nowNanos, listener.id(), TcpState.LISTEN, TcpState.CLOSED, "user CLOSE");
     }
 
-    /** Linux-style ephemeral port choice: from a random start, the next port whose tuple is free. */
-    private int ephemeralPort(int la, int remoteAddress, int remotePort) {
+    /**
+     * Linux-style ephemeral port choice: from a random start, the next port whose tuple is free, or
+     * held by a TIME-WAIT entry that tcp_tw_reuse lets us take over.
+     */
+    private int ephemeralPort(long nowNanos, int la, int remoteAddress, int remotePort) {
         int low = config.ephemeralPortLow();
         int range = config.ephemeralPortHigh() - low + 1;
         for (int i = 0; i < range; i++) {
             int port = low + Math.floorMod(nextEphemeral - low + i, range);
+            TimeWaitTable.Entry tw;
             if (listenersByPort[port] == null && connections.get(la, port, remoteAddress, remotePort) == null
-                    && timeWait.get(la, port, remoteAddress, remotePort) == null) {
+                    && ((tw = timeWait.get(la, port, remoteAddress, remotePort)) == null || timeWaitReusable(tw, nowNanos))) {
                 nextEphemeral = port + 1;
                 return port;
             }
@@ -514,6 +530,24 @@ public final class TcpStack {
         throw new IllegalStateException("connect: no free ephemeral port in " + low + ".." + config.ephemeralPortHigh()
                 + " for " + Ipv4Address.format(remoteAddress) + ":" + remotePort);
     }
+
+    /**
+     * Linux tcp_twsk_unique(): with tcp_tw_reuse (for loopback addresses only in its default mode), an
+     * active open may take over a TIME-WAIT entry that used timestamps and last took a TSval more
+     * than a second ago (tcp_tw_reuse_delay): PAWS then protects the new incarnation from the old
+     * one's segments. Without timestamps it never may.
+     */
+    private boolean timeWaitReusable(TimeWaitTable.Entry tw, long nowNanos) {
+        boolean allowed = switch (tcp.timeWaitReuse()) {
+            case OFF -> false;
+            case ON -> true;
+            case LOOPBACK -> Ipv4Address.isLoopback(tw.localAddress) || Ipv4Address.isLoopback(tw.remoteAddress);
+        };
+        return allowed && tw.timestamps && nowNanos - tw.tsRecentNanos > TIME_WAIT_REUSE_DELAY_NANOS;
+    }
+
+    /** Linux net.ipv4.tcp_tw_reuse_delay: 1 s. */
+    static final long TIME_WAIT_REUSE_DELAY_NANOS = 1_000_000_000L;
 
     TcpConnection newConnection(ConnectionId id, TcpListener parent, long nowNanos, TcpState initial) {
         TcpConnection c = new TcpConnection(host, id, parent, nowNanos);

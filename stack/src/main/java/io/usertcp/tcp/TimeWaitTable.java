@@ -36,6 +36,8 @@ final class TimeWaitTable {
         final long acceptWindowBytes;
         final boolean timestamps;
         int tsRecent;
+        /** When TS.Recent was last taken (Linux tw_ts_recent_stamp): what tcp_tw_reuse judges by. */
+        long tsRecentNanos;
         final int tsOffset;
         long deadlineNanos;
         Entry prev;
@@ -54,6 +56,7 @@ final class TimeWaitTable {
             acceptWindowBytes = c.acceptanceWindow();
             timestamps = c.receiver.timestamps();
             tsRecent = c.receiver.tsRecent();
+            tsRecentNanos = c.receiver.tsRecentNanos();
             tsOffset = c.sender.tsOffset();
             this.deadlineNanos = deadlineNanos;
         }

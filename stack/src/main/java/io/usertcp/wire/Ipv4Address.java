@@ -49,6 +49,11 @@ public record Ipv4Address(int bits) implements Comparable<Ipv4Address> {
     }
 
     /** Dotted-quad text of the {@code int} form. */
+    /** Whether {@code bits} lies in 127.0.0.0/8 (RFC 1122 §3.2.1.3: loopback). */
+    public static boolean isLoopback(int bits) {
+        return (bits >>> 24) == 127;
+    }
+
     public static String format(int bits) {
         return (bits >>> 24) + "." + ((bits >>> 16) & 0xFF) + "." + ((bits >>> 8) & 0xFF) + "." + (bits & 0xFF);
     }

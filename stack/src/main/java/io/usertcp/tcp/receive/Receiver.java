@@ -106,6 +106,8 @@ public final class Receiver {
     private int tsRecent;
     /** When TS.Recent was last updated, for the 24-day staleness rule of RFC 7323 §5.5. */
     private long tsRecentNanos;
+    /** TS.Recent came from a TIME-WAIT entry this connection took over (tcp_tw_reuse). */
+    private boolean inheritedTsRecent;
     /**
      * RFC 7323 §4.3 Last.ACK.sent: the ACK field of the last segment we sent (Linux rcv_wup). Only a
      * segment starting at or before it updates TS.Recent, so a delayed ACK echoes the earliest
@@ -634,6 +636,29 @@ public final class Receiver {
 
     public boolean timestamps() {
         return timestamps;
+    }
+
+    /** When TS.Recent was last taken. */
+    public long tsRecentNanos() {
+        return tsRecentNanos;
+    }
+
+    /**
+     * A connection that took over a TIME-WAIT entry (tcp_tw_reuse) starts with its TS.Recent, so
+     * PAWS keeps the old incarnation's segments out, from the SYN,ACK on (Linux tcp_twsk_unique()).
+     */
+    public void inheritTsRecent(int tsVal, long stampNanos) {
+        tsRecent = tsVal;
+        tsRecentNanos = stampNanos;
+        inheritedTsRecent = true;
+    }
+
+    /**
+     * RFC 7323 §5.3 R1 for a SYN,ACK, with a TS.Recent inherited from TIME-WAIT: an older TSval
+     * is an old duplicate (Linux tcp_rcv_synsent_state_process(): tcp_paws_reject()).
+     */
+    public boolean pawsRejectsSynAck(ParsedTcpOptions o, long nowNanos) {
+        return inheritedTsRecent && o.hasTimestamps() && SeqNum.lt(o.tsVal(), tsRecent) && nowNanos - tsRecentNanos <= PAWS_IDLE_NANOS;
     }
 
     public int tsRecent() {
