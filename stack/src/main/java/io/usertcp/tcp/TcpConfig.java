@@ -42,6 +42,14 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param receiveBufferMaxBytes  the largest receive buffer a connection may grow to (Linux
  *                               tcp_rmem[2], 6 MiB by default); the linux profile sizes its
  *                               window-scale shift for it, as tcp_select_initial_window() does
+ * @param ecn                    Explicit Congestion Notification (RFC 3168): whether we ask for it on
+ *                               active opens and accept it on passive ones (Linux net.ipv4.tcp_ecn,
+ *                               FreeBSD net.inet.tcp.ecn.enable; both default to {@link EcnMode#PASSIVE})
+ * @param ecnSetupSynRetries     how many retransmissions of an ECN-setup SYN still ask for ECN before
+ *                               the SYN falls back to a plain one (RFC 3168 §6.1.1.1 "MAY"). Linux: 0,
+ *                               the first retransmission is plain (tcp_ecn_fallback=1,
+ *                               __tcp_retransmit_skb() → tcp_ecn_clear_syn()); FreeBSD: 1
+ *                               (net.inet.tcp.ecn.maxretries); rfc: 0, a choice, as Linux
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -70,7 +78,9 @@ public record TcpConfig(
         long rtoSlopNanos,
         TcpProfile profile,
         long receiveMemoryLimitBytes,
-        int receiveBufferMaxBytes) {
+        int receiveBufferMaxBytes,
+        EcnMode ecn,
+        int ecnSetupSynRetries) {
 
     /** When the listener answers a SYN with a cookie instead of remembering it. */
     public enum SynCookieMode {
@@ -80,6 +90,42 @@ public record TcpConfig(
         ON_OVERFLOW,
         /** For every SYN (Linux tcp_syncookies=2), useful for testing cookies. */
         ALWAYS
+    }
+
+    /**
+     * RFC 3168 ECN negotiation, as Linux's {@code net.ipv4.tcp_ecn} and FreeBSD's
+     * {@code net.inet.tcp.ecn.enable} number it (the two agree on 0, 1 and 2).
+     */
+    public enum EcnMode {
+        /** 0: never: an ECN-setup SYN is answered with a plain SYN,ACK, and ours carry neither ECE nor CWR. */
+        OFF,
+        /** 1: ask for ECN on active opens (an ECN-setup SYN, RFC 3168 §6.1.1) and accept it on passive ones. */
+        ON,
+        /** 2: accept ECN when the peer's SYN asks for it, never ask (Linux's and FreeBSD's default). */
+        PASSIVE;
+
+        /** The sysctl value: 0, 1 or 2. */
+        public int sysctlValue() {
+            return ordinal();
+        }
+
+        /** @throws IllegalArgumentException for a value other than 0, 1 or 2 */
+        public static EcnMode ofSysctl(long value) {
+            if (value < 0 || value > 2) {
+                throw new IllegalArgumentException("ECN mode: " + value + " (expected: 0 off, 1 on, 2 accept only)");
+            }
+            return values()[(int) value];
+        }
+
+        /** Whether an active open sends an ECN-setup SYN. */
+        public boolean requests() {
+            return this == ON;
+        }
+
+        /** Whether a passive open answers an ECN-setup SYN with an ECN-setup SYN,ACK. */
+        public boolean accepts() {
+            return this != OFF;
+        }
     }
 
     private static final long SECOND = 1_000_000_000L;
@@ -121,6 +167,10 @@ public record TcpConfig(
         }
         positive("receiveMemoryLimitBytes", receiveMemoryLimitBytes);
         range("receiveBufferMaxBytes", receiveBufferMaxBytes, 256, 1 << 30);
+        if (ecn == null) {
+            throw new IllegalArgumentException("ecn: null (expected: OFF, ON or PASSIVE)");
+        }
+        range("ecnSetupSynRetries", ecnSetupSynRetries, 0, 255);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -128,15 +178,17 @@ public record TcpConfig(
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
-                256L << 20, 6 << 20);
+                256L << 20, 6 << 20, EcnMode.PASSIVE, 0); // net.ipv4.tcp_ecn = 2, tcp_ecn_fallback = 1
     }
 
     /**
      * The RFCs' letter, with the {@link TcpProfile#rfc() rfc} profile: MSL 2 minutes (RFC 9293
      * §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK 200 ms (RFC 9293 §3.8.6.3 allows up to
      * 500 ms), SYN retransmitted for at least 3 minutes (RFC 9293 §3.8.3, RFC 1122 §4.2.3.5 R2: 7
-     * backoffs from 1 s give up after 255 s), NewReno (RFC 5681, RFC 6582). Where no RFC gives a
-     * number, Linux's.
+     * backoffs from 1 s give up after 255 s), NewReno (RFC 5681, RFC 6582), ECN accepted when the
+     * peer asks and never asked for (a choice: RFC 3168 §6.1.1 describes the negotiation but leaves
+     * to the host whether it initiates; accepting costs nothing a non-ECN peer would see). Where no
+     * RFC gives a number, Linux's.
      */
     public static TcpConfig rfc() {
         return linux().toBuilder()
@@ -146,6 +198,7 @@ public record TcpConfig(
                 .delayedAckNanos(200 * MILLISECOND)
                 .congestion(CongestionConfig.rfc())
                 .profile(TcpProfile.rfc())
+                .ecn(EcnMode.PASSIVE)
                 .build();
     }
 
@@ -153,7 +206,8 @@ public record TcpConfig(
      * FreeBSD's defaults (tcp(4), tcp_timer.h), with the {@link TcpProfile#freebsd() freebsd}
      * profile: MSL 30 s (TIME-WAIT 60 s), RTO min 30 ms, max 64 s (TCPTV_REXMTMAX), rexmit_slop
      * 200 ms, delayed ACK 100 ms, 12 retransmissions of anything (TCP_MAXRXTSHIFT), keep-alive
-     * 7200 s / 75 s / 8 probes, recvspace 64 KiB, sendspace 32 KiB, NewReno.
+     * 7200 s / 75 s / 8 probes, recvspace 64 KiB, sendspace 32 KiB, NewReno, ecn.enable 2 (accept
+     * ECN when asked: tcp(4), the default since FreeBSD 11).
      */
     public static TcpConfig freebsd() {
         return linux().toBuilder()
@@ -170,6 +224,8 @@ public record TcpConfig(
                 .sendBufferBytes(32768)
                 .congestion(CongestionConfig.rfc())
                 .profile(TcpProfile.freebsd())
+                .ecn(EcnMode.PASSIVE)
+                .ecnSetupSynRetries(1)
                 .build();
     }
 
@@ -228,6 +284,8 @@ public record TcpConfig(
         private TcpProfile profile;
         private long receiveMemoryLimitBytes;
         private int receiveBufferMaxBytes;
+        private EcnMode ecn;
+        private int ecnSetupSynRetries;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -257,6 +315,8 @@ public record TcpConfig(
             profile = c.profile;
             receiveMemoryLimitBytes = c.receiveMemoryLimitBytes;
             receiveBufferMaxBytes = c.receiveBufferMaxBytes;
+            ecn = c.ecn;
+            ecnSetupSynRetries = c.ecnSetupSynRetries;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -286,13 +346,16 @@ public record TcpConfig(
         public Builder profile(TcpProfile v) { profile = v; return this; }
         public Builder receiveMemoryLimitBytes(long v) { receiveMemoryLimitBytes = v; return this; }
         public Builder receiveBufferMaxBytes(int v) { receiveBufferMaxBytes = v; return this; }
+        public Builder ecn(EcnMode v) { ecn = v; return this; }
+        public Builder ecnSetupSynRetries(int v) { ecnSetupSynRetries = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
-                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes);
+                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, ecn,
+                    ecnSetupSynRetries);
         }
     }
 }

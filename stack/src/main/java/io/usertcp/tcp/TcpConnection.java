@@ -73,6 +73,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
     boolean noDelay;
     /** TCP_NOOPT (FreeBSD): our SYN carries no options at all, so none is negotiated. */
     boolean noOptions;
+    /**
+     * RFC 3168 ECN in use (Linux TCP_ECN_OK): in SYN-SENT, that our SYN asks for it; from the SYN
+     * exchange on, that both ends agreed. Fixed once the connection is synchronized.
+     */
+    boolean ecn;
     /** TCP_KEEPINIT (FreeBSD): how long the handshake may take before the open fails; 0 = bounded by SYN retries only. */
     long keepInitNanos;
 

@@ -148,6 +148,7 @@ final class LossRecovery {
     private void enterFastRecovery(Sender c, long nowNanos) {
         Sender t = c;
         c.cc.onLossDetected(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
+        c.lossReduction();
         phase = RecoveryPhase.FAST_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
@@ -168,6 +169,7 @@ final class LossRecovery {
     void onRetransmitTimeout(Sender c, long nowNanos) {
         Sender t = c;
         c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
+        c.lossReduction();
         phase = RecoveryPhase.RTO_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
