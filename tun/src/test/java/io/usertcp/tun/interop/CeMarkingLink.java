@@ -1,6 +1,7 @@
 package io.usertcp.tun.interop;
 
 import io.netty.buffer.ByteBuf;
+import io.usertcp.runtime.ForwardingLink;
 import io.usertcp.runtime.WaitableLink;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.TcpSegmentView;
@@ -13,8 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at most {@code limit} times; the IPv4 header checksum is recomputed. Everything else passes as
  * it is. Packets are handled on the stack's thread; the count may be read from any thread.
  */
-final class CeMarkingLink implements WaitableLink {
-    private final WaitableLink inner;
+final class CeMarkingLink extends ForwardingLink {
     private final int interval;
     private final int limit;
     private final Ipv4PacketView ip = new Ipv4PacketView();
@@ -23,7 +23,7 @@ final class CeMarkingLink implements WaitableLink {
     private int ectDataSeen;
 
     CeMarkingLink(WaitableLink inner, int interval, int limit) {
-        this.inner = inner;
+        super(inner);
         this.interval = interval;
         this.limit = limit;
     }
@@ -50,25 +50,5 @@ final class CeMarkingLink implements WaitableLink {
             return false;
         }
         return tcp.wrap(ip).check() == null && tcp.payloadLength() > 0;
-    }
-
-    @Override
-    public void transmit(ByteBuf packet) {
-        inner.transmit(packet);
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean awaitReadable(long timeoutNanos) {
-        return inner.awaitReadable(timeoutNanos);
-    }
-
-    @Override
-    public void wakeup() {
-        inner.wakeup();
     }
 }
