@@ -379,6 +379,60 @@ class EcnTest {
         }
     }
 
+    // RFC 3168 §6.1.2: at most one reaction per window, whether to ECE or to loss. A loss in the window an ECE already
+    // reduced starts fast recovery without a second reduction (Linux tcp_enter_recovery() in CWR); a third duplicate
+    // ACK that also carries ECE leaves ssthresh where the loss alone puts it (Linux tcp_fastretrans_alert() decides
+    // recovery first).
+    @ParameterizedTest
+    @EnumSource(Reference.class)
+    void eceAndLossInOneWindow_reduceOnce(Reference ref) {
+        long afterLossOnly;
+        long afterLossWithEce;
+        try (ConnectionHarness h = new ConnectionHarness(config(ref, EcnMode.ON))) {
+            TcpConnection c = ecnConnection(h);
+            CongestionControl cc = c.congestionControl();
+            send(h, c, 40 * MSS);
+            h.drain();
+            int una = LOCAL_ISS + 1 + MSS;
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(una).flags(ACK | ECE));
+            long reduced = cc.cwndBytes();
+            // ACKs within the window until cwnd is full again with new data, so that a second reduction (of a flight
+            // of about cwnd) would show.
+            while (h.drain().isEmpty()) {
+                una += MSS;
+                h.receive(h.segment().seq(REMOTE_ISS + 1).ack(una));
+            }
+            assertTrue(c.sender.inCwr());
+            assertTrue(c.sender.flightSize() >= reduced - MSS, "cwnd full: flight " + c.sender.flightSize());
+            for (int i = 0; i < 3; i++) {
+                h.receive(h.segment().seq(REMOTE_ISS + 1).ack(una));
+            }
+            assertTrue(cc.inRecovery(), "three duplicate ACKs: fast recovery");
+            assertEquals(reduced, cc.ssthreshBytes(), "no second reduction in the window ECE already reduced");
+            int lost = una;
+            assertTrue(h.drain().stream().anyMatch(x -> x.seq() == lost), "the fast retransmission");
+        }
+        afterLossOnly = ssthreshAfterThreeDuplicates(ref, false);
+        afterLossWithEce = ssthreshAfterThreeDuplicates(ref, true);
+        assertEquals(afterLossOnly, afterLossWithEce, "a third duplicate ACK with ECE: one reduction, for the loss");
+    }
+
+    private static long ssthreshAfterThreeDuplicates(Reference ref, boolean eceOnTheThird) {
+        try (ConnectionHarness h = new ConnectionHarness(config(ref, EcnMode.ON))) {
+            TcpConnection c = ecnConnection(h);
+            send(h, c, 40 * MSS);
+            h.drain();
+            int una = LOCAL_ISS + 1 + MSS;
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(una));
+            for (int i = 0; i < 3; i++) {
+                h.receive(h.segment().seq(REMOTE_ISS + 1).ack(una).flags(eceOnTheThird && i == 2 ? ACK | ECE : ACK));
+            }
+            assertTrue(c.congestionControl().inRecovery());
+            h.drain();
+            return c.congestionControl().ssthreshBytes();
+        }
+    }
+
     // ECE on an ACK of a connection without ECN is not a congestion signal (Linux tcp_ecn_rcv_ecn_echo(): TCP_ECN_OK).
     @Test
     void eceWithoutEcn_noReduction() {

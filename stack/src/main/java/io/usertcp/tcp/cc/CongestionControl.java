@@ -100,6 +100,17 @@ public interface CongestionControl {
     }
 
     /**
+     * Loss detected as for {@link #onLossDetected}, in a window whose cwnd {@link #onEcnEcho}
+     * already reduced: enter fast recovery without reducing again (RFC 3168 §6.1.2: no more than
+     * one reaction per window; Linux tcp_enter_recovery() skips tcp_init_cwnd_reduction() while in
+     * CWR). The default, for a controller that keeps no such distinction, reduces as
+     * {@link #onLossDetected} with the current cwnd as the flight size.
+     */
+    default void onLossInReducedWindow(long nowNanos) {
+        onLossDetected(nowNanos, cwndBytes());
+    }
+
+    /**
      * The retransmission timer expired: cwnd = the loss window, 1·SMSS (RFC 5681 §3.1, eq. 4), and
      * ssthresh is reduced unless this is a repeated timeout with no new data acknowledged since the
      * last one (RFC 5681 §3.1, implementation note). Ends fast recovery if it was in progress.

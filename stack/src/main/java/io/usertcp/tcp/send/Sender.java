@@ -221,11 +221,13 @@ public final class Sender {
         if (advanced) {
             result |= acknowledge(nowNanos, seg, ecnEcho);
         } else if (ack == sndUna && synAcked()) {
-            if (ecnEcho) {
-                ecnEcho(nowNanos, outstanding ? 1 : 0); // a duplicate ACK reports one segment (Linux tcp_add_reno_sack)
-            }
+            // Loss first, as Linux tcp_fastretrans_alert() decides: a duplicate ACK that starts fast recovery reduces
+            // for the loss, and its ECE adds nothing (ecnEcho() does not reduce during recovery).
             if (duplicateAck(nowNanos, seg)) {
                 result |= WANTS_OUTPUT;
+            }
+            if (ecnEcho) {
+                ecnEcho(nowNanos, outstanding ? 1 : 0); // a duplicate ACK reports one segment (Linux tcp_add_reno_sack)
             }
         }
         if (SeqNum.ge(ack, sndUna)) {
@@ -356,6 +358,15 @@ public final class Sender {
     void lossReduction() {
         cwrActive = false;
         cwrQueued = true;
+    }
+
+    /**
+     * Whether cwnd was already reduced for an ECE in this window: fast recovery then starts without
+     * a second reduction (RFC 3168 §6.1.2: at most once per window; Linux tcp_enter_recovery() skips
+     * tcp_init_cwnd_reduction() while in CWR).
+     */
+    boolean reducedThisWindow() {
+        return cwrActive;
     }
 
     /** Whether cwnd is being held after an ECE (Linux TCP_CA_CWR). */
