@@ -104,6 +104,7 @@ class EcnTest {
             h.receive(h.segment().flags(SYN | ACK | ECE).seq(REMOTE_ISS).ack(LOCAL_ISS + 1));
             h.expectSent().assertFlags(ACK);
             assertEquals(mode == EcnMode.ON, c.ecn);
+            assertEquals(mode == EcnMode.ON, c.snapshot(h.now()).ecn(), "ss and TCP_INFO see it");
             send(h, c, 100);
             Sent data = h.expectSent().assertFlags(ACK | PSH);
             assertEquals(mode == EcnMode.ON ? ECT_0 : NOT_ECT, data.ecn(), data.toString());
