@@ -29,6 +29,12 @@ public final class StackStats {
         IcmpOutEchoReps, TcpExtOutOfWindowIcmps,
         IpInReceives, IpInDelivers, IpOutRequests,
         /**
+         * RFC 3168: received IPv4 datagrams by the ECN field of their header (Linux ip_rcv_core
+         * counts them once the header's version and length are sane, before any other check), and
+         * data segments whose delivery an ACK with ECE reported (Linux tcp_count_delivered()).
+         */
+        IpExtInNoECTPkts, IpExtInECT1Pkts, IpExtInECT0Pkts, IpExtInCEPkts, TcpExtTCPDeliveredCE,
+        /**
          * Ours, in nstat's form (no Linux counterpart): unexpected exceptions the runner contained
          * while the stack handled a packet, a timer round or a task; connections aborted because a
          * fault was pinned on them; packets dropped because direct memory ran out.

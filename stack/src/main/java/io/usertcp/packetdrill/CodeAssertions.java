@@ -20,6 +20,7 @@ final class CodeAssertions {
     static final int TCPI_OPT_SACK = 2;
     static final int TCPI_OPT_WSCALE = 4;
     static final int TCPI_OPT_ECN = 8;
+    static final int TCPI_OPT_ECN_SEEN = 16;
 
     private static final Map<String, TcpState> STATES = Map.ofEntries(
             Map.entry("TCPI_CLOSED", TcpState.CLOSED), Map.entry("TCP_CLOSE", TcpState.CLOSED),
@@ -36,7 +37,8 @@ final class CodeAssertions {
 
     private static final Map<String, Long> CONSTANTS = Map.of(
             "TCPI_OPT_TIMESTAMPS", (long) TCPI_OPT_TIMESTAMPS, "TCPI_OPT_SACK", (long) TCPI_OPT_SACK,
-            "TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE, "TCPI_OPT_ECN", (long) TCPI_OPT_ECN);
+            "TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE, "TCPI_OPT_ECN", (long) TCPI_OPT_ECN,
+            "TCPI_OPT_ECN_SEEN", (long) TCPI_OPT_ECN_SEEN);
 
     /** The outcome (null when every assertion held): a failed assertion, or what the block needs that is not emulated. */
     record Outcome(boolean unsupported, String message, String expected, String actual) {}
@@ -92,7 +94,8 @@ final class CodeAssertions {
         int mss = Math.max(1, s.mss());
         return switch (name) {
             case "tcpi_options" -> (long) ((s.timestamps() ? TCPI_OPT_TIMESTAMPS : 0) | (s.sack() ? TCPI_OPT_SACK : 0)
-                    | (s.sendWindowShift() > 0 || s.receiveWindowShift() > 0 ? TCPI_OPT_WSCALE : 0));
+                    | (s.sendWindowShift() > 0 || s.receiveWindowShift() > 0 ? TCPI_OPT_WSCALE : 0)
+                    | (s.ecn() ? TCPI_OPT_ECN : 0) | (s.ecnSeen() ? TCPI_OPT_ECN_SEEN : 0)); // Linux tcp_get_info()
             case "tcpi_snd_mss" -> (long) s.mss();
             case "tcpi_snd_wscale" -> (long) s.sendWindowShift();
             case "tcpi_rcv_wscale" -> (long) s.receiveWindowShift();

@@ -53,6 +53,8 @@ final class StackSettings {
             Map.entry("net.inet.tcp.delacktime", (v, c) -> c.toBuilder().delayedAckNanos(num(v) * MS).build()),
             Map.entry("net.inet.tcp.recvspace", (v, c) -> c.toBuilder().receiveBufferBytes((int) num(v)).build()),
             Map.entry("net.inet.tcp.sendspace", (v, c) -> c.toBuilder().sendBufferBytes((int) num(v)).build()),
+            Map.entry("net.inet.tcp.ecn.enable", (v, c) -> c.toBuilder().ecn(TcpConfig.EcnMode.ofSysctl(num(v))).build()),
+            Map.entry("net.inet.tcp.ecn.maxretries", (v, c) -> c.toBuilder().ecnSetupSynRetries((int) num(v)).build()),
             Map.entry("net.inet.tcp.syncookies", (v, c) -> c.toBuilder().synCookies(on(v)
                     ? (c.synCookies() == TcpConfig.SynCookieMode.ALWAYS ? TcpConfig.SynCookieMode.ALWAYS : TcpConfig.SynCookieMode.ON_OVERFLOW)
                     : TcpConfig.SynCookieMode.OFF).build()),
@@ -68,6 +70,9 @@ final class StackSettings {
                 case 2 -> TcpConfig.SynCookieMode.ALWAYS;
                 default -> TcpConfig.SynCookieMode.ON_OVERFLOW;
             }).build()),
+            Map.entry("net.ipv4.tcp_ecn", (v, c) -> c.toBuilder().ecn(TcpConfig.EcnMode.ofSysctl(num(v))).build()),
+            // tcp_ecn_fallback=0: a retransmitted ECN-setup SYN keeps asking (as many times as a SYN may go).
+            Map.entry("net.ipv4.tcp_ecn_fallback", (v, c) -> c.toBuilder().ecnSetupSynRetries(on(v) ? 0 : 255).build()),
             Map.entry("net.ipv4.tcp_fin_timeout", (v, c) -> c.toBuilder().finWait2TimeoutNanos(num(v) * S).build()),
             Map.entry("net.ipv4.tcp_keepalive_time", (v, c) -> c.toBuilder().keepaliveIdleNanos(num(v) * S).build()),
             Map.entry("net.ipv4.tcp_keepalive_intvl", (v, c) -> c.toBuilder().keepaliveIntervalNanos(num(v) * S).build()),
@@ -94,9 +99,7 @@ final class StackSettings {
 
     /** Knobs whose value this stack always has: the assignment changes nothing. */
     private static final Map<String, String> ALWAYS = Map.of(
-            "net.inet.tcp.blackhole", "0",          // answer segments for closed ports with RST
-            "net.inet.tcp.ecn.enable", "0",          // no ECN
-            "net.ipv4.tcp_ecn", "0");
+            "net.inet.tcp.blackhole", "0");         // answer segments for closed ports with RST
 
     /** Knobs with nothing to change: caches this stack does not have. */
     private static final Map<String, String> NOTHING_TO_DO = Map.of(

@@ -14,16 +14,31 @@ import java.util.Objects;
  * @param ssthreshBytes   the slow-start threshold; {@link io.usertcp.tcp.cc.CongestionControl#MAX_WINDOW_BYTES}
  *                        until the first congestion signal
  * @param closeReason     null while open
+ * @param ecn             RFC 3168 ECN is in use on the connection (Linux TCP_ECN_OK; ss {@code ecn})
+ * @param ecnSeen         an ECT or CE data segment has arrived (Linux TCP_ECN_SEEN; ss {@code ecnseen})
  */
 public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
                                  Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
                                  long rtoNanos, int mss, long sendWindowBytes, long receiveWindowBytes,
                                  int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
                                  boolean sack, boolean timestamps, String congestionAlgorithm,
-                                 long cwndBytes, long ssthreshBytes, CloseReason closeReason) {
+                                 long cwndBytes, long ssthreshBytes, CloseReason closeReason, boolean ecn,
+                                 boolean ecnSeen) {
     public ConnectionSnapshot {
         timersLeftNanos = Map.copyOf(timersLeftNanos);
         Objects.requireNonNull(congestionAlgorithm, "congestionAlgorithm");
+    }
+
+    /** A snapshot of a connection without ECN. */
+    public ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
+                              Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
+                              long rtoNanos, int mss, long sendWindowBytes, long receiveWindowBytes,
+                              int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
+                              boolean sack, boolean timestamps, String congestionAlgorithm,
+                              long cwndBytes, long ssthreshBytes, CloseReason closeReason) {
+        this(id, state, receiveQueueBytes, sendQueueBytes, timersLeftNanos, srttNanos, rttvarNanos, rtoNanos, mss,
+                sendWindowBytes, receiveWindowBytes, retransmits, inFlightBytes, sendWindowShift, receiveWindowShift, sack,
+                timestamps, congestionAlgorithm, cwndBytes, ssthreshBytes, closeReason, false, false);
     }
 
     /** A TIME-WAIT entry, which keeps only what it needs to answer a retransmitted FIN. */

@@ -19,6 +19,8 @@ final class OutSegment {
     int ack;
     int flags;
     int window;
+    /** The ECN field of the IP header (RFC 3168 §5): 0 Not-ECT, or ECT(0) on new data of an ECN connection. */
+    int ecn;
     /** MSS option value, or {@link #NONE}. */
     int mss = NONE;
     /** Window-scale option shift, or {@link #NONE}. */
@@ -43,7 +45,7 @@ final class OutSegment {
 
     OutSegment clear() {
         sourceAddress = destinationAddress = sourcePort = destinationPort = 0;
-        seq = ack = flags = window = 0;
+        seq = ack = flags = window = ecn = 0;
         mss = NONE;
         windowScale = NONE;
         sackPermitted = false;

@@ -83,6 +83,7 @@ final class PassiveOpen {
         child.receiver.synReceived(seg.seq());
         child.noOptions = listener.noOptions(); // TCP_NOOPT is inherited (FreeBSD)
         listener.applyMaxSegment(child);
+        child.ecn = acceptsEcn(ip, seg);
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         // RFC 7323 §2.2: a SYN's window is not scaled.
         child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
@@ -94,6 +95,16 @@ final class PassiveOpen {
         child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN");
         child.synPending = true;
         stack.wantsOutput(child);
+    }
+
+    /**
+     * RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN,ACK when
+     * ECN is enabled (Linux tcp_ecn_create_request(): any net.ipv4.tcp_ecn but 0; FreeBSD
+     * syncache_add()), unless the profile refuses a SYN that is itself ECT.
+     */
+    private boolean acceptsEcn(Ipv4PacketView ip, TcpSegmentView seg) {
+        boolean setupSyn = (seg.flags() & (TcpFlags.ECE | TcpFlags.CWR)) == (TcpFlags.ECE | TcpFlags.CWR);
+        return setupSyn && config.ecn().accepts() && !(config.profile().refusesEcnForEctSyn() && ip.ecn() != 0);
     }
 
     /** Answers a SYN with a cookie SYN-ACK and keeps no state. */
@@ -112,13 +123,16 @@ final class PassiveOpen {
         s.mss = listener.maxSegment() > 0 ? Math.min(stack.localMss(), listener.maxSegment()) : stack.localMss();
         s.window = Math.min(config.receiveBufferBytes(), 65535);
         if (config.timestamps() && o.hasTimestamps()) {
-            // Window scale and SACK-permitted survive only inside our timestamp (Linux cookie_init_timestamp).
+            // Window scale, SACK-permitted and ECN survive only inside our timestamp (Linux cookie_init_timestamp);
+            // without timestamps a cookie cannot carry ECN, and Linux (tcp_conn_request) does not agree to it.
             boolean windowScale = config.windowScaling() && o.hasWindowScale();
             boolean sack = config.sack() && o.sackPermitted();
+            boolean ecn = acceptsEcn(ip, seg);
             int tsNow = (int) (nowNanos / 1_000_000L) + stack.tsOffset(la, lp, ra, rp);
+            s.flags |= ecn ? TcpFlags.ECE : 0;
             s.timestamps = true;
             s.tsVal = SynCookies.encodeTimestamp(tsNow,
-                    windowScale ? Math.min(o.windowScale(), SegmentArrival.MAX_WINDOW_SHIFT) : -1, sack);
+                    windowScale ? Math.min(o.windowScale(), SegmentArrival.MAX_WINDOW_SHIFT) : -1, sack, ecn);
             s.tsEcr = o.tsVal();
             s.windowScale = windowScale ? stack.windowShiftOffered() : OutSegment.NONE;
             s.sackPermitted = sack;
@@ -161,7 +175,7 @@ final class PassiveOpen {
         restoreFromCookie(child, seg, cookie, clientIsn, index, nowNanos);
         listener.childCreated(child);
         child.becomeEstablished(nowNanos, "rcv ACK with valid SYN cookie");
-        arrival.arrive(child, nowNanos, seg); // the ACK may carry data
+        arrival.arrive(child, nowNanos, seg, ip.ecn()); // the ACK may carry data
         return true;
     }
 
@@ -175,6 +189,8 @@ final class PassiveOpen {
         int shift = timestamps ? SynCookies.windowShiftOf(o.tsEcr()) : -1;
         boolean windowScaling = config.windowScaling() && shift >= 0;
         boolean sack = timestamps && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
+        // Linux cookie_ecn_ok(): ECN if the cookie SYN,ACK agreed to it and ECN is still enabled.
+        child.ecn = timestamps && config.ecn().accepts() && SynCookies.ecnOf(o.tsEcr());
         int optionBytes = timestamps ? 12 : 0;
         int mssOffered = Math.min(SynCookies.MSS_TABLE[index], child.receiver.mss());
         int mss = Math.max(SegmentArrival.MIN_SND_MSS, mssOffered - optionBytes);

@@ -40,12 +40,16 @@ final class SegmentArrival {
         this.stats = stats;
     }
 
-    /** Processes one segment for {@code c}; {@code seg} has passed its checks and is borrowed. */
-    void arrive(TcpConnection c, long nowNanos, TcpSegmentView seg) {
+    /**
+     * Processes one segment for {@code c}; {@code seg} has passed its checks and is borrowed.
+     *
+     * @param ecnField the ECN field of the segment's IP header (RFC 3168 §5)
+     */
+    void arrive(TcpConnection c, long nowNanos, TcpSegmentView seg, int ecnField) {
         switch (c.state) {
-            case SYN_SENT -> synSent(c, nowNanos, seg);
+            case SYN_SENT -> synSent(c, nowNanos, seg, ecnField);
             case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK ->
-                    otherStates(c, nowNanos, seg);
+                    otherStates(c, nowNanos, seg, ecnField);
             case CLOSED, LISTEN, TIME_WAIT -> { } // never in the connection table
         }
         if ((c.ackNow || c.synPending) && !c.isClosed()) {
@@ -57,7 +61,7 @@ final class SegmentArrival {
     // RFC 9293 §3.10.7.3: SYN-SENT
     // ------------------------------------------------------------------------------------
 
-    private void synSent(TcpConnection c, long nowNanos, TcpSegmentView seg) {
+    private void synSent(TcpConnection c, long nowNanos, TcpSegmentView seg, int ecnField) {
         Sender snd = c.sender;
         int flags = seg.flags();
         boolean ack = (flags & TcpFlags.ACK) != 0;
@@ -89,6 +93,11 @@ final class SegmentArrival {
         }
         c.receiver.synReceived(seg.seq());
         negotiate(c, seg.options(), nowNanos);
+        // RFC 3168 §6.1.1: ECN holds if the SYN,ACK is an ECN-setup SYN,ACK (ECE without CWR; Linux
+        // tcp_ecn_rcv_synack()), or, in a simultaneous open, the peer's SYN an ECN-setup SYN (tcp_ecn_rcv_syn()).
+        int ecnFlags = flags & (TcpFlags.ECE | TcpFlags.CWR);
+        boolean asked = c.ecn || !ack && c.config.ecn().accepts() && c.config.profile().acceptsEcnOnSimultaneousSyn();
+        c.ecn = asked && ecnFlags == (ack ? TcpFlags.ECE : TcpFlags.ECE | TcpFlags.CWR);
         // RFC 7323 §2.2: the window of a SYN is never scaled.
         snd.setWindow(seg.window(), 0, seg.seq(), seg.ack());
         if (ack) {
@@ -99,7 +108,7 @@ final class SegmentArrival {
             c.ackNow = true;
             // "If there are other controls or text in the segment, continue processing at the sixth step."
             long text = trim(c, seg, c.acceptanceWindow());
-            text(c, nowNanos, seg, text);
+            text(c, nowNanos, seg, text, ecnField);
             finArrives(c, nowNanos, seg, text);
         } else {
             // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN,ACK <SEQ=ISS><ACK=RCV.NXT>.
@@ -139,7 +148,7 @@ final class SegmentArrival {
     // RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states
     // ------------------------------------------------------------------------------------
 
-    private void otherStates(TcpConnection c, long nowNanos, TcpSegmentView seg) {
+    private void otherStates(TcpConnection c, long nowNanos, TcpSegmentView seg, int ecnField) {
         Receiver rcv = c.receiver;
         TcpProfile profile = c.config.profile();
         int flags = seg.flags();
@@ -205,8 +214,9 @@ final class SegmentArrival {
         if (simultaneousSynAck) {
             c.ackNow = true; // RFC 9293 Figure 8, line 5: both sides ACK the other's SYN,ACK
         }
+        cwrArrives(c, seg);
         // Sixth (URG) is ignored; seventh: the segment text; eighth: the FIN bit.
-        if (text(c, nowNanos, seg, text)) {
+        if (text(c, nowNanos, seg, text, ecnField)) {
             finArrives(c, nowNanos, seg, text);
         }
         if (c.state == TcpState.FIN_WAIT_1 && c.sender.finAcked()) {
@@ -362,7 +372,9 @@ final class SegmentArrival {
         if (c.config.profile().hearsSegmentOnlyAfterAckCheck()) {
             heard(c, nowNanos, seg); // Linux tcp_ack(): only now is the segment known to be in window
         }
-        ackReported(c, nowNanos, snd.onAck(nowNanos, seg));
+        // RFC 3168 §6.1.2: ECE on an acceptable ACK (not a SYN's) is the peer's echo of a CE mark (Linux tcp_ecn_rcv_ecn_echo()).
+        boolean ecnEcho = c.ecn && (seg.flags() & (TcpFlags.ECE | TcpFlags.SYN)) == TcpFlags.ECE;
+        ackReported(c, nowNanos, snd.onAck(nowNanos, seg, ecnEcho));
         return switch (c.state) {
             case FIN_WAIT_1 -> {
                 if (snd.finAcked() && !finWillArrive(c, seg, text)) {
@@ -456,10 +468,24 @@ final class SegmentArrival {
     }
 
     /**
+     * RFC 3168 §6.1.3: CWR on an acceptable segment that occupies sequence space ends our echo of
+     * ECE, and is ACKed at once: the sender's cwnd may be down to one segment (Linux
+     * tcp_ecn_accept_cwr(), called for every such segment that reaches tcp_data_queue()).
+     */
+    private static void cwrArrives(TcpConnection c, TcpSegmentView seg) {
+        if (c.ecn && (seg.flags() & TcpFlags.CWR) != 0 && seg.segmentLength() > 0) {
+            c.receiver.cwrArrived();
+            c.ackNow = true;
+        }
+    }
+
+    /**
      * Seventh check: the segment text. Returns whether the FIN, if any, may be processed (the text
      * before it was in order and accepted).
+     *
+     * @param ecnField the IP ECN field: a CE mark on data taken in is echoed (RFC 3168 §6.1.3)
      */
-    private boolean text(TcpConnection c, long nowNanos, TcpSegmentView seg, long text) {
+    private boolean text(TcpConnection c, long nowNanos, TcpSegmentView seg, long text, int ecnField) {
         int first = seg.seq() + (seg.hasFlag(TcpFlags.SYN) ? 1 : 0);
         if (seg.payloadLength() > 0 && SeqNum.lt(first, c.receiver.nxt())) {
             // Its start was received before (trimmed away): report that part (RFC 2883; Linux tcp_data_queue(),
@@ -495,6 +521,9 @@ final class SegmentArrival {
                 c.ackNow = true;
                 return false;
             }
+        }
+        if (c.ecn) {
+            rcv.ecnFieldArrived(ecnField); // Linux tcp_ecn_check_ce(), for in-order and out-of-order data alike
         }
         if (!rcv.inOrder(text, seg)) {
             // Out of order: hold it until the hole fills ("segments ... may be held for later processing"),

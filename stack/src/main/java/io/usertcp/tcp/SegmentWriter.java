@@ -62,7 +62,7 @@ final class SegmentWriter {
     private void writeIp(ByteBuf buf, OutSegment s, int total) {
         ip.wrap(buf, 0, total);
         ip.setVersionAndHeaderLength(Ipv4PacketView.MIN_HEADER_LENGTH);
-        ip.setTos(0);
+        ip.setTos(s.ecn); // DSCP 0 (best effort); the ECN field as the transmitter chose it
         ip.setTotalLength(total);
         ip.setIdentification(nextIpId);
         nextIpId = (nextIpId + 1) & 0xFFFF;

@@ -24,7 +24,7 @@ final class SynCookies {
     private static final int COOKIE_MASK = (1 << COUNTER_SHIFT) - 1;
     private static final long SALT_H1 = 0x636f6f6b69653101L;
     private static final long SALT_H2 = 0x636f6f6b69653202L;
-    /** Timestamp low bits: 4 bits of window shift (15 = none), 1 bit SACK-permitted. */
+    /** Timestamp low bits: 4 bits of window shift (15 = none), 1 bit SACK-permitted, 1 bit ECN (Linux TS_OPT_ECN). */
     static final int TS_OPTION_BITS = 6;
     private static final int TS_NO_WSCALE = 0xF;
 
@@ -66,7 +66,12 @@ final class SynCookies {
 
     /** Our TSval for a cookie SYN-ACK: the clock with its low bits replaced by the options. */
     static int encodeTimestamp(int tsNow, int windowShift, boolean sackPermitted) {
-        int options = (windowShift < 0 ? TS_NO_WSCALE : windowShift) | (sackPermitted ? 1 << 4 : 0);
+        return encodeTimestamp(tsNow, windowShift, sackPermitted, false);
+    }
+
+    /** {@link #encodeTimestamp(int, int, boolean)} with the ECN bit: the SYN asked for ECN and we accepted (Linux cookie_init_timestamp). */
+    static int encodeTimestamp(int tsNow, int windowShift, boolean sackPermitted, boolean ecn) {
+        int options = (windowShift < 0 ? TS_NO_WSCALE : windowShift) | (sackPermitted ? 1 << 4 : 0) | (ecn ? 1 << 5 : 0);
         int ts = (tsNow & ~((1 << TS_OPTION_BITS) - 1)) | options;
         return ts - tsNow > 0 ? ts - (1 << TS_OPTION_BITS) : ts; // never ahead of the clock
     }
@@ -79,6 +84,11 @@ final class SynCookies {
 
     static boolean sackPermittedOf(int tsEcr) {
         return (tsEcr & (1 << 4)) != 0;
+    }
+
+    /** Whether the cookie SYN,ACK agreed to ECN (Linux cookie_ecn_ok(): TS_OPT_ECN in the echoed timestamp). */
+    static boolean ecnOf(int tsEcr) {
+        return (tsEcr & (1 << 5)) != 0;
     }
 
     private int h1(int la, int lp, int ra, int rp) {

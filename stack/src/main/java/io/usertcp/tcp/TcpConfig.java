@@ -44,6 +44,14 @@ import io.usertcp.tcp.cc.CongestionConfig;
  *                               window-scale shift for it, as tcp_select_initial_window() does
  * @param timeWaitReuse          whether an active open may take over a TIME-WAIT entry (Linux
  *                               tcp_tw_reuse; by default only for loopback traffic)
+ * @param ecn                    Explicit Congestion Notification (RFC 3168): whether we ask for it on
+ *                               active opens and accept it on passive ones (Linux net.ipv4.tcp_ecn,
+ *                               FreeBSD net.inet.tcp.ecn.enable; both default to {@link EcnMode#PASSIVE})
+ * @param ecnSetupSynRetries     how many retransmissions of an ECN-setup SYN still ask for ECN before
+ *                               the SYN falls back to a plain one (RFC 3168 §6.1.1.1 "MAY"). Linux: 0,
+ *                               the first retransmission is plain (tcp_ecn_fallback=1,
+ *                               __tcp_retransmit_skb() → tcp_ecn_clear_syn()); FreeBSD: 1
+ *                               (net.inet.tcp.ecn.maxretries); rfc: 0, a choice, as Linux
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -73,7 +81,9 @@ public record TcpConfig(
         TcpProfile profile,
         long receiveMemoryLimitBytes,
         int receiveBufferMaxBytes,
-        TimeWaitReuse timeWaitReuse) {
+        TimeWaitReuse timeWaitReuse,
+        EcnMode ecn,
+        int ecnSetupSynRetries) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
     public enum TimeWaitReuse {
@@ -93,6 +103,42 @@ public record TcpConfig(
         ON_OVERFLOW,
         /** For every SYN (Linux tcp_syncookies=2), useful for testing cookies. */
         ALWAYS
+    }
+
+    /**
+     * RFC 3168 ECN negotiation, as Linux's {@code net.ipv4.tcp_ecn} and FreeBSD's
+     * {@code net.inet.tcp.ecn.enable} number it (the two agree on 0, 1 and 2).
+     */
+    public enum EcnMode {
+        /** 0: never: an ECN-setup SYN is answered with a plain SYN,ACK, and ours carry neither ECE nor CWR. */
+        OFF,
+        /** 1: ask for ECN on active opens (an ECN-setup SYN, RFC 3168 §6.1.1) and accept it on passive ones. */
+        ON,
+        /** 2: accept ECN when the peer's SYN asks for it, never ask (Linux's and FreeBSD's default). */
+        PASSIVE;
+
+        /** The sysctl value: 0, 1 or 2. */
+        public int sysctlValue() {
+            return ordinal();
+        }
+
+        /** @throws IllegalArgumentException for a value other than 0, 1 or 2 */
+        public static EcnMode ofSysctl(long value) {
+            if (value < 0 || value > 2) {
+                throw new IllegalArgumentException("ECN mode: " + value + " (expected: 0 off, 1 on, 2 accept only)");
+            }
+            return values()[(int) value];
+        }
+
+        /** Whether an active open sends an ECN-setup SYN. */
+        public boolean requests() {
+            return this == ON;
+        }
+
+        /** Whether a passive open answers an ECN-setup SYN with an ECN-setup SYN,ACK. */
+        public boolean accepts() {
+            return this != OFF;
+        }
     }
 
     private static final long SECOND = 1_000_000_000L;
@@ -137,6 +183,10 @@ public record TcpConfig(
         if (timeWaitReuse == null) {
             throw new IllegalArgumentException("timeWaitReuse: null (expected: OFF, ON or LOOPBACK)");
         }
+        if (ecn == null) {
+            throw new IllegalArgumentException("ecn: null (expected: OFF, ON or PASSIVE)");
+        }
+        range("ecnSetupSynRetries", ecnSetupSynRetries, 0, 255);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -144,15 +194,17 @@ public record TcpConfig(
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
-                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK);
+                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0); // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
     }
 
     /**
      * The RFCs' letter, with the {@link TcpProfile#rfc() rfc} profile: MSL 2 minutes (RFC 9293
      * §3.4.2), RTO min 1 s (RFC 6298 §2.4), delayed ACK 200 ms (RFC 9293 §3.8.6.3 allows up to
      * 500 ms), SYN retransmitted for at least 3 minutes (RFC 9293 §3.8.3, RFC 1122 §4.2.3.5 R2: 7
-     * backoffs from 1 s give up after 255 s), NewReno (RFC 5681, RFC 6582). Where no RFC gives a
-     * number, Linux's.
+     * backoffs from 1 s give up after 255 s), NewReno (RFC 5681, RFC 6582), ECN accepted when the
+     * peer asks and never asked for (a choice: RFC 3168 §6.1.1 describes the negotiation but leaves
+     * to the host whether it initiates; accepting costs nothing a non-ECN peer would see). Where no
+     * RFC gives a number, Linux's.
      */
     public static TcpConfig rfc() {
         return linux().toBuilder()
@@ -163,6 +215,7 @@ public record TcpConfig(
                 .congestion(CongestionConfig.rfc())
                 .profile(TcpProfile.rfc())
                 .timeWaitReuse(TimeWaitReuse.OFF)
+                .ecn(EcnMode.PASSIVE)
                 .build();
     }
 
@@ -170,7 +223,8 @@ public record TcpConfig(
      * FreeBSD's defaults (tcp(4), tcp_timer.h), with the {@link TcpProfile#freebsd() freebsd}
      * profile: MSL 30 s (TIME-WAIT 60 s), RTO min 30 ms, max 64 s (TCPTV_REXMTMAX), rexmit_slop
      * 200 ms, delayed ACK 100 ms, 12 retransmissions of anything (TCP_MAXRXTSHIFT), keep-alive
-     * 7200 s / 75 s / 8 probes, recvspace 64 KiB, sendspace 32 KiB, NewReno.
+     * 7200 s / 75 s / 8 probes, recvspace 64 KiB, sendspace 32 KiB, NewReno, ecn.enable 2 (accept
+     * ECN when asked: tcp(4), the default since FreeBSD 11).
      */
     public static TcpConfig freebsd() {
         return linux().toBuilder()
@@ -188,6 +242,8 @@ public record TcpConfig(
                 .congestion(CongestionConfig.rfc())
                 .profile(TcpProfile.freebsd())
                 .timeWaitReuse(TimeWaitReuse.OFF)
+                .ecn(EcnMode.PASSIVE)
+                .ecnSetupSynRetries(1)
                 .build();
     }
 
@@ -247,6 +303,8 @@ public record TcpConfig(
         private long receiveMemoryLimitBytes;
         private int receiveBufferMaxBytes;
         private TimeWaitReuse timeWaitReuse;
+        private EcnMode ecn;
+        private int ecnSetupSynRetries;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -277,6 +335,8 @@ public record TcpConfig(
             receiveMemoryLimitBytes = c.receiveMemoryLimitBytes;
             receiveBufferMaxBytes = c.receiveBufferMaxBytes;
             timeWaitReuse = c.timeWaitReuse;
+            ecn = c.ecn;
+            ecnSetupSynRetries = c.ecnSetupSynRetries;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -307,13 +367,16 @@ public record TcpConfig(
         public Builder receiveMemoryLimitBytes(long v) { receiveMemoryLimitBytes = v; return this; }
         public Builder receiveBufferMaxBytes(int v) { receiveBufferMaxBytes = v; return this; }
         public Builder timeWaitReuse(TimeWaitReuse v) { timeWaitReuse = v; return this; }
+        public Builder ecn(EcnMode v) { ecn = v; return this; }
+        public Builder ecnSetupSynRetries(int v) { ecnSetupSynRetries = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
                     delayedAckNanos, synRetries, synAckRetries, dataRetries, keepaliveIdleNanos, keepaliveIntervalNanos,
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
-                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse);
+                    congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
+                    ecnSetupSynRetries);
         }
     }
 }

@@ -79,6 +79,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
     boolean noDelay;
     /** TCP_NOOPT (FreeBSD): our SYN carries no options at all, so none is negotiated. */
     boolean noOptions;
+    /**
+     * RFC 3168 ECN in use (Linux TCP_ECN_OK): in SYN-SENT, that our SYN asks for it; from the SYN
+     * exchange on, that both ends agreed. Fixed once the connection is synchronized.
+     */
+    boolean ecn;
     /** TCP_KEEPINIT (FreeBSD): how long the handshake may take before the open fails; 0 = bounded by SYN retries only. */
     long keepInitNanos;
 
@@ -639,7 +644,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return new ConnectionSnapshot(id, state, receiver.readableBytes(), sender.bufferedBytes(), timers,
                 sender.srttNanos(), sender.rttvarNanos(), sender.rtoNanos(), sender.mss(), sender.window(), receiver.window(),
                 sender.retransmits(), sender.flightSize(), sender.windowShift(), receiver.windowShift(), sender.sackPermitted(),
-                sender.timestamps(), cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason);
+                sender.timestamps(), cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason, ecn, receiver.ecnSeen());
     }
 
     // =====================================================================================

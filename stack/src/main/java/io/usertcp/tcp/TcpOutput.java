@@ -89,7 +89,7 @@ final class TcpOutput {
         s.clear().from(c.id);
         s.layout = c.config.profile().optionLayout();
         s.seq = snd.iss();
-        s.flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
+        s.flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0) | ecnSetupFlags(c, synAck);
         s.ack = synAck ? rcv.nxt() : 0;
         s.mss = rcv.mss();
         if (synAck) {
@@ -132,6 +132,22 @@ final class TcpOutput {
         }
     }
 
+    /**
+     * RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN,ACK ECE alone (Linux
+     * tcp_ecn_send_syn(), tcp_ecn_make_synack(), tcp_ecn_send_synack()); neither is ECT (the IP
+     * ECN field of a SYN stays Not-ECT). A retransmitted SYN falls back to a plain one after
+     * {@link TcpConfig#ecnSetupSynRetries()} retransmissions (RFC 3168 §6.1.1.1).
+     */
+    private static int ecnSetupFlags(TcpConnection c, boolean synAck) {
+        if (!c.ecn) {
+            return 0;
+        }
+        if (synAck) {
+            return TcpFlags.ECE;
+        }
+        return c.sender.retransmits() <= c.config.ecnSetupSynRetries() ? TcpFlags.ECE | TcpFlags.CWR : 0;
+    }
+
     /** New data within the peer's window, FIN piggybacked on the last segment when it is queued. */
     private boolean sendNewData(TcpConnection c, long nowNanos, Link link) {
         Sender snd = c.sender;
@@ -154,6 +170,14 @@ final class TcpOutput {
             boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
             c.receiver.dataSending(nowNanos);
             prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
+            if (c.ecn) {
+                // RFC 3168 §6.1.2 and Linux tcp_ecn_send(): new data is ECT(0) (never retransmissions, pure ACKs, SYNs
+                // or a FIN alone: RFC 3168 §6.1.5 and §6.1.4), and the first new data after a reduction carries CWR.
+                s.ecn = Receiver.ECT_0;
+                if (snd.takeQueuedCwr()) {
+                    s.flags |= TcpFlags.CWR;
+                }
+            }
             s.payload = snd;
             s.payloadOffset = snd.nextDataOffset();
             s.payloadLength = length;
@@ -303,7 +327,8 @@ final class TcpOutput {
         s.layout = c.config.profile().optionLayout();
         s.seq = seq;
         s.ack = rcv.nxt();
-        s.flags = flags;
+        // RFC 3168 §6.1.3: after a CE mark, every ACK carries ECE until the peer's CWR (Linux tcp_ecn_send()).
+        s.flags = flags | (c.ecn && rcv.echoesEce() ? TcpFlags.ECE : 0);
         s.window = rcv.windowField();
         if (rcv.timestamps()) {
             s.timestamps = true;

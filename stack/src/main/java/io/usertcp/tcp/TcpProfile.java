@@ -603,6 +603,29 @@ public class TcpProfile {
         return reference != Reference.FREEBSD;
     }
 
+    /**
+     * A simultaneous open (our SYN crossed the peer's) where the peer's SYN is an ECN-setup SYN but
+     * ours was not: whether ECN is agreed anyway (when ECN is enabled at all), and our SYN,ACK an
+     * ECN-setup SYN,ACK. linux: no, ECN holds only if our SYN asked (tcp_ecn_rcv_syn() clears
+     * TCP_ECN_OK, never sets it). rfc: yes, RFC 3168 §6.1.1 answers an ECN-setup SYN with an
+     * ECN-setup SYN,ACK whatever state sends it (the suite's syn-rcvd-via-syn-sent-ipv4-ecn01).
+     * freebsd: yes (tcp_input(): the SYN in SYN-SENT is checked as syncache_add() checks one).
+     */
+    public boolean acceptsEcnOnSimultaneousSyn() {
+        return reference != Reference.LINUX;
+    }
+
+    /**
+     * Whether an ECN-setup SYN that is itself ECT (its IP ECN field not Not-ECT, which RFC 3168
+     * §6.1.1 forbids a sender to do) is refused ECN. linux: refused, answered with a plain SYN,ACK
+     * (tcp_ecn_create_request(): such a SYN comes from a sender that marks everything, as DCTCP
+     * does). rfc, freebsd: the IP field is not looked at (RFC 3168 §6.1.1 judges the TCP flags;
+     * FreeBSD syncache_add()).
+     */
+    public boolean refusesEcnForEctSyn() {
+        return reference == Reference.LINUX;
+    }
+
     /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */
     public boolean hasKeepInit() {
         return reference == Reference.FREEBSD;

@@ -133,6 +133,7 @@ public final class TcpStack {
             if (closed) {
                 return;
             }
+            countEcnField(reason);
             if (reason != null) {
                 drop(reason, packet);
                 return;
@@ -198,6 +199,22 @@ public final class TcpStack {
         acceptableList.addLast(listener);
     }
 
+    /**
+     * IpExtIn*Pkts by the IP ECN field, as Linux ip_rcv_core() counts them: every datagram whose
+     * header is structurally IPv4 (version 4, a sane header length), whatever happens to it next.
+     */
+    private void countEcnField(DropReason reason) {
+        if (reason == DropReason.IPV4_TRUNCATED || reason == DropReason.IPV4_BAD_VERSION || reason == DropReason.IPV4_BAD_HEADER_LENGTH) {
+            return;
+        }
+        stats.increment(switch (decoder.ip().ecn()) {
+            case 0b00 -> Counter.IpExtInNoECTPkts;
+            case 0b01 -> Counter.IpExtInECT1Pkts;
+            case 0b10 -> Counter.IpExtInECT0Pkts;
+            default -> Counter.IpExtInCEPkts;
+        });
+    }
+
     private void drop(DropReason reason, ByteBuf packet) {
         stats.drop(reason);
         if (reason == DropReason.TCP_BAD_CHECKSUM || reason == DropReason.TCP_BAD_OPTION
@@ -223,7 +240,7 @@ public final class TcpStack {
         TcpConnection c = connections.get(la, lp, ra, rp);
         if (c != null) {
             try {
-                arrival.arrive(c, nowNanos, seg);
+                arrival.arrive(c, nowNanos, seg, ip.ecn());
             } catch (RuntimeException e) {
                 contain(c, nowNanos, "a segment", e);
             }
@@ -459,6 +476,7 @@ public final class TcpStack {
         } else {
             c.sender.start(isn(nowNanos, id));
         }
+        c.ecn = tcp.ecn().requests(); // RFC 3168 §6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn(), tcp_ecn == 1)
         stats.increment(Counter.TcpActiveOpens);
         c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
         c.synPending = true;

@@ -60,7 +60,8 @@ class OwnScriptsTest {
             "time-wait-rst-in-window-challenge-or-close.pkt",
             "time-wait-rfc793-rst-in-window-closes.pkt",
             "nagle-holds-small-segment-until-ack.pkt",             // RFC 9293 §3.7.4 with Minshall's refinement
-            "nodelay-sends-small-segments-at-once.pkt");           // TCP_NODELAY
+            "nodelay-sends-small-segments-at-once.pkt",            // TCP_NODELAY
+            "ecn-ce-echoed-until-cwr.pkt");                        // RFC 3168 §6.1: ECN-setup, ECT(0), ECE until CWR, CWR once
 
     @Test
     void everyScenarioOfDesignSection13HasAScript_andEveryScriptIsListed() {

@@ -111,7 +111,12 @@ public final class ConnectionHarness implements AutoCloseable {
 
     /** Delivers a segment from the peer to the stack. */
     public void receive(Segment s) {
-        byte[] bytes = TestPackets.tcp(REMOTE, LOCAL, s.header(), s.payload);
+        TcpHeader header = s.header();
+        Ipv4Header plain = Ipv4Header.of(REMOTE, LOCAL, Ipv4PacketView.PROTOCOL_TCP, header.headerLength() + s.payload.length,
+                TestPackets.DEFAULT_TTL, TestPackets.DEFAULT_IP_ID);
+        Ipv4Header ip = new Ipv4Header(s.ecn, plain.totalLength(), plain.identification(), plain.flags(), plain.fragmentOffset(),
+                plain.ttl(), plain.protocol(), 0, REMOTE, LOCAL, null);
+        byte[] bytes = TestPackets.tcp(ip, header, s.payload);
         stack.receive(now(), Unpooled.wrappedBuffer(bytes));
     }
 
@@ -135,6 +140,7 @@ public final class ConnectionHarness implements AutoCloseable {
         private int window = PEER_WINDOW;
         private TcpOptions options = TcpOptions.NONE;
         private byte[] payload = new byte[0];
+        private int ecn;
 
         Segment(int sourcePort, int destinationPort) {
             this.sourcePort = sourcePort;
@@ -170,6 +176,12 @@ public final class ConnectionHarness implements AutoCloseable {
 
         public Segment options(TcpOption... v) {
             options = TcpOptions.of(v);
+            return this;
+        }
+
+        /** The ECN field of the IP header (RFC 3168 §5: 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE); Not-ECT by default. */
+        public Segment ecn(int codepoint) {
+            ecn = codepoint;
             return this;
         }
 
@@ -212,6 +224,11 @@ public final class ConnectionHarness implements AutoCloseable {
 
         public boolean has(int flag) {
             return tcp.hasFlag(flag);
+        }
+
+        /** The ECN field of the IP header (RFC 3168 §5). */
+        public int ecn() {
+            return ip.tos() & 0b11;
         }
 
         public String text() {

@@ -2,6 +2,7 @@ package io.usertcp.tun;
 
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.runtime.SystemRandomSource;
+import io.usertcp.runtime.WaitableLink;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
@@ -113,7 +114,21 @@ public final class TunStackHost implements AutoCloseable {
      * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize) {
+        return start(prefix, mtu, layout, customize, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #start(String, int, Layout, UnaryOperator)}, with a link layer of the caller's
+     * between the TUN device and the stack ({@code linkLayer} wraps the {@link TunLink}): DESIGN.md
+     * §10's own seeded link layer, which may delay, reorder, duplicate, corrupt or ECN-mark what
+     * passes. {@link #link()} stays the TUN link itself.
+     *
+     * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
+                                     UnaryOperator<WaitableLink> linkLayer) {
         java.util.Objects.requireNonNull(layout, "layout");
+        java.util.Objects.requireNonNull(linkLayer, "linkLayer");
         String missing = TunSupport.check();
         if (missing != null) {
             throw new TunUnavailableException(missing);
@@ -127,7 +142,7 @@ public final class TunStackHost implements AutoCloseable {
             namespace.linkUp(layout.device(), mtu);
             link = new TunLink(device, mtu);
             StackConfig config = customize.apply(StackConfig.of(layout.stackAddress(), new SystemRandomSource()).withMtu(mtu));
-            StackRunner runner = new StackRunner(new TcpStack(config), link, "usertcp-stack-" + namespace.name()).start();
+            StackRunner runner = new StackRunner(new TcpStack(config), linkLayer.apply(link), "usertcp-stack-" + namespace.name()).start();
             return new TunStackHost(namespace, device, link, runner, layout);
         } catch (RuntimeException | Error e) {
             if (link != null) {

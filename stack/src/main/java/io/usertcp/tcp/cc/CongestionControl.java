@@ -83,6 +83,34 @@ public interface CongestionControl {
     void onRecoveryEnd(long nowNanos);
 
     /**
+     * An ACK echoed a congestion mark (RFC 3168 §6.1.2: ECE): reduce ssthresh and cwnd as for a
+     * loss, but without fast recovery (nothing was lost), as Linux tcp_enter_cwr() takes ssthresh
+     * from the algorithm's {@code ssthresh()}. The sender calls it at most once per window of data
+     * and never during recovery. The default reduces as {@link #onLossDetected} and ends recovery
+     * at once ({@link #onRecoveryEnd}: cwnd = ssthresh). Ignored while in recovery.
+     *
+     * @param flightSizeBytes bytes outstanding when the echo arrived (RFC 5681 FlightSize)
+     */
+    default void onEcnEcho(long nowNanos, long flightSizeBytes) {
+        if (inRecovery()) {
+            return;
+        }
+        onLossDetected(nowNanos, flightSizeBytes);
+        onRecoveryEnd(nowNanos);
+    }
+
+    /**
+     * Loss detected as for {@link #onLossDetected}, in a window whose cwnd {@link #onEcnEcho}
+     * already reduced: enter fast recovery without reducing again (RFC 3168 §6.1.2: no more than
+     * one reaction per window; Linux tcp_enter_recovery() skips tcp_init_cwnd_reduction() while in
+     * CWR). The default, for a controller that keeps no such distinction, reduces as
+     * {@link #onLossDetected} with the current cwnd as the flight size.
+     */
+    default void onLossInReducedWindow(long nowNanos) {
+        onLossDetected(nowNanos, cwndBytes());
+    }
+
+    /**
      * The retransmission timer expired: cwnd = the loss window, 1·SMSS (RFC 5681 §3.1, eq. 4), and
      * ssthresh is reduced unless this is a repeated timeout with no new data acknowledged since the
      * last one (RFC 5681 §3.1, implementation note). Ends fast recovery if it was in progress.

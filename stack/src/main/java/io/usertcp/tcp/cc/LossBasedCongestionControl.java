@@ -94,6 +94,16 @@ abstract class LossBasedCongestionControl implements CongestionControl {
     }
 
     @Override
+    public final void onLossInReducedWindow(long nowNanos) {
+        if (inRecovery) {
+            return;
+        }
+        started = true;
+        inRecovery = true; // cwnd and ssthresh stay as the ECN reduction set them
+        afterTimeout = false;
+    }
+
+    @Override
     public final void onRecoveryEnd(long nowNanos) {
         if (!inRecovery) {
             return;

@@ -139,6 +139,12 @@ public final class Receiver {
     /** When in-order data last arrived, or the handshake completed (Linux icsk_ack.lrcvtime). */
     private long lastDataReceivedNanos;
 
+    // ---- ECN echo (RFC 3168 §6.1.3), Linux tp->ecn_flags ----
+    /** A CE mark arrived: every ACK carries ECE until a segment with CWR (Linux TCP_ECN_DEMAND_CWR). */
+    private boolean ecnDemandCwr;
+    /** An ECT or CE data segment has arrived (Linux TCP_ECN_SEEN). */
+    private boolean ecnSeen;
+
     /**
      * @param allocator where compact copies of small segments come from (see {@link #chargedBytes()})
      * @param budget    the stack-wide budget the received data is charged against
@@ -492,6 +498,64 @@ public final class Receiver {
     public void setQuickAck(boolean quick) {
         quickAcksLeft = quick ? MAX_QUICK_ACKS : 0;
         pingPong = !quick && pingPong;
+    }
+
+    // =====================================================================================
+    // ECN echo (RFC 3168 §6.1.3), for a connection that negotiated ECN
+    // =====================================================================================
+
+    /** ECN codepoints of the IP header (RFC 3168 §5). */
+    public static final int NOT_ECT = 0b00;
+    public static final int ECT_1 = 0b01;
+    public static final int ECT_0 = 0b10;
+    public static final int CE = 0b11;
+
+    /**
+     * The IP ECN field of a data segment that was taken in (in order or held): Linux
+     * tcp_ecn_check_ce(). CE starts the echo of ECE and ACKs at once (tcp_enter_quickack_mode(sk, 2):
+     * the sender may have a very small window); not-ECT after ECT was seen is probably a
+     * retransmission, ACKed at once too.
+     */
+    public void ecnFieldArrived(int ecnField) {
+        switch (ecnField & 0b11) {
+            case NOT_ECT -> {
+                if (ecnSeen) {
+                    enterQuickAck(2);
+                }
+            }
+            case CE -> {
+                if (!ecnDemandCwr) {
+                    enterQuickAck(2);
+                    ecnDemandCwr = true;
+                }
+                ecnSeen = true;
+            }
+            default -> ecnSeen = true;
+        }
+    }
+
+    /**
+     * An acceptable segment that occupies sequence space carried CWR: the sender reduced its window,
+     * the echo stops (RFC 3168 §6.1.3; Linux tcp_ecn_accept_cwr()).
+     */
+    public void cwrArrived() {
+        ecnDemandCwr = false;
+    }
+
+    /** Whether our segments carry ECE now (Linux tcp_ecn_send(): TCP_ECN_DEMAND_CWR). */
+    public boolean echoesEce() {
+        return ecnDemandCwr;
+    }
+
+    /** Whether an ECT or CE segment has arrived (ss's {@code ecnseen}). */
+    public boolean ecnSeen() {
+        return ecnSeen;
+    }
+
+    /** Linux tcp_enter_quickack_mode(): ACK the next {@code segments} segments at once, interactive mode off. */
+    private void enterQuickAck(int segments) {
+        quickAcksLeft = Math.max(quickAcksLeft, segments);
+        pingPong = false;
     }
 
     /** The delayed ACK had to go alone: not interactive after all (Linux tcp_delack_timer_handler). */

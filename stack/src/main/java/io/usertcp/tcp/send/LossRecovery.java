@@ -147,7 +147,12 @@ final class LossRecovery {
     /** RFC 5681 §3.2 steps 2-3, RFC 6582 §3.2 step 2, RFC 6675 §5 step 4. */
     private void enterFastRecovery(Sender c, long nowNanos) {
         Sender t = c;
-        c.cc.onLossDetected(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
+        if (c.reducedThisWindow()) {
+            c.cc.onLossInReducedWindow(nowNanos); // RFC 3168 §6.1.2: one reduction per window, ECE or loss
+        } else {
+            c.cc.onLossDetected(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
+        }
+        c.lossReduction();
         phase = RecoveryPhase.FAST_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
@@ -168,6 +173,7 @@ final class LossRecovery {
     void onRetransmitTimeout(Sender c, long nowNanos) {
         Sender t = c;
         c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
+        c.lossReduction();
         phase = RecoveryPhase.RTO_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;

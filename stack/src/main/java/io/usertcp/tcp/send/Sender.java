@@ -102,6 +102,17 @@ public final class Sender {
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
 
+    // ---- ECN (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state ----
+    /** cwnd was reduced for an ECE and SND.UNA has not yet passed {@link #cwrHighSeq} (Linux TCP_CA_CWR). */
+    private boolean cwrActive;
+    /** SND.NXT when the reduction began (Linux high_seq): the window of data the reduction answers. */
+    private int cwrHighSeq;
+    /**
+     * cwnd was reduced: the next new data segment carries CWR (Linux TCP_ECN_QUEUE_CWR, set by
+     * tcp_init_cwnd_reduction() and tcp_enter_loss(), so by fast recovery and timeouts too).
+     */
+    private boolean cwrQueued;
+
     public Sender(TcpConfig config, StackStats stats, long nowNanos) {
         this.config = config;
         this.stats = stats;
@@ -222,14 +233,32 @@ public final class Sender {
      *         {@link #SYN_ACKED}, {@link #WANTS_OUTPUT}, {@link #WINDOW_OPEN}
      */
     public int onAck(long nowNanos, TcpSegmentView seg) {
+        return onAck(nowNanos, seg, false);
+    }
+
+    /**
+     * {@link #onAck(long, TcpSegmentView)} for a connection that may have negotiated ECN.
+     *
+     * @param ecnEcho the connection negotiated ECN and the segment carries ECE without SYN (Linux
+     *                tcp_ecn_rcv_ecn_echo()): the peer saw congestion marks
+     */
+    public int onAck(long nowNanos, TcpSegmentView seg, boolean ecnEcho) {
         moreComing = false; // Linux: MSG_MORE corks only the push of that write; ACK-driven sending follows Nagle
         int ack = seg.ack();
         int result = 0;
         boolean advanced = SeqNum.gt(ack, sndUna);
+        boolean outstanding = sndNxt != sndUna;
         if (advanced) {
-            result |= acknowledge(nowNanos, seg);
-        } else if (ack == sndUna && synAcked() && duplicateAck(nowNanos, seg)) {
-            result |= WANTS_OUTPUT;
+            result |= acknowledge(nowNanos, seg, ecnEcho);
+        } else if (ack == sndUna && synAcked()) {
+            // Loss first, as Linux tcp_fastretrans_alert() decides: a duplicate ACK that starts fast recovery reduces
+            // for the loss, and its ECE adds nothing (ecnEcho() does not reduce during recovery).
+            if (duplicateAck(nowNanos, seg)) {
+                result |= WANTS_OUTPUT;
+            }
+            if (ecnEcho) {
+                ecnEcho(nowNanos, outstanding ? 1 : 0); // a duplicate ACK reports one segment (Linux tcp_add_reno_sack)
+            }
         }
         if (SeqNum.ge(ack, sndUna)) {
             result |= updateWindow(seg, advanced);
@@ -238,7 +267,7 @@ public final class Sender {
     }
 
     /** SND.UNA < SEG.ACK =< SND.NXT: bytes (and perhaps SYN or FIN) are acknowledged. */
-    private int acknowledge(long nowNanos, TcpSegmentView seg) {
+    private int acknowledge(long nowNanos, TcpSegmentView seg, boolean ecnEcho) {
         int ack = seg.ack();
         int acked = SeqNum.diff(ack, sndUna);
         boolean synAckedNow = !synAcked();
@@ -250,8 +279,15 @@ public final class Sender {
         sampleRtt(nowNanos, seg);
         retransmits = 0;
         recovery.updateScoreboard(this, seg.options());
+        endCwrWindow();
+        if (ecnEcho) {
+            ecnEcho(nowNanos, Math.max(0, dataBytes));
+        }
         // The controller first (it ignores ACKs during fast recovery), then recovery, which may end it.
-        cc.onAck(nowNanos, Math.max(0, dataBytes), flightBefore, rtt.srttNanos());
+        // While a reduction for ECE is in progress, cwnd does not grow (Linux tcp_cong_control(): tcp_in_cwnd_reduction()).
+        if (!cwrActive) {
+            cc.onAck(nowNanos, Math.max(0, dataBytes), flightBefore, rtt.srttNanos());
+        }
         recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes));
         int result = ADVANCED | (synAckedNow ? SYN_ACKED : 0) | (sndUna == sndNxt ? ALL_ACKED : 0);
         return dataBytes > 0 ? result | DATA_ACKED | WANTS_OUTPUT : result;
@@ -312,6 +348,70 @@ public final class Sender {
             rtt.sample(nowNanos - rttStartNanos);
             rttTiming = false;
         }
+    }
+
+    /**
+     * An ACK with ECE (RFC 3168 §6.1.2): "the TCP source halves the congestion window cwnd and
+     * reduces the slow start threshold ssthresh", at most once per window of data, and not while
+     * fast recovery or a timeout already reduced it. As Linux tcp_try_to_open() → tcp_enter_cwr():
+     * ssthresh from the algorithm's own reduction, the next new data carries CWR. Linux's PRR walks
+     * cwnd down to ssthresh over the window; here cwnd goes there at once, as RFC 3168 says.
+     *
+     * @param deliveredBytes bytes this ACK acknowledged (a duplicate ACK counts as one segment)
+     */
+    private void ecnEcho(long nowNanos, int deliveredBytes) {
+        if (deliveredBytes > 0) {
+            // Linux tcp_count_delivered(): packets delivered under an ECE ACK; segments of at most SND.MSS here.
+            stats.add(Counter.TcpExtTCPDeliveredCE, Math.max(1, (deliveredBytes + sndMss - 1) / sndMss));
+        }
+        if (cwrActive || recovery.inRecovery()) {
+            return;
+        }
+        cc.onEcnEcho(nowNanos, SeqNum.diff(sndNxt, sndUna));
+        cwrActive = true;
+        cwrHighSeq = sndNxt;
+        cwrQueued = true;
+    }
+
+    /** Linux tcp_fastretrans_alert(), TCP_CA_CWR: the reduction ends once SND.UNA is beyond high_seq (so CWR got through). */
+    private void endCwrWindow() {
+        if (cwrActive && SeqNum.gt(sndUna, cwrHighSeq)) {
+            cwrActive = false;
+        }
+    }
+
+    /**
+     * Fast recovery or a timeout reduced cwnd (LossRecovery): it replaces a reduction for ECE in
+     * progress (Linux leaves TCP_CA_CWR for Recovery or Loss), and the next new data carries CWR
+     * (Linux tcp_init_cwnd_reduction(), tcp_enter_loss(): tcp_ecn_queue_cwr()).
+     */
+    void lossReduction() {
+        cwrActive = false;
+        cwrQueued = true;
+    }
+
+    /**
+     * Whether cwnd was already reduced for an ECE in this window: fast recovery then starts without
+     * a second reduction (RFC 3168 §6.1.2: at most once per window; Linux tcp_enter_recovery() skips
+     * tcp_init_cwnd_reduction() while in CWR).
+     */
+    boolean reducedThisWindow() {
+        return cwrActive;
+    }
+
+    /** Whether cwnd is being held after an ECE (Linux TCP_CA_CWR). */
+    public boolean inCwr() {
+        return cwrActive;
+    }
+
+    /**
+     * Whether the new data segment about to go out carries CWR (Linux tcp_ecn_send()): once after
+     * each reduction; taking it clears it.
+     */
+    public boolean takeQueuedCwr() {
+        boolean queued = cwrQueued;
+        cwrQueued = false;
+        return queued;
     }
 
     /** The peer was heard from: zero-window probes were answered (RFC 1122 §4.2.2.17). */

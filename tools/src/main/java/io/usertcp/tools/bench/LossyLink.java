@@ -1,6 +1,7 @@
 package io.usertcp.tools.bench;
 
 import io.netty.buffer.ByteBuf;
+import io.usertcp.runtime.ForwardingLink;
 import io.usertcp.runtime.WaitableLink;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,11 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread only, like the wrapped link's; {@link #wakeup} from any thread. Ownership: a dropped
  * datagram is released here; the others move to the caller as the wrapped link hands them over.
  */
-final class LossyLink implements WaitableLink {
+final class LossyLink extends ForwardingLink {
     /** IPv4 + TCP headers with options stay below this; only segments with data are dropped. */
     static final int DATA_THRESHOLD_BYTES = 120;
 
-    private final WaitableLink inner;
     private final int percent;
     private final SplittableRandom random;
     private final AtomicLong dropped = new AtomicLong();
@@ -31,10 +31,10 @@ final class LossyLink implements WaitableLink {
      * @param seed    seed of the drop choice
      */
     LossyLink(WaitableLink inner, int percent, long seed) {
+        super(inner);
         if (percent < 0 || percent > 100) {
             throw new IllegalArgumentException("percent: " + percent + " (expected: 0..100)");
         }
-        this.inner = inner;
         this.percent = percent;
         this.random = new SplittableRandom(seed);
     }
@@ -58,27 +58,6 @@ final class LossyLink implements WaitableLink {
             }
             return packet;
         }
-    }
-
-    /** @param packet ownership moves to the wrapped link */
-    @Override
-    public void transmit(ByteBuf packet) {
-        inner.transmit(packet);
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean awaitReadable(long timeoutNanos) {
-        return inner.awaitReadable(timeoutNanos);
-    }
-
-    @Override
-    public void wakeup() {
-        inner.wakeup();
     }
 
     /** How many datagrams were dropped so far. Thread-safe. */

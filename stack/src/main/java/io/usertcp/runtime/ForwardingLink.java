@@ -1,0 +1,47 @@
+package io.usertcp.runtime;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A link layer between a {@link WaitableLink} and the stack that changes only what it overrides
+ * (typically {@link #receive()}: dropping, marking or delaying datagrams on their way in); every
+ * other call goes to the wrapped link as it is. Threads and ownership are the wrapped link's.
+ */
+public abstract class ForwardingLink implements WaitableLink {
+    /** The link this one wraps. */
+    protected final WaitableLink inner;
+
+    protected ForwardingLink(WaitableLink inner) {
+        if (inner == null) {
+            throw new IllegalArgumentException("inner: null (expected: the link to wrap)");
+        }
+        this.inner = inner;
+    }
+
+    /** @return a buffer the caller owns, or {@code null} */
+    @Override
+    public ByteBuf receive() {
+        return inner.receive();
+    }
+
+    /** @param packet ownership moves to the wrapped link */
+    @Override
+    public void transmit(ByteBuf packet) {
+        inner.transmit(packet);
+    }
+
+    @Override
+    public int mtu() {
+        return inner.mtu();
+    }
+
+    @Override
+    public boolean awaitReadable(long timeoutNanos) {
+        return inner.awaitReadable(timeoutNanos);
+    }
+
+    @Override
+    public void wakeup() {
+        inner.wakeup();
+    }
+}
