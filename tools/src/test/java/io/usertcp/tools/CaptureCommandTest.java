@@ -316,11 +316,15 @@ class CaptureCommandTest {
         return new String(out, StandardCharsets.UTF_8).strip();
     }
 
+    /**
+     * The capture's one summary line. In a pipeline, tcpdump shares standard error ("reading from
+     * file -"), and the two processes' lines interleave in either order, so the line is looked for
+     * among all of them.
+     */
     private static Matcher summary(String stderr) {
-        String last = stderr.strip().lines().reduce((a, b) -> b).orElse("");
-        Matcher m = SUMMARY.matcher(last);
-        assertTrue(m.matches(), "one summary line at the end: " + stderr);
-        return m;
+        List<Matcher> found = stderr.strip().lines().map(SUMMARY::matcher).filter(Matcher::matches).toList();
+        assertEquals(1, found.size(), "one summary line: " + stderr);
+        return found.get(0);
     }
 
     private static String quote(List<String> words) {
