@@ -10,12 +10,9 @@ import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
-import io.usertcp.wire.TcpFlags;
-import io.usertcp.wire.TcpHeader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One run of one script: the event loop on virtual time. Inbound segments are injected at their
@@ -47,8 +44,8 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private final SocketLayer sockets;
     private final Syscalls syscalls;
     private final ShellCommands shell;
-    private final SequenceMapping map = new SequenceMapping();
-    private final PacketCodec codec = new PacketCodec();
+    private final PacketSteps steps = new PacketSteps(START_NANOS);
+    private final List<RunResult.Observation> trace = new ArrayList<>();
     private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
     private final CodeBlocks codeBlocks = new CodeBlocks();
     private final Link link = new Link() {
@@ -60,7 +57,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         @Override
         public void transmit(ByteBuf packet) {
             try {
-                captured.addLast(codec.decode(packet, now));
+                captured.addLast(steps.decode(packet, now));
             } finally {
                 packet.release();
             }
@@ -125,7 +122,10 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         }
         RunResult.Status status = failure == null ? RunResult.Status.PASS
                 : unsupported ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
-        return new RunResult(script.name(), failure, skipped, notes, status);
+        if (failure != null) {
+            trace.add(Trace.of(failure, status));
+        }
+        return new RunResult(script.name(), failure, skipped, notes, status, trace);
     }
 
     private void headerOptions() {
@@ -215,6 +215,11 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     @Override
+    public void returned(Event.Syscall s, Syscalls.Outcome o) {
+        trace.add(Trace.of(s, o));
+    }
+
+    @Override
     public long tolerance(long start, long end) {
         return Math.max(toleranceNanos, (long) (Math.max(0, end - start) * tolerancePercent / 100.0));
     }
@@ -298,29 +303,8 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     private void inbound(PacketSpec p) {
         TcpStack s = stack();
-        long ack = p.hasAck() ? map.localToLive(p.ack()) : 0;
-        List<TcpOptionSpec> specOptions = p.options() == null ? List.of() : p.options();
-        io.usertcp.wire.TcpOptions options;
-        try {
-            options = PacketCodec.options(ScriptOptions.toWire(specOptions, ScriptOptions.tsVal(specOptions), true, map));
-        } catch (IllegalArgumentException ex) {
-            throw fail(current, "cannot build the inbound segment: " + ex.getMessage(), null, null);
-        }
-        TcpHeader header = TcpHeader.of(remotePort, localPort, (int) p.seqStart(), (int) ack, p.flags(), p.window(), options);
-        int tos = p.ecn() == null ? 0 : switch (p.ecn()) {
-            case "ect1" -> 1;
-            case "ect0", "ect01" -> 2;
-            case "ce" -> 3;
-            default -> 0;
-        };
-        if (p.tos() >= 0) {
-            tos = p.ecn() == null ? p.tos() : (p.tos() & ~0x3) | tos; // (tos 0x..) with an ECN marking: the marking wins
-        }
-        if (p.ttl() >= 0) {
-            notes.add("line " + current.line() + ": ttl " + p.ttl() + " not set: TCP does not look at an inbound TTL");
-        }
-        ByteBuf packet = codec.tcp(ByteBufAllocator.DEFAULT, REMOTE_ADDRESS, LOCAL_ADDRESS, tos, ipId++, header, p.length());
-        s.receive(now, packet);
+        s.receive(now, steps.inbound(current, p, REMOTE_ADDRESS, LOCAL_ADDRESS, remotePort, localPort, ipId++, notes,
+                ByteBufAllocator.DEFAULT));
         pump();
     }
 
@@ -333,24 +317,14 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         if (live == null) {
             throw nothingSent(e, expected, tolerance, any, latest);
         }
-        if ((spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
-            // The stack's ISN, learned from its SYN or SYN-ACK; "...(0)" starts a new sequence space at 0.
-            map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
-        }
-        learnTimestamp(spec, live); // packetdrill maps TS values before comparing (and for the messages)
-        String mismatch = PacketMatcher.mismatch(spec, live, options.comparison(), map);
-        if (mismatch != null) {
-            LivePacket tiled = tile(spec, live, any ? now + ANY_TIME_LIMIT_NANOS : latest);
-            if (tiled == null || PacketMatcher.mismatch(spec, tiled, options.comparison(), map) != null) {
-                throw fail(e, mismatch, spec.format(), PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
-            }
-            live = tiled;
-        }
+        long limit = any ? now + ANY_TIME_LIMIT_NANOS : latest;
+        live = steps.match(e, live, options.comparison(), () -> awaitPacket(limit));
+        trace.add(Trace.of(e, steps.format(live)));
         if (!any && (live.timeNanos() < expected - tolerance || live.timeNanos() > latest)) {
             throw fail(e, "timing error: expected the outbound packet at " + seconds(expected) + " s (tolerance "
                     + duration(tolerance) + " s) but it was sent at " + seconds(live.timeNanos()) + " s",
                     spec.format() + "  at " + seconds(expected) + " s",
-                    PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
+                    steps.format(live) + "  at " + seconds(live.timeNanos()) + " s");
         }
         lastEventNanos = any ? live.timeNanos() : expected;
     }
@@ -361,58 +335,11 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         if (stack != null && !any) {
             LivePacket late = awaitPacket(latest + 60_000_000_000L);
             if (late != null) {
-                later = "; the next segment came at " + seconds(late.timeNanos()) + " s: " + PacketMatcher.format(late, map);
+                later = "; the next segment came at " + seconds(late.timeNanos()) + " s: " + steps.format(late);
             }
         }
         return fail(e, "expected an outbound packet" + (any ? "" : " at " + seconds(expected) + " s (tolerance "
                 + duration(tolerance) + " s)") + " but the stack sent nothing" + when + later, e.packet().format(), "(nothing)");
-    }
-
-    /**
-     * Several live segments may match one scripted one: a script written where the kernel sends
-     * large (TSO) segments is met by consecutive MSS-sized ones that tile its range exactly.
-     */
-    private LivePacket tile(PacketSpec spec, LivePacket first, long limit) {
-        if (!first.isTcp() || first.payloadLength() == 0 || first.payloadLength() >= spec.length()) {
-            return null;
-        }
-        int pushFin = TcpFlags.PSH | TcpFlags.FIN;
-        if (first.tcp().hasFlag(TcpFlags.FIN)) {
-            return null;
-        }
-        int total = first.payloadLength();
-        LivePacket last = first;
-        boolean push = first.tcp().hasFlag(TcpFlags.PSH);
-        while (total < spec.length()) {
-            LivePacket next = captured.isEmpty() ? awaitPacket(limit) : captured.pollFirst();
-            if (next == null || !next.isTcp() || next.seq() != ((first.seq() + total) & 0xFFFF_FFFFL)
-                    || next.ack() != first.ack() || (next.tcp().flags() & ~pushFin) != (first.tcp().flags() & ~pushFin)) {
-                return null;
-            }
-            total += next.payloadLength();
-            push |= next.tcp().hasFlag(TcpFlags.PSH);
-            last = next;
-        }
-        if (total != spec.length()) {
-            return null;
-        }
-        int flags = (first.tcp().flags() & ~pushFin) | (push ? TcpFlags.PSH : 0) | (last.tcp().flags() & TcpFlags.FIN);
-        TcpHeader h = first.tcp();
-        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), h.seq(), h.ack(), h.reserved(), flags,
-                last.tcp().window(), 0, 0, h.options());
-        return new LivePacket(first.timeNanos(), first.protocol(), first.tos(), first.source(), first.destination(), combined,
-                first.optionBytes(), total);
-    }
-
-    private void learnTimestamp(PacketSpec spec, LivePacket live) {
-        if (spec.options() == null || !live.isTcp()) {
-            return;
-        }
-        for (TcpOptionSpec o : spec.options()) {
-            if (o instanceof TcpOptionSpec.Timestamps t) {
-                live.tcp().options().timestamps().ifPresent(ts -> map.learnTsVal(t.tsVal(), io.usertcp.wire.SeqNum.unsigned(ts.tsVal())));
-            }
-        }
     }
 
     // ---- system calls ----
@@ -507,7 +434,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     private String describe(LivePacket p) {
-        return PacketMatcher.format(p, map) + " at " + seconds(p.timeNanos()) + " s";
+        return steps.describe(p);
     }
 
     /** A virtual time as script seconds (since the script's time 0). */
@@ -517,6 +444,6 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     /** A duration in seconds. */
     static String duration(long nanos) {
-        return String.format(Locale.ROOT, "%.6f", nanos / 1e9);
+        return PacketSteps.duration(nanos);
     }
 }

@@ -4,11 +4,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a scripted system call into a call on the {@link SocketLayer}: evaluates the arguments
+ * Turns a scripted system call into a call on a {@link SocketApi} (the stack's {@link SocketLayer},
+ * or the kernel backend's real sockets): evaluates the arguments
  * (symbols such as {@code SOL_SOCKET}, {@code [1]}, {@code {onoff=1, linger=0}}), and for
  * {@code getsockopt} compares the value returned through the pointer with the scripted one.
  */
-final class Syscalls {
+public final class Syscalls {
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("AF_INET", 2L), Map.entry("PF_INET", 2L), Map.entry("SOCK_STREAM", 1L),
             Map.entry("IPPROTO_TCP", 6L), Map.entry("SOL_TCP", 6L), Map.entry("SOL_SOCKET", 1L), Map.entry("IPPROTO_IP", 0L),
@@ -18,19 +19,20 @@ final class Syscalls {
             Map.entry("F_GETFL", 3L), Map.entry("F_SETFL", 4L), Map.entry("MSG_DONTWAIT", 0x40L), Map.entry("NULL", 0L));
 
     /** A call's result plus, for getsockopt, a disagreement about the value returned through the pointer. */
-    record Outcome(SyscallResult result, String outputProblem) {
-        static Outcome of(SyscallResult r) {
+    public record Outcome(SyscallResult result, String outputProblem) {
+        /** A result without an output value to check. */
+        public static Outcome of(SyscallResult r) {
             return new Outcome(r, null);
         }
     }
 
     /** One attempt of a call; a blocked call is attempted again until it returns. */
-    interface Call {
+    public interface Call {
         Outcome attempt();
     }
 
     /** Hooks the interpreter uses to follow the socket under test. */
-    interface Host {
+    public interface Host {
         void socketCreated(int fd);
 
         void bound(int fd, int port);
@@ -49,7 +51,7 @@ final class Syscalls {
     }
 
     /** A scripted call this runner cannot make. */
-    static final class Unsupported extends RuntimeException {
+    public static final class Unsupported extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         Unsupported(String message) {
@@ -57,13 +59,17 @@ final class Syscalls {
         }
     }
 
-    private final SocketLayer sockets;
+    private final SocketApi sockets;
     private final Comparison comparison;
     private final Host host;
     private final List<String> notes;
     private final List<String> skipped;
 
-    Syscalls(SocketLayer sockets, Comparison comparison, Host host, List<String> notes, List<String> skipped) {
+    /**
+     * @param notes   where remarks go (buffer sizes not compared)
+     * @param skipped where options accepted without effect are reported
+     */
+    public Syscalls(SocketApi sockets, Comparison comparison, Host host, List<String> notes, List<String> skipped) {
         this.sockets = sockets;
         this.comparison = comparison;
         this.host = host;
@@ -78,8 +84,12 @@ final class Syscalls {
         }
     }
 
-    /** Evaluates the arguments and returns the call, ready to attempt. */
-    Call prepare(Event.Syscall s) {
+    /**
+     * Evaluates the arguments and returns the call, ready to attempt.
+     *
+     * @throws Unsupported when the call, an argument or a flag is not supported
+     */
+    public Call prepare(Event.Syscall s) {
         List<Expr> a = s.args();
         return switch (s.name()) {
             case "socket" -> () -> {
@@ -315,8 +325,7 @@ final class Syscalls {
             if (!sockets.isOpen(fd)) {
                 return Outcome.of(SyscallResult.error(Errno.EBADF));
             }
-            io.usertcp.tcp.TcpConnection c = sockets.connection(fd);
-            long inQueue = c == null ? 0 : c.readableBytes();
+            long inQueue = sockets.readableBytes(fd);
             return new Outcome(SyscallResult.ok(0), optionValueProblem(r.name(), expected, inQueue));
         };
     }

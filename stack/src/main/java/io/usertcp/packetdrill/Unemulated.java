@@ -1,11 +1,12 @@
 package io.usertcp.packetdrill;
 
 /** What a script event needs that the runner does not emulate, reported as {@code unsupported: ...}. */
-final class Unemulated {
+public final class Unemulated {
     private Unemulated() {}
 
     /** Ends the run as unsupported when the event needs something the runner does not emulate. */
-    static void check(Event e) {
+    /** @throws ScriptFailure (unsupported) when the event needs something the runners do not emulate */
+    public static void check(Event e) {
         if (e instanceof Event.Icmp i) {
             throw ScriptFailure.unsupported(e, "ICMP " + (i.inbound() ? "in" : "out") + " (" + i.type()
                     + (i.code() == null ? "" : " " + i.code()) + (i.mtu() < 0 ? "" : " mtu " + i.mtu())

@@ -1,0 +1,60 @@
+package io.usertcp.packetdrill;
+
+/**
+ * The BSD socket calls scripts make, as {@link Syscalls} makes them: implemented over the stack by
+ * {@link SocketLayer} (on virtual time, where a call that would block returns
+ * {@link SyscallResult#BLOCKED}) and over real kernel sockets by the kernel backend (where a
+ * blocking call blocks its thread). File descriptors are the script's numbers; results and errno
+ * values are Linux's.
+ */
+public interface SocketApi {
+    /** {@code socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)}. */
+    SyscallResult socket();
+
+    /** The next descriptor created gets {@code fd} if it is free (packetdrill's {@code socket(...) = 4}). */
+    void preferFd(int fd);
+
+    /** {@code bind} to {@code port} on the local address. */
+    SyscallResult bind(int fd, int port);
+
+    /** {@code listen}; an unbound socket is bound to {@code defaultPort} first. */
+    SyscallResult listen(int fd, int backlog, int defaultPort);
+
+    /** {@code connect} to {@code remoteAddress:remotePort}. */
+    SyscallResult connect(int fd, int remoteAddress, int remotePort);
+
+    SyscallResult accept(int fd);
+
+    /** {@code read} of up to {@code count} bytes (their content is not compared). */
+    SyscallResult read(int fd, int count);
+
+    /** {@code write} of {@code count} bytes. */
+    SyscallResult write(int fd, int count);
+
+    SyscallResult close(int fd);
+
+    SyscallResult shutdown(int fd, int how);
+
+    /** {@code fcntl(fd, F_GETFL)}. */
+    SyscallResult getFlags(int fd);
+
+    /** {@code fcntl(fd, F_SETFL, flags)}. */
+    SyscallResult setFlags(int fd, long flags);
+
+    /** {@code setsockopt} of an integer option named as scripts name it ({@code TCP_NODELAY}). */
+    SyscallResult setOption(int fd, String name, long value);
+
+    /** {@code setsockopt(SO_LINGER, {onoff, linger})}. */
+    SyscallResult setLinger(int fd, boolean on, int seconds);
+
+    /** {@code getsockopt} of an integer option; its value in {@link SyscallResult#value()}. */
+    SyscallResult getOption(int fd, String name);
+
+    /** {@code getsockopt(SO_LINGER)} as {onoff, linger}, or null for a descriptor not open. */
+    int[] getLinger(int fd);
+
+    boolean isOpen(int fd);
+
+    /** The bytes ready to read ({@code ioctl(FIONREAD)}); 0 without a connection. */
+    long readableBytes(int fd);
+}
