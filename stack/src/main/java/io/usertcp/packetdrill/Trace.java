@@ -46,7 +46,7 @@ public final class Trace {
         for (int i = 0; i < n; i++) {
             RunResult.Observation x = i < a.size() ? a.get(i) : null;
             RunResult.Observation y = i < b.size() ? b.get(i) : null;
-            if (x != null && y != null && x.line() == y.line() && x.observed().equals(y.observed())) {
+            if (x != null && y != null && x.line() == y.line() && comparable(x.observed()).equals(comparable(y.observed()))) {
                 continue;
             }
             RunResult.Observation at = x == null ? y : y == null ? x : x.line() <= y.line() ? x : y;
@@ -57,6 +57,16 @@ public final class Trace {
         }
         return null;
     }
+
+    /**
+     * An observation as compared between runs: a TS value that was not scripted cannot be mapped
+     * to script space, so it is each side's own clock and not compared.
+     */
+    private static String comparable(String observed) {
+        return TS_VAL.matcher(observed).replaceAll("TS val *");
+    }
+
+    private static final java.util.regex.Pattern TS_VAL = java.util.regex.Pattern.compile("TS val [0-9]+");
 
     private static String observedAt(RunResult.Observation o, int line, RunResult run) {
         if (o == null) {

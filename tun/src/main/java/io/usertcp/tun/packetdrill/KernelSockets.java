@@ -1,0 +1,319 @@
+package io.usertcp.tun.packetdrill;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.usertcp.packetdrill.Errno;
+import io.usertcp.packetdrill.SocketApi;
+import io.usertcp.packetdrill.SyscallResult;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Real kernel sockets behind the script's file descriptors: each call is the system call itself
+ * ({@link SocketCalls}), made on a thread inside the run's network namespace, with the kernel's
+ * result and errno. A blocking call blocks its thread, as in packetdrill's system-call thread.
+ * Script descriptors (3, 4, ...) map to the live ones, as packetdrill maps them.
+ *
+ * <p>Thread-safe: the calls run on the namespace's threads; the interpreter reads TCP_INFO and the
+ * bound port from its own thread, and {@link #closeAll()} (which also wakes a blocked call) may run
+ * while a call is blocked.
+ */
+final class KernelSockets implements SocketApi {
+    /** Socket options by the name scripts use: level and number (Linux). */
+    private static final Map<String, int[]> OPTIONS = Map.ofEntries(
+            Map.entry("SO_REUSEADDR", new int[] {SocketCalls.SOL_SOCKET, 2}),
+            Map.entry("SO_ERROR", new int[] {SocketCalls.SOL_SOCKET, 4}),
+            Map.entry("SO_SNDBUF", new int[] {SocketCalls.SOL_SOCKET, 7}),
+            Map.entry("SO_RCVBUF", new int[] {SocketCalls.SOL_SOCKET, 8}),
+            Map.entry("SO_KEEPALIVE", new int[] {SocketCalls.SOL_SOCKET, 9}),
+            Map.entry("SO_REUSEPORT", new int[] {SocketCalls.SOL_SOCKET, 15}),
+            Map.entry("SO_RCVLOWAT", new int[] {SocketCalls.SOL_SOCKET, 18}),
+            Map.entry("SO_MARK", new int[] {SocketCalls.SOL_SOCKET, 36}),
+            Map.entry("SO_ZEROCOPY", new int[] {SocketCalls.SOL_SOCKET, 60}),
+            Map.entry("TCP_NODELAY", new int[] {SocketCalls.IPPROTO_TCP, 1}),
+            Map.entry("TCP_MAXSEG", new int[] {SocketCalls.IPPROTO_TCP, 2}),
+            Map.entry("TCP_CORK", new int[] {SocketCalls.IPPROTO_TCP, 3}),
+            Map.entry("TCP_KEEPIDLE", new int[] {SocketCalls.IPPROTO_TCP, 4}),
+            Map.entry("TCP_KEEPINTVL", new int[] {SocketCalls.IPPROTO_TCP, 5}),
+            Map.entry("TCP_KEEPCNT", new int[] {SocketCalls.IPPROTO_TCP, 6}),
+            Map.entry("TCP_SYNCNT", new int[] {SocketCalls.IPPROTO_TCP, 7}),
+            Map.entry("TCP_LINGER2", new int[] {SocketCalls.IPPROTO_TCP, 8}),
+            Map.entry("TCP_DEFER_ACCEPT", new int[] {SocketCalls.IPPROTO_TCP, 9}),
+            Map.entry("TCP_WINDOW_CLAMP", new int[] {SocketCalls.IPPROTO_TCP, 10}),
+            Map.entry("TCP_QUICKACK", new int[] {SocketCalls.IPPROTO_TCP, 12}),
+            Map.entry("TCP_THIN_LINEAR_TIMEOUTS", new int[] {SocketCalls.IPPROTO_TCP, 16}),
+            Map.entry("TCP_USER_TIMEOUT", new int[] {SocketCalls.IPPROTO_TCP, 18}),
+            Map.entry("TCP_FASTOPEN", new int[] {SocketCalls.IPPROTO_TCP, 23}),
+            Map.entry("TCP_NOTSENT_LOWAT", new int[] {SocketCalls.IPPROTO_TCP, 25}),
+            Map.entry("TCP_FASTOPEN_CONNECT", new int[] {SocketCalls.IPPROTO_TCP, 30}),
+            Map.entry("TCP_FASTOPEN_NO_COOKIE", new int[] {SocketCalls.IPPROTO_TCP, 34}),
+            Map.entry("TCP_INQ", new int[] {SocketCalls.IPPROTO_TCP, 36}),
+            Map.entry("TCP_TX_DELAY", new int[] {SocketCalls.IPPROTO_TCP, 37}),
+            Map.entry("IP_TOS", new int[] {SocketCalls.IPPROTO_IP, 1}),
+            Map.entry("IP_TTL", new int[] {SocketCalls.IPPROTO_IP, 2}),
+            Map.entry("IP_MTU_DISCOVER", new int[] {SocketCalls.IPPROTO_IP, 10}),
+            Map.entry("IP_FREEBIND", new int[] {SocketCalls.IPPROTO_IP, 15}));
+    /** The largest read or write the backend makes in one call (scripts write at most a few MB). */
+    private static final int MAX_IO_BYTES = 64 << 20;
+
+    private final int localAddress;
+    private final TreeMap<Integer, Integer> fds = new TreeMap<>();
+    private int preferredFd = -1;
+    private volatile String congestionControl;
+
+    /** @param localAddress the kernel's address in the namespace, which {@code bind} uses */
+    KernelSockets(int localAddress) {
+        this.localAddress = localAddress;
+    }
+
+    private synchronized int live(int fd) {
+        Integer live = fds.get(fd);
+        return live == null ? -1 : live;
+    }
+
+    /** The script's number for a new live descriptor: the preferred one if free, else the lowest free from 3. */
+    private synchronized int adopt(int liveFd) {
+        int fd = preferredFd >= 3 && !fds.containsKey(preferredFd) ? preferredFd : 3;
+        preferredFd = -1;
+        while (fds.containsKey(fd)) {
+            fd++;
+        }
+        fds.put(fd, liveFd);
+        return fd;
+    }
+
+    private static SyscallResult failed() {
+        int errno = SocketCalls.errno();
+        Errno known = Errno.byNumber(errno);
+        return known != null ? SyscallResult.error(known)
+                : new SyscallResult(-1, null, "errno " + errno + " " + SocketCalls.strerror(errno));
+    }
+
+    private static SyscallResult result(long r) {
+        return r < 0 ? failed() : SyscallResult.ok(r);
+    }
+
+    @Override
+    public SyscallResult socket() {
+        int live = SocketCalls.socket(SocketCalls.AF_INET, SocketCalls.SOCK_STREAM, SocketCalls.IPPROTO_TCP);
+        if (live < 0) {
+            return failed();
+        }
+        String cc = congestionControl;
+        if (cc != null) {
+            byte[] name = cc.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            try (Memory v = new Memory(name.length)) {
+                v.write(0, name, 0, name.length);
+                if (SocketCalls.setsockopt(live, SocketCalls.IPPROTO_TCP, SocketCalls.TCP_CONGESTION, Pointer.nativeValue(v),
+                        name.length) < 0) {
+                    SyscallResult r = failed();
+                    SocketCalls.close(live);
+                    return new SyscallResult(-1, r.errno(), "setting TCP_CONGESTION " + cc + " on the new socket failed");
+                }
+            }
+        }
+        return SyscallResult.ok(adopt(live));
+    }
+
+    /** Every socket created from now on gets this congestion control algorithm (the script's default). */
+    void congestionControl(String name) {
+        congestionControl = name;
+    }
+
+    @Override
+    public synchronized void preferFd(int fd) {
+        preferredFd = fd;
+    }
+
+    @Override
+    public SyscallResult bind(int fd, int port) {
+        try (Memory addr = sockaddr(localAddress, port)) {
+            return result(SocketCalls.bind(live(fd), Pointer.nativeValue(addr), SocketCalls.SOCKADDR_IN_SIZE));
+        }
+    }
+
+    @Override
+    public SyscallResult listen(int fd, int backlog, int defaultPort) {
+        if (boundPort(fd) == 0) {
+            SyscallResult bound = bind(fd, defaultPort); // as the stack's layer: an unbound listener gets the script's port
+            if (bound.errno() != null) {
+                return bound;
+            }
+        }
+        return result(SocketCalls.listen(live(fd), backlog));
+    }
+
+    @Override
+    public SyscallResult connect(int fd, int remoteAddress, int remotePort) {
+        try (Memory addr = sockaddr(remoteAddress, remotePort)) {
+            return result(SocketCalls.connect(live(fd), Pointer.nativeValue(addr), SocketCalls.SOCKADDR_IN_SIZE));
+        }
+    }
+
+    @Override
+    public SyscallResult accept(int fd) {
+        int live = SocketCalls.accept4(live(fd), 0, 0, 0);
+        return live < 0 ? failed() : SyscallResult.ok(adopt(live));
+    }
+
+    @Override
+    public SyscallResult read(int fd, int count) {
+        try (Memory buf = new Memory(Math.max(1, Math.min(count, MAX_IO_BYTES)))) {
+            return result(SocketCalls.read(live(fd), Pointer.nativeValue(buf), Math.min(count, MAX_IO_BYTES)));
+        }
+    }
+
+    @Override
+    public SyscallResult write(int fd, int count) {
+        if (count > MAX_IO_BYTES) {
+            return SyscallResult.error(Errno.EINVAL, "the kernel backend writes at most " + MAX_IO_BYTES + " bytes at once");
+        }
+        try (Memory buf = new Memory(Math.max(1, count))) {
+            buf.clear();
+            return result(SocketCalls.write(live(fd), Pointer.nativeValue(buf), count));
+        }
+    }
+
+    @Override
+    public SyscallResult close(int fd) {
+        int live;
+        synchronized (this) {
+            Integer l = fds.remove(fd);
+            live = l == null ? -1 : l;
+        }
+        return result(SocketCalls.close(live));
+    }
+
+    @Override
+    public SyscallResult shutdown(int fd, int how) {
+        return result(SocketCalls.shutdown(live(fd), how));
+    }
+
+    @Override
+    public SyscallResult getFlags(int fd) {
+        return result(SocketCalls.fcntl(live(fd), SocketCalls.F_GETFL, 0));
+    }
+
+    @Override
+    public SyscallResult setFlags(int fd, long flags) {
+        return result(SocketCalls.fcntl(live(fd), SocketCalls.F_SETFL, (int) flags));
+    }
+
+    @Override
+    public SyscallResult setOption(int fd, String name, long value) {
+        int[] option = OPTIONS.get(name);
+        if (option == null) {
+            return SyscallResult.error(Errno.ENOPROTOOPT, name + " is not known to the kernel backend");
+        }
+        try (Memory v = new Memory(4)) {
+            v.setInt(0, (int) value);
+            return result(SocketCalls.setsockopt(live(fd), option[0], option[1], Pointer.nativeValue(v), 4));
+        }
+    }
+
+    @Override
+    public SyscallResult setLinger(int fd, boolean on, int seconds) {
+        try (Memory v = new Memory(8)) {
+            v.setInt(0, on ? 1 : 0);
+            v.setInt(4, seconds);
+            return result(SocketCalls.setsockopt(live(fd), SocketCalls.SOL_SOCKET, SocketCalls.SO_LINGER,
+                    Pointer.nativeValue(v), 8));
+        }
+    }
+
+    @Override
+    public SyscallResult getOption(int fd, String name) {
+        int[] option = OPTIONS.get(name);
+        if (option == null) {
+            return SyscallResult.error(Errno.ENOPROTOOPT, name + " is not known to the kernel backend");
+        }
+        try (Memory v = new Memory(4); Memory len = new Memory(4)) {
+            v.setInt(0, 0);
+            len.setInt(0, 4);
+            int r = SocketCalls.getsockopt(live(fd), option[0], option[1], Pointer.nativeValue(v), Pointer.nativeValue(len));
+            return r < 0 ? failed() : SyscallResult.ok(v.getInt(0));
+        }
+    }
+
+    @Override
+    public int[] getLinger(int fd) {
+        try (Memory v = new Memory(8); Memory len = new Memory(4)) {
+            v.clear();
+            len.setInt(0, 8);
+            int r = SocketCalls.getsockopt(live(fd), SocketCalls.SOL_SOCKET, SocketCalls.SO_LINGER, Pointer.nativeValue(v),
+                    Pointer.nativeValue(len));
+            return r < 0 ? null : new int[] {v.getInt(0), v.getInt(4)};
+        }
+    }
+
+    @Override
+    public boolean isOpen(int fd) {
+        return live(fd) >= 0;
+    }
+
+    @Override
+    public long readableBytes(int fd) {
+        try (Memory v = new Memory(4)) {
+            v.setInt(0, 0);
+            return SocketCalls.ioctl(live(fd), SocketCalls.FIONREAD, Pointer.nativeValue(v)) < 0 ? 0 : v.getInt(0);
+        }
+    }
+
+    /** The local port {@code fd} is bound to ({@code getsockname}), or 0. */
+    int boundPort(int fd) {
+        try (Memory addr = new Memory(SocketCalls.SOCKADDR_IN_SIZE); Memory len = new Memory(4)) {
+            addr.clear();
+            len.setInt(0, SocketCalls.SOCKADDR_IN_SIZE);
+            if (SocketCalls.getsockname(live(fd), Pointer.nativeValue(addr), Pointer.nativeValue(len)) < 0) {
+                return 0;
+            }
+            return ((addr.getByte(2) & 0xFF) << 8) | (addr.getByte(3) & 0xFF);
+        }
+    }
+
+    /** TCP_INFO of {@code fd} now, or null when it cannot be read (closed, not a TCP socket). */
+    TcpInfo tcpInfo(int fd) {
+        try (Memory v = new Memory(TcpInfo.SIZE); Memory len = new Memory(4)) {
+            v.clear();
+            len.setInt(0, TcpInfo.SIZE);
+            int r = SocketCalls.getsockopt(live(fd), SocketCalls.IPPROTO_TCP, SocketCalls.TCP_INFO, Pointer.nativeValue(v),
+                    Pointer.nativeValue(len));
+            if (r < 0) {
+                return null;
+            }
+            byte[] bytes = new byte[Math.min(len.getInt(0), TcpInfo.SIZE)];
+            v.read(0, bytes, 0, bytes.length);
+            return TcpInfo.parse(bytes);
+        }
+    }
+
+    /**
+     * Shuts down and closes every descriptor still open, as a process exit would; a call blocked
+     * on one of them returns. Safe from any thread.
+     */
+    void closeAll() {
+        Map<Integer, Integer> open;
+        synchronized (this) {
+            open = new TreeMap<>(fds);
+            fds.clear();
+        }
+        for (int live : open.values()) {
+            SocketCalls.shutdown(live, SocketCalls.SHUT_RDWR);
+            SocketCalls.close(live);
+        }
+    }
+
+    private static Memory sockaddr(int address, int port) {
+        Memory m = new Memory(SocketCalls.SOCKADDR_IN_SIZE);
+        m.clear();
+        m.setByte(0, (byte) SocketCalls.AF_INET); // sa_family, little-endian host order
+        m.setByte(1, (byte) 0);
+        m.setByte(2, (byte) (port >>> 8));
+        m.setByte(3, (byte) port);
+        m.setByte(4, (byte) (address >>> 24));
+        m.setByte(5, (byte) (address >>> 16));
+        m.setByte(6, (byte) (address >>> 8));
+        m.setByte(7, (byte) address);
+        return m;
+    }
+}
