@@ -46,15 +46,33 @@ final class KernelShell {
         this.skipped = skipped;
     }
 
-    /** Runs a backquoted command (several lines, {@code ;} and {@code &&} allowed); stops at the first failure. */
+    /**
+     * Runs a backquoted command (several lines, {@code ;} and {@code &&} allowed). Without a sysctl
+     * or anything else handled here it runs as written, in one shell; otherwise command by command,
+     * where, as the shell would report it, only the last command's failure fails the line.
+     */
     Outcome run(String command) {
-        for (String simple : ShellCommands.simpleCommands(command)) {
-            Outcome o = runOne(simple);
-            if (o.failed()) {
-                return o;
-            }
+        List<String> simple = ShellCommands.simpleCommands(command);
+        if (simple.stream().noneMatch(KernelShell::handledHere)) {
+            return exec(command.strip().endsWith("\\") ? command.strip().substring(0, command.strip().length() - 1) : command);
         }
-        return new Outcome(false, "ran");
+        Outcome last = new Outcome(false, "ran");
+        for (String c : simple) {
+            if (last.failed()) {
+                notes.add("`" + c + "` ran after a failed command: " + last.text());
+            }
+            last = runOne(c);
+        }
+        return last;
+    }
+
+    /** Whether a simple command is one this class handles instead of running it as written. */
+    private static boolean handledHere(String command) {
+        List<String> words = words(command);
+        String program = words.isEmpty() ? "" : words.get(0);
+        return program.endsWith("/common/defaults.sh") || program.endsWith("/common/set_sysctls.py")
+                || program.startsWith("/tmp/sysctl_restore_") || program.equals("sysctl") && command.contains("=")
+                || command.contains("/sys/") && command.contains(">");
     }
 
     private Outcome runOne(String command) {
@@ -88,6 +106,11 @@ final class KernelShell {
             skipped.add(command + ": not run: it writes outside the network namespace (the host is not changed)");
             return new Outcome(false, "skipped");
         }
+        return exec(command);
+    }
+
+    /** Runs shell text inside the namespace, in the script's directory. */
+    private Outcome exec(String command) {
         ExecResult r = namespace.exec(COMMAND_TIMEOUT, "sh", "-c", "cd '" + scriptDir.toString().replace("'", "'\\''")
                 + "' && " + command);
         return r.succeeded() ? new Outcome(false, "ran") : new Outcome(true, "error executing `" + command + "`: "

@@ -231,7 +231,8 @@ final class KernelSockets implements SocketApi {
             v.setInt(0, 0);
             len.setInt(0, 4);
             int r = SocketCalls.getsockopt(live(fd), option[0], option[1], Pointer.nativeValue(v), Pointer.nativeValue(len));
-            return r < 0 ? failed() : SyscallResult.ok(v.getInt(0));
+            // Unsigned, as scripts write them (TCP_NOTSENT_LOWAT's default is [0xffffffff]).
+            return r < 0 ? failed() : SyscallResult.ok(v.getInt(0) & 0xFFFF_FFFFL);
         }
     }
 
