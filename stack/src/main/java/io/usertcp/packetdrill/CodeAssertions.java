@@ -41,7 +41,8 @@ final class CodeAssertions {
     /**
      * The {@code tcpi_*} fields of one TCP_INFO reading.
      *
-     * @param lookup        a field by name, null when this reading has no such field
+     * @param lookup        a {@code tcpi_*} field (or another name the reading knows, such as the
+     *                      kernel's {@code TCP_CA_*} constants) by name, null when it has no such name
      * @param hasConnection false when the socket had no connection (then no field but tcpi_state)
      * @param source        whose TCP_INFO it is, for messages ({@code "the stack's"})
      */
@@ -95,7 +96,7 @@ final class CodeAssertions {
         if (name.equals("False")) {
             return 0L;
         }
-        return name.startsWith("tcpi_") ? fields.lookup().apply(name) : null;
+        return fields.lookup().apply(name); // the stack answers tcpi_* only; the kernel backend also its constants
     }
 
     /** A TCP_INFO field from the connection's snapshot; null when this stack cannot fill it truthfully. */

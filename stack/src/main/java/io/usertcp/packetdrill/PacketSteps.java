@@ -25,10 +25,28 @@ public final class PacketSteps {
     private final SequenceMapping map = new SequenceMapping();
     private final PacketCodec codec = new PacketCodec();
     private final long startNanos;
+    private final boolean remoteRelative;
+    /** The script's remote ISN (its inbound SYN's sequence number) when {@link #remoteRelative}. */
+    private long remoteIsn;
 
-    /** @param startNanos the clock reading of the script's time 0 (for times in messages) */
+    /** Script sequence numbers of the remote side as written (the virtual runner's way). */
     public PacketSteps(long startNanos) {
+        this(startNanos, false);
+    }
+
+    /**
+     * @param startNanos     the clock reading of the script's time 0 (for times in messages)
+     * @param remoteRelative google/packetdrill's rule for the remote side's sequence space: its
+     *                       inbound SYN's sequence number is its ISN, and the sequence numbers of
+     *                       its later inbound segments, and the ACK and SACK blocks of segments
+     *                       without SYN that the system under test sends, are relative to it
+     *                       ({@code < S. 123:123(0) ack 1} then {@code > . 1:1(0) ack 1}; a SYN-ACK
+     *                       answering {@code < S 1234:1734(500)} is {@code > S. 0:0(0) ack 1235});
+     *                       without it they are used as written
+     */
+    public PacketSteps(long startNanos, boolean remoteRelative) {
         this.startNanos = startNanos;
+        this.remoteRelative = remoteRelative;
     }
 
     /**
@@ -58,8 +76,13 @@ public final class PacketSteps {
         } catch (IllegalArgumentException ex) {
             throw ScriptFailure.at(e, "cannot build the inbound segment: " + ex.getMessage(), null, null);
         }
-        TcpHeader header = TcpHeader.of(sourcePort, destinationPort, (int) p.seqStart(), (int) ack, p.flags(), p.window(),
-                options);
+        long seq = p.seqStart();
+        if (remoteRelative && (p.flags() & TcpFlags.SYN) != 0) {
+            remoteIsn = p.seqStart();
+        } else if (remoteRelative) {
+            seq = (seq + remoteIsn) & 0xFFFF_FFFFL;
+        }
+        TcpHeader header = TcpHeader.of(sourcePort, destinationPort, (int) seq, (int) ack, p.flags(), p.window(), options);
         int tos = p.ecn() == null ? 0 : switch (p.ecn()) {
             case "ect1" -> 1;
             case "ect0", "ect01" -> 2;
@@ -84,6 +107,14 @@ public final class PacketSteps {
      */
     public LivePacket match(Event.Packet e, LivePacket live, Comparison comparison, Source more) {
         PacketSpec spec = e.packet();
+        if (remoteRelative && remoteIsn != 0) {
+            live = relativeToRemoteIsn(live);
+            Source raw = more;
+            more = () -> {
+                LivePacket next = raw.next();
+                return next == null ? null : relativeToRemoteIsn(next);
+            };
+        }
         if ((spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
             // The ISN, learned from the SYN or SYN-ACK; "...(0)" starts a new sequence space at 0.
             map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
@@ -134,6 +165,36 @@ public final class PacketSteps {
                 last.tcp().window(), 0, 0, h.options());
         return new LivePacket(first.timeNanos(), first.protocol(), first.tos(), first.source(), first.destination(), combined,
                 first.optionBytes(), total);
+    }
+
+    /** The packet with its ACK and SACK blocks (the remote side's sequence space) relative to the remote ISN. */
+    private LivePacket relativeToRemoteIsn(LivePacket live) {
+        if (!live.isTcp() || live.tcp().hasFlag(TcpFlags.SYN)) {
+            return live;
+        }
+        TcpHeader h = live.tcp();
+        boolean sack = h.options().list().stream().anyMatch(o -> o instanceof io.usertcp.wire.TcpOption.Sack);
+        io.usertcp.wire.TcpOptions options = h.options();
+        byte[] optionBytes = live.optionBytes();
+        if (sack) {
+            List<io.usertcp.wire.TcpOption> shifted = new java.util.ArrayList<>();
+            for (io.usertcp.wire.TcpOption o : h.options().list()) {
+                if (o instanceof io.usertcp.wire.TcpOption.Sack s) {
+                    shifted.add(new io.usertcp.wire.TcpOption.Sack(s.blocks().stream()
+                            .map(b -> new io.usertcp.wire.TcpOption.SackBlock((int) (b.left() - remoteIsn), (int) (b.right() - remoteIsn)))
+                            .toList()));
+                } else {
+                    shifted.add(o);
+                }
+            }
+            options = PacketCodec.options(shifted);
+            optionBytes = PacketMatcher.encode(shifted);
+        }
+        int ack = h.hasFlag(TcpFlags.ACK) ? (int) (h.ack() - remoteIsn) : h.ack();
+        TcpHeader relative = new TcpHeader(h.sourcePort(), h.destinationPort(), h.seq(), ack, h.reserved(), h.flags(),
+                h.window(), h.checksum(), h.urgentPointer(), options);
+        return new LivePacket(live.timeNanos(), live.protocol(), live.tos(), live.source(), live.destination(), relative,
+                optionBytes, live.payloadLength());
     }
 
     private void learnTimestamp(PacketSpec spec, LivePacket live) {

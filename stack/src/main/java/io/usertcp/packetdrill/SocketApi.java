@@ -57,4 +57,20 @@ public interface SocketApi {
 
     /** The bytes ready to read ({@code ioctl(FIONREAD)}); 0 without a connection. */
     long readableBytes(int fd);
+
+    /**
+     * Whether {@link #send} takes send flags ({@code MSG_EOR}, {@code MSG_MORE}, {@code MSG_FASTOPEN}...);
+     * when not, a scripted call with flags other than 0 is unsupported.
+     */
+    default boolean takesFlags() {
+        return false;
+    }
+
+    /**
+     * {@code send}/{@code sendto}/{@code sendmsg} of {@code count} bytes with flags; with
+     * {@code MSG_FASTOPEN} to {@code remoteAddress:remotePort}. Called only when {@link #takesFlags()}.
+     */
+    default SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        throw new UnsupportedOperationException("send flags: this socket layer does not take them");
+    }
 }

@@ -139,16 +139,16 @@ public final class Syscalls {
             case "write", "send", "sendto" -> {
                 int fd = fd(a, 0);
                 int count = (int) integer(arg(a, 2, s));
-                noFlags(s, a, 3);
+                long flags = sendFlags(s, a, 3);
                 yield nullBuffer(a) ? () -> Outcome.of(SyscallResult.error(Errno.EFAULT, "a NULL buffer"))
-                        : () -> Outcome.of(sockets.write(fd, count));
+                        : () -> Outcome.of(send(fd, count, flags));
             }
             case "ioctl" -> ioctl(s, a);
             case "sendmsg" -> {
                 int fd = fd(a, 0);
                 int count = iovBytes(arg(a, 1, s));
-                noFlags(s, a, 2);
-                yield () -> Outcome.of(count == 0 ? SyscallResult.ok(0) : sockets.write(fd, count));
+                long flags = sendFlags(s, a, 2);
+                yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : send(fd, count, flags));
             }
             case "close" -> {
                 int fd = fd(a, 0);
@@ -333,6 +333,31 @@ public final class Syscalls {
     /** {@code write(4, NULL, 1000)}: the kernel answers EFAULT before looking at the socket. */
     private static boolean nullBuffer(List<Expr> a) {
         return a.size() > 1 && a.get(1) instanceof Expr.Symbol sym && sym.name().equals("NULL");
+    }
+
+    /** The MSG_* send flags scripts name (Linux's values), for a socket layer that {@link SocketApi#takesFlags() takes flags}. */
+    private static final Map<String, Long> SEND_FLAGS = Map.of("MSG_DONTWAIT", 0x40L, "MSG_EOR", 0x80L,
+            "MSG_NOSIGNAL", 0x4000L, "MSG_MORE", 0x8000L, "MSG_ZEROCOPY", 0x4000000L, "MSG_FASTOPEN", 0x20000000L);
+
+    /** A send call's flags: evaluated when the socket layer takes them, otherwise only 0 is accepted. */
+    private long sendFlags(Event.Syscall s, List<Expr> a, int i) {
+        if (!sockets.takesFlags()) {
+            noFlags(s, a, i);
+            return 0;
+        }
+        if (a.size() <= i || a.get(i) instanceof Expr.Ellipsis) {
+            return 0;
+        }
+        List<Expr> terms = a.get(i) instanceof Expr.Or or ? or.terms() : List.of(a.get(i));
+        long flags = 0;
+        for (Expr t : terms) {
+            flags |= t instanceof Expr.Symbol sym && SEND_FLAGS.containsKey(sym.name()) ? SEND_FLAGS.get(sym.name()) : integer(t);
+        }
+        return flags;
+    }
+
+    private SyscallResult send(int fd, int count, long flags) {
+        return flags == 0 ? sockets.write(fd, count) : sockets.send(fd, count, flags, host.remoteAddress(), host.connectPort());
     }
 
     /** send/recv flags (MSG_FASTOPEN, MSG_ZEROCOPY, MSG_MORE...) change what the kernel does; only 0 is emulated. */

@@ -7,6 +7,14 @@ public final class Unemulated {
     /** Ends the run as unsupported when the event needs something the runner does not emulate. */
     /** @throws ScriptFailure (unsupported) when the event needs something the runners do not emulate */
     public static void check(Event e) {
+        check(e, false);
+    }
+
+    /**
+     * As {@link #check(Event)}; with {@code fastOpenOption} the TCP Fast Open options (FO, FOEXP)
+     * are allowed: the kernel backend sends and matches them ({@link ScriptOptions}).
+     */
+    public static void check(Event e, boolean fastOpenOption) {
         if (e instanceof Event.Icmp i) {
             throw ScriptFailure.unsupported(e, "ICMP " + (i.inbound() ? "in" : "out") + " (" + i.type()
                     + (i.code() == null ? "" : " " + i.code()) + (i.mtu() < 0 ? "" : " mtu " + i.mtu())
@@ -21,7 +29,7 @@ public final class Unemulated {
             }
             if (p.packet().options() != null) {
                 for (TcpOptionSpec o : p.packet().options()) {
-                    if (o instanceof TcpOptionSpec.Unemulated u) {
+                    if (o instanceof TcpOptionSpec.Unemulated u && !(fastOpenOption && u.isFastOpen())) {
                         throw ScriptFailure.unsupported(e, u.feature());
                     }
                 }

@@ -8,6 +8,7 @@ import io.usertcp.packetdrill.Comparison;
 import io.usertcp.packetdrill.Event;
 import io.usertcp.packetdrill.EventTime;
 import io.usertcp.packetdrill.LivePacket;
+import io.usertcp.packetdrill.PacketSpec;
 import io.usertcp.packetdrill.PacketSteps;
 import io.usertcp.packetdrill.RunResult;
 import io.usertcp.packetdrill.Script;
@@ -132,7 +133,7 @@ final class KernelInterpreter implements Syscalls.Host {
             start = System.nanoTime();
             lastScriptNanos = start;
             lastDoneNanos = start;
-            steps = new PacketSteps(start);
+            steps = new PacketSteps(start, true); // google/packetdrill: the remote side relative to its ISN
             for (; i < events.size(); i++) {
                 current = events.get(i);
                 lastDoneNanos = execute(current);
@@ -233,6 +234,22 @@ final class KernelInterpreter implements Syscalls.Host {
         }
     }
 
+    /**
+     * When the script expects the SYN of a new connection, a packet of a connection it has closed
+     * (that connection's FIN, sent at close) is passed over: packetdrill matches what it sniffs
+     * against the sockets the script still has.
+     */
+    private LivePacket skipClosedConnections(PacketSpec spec, LivePacket live, long limit) {
+        boolean newConnection = (spec.flags() & TcpFlags.SYN) != 0 && (spec.flags() & TcpFlags.ACK) == 0;
+        while (newConnection && live != null && live.isTcp() && !live.tcp().hasFlag(TcpFlags.SYN)
+                && sockets.closed(live.tcp().sourcePort(), live.tcp().destinationPort())) {
+            notes.add("line " + current.line() + ": a packet of a connection the script had closed was passed over: "
+                    + steps.describe(live));
+            live = awaitPacket(limit);
+        }
+        return live;
+    }
+
     /** Waits (reading packets, letting a blocked call finish) until {@code until} or until {@code done} holds. */
     private void waitUntil(long until, java.util.function.BooleanSupplier done) {
         while (!done.getAsBoolean()) {
@@ -280,7 +297,7 @@ final class KernelInterpreter implements Syscalls.Host {
         // packetdrill's own reference for lateness: +t from when it started the event.
         long dueBy = e.time().kind() == EventTime.Kind.RELATIVE && !anchored
                 ? Math.max(expected, startedAt + e.time().startMicros() * 1000) : expected;
-        Unemulated.check(e);
+        Unemulated.check(e, true); // the kernel does TCP Fast Open: FO and FOEXP options are sent and matched
         if (e instanceof Event.Packet p && !p.packet().inbound()) {
             return outbound(p, expected, dueBy, tolerance);
         }
@@ -308,7 +325,7 @@ final class KernelInterpreter implements Syscalls.Host {
             done = now();
         } else if (e instanceof Event.Code c) {
             TcpInfo info = sockets.tcpInfo(currentFd);
-            codeBlocks.record(c, info == null ? null : info.state(), name -> info == null ? null : info.fields().get(name),
+            codeBlocks.record(c, info == null ? null : info.state(), name -> info == null ? TcpInfo.constant(name) : info.value(name),
                     "the kernel's");
         }
         lastScriptNanos = e.time().kind() == EventTime.Kind.ANY ? done : expected;
@@ -334,7 +351,7 @@ final class KernelInterpreter implements Syscalls.Host {
         long latest = (e.time().isRange() ? dueBy + (e.time().rangeEndMicros() - e.time().startMicros()) * 1000 : dueBy)
                 + tolerance;
         long limit = any ? now() + ANY_TIME_LIMIT_NANOS : latest;
-        LivePacket live = awaitPacket(limit);
+        LivePacket live = skipClosedConnections(e.packet(), awaitPacket(limit), limit);
         if (live == null) {
             throw ScriptFailure.at(e, "expected an outbound packet" + (any ? "" : " at " + steps.seconds(expected)
                     + " s (tolerance " + PacketSteps.duration(tolerance) + " s)") + " but the kernel sent nothing by "

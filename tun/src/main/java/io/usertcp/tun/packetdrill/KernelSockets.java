@@ -53,6 +53,7 @@ final class KernelSockets implements SocketApi {
             Map.entry("IP_TTL", new int[] {SocketCalls.IPPROTO_IP, 2}),
             Map.entry("IP_MTU_DISCOVER", new int[] {SocketCalls.IPPROTO_IP, 10}),
             Map.entry("IP_FREEBIND", new int[] {SocketCalls.IPPROTO_IP, 15}));
+    private static final long MSG_FASTOPEN = 0x20000000L;
     /** The largest read or write the backend makes in one call (scripts write at most a few MB). */
     private static final int MAX_IO_BYTES = 64 << 20;
 
@@ -60,6 +61,8 @@ final class KernelSockets implements SocketApi {
     private final TreeMap<Integer, Integer> fds = new TreeMap<>();
     private int preferredFd = -1;
     private volatile String congestionControl;
+    /** The (local port, remote port) pairs of connections the script has closed, as {@code local << 16 | remote}. */
+    private final java.util.Set<Integer> closedTuples = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** @param localAddress the kernel's address in the namespace, which {@code bind} uses */
     KernelSockets(int localAddress) {
@@ -175,13 +178,41 @@ final class KernelSockets implements SocketApi {
     }
 
     @Override
+    public boolean takesFlags() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        if (count > MAX_IO_BYTES) {
+            return SyscallResult.error(Errno.EINVAL, "the kernel backend writes at most " + MAX_IO_BYTES + " bytes at once");
+        }
+        boolean fastOpen = (flags & MSG_FASTOPEN) != 0; // sendto(..., MSG_FASTOPEN, address): connects with data in the SYN
+        try (Memory buf = new Memory(Math.max(1, count)); Memory addr = sockaddr(remoteAddress, remotePort)) {
+            buf.clear();
+            return result(SocketCalls.sendto(live(fd), Pointer.nativeValue(buf), count, (int) flags,
+                    fastOpen ? Pointer.nativeValue(addr) : 0, fastOpen ? SocketCalls.SOCKADDR_IN_SIZE : 0));
+        }
+    }
+
+    @Override
     public SyscallResult close(int fd) {
         int live;
         synchronized (this) {
             Integer l = fds.remove(fd);
             live = l == null ? -1 : l;
         }
+        int local = port(live, false);
+        int remote = port(live, true);
+        if (local != 0 && remote != 0) {
+            closedTuples.add(local << 16 | remote);
+        }
         return result(SocketCalls.close(live));
+    }
+
+    /** Whether a connection from {@code localPort} to {@code remotePort} was closed by the script. */
+    boolean closed(int localPort, int remotePort) {
+        return closedTuples.contains(localPort << 16 | remotePort);
     }
 
     @Override
@@ -262,10 +293,17 @@ final class KernelSockets implements SocketApi {
 
     /** The local port {@code fd} is bound to ({@code getsockname}), or 0. */
     int boundPort(int fd) {
+        return port(live(fd), false);
+    }
+
+    /** The local ({@code getsockname}) or remote ({@code getpeername}) port of a live descriptor, or 0. */
+    private static int port(int live, boolean peer) {
         try (Memory addr = new Memory(SocketCalls.SOCKADDR_IN_SIZE); Memory len = new Memory(4)) {
             addr.clear();
             len.setInt(0, SocketCalls.SOCKADDR_IN_SIZE);
-            if (SocketCalls.getsockname(live(fd), Pointer.nativeValue(addr), Pointer.nativeValue(len)) < 0) {
+            long a = Pointer.nativeValue(addr);
+            long l = Pointer.nativeValue(len);
+            if ((peer ? SocketCalls.getpeername(live, a, l) : SocketCalls.getsockname(live, a, l)) < 0) {
                 return 0;
             }
             return ((addr.getByte(2) & 0xFF) << 8) | (addr.getByte(3) & 0xFF);

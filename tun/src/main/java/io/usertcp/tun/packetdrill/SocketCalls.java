@@ -63,9 +63,13 @@ final class SocketCalls {
 
     static native int getsockname(int fd, long addr, long addrlen);
 
+    static native int getpeername(int fd, long addr, long addrlen);
+
     static native long read(int fd, long buf, long count);
 
     static native long write(int fd, long buf, long count);
+
+    static native long sendto(int fd, long buf, long count, int flags, long addr, int addrlen);
 
     static native int close(int fd);
 

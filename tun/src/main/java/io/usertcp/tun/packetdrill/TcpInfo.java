@@ -35,6 +35,24 @@ record TcpInfo(TcpState state, Map<String, Long> fields) {
         TcpState.FIN_WAIT_1, TcpState.FIN_WAIT_2, TcpState.TIME_WAIT, TcpState.CLOSED, TcpState.CLOSE_WAIT,
         TcpState.LAST_ACK, TcpState.LISTEN, TcpState.CLOSING, TcpState.SYN_RECEIVED};
 
+    /**
+     * Linux's names for tcpi_ca_state values (include/uapi/linux/tcp.h, enum tcp_ca_state) and the
+     * tcpi_options bits the stack's assertions do not define (TCPI_OPT_ECN_SEEN, TCPI_OPT_SYN_DATA).
+     */
+    private static final Map<String, Long> CONSTANTS = Map.of("TCP_CA_Open", 0L, "TCP_CA_Disorder", 1L, "TCP_CA_CWR", 2L,
+            "TCP_CA_Recovery", 3L, "TCP_CA_Loss", 4L, "TCPI_OPT_ECN_SEEN", 16L, "TCPI_OPT_SYN_DATA", 32L);
+
+    /** A {@code tcpi_*} field of this reading, or one of Linux's constants; null when neither. */
+    Long value(String name) {
+        Long v = fields.get(name);
+        return v != null ? v : CONSTANTS.get(name);
+    }
+
+    /** A constant by name when there is no reading (no socket). */
+    static Long constant(String name) {
+        return CONSTANTS.get(name);
+    }
+
     /** Parses the bytes getsockopt(TCP_INFO) returned (host order, little-endian on x86-64 and AArch64). */
     static TcpInfo parse(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
