@@ -120,12 +120,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                 stack.close(now);
             }
         }
-        RunResult.Status status = failure == null ? RunResult.Status.PASS
-                : unsupported ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
-        if (failure != null) {
-            trace.add(Trace.of(failure, status));
-        }
-        return new RunResult(script.name(), failure, skipped, notes, status, trace);
+        return Trace.result(script.name(), failure, unsupported, skipped, notes, trace);
     }
 
     private void headerOptions() {
@@ -265,7 +260,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         if (e.time().kind() != EventTime.Kind.ANY) {
             advanceTo(expected);
             if (now > expected + tolerance) {
-                throw fail(e, "timing error: the " + kind(e) + " was due at " + seconds(expected)
+                throw fail(e, "timing error: the " + e.kind() + " was due at " + seconds(expected)
                         + " s but could only run at " + seconds(now) + " s (tolerance " + duration(tolerance) + " s)",
                         null, null);
             }
@@ -290,13 +285,6 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     private long tolerance(long expected) {
         return tolerance(lastEventNanos, expected);
-    }
-
-    private static String kind(Event e) {
-        if (e instanceof Event.Packet p) {
-            return p.packet().inbound() ? "inbound packet" : "outbound packet";
-        }
-        return e instanceof Event.Syscall ? "system call" : e instanceof Event.Command ? "command" : "code block";
     }
 
     // ---- packets ----

@@ -305,8 +305,8 @@ public final class ShellCommands {
         return count ? List.of(Integer.toString(out.size())) : out;
     }
 
-    /** Splits a command line into pipeline stages of words, honouring single and double quotes. */
-    static List<List<String>> split(String command) {
+    /** Splits a command line into pipeline stages of words, honouring single and double quotes (removed). */
+    public static List<List<String>> split(String command) {
         List<List<String>> stages = new ArrayList<>();
         List<String> words = new ArrayList<>();
         StringBuilder word = null;

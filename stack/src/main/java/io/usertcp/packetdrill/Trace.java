@@ -26,6 +26,23 @@ public final class Trace {
     }
 
     /**
+     * The result of a run that ended with {@code failure} (null: passed), its trace ending with
+     * how it failed.
+     *
+     * @param unsupported whether the failure is something the runner does not emulate
+     */
+    public static RunResult result(String script, RunResult.Failure failure, boolean unsupported, List<String> skipped,
+                                   List<String> notes, List<RunResult.Observation> trace) {
+        RunResult.Status status = failure == null ? RunResult.Status.PASS
+                : unsupported ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
+        List<RunResult.Observation> all = new java.util.ArrayList<>(trace);
+        if (failure != null) {
+            all.add(of(failure, status));
+        }
+        return new RunResult(script, failure, skipped, notes, status, all);
+    }
+
+    /**
      * Where two runs of one script first differ.
      *
      * @param line   the script line (0 when the runs differ only in how they ended)

@@ -160,12 +160,7 @@ final class KernelInterpreter implements Syscalls.Host {
                 pending.future().cancel(true);
             }
         }
-        RunResult.Status status = failure == null ? RunResult.Status.PASS
-                : unsupported ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
-        if (failure != null) {
-            trace.add(Trace.of(failure, status));
-        }
-        return new RunResult(script.name(), failure, skipped, notes, status, trace);
+        return Trace.result(script.name(), failure, unsupported, skipped, notes, trace);
     }
 
     /**
@@ -308,7 +303,7 @@ final class KernelInterpreter implements Syscalls.Host {
             waitUntil(expected, () -> false);
             long late = now();
             if (previous != null && late > dueBy + tolerance) { // packetdrill does not check the first event's time
-                throw ScriptFailure.at(e, "timing error: the " + kind(e) + " was due at " + steps.seconds(expected)
+                throw ScriptFailure.at(e, "timing error: the " + e.kind() + " was due at " + steps.seconds(expected)
                         + " s but could only run at " + steps.seconds(late) + " s (tolerance "
                         + PacketSteps.duration(tolerance) + " s)", null, null);
             }
@@ -330,13 +325,6 @@ final class KernelInterpreter implements Syscalls.Host {
         }
         lastScriptNanos = e.time().kind() == EventTime.Kind.ANY ? done : expected;
         return done;
-    }
-
-    private static String kind(Event e) {
-        if (e instanceof Event.Packet p) {
-            return p.packet().inbound() ? "inbound packet" : "outbound packet";
-        }
-        return e instanceof Event.Syscall ? "system call" : e instanceof Event.Command ? "command" : "code block";
     }
 
     private void command(Event.Command c) {

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -184,36 +183,9 @@ final class KernelShell {
         }
     }
 
-    /** Shell words, quotes removed ({@code "4096 50000 4194304"} is one word). */
+    /** The words of a simple command's first pipeline stage, quotes removed ({@code "4096 50000 4194304"} is one word). */
     static List<String> words(String command) {
-        List<String> out = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        boolean inWord = false;
-        char quote = 0;
-        for (char c : command.toCharArray()) {
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                } else {
-                    word.append(c);
-                }
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                inWord = true;
-            } else if (Character.isWhitespace(c)) {
-                if (inWord) {
-                    out.add(word.toString());
-                    word.setLength(0);
-                    inWord = false;
-                }
-            } else {
-                word.append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) {
-            out.add(word.toString());
-        }
-        return out;
+        List<List<String>> stages = ShellCommands.split(command);
+        return stages.isEmpty() ? List.of() : stages.get(0);
     }
 }

@@ -36,17 +36,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KernelBackendTest {
     private static final String CORPUS = "../../shared/conformance/linux-packetdrill";
 
-    /** A passive open; the SYN-ACK's options are not compared ({@code <...>}), so any TCP passes. */
-    private static final String HANDSHAKE = """
-                0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-               +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
-               +0 bind(3, ..., ...) = 0
-               +0 listen(3, 1) = 0
-               +0 < S 0:0(0) win 65535 <mss 1460,sackOK,nop,nop,nop,wscale 7>
-               +0 > S. 0:0(0) ack 1 <...>
-             +.01 < . 1:1(0) ack 1 win 257
-               +0 accept(3, ..., ...) = 4
-            """;
+    /**
+     * A passive open whose SYN-ACK options are not compared ({@code <...>}), so any TCP passes it;
+     * the SYN-ACK is line 6 (the stack's test kit, shared with the tools' tests).
+     */
+    static final String HANDSHAKE = resource("/io/usertcp/packetdrill/kernel/passive-open-any-options.pkt");
 
     @BeforeAll
     static void requireTun() {
@@ -70,8 +64,15 @@ class KernelBackendTest {
         assertTrue(Files.readAllLines(corpus.resolve("kernel-results.tsv")).contains(script + "\t3\t"),
                 () -> "kernel-results.tsv should say the kernel passed " + script + " 3 of 3 times");
         Path file = corpus.resolve(script);
-        RunResult r = KernelScriptRunner.run(script, Files.readString(file), file.getParent(),
-                Map.of("CODE", "host_unreachable"), Map.of(), Comparison.EXACT);
+        String text = Files.readString(file);
+        RunResult first = KernelScriptRunner.run(script, text, file.getParent(), Map.of("CODE", "host_unreachable"), Map.of(),
+                Comparison.EXACT);
+        // Real time on a shared machine: a timing miss (the kernel or this JVM a few ms late) is run
+        // again once, as the issue asks for the corpus; any other failure is final.
+        RunResult r = first.status() == RunResult.Status.FAIL && first.failure().message().startsWith("timing error")
+                ? KernelScriptRunner.run(script, text, file.getParent(), Map.of("CODE", "host_unreachable"), Map.of(),
+                        Comparison.EXACT)
+                : first;
         assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format() + "\nnotes: " + r.notes());
         assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("> ")), () -> "no packet in the trace " + r.trace());
         assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("= ")), () -> "no call in the trace " + r.trace());
@@ -136,6 +137,17 @@ class KernelBackendTest {
         RunResult r = KernelScriptRunner.run("epoll.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
         assertEquals(RunResult.Status.UNSUPPORTED, r.status(), () -> String.valueOf(r.failure()));
         assertEquals("line 9: unsupported: system call epoll_create() is not supported", r.failure().format().split("\n")[0]);
+    }
+
+    static String resource(String name) {
+        try (var in = KernelBackendTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("test resource " + name + " is missing (the stack's test-jar)");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static Path corpus() {
