@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.wire.SeqNum;
 import io.usertcp.wire.TcpFlags;
 import io.usertcp.wire.TcpHeader;
+import io.usertcp.wire.TcpOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -25,28 +27,32 @@ public final class PacketSteps {
     private final SequenceMapping map = new SequenceMapping();
     private final PacketCodec codec = new PacketCodec();
     private final long startNanos;
-    private final boolean remoteRelative;
-    /** The script's remote ISN (its inbound SYN's sequence number) when {@link #remoteRelative}. */
+    private final boolean isnRelative;
+    /** The script's remote ISN (its inbound SYN's sequence number) when {@link #isnRelative}. */
     private long remoteIsn;
+    private CookieMapping cookies;
+    /** The scripted local ISN of the latest SYN the system under test sent, when {@link #isnRelative}. */
+    private long localIsn;
 
-    /** Script sequence numbers of the remote side as written (the virtual runner's way). */
+    /** Sequence numbers the virtual runner's way (see {@link #PacketSteps(long, boolean)}). */
     public PacketSteps(long startNanos) {
         this(startNanos, false);
     }
 
     /**
      * @param startNanos     the clock reading of the script's time 0 (for times in messages)
-     * @param remoteRelative google/packetdrill's rule for the remote side's sequence space: its
-     *                       inbound SYN's sequence number is its ISN, and the sequence numbers of
-     *                       its later inbound segments, and the ACK and SACK blocks of segments
-     *                       without SYN that the system under test sends, are relative to it
-     *                       ({@code < S. 123:123(0) ack 1} then {@code > . 1:1(0) ack 1}; a SYN-ACK
-     *                       answering {@code < S 1234:1734(500)} is {@code > S. 0:0(0) ack 1235});
-     *                       without it they are used as written
+     * @param isnRelative    google/packetdrill's rule for sequence numbers: a SYN's are as written
+     *                       (its sequence number is its sender's ISN, the ACK in a SYN-ACK that
+     *                       ISN + 1); in every other segment, both sides' sequence numbers, ACKs and
+     *                       SACK blocks count from the sender's ISN ({@code < S. 123:123(0) ack 1}
+     *                       then {@code > . 1:1(0) ack 1}; {@code > S. 1234:1234(0)} then
+     *                       {@code < . 1:1(0) ack 1}). Without it the remote side's values are as
+     *                       written and the local side's count from its scripted ISN (the virtual
+     *                       runner's way)
      */
-    public PacketSteps(long startNanos, boolean remoteRelative) {
+    public PacketSteps(long startNanos, boolean isnRelative) {
         this.startNanos = startNanos;
-        this.remoteRelative = remoteRelative;
+        this.isnRelative = isnRelative;
     }
 
     /**
@@ -68,18 +74,24 @@ public final class PacketSteps {
      */
     public ByteBuf inbound(Event e, PacketSpec p, int source, int destination, int sourcePort, int destinationPort,
                            int ipId, List<String> notes, ByteBufAllocator allocator) {
-        long ack = p.hasAck() ? map.localToLive(p.ack()) : 0;
+        boolean syn = (p.flags() & TcpFlags.SYN) != 0;
+        // packetdrill (isnRelative): an ACK in a SYN is written against the scripted local ISN, others count from 0.
+        long ack = p.hasAck() ? map.localToLive(isnRelative && syn ? p.ack() - localIsn : p.ack()) : 0;
         List<TcpOptionSpec> specOptions = p.options() == null ? List.of() : p.options();
         io.usertcp.wire.TcpOptions options;
         try {
-            options = PacketCodec.options(ScriptOptions.toWire(specOptions, ScriptOptions.tsVal(specOptions), true, map));
+            List<TcpOption> wire = ScriptOptions.toWire(specOptions, ScriptOptions.tsVal(specOptions), true, map);
+            if (cookies != null) {
+                wire = wire.stream().map(o -> o instanceof TcpOption.Unknown u ? mapCookie(u, cookies::toLive) : o).toList();
+            }
+            options = PacketCodec.options(wire);
         } catch (IllegalArgumentException ex) {
             throw ScriptFailure.at(e, "cannot build the inbound segment: " + ex.getMessage(), null, null);
         }
         long seq = p.seqStart();
-        if (remoteRelative && (p.flags() & TcpFlags.SYN) != 0) {
+        if (isnRelative && (p.flags() & TcpFlags.SYN) != 0) {
             remoteIsn = p.seqStart();
-        } else if (remoteRelative) {
+        } else if (isnRelative) {
             seq = (seq + remoteIsn) & 0xFFFF_FFFFL;
         }
         TcpHeader header = TcpHeader.of(sourcePort, destinationPort, (int) seq, (int) ack, p.flags(), p.window(), options);
@@ -107,15 +119,20 @@ public final class PacketSteps {
      */
     public LivePacket match(Event.Packet e, LivePacket live, Comparison comparison, Source more) {
         PacketSpec spec = e.packet();
-        if (remoteRelative && remoteIsn != 0) {
-            live = relativeToRemoteIsn(live);
+        if (isnRelative && (spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
+            // packetdrill: the scripted ISN holds in SYNs only; everything else counts from 0 (the live ISN).
+            localIsn = spec.seqKnown() ? spec.seqStart() : 0;
+            map.learnIsn(0, live.seq());
+        }
+        if (isnRelative || cookies != null) {
+            live = toScriptSpace(live);
             Source raw = more;
             more = () -> {
                 LivePacket next = raw.next();
-                return next == null ? null : relativeToRemoteIsn(next);
+                return next == null ? null : toScriptSpace(next);
             };
         }
-        if ((spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
+        if (!isnRelative && (spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
             // The ISN, learned from the SYN or SYN-ACK; "...(0)" starts a new sequence space at 0.
             map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
         }
@@ -167,34 +184,75 @@ public final class PacketSteps {
                 first.optionBytes(), total);
     }
 
-    /** The packet with its ACK and SACK blocks (the remote side's sequence space) relative to the remote ISN. */
-    private LivePacket relativeToRemoteIsn(LivePacket live) {
-        if (!live.isTcp() || live.tcp().hasFlag(TcpFlags.SYN)) {
+    /**
+     * The packet in script space where live and script values differ beyond the ISN mapping: its
+     * ACK and SACK blocks relative to the remote ISN (when {@link #isnRelative}, not in a SYN),
+     * its Fast Open cookie mapped ({@link #cookies(CookieMapping)}). The same packet when nothing changes.
+     */
+    private LivePacket toScriptSpace(LivePacket live) {
+        if (!live.isTcp()) {
             return live;
         }
         TcpHeader h = live.tcp();
-        boolean sack = h.options().list().stream().anyMatch(o -> o instanceof io.usertcp.wire.TcpOption.Sack);
-        io.usertcp.wire.TcpOptions options = h.options();
-        byte[] optionBytes = live.optionBytes();
-        if (sack) {
-            List<io.usertcp.wire.TcpOption> shifted = new java.util.ArrayList<>();
-            for (io.usertcp.wire.TcpOption o : h.options().list()) {
-                if (o instanceof io.usertcp.wire.TcpOption.Sack s) {
-                    shifted.add(new io.usertcp.wire.TcpOption.Sack(s.blocks().stream()
-                            .map(b -> new io.usertcp.wire.TcpOption.SackBlock((int) (b.left() - remoteIsn), (int) (b.right() - remoteIsn)))
-                            .toList()));
-                } else {
-                    shifted.add(o);
-                }
+        long shift = isnRelative && !h.hasFlag(TcpFlags.SYN) ? remoteIsn : 0;
+        // A SYN's sequence number is compared with the scripted local ISN (the mapping counts from 0).
+        int seq = isnRelative && h.hasFlag(TcpFlags.SYN) ? (int) (h.seq() + localIsn) : h.seq();
+        boolean changed = false;
+        List<TcpOption> options = new ArrayList<>();
+        for (TcpOption o : h.options().list()) {
+            TcpOption mapped = o;
+            if (o instanceof TcpOption.Sack s && shift != 0) {
+                mapped = new TcpOption.Sack(s.blocks().stream()
+                        .map(b -> new TcpOption.SackBlock((int) (b.left() - shift), (int) (b.right() - shift))).toList());
+            } else if (o instanceof TcpOption.Unknown u && cookies != null) {
+                mapped = mapCookie(u, cookies::toScript);
             }
-            options = PacketCodec.options(shifted);
-            optionBytes = PacketMatcher.encode(shifted);
+            changed |= mapped != o;
+            options.add(mapped);
         }
-        int ack = h.hasFlag(TcpFlags.ACK) ? (int) (h.ack() - remoteIsn) : h.ack();
-        TcpHeader relative = new TcpHeader(h.sourcePort(), h.destinationPort(), h.seq(), ack, h.reserved(), h.flags(),
-                h.window(), h.checksum(), h.urgentPointer(), options);
-        return new LivePacket(live.timeNanos(), live.protocol(), live.tos(), live.source(), live.destination(), relative,
-                optionBytes, live.payloadLength());
+        if (!changed && (shift == 0 || !h.hasFlag(TcpFlags.ACK)) && seq == h.seq()) {
+            return live;
+        }
+        int ack = h.hasFlag(TcpFlags.ACK) ? (int) (h.ack() - shift) : h.ack();
+        TcpHeader mapped = new TcpHeader(h.sourcePort(), h.destinationPort(), seq, ack, h.reserved(), h.flags(),
+                h.window(), h.checksum(), h.urgentPointer(), changed ? PacketCodec.options(options) : h.options());
+        return new LivePacket(live.timeNanos(), live.protocol(), live.tos(), live.source(), live.destination(), mapped,
+                changed ? PacketMatcher.encode(options) : live.optionBytes(), live.payloadLength());
+    }
+
+    /**
+     * TCP Fast Open cookies between script and live space: the server's cookie is a keyed hash of
+     * the client's and the server's addresses (Linux tcp_fastopen_cookie_gen()), so a script
+     * written for packetdrill's addresses carries another cookie than the live ones.
+     */
+    public interface CookieMapping {
+        /** The live cookie for a scripted one (the same when it is not the scripted server cookie). */
+        byte[] toLive(byte[] script);
+
+        /** The scripted cookie for a live one (the same when it is not the live server cookie). */
+        byte[] toScript(byte[] live);
+    }
+
+    /** Maps Fast Open cookies in inbound and outbound FO/FOEXP options from now on. */
+    public void cookies(CookieMapping mapping) {
+        this.cookies = mapping;
+    }
+
+    /** An FO (34) or FOEXP (254, magic 0xF989) option with its cookie mapped; other options as they are. */
+    private static TcpOption mapCookie(TcpOption.Unknown u, java.util.function.UnaryOperator<byte[]> map) {
+        byte[] d = u.data();
+        int at = u.kind() == 34 ? 0 : u.kind() == 254 && d.length >= 2 && (d[0] & 0xFF) == 0xF9 && (d[1] & 0xFF) == 0x89 ? 2 : -1;
+        if (at < 0 || d.length == at) {
+            return u;
+        }
+        byte[] cookie = java.util.Arrays.copyOfRange(d, at, d.length);
+        byte[] mapped = map.apply(cookie);
+        if (java.util.Arrays.equals(mapped, cookie)) {
+            return u;
+        }
+        byte[] out = java.util.Arrays.copyOf(d, at + mapped.length);
+        System.arraycopy(mapped, 0, out, at, mapped.length);
+        return new TcpOption.Unknown(u.kind(), out);
     }
 
     private void learnTimestamp(PacketSpec spec, LivePacket live) {

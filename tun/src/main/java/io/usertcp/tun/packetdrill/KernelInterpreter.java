@@ -100,6 +100,7 @@ final class KernelInterpreter implements Syscalls.Host {
     private int bindPort = DEFAULT_PORT;
     private int connectPort = DEFAULT_PORT;
     private int ipId = 1;
+    private int listens;
     // Set by the system-call thread (Syscalls.Host), read here.
     private volatile int localPort = DEFAULT_PORT;
     private volatile int remotePort = REMOTE_PORT;
@@ -134,6 +135,7 @@ final class KernelInterpreter implements Syscalls.Host {
             lastScriptNanos = start;
             lastDoneNanos = start;
             steps = new PacketSteps(start, true); // google/packetdrill: the remote side relative to its ISN
+            steps.cookies(new FastOpenCookies(shell::fastOpenKey, remoteAddress, localAddress));
             for (; i < events.size(); i++) {
                 current = events.get(i);
                 lastDoneNanos = execute(current);
@@ -482,7 +484,9 @@ final class KernelInterpreter implements Syscalls.Host {
         currentFd = fd;
         int port = sockets.boundPort(fd);
         localPort = port == 0 ? localPort : port;
-        remotePort = REMOTE_PORT;
+        // packetdrill gives each listening socket's connection a fresh remote port (a unique 4-tuple),
+        // so that a script's second connection is not taken for its first one, still open.
+        remotePort = REMOTE_PORT + listens++;
     }
 
     @Override

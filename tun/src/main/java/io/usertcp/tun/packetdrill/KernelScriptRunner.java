@@ -89,7 +89,13 @@ public final class KernelScriptRunner {
      */
     public static RunResult run(String name, String text, Path workingDir, Map<String, String> defines,
                                 Map<String, String> flags, Comparison comparison) {
-        return ScriptRunner.parseAndRun(name, text, defines, flags, script -> run(script, workingDir, comparison));
+        Map<String, String> all = defines;
+        if (!defines.containsKey("TFO_COOKIE") && text.contains("TFO_COOKIE")) {
+            // The kernel selftests define it: the server cookie of packetdrill's addresses under defaults.sh's key.
+            all = new java.util.LinkedHashMap<>(defines);
+            all.put("TFO_COOKIE", FastOpenCookies.defaultScriptCookie());
+        }
+        return ScriptRunner.parseAndRun(name, text, all, flags, script -> run(script, workingDir, comparison));
     }
 
     /** Runs a parsed script against the kernel in a new namespace, deleted afterwards whatever happens. */

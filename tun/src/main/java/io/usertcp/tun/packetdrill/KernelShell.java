@@ -36,6 +36,7 @@ final class KernelShell {
     private final Path scriptDir;
     private final List<String> notes;
     private final List<String> skipped;
+    private volatile String fastOpenKey;
 
     KernelShell(NetworkNamespace namespace, KernelSockets sockets, Path scriptDir, List<String> notes, List<String> skipped) {
         this.namespace = namespace;
@@ -166,6 +167,9 @@ final class KernelShell {
                 skipped.add("sysctl " + name + "=" + value + ": not per network namespace (absent inside it), not set");
                 return new Outcome(false, "skipped");
             }
+            if (name.equals("net.ipv4.tcp_fastopen_key")) {
+                fastOpenKey = value.strip();
+            }
             return new Outcome(false, "ran");
         } catch (IOException e) {
             return new Outcome(true, "sysctl " + name + "=" + value + ": " + e.getMessage());
@@ -181,6 +185,11 @@ final class KernelShell {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** The namespace's tcp_fastopen_key as the script last set it, or null. */
+    String fastOpenKey() {
+        return fastOpenKey;
     }
 
     /** The words of a simple command's first pipeline stage, quotes removed ({@code "4096 50000 4194304"} is one word). */

@@ -5,6 +5,8 @@ import com.sun.jna.Pointer;
 import io.usertcp.packetdrill.Errno;
 import io.usertcp.packetdrill.SocketApi;
 import io.usertcp.packetdrill.SyscallResult;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -59,6 +61,8 @@ final class KernelSockets implements SocketApi {
 
     private final int localAddress;
     private final TreeMap<Integer, Integer> fds = new TreeMap<>();
+    /** Live descriptors whose script number a later socket took over; closed at the end. */
+    private final List<Integer> orphans = new ArrayList<>();
     private int preferredFd = -1;
     private volatile String congestionControl;
     /** The (local port, remote port) pairs of connections the script has closed, as {@code local << 16 | remote}. */
@@ -74,14 +78,24 @@ final class KernelSockets implements SocketApi {
         return live == null ? -1 : live;
     }
 
-    /** The script's number for a new live descriptor: the preferred one if free, else the lowest free from 3. */
+    /**
+     * The script's number for a new live descriptor: the one the script expects ({@link #preferFd}),
+     * else the lowest free from 3. As packetdrill maps script descriptors, an expected number still
+     * in use is taken over: the socket it named stays open, out of the script's reach, until the end.
+     */
     private synchronized int adopt(int liveFd) {
-        int fd = preferredFd >= 3 && !fds.containsKey(preferredFd) ? preferredFd : 3;
+        int fd = preferredFd;
         preferredFd = -1;
-        while (fds.containsKey(fd)) {
-            fd++;
+        if (fd < 3) {
+            fd = 3;
+            while (fds.containsKey(fd)) {
+                fd++;
+            }
         }
-        fds.put(fd, liveFd);
+        Integer previous = fds.put(fd, liveFd);
+        if (previous != null) {
+            orphans.add(previous);
+        }
         return fd;
     }
 
@@ -331,12 +345,14 @@ final class KernelSockets implements SocketApi {
      * on one of them returns. Safe from any thread.
      */
     void closeAll() {
-        Map<Integer, Integer> open;
+        List<Integer> open;
         synchronized (this) {
-            open = new TreeMap<>(fds);
+            open = new ArrayList<>(fds.values());
+            open.addAll(orphans);
             fds.clear();
+            orphans.clear();
         }
-        for (int live : open.values()) {
+        for (int live : open) {
             SocketCalls.shutdown(live, SocketCalls.SHUT_RDWR);
             SocketCalls.close(live);
         }
