@@ -58,6 +58,20 @@ public interface SocketApi {
     /** The bytes ready to read ({@code ioctl(FIONREAD)}); 0 without a connection. */
     long readableBytes(int fd);
 
+    /** Whether {@link #poll} is there; when not, a scripted {@code poll()} is unsupported. */
+    default boolean polls() {
+        return false;
+    }
+
+    /**
+     * {@code poll(2)} on script descriptors for at most {@code timeoutMillis} (-1: no limit); the
+     * result's value is how many are ready, and each one's revents is written to {@code revents}.
+     * Called only when {@link #polls()}.
+     */
+    default SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
+        throw new UnsupportedOperationException("poll: this socket layer does not poll");
+    }
+
     /**
      * Whether {@link #send} takes send flags ({@code MSG_EOR}, {@code MSG_MORE}, {@code MSG_FASTOPEN}...);
      * when not, a scripted call with flags other than 0 is unsupported.

@@ -150,6 +150,7 @@ public final class Syscalls {
                 long flags = sendFlags(s, a, 2);
                 yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : send(fd, count, flags));
             }
+            case "poll" -> poll(s, a);
             case "close" -> {
                 int fd = fd(a, 0);
                 yield () -> Outcome.of(sockets.close(fd));
@@ -333,6 +334,56 @@ public final class Syscalls {
     /** {@code write(4, NULL, 1000)}: the kernel answers EFAULT before looking at the socket. */
     private static boolean nullBuffer(List<Expr> a) {
         return a.size() > 1 && a.get(1) instanceof Expr.Symbol sym && sym.name().equals("NULL");
+    }
+
+    /** poll(2)'s event bits (Linux). */
+    private static final Map<String, Long> POLL_EVENTS = Map.of("POLLIN", 0x1L, "POLLPRI", 0x2L, "POLLOUT", 0x4L,
+            "POLLERR", 0x8L, "POLLHUP", 0x10L, "POLLNVAL", 0x20L, "POLLRDNORM", 0x40L, "POLLWRNORM", 0x100L, "POLLRDHUP", 0x2000L);
+
+    /**
+     * {@code poll([{fd=4, events=POLLOUT, revents=POLLOUT}], 1, 1000) = 1}: the ready count, and each
+     * descriptor's revents against the script's, when the socket layer {@link SocketApi#polls() polls}.
+     */
+    private Call poll(Event.Syscall s, List<Expr> a) {
+        if (!sockets.polls()) {
+            throw new Unsupported("system call poll() is not supported");
+        }
+        if (!(arg(a, 0, s) instanceof Expr.Array array)) {
+            throw new Unsupported("poll() " + a.get(0).format() + ": expected [{fd=N, events=..., revents=...}, ...]");
+        }
+        int n = array.elements().size();
+        int[] fds = new int[n];
+        int[] events = new int[n];
+        long[] expected = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (!(array.elements().get(i) instanceof Expr.Struct p) || p.field("fd") == null || p.field("events") == null) {
+                throw new Unsupported("pollfd " + array.elements().get(i).format() + ": expected {fd=N, events=..., revents=...}");
+            }
+            fds[i] = (int) integer(p.field("fd"));
+            events[i] = (int) pollBits(p.field("events"));
+            expected[i] = p.field("revents") == null ? -1 : pollBits(p.field("revents"));
+        }
+        int timeout = (int) integer(arg(a, 2, s));
+        return () -> {
+            int[] revents = new int[n];
+            SyscallResult r = sockets.poll(fds, events, revents, timeout);
+            String problem = null;
+            for (int i = 0; i < n && r.errno() == null && problem == null; i++) {
+                if (expected[i] >= 0 && revents[i] != expected[i]) {
+                    problem = "revents of fd " + fds[i] + " is " + revents[i] + ", the script expects " + expected[i];
+                }
+            }
+            return new Outcome(r, problem);
+        };
+    }
+
+    private static long pollBits(Expr e) {
+        List<Expr> terms = e instanceof Expr.Or or ? or.terms() : List.of(e);
+        long bits = 0;
+        for (Expr t : terms) {
+            bits |= t instanceof Expr.Symbol sym && POLL_EVENTS.containsKey(sym.name()) ? POLL_EVENTS.get(sym.name()) : integer(t);
+        }
+        return bits;
     }
 
     /** The MSG_* send flags scripts name (Linux's values), for a socket layer that {@link SocketApi#takesFlags() takes flags}. */

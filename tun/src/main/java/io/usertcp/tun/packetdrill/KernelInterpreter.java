@@ -101,6 +101,8 @@ final class KernelInterpreter implements Syscalls.Host {
     private int connectPort = DEFAULT_PORT;
     private int ipId = 1;
     private int listens;
+    /** Whether this thread and the system-call threads run at real-time priority (as packetdrill's). */
+    private boolean realTime;
     // Set by the system-call thread (Syscalls.Host), read here.
     private volatile int localPort = DEFAULT_PORT;
     private volatile int remotePort = REMOTE_PORT;
@@ -131,6 +133,7 @@ final class KernelInterpreter implements Syscalls.Host {
                 command(c); // packetdrill's init command: before the clock starts
             }
             warmUp();
+            realTime = Runtime.getRuntime().availableProcessors() > 1 && SocketCalls.realTime(true);
             start = System.nanoTime();
             lastScriptNanos = start;
             lastDoneNanos = start;
@@ -157,6 +160,9 @@ final class KernelInterpreter implements Syscalls.Host {
             failure = new RunResult.Failure(current == null ? 0 : current.line(), current == null ? null : current.text(),
                     "the kernel backend threw " + e, null, null);
         } finally {
+            if (realTime) {
+                SocketCalls.realTime(false); // this thread is the caller's: back to the normal policy
+            }
             sockets.closeAll(); // wakes a call still blocked, so that the namespace's threads end
             if (pending != null) {
                 pending.future().cancel(true);
@@ -374,8 +380,12 @@ final class KernelInterpreter implements Syscalls.Host {
             throw ScriptFailure.unsupported(s, u.getMessage());
         }
         CompletableFuture<Done> future = new CompletableFuture<>();
+        boolean rt = realTime;
         namespace.submitInside(() -> {
             try {
+                if (rt) {
+                    SocketCalls.realTime(true); // the namespace's thread, deleted with it
+                }
                 future.complete(new Done(call.attempt(), now()));
             } catch (Throwable t) {
                 future.completeExceptionally(t);

@@ -192,6 +192,30 @@ final class KernelSockets implements SocketApi {
     }
 
     @Override
+    public boolean polls() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
+        try (Memory pollfds = new Memory(8L * Math.max(1, fds.length))) {
+            for (int i = 0; i < fds.length; i++) {
+                pollfds.setInt(8L * i, live(fds[i]));
+                pollfds.setShort(8L * i + 4, (short) events[i]);
+                pollfds.setShort(8L * i + 6, (short) 0);
+            }
+            int r = SocketCalls.poll(Pointer.nativeValue(pollfds), fds.length, timeoutMillis);
+            if (r < 0) {
+                return failed();
+            }
+            for (int i = 0; i < fds.length; i++) {
+                revents[i] = pollfds.getShort(8L * i + 6) & 0xFFFF;
+            }
+            return SyscallResult.ok(r);
+        }
+    }
+
+    @Override
     public boolean takesFlags() {
         return true;
     }

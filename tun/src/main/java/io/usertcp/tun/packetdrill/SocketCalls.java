@@ -81,7 +81,29 @@ final class SocketCalls {
 
     static native int fcntl(int fd, int cmd, int arg);
 
+    /** @param fds address of {@code nfds} {@code struct pollfd {int fd; short events; short revents;}} */
+    static native int poll(long fds, long nfds, int timeout);
+
     static native int ioctl(int fd, long request, long arg);
 
     static native String strerror(int errnum);
+
+    /** @param param address of a {@code struct sched_param { int sched_priority; }}; pid 0 is the calling thread */
+    static native int sched_setscheduler(int pid, int policy, long param);
+
+    static final int SCHED_OTHER = 0;
+    static final int SCHED_RR = 2;
+
+    /**
+     * Puts the calling thread in the lowest real-time round-robin priority (or back to the normal
+     * policy), as packetdrill does for its threads when there is more than one CPU, so that the
+     * scheduler does not make events late by milliseconds on a busy machine. Best effort: false
+     * when the kernel refuses (no CAP_SYS_NICE).
+     */
+    static boolean realTime(boolean on) {
+        try (com.sun.jna.Memory param = new com.sun.jna.Memory(4)) {
+            param.setInt(0, on ? 1 : 0);
+            return sched_setscheduler(0, on ? SCHED_RR : SCHED_OTHER, com.sun.jna.Pointer.nativeValue(param)) == 0;
+        }
+    }
 }
