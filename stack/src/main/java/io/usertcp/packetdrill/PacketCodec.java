@@ -50,6 +50,14 @@ final class PacketCodec {
      * @throws IllegalStateException when the stack sent something that is not a valid IPv4 packet
      */
     LivePacket decode(ByteBuf packet, long timeNanos) {
+        return decode(packet, timeNanos, true);
+    }
+
+    /**
+     * As {@link #decode(ByteBuf, long)}; without {@code verifyTcpChecksum} the TCP checksum is not
+     * checked (a packet read from a TUN device with checksum offload carries only its pseudo-header sum).
+     */
+    LivePacket decode(ByteBuf packet, long timeNanos, boolean verifyTcpChecksum) {
         Ipv4PacketView ip = ipView.wrap(packet, packet.readerIndex(), packet.readableBytes());
         DropReason bad = ip.check();
         if (bad != null) {
@@ -67,7 +75,7 @@ final class PacketCodec {
         if (badTcp != null) {
             throw new IllegalStateException("the stack sent a malformed TCP segment: " + badTcp);
         }
-        if (!seg.checksumValid(ip.sourceAddress(), ip.destinationAddress())) {
+        if (verifyTcpChecksum && !seg.checksumValid(ip.sourceAddress(), ip.destinationAddress())) {
             throw new IllegalStateException("the stack sent a TCP segment with a bad checksum");
         }
         byte[] optionBytes = new byte[seg.optionsLength()];

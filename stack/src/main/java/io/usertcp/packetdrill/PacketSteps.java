@@ -66,6 +66,14 @@ public final class PacketSteps {
     }
 
     /**
+     * As {@link #decode(ByteBuf, long)}, with the TCP checksum checked only when {@code verifyTcpChecksum}
+     * (a packet read with checksum offload, its checksum left to the device, is not checked).
+     */
+    public LivePacket decode(ByteBuf packet, long timeNanos, boolean verifyTcpChecksum) {
+        return codec.decode(packet, timeNanos, verifyTcpChecksum);
+    }
+
+    /**
      * The IPv4 packet of an inbound line, from {@code source:sourcePort} to {@code destination:destinationPort}:
      * the ACK and the TS echo mapped to live space, TOS and ECN as written (a TTL is noted, not set).
      *

@@ -17,7 +17,6 @@ import io.usertcp.packetdrill.Syscalls;
 import io.usertcp.packetdrill.Trace;
 import io.usertcp.packetdrill.Unemulated;
 import io.usertcp.tun.NetworkNamespace;
-import io.usertcp.tun.TunLink;
 import io.usertcp.wire.TcpFlags;
 import com.sun.jna.Pointer;
 import java.nio.file.Path;
@@ -75,7 +74,7 @@ final class KernelInterpreter implements Syscalls.Host {
     private final Script script;
     private final Comparison comparison;
     private final NetworkNamespace namespace;
-    private final TunLink link;
+    private final OffloadTun link;
     private final int localAddress;
     private final int remoteAddress;
     private final List<String> skipped = new ArrayList<>();
@@ -108,7 +107,7 @@ final class KernelInterpreter implements Syscalls.Host {
     private volatile int remotePort = REMOTE_PORT;
     private volatile int currentFd = -1;
 
-    KernelInterpreter(Script script, Comparison comparison, NetworkNamespace namespace, TunLink link, Path workingDir,
+    KernelInterpreter(Script script, Comparison comparison, NetworkNamespace namespace, OffloadTun link, Path workingDir,
                       int localAddress, int remoteAddress) {
         this.script = script;
         this.comparison = comparison;
@@ -224,11 +223,12 @@ final class KernelInterpreter implements Syscalls.Host {
 
     /** Reads every packet waiting on the TUN device, stamped now; a malformed one is noted, not thrown. */
     private void drain() {
-        ByteBuf packet;
-        while ((packet = link.receive()) != null) {
+        OffloadTun.Received received;
+        while ((received = link.receive()) != null) {
             long at = now();
+            ByteBuf packet = received.packet();
             try {
-                captured.addLast(steps.decode(packet, at));
+                captured.addLast(steps.decode(packet, at, !received.checksumLeftToDevice()));
             } catch (IllegalStateException e) {
                 notes.add("a malformed packet from the kernel at " + steps.seconds(at) + " s was dropped: " + e.getMessage());
             } finally {

@@ -6,7 +6,6 @@ import io.usertcp.packetdrill.Script;
 import io.usertcp.packetdrill.ScriptRunner;
 import io.usertcp.tun.NetworkNamespace;
 import io.usertcp.tun.TunDevice;
-import io.usertcp.tun.TunLink;
 import io.usertcp.tun.TunSupport;
 import io.usertcp.tun.TunUnavailableException;
 import io.usertcp.wire.Ipv4Address;
@@ -118,12 +117,12 @@ public final class KernelScriptRunner {
                     + ": not a number", null, null), List.of(), List.of());
         }
         try (NetworkNamespace namespace = NetworkNamespace.create(NAMESPACE_PREFIX)) {
-            TunDevice device = namespace.openTun(DEVICE);
-            TunLink link;
+            TunDevice device = namespace.openTun(DEVICE, OffloadTun.FLAGS);
+            OffloadTun link;
             try {
-                // The link reads and writes datagrams of any size: a script injects segments larger than the
-                // interface MTU (packetdrill writes them to the TUN fd as they are), and the kernel checks its MTU itself.
-                link = new TunLink(device, TunLink.MAX_MTU);
+                // Datagrams of any size both ways: the kernel's TSO segments, and a script's inbound segments
+                // larger than the interface MTU (packetdrill writes them to the TUN fd as they are).
+                link = new OffloadTun(device);
             } catch (RuntimeException e) {
                 device.close();
                 throw e;

@@ -84,6 +84,11 @@ final class SocketCalls {
     /** @param fds address of {@code nfds} {@code struct pollfd {int fd; short events; short revents;}} */
     static native int poll(long fds, long nfds, int timeout);
 
+    /** @param timeout address of a {@code struct timespec}, or 0 for no limit; @param sigmask 0 */
+    static native int ppoll(long fds, long nfds, long timeout, long sigmask);
+
+    static native int eventfd(int initval, int flags);
+
     static native int ioctl(int fd, long request, long arg);
 
     static native String strerror(int errnum);
