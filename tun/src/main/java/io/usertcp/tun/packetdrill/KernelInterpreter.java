@@ -58,6 +58,8 @@ final class KernelInterpreter implements Syscalls.Host {
      * run, a large write) is not blocked.
      */
     static final long BLOCKED_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How long past its time an outbound packet is still waited for, to report it late rather than missing. */
+    static final long LATE_PACKET_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How long a {@code *} outbound line waits for a packet (real time). */
     static final long ANY_TIME_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The latest script time an event may be scheduled at (real time is spent waiting for it). */
@@ -348,6 +350,16 @@ final class KernelInterpreter implements Syscalls.Host {
                 + tolerance;
         long limit = any ? now() + ANY_TIME_LIMIT_NANOS : latest;
         LivePacket live = skipClosedConnections(e.packet(), awaitPacket(limit), limit);
+        if (live == null && !any) {
+            // As packetdrill reports it: a packet that comes late is a timing error, with when it came.
+            LivePacket late = awaitPacket(limit + LATE_PACKET_NANOS);
+            if (late != null) {
+                throw ScriptFailure.at(e, "timing error: expected the outbound packet at " + steps.seconds(expected)
+                        + " s (tolerance " + PacketSteps.duration(tolerance) + " s) but it was sent at "
+                        + steps.seconds(late.timeNanos()) + " s", e.packet().format() + "  at " + steps.seconds(expected) + " s",
+                        steps.describe(late));
+            }
+        }
         if (live == null) {
             throw ScriptFailure.at(e, "expected an outbound packet" + (any ? "" : " at " + steps.seconds(expected)
                     + " s (tolerance " + PacketSteps.duration(tolerance) + " s)") + " but the kernel sent nothing by "

@@ -57,7 +57,7 @@ class KernelBackendTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gtests/net/tcp/close/close-on-syn-sent.pkt", "gtests/net/tcp/close/close-remote-fin-then-close.pkt",
+    @ValueSource(strings = {"gtests/net/tcp/close/close-on-syn-sent.pkt", "gtests/net/tcp/validate/validate-established-no-flags.pkt",
         "gtests/net/tcp/shutdown/shutdown-wr-close.pkt", "gtests/net/tcp/blocking/blocking-read.pkt"})
     void aCorpusScriptTheKernelPassesPassesOnTheKernel(String script) throws IOException {
         Path corpus = corpus();
