@@ -27,14 +27,12 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     static final int LOCAL_ADDRESS = Ipv4Address.parse("198.18.0.1");
     static final int REMOTE_ADDRESS = Ipv4Address.parse("198.18.0.2");
     /** packetdrill's defaults: the stack listens on (or connects to) port 8080. */
-    static final int DEFAULT_PORT = 8080;
+    static final int DEFAULT_PORT = ScriptHeader.DEFAULT_PORT;
     /** The script's remote port when it connects to the stack. */
     static final int REMOTE_PORT = 48123;
     static final long START_NANOS = 1_000_000_000_000L;
     /** How long a {@code *} outbound event waits for a packet. */
     private static final long ANY_TIME_LIMIT_NANOS = 3600L * 1_000_000_000L;
-    private static final long DEFAULT_TOLERANCE_USECS = 4000;
-    private static final double DEFAULT_TOLERANCE_PERCENT = 12.5;
 
     private final Script script;
     private final RunOptions options;
@@ -72,10 +70,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private TcpStack stack;
     private long now = START_NANOS;
     private long lastEventNanos = START_NANOS;
-    private long toleranceNanos = DEFAULT_TOLERANCE_USECS * 1000;
-    private double tolerancePercent = DEFAULT_TOLERANCE_PERCENT;
-    private int bindPort = DEFAULT_PORT;
-    private int connectPort = DEFAULT_PORT;
+    private ScriptHeader header = ScriptHeader.DEFAULTS;
     private int localPort = DEFAULT_PORT;
     private int remotePort = REMOTE_PORT;
     private int currentFd = -1;
@@ -124,33 +119,21 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     private void headerOptions() {
-        script.options().forEach((key, value) -> {
-            try {
-                switch (key) {
-                    case "ip_version" -> {
-                        if (!value.equals("ipv4")) {
-                            throw ScriptFailure.unsupported(null, "--ip_version=" + value + ": only IPv4 scripts are supported");
-                        }
-                    }
-                    case "tolerance_usecs" -> toleranceNanos = Long.parseLong(value) * 1000;
-                    case "tolerance_percent" -> tolerancePercent = Double.parseDouble(value);
-                    case "mtu" -> settings.setMtu(Integer.parseInt(value));
-                    case "bind_port" -> bindPort = Integer.parseInt(value);
-                    // The script's addresses (packetdrill: 192.168.0.1 local, 192.0.2.1 remote) are always
-                    // mapped into 198.18.0.0/15, the range set aside for benchmarking.
-                    case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
-                            + ": TS values are mapped from the stack's own clock, not checked against a tick");
-                    case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
-                            + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
-                            + Ipv4Address.format(REMOTE_ADDRESS));
-                    case "connect_port" -> connectPort = Integer.parseInt(value);
-                    default -> skipped.add("--" + key + "=" + value + ": option not supported");
-                }
-            } catch (NumberFormatException e) {
-                throw fail(0, null, "--" + key + "=" + value + ": not a number", null, null);
+        header = ScriptHeader.parse(script.options(), (key, value) -> switch (key) {
+            case "mtu" -> {
+                settings.setMtu(Integer.parseInt(value));
+                yield true;
             }
-        });
-        localPort = bindPort;
+            // The script's addresses (packetdrill: 192.168.0.1 local, 192.0.2.1 remote) are always
+            // mapped into 198.18.0.0/15, the range set aside for benchmarking.
+            case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
+                    + ": TS values are mapped from the stack's own clock, not checked against a tick");
+            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
+                    + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
+                    + Ipv4Address.format(REMOTE_ADDRESS));
+            default -> false;
+        }, skipped);
+        localPort = header.bindPort();
     }
 
     // =====================================================================================
@@ -216,7 +199,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     @Override
     public long tolerance(long start, long end) {
-        return Math.max(toleranceNanos, (long) (Math.max(0, end - start) * tolerancePercent / 100.0));
+        return header.tolerance(start, end);
     }
 
     /** Fires every timer due up to {@code t}, in order, then moves the clock to {@code t}. */
@@ -396,7 +379,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     @Override
     public int bindPort() {
-        return bindPort;
+        return header.bindPort();
     }
 
     @Override
@@ -406,7 +389,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     @Override
     public int connectPort() {
-        return connectPort;
+        return header.connectPort();
     }
 
     // =====================================================================================

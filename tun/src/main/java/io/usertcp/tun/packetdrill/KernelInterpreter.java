@@ -12,6 +12,7 @@ import io.usertcp.packetdrill.PacketSpec;
 import io.usertcp.packetdrill.PacketSteps;
 import io.usertcp.packetdrill.RunResult;
 import io.usertcp.packetdrill.Script;
+import io.usertcp.packetdrill.ScriptHeader;
 import io.usertcp.packetdrill.ScriptFailure;
 import io.usertcp.packetdrill.Syscalls;
 import io.usertcp.packetdrill.Trace;
@@ -50,7 +51,6 @@ import java.util.concurrent.TimeoutException;
  * <p>Single-threaded except for the system calls; the TUN link belongs to this thread.
  */
 final class KernelInterpreter implements Syscalls.Host {
-    static final int DEFAULT_PORT = 8080;
     static final int REMOTE_PORT = 48123;
     /**
      * How long a call written without an end time may take before it counts as blocked: packetdrill
@@ -64,8 +64,6 @@ final class KernelInterpreter implements Syscalls.Host {
     static final long ANY_TIME_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The latest script time an event may be scheduled at (real time is spent waiting for it). */
     static final long MAX_SCRIPT_NANOS = TimeUnit.SECONDS.toNanos(300);
-    private static final long DEFAULT_TOLERANCE_USECS = 4000;
-    private static final double DEFAULT_TOLERANCE_PERCENT = 12.5;
 
     /** A call on the system-call thread, its outcome and when it returned. */
     private record Done(Syscalls.Outcome outcome, long returnedNanos) {}
@@ -96,16 +94,13 @@ final class KernelInterpreter implements Syscalls.Host {
     private Event previous;
     private Event current;
     private Pending pending;
-    private long toleranceNanos = DEFAULT_TOLERANCE_USECS * 1000;
-    private double tolerancePercent = DEFAULT_TOLERANCE_PERCENT;
-    private int bindPort = DEFAULT_PORT;
-    private int connectPort = DEFAULT_PORT;
+    private ScriptHeader header = ScriptHeader.DEFAULTS;
     private int ipId = 1;
     private int listens;
     /** Whether this thread and the system-call threads run at real-time priority (as packetdrill's). */
     private boolean realTime;
     // Set by the system-call thread (Syscalls.Host), read here.
-    private volatile int localPort = DEFAULT_PORT;
+    private volatile int localPort = ScriptHeader.DEFAULT_PORT;
     private volatile int remotePort = REMOTE_PORT;
     private volatile int currentFd = -1;
 
@@ -190,29 +185,14 @@ final class KernelInterpreter implements Syscalls.Host {
     }
 
     private void headerOptions() {
-        script.options().forEach((key, value) -> {
-            try {
-                switch (key) {
-                    case "ip_version" -> {
-                        if (!value.equals("ipv4")) {
-                            throw ScriptFailure.unsupported(null, "--ip_version=" + value + ": only IPv4 scripts are supported");
-                        }
-                    }
-                    case "tolerance_usecs" -> toleranceNanos = Long.parseLong(value) * 1000;
-                    case "tolerance_percent" -> tolerancePercent = Double.parseDouble(value);
-                    case "bind_port" -> bindPort = Integer.parseInt(value);
-                    case "connect_port" -> connectPort = Integer.parseInt(value);
-                    case "mtu" -> notes.add("--mtu=" + value + ": the TUN device's MTU");
-                    case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
-                            + ": mapped into 198.18.0.0/15, the kernel is " + io.usertcp.wire.Ipv4Address.format(localAddress)
-                            + " and the remote side " + io.usertcp.wire.Ipv4Address.format(remoteAddress));
-                    default -> skipped.add("--" + key + "=" + value + ": option not supported");
-                }
-            } catch (NumberFormatException e) {
-                throw new ScriptFailure(new RunResult.Failure(0, null, "--" + key + "=" + value + ": not a number", null, null));
-            }
-        });
-        localPort = bindPort;
+        header = ScriptHeader.parse(script.options(), (key, value) -> switch (key) {
+            case "mtu" -> notes.add("--mtu=" + value + ": the TUN device's MTU");
+            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
+                    + ": mapped into 198.18.0.0/15, the kernel is " + io.usertcp.wire.Ipv4Address.format(localAddress)
+                    + " and the remote side " + io.usertcp.wire.Ipv4Address.format(remoteAddress));
+            default -> false;
+        }, skipped);
+        localPort = header.bindPort();
     }
 
     // =====================================================================================
@@ -276,7 +256,7 @@ final class KernelInterpreter implements Syscalls.Host {
     }
 
     private long tolerance(long lastEvent, long expected) {
-        return Math.max(toleranceNanos, (long) (Math.max(0, expected - lastEvent) * tolerancePercent / 100.0));
+        return header.tolerance(lastEvent, expected);
     }
 
     // =====================================================================================
@@ -518,7 +498,7 @@ final class KernelInterpreter implements Syscalls.Host {
         if (port != 0) {
             localPort = port;
         }
-        remotePort = connectPort;
+        remotePort = header.connectPort();
     }
 
     @Override
@@ -528,7 +508,7 @@ final class KernelInterpreter implements Syscalls.Host {
 
     @Override
     public int bindPort() {
-        return bindPort;
+        return header.bindPort();
     }
 
     @Override
@@ -538,6 +518,6 @@ final class KernelInterpreter implements Syscalls.Host {
 
     @Override
     public int connectPort() {
-        return connectPort;
+        return header.connectPort();
     }
 }
