@@ -20,12 +20,16 @@ public enum Errno {
     EOPNOTSUPP(95),
     EADDRINUSE(98),
     EADDRNOTAVAIL(99),
+    /** ICMP net unreachable (the kernel backend). */
+    ENETUNREACH(101),
     ECONNABORTED(103),
     ECONNRESET(104),
     EISCONN(106),
     ENOTCONN(107),
     ETIMEDOUT(110),
     ECONNREFUSED(111),
+    /** ICMP host unreachable (the kernel backend). */
+    EHOSTUNREACH(113),
     EALREADY(114),
     EINPROGRESS(115);
 

@@ -119,6 +119,24 @@ public final class PacketSteps {
     }
 
     /**
+     * The ICMP error of an inbound {@code < icmp ...} line, from the script's remote side to the
+     * system under test, quoting the segment of its connection that the line's {@code [SEQ:END(LEN)]}
+     * names (sequence numbers count from its ISN; without a range, its ISN).
+     *
+     * @return a new buffer the caller owns
+     * @throws ScriptFailure (unsupported) for a quote of a UDP or raw packet
+     */
+    public ByteBuf icmp(Event.Icmp e, int source, int destination, int localPort, int remotePort, int ipId,
+                        ByteBufAllocator allocator) {
+        if (e.quoted() != null && !Character.isDigit(e.quoted().charAt(0))) {
+            throw ScriptFailure.unsupported(e, "an ICMP message quoting " + e.quoted() + " (only TCP segments are quoted)");
+        }
+        long seq = e.quoted() == null ? 0 : Long.parseLong(e.quoted().substring(0, e.quoted().indexOf(':')));
+        return codec.icmp(allocator, source, destination, ipId, e.type(), e.code(), e.mtu(), destination, source, localPort,
+                remotePort, map.localToLive(seq));
+    }
+
+    /**
      * Matches the first live packet after an outbound line (more from {@code more} when several
      * tile one scripted segment): learns the ISN from a SYN and the TS clock, then compares.
      *

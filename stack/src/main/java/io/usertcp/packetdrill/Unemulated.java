@@ -11,11 +11,13 @@ public final class Unemulated {
     }
 
     /**
-     * As {@link #check(Event)}; with {@code fastOpenOption} the TCP Fast Open options (FO, FOEXP)
-     * are allowed: the kernel backend sends and matches them ({@link ScriptOptions}).
+     * As {@link #check(Event)}; with {@code kernelBackend} the TCP Fast Open options (FO, FOEXP)
+     * and inbound ICMP messages are allowed: the kernel backend sends and matches them
+     * ({@link ScriptOptions}, {@link PacketSteps#icmp}).
      */
-    public static void check(Event e, boolean fastOpenOption) {
-        if (e instanceof Event.Icmp i) {
+    public static void check(Event e, boolean kernelBackend) {
+        boolean fastOpenOption = kernelBackend;
+        if (e instanceof Event.Icmp i && !(kernelBackend && i.inbound())) {
             throw ScriptFailure.unsupported(e, "ICMP " + (i.inbound() ? "in" : "out") + " (" + i.type()
                     + (i.code() == null ? "" : " " + i.code()) + (i.mtu() < 0 ? "" : " mtu " + i.mtu())
                     + "): the stack does not act on ICMP errors for TCP (RFC 5927) nor send them");

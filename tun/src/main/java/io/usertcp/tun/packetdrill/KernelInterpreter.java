@@ -282,7 +282,7 @@ final class KernelInterpreter implements Syscalls.Host {
         // packetdrill's own reference for lateness: +t from when it started the event.
         long dueBy = e.time().kind() == EventTime.Kind.RELATIVE && !anchored
                 ? Math.max(expected, startedAt + e.time().startMicros() * 1000) : expected;
-        Unemulated.check(e, true); // the kernel does TCP Fast Open: FO and FOEXP options are sent and matched
+        Unemulated.check(e, true); // the kernel does TCP Fast Open (FO and FOEXP options) and takes ICMP errors
         if (e instanceof Event.Packet p && !p.packet().inbound()) {
             return outbound(p, expected, dueBy, tolerance);
         }
@@ -302,6 +302,9 @@ final class KernelInterpreter implements Syscalls.Host {
         if (e instanceof Event.Packet p) {
             link.transmit(steps.inbound(e, p.packet(), remoteAddress, localAddress, remotePort, localPort, ipId++, notes,
                     ByteBufAllocator.DEFAULT));
+            done = now();
+        } else if (e instanceof Event.Icmp i) {
+            link.transmit(steps.icmp(i, remoteAddress, localAddress, localPort, remotePort, ipId++, ByteBufAllocator.DEFAULT));
             done = now();
         } else if (e instanceof Event.Syscall s) {
             done = syscall(s, expected, anchor, tolerance);
