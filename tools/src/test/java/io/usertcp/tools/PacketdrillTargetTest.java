@@ -77,4 +77,18 @@ class PacketdrillTargetTest {
         assertTrue(text.endsWith("the kernel and the stack diverge on 1 of 1 script(s)\n"), text);
         ToolsTunSupport.assertNoNamespaceLeft();
     }
+
+    @Test
+    void bothWritesTheKernelsRunAndTheDivergenceInTheJson(@TempDir Path dir) throws IOException {
+        ToolsTunSupport.requireTun();
+        Path script = CapturedCommand.script(dir, "handshake.pkt", HANDSHAKE);
+        InJvmCommand.Printed printed = InJvmCommand.run("packetdrill", "--target", "both", "--profile", "freebsd", "--json", "-",
+                script.toString());
+        String json = printed.out();
+        assertEquals(UsertcpMain.EXIT_FAILED, printed.exit(), () -> json + printed.err());
+        assertTrue(json.contains("\"target\": \"both\""), json);
+        assertTrue(json.matches("(?s).*\"kernel\": \\{\\s*\"status\": \"PASS\",\\s*\"failure\": null\\s*}.*"), json);
+        assertTrue(json.matches("(?s).*\"divergence\": \\{\\s*\"line\": 6,.*\"kernel\": \"> S\\. 0:0\\(0\\) ack 1 win .*"), json);
+        ToolsTunSupport.assertNoNamespaceLeft();
+    }
 }
