@@ -220,14 +220,16 @@ final class KernelInterpreter implements Syscalls.Host {
     }
 
     /**
-     * When the script expects the SYN of a new connection, a packet of a connection it has closed
-     * (that connection's FIN, sent at close) is passed over: packetdrill matches what it sniffs
-     * against the sockets the script still has.
+     * A packet of a connection the script has closed (its FIN, an ACK it still owes) is passed over
+     * when the script has moved on to another connection: when it expects a new connection's SYN,
+     * or the packet's ports are not the current connection's. packetdrill matches what it sniffs
+     * against the socket the script expects a packet from.
      */
     private LivePacket skipClosedConnections(PacketSpec spec, LivePacket live, long limit) {
         boolean newConnection = (spec.flags() & TcpFlags.SYN) != 0 && (spec.flags() & TcpFlags.ACK) == 0;
-        while (newConnection && live != null && live.isTcp() && !live.tcp().hasFlag(TcpFlags.SYN)
-                && sockets.closed(live.tcp().sourcePort(), live.tcp().destinationPort())) {
+        while (live != null && live.isTcp() && !live.tcp().hasFlag(TcpFlags.SYN)
+                && sockets.closed(live.tcp().sourcePort(), live.tcp().destinationPort())
+                && (newConnection || live.tcp().sourcePort() != localPort || live.tcp().destinationPort() != remotePort)) {
             notes.add("line " + current.line() + ": a packet of a connection the script had closed was passed over: "
                     + steps.describe(live));
             live = awaitPacket(limit);
