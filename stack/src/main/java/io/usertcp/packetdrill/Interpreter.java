@@ -378,18 +378,13 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     @Override
-    public int bindPort() {
-        return header.bindPort();
+    public ScriptHeader header() {
+        return header;
     }
 
     @Override
     public int remoteAddress() {
         return REMOTE_ADDRESS;
-    }
-
-    @Override
-    public int connectPort() {
-        return header.connectPort();
     }
 
     // =====================================================================================

@@ -43,11 +43,20 @@ public final class Syscalls {
 
         void accepted(int fd);
 
-        int bindPort();
+        /** The script's header options (its ports among them). */
+        ScriptHeader header();
+
+        /** Where {@code bind(fd, ..., ...)} binds: {@code --bind_port}. */
+        default int bindPort() {
+            return header().bindPort();
+        }
 
         int remoteAddress();
 
-        int connectPort();
+        /** Where {@code connect(fd, ..., ...)} connects: {@code --connect_port}. */
+        default int connectPort() {
+            return header().connectPort();
+        }
     }
 
     /** A scripted call this runner cannot make. */

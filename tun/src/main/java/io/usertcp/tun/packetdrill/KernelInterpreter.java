@@ -512,17 +512,12 @@ final class KernelInterpreter implements Syscalls.Host {
     }
 
     @Override
-    public int bindPort() {
-        return header.bindPort();
+    public ScriptHeader header() {
+        return header;
     }
 
     @Override
     public int remoteAddress() {
         return remoteAddress;
-    }
-
-    @Override
-    public int connectPort() {
-        return header.connectPort();
     }
 }
