@@ -58,6 +58,32 @@ public interface SocketApi {
     /** The bytes ready to read ({@code ioctl(FIONREAD)}); 0 without a connection. */
     long readableBytes(int fd);
 
+    /** A control message {@link #recvmsg} received: its level, type and data as the kernel wrote them. */
+    record ControlMessage(int level, int type, byte[] data) {
+        public ControlMessage {
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+    }
+
+    /** Whether {@link #recvmsg} is there; when not, a scripted {@code recvmsg()} is unsupported. */
+    default boolean receivesMessages() {
+        return false;
+    }
+
+    /**
+     * {@code recvmsg(2)} of up to {@code count} bytes with {@code flags} ({@code MSG_ERRQUEUE}...): the
+     * control messages received go to {@code control}, the returned msg_flags to {@code msgFlags[0]}.
+     * Called only when {@link #receivesMessages()}.
+     */
+    default SyscallResult recvmsg(int fd, int count, long flags, java.util.List<ControlMessage> control, int[] msgFlags) {
+        throw new UnsupportedOperationException("recvmsg: this socket layer does not receive messages");
+    }
+
     /** Whether {@link #poll} is there; when not, a scripted {@code poll()} is unsupported. */
     default boolean polls() {
         return false;

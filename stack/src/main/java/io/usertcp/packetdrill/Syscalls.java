@@ -160,6 +160,7 @@ public final class Syscalls {
                 yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : send(fd, count, flags));
             }
             case "poll" -> poll(s, a);
+            case "recvmsg" -> recvmsg(s, a);
             case "close" -> {
                 int fd = fd(a, 0);
                 yield () -> Outcome.of(sockets.close(fd));
@@ -343,6 +344,108 @@ public final class Syscalls {
     /** {@code write(4, NULL, 1000)}: the kernel answers EFAULT before looking at the socket. */
     private static boolean nullBuffer(List<Expr> a) {
         return a.size() > 1 && a.get(1) instanceof Expr.Symbol sym && sym.name().equals("NULL");
+    }
+
+    /** The names recvmsg scripts use (Linux's values): flags, control message levels and types, error origins. */
+    private static final Map<String, Long> MESSAGE_SYMBOLS = Map.of("MSG_ERRQUEUE", 0x2000L, "MSG_PEEK", 0x2L,
+            "MSG_DONTWAIT", 0x40L, "MSG_TRUNC", 0x20L, "CMSG_LEVEL_IP", 0L, "SOL_IP", 0L, "CMSG_TYPE_RECVERR", 11L,
+            "TCP_CM_INQ", 36L, "SO_EE_ORIGIN_ZEROCOPY", 5L, "SO_EE_CODE_ZEROCOPY_COPIED", 1L);
+    /** struct sock_extended_err's fields: offset and size. */
+    private static final Map<String, int[]> EXTENDED_ERROR = Map.of("ee_errno", new int[] {0, 4}, "ee_origin", new int[] {4, 1},
+            "ee_type", new int[] {5, 1}, "ee_code", new int[] {6, 1}, "ee_pad", new int[] {7, 1}, "ee_info", new int[] {8, 4},
+            "ee_data", new int[] {12, 4});
+
+    /**
+     * {@code recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 0}], msg_flags=MSG_ERRQUEUE, msg_control=[{cmsg_level=...,
+     * cmsg_type=..., cmsg_data=...}]}, MSG_ERRQUEUE) = 0}: the returned msg_flags and control messages
+     * against the script's, when the socket layer {@link SocketApi#receivesMessages() receives messages}.
+     */
+    private Call recvmsg(Event.Syscall s, List<Expr> a) {
+        if (!sockets.receivesMessages()) {
+            throw new Unsupported("system call recvmsg() is not supported");
+        }
+        int fd = fd(a, 0);
+        if (!(arg(a, 1, s) instanceof Expr.Struct m)) {
+            throw new Unsupported("msghdr " + a.get(1).format() + ": expected {msg_name(...)=..., msg_iov(N)=[...], ...}");
+        }
+        long count = 0;
+        Long wantFlags = null;
+        List<Expr> wantControl = null;
+        for (Expr.Field f : m.fields()) {
+            if (f.name().startsWith("msg_iov") && f.value() instanceof Expr.Array iov) {
+                for (Expr e : iov.elements()) {
+                    if (!(e instanceof Expr.Struct v) || v.fields().size() != 2) {
+                        throw new Unsupported("iovec " + e.format() + ": expected {..., LEN}");
+                    }
+                    count += integer(v.field("iov_len") != null ? v.field("iov_len") : v.fields().get(1).value());
+                }
+            } else if (f.name().equals("msg_flags")) {
+                wantFlags = messageValue(f.value());
+            } else if (f.name().startsWith("msg_control") && f.value() instanceof Expr.Array control) {
+                wantControl = control.elements();
+            }
+        }
+        long flags = a.size() > 2 ? messageValue(a.get(2)) : 0;
+        int bytes = (int) Math.min(count, Integer.MAX_VALUE);
+        Long expectedFlags = wantFlags;
+        List<Expr> expectedControl = wantControl;
+        return () -> {
+            List<SocketApi.ControlMessage> got = new java.util.ArrayList<>();
+            int[] msgFlags = new int[1];
+            SyscallResult r = sockets.recvmsg(fd, bytes, flags, got, msgFlags);
+            if (r.errno() != null || r.isBlocked()) {
+                return Outcome.of(r);
+            }
+            String problem = expectedFlags != null && expectedFlags != msgFlags[0]
+                    ? "msg_flags is " + msgFlags[0] + ", the script expects " + expectedFlags
+                    : expectedControl == null ? null : controlProblem(expectedControl, got);
+            return new Outcome(r, problem);
+        };
+    }
+
+    /** The first difference between the scripted control messages and the received ones, or null. */
+    private static String controlProblem(List<Expr> expected, List<SocketApi.ControlMessage> got) {
+        if (expected.size() != got.size()) {
+            return got.size() + " control message(s) received, the script expects " + expected.size();
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            if (!(expected.get(i) instanceof Expr.Struct c) || c.field("cmsg_level") == null || c.field("cmsg_type") == null) {
+                throw new Unsupported("control message " + expected.get(i).format() + ": expected {cmsg_level=..., cmsg_type=..., cmsg_data=...}");
+            }
+            SocketApi.ControlMessage g = got.get(i);
+            java.nio.ByteBuffer data = java.nio.ByteBuffer.wrap(g.data()).order(java.nio.ByteOrder.nativeOrder());
+            if (messageValue(c.field("cmsg_level")) != g.level() || messageValue(c.field("cmsg_type")) != g.type()) {
+                return "control message " + i + " is level " + g.level() + " type " + g.type() + ", the script expects "
+                        + c.format();
+            }
+            Expr want = c.field("cmsg_data");
+            if (want instanceof Expr.Struct fields) {
+                for (Expr.Field f : fields.fields()) {
+                    int[] at = EXTENDED_ERROR.get(f.name());
+                    if (at == null) {
+                        throw new Unsupported("cmsg_data field " + f.name() + " (only struct sock_extended_err's ee_* are read)");
+                    }
+                    long value = at[1] == 4 ? data.getInt(at[0]) & 0xFFFF_FFFFL : data.get(at[0]) & 0xFF;
+                    if (data.capacity() < at[0] + at[1] || value != messageValue(f.value())) {
+                        return "control message " + i + ": " + f.name() + " is " + value + ", the script expects " + f.value().format();
+                    }
+                }
+            } else if (want != null && (data.capacity() < 4 || (data.getInt(0) & 0xFFFF_FFFFL) != messageValue(want))) {
+                return "control message " + i + ": cmsg_data is " + (data.capacity() < 4 ? "empty" : data.getInt(0) & 0xFFFF_FFFFL)
+                        + ", the script expects " + want.format();
+            }
+        }
+        return null;
+    }
+
+    /** A number, an OR of names ({@link #MESSAGE_SYMBOLS} among them) or numbers. */
+    private static long messageValue(Expr e) {
+        List<Expr> terms = e instanceof Expr.Or or ? or.terms() : List.of(e);
+        long v = 0;
+        for (Expr t : terms) {
+            v |= t instanceof Expr.Symbol sym && MESSAGE_SYMBOLS.containsKey(sym.name()) ? MESSAGE_SYMBOLS.get(sym.name()) : integer(t);
+        }
+        return v;
     }
 
     /** poll(2)'s event bits (Linux). */

@@ -56,6 +56,8 @@ final class KernelSockets implements SocketApi {
             Map.entry("IP_MTU_DISCOVER", new int[] {SocketCalls.IPPROTO_IP, 10}),
             Map.entry("IP_FREEBIND", new int[] {SocketCalls.IPPROTO_IP, 15}));
     private static final long MSG_FASTOPEN = 0x20000000L;
+    /** Room for the control messages of one recvmsg. */
+    private static final int CONTROL_BYTES = 512;
     /** The largest read or write the backend makes in one call (scripts write at most a few MB). */
     private static final int MAX_IO_BYTES = 64 << 20;
 
@@ -188,6 +190,43 @@ final class KernelSockets implements SocketApi {
         try (Memory buf = new Memory(Math.max(1, count))) {
             buf.clear();
             return result(SocketCalls.write(live(fd), Pointer.nativeValue(buf), count));
+        }
+    }
+
+    @Override
+    public boolean receivesMessages() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult recvmsg(int fd, int count, long flags, List<ControlMessage> control, int[] msgFlags) {
+        int bytes = Math.min(count, MAX_IO_BYTES);
+        try (Memory buf = new Memory(Math.max(1, bytes)); Memory iov = new Memory(16); Memory cmsgs = new Memory(CONTROL_BYTES);
+             Memory msg = new Memory(56)) {
+            iov.setLong(0, Pointer.nativeValue(buf));
+            iov.setLong(8, bytes);
+            msg.clear();
+            msg.setLong(16, Pointer.nativeValue(iov)); // msg_iov
+            msg.setLong(24, 1);                        // msg_iovlen
+            msg.setLong(32, Pointer.nativeValue(cmsgs)); // msg_control
+            msg.setLong(40, CONTROL_BYTES);            // msg_controllen
+            long r = SocketCalls.recvmsg(live(fd), Pointer.nativeValue(msg), (int) flags);
+            if (r < 0) {
+                return failed();
+            }
+            msgFlags[0] = msg.getInt(48);
+            long length = Math.min(msg.getLong(40), CONTROL_BYTES);
+            // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; data }, each aligned to 8 bytes.
+            for (long at = 0; at + 16 <= length; ) {
+                long cmsgLen = cmsgs.getLong(at);
+                if (cmsgLen < 16 || at + cmsgLen > length) {
+                    break;
+                }
+                control.add(new ControlMessage(cmsgs.getInt(at + 8), cmsgs.getInt(at + 12),
+                        cmsgs.getByteArray(at + 16, (int) (cmsgLen - 16))));
+                at += (cmsgLen + 7) & ~7L;
+            }
+            return SyscallResult.ok(r);
         }
     }
 

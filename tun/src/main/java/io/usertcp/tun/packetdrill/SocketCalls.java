@@ -71,6 +71,9 @@ final class SocketCalls {
 
     static native long sendto(int fd, long buf, long count, int flags, long addr, int addrlen);
 
+    /** @param msg address of a {@code struct msghdr} (56 bytes on LP64) */
+    static native long recvmsg(int fd, long msg, int flags);
+
     static native int close(int fd);
 
     static native int shutdown(int fd, int how);
