@@ -84,6 +84,29 @@ public interface SocketApi {
         throw new UnsupportedOperationException("recvmsg: this socket layer does not receive messages");
     }
 
+    /** Whether the epoll calls are there; when not, a scripted {@code epoll_*()} is unsupported. */
+    default boolean epolls() {
+        return false;
+    }
+
+    /** {@code epoll_create}: a new script descriptor. Called only when {@link #epolls()}. */
+    default SyscallResult epollCreate() {
+        throw new UnsupportedOperationException("epoll: this socket layer has none");
+    }
+
+    /** {@code epoll_ctl(epfd, op, fd, {events, data=fd})}. Called only when {@link #epolls()}. */
+    default SyscallResult epollCtl(int epfd, int op, int fd, int events) {
+        throw new UnsupportedOperationException("epoll: this socket layer has none");
+    }
+
+    /**
+     * {@code epoll_wait}: how many events are ready; the first one's events and script descriptor
+     * go to {@code first[0]} and {@code first[1]}. Called only when {@link #epolls()}.
+     */
+    default SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
+        throw new UnsupportedOperationException("epoll: this socket layer has none");
+    }
+
     /** Whether {@link #poll} is there; when not, a scripted {@code poll()} is unsupported. */
     default boolean polls() {
         return false;

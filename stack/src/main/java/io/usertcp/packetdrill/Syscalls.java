@@ -161,6 +161,7 @@ public final class Syscalls {
             }
             case "poll" -> poll(s, a);
             case "recvmsg" -> recvmsg(s, a);
+            case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait" -> epoll(s, a);
             case "close" -> {
                 int fd = fd(a, 0);
                 yield () -> Outcome.of(sockets.close(fd));
@@ -440,10 +441,64 @@ public final class Syscalls {
 
     /** A number, an OR of names ({@link #MESSAGE_SYMBOLS} among them) or numbers. */
     private static long messageValue(Expr e) {
+        return symbolic(e, MESSAGE_SYMBOLS);
+    }
+
+    /** epoll's operations and event bits (Linux). */
+    private static final Map<String, Long> EPOLL_SYMBOLS = Map.ofEntries(Map.entry("EPOLL_CTL_ADD", 1L),
+            Map.entry("EPOLL_CTL_DEL", 2L), Map.entry("EPOLL_CTL_MOD", 3L), Map.entry("EPOLLIN", 0x1L), Map.entry("EPOLLPRI", 0x2L),
+            Map.entry("EPOLLOUT", 0x4L), Map.entry("EPOLLERR", 0x8L), Map.entry("EPOLLHUP", 0x10L), Map.entry("EPOLLRDHUP", 0x2000L),
+            Map.entry("EPOLLEXCLUSIVE", 1L << 28), Map.entry("EPOLLONESHOT", 1L << 30), Map.entry("EPOLLET", 1L << 31));
+
+    /**
+     * {@code epoll_create(1) = 5}, {@code epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT|EPOLLET, fd=4})},
+     * {@code epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1} (the first event checked), when the
+     * socket layer {@link SocketApi#epolls() has epoll}.
+     */
+    private Call epoll(Event.Syscall s, List<Expr> a) {
+        if (!sockets.epolls()) {
+            throw new Unsupported("system call " + s.name() + "() is not supported");
+        }
+        if (s.name().startsWith("epoll_create")) {
+            return () -> {
+                preferScriptFd(s);
+                return Outcome.of(sockets.epollCreate());
+            };
+        }
+        int epfd = fd(a, 0);
+        if (s.name().equals("epoll_ctl")) {
+            int op = (int) symbolic(arg(a, 1, s), EPOLL_SYMBOLS);
+            int fd = (int) integer(arg(a, 2, s));
+            int events = a.size() > 3 && a.get(3) instanceof Expr.Struct ev && ev.field("events") != null
+                    ? (int) symbolic(ev.field("events"), EPOLL_SYMBOLS) : 0;
+            return () -> Outcome.of(sockets.epollCtl(epfd, op, fd, events));
+        }
+        Expr expected = arg(a, 1, s);
+        int maxEvents = (int) integer(arg(a, 2, s));
+        int timeout = (int) integer(arg(a, 3, s));
+        return () -> {
+            int[] first = new int[2];
+            SyscallResult r = sockets.epollWait(epfd, maxEvents, timeout, first);
+            String problem = null;
+            if (r.errno() == null && r.value() > 0 && expected instanceof Expr.Struct ev) {
+                Expr events = ev.field("events");
+                Expr fd = ev.field("fd");
+                if (events != null && symbolic(events, EPOLL_SYMBOLS) != (first[0] & 0xFFFF_FFFFL)) {
+                    problem = "the first event's events are " + first[0] + ", the script expects " + events.format();
+                } else if (fd != null && integer(fd) != first[1]) {
+                    problem = "the first event is for fd " + first[1] + ", the script expects " + fd.format();
+                }
+            }
+            return new Outcome(r, problem);
+        };
+    }
+
+    /** A number, or an OR of names from {@code names} and numbers. */
+    private static long symbolic(Expr e, Map<String, Long> names) {
         List<Expr> terms = e instanceof Expr.Or or ? or.terms() : List.of(e);
         long v = 0;
         for (Expr t : terms) {
-            v |= t instanceof Expr.Symbol sym && MESSAGE_SYMBOLS.containsKey(sym.name()) ? MESSAGE_SYMBOLS.get(sym.name()) : integer(t);
+            v |= t instanceof Expr.Symbol sym && names.containsKey(sym.name()) ? names.get(sym.name()) : integer(t);
         }
         return v;
     }
@@ -490,12 +545,7 @@ public final class Syscalls {
     }
 
     private static long pollBits(Expr e) {
-        List<Expr> terms = e instanceof Expr.Or or ? or.terms() : List.of(e);
-        long bits = 0;
-        for (Expr t : terms) {
-            bits |= t instanceof Expr.Symbol sym && POLL_EVENTS.containsKey(sym.name()) ? POLL_EVENTS.get(sym.name()) : integer(t);
-        }
-        return bits;
+        return symbolic(e, POLL_EVENTS);
     }
 
     /** The MSG_* send flags scripts name (Linux's values), for a socket layer that {@link SocketApi#takesFlags() takes flags}. */
@@ -511,12 +561,7 @@ public final class Syscalls {
         if (a.size() <= i || a.get(i) instanceof Expr.Ellipsis) {
             return 0;
         }
-        List<Expr> terms = a.get(i) instanceof Expr.Or or ? or.terms() : List.of(a.get(i));
-        long flags = 0;
-        for (Expr t : terms) {
-            flags |= t instanceof Expr.Symbol sym && SEND_FLAGS.containsKey(sym.name()) ? SEND_FLAGS.get(sym.name()) : integer(t);
-        }
-        return flags;
+        return symbolic(a.get(i), SEND_FLAGS);
     }
 
     private SyscallResult send(int fd, int count, long flags) {

@@ -56,6 +56,11 @@ final class KernelSockets implements SocketApi {
             Map.entry("IP_MTU_DISCOVER", new int[] {SocketCalls.IPPROTO_IP, 10}),
             Map.entry("IP_FREEBIND", new int[] {SocketCalls.IPPROTO_IP, 15}));
     private static final long MSG_FASTOPEN = 0x20000000L;
+    /** struct epoll_event is packed on x86-64 (12 bytes), naturally aligned elsewhere (16). */
+    private static final boolean PACKED_EPOLL = "amd64".equals(System.getProperty("os.arch"))
+            || "x86_64".equals(System.getProperty("os.arch"));
+    private static final int EPOLL_EVENT_SIZE = PACKED_EPOLL ? 12 : 16;
+    private static final int EPOLL_DATA_OFFSET = PACKED_EPOLL ? 4 : 8;
     /** Room for the control messages of one recvmsg. */
     private static final int CONTROL_BYTES = 512;
     /** The largest read or write the backend makes in one call (scripts write at most a few MB). */
@@ -190,6 +195,41 @@ final class KernelSockets implements SocketApi {
         try (Memory buf = new Memory(Math.max(1, count))) {
             buf.clear();
             return result(SocketCalls.write(live(fd), Pointer.nativeValue(buf), count));
+        }
+    }
+
+    @Override
+    public boolean epolls() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult epollCreate() {
+        int live = SocketCalls.epoll_create1(0);
+        return live < 0 ? failed() : SyscallResult.ok(adopt(live));
+    }
+
+    @Override
+    public SyscallResult epollCtl(int epfd, int op, int fd, int events) {
+        try (Memory event = new Memory(EPOLL_EVENT_SIZE)) {
+            event.clear();
+            event.setInt(0, events);
+            event.setLong(EPOLL_DATA_OFFSET, fd); // the script's descriptor, which epoll_wait hands back
+            return result(SocketCalls.epoll_ctl(live(epfd), op, live(fd), Pointer.nativeValue(event)));
+        }
+    }
+
+    @Override
+    public SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
+        try (Memory events = new Memory((long) EPOLL_EVENT_SIZE * Math.max(1, maxEvents))) {
+            events.clear();
+            int n = SocketCalls.epoll_wait(live(epfd), Pointer.nativeValue(events), Math.max(1, maxEvents), timeoutMillis);
+            if (n < 0) {
+                return failed();
+            }
+            first[0] = events.getInt(0);
+            first[1] = (int) events.getLong(EPOLL_DATA_OFFSET);
+            return SyscallResult.ok(n);
         }
     }
 

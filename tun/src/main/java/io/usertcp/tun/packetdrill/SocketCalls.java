@@ -71,6 +71,13 @@ final class SocketCalls {
 
     static native long sendto(int fd, long buf, long count, int flags, long addr, int addrlen);
 
+    static native int epoll_create1(int flags);
+
+    /** @param event address of a {@code struct epoll_event} (packed on x86-64: u32 events, u64 data) */
+    static native int epoll_ctl(int epfd, int op, int fd, long event);
+
+    static native int epoll_wait(int epfd, long events, int maxevents, int timeout);
+
     /** @param msg address of a {@code struct msghdr} (56 bytes on LP64) */
     static native long recvmsg(int fd, long msg, int flags);
 
