@@ -61,6 +61,8 @@ final class KernelSockets implements SocketApi {
             || "x86_64".equals(System.getProperty("os.arch"));
     private static final int EPOLL_EVENT_SIZE = PACKED_EPOLL ? 12 : 16;
     private static final int EPOLL_DATA_OFFSET = PACKED_EPOLL ? 4 : 8;
+    /** The longest poll or epoll_wait (a script's -1 included). */
+    static final int MAX_WAIT_MILLIS = 10_000;
     /** Room for the control messages of one recvmsg. */
     private static final int CONTROL_BYTES = 512;
     /** The largest read or write the backend makes in one call (scripts write at most a few MB). */
@@ -223,7 +225,7 @@ final class KernelSockets implements SocketApi {
     public SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
         try (Memory events = new Memory((long) EPOLL_EVENT_SIZE * Math.max(1, maxEvents))) {
             events.clear();
-            int n = SocketCalls.epoll_wait(live(epfd), Pointer.nativeValue(events), Math.max(1, maxEvents), timeoutMillis);
+            int n = SocketCalls.epoll_wait(live(epfd), Pointer.nativeValue(events), Math.max(1, maxEvents), bounded(timeoutMillis));
             if (n < 0) {
                 return failed();
             }
@@ -283,7 +285,7 @@ final class KernelSockets implements SocketApi {
                 pollfds.setShort(8L * i + 4, (short) events[i]);
                 pollfds.setShort(8L * i + 6, (short) 0);
             }
-            int r = SocketCalls.poll(Pointer.nativeValue(pollfds), fds.length, timeoutMillis);
+            int r = SocketCalls.poll(Pointer.nativeValue(pollfds), fds.length, bounded(timeoutMillis));
             if (r < 0) {
                 return failed();
             }
@@ -325,6 +327,14 @@ final class KernelSockets implements SocketApi {
             closedTuples.add(local << 16 | remote);
         }
         return result(SocketCalls.close(live));
+    }
+
+    /**
+     * A poll or epoll timeout bounded to {@link #MAX_WAIT_MILLIS}: closing descriptors does not wake
+     * a thread waiting in them, so no wait may outlast the run by more than that.
+     */
+    private static int bounded(int timeoutMillis) {
+        return timeoutMillis < 0 || timeoutMillis > MAX_WAIT_MILLIS ? MAX_WAIT_MILLIS : timeoutMillis;
     }
 
     /** Whether a connection from {@code localPort} to {@code remotePort} was closed by the script. */
