@@ -7,7 +7,7 @@ package io.usertcp.packetdrill;
  * call thread, so the next call waits for it. A call written without an end time may block only
  * within the time tolerance.
  */
-final class BlockingCalls {
+public final class BlockingCalls {
 
     /** What the calls need from the interpreter's clock. */
     interface Clock {
@@ -21,6 +21,9 @@ final class BlockingCalls {
 
         /** The time tolerance for something scripted at {@code end} after an event at {@code start}. */
         long tolerance(long start, long end);
+
+        /** Told what a call returned, before it is checked (for the run's trace). */
+        default void returned(Event.Syscall s, Syscalls.Outcome o) {}
     }
 
     /** A blocking call that has not returned yet. */
@@ -56,6 +59,7 @@ final class BlockingCalls {
         } else if (end >= 0) {
             checkReturnTime(s, end, clock.tolerance(start, end));
         }
+        clock.returned(s, o);
         checkResult(s, o);
     }
 
@@ -88,6 +92,7 @@ final class BlockingCalls {
             pending = null;
             clock.transmit();
             checkReturnTime(p.event(), p.endNanos(), p.toleranceNanos());
+            clock.returned(p.event(), o);
             checkResult(p.event(), o);
         } finally {
             polling = false;
@@ -125,8 +130,12 @@ final class BlockingCalls {
             "TCP_LINGER2", "TCP_DEFER_ACCEPT", "SO_MAX_PACING_RATE", "TCP_TX_DELAY", "TCP_ZEROCOPY_RECEIVE", "IP_TOS",
             "IP_MTU_DISCOVER", "SO_RCVLOWAT", "SO_TXTIME", "TCP_ULP");
 
-    /** The returned value, errno and (getsockopt) output value against the script. */
-    private static void checkResult(Event.Syscall s, Syscalls.Outcome o) {
+    /**
+     * The returned value, errno and (getsockopt) output value against the script.
+     *
+     * @throws ScriptFailure when they differ (unsupported when an option not emulated here was refused)
+     */
+    public static void checkResult(Event.Syscall s, Syscalls.Outcome o) {
         SyscallResult r = o.result();
         String problem = null;
         if (s.result() instanceof Expr.Int want && r.value() != want.value()) {
@@ -154,7 +163,8 @@ final class BlockingCalls {
         }
     }
 
-    static String expectedResult(Event.Syscall s) {
+    /** A call's scripted result as written: {@code -1 EAGAIN}. */
+    public static String expectedResult(Event.Syscall s) {
         return s.result().format() + (s.errno() != null ? " " + s.errno() : "");
     }
 }

@@ -40,6 +40,21 @@ final class CodeAssertions {
             "TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE, "TCPI_OPT_ECN", (long) TCPI_OPT_ECN,
             "TCPI_OPT_ECN_SEEN", (long) TCPI_OPT_ECN_SEEN);
 
+    /**
+     * The {@code tcpi_*} fields of one TCP_INFO reading.
+     *
+     * @param lookup        a {@code tcpi_*} field (or another name the reading knows, such as the
+     *                      kernel's {@code TCP_CA_*} constants) by name, null when it has no such name
+     * @param hasConnection false when the socket had no connection (then no field but tcpi_state)
+     * @param source        whose TCP_INFO it is, for messages ({@code "the stack's"})
+     */
+    record Fields(java.util.function.Function<String, Long> lookup, boolean hasConnection, String source) {}
+
+    /** The fields of the stack's snapshot (null: no connection). */
+    static Fields fields(ConnectionSnapshot snapshot) {
+        return new Fields(name -> field(name, snapshot), snapshot != null, "the stack's");
+    }
+
     /** The outcome (null when every assertion held): a failed assertion, or what the block needs that is not emulated. */
     record Outcome(boolean unsupported, String message, String expected, String actual) {}
 
@@ -52,22 +67,22 @@ final class CodeAssertions {
      *
      * @param state the TCP state of the socket under test then (TCP_INFO's tcpi_state)
      */
-    static Outcome check(String code, TcpState state, ConnectionSnapshot snapshot, Map<String, Object> locals,
+    static Outcome check(String code, TcpState state, Fields fields, Map<String, Object> locals,
                          java.util.function.Consumer<String> skipped) {
         try {
-            PythonAssertions.Failed f = PythonAssertions.run(code, name -> value(name, state, snapshot), locals, skipped);
+            PythonAssertions.Failed f = PythonAssertions.run(code, name -> value(name, state, fields), locals, skipped);
             return f == null ? null : new Outcome(false, f.statement() + " does not hold", f.statement(), f.values());
         } catch (PythonAssertions.Unsupported u) {
             String what = u.getMessage();
             if (what.startsWith("tcpi_")) {
-                what = what + (snapshot == null && !what.equals("tcpi_state") ? " (no connection on this socket)"
-                        : " (the stack's TCP_INFO has no such field)");
+                what = what + (!fields.hasConnection() && !what.equals("tcpi_state") ? " (no connection on this socket)"
+                        : " (" + fields.source() + " TCP_INFO has no such field)");
             }
             return new Outcome(true, what, null, null);
         }
     }
 
-    private static Object value(String name, TcpState state, ConnectionSnapshot s) {
+    private static Object value(String name, TcpState state, Fields fields) {
         if (name.equals("tcpi_state")) {
             return state;
         }
@@ -83,7 +98,7 @@ final class CodeAssertions {
         if (name.equals("False")) {
             return 0L;
         }
-        return name.startsWith("tcpi_") ? field(name, s) : null;
+        return fields.lookup().apply(name); // the stack answers tcpi_* only; the kernel backend also its constants
     }
 
     /** A TCP_INFO field from the connection's snapshot; null when this stack cannot fill it truthfully. */

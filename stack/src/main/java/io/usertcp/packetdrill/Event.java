@@ -17,6 +17,15 @@ public sealed interface Event {
     /** The event as written (for messages). */
     String text();
 
+    /** What kind of event it is, for messages: {@code inbound packet}, {@code system call}... */
+    default String kind() {
+        if (this instanceof Packet p) {
+            return p.packet().inbound() ? "inbound packet" : "outbound packet";
+        }
+        return this instanceof Syscall ? "system call" : this instanceof Command ? "command"
+                : this instanceof Icmp ? "ICMP packet" : "code block";
+    }
+
     /** {@code < ...} or {@code > ...}. */
     record Packet(EventTime time, int line, int column, String text, PacketSpec packet) implements Event {}
 

@@ -10,12 +10,9 @@ import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
-import io.usertcp.wire.TcpFlags;
-import io.usertcp.wire.TcpHeader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One run of one script: the event loop on virtual time. Inbound segments are injected at their
@@ -30,14 +27,12 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     static final int LOCAL_ADDRESS = Ipv4Address.parse("198.18.0.1");
     static final int REMOTE_ADDRESS = Ipv4Address.parse("198.18.0.2");
     /** packetdrill's defaults: the stack listens on (or connects to) port 8080. */
-    static final int DEFAULT_PORT = 8080;
+    static final int DEFAULT_PORT = ScriptHeader.DEFAULT_PORT;
     /** The script's remote port when it connects to the stack. */
     static final int REMOTE_PORT = 48123;
     static final long START_NANOS = 1_000_000_000_000L;
     /** How long a {@code *} outbound event waits for a packet. */
     private static final long ANY_TIME_LIMIT_NANOS = 3600L * 1_000_000_000L;
-    private static final long DEFAULT_TOLERANCE_USECS = 4000;
-    private static final double DEFAULT_TOLERANCE_PERCENT = 12.5;
 
     private final Script script;
     private final RunOptions options;
@@ -47,8 +42,8 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private final SocketLayer sockets;
     private final Syscalls syscalls;
     private final ShellCommands shell;
-    private final SequenceMapping map = new SequenceMapping();
-    private final PacketCodec codec = new PacketCodec();
+    private final PacketSteps steps = new PacketSteps(START_NANOS);
+    private final List<RunResult.Observation> trace = new ArrayList<>();
     private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
     private final CodeBlocks codeBlocks = new CodeBlocks();
     private final Link link = new Link() {
@@ -60,7 +55,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         @Override
         public void transmit(ByteBuf packet) {
             try {
-                captured.addLast(codec.decode(packet, now));
+                captured.addLast(steps.decode(packet, now));
             } finally {
                 packet.release();
             }
@@ -75,10 +70,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private TcpStack stack;
     private long now = START_NANOS;
     private long lastEventNanos = START_NANOS;
-    private long toleranceNanos = DEFAULT_TOLERANCE_USECS * 1000;
-    private double tolerancePercent = DEFAULT_TOLERANCE_PERCENT;
-    private int bindPort = DEFAULT_PORT;
-    private int connectPort = DEFAULT_PORT;
+    private ScriptHeader header = ScriptHeader.DEFAULTS;
     private int localPort = DEFAULT_PORT;
     private int remotePort = REMOTE_PORT;
     private int currentFd = -1;
@@ -123,39 +115,25 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                 stack.close(now);
             }
         }
-        RunResult.Status status = failure == null ? RunResult.Status.PASS
-                : unsupported ? RunResult.Status.UNSUPPORTED : RunResult.Status.FAIL;
-        return new RunResult(script.name(), failure, skipped, notes, status);
+        return Trace.result(script.name(), failure, unsupported, skipped, notes, trace);
     }
 
     private void headerOptions() {
-        script.options().forEach((key, value) -> {
-            try {
-                switch (key) {
-                    case "ip_version" -> {
-                        if (!value.equals("ipv4")) {
-                            throw ScriptFailure.unsupported(null, "--ip_version=" + value + ": only IPv4 scripts are supported");
-                        }
-                    }
-                    case "tolerance_usecs" -> toleranceNanos = Long.parseLong(value) * 1000;
-                    case "tolerance_percent" -> tolerancePercent = Double.parseDouble(value);
-                    case "mtu" -> settings.setMtu(Integer.parseInt(value));
-                    case "bind_port" -> bindPort = Integer.parseInt(value);
-                    // The script's addresses (packetdrill: 192.168.0.1 local, 192.0.2.1 remote) are always
-                    // mapped into 198.18.0.0/15, the range set aside for benchmarking.
-                    case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
-                            + ": TS values are mapped from the stack's own clock, not checked against a tick");
-                    case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
-                            + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
-                            + Ipv4Address.format(REMOTE_ADDRESS));
-                    case "connect_port" -> connectPort = Integer.parseInt(value);
-                    default -> skipped.add("--" + key + "=" + value + ": option not supported");
-                }
-            } catch (NumberFormatException e) {
-                throw fail(0, null, "--" + key + "=" + value + ": not a number", null, null);
+        header = ScriptHeader.parse(script.options(), (key, value) -> switch (key) {
+            case "mtu" -> {
+                settings.setMtu(Integer.parseInt(value));
+                yield true;
             }
-        });
-        localPort = bindPort;
+            // The script's addresses (packetdrill: 192.168.0.1 local, 192.0.2.1 remote) are always
+            // mapped into 198.18.0.0/15, the range set aside for benchmarking.
+            case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
+                    + ": TS values are mapped from the stack's own clock, not checked against a tick");
+            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
+                    + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
+                    + Ipv4Address.format(REMOTE_ADDRESS));
+            default -> false;
+        }, skipped);
+        localPort = header.bindPort();
     }
 
     // =====================================================================================
@@ -215,8 +193,13 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     @Override
+    public void returned(Event.Syscall s, Syscalls.Outcome o) {
+        trace.add(Trace.of(s, o));
+    }
+
+    @Override
     public long tolerance(long start, long end) {
-        return Math.max(toleranceNanos, (long) (Math.max(0, end - start) * tolerancePercent / 100.0));
+        return header.tolerance(start, end);
     }
 
     /** Fires every timer due up to {@code t}, in order, then moves the clock to {@code t}. */
@@ -260,7 +243,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         if (e.time().kind() != EventTime.Kind.ANY) {
             advanceTo(expected);
             if (now > expected + tolerance) {
-                throw fail(e, "timing error: the " + kind(e) + " was due at " + seconds(expected)
+                throw fail(e, "timing error: the " + e.kind() + " was due at " + seconds(expected)
                         + " s but could only run at " + seconds(now) + " s (tolerance " + duration(tolerance) + " s)",
                         null, null);
             }
@@ -287,40 +270,12 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         return tolerance(lastEventNanos, expected);
     }
 
-    private static String kind(Event e) {
-        if (e instanceof Event.Packet p) {
-            return p.packet().inbound() ? "inbound packet" : "outbound packet";
-        }
-        return e instanceof Event.Syscall ? "system call" : e instanceof Event.Command ? "command" : "code block";
-    }
-
     // ---- packets ----
 
     private void inbound(PacketSpec p) {
         TcpStack s = stack();
-        long ack = p.hasAck() ? map.localToLive(p.ack()) : 0;
-        List<TcpOptionSpec> specOptions = p.options() == null ? List.of() : p.options();
-        io.usertcp.wire.TcpOptions options;
-        try {
-            options = PacketCodec.options(ScriptOptions.toWire(specOptions, ScriptOptions.tsVal(specOptions), true, map));
-        } catch (IllegalArgumentException ex) {
-            throw fail(current, "cannot build the inbound segment: " + ex.getMessage(), null, null);
-        }
-        TcpHeader header = TcpHeader.of(remotePort, localPort, (int) p.seqStart(), (int) ack, p.flags(), p.window(), options);
-        int tos = p.ecn() == null ? 0 : switch (p.ecn()) {
-            case "ect1" -> 1;
-            case "ect0", "ect01" -> 2;
-            case "ce" -> 3;
-            default -> 0;
-        };
-        if (p.tos() >= 0) {
-            tos = p.ecn() == null ? p.tos() : (p.tos() & ~0x3) | tos; // (tos 0x..) with an ECN marking: the marking wins
-        }
-        if (p.ttl() >= 0) {
-            notes.add("line " + current.line() + ": ttl " + p.ttl() + " not set: TCP does not look at an inbound TTL");
-        }
-        ByteBuf packet = codec.tcp(ByteBufAllocator.DEFAULT, REMOTE_ADDRESS, LOCAL_ADDRESS, tos, ipId++, header, p.length());
-        s.receive(now, packet);
+        s.receive(now, steps.inbound(current, p, REMOTE_ADDRESS, LOCAL_ADDRESS, remotePort, localPort, ipId++, notes,
+                ByteBufAllocator.DEFAULT));
         pump();
     }
 
@@ -333,24 +288,14 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         if (live == null) {
             throw nothingSent(e, expected, tolerance, any, latest);
         }
-        if ((spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
-            // The stack's ISN, learned from its SYN or SYN-ACK; "...(0)" starts a new sequence space at 0.
-            map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
-        }
-        learnTimestamp(spec, live); // packetdrill maps TS values before comparing (and for the messages)
-        String mismatch = PacketMatcher.mismatch(spec, live, options.comparison(), map);
-        if (mismatch != null) {
-            LivePacket tiled = tile(spec, live, any ? now + ANY_TIME_LIMIT_NANOS : latest);
-            if (tiled == null || PacketMatcher.mismatch(spec, tiled, options.comparison(), map) != null) {
-                throw fail(e, mismatch, spec.format(), PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
-            }
-            live = tiled;
-        }
+        long limit = any ? now + ANY_TIME_LIMIT_NANOS : latest;
+        live = steps.match(e, live, options.comparison(), () -> awaitPacket(limit));
+        trace.add(Trace.of(e, steps.format(live)));
         if (!any && (live.timeNanos() < expected - tolerance || live.timeNanos() > latest)) {
             throw fail(e, "timing error: expected the outbound packet at " + seconds(expected) + " s (tolerance "
                     + duration(tolerance) + " s) but it was sent at " + seconds(live.timeNanos()) + " s",
                     spec.format() + "  at " + seconds(expected) + " s",
-                    PacketMatcher.format(live, map) + "  at " + seconds(live.timeNanos()) + " s");
+                    steps.format(live) + "  at " + seconds(live.timeNanos()) + " s");
         }
         lastEventNanos = any ? live.timeNanos() : expected;
     }
@@ -361,58 +306,11 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         if (stack != null && !any) {
             LivePacket late = awaitPacket(latest + 60_000_000_000L);
             if (late != null) {
-                later = "; the next segment came at " + seconds(late.timeNanos()) + " s: " + PacketMatcher.format(late, map);
+                later = "; the next segment came at " + seconds(late.timeNanos()) + " s: " + steps.format(late);
             }
         }
         return fail(e, "expected an outbound packet" + (any ? "" : " at " + seconds(expected) + " s (tolerance "
                 + duration(tolerance) + " s)") + " but the stack sent nothing" + when + later, e.packet().format(), "(nothing)");
-    }
-
-    /**
-     * Several live segments may match one scripted one: a script written where the kernel sends
-     * large (TSO) segments is met by consecutive MSS-sized ones that tile its range exactly.
-     */
-    private LivePacket tile(PacketSpec spec, LivePacket first, long limit) {
-        if (!first.isTcp() || first.payloadLength() == 0 || first.payloadLength() >= spec.length()) {
-            return null;
-        }
-        int pushFin = TcpFlags.PSH | TcpFlags.FIN;
-        if (first.tcp().hasFlag(TcpFlags.FIN)) {
-            return null;
-        }
-        int total = first.payloadLength();
-        LivePacket last = first;
-        boolean push = first.tcp().hasFlag(TcpFlags.PSH);
-        while (total < spec.length()) {
-            LivePacket next = captured.isEmpty() ? awaitPacket(limit) : captured.pollFirst();
-            if (next == null || !next.isTcp() || next.seq() != ((first.seq() + total) & 0xFFFF_FFFFL)
-                    || next.ack() != first.ack() || (next.tcp().flags() & ~pushFin) != (first.tcp().flags() & ~pushFin)) {
-                return null;
-            }
-            total += next.payloadLength();
-            push |= next.tcp().hasFlag(TcpFlags.PSH);
-            last = next;
-        }
-        if (total != spec.length()) {
-            return null;
-        }
-        int flags = (first.tcp().flags() & ~pushFin) | (push ? TcpFlags.PSH : 0) | (last.tcp().flags() & TcpFlags.FIN);
-        TcpHeader h = first.tcp();
-        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), h.seq(), h.ack(), h.reserved(), flags,
-                last.tcp().window(), 0, 0, h.options());
-        return new LivePacket(first.timeNanos(), first.protocol(), first.tos(), first.source(), first.destination(), combined,
-                first.optionBytes(), total);
-    }
-
-    private void learnTimestamp(PacketSpec spec, LivePacket live) {
-        if (spec.options() == null || !live.isTcp()) {
-            return;
-        }
-        for (TcpOptionSpec o : spec.options()) {
-            if (o instanceof TcpOptionSpec.Timestamps t) {
-                live.tcp().options().timestamps().ifPresent(ts -> map.learnTsVal(t.tsVal(), io.usertcp.wire.SeqNum.unsigned(ts.tsVal())));
-            }
-        }
     }
 
     // ---- system calls ----
@@ -480,18 +378,13 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     @Override
-    public int bindPort() {
-        return bindPort;
+    public ScriptHeader header() {
+        return header;
     }
 
     @Override
     public int remoteAddress() {
         return REMOTE_ADDRESS;
-    }
-
-    @Override
-    public int connectPort() {
-        return connectPort;
     }
 
     // =====================================================================================
@@ -507,7 +400,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     }
 
     private String describe(LivePacket p) {
-        return PacketMatcher.format(p, map) + " at " + seconds(p.timeNanos()) + " s";
+        return steps.describe(p);
     }
 
     /** A virtual time as script seconds (since the script's time 0). */
@@ -517,6 +410,6 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     /** A duration in seconds. */
     static String duration(long nanos) {
-        return String.format(Locale.ROOT, "%.6f", nanos / 1e9);
+        return PacketSteps.duration(nanos);
     }
 }

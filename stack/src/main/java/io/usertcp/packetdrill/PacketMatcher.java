@@ -86,7 +86,8 @@ final class PacketMatcher {
         return "options: expected <" + formatSpec(expected) + "> but got <" + formatLive(live.tcp().options().list(), map) + ">";
     }
 
-    private static byte[] encode(List<TcpOption> options) {
+    /** The options area as they would be sent, padding included. */
+    static byte[] encode(List<TcpOption> options) {
         io.usertcp.wire.TcpOptions o = PacketCodec.options(options);
         io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.buffer(o.areaLength());
         try {
@@ -239,6 +240,13 @@ final class PacketMatcher {
                     .map(b -> SeqNum.unsigned(b.left()) + ":" + SeqNum.unsigned(b.right())).collect(Collectors.joining(" "));
         }
         if (o instanceof TcpOption.Unknown u) {
+            byte[] d = u.data();
+            if (u.kind() == 34) {
+                return d.length == 0 ? "FO" : "FO " + java.util.HexFormat.of().formatHex(d);
+            }
+            if (u.kind() == 254 && d.length >= 2 && (d[0] & 0xFF) == 0xF9 && (d[1] & 0xFF) == 0x89) {
+                return d.length == 2 ? "FOEXP" : "FOEXP " + java.util.HexFormat.of().formatHex(d, 2, d.length);
+            }
             return "kind " + u.kind();
         }
         return o.format();

@@ -13,8 +13,11 @@ import java.util.List;
  * @param skipped script lines or settings that had no effect here, with why
  * @param notes   settings applied and other remarks, for a verbose report
  * @param status  PASS, FAIL or UNSUPPORTED
+ * @param trace   what each event observed, in the order the events ran (empty when the runner kept
+ *                no trace): for {@code --target both}, where two runs of one script first differ
  */
-public record RunResult(String script, Failure failure, List<String> skipped, List<String> notes, Status status) {
+public record RunResult(String script, Failure failure, List<String> skipped, List<String> notes, Status status,
+                        List<Observation> trace) {
     /** How a script ended. */
     public enum Status {
         /** Every event happened as scripted. */
@@ -28,6 +31,7 @@ public record RunResult(String script, Failure failure, List<String> skipped, Li
     public RunResult {
         skipped = List.copyOf(skipped);
         notes = List.copyOf(notes);
+        trace = List.copyOf(trace);
         if (status == null || (status == Status.PASS) != (failure == null)
                 || failure != null && failure.unsupported() != (status == Status.UNSUPPORTED)) {
             throw new IllegalArgumentException("status " + status + " with failure " + failure
@@ -35,10 +39,27 @@ public record RunResult(String script, Failure failure, List<String> skipped, Li
         }
     }
 
+    /** A result without a trace. */
+    public RunResult(String script, Failure failure, List<String> skipped, List<String> notes, Status status) {
+        this(script, failure, skipped, notes, status, List.of());
+    }
+
     /** A passed (no failure) or failed result. */
     public RunResult(String script, Failure failure, List<String> skipped, List<String> notes) {
         this(script, failure, skipped, notes, failure == null ? Status.PASS : Status.FAIL);
     }
+
+    /**
+     * What one event of the script observed.
+     *
+     * @param line     the event's 1-based script line
+     * @param event    the line as written
+     * @param observed what happened, in script notation: an outbound packet as sent
+     *                 ({@code > S. 0:0(0) ack 1 win 65535 <mss 1460>}), a system call's return
+     *                 ({@code = 0}, {@code = -1 EAGAIN}), {@code sent} for an inbound packet, {@code ran}
+     *                 for a command
+     */
+    public record Observation(int line, String event, String observed) {}
 
     public boolean passed() {
         return status == Status.PASS;

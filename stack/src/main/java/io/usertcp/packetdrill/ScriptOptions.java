@@ -35,6 +35,8 @@ final class ScriptOptions {
             return new TcpOption.SackPermitted();
         } else if (o instanceof TcpOptionSpec.Timestamps t) {
             return new TcpOption.Timestamps((int) tsVal, (int) (mapInbound ? map.tsEcrToLive(t.tsEcr()) : t.tsEcr()));
+        } else if (o instanceof TcpOptionSpec.Unemulated u) {
+            return u.wire(); // only the kernel backend lets a script with FO/FOEXP come this far (Unemulated.check)
         }
         TcpOptionSpec.Sack s = (TcpOptionSpec.Sack) o;
         List<TcpOption.SackBlock> blocks = new ArrayList<>();

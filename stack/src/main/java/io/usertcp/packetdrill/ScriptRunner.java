@@ -48,6 +48,17 @@ public final class ScriptRunner {
      */
     public static RunResult run(String name, String text, java.util.Map<String, String> defines,
                                 java.util.Map<String, String> flags, RunOptions options) {
+        return parseAndRun(name, text, defines, flags, script -> run(script, options));
+    }
+
+    /**
+     * Parses script text with defines and command-line flags (as {@link #run(String, String, java.util.Map,
+     * java.util.Map, RunOptions)} does) and hands the script to {@code play}, another runner (the
+     * kernel backend's); a syntax error becomes a failed result naming the line.
+     */
+    public static RunResult parseAndRun(String name, String text, java.util.Map<String, String> defines,
+                                        java.util.Map<String, String> flags,
+                                        java.util.function.Function<Script, RunResult> play) {
         Script script;
         try {
             script = ScriptParser.parse(name, text, defines);
@@ -60,6 +71,6 @@ public final class ScriptRunner {
             merged.putAll(script.options());
             script = new Script(script.name(), merged, script.events());
         }
-        return run(script, options);
+        return play.apply(script);
     }
 }

@@ -13,7 +13,7 @@ import java.util.Set;
  * then each {@code grep} as grep would), and fails the script when grep would exit non-zero, as
  * packetdrill fails on a failing command. Anything else is reported as skipped.
  */
-final class ShellCommands {
+public final class ShellCommands {
 
     /** What became of one command. */
     record Outcome(Kind kind, String text) {
@@ -49,7 +49,7 @@ final class ShellCommands {
      * arithmetic done. Its other lines ({@code ip tcp_metrics flush}, {@code tc qdisc add}) change
      * nothing here: the stack is new for each script and has no qdisc.
      */
-    static final List<String[]> LINUX_DEFAULTS = List.of(
+    public static final List<String[]> LINUX_DEFAULTS = List.of(
             new String[] {"net.ipv4.tcp_rmem", "4096 540000 15728640"},
             new String[] {"net.ipv4.tcp_wmem", "4096 262144 4194304"},
             new String[] {"net.ipv4.tcp_timestamps", "1"},
@@ -95,7 +95,7 @@ final class ShellCommands {
     }
 
     /** The commands of a shell text: lines (after {@code \}-newline joins), then {@code ;} and {@code &&}. */
-    static List<String> simpleCommands(String text) {
+    public static List<String> simpleCommands(String text) {
         List<String> out = new ArrayList<>();
         String joined = text.strip();
         if (joined.endsWith("\\")) {
@@ -305,8 +305,8 @@ final class ShellCommands {
         return count ? List.of(Integer.toString(out.size())) : out;
     }
 
-    /** Splits a command line into pipeline stages of words, honouring single and double quotes. */
-    static List<List<String>> split(String command) {
+    /** Splits a command line into pipeline stages of words, honouring single and double quotes (removed). */
+    public static List<List<String>> split(String command) {
         List<List<String>> stages = new ArrayList<>();
         List<String> words = new ArrayList<>();
         StringBuilder word = null;

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * without redoing what the first call did. Calls take effect at {@link Environment#nowNanos()};
  * the caller runs the stack's {@code pollTransmit} afterwards. Single-threaded, like the stack.
  */
-public final class SocketLayer {
+public final class SocketLayer implements SocketApi {
     /** {@code O_RDWR} and {@code O_NONBLOCK} with Linux's values, for {@code fcntl}. */
     public static final int O_RDWR = 0x2;
     public static final int O_NONBLOCK = 0x800;
@@ -61,6 +61,7 @@ public final class SocketLayer {
     // =====================================================================================
 
     /** {@code socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)}: the lowest free descriptor from 3. */
+    @Override
     public SyscallResult socket() {
         OpenSocket s = new OpenSocket(freeFd());
         sockets.put(s.fd, s);
@@ -71,6 +72,7 @@ public final class SocketLayer {
      * packetdrill's fd numbers: a script writes {@code socket(...) = 4} and then uses 4. The next
      * descriptor created gets {@code fd} if it is free (one time), the lowest free one otherwise.
      */
+    @Override
     public void preferFd(int fd) {
         preferredFd = fd;
     }
@@ -92,6 +94,7 @@ public final class SocketLayer {
      * {@code bind} to {@code port} on every local address. Like Linux, a port held by a listener,
      * a connection or a TIME-WAIT entry is in use unless SO_REUSEADDR is set (a listener always is).
      */
+    @Override
     public SyscallResult bind(int fd, int port) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -122,6 +125,7 @@ public final class SocketLayer {
         return SyscallResult.ok(0);
     }
 
+    @Override
     public SyscallResult listen(int fd, int backlog, int defaultPort) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -150,6 +154,7 @@ public final class SocketLayer {
      * {@code connect} to {@code remoteAddress:remotePort}. Non-blocking: -1 EINPROGRESS, then the
      * outcome through SO_ERROR. Blocking: returns when the handshake completes or fails.
      */
+    @Override
     public SyscallResult connect(int fd, int remoteAddress, int remotePort) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -194,6 +199,7 @@ public final class SocketLayer {
     }
 
     /** {@code accept}: the oldest established connection, or EAGAIN / blocking when none is queued. */
+    @Override
     public SyscallResult accept(int fd) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -232,6 +238,7 @@ public final class SocketLayer {
      * the count). 0 at end of stream; -1 EAGAIN when nothing is buffered on a non-blocking socket;
      * the connection's error (ECONNRESET) once after it failed, 0 afterwards.
      */
+    @Override
     public SyscallResult read(int fd, int count) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -265,6 +272,7 @@ public final class SocketLayer {
      * blocks); a non-blocking socket takes what fits; a blocking one returns when all is queued.
      * After shutdown or close by the peer's RST: the error once (ECONNRESET), then EPIPE.
      */
+    @Override
     public SyscallResult write(int fd, int count) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -314,6 +322,7 @@ public final class SocketLayer {
     // =====================================================================================
 
     /** {@code close}: a listener stops listening (resetting what was not accepted); a connection closes. */
+    @Override
     public SyscallResult close(int fd) {
         OpenSocket s = sockets.remove(fd);
         if (s == null) {
@@ -328,6 +337,7 @@ public final class SocketLayer {
         return SyscallResult.ok(0);
     }
 
+    @Override
     public SyscallResult shutdown(int fd, int how) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -366,12 +376,14 @@ public final class SocketLayer {
     // =====================================================================================
 
     /** {@code fcntl(fd, F_GETFL)}. */
+    @Override
     public SyscallResult getFlags(int fd) {
         OpenSocket s = sockets.get(fd);
         return s == null ? SyscallResult.error(Errno.EBADF) : SyscallResult.ok(O_RDWR | (s.nonBlocking ? O_NONBLOCK : 0));
     }
 
     /** {@code fcntl(fd, F_SETFL, flags)}: only O_NONBLOCK matters. */
+    @Override
     public SyscallResult setFlags(int fd, long flags) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -388,6 +400,7 @@ public final class SocketLayer {
      * otherwise, as on Linux). SO_RCVBUF and SO_SNDBUF are accepted without effect: the result's
      * {@link SyscallResult#detail() detail} says so, for the caller to report.
      */
+    @Override
     public SyscallResult setOption(int fd, String name, long value) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -401,6 +414,7 @@ public final class SocketLayer {
     }
 
     /** {@code setsockopt(SO_LINGER, {onoff, linger})}. */
+    @Override
     public SyscallResult setLinger(int fd, boolean on, int seconds) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -419,6 +433,7 @@ public final class SocketLayer {
      * {@code getsockopt} of an integer option; the option's value is in {@link SyscallResult#value()}.
      * SO_ERROR reports and clears the connection's error.
      */
+    @Override
     public SyscallResult getOption(int fd, String name) {
         OpenSocket s = sockets.get(fd);
         if (s == null) {
@@ -432,6 +447,7 @@ public final class SocketLayer {
     }
 
     /** {@code getsockopt(SO_LINGER)}: {onoff, linger}. */
+    @Override
     public int[] getLinger(int fd) {
         OpenSocket s = sockets.get(fd);
         return s == null ? null : new int[] {s.lingerOn ? 1 : 0, s.lingerSeconds};
@@ -455,8 +471,15 @@ public final class SocketLayer {
     }
 
     /** Whether {@code fd} is open. */
+    @Override
     public boolean isOpen(int fd) {
         return sockets.containsKey(fd);
+    }
+
+    @Override
+    public long readableBytes(int fd) {
+        TcpConnection c = connection(fd);
+        return c == null ? 0 : c.readableBytes();
     }
 
     /** The connection behind {@code fd}, or null (fresh socket, listener, unknown descriptor). */

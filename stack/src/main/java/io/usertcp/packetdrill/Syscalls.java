@@ -4,11 +4,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a scripted system call into a call on the {@link SocketLayer}: evaluates the arguments
+ * Turns a scripted system call into a call on a {@link SocketApi} (the stack's {@link SocketLayer},
+ * or the kernel backend's real sockets): evaluates the arguments
  * (symbols such as {@code SOL_SOCKET}, {@code [1]}, {@code {onoff=1, linger=0}}), and for
  * {@code getsockopt} compares the value returned through the pointer with the scripted one.
  */
-final class Syscalls {
+public final class Syscalls {
     private static final Map<String, Long> SYMBOLS = Map.ofEntries(
             Map.entry("AF_INET", 2L), Map.entry("PF_INET", 2L), Map.entry("SOCK_STREAM", 1L),
             Map.entry("IPPROTO_TCP", 6L), Map.entry("SOL_TCP", 6L), Map.entry("SOL_SOCKET", 1L), Map.entry("IPPROTO_IP", 0L),
@@ -18,19 +19,20 @@ final class Syscalls {
             Map.entry("F_GETFL", 3L), Map.entry("F_SETFL", 4L), Map.entry("MSG_DONTWAIT", 0x40L), Map.entry("NULL", 0L));
 
     /** A call's result plus, for getsockopt, a disagreement about the value returned through the pointer. */
-    record Outcome(SyscallResult result, String outputProblem) {
-        static Outcome of(SyscallResult r) {
+    public record Outcome(SyscallResult result, String outputProblem) {
+        /** A result without an output value to check. */
+        public static Outcome of(SyscallResult r) {
             return new Outcome(r, null);
         }
     }
 
     /** One attempt of a call; a blocked call is attempted again until it returns. */
-    interface Call {
+    public interface Call {
         Outcome attempt();
     }
 
     /** Hooks the interpreter uses to follow the socket under test. */
-    interface Host {
+    public interface Host {
         void socketCreated(int fd);
 
         void bound(int fd, int port);
@@ -41,15 +43,24 @@ final class Syscalls {
 
         void accepted(int fd);
 
-        int bindPort();
+        /** The script's header options (its ports among them). */
+        ScriptHeader header();
+
+        /** Where {@code bind(fd, ..., ...)} binds: {@code --bind_port}. */
+        default int bindPort() {
+            return header().bindPort();
+        }
 
         int remoteAddress();
 
-        int connectPort();
+        /** Where {@code connect(fd, ..., ...)} connects: {@code --connect_port}. */
+        default int connectPort() {
+            return header().connectPort();
+        }
     }
 
     /** A scripted call this runner cannot make. */
-    static final class Unsupported extends RuntimeException {
+    public static final class Unsupported extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         Unsupported(String message) {
@@ -57,13 +68,17 @@ final class Syscalls {
         }
     }
 
-    private final SocketLayer sockets;
+    private final SocketApi sockets;
     private final Comparison comparison;
     private final Host host;
     private final List<String> notes;
     private final List<String> skipped;
 
-    Syscalls(SocketLayer sockets, Comparison comparison, Host host, List<String> notes, List<String> skipped) {
+    /**
+     * @param notes   where remarks go (buffer sizes not compared)
+     * @param skipped where options accepted without effect are reported
+     */
+    public Syscalls(SocketApi sockets, Comparison comparison, Host host, List<String> notes, List<String> skipped) {
         this.sockets = sockets;
         this.comparison = comparison;
         this.host = host;
@@ -78,8 +93,12 @@ final class Syscalls {
         }
     }
 
-    /** Evaluates the arguments and returns the call, ready to attempt. */
-    Call prepare(Event.Syscall s) {
+    /**
+     * Evaluates the arguments and returns the call, ready to attempt.
+     *
+     * @throws Unsupported when the call, an argument or a flag is not supported
+     */
+    public Call prepare(Event.Syscall s) {
         List<Expr> a = s.args();
         return switch (s.name()) {
             case "socket" -> () -> {
@@ -129,17 +148,20 @@ final class Syscalls {
             case "write", "send", "sendto" -> {
                 int fd = fd(a, 0);
                 int count = (int) integer(arg(a, 2, s));
-                noFlags(s, a, 3);
+                long flags = sendFlags(s, a, 3);
                 yield nullBuffer(a) ? () -> Outcome.of(SyscallResult.error(Errno.EFAULT, "a NULL buffer"))
-                        : () -> Outcome.of(sockets.write(fd, count));
+                        : () -> Outcome.of(send(fd, count, flags));
             }
             case "ioctl" -> ioctl(s, a);
             case "sendmsg" -> {
                 int fd = fd(a, 0);
                 int count = iovBytes(arg(a, 1, s));
-                noFlags(s, a, 2);
-                yield () -> Outcome.of(count == 0 ? SyscallResult.ok(0) : sockets.write(fd, count));
+                long flags = sendFlags(s, a, 2);
+                yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : send(fd, count, flags));
             }
+            case "poll" -> poll(s, a);
+            case "recvmsg" -> recvmsg(s, a);
+            case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait" -> epoll(s, a);
             case "close" -> {
                 int fd = fd(a, 0);
                 yield () -> Outcome.of(sockets.close(fd));
@@ -315,8 +337,7 @@ final class Syscalls {
             if (!sockets.isOpen(fd)) {
                 return Outcome.of(SyscallResult.error(Errno.EBADF));
             }
-            io.usertcp.tcp.TcpConnection c = sockets.connection(fd);
-            long inQueue = c == null ? 0 : c.readableBytes();
+            long inQueue = sockets.readableBytes(fd);
             return new Outcome(SyscallResult.ok(0), optionValueProblem(r.name(), expected, inQueue));
         };
     }
@@ -324,6 +345,227 @@ final class Syscalls {
     /** {@code write(4, NULL, 1000)}: the kernel answers EFAULT before looking at the socket. */
     private static boolean nullBuffer(List<Expr> a) {
         return a.size() > 1 && a.get(1) instanceof Expr.Symbol sym && sym.name().equals("NULL");
+    }
+
+    /** The names recvmsg scripts use (Linux's values): flags, control message levels and types, error origins. */
+    private static final Map<String, Long> MESSAGE_SYMBOLS = Map.of("MSG_ERRQUEUE", 0x2000L, "MSG_PEEK", 0x2L,
+            "MSG_DONTWAIT", 0x40L, "MSG_TRUNC", 0x20L, "CMSG_LEVEL_IP", 0L, "SOL_IP", 0L, "CMSG_TYPE_RECVERR", 11L,
+            "TCP_CM_INQ", 36L, "SO_EE_ORIGIN_ZEROCOPY", 5L, "SO_EE_CODE_ZEROCOPY_COPIED", 1L);
+    /** struct sock_extended_err's fields: offset and size. */
+    private static final Map<String, int[]> EXTENDED_ERROR = Map.of("ee_errno", new int[] {0, 4}, "ee_origin", new int[] {4, 1},
+            "ee_type", new int[] {5, 1}, "ee_code", new int[] {6, 1}, "ee_pad", new int[] {7, 1}, "ee_info", new int[] {8, 4},
+            "ee_data", new int[] {12, 4});
+
+    /**
+     * {@code recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 0}], msg_flags=MSG_ERRQUEUE, msg_control=[{cmsg_level=...,
+     * cmsg_type=..., cmsg_data=...}]}, MSG_ERRQUEUE) = 0}: the returned msg_flags and control messages
+     * against the script's, when the socket layer {@link SocketApi#receivesMessages() receives messages}.
+     */
+    private Call recvmsg(Event.Syscall s, List<Expr> a) {
+        if (!sockets.receivesMessages()) {
+            throw new Unsupported("system call recvmsg() is not supported");
+        }
+        int fd = fd(a, 0);
+        if (!(arg(a, 1, s) instanceof Expr.Struct m)) {
+            throw new Unsupported("msghdr " + a.get(1).format() + ": expected {msg_name(...)=..., msg_iov(N)=[...], ...}");
+        }
+        long count = 0;
+        Long wantFlags = null;
+        List<Expr> wantControl = null;
+        for (Expr.Field f : m.fields()) {
+            if (f.name().startsWith("msg_iov") && f.value() instanceof Expr.Array iov) {
+                for (Expr e : iov.elements()) {
+                    if (!(e instanceof Expr.Struct v) || v.fields().size() != 2) {
+                        throw new Unsupported("iovec " + e.format() + ": expected {..., LEN}");
+                    }
+                    count += integer(v.field("iov_len") != null ? v.field("iov_len") : v.fields().get(1).value());
+                }
+            } else if (f.name().equals("msg_flags")) {
+                wantFlags = messageValue(f.value());
+            } else if (f.name().startsWith("msg_control") && f.value() instanceof Expr.Array control) {
+                wantControl = control.elements();
+            }
+        }
+        long flags = a.size() > 2 ? messageValue(a.get(2)) : 0;
+        int bytes = (int) Math.min(count, Integer.MAX_VALUE);
+        Long expectedFlags = wantFlags;
+        List<Expr> expectedControl = wantControl;
+        return () -> {
+            List<SocketApi.ControlMessage> got = new java.util.ArrayList<>();
+            int[] msgFlags = new int[1];
+            SyscallResult r = sockets.recvmsg(fd, bytes, flags, got, msgFlags);
+            if (r.errno() != null || r.isBlocked()) {
+                return Outcome.of(r);
+            }
+            String problem = expectedFlags != null && expectedFlags != msgFlags[0]
+                    ? "msg_flags is " + msgFlags[0] + ", the script expects " + expectedFlags
+                    : expectedControl == null ? null : controlProblem(expectedControl, got);
+            return new Outcome(r, problem);
+        };
+    }
+
+    /** The first difference between the scripted control messages and the received ones, or null. */
+    private static String controlProblem(List<Expr> expected, List<SocketApi.ControlMessage> got) {
+        if (expected.size() != got.size()) {
+            return got.size() + " control message(s) received, the script expects " + expected.size();
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            if (!(expected.get(i) instanceof Expr.Struct c) || c.field("cmsg_level") == null || c.field("cmsg_type") == null) {
+                throw new Unsupported("control message " + expected.get(i).format() + ": expected {cmsg_level=..., cmsg_type=..., cmsg_data=...}");
+            }
+            SocketApi.ControlMessage g = got.get(i);
+            java.nio.ByteBuffer data = java.nio.ByteBuffer.wrap(g.data()).order(java.nio.ByteOrder.nativeOrder());
+            if (messageValue(c.field("cmsg_level")) != g.level() || messageValue(c.field("cmsg_type")) != g.type()) {
+                return "control message " + i + " is level " + g.level() + " type " + g.type() + ", the script expects "
+                        + c.format();
+            }
+            Expr want = c.field("cmsg_data");
+            if (want instanceof Expr.Struct fields) {
+                for (Expr.Field f : fields.fields()) {
+                    int[] at = EXTENDED_ERROR.get(f.name());
+                    if (at == null) {
+                        throw new Unsupported("cmsg_data field " + f.name() + " (only struct sock_extended_err's ee_* are read)");
+                    }
+                    long value = at[1] == 4 ? data.getInt(at[0]) & 0xFFFF_FFFFL : data.get(at[0]) & 0xFF;
+                    if (data.capacity() < at[0] + at[1] || value != messageValue(f.value())) {
+                        return "control message " + i + ": " + f.name() + " is " + value + ", the script expects " + f.value().format();
+                    }
+                }
+            } else if (want != null && (data.capacity() < 4 || (data.getInt(0) & 0xFFFF_FFFFL) != messageValue(want))) {
+                return "control message " + i + ": cmsg_data is " + (data.capacity() < 4 ? "empty" : data.getInt(0) & 0xFFFF_FFFFL)
+                        + ", the script expects " + want.format();
+            }
+        }
+        return null;
+    }
+
+    /** A number, an OR of names ({@link #MESSAGE_SYMBOLS} among them) or numbers. */
+    private static long messageValue(Expr e) {
+        return symbolic(e, MESSAGE_SYMBOLS);
+    }
+
+    /** epoll's operations and event bits (Linux). */
+    private static final Map<String, Long> EPOLL_SYMBOLS = Map.ofEntries(Map.entry("EPOLL_CTL_ADD", 1L),
+            Map.entry("EPOLL_CTL_DEL", 2L), Map.entry("EPOLL_CTL_MOD", 3L), Map.entry("EPOLLIN", 0x1L), Map.entry("EPOLLPRI", 0x2L),
+            Map.entry("EPOLLOUT", 0x4L), Map.entry("EPOLLERR", 0x8L), Map.entry("EPOLLHUP", 0x10L), Map.entry("EPOLLRDHUP", 0x2000L),
+            Map.entry("EPOLLEXCLUSIVE", 1L << 28), Map.entry("EPOLLONESHOT", 1L << 30), Map.entry("EPOLLET", 1L << 31));
+
+    /**
+     * {@code epoll_create(1) = 5}, {@code epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT|EPOLLET, fd=4})},
+     * {@code epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1} (the first event checked), when the
+     * socket layer {@link SocketApi#epolls() has epoll}.
+     */
+    private Call epoll(Event.Syscall s, List<Expr> a) {
+        if (!sockets.epolls()) {
+            throw new Unsupported("system call " + s.name() + "() is not supported");
+        }
+        if (s.name().startsWith("epoll_create")) {
+            return () -> {
+                preferScriptFd(s);
+                return Outcome.of(sockets.epollCreate());
+            };
+        }
+        int epfd = fd(a, 0);
+        if (s.name().equals("epoll_ctl")) {
+            int op = (int) symbolic(arg(a, 1, s), EPOLL_SYMBOLS);
+            int fd = (int) integer(arg(a, 2, s));
+            int events = a.size() > 3 && a.get(3) instanceof Expr.Struct ev && ev.field("events") != null
+                    ? (int) symbolic(ev.field("events"), EPOLL_SYMBOLS) : 0;
+            return () -> Outcome.of(sockets.epollCtl(epfd, op, fd, events));
+        }
+        Expr expected = arg(a, 1, s);
+        int maxEvents = (int) integer(arg(a, 2, s));
+        int timeout = (int) integer(arg(a, 3, s));
+        return () -> {
+            int[] first = new int[2];
+            SyscallResult r = sockets.epollWait(epfd, maxEvents, timeout, first);
+            String problem = null;
+            if (r.errno() == null && r.value() > 0 && expected instanceof Expr.Struct ev) {
+                Expr events = ev.field("events");
+                Expr fd = ev.field("fd");
+                if (events != null && symbolic(events, EPOLL_SYMBOLS) != (first[0] & 0xFFFF_FFFFL)) {
+                    problem = "the first event's events are " + first[0] + ", the script expects " + events.format();
+                } else if (fd != null && integer(fd) != first[1]) {
+                    problem = "the first event is for fd " + first[1] + ", the script expects " + fd.format();
+                }
+            }
+            return new Outcome(r, problem);
+        };
+    }
+
+    /** A number, or an OR of names from {@code names} and numbers. */
+    private static long symbolic(Expr e, Map<String, Long> names) {
+        List<Expr> terms = e instanceof Expr.Or or ? or.terms() : List.of(e);
+        long v = 0;
+        for (Expr t : terms) {
+            v |= t instanceof Expr.Symbol sym && names.containsKey(sym.name()) ? names.get(sym.name()) : integer(t);
+        }
+        return v;
+    }
+
+    /** poll(2)'s event bits (Linux). */
+    private static final Map<String, Long> POLL_EVENTS = Map.of("POLLIN", 0x1L, "POLLPRI", 0x2L, "POLLOUT", 0x4L,
+            "POLLERR", 0x8L, "POLLHUP", 0x10L, "POLLNVAL", 0x20L, "POLLRDNORM", 0x40L, "POLLWRNORM", 0x100L, "POLLRDHUP", 0x2000L);
+
+    /**
+     * {@code poll([{fd=4, events=POLLOUT, revents=POLLOUT}], 1, 1000) = 1}: the ready count, and each
+     * descriptor's revents against the script's, when the socket layer {@link SocketApi#polls() polls}.
+     */
+    private Call poll(Event.Syscall s, List<Expr> a) {
+        if (!sockets.polls()) {
+            throw new Unsupported("system call poll() is not supported");
+        }
+        if (!(arg(a, 0, s) instanceof Expr.Array array)) {
+            throw new Unsupported("poll() " + a.get(0).format() + ": expected [{fd=N, events=..., revents=...}, ...]");
+        }
+        int n = array.elements().size();
+        int[] fds = new int[n];
+        int[] events = new int[n];
+        long[] expected = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (!(array.elements().get(i) instanceof Expr.Struct p) || p.field("fd") == null || p.field("events") == null) {
+                throw new Unsupported("pollfd " + array.elements().get(i).format() + ": expected {fd=N, events=..., revents=...}");
+            }
+            fds[i] = (int) integer(p.field("fd"));
+            events[i] = (int) pollBits(p.field("events"));
+            expected[i] = p.field("revents") == null ? -1 : pollBits(p.field("revents"));
+        }
+        int timeout = (int) integer(arg(a, 2, s));
+        return () -> {
+            int[] revents = new int[n];
+            SyscallResult r = sockets.poll(fds, events, revents, timeout);
+            String problem = null;
+            for (int i = 0; i < n && r.errno() == null && problem == null; i++) {
+                if (expected[i] >= 0 && revents[i] != expected[i]) {
+                    problem = "revents of fd " + fds[i] + " is " + revents[i] + ", the script expects " + expected[i];
+                }
+            }
+            return new Outcome(r, problem);
+        };
+    }
+
+    private static long pollBits(Expr e) {
+        return symbolic(e, POLL_EVENTS);
+    }
+
+    /** The MSG_* send flags scripts name (Linux's values), for a socket layer that {@link SocketApi#takesFlags() takes flags}. */
+    private static final Map<String, Long> SEND_FLAGS = Map.of("MSG_DONTWAIT", 0x40L, "MSG_EOR", 0x80L,
+            "MSG_NOSIGNAL", 0x4000L, "MSG_MORE", 0x8000L, "MSG_ZEROCOPY", 0x4000000L, "MSG_FASTOPEN", 0x20000000L);
+
+    /** A send call's flags: evaluated when the socket layer takes them, otherwise only 0 is accepted. */
+    private long sendFlags(Event.Syscall s, List<Expr> a, int i) {
+        if (!sockets.takesFlags()) {
+            noFlags(s, a, i);
+            return 0;
+        }
+        if (a.size() <= i || a.get(i) instanceof Expr.Ellipsis) {
+            return 0;
+        }
+        return symbolic(a.get(i), SEND_FLAGS);
+    }
+
+    private SyscallResult send(int fd, int count, long flags) {
+        return flags == 0 ? sockets.write(fd, count) : sockets.send(fd, count, flags, host.remoteAddress(), host.connectPort());
     }
 
     /** send/recv flags (MSG_FASTOPEN, MSG_ZEROCOPY, MSG_MORE...) change what the kernel does; only 0 is emulated. */

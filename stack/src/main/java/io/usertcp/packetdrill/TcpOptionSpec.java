@@ -22,6 +22,32 @@ public sealed interface TcpOptionSpec {
             return value.isEmpty() ? name : name + " " + value;
         }
 
+        /** FO or FOEXP: TCP Fast Open, which the kernel backend sends and matches as written. */
+        public boolean isFastOpen() {
+            return name.equals("FO") || name.equals("FOEXP");
+        }
+
+        /**
+         * The option on the wire: FO is kind 34 with the cookie (RFC 7413 §4.1.1); FOEXP is kind
+         * 254 with the magic 0xF989 then the cookie (the experimental form Linux also sends).
+         *
+         * @throws IllegalArgumentException for md5, or a cookie that is not hex
+         */
+        public io.usertcp.wire.TcpOption wire() {
+            if (!isFastOpen()) {
+                throw new IllegalArgumentException(name + ": only TCP Fast Open options can be sent");
+            }
+            byte[] cookie = java.util.HexFormat.of().parseHex(value);
+            if (name.equals("FO")) {
+                return new io.usertcp.wire.TcpOption.Unknown(34, cookie);
+            }
+            byte[] data = new byte[cookie.length + 2];
+            data[0] = (byte) 0xF9;
+            data[1] = (byte) 0x89;
+            System.arraycopy(cookie, 0, data, 2, cookie.length);
+            return new io.usertcp.wire.TcpOption.Unknown(254, data);
+        }
+
         /** What a script that uses it needs, for {@code unsupported: ...}. */
         public String feature() {
             return switch (name) {

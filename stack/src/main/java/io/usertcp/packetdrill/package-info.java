@@ -27,6 +27,13 @@
  * Blocking system calls are modelled, not run on threads: a call that would block waits in the
  * runner until the stack's state lets it finish, at the virtual time the stack makes it finish.
  *
+ * <p>The runner against the real kernel ({@code io.usertcp.tun.packetdrill}, {@code --target kernel})
+ * reuses the pieces that do not depend on the stack, public for it: {@link io.usertcp.packetdrill.PacketSteps}
+ * (inbound packets, ICMP errors, outbound matching), {@link io.usertcp.packetdrill.Syscalls} over a
+ * {@link io.usertcp.packetdrill.SocketApi}, {@link io.usertcp.packetdrill.BlockingCalls#checkResult},
+ * {@link io.usertcp.packetdrill.CodeBlocks}, {@link io.usertcp.packetdrill.ScriptHeader} and
+ * {@link io.usertcp.packetdrill.Trace}, whose per-event traces show where two runs of a script diverge.
+ *
  * <p>Buffers: every packet handed to the stack is a new buffer the stack owns; every packet the
  * stack sends is decoded into a {@link io.usertcp.packetdrill.LivePacket} value and released at
  * once. Depends on {@code tcp}, {@code wire}, {@code core}, {@code ip}, {@code link}.

@@ -5,6 +5,9 @@ import io.usertcp.packetdrill.ExpectedResults;
 import io.usertcp.packetdrill.RunOptions;
 import io.usertcp.packetdrill.RunResult;
 import io.usertcp.packetdrill.ScriptRunner;
+import io.usertcp.packetdrill.Trace;
+import io.usertcp.tun.TunUnavailableException;
+import io.usertcp.tun.packetdrill.KernelScriptRunner;
 import io.usertcp.tcp.TcpProfile;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,7 +31,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code usertcp packetdrill [--profile linux|rfc|freebsd] [--compare exact|rfc] [-D NAME[=VALUE]]...
+ * {@code usertcp packetdrill [--target stack|kernel|both] [--profile linux|rfc|freebsd] [--compare exact|rfc] [-D NAME[=VALUE]]...
  * [--expected FILE] [--json FILE|-] [--junit FILE|-] [--tolerance_usecs=N] [--ip_version=ipv4] FILE|DIR...}:
  * plays packetdrill scripts against the stack, in-process on virtual time, and prints PASS, FAIL or
  * UNSUPPORTED (the script needs something the runner does not emulate) per script with the first
@@ -43,30 +46,50 @@ import picocli.CommandLine.Spec;
  * {@code --json FILE|-} and {@code --junit FILE|-} also write the results for machines
  * ({@link PacketdrillReport}); with {@code -} that output is standard output and the lines for
  * people go to standard error.
- * Exit status: 0 all passed, 1 some failed, 2 usage error (unknown profile or comparison, missing file,
- * an output file that cannot be written).
+ * {@code --target kernel} plays the scripts against the real Linux kernel instead
+ * ({@link KernelScriptRunner}: a network namespace per script, a TUN device, real sockets, real
+ * time; needs root), {@code --target both} against both and prints where the kernel's run and the
+ * stack's first differ.
+ * Exit status: 0 all passed (with both: no script diverges), 1 some failed (diverged), 2 usage error
+ * (unknown target, profile or comparison, missing file, an output file that cannot be written), 3 the
+ * kernel target cannot run here (not root, no TUN).
  */
 @Command(name = "packetdrill", mixinStandardHelpOptions = true,
-        description = {"Run packetdrill scripts against the stack, in-process on virtual time.",
-            "The stack is 198.18.0.1, the script's remote side 198.18.0.2; nothing touches a network.",
+        description = {"Run packetdrill scripts against the stack, in-process on virtual time (--target stack, the default),",
+            "against the real Linux kernel in a network namespace of their own, in real time (--target kernel; needs root",
+            "and /dev/net/tun), or against both, showing the first event where they diverge (--target both).",
+            "The stack is 198.18.0.1, the script's remote side 198.18.0.2; nothing touches a network. The kernel is",
+            KernelScriptRunner.KERNEL_ADDRESS + " on a TUN device, the remote side " + KernelScriptRunner.REMOTE_ADDRESS
+                + "; nothing leaves the namespace.",
             "--profile chooses how the stack behaves (and its timers and buffers), --compare how strictly",
             "what it sends is compared with the script."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every script passed (with --expected: every script has its listed status)",
-            "1:a script failed or is unsupported (with --expected: a script changed status)",
-            "2:bad usage (unknown --profile or --compare, no such file, a malformed --expected list, a --json or --junit"
-                + " file that cannot be written)"},
+        exitCodeList = {"0:every script passed (with --expected: every script has its listed status; with --target both and"
+                + " no --expected: the kernel and the stack agree on every script)",
+            "1:a script failed or is unsupported (with --expected: a script changed status; with both: a script diverges)",
+            "2:bad usage (unknown --target, --profile or --compare, no such file, a malformed --expected list, a --json or"
+                + " --junit file that cannot be written)",
+            "3:--target kernel or both cannot run here (not root, no /dev/net/tun, no ip command)"},
         footer = {"", "Examples:",
             "  usertcp packetdrill my-scripts/                    (linux profile, exact comparison)",
             "  usertcp packetdrill --profile rfc -D STANDARD ../shared/conformance/freebsd-tcp-testsuite/",
             "  usertcp packetdrill --profile freebsd -D FreeBSD ../shared/conformance/freebsd-tcp-testsuite/",
             "  usertcp packetdrill -D CODE=host_unreachable --expected stack/src/test/resources/io/usertcp/packetdrill/"
                 + "expected-linux-corpus.txt ../shared/conformance/linux-packetdrill/gtests/net/tcp/",
-            "  usertcp packetdrill --json - --junit report.xml my-scripts/  (JSON on stdout)"})
+            "  usertcp packetdrill --json - --junit report.xml my-scripts/  (JSON on stdout)",
+            "  sudo usertcp packetdrill --target kernel -D CODE=host_unreachable ../shared/conformance/linux-packetdrill/gtests/net/tcp/",
+            "  sudo usertcp packetdrill --target both --profile freebsd my-scripts/x.pkt  (where the kernel and the stack differ)"})
 public final class PacketdrillCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--target", paramLabel = "stack|kernel|both", defaultValue = "stack",
+            description = "What the scripts play against: stack (this stack, in-process on virtual time), kernel (the real"
+                    + " Linux kernel, in a network namespace per script, real time, packetdrill's tolerance; needs root and"
+                    + " /dev/net/tun) or both (each script on both; prints the first event where they diverge, with both"
+                    + " sides' packets or results). Default: ${DEFAULT-VALUE}.")
+    private String target;
 
     @Option(names = "--profile", paramLabel = "linux|rfc|freebsd", defaultValue = "linux",
             description = "How the stack behaves, with that reference's timers and buffers: linux (a Linux 6.x kernel),"
@@ -122,6 +145,9 @@ public final class PacketdrillCommand implements Callable<Integer> {
         try {
             p = ProfileOption.parse(profile);
             c = compare == null ? Comparison.defaultFor(p) : comparison(compare);
+            if (!List.of("stack", "kernel", "both").contains(target)) {
+                throw new IllegalArgumentException("--target " + target + ": expected stack, kernel or both");
+            }
         } catch (IllegalArgumentException e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("usertcp packetdrill: " + e.getMessage());
@@ -144,6 +170,16 @@ public final class PacketdrillCommand implements Callable<Integer> {
             return UsertcpMain.EXIT_USAGE;
         }
         List<Path> scripts = scripts();
+        boolean kernel = !target.equals("stack");
+        String missing = kernel ? KernelScriptRunner.unavailable() : null;
+        if (missing != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("usertcp packetdrill: --target " + target + " needs root and a TUN device: " + missing);
+            err.flush();
+            return UsertcpMain.EXIT_MISSING;
+        }
+        // Scripts run against the kernel are Linux's: compared exactly unless --compare says otherwise.
+        Comparison kernelComparison = compare == null ? Comparison.EXACT : c;
         boolean machineOnStdout = "-".equals(jsonOutput) || "-".equals(junitOutput);
         PrintWriter out = machineOnStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         RunOptions options = RunOptions.of(p, c);
@@ -154,22 +190,44 @@ public final class PacketdrillCommand implements Callable<Integer> {
         }
         Map<String, String> flags = flags();
         String comparisonName = c.name().toLowerCase(Locale.ROOT);
-        PacketdrillReport report = new PacketdrillReport(new PacketdrillReport.Settings(options.profile().name(), comparisonName,
+        String settingsComparison = target.equals("kernel") ? kernelComparison.name().toLowerCase(Locale.ROOT) : comparisonName;
+        PacketdrillReport report = new PacketdrillReport(new PacketdrillReport.Settings(target,
+                target.equals("kernel") ? "kernel" : options.profile().name(), settingsComparison,
                 names, flags, paths.stream().map(Path::toString).toList(), expectedFile == null ? null : expectedFile.toString()));
+        int diverged = 0;
         for (Path script : scripts) {
             String text = read(script);
             long start = System.nanoTime();
-            RunResult r = ScriptRunner.run(script.toString(), text, names, flags, options);
+            RunResult onKernel = null;
+            try {
+                onKernel = kernel ? KernelScriptRunner.run(script.toString(), text, script.toAbsolutePath().getParent(), names,
+                        flags, kernelComparison) : null;
+            } catch (TunUnavailableException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("usertcp packetdrill: --target " + target + " needs root and a TUN device: " + e.getMessage());
+                err.flush();
+                return UsertcpMain.EXIT_MISSING;
+            }
+            RunResult r = target.equals("kernel") ? onKernel : ScriptRunner.run(script.toString(), text, names, flags, options);
+            Trace.Divergence divergence = target.equals("both") ? Trace.firstDivergence(onKernel, r) : null;
+            diverged += divergence == null ? 0 : 1;
             RunResult.Status want = ExpectedResults.statusOf(expected, script.toString());
-            report.add(new PacketdrillReport.Entry(script, r, want, System.nanoTime() - start));
+            report.add(new PacketdrillReport.Entry(script, r, want, System.nanoTime() - start,
+                    target.equals("both") ? onKernel : null, divergence));
             boolean asListed = r.status() == want;
             String mark = expectedFile == null || want == RunResult.Status.PASS && asListed ? ""
                     : asListed ? " (as listed)" : " (listed: " + want + ")";
-            out.println(r.status() + " " + script + mark);
+            out.println(r.status() + " " + script + mark + (target.equals("both") ? "  (kernel: " + onKernel.status() + ")" : ""));
             if (!r.passed()) {
                 for (String line : r.failure().format().split("\n")) {
                     out.println("  " + line.strip());
                 }
+            }
+            if (target.equals("both")) {
+                if (onKernel.failure() != null) {
+                    out.println("  kernel: " + onKernel.failure().format().split("\n")[0]);
+                }
+                out.println("  " + divergence(divergence).replace("\n", "\n  "));
             }
             if (verbose) {
                 r.skipped().forEach(s -> out.println("  skipped: " + s));
@@ -179,9 +237,14 @@ public final class PacketdrillCommand implements Callable<Integer> {
         int failed = report.failed();
         int unsupported = report.unsupported();
         int changed = report.unexpected();
+        String against = target.equals("kernel") ? "the Linux kernel, " + settingsComparison + " comparison"
+                : options.profile().name() + " profile, " + comparisonName + " comparison";
         out.println(report.passed() + " passed, " + failed + " failed"
-                + (unsupported > 0 ? ", " + unsupported + " unsupported" : "") + " (" + options.profile().name() + " profile, "
-                + comparisonName + " comparison" + (names.isEmpty() ? "" : ", defined: " + String.join(" ", defines)) + ")");
+                + (unsupported > 0 ? ", " + unsupported + " unsupported" : "") + " (" + against
+                + (names.isEmpty() ? "" : ", defined: " + String.join(" ", defines)) + ")");
+        if (target.equals("both")) {
+            out.println("the kernel and the stack diverge on " + diverged + " of " + scripts.size() + " script(s)");
+        }
         if (expectedFile != null) {
             out.println(changed == 0 ? "every script as " + expectedFile + " lists it"
                     : changed + " script(s) not as " + expectedFile + " lists them");
@@ -190,6 +253,8 @@ public final class PacketdrillCommand implements Callable<Integer> {
         int exit;
         if (expectedFile != null) {
             exit = changed == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
+        } else if (target.equals("both")) {
+            exit = diverged == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
         } else {
             exit = failed + unsupported == 0 ? UsertcpMain.EXIT_OK : UsertcpMain.EXIT_FAILED;
         }
@@ -227,6 +292,15 @@ public final class PacketdrillCommand implements Callable<Integer> {
             err.flush();
             throw e instanceof IOException io ? io : new IOException(e);
         }
+    }
+
+    /** Where the kernel's run and the stack's first differ, for people: one line, or three with both sides. */
+    static String divergence(Trace.Divergence d) {
+        if (d == null) {
+            return "the kernel and the stack agree";
+        }
+        return "the kernel and the stack diverge" + (d.line() > 0 ? " at line " + d.line() : "")
+                + (d.event() == null ? "" : ": " + d.event().strip()) + "\n  kernel: " + d.first() + "\n  stack:  " + d.second();
     }
 
     /** packetdrill's own command-line flags, handed to the runner as script options. */

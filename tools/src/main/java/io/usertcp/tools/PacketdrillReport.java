@@ -1,6 +1,7 @@
 package io.usertcp.tools;
 
 import io.usertcp.packetdrill.RunResult;
+import io.usertcp.packetdrill.Trace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,15 +24,21 @@ import java.util.Map;
  * <p>JSON shape:
  * <pre>
  * {"tool": "usertcp packetdrill",
- *  "settings": {"profile": "linux", "comparison": "exact", "defines": {"CODE": "host_unreachable"},
+ *  "settings": {"target": "stack" | "kernel" | "both", "profile": "linux", "comparison": "exact",
+ *               "defines": {"CODE": "host_unreachable"},
  *               "flags": {"tolerance_usecs": "5000"}, "paths": ["gtests/net/tcp/"], "expected": "list.txt" | null},
  *  "counts": {"scripts": 4, "passed": 1, "failed": 2, "unsupported": 1, "expectedFailures": 2, "unexpected": 1},
  *  "exitCode": 1,
  *  "scripts": [{"path": "...", "status": "FAIL", "expectedStatus": "FAIL" | null (no --expected), "asExpected": true,
  *               "failure": null | {"line": 10, "message": "...", "unsupported": false, "script": "..." | null,
  *                                  "expected": "..." | null, "actual": "..." | null, "formatted": "line 10: ...\n  script: ..."},
- *               "notes": [...], "skipped": [...]}, ...]}
+ *               "notes": [...], "skipped": [...],
+ *               with --target both also "kernel": {"status": "PASS", "failure": null | "line 10: ..."},
+ *               "divergence": null | {"line": 12, "script": "...", "kernel": "...", "stack": "..."}}, ...]}
  * </pre>
+ *
+ * <p>With {@code --target both} a script's status is the stack's (what {@code --expected} lists);
+ * the kernel's run and the first divergence come beside it, and JUnit's {@code <system-out>} shows them.
  *
  * <p>JUnit XML: {@code <testsuites>} with one {@code <testsuite>} per directory (in the order first
  * met) and a {@code <testcase>} per script, named by its file name, its {@code classname} the
@@ -44,8 +51,8 @@ import java.util.Map;
 final class PacketdrillReport {
 
     /** What the run was asked to do. */
-    record Settings(String profile, String comparison, Map<String, String> defines, Map<String, String> flags,
-                    List<String> paths, String expectedFile) {
+    record Settings(String target, String profile, String comparison, Map<String, String> defines,
+                    Map<String, String> flags, List<String> paths, String expectedFile) {
         Settings {
             defines = new LinkedHashMap<>(defines);
             flags = new LinkedHashMap<>(flags);
@@ -53,8 +60,17 @@ final class PacketdrillReport {
         }
     }
 
-    /** One script's result, the status {@code --expected} lists for it (PASS when unlisted) and its wall time. */
-    record Entry(Path script, RunResult result, RunResult.Status expected, long nanos) {
+    /**
+     * One script's result, the status {@code --expected} lists for it (PASS when unlisted) and its
+     * wall time; with {@code --target both} also the kernel's result and where the two first differ
+     * (null otherwise, and the divergence null when they agree).
+     */
+    record Entry(Path script, RunResult result, RunResult.Status expected, long nanos, RunResult kernel,
+                 Trace.Divergence divergence) {
+        Entry(Path script, RunResult result, RunResult.Status expected, long nanos) {
+            this(script, result, expected, nanos, null, null);
+        }
+
         boolean asExpected() {
             return result.status() == expected;
         }
@@ -108,6 +124,7 @@ final class PacketdrillReport {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("tool", "usertcp packetdrill");
         Map<String, Object> s = new LinkedHashMap<>();
+        s.put("target", settings.target());
         s.put("profile", settings.profile());
         s.put("comparison", settings.comparison());
         s.put("defines", settings.defines());
@@ -148,6 +165,22 @@ final class PacketdrillReport {
             }
             m.put("notes", r.notes());
             m.put("skipped", r.skipped());
+            if (e.kernel() != null) {
+                Map<String, Object> k = new LinkedHashMap<>();
+                k.put("status", e.kernel().status().name());
+                k.put("failure", e.kernel().failure() == null ? null : e.kernel().failure().format());
+                m.put("kernel", k);
+                Trace.Divergence d = e.divergence();
+                Map<String, Object> dm = null;
+                if (d != null) {
+                    dm = new LinkedHashMap<>();
+                    dm.put("line", d.line());
+                    dm.put("script", d.event());
+                    dm.put("kernel", d.first());
+                    dm.put("stack", d.second());
+                }
+                m.put("divergence", dm);
+            }
             scripts.add(m);
         }
         root.put("scripts", scripts);
@@ -285,6 +318,10 @@ final class PacketdrillReport {
         }
         r.notes().forEach(n -> systemOut.add("note: " + n));
         r.skipped().forEach(s -> systemOut.add("skipped: " + s));
+        if (e.kernel() != null) {
+            systemOut.add("kernel: " + e.kernel().status());
+            systemOut.add(PacketdrillCommand.divergence(e.divergence()));
+        }
         if (!systemOut.isEmpty()) {
             out.append("      <system-out>").append(text(String.join("\n", systemOut))).append("</system-out>\n");
         }

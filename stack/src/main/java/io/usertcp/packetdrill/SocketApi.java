@@ -1,0 +1,139 @@
+package io.usertcp.packetdrill;
+
+/**
+ * The BSD socket calls scripts make, as {@link Syscalls} makes them: implemented over the stack by
+ * {@link SocketLayer} (on virtual time, where a call that would block returns
+ * {@link SyscallResult#BLOCKED}) and over real kernel sockets by the kernel backend (where a
+ * blocking call blocks its thread). File descriptors are the script's numbers; results and errno
+ * values are Linux's.
+ */
+public interface SocketApi {
+    /** {@code socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)}. */
+    SyscallResult socket();
+
+    /** The next descriptor created gets {@code fd} if it is free (packetdrill's {@code socket(...) = 4}). */
+    void preferFd(int fd);
+
+    /** {@code bind} to {@code port} on the local address. */
+    SyscallResult bind(int fd, int port);
+
+    /** {@code listen}; an unbound socket is bound to {@code defaultPort} first. */
+    SyscallResult listen(int fd, int backlog, int defaultPort);
+
+    /** {@code connect} to {@code remoteAddress:remotePort}. */
+    SyscallResult connect(int fd, int remoteAddress, int remotePort);
+
+    SyscallResult accept(int fd);
+
+    /** {@code read} of up to {@code count} bytes (their content is not compared). */
+    SyscallResult read(int fd, int count);
+
+    /** {@code write} of {@code count} bytes. */
+    SyscallResult write(int fd, int count);
+
+    SyscallResult close(int fd);
+
+    SyscallResult shutdown(int fd, int how);
+
+    /** {@code fcntl(fd, F_GETFL)}. */
+    SyscallResult getFlags(int fd);
+
+    /** {@code fcntl(fd, F_SETFL, flags)}. */
+    SyscallResult setFlags(int fd, long flags);
+
+    /** {@code setsockopt} of an integer option named as scripts name it ({@code TCP_NODELAY}). */
+    SyscallResult setOption(int fd, String name, long value);
+
+    /** {@code setsockopt(SO_LINGER, {onoff, linger})}. */
+    SyscallResult setLinger(int fd, boolean on, int seconds);
+
+    /** {@code getsockopt} of an integer option; its value in {@link SyscallResult#value()}. */
+    SyscallResult getOption(int fd, String name);
+
+    /** {@code getsockopt(SO_LINGER)} as {onoff, linger}, or null for a descriptor not open. */
+    int[] getLinger(int fd);
+
+    boolean isOpen(int fd);
+
+    /** The bytes ready to read ({@code ioctl(FIONREAD)}); 0 without a connection. */
+    long readableBytes(int fd);
+
+    /** A control message {@link #recvmsg} received: its level, type and data as the kernel wrote them. */
+    record ControlMessage(int level, int type, byte[] data) {
+        public ControlMessage {
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+    }
+
+    /** Whether {@link #recvmsg} is there; when not, a scripted {@code recvmsg()} is unsupported. */
+    default boolean receivesMessages() {
+        return false;
+    }
+
+    /**
+     * {@code recvmsg(2)} of up to {@code count} bytes with {@code flags} ({@code MSG_ERRQUEUE}...): the
+     * control messages received go to {@code control}, the returned msg_flags to {@code msgFlags[0]}.
+     * Called only when {@link #receivesMessages()}.
+     */
+    default SyscallResult recvmsg(int fd, int count, long flags, java.util.List<ControlMessage> control, int[] msgFlags) {
+        throw new UnsupportedOperationException("recvmsg: this socket layer does not receive messages");
+    }
+
+    /** Whether the epoll calls are there; when not, a scripted {@code epoll_*()} is unsupported. */
+    default boolean epolls() {
+        return false;
+    }
+
+    /** {@code epoll_create}: a new script descriptor. Called only when {@link #epolls()}. */
+    default SyscallResult epollCreate() {
+        throw new UnsupportedOperationException("epoll: this socket layer has none");
+    }
+
+    /** {@code epoll_ctl(epfd, op, fd, {events, data=fd})}. Called only when {@link #epolls()}. */
+    default SyscallResult epollCtl(int epfd, int op, int fd, int events) {
+        throw new UnsupportedOperationException("epoll: this socket layer has none");
+    }
+
+    /**
+     * {@code epoll_wait}: how many events are ready; the first one's events and script descriptor
+     * go to {@code first[0]} and {@code first[1]}. Called only when {@link #epolls()}.
+     */
+    default SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
+        throw new UnsupportedOperationException("epoll: this socket layer has none");
+    }
+
+    /** Whether {@link #poll} is there; when not, a scripted {@code poll()} is unsupported. */
+    default boolean polls() {
+        return false;
+    }
+
+    /**
+     * {@code poll(2)} on script descriptors for at most {@code timeoutMillis} (-1: no limit); the
+     * result's value is how many are ready, and each one's revents is written to {@code revents}.
+     * Called only when {@link #polls()}.
+     */
+    default SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
+        throw new UnsupportedOperationException("poll: this socket layer does not poll");
+    }
+
+    /**
+     * Whether {@link #send} takes send flags ({@code MSG_EOR}, {@code MSG_MORE}, {@code MSG_FASTOPEN}...);
+     * when not, a scripted call with flags other than 0 is unsupported.
+     */
+    default boolean takesFlags() {
+        return false;
+    }
+
+    /**
+     * {@code send}/{@code sendto}/{@code sendmsg} of {@code count} bytes with flags; with
+     * {@code MSG_FASTOPEN} to {@code remoteAddress:remotePort}. Called only when {@link #takesFlags()}.
+     */
+    default SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        throw new UnsupportedOperationException("send flags: this socket layer does not take them");
+    }
+}

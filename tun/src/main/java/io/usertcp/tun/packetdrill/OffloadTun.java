@@ -1,0 +1,137 @@
+package io.usertcp.tun.packetdrill;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.usertcp.tun.TunDevice;
+
+/**
+ * The kernel backend's TUN device with segmentation offload, as packetdrill has its {@code tun0}:
+ * opened with {@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4)}, so that the
+ * kernel hands over its TCP segments as it built them (up to 64 KB, "TSO" segments, the TCP
+ * checksum left to the device) rather than cut to the MSS, and sizes and pushes them as it would
+ * for a NIC with TSO: what the corpus's scripts expect ({@code > . 10001:17001(7000)}). Each read
+ * and write carries a 10-byte {@code struct virtio_net_hdr}; written packets have a zero one (full
+ * checksums, no segmentation).
+ *
+ * <p>One thread reads, writes and waits (the interpreter's); {@link #wakeup()} is safe from any
+ * thread. {@link #receive()} returns a heap buffer the caller owns; {@link #transmit(ByteBuf)}
+ * takes ownership.
+ */
+final class OffloadTun implements AutoCloseable {
+    static final int FLAGS = TunDevice.IFF_TUN | TunDevice.IFF_NO_PI | TunDevice.IFF_VNET_HDR;
+    /** {@code struct virtio_net_hdr}: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset. */
+    static final int VNET_HDR_SIZE = 10;
+    /** virtio_net_hdr.flags: the checksum is left to the device (VIRTIO_NET_HDR_F_NEEDS_CSUM). */
+    static final int NEEDS_CSUM = 1;
+    /** {@code _IOW('T', 208, unsigned int)}. */
+    static final long TUNSETOFFLOAD = 0x400454D0L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    private static final int MAX_PACKET = 65535;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final short POLLIN = 0x1;
+    private static final int EAGAIN = 11;
+
+    /** A packet read: the IPv4 datagram (owned by the caller) and whether its TCP checksum was left to offload. */
+    record Received(ByteBuf packet, boolean checksumLeftToDevice) {}
+
+    private final TunDevice device;
+    private final int tunFd;
+    private final int eventFd;
+    private final Memory readBuffer = new Memory(VNET_HDR_SIZE + MAX_PACKET + 1);
+    private final Memory writeBuffer = new Memory(VNET_HDR_SIZE + MAX_PACKET);
+    private final Memory control = new Memory(32); // two pollfds, then a timespec
+    private final Memory counter = new Memory(8);
+
+    /** @param device opened with {@link #FLAGS}; owned by this object from now on */
+    OffloadTun(TunDevice device) {
+        this.device = device;
+        this.tunFd = device.fd();
+        // TUNSETOFFLOAD takes the flags as the ioctl's argument value, not through a pointer.
+        if (SocketCalls.ioctl(tunFd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) != 0) {
+            throw new IllegalStateException("TUNSETOFFLOAD on " + device.name() + ": errno " + SocketCalls.errno());
+        }
+        this.eventFd = SocketCalls.eventfd(0, O_NONBLOCK | O_CLOEXEC);
+        if (eventFd < 0) {
+            throw new IllegalStateException("eventfd: errno " + SocketCalls.errno());
+        }
+    }
+
+    /** One packet if one is waiting, else null. A read shorter than the header comes back as it is, to be reported. */
+    Received receive() {
+        long n = SocketCalls.read(tunFd, Pointer.nativeValue(readBuffer), readBuffer.size());
+        if (n < 0) {
+            int errno = SocketCalls.errno();
+            if (errno == EAGAIN) {
+                return null;
+            }
+            throw new IllegalStateException("read from " + device.name() + ": errno " + errno);
+        }
+        if (n < VNET_HDR_SIZE) {
+            return new Received(Unpooled.wrappedBuffer(readBuffer.getByteArray(0, (int) n)), false);
+        }
+        boolean leftToDevice = (readBuffer.getByte(0) & NEEDS_CSUM) != 0;
+        return new Received(Unpooled.wrappedBuffer(readBuffer.getByteArray(VNET_HDR_SIZE, (int) n - VNET_HDR_SIZE)),
+                leftToDevice);
+    }
+
+    /** Writes one IPv4 datagram behind a zero virtio header. @param packet ownership moves in, released here */
+    void transmit(ByteBuf packet) {
+        try {
+            int length = packet.readableBytes();
+            if (length > MAX_PACKET) {
+                throw new IllegalArgumentException("packet: " + length + " bytes (expected: at most " + MAX_PACKET + ")");
+            }
+            writeBuffer.setMemory(0, VNET_HDR_SIZE, (byte) 0);
+            byte[] bytes = new byte[length];
+            packet.getBytes(packet.readerIndex(), bytes);
+            writeBuffer.write(VNET_HDR_SIZE, bytes, 0, length);
+            long written = SocketCalls.write(tunFd, Pointer.nativeValue(writeBuffer), VNET_HDR_SIZE + length);
+            if (written != VNET_HDR_SIZE + length) {
+                throw new IllegalStateException("write to " + device.name() + ": " + (written < 0 ? "errno " + SocketCalls.errno()
+                        : written + " of " + (VNET_HDR_SIZE + length) + " bytes"));
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    /** Waits until a packet is waiting, {@link #wakeup()} was called, or {@code timeoutNanos} passed. */
+    void awaitReadable(long timeoutNanos) {
+        control.setInt(0, tunFd);
+        control.setShort(4, POLLIN);
+        control.setShort(6, (short) 0);
+        control.setInt(8, eventFd);
+        control.setShort(12, POLLIN);
+        control.setShort(14, (short) 0);
+        long wait = Math.max(0, timeoutNanos);
+        control.setLong(16, wait / 1_000_000_000L);
+        control.setLong(24, wait % 1_000_000_000L);
+        int ready = SocketCalls.ppoll(Pointer.nativeValue(control), 2, Pointer.nativeValue(control) + 16, 0);
+        if (ready > 0 && (control.getShort(14) & POLLIN) != 0) {
+            SocketCalls.read(eventFd, Pointer.nativeValue(counter), 8);
+        }
+    }
+
+    /** Makes the current or next {@link #awaitReadable(long)} return. Any thread. */
+    void wakeup() {
+        try (Memory one = new Memory(8)) {
+            one.setLong(0, 1);
+            SocketCalls.write(eventFd, Pointer.nativeValue(one), 8);
+        }
+    }
+
+    /** Closes the eventfd and the device (the kernel removes the interface). */
+    @Override
+    public void close() {
+        SocketCalls.close(eventFd);
+        device.close();
+        readBuffer.close();
+        writeBuffer.close();
+        control.close();
+        counter.close();
+    }
+}

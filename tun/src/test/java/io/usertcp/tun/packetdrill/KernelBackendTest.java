@@ -1,0 +1,160 @@
+package io.usertcp.tun.packetdrill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.usertcp.packetdrill.Comparison;
+import io.usertcp.packetdrill.RunOptions;
+import io.usertcp.packetdrill.RunResult;
+import io.usertcp.packetdrill.ScriptRunner;
+import io.usertcp.packetdrill.Trace;
+import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tun.TunTestSupport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The packetdrill kernel backend against the real Linux kernel, in real time (a few seconds in
+ * all): corpus scripts the kernel passes pass here too, a wrong expected packet fails at its line
+ * with both packets, {@code both} finds where the kernel and a profile of the stack first differ,
+ * only per-namespace sysctls are set, and no namespace is left behind. Under {@code CI=true} these
+ * must run (TunTestSupport).
+ */
+class KernelBackendTest {
+    private static final String CORPUS = "../../shared/conformance/linux-packetdrill";
+
+    /**
+     * A passive open whose SYN-ACK options are not compared ({@code <...>}), so any TCP passes it;
+     * the SYN-ACK is line 6 (the stack's test kit, shared with the tools' tests).
+     */
+    static final String HANDSHAKE = resource("/io/usertcp/packetdrill/kernel/passive-open-any-options.pkt");
+
+    @BeforeAll
+    static void requireTun() {
+        TunTestSupport.requireTun();
+    }
+
+    /** DESIGN.md §10: each run's namespace (and its TUN device) is gone afterwards, failed runs included. */
+    @AfterEach
+    void noNamespaceLeft() {
+        List<String> left = TunTestSupport.ourNamespaces().stream()
+                .filter(n -> n.startsWith(KernelScriptRunner.NAMESPACE_PREFIX)).toList();
+        assertEquals(List.of(), left, "kernel-backend namespaces left after the run");
+        TunTestSupport.assertNothingLeftInRootNamespace();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gtests/net/tcp/close/close-on-syn-sent.pkt", "gtests/net/tcp/validate/validate-established-no-flags.pkt",
+        "gtests/net/tcp/shutdown/shutdown-wr-close.pkt", "gtests/net/tcp/blocking/blocking-read.pkt"})
+    void aCorpusScriptTheKernelPassesPassesOnTheKernel(String script) throws IOException {
+        Path corpus = corpus();
+        assertTrue(Files.readAllLines(corpus.resolve("kernel-results.tsv")).contains(script + "\t3\t"),
+                () -> "kernel-results.tsv should say the kernel passed " + script + " 3 of 3 times");
+        Path file = corpus.resolve(script);
+        String text = Files.readString(file);
+        RunResult first = KernelScriptRunner.run(script, text, file.getParent(), Map.of("CODE", "host_unreachable"), Map.of(),
+                Comparison.EXACT);
+        // Real time on a shared machine: a timing miss (the kernel or this JVM a few ms late) is run
+        // again once, as the issue asks for the corpus; any other failure is final.
+        RunResult r = first.status() == RunResult.Status.FAIL && first.failure().message().startsWith("timing error")
+                ? KernelScriptRunner.run(script, text, file.getParent(), Map.of("CODE", "host_unreachable"), Map.of(),
+                        Comparison.EXACT)
+                : first;
+        assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format() + "\nnotes: " + r.notes());
+        assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("> ")), () -> "no packet in the trace " + r.trace());
+        assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("= ")), () -> "no call in the trace " + r.trace());
+    }
+
+    @Test
+    void aWrongExpectedPacketFailsAtItsLineWithTheExpectedAndTheKernelsPacket(@TempDir Path dir) {
+        // Linux offers its own MSS (1460 on this 1500-byte link), not the 1000 this script wrongly expects.
+        String script = HANDSHAKE.replace("+0 > S. 0:0(0) ack 1 <...>", "+0 > S. 0:0(0) ack 1 <mss 1000,nop,nop,sackOK,nop,wscale 7>");
+        RunResult r = KernelScriptRunner.run("wrong-mss.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        assertEquals(RunResult.Status.FAIL, r.status(), () -> String.valueOf(r.failure()));
+        RunResult.Failure f = r.failure();
+        assertEquals(6, f.line(), f::format);
+        assertTrue(f.message().startsWith("options: expected <mss 1000"), f::format);
+        assertEquals("> S. 0:0(0) ack 1 <mss 1000,nop,nop,sackOK,nop,wscale 7>", f.expected(), f::format);
+        assertTrue(f.actual().startsWith("> S. 0:0(0) ack 1 win ") && f.actual().contains("<mss 1460,"), f::format);
+    }
+
+    @Test
+    void bothShowsTheFirstEventWhereTheKernelAndTheFreeBsdProfileDiffer(@TempDir Path dir) {
+        RunResult kernel = KernelScriptRunner.run("handshake.pkt", HANDSHAKE, dir, Map.of(), Map.of(), Comparison.EXACT);
+        RunResult stack = ScriptRunner.run("handshake.pkt", HANDSHAKE, Map.of(), RunOptions.of(TcpProfile.freebsd()));
+        assertEquals(RunResult.Status.PASS, kernel.status(), () -> kernel.failure().format());
+        assertEquals(RunResult.Status.PASS, stack.status(), () -> stack.failure().format());
+        Trace.Divergence d = Trace.firstDivergence(kernel, stack);
+        assertNotNull(d, "the SYN-ACKs' option layouts differ (Linux: mss,nop,nop,sackOK,nop,wscale; FreeBSD: mss,nop,wscale,sackOK)");
+        assertEquals(6, d.line(), d::toString);
+        assertEquals("+0 > S. 0:0(0) ack 1 <...>", d.event().strip());
+        assertTrue(d.first().matches("> S\\. 0:0\\(0\\) ack 1 win \\d+ <mss 1460,nop,nop,sackOK,nop,wscale \\d+>"), d::toString);
+        assertTrue(d.second().matches("> S\\. 0:0\\(0\\) ack 1 win \\d+ <mss 1460,nop,wscale \\d+,sackOK.*>"), d::toString);
+        assertNotEquals(d.first(), d.second());
+        // Everything before the SYN-ACK agreed: the four calls.
+        assertEquals(kernel.trace().subList(0, 4), stack.trace().subList(0, 4));
+    }
+
+    @Test
+    void onlyPerNamespaceSysctlsAreSetAndTheHostIsUnchanged(@TempDir Path dir) throws IOException {
+        Path synRetries = Path.of("/proc/sys/net/ipv4/tcp_syn_retries");
+        Path tcpMem = Path.of("/proc/sys/net/ipv4/tcp_mem");
+        String hostSynRetries = Files.readString(synRetries);
+        String hostTcpMem = Files.readString(tcpMem);
+        // tcp_syn_retries is per namespace: 1 retry, so the SYN is sent twice and connect() fails after ~3 s;
+        // too long here, so the script only checks the value through a shell line inside the namespace.
+        String script = """
+                `sysctl -q net.ipv4.tcp_syn_retries=1 net.ipv4.tcp_mem="10 20 30" kernel.printk="4 4 1 7"`
+                0 `test "$(cat /proc/sys/net/ipv4/tcp_syn_retries)" = 1`
+                +0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                """;
+        RunResult r = KernelScriptRunner.run("sysctls.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format());
+        assertTrue(r.skipped().stream().anyMatch(s -> s.startsWith("sysctl net.ipv4.tcp_mem=10 20 30: not per network namespace")),
+                () -> "skipped: " + r.skipped());
+        assertTrue(r.skipped().stream().anyMatch(s -> s.startsWith("sysctl kernel.printk=4 4 1 7: not per network namespace")),
+                () -> "skipped: " + r.skipped());
+        assertEquals(hostSynRetries, Files.readString(synRetries), "the host's tcp_syn_retries");
+        assertEquals(hostTcpMem, Files.readString(tcpMem), "the host's tcp_mem");
+    }
+
+    @Test
+    void aScriptThatNeedsWhatTheBackendCannotDoIsUnsupported(@TempDir Path dir) {
+        String script = HANDSHAKE + "   +0 pipe([5, 6]) = 0\n";
+        RunResult r = KernelScriptRunner.run("pipe.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        assertEquals(RunResult.Status.UNSUPPORTED, r.status(), () -> String.valueOf(r.failure()));
+        assertEquals("line 9: unsupported: system call pipe() is not supported", r.failure().format().split("\n")[0]);
+    }
+
+    static String resource(String name) {
+        try (var in = KernelBackendTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("test resource " + name + " is missing (the stack's test-jar)");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Path corpus() {
+        Path dir = Paths.get(System.getProperty("basedir", ".")).resolve(CORPUS).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(dir.resolve("kernel-results.tsv"))) {
+            fail("the Linux packetdrill corpus is missing: expected it at " + dir);
+        }
+        return dir;
+    }
+}
