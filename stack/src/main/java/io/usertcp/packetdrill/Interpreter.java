@@ -250,6 +250,11 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         }
         if (e instanceof Event.Packet p) {
             inbound(p.packet());
+        } else if (e instanceof Event.Icmp i) {
+            // An ICMP error from the script's side, quoting one of the stack's segments (RFC 5927): the stack acts on it.
+            stack().receive(now, steps.icmp(i, REMOTE_ADDRESS, LOCAL_ADDRESS, localPort, remotePort, ipId++,
+                    ByteBufAllocator.DEFAULT));
+            pump();
         } else if (e instanceof Event.Syscall s) {
             syscall(s, expected, base);
         } else if (e instanceof Event.Command c) {

@@ -12,15 +12,15 @@ public final class Unemulated {
 
     /**
      * As {@link #check(Event)}; with {@code kernelBackend} the TCP Fast Open options (FO, FOEXP)
-     * and inbound ICMP messages are allowed: the kernel backend sends and matches them
-     * ({@link ScriptOptions}, {@link PacketSteps#icmp}).
+     * are allowed: the kernel backend sends and matches them ({@link ScriptOptions}). Inbound ICMP
+     * messages are built by both runners ({@link PacketSteps#icmp}); an outbound one would be an
+     * ICMP error sent by TCP's host, which neither checks.
      */
     public static void check(Event e, boolean kernelBackend) {
         boolean fastOpenOption = kernelBackend;
-        if (e instanceof Event.Icmp i && !(kernelBackend && i.inbound())) {
-            throw ScriptFailure.unsupported(e, "ICMP " + (i.inbound() ? "in" : "out") + " (" + i.type()
-                    + (i.code() == null ? "" : " " + i.code()) + (i.mtu() < 0 ? "" : " mtu " + i.mtu())
-                    + "): the stack does not act on ICMP errors for TCP (RFC 5927) nor send them");
+        if (e instanceof Event.Icmp i && !i.inbound()) {
+            throw ScriptFailure.unsupported(e, "ICMP out (" + i.type() + (i.code() == null ? "" : " " + i.code())
+                    + (i.mtu() < 0 ? "" : " mtu " + i.mtu()) + "): an ICMP error sent to the script's side is not matched");
         }
         if (e instanceof Event.Packet p) {
             if (!p.packet().inbound() && p.packet().ttl() >= 0) {

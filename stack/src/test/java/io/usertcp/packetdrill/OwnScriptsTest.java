@@ -32,6 +32,8 @@ class OwnScriptsTest {
     /** DESIGN.md §13, scenario by scenario, and the scripts that play it. */
     private static final List<String> SCENARIOS = List.of(
             "active-close-fin-wait-2-time-wait.pkt",               // FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED after 2MSL
+            "icmp-frag-needed-lowers-mss.pkt",                     // RFC 1191: MSS lowered, outstanding data resent
+            "icmp-host-unreachable-ends-connect.pkt",              // tcp_v4_err(): an ICMP error ends a connect
             "fin-wait-1-fin-ack-straight-to-time-wait.pkt",        // FIN+ACK in FIN-WAIT-1 goes straight to TIME-WAIT
             "time-wait-retransmitted-fin-restarts-2msl.pkt",       // a retransmitted FIN is re-ACKed and restarts 2MSL
             "passive-close-close-wait-last-ack.pkt",               // CLOSE-WAIT, read = 0, LAST-ACK -> CLOSED

@@ -70,12 +70,12 @@ class PacketdrillCommandReportTest {
         Path ok = script("corpus/gtests/a/ok.pkt", PASSING);
         Path bad = script("corpus/gtests/a/bad.pkt", PASSING.replace("close(3) = 0", "close(3) = -1"));
         Path icmp = script("corpus/gtests/b/icmp.pkt", PASSING.replace("+0.1  close(3) = 0",
-                "+0.1  < icmp unreachable frag_needed mtu 800"));
+                "+0.1  > icmp unreachable frag_needed mtu 800"));
         // a syntax error: its message quotes (expected ")", found "win") and names the file
         Path odd = script("corpus/odd & 'dir'/odd \"quoted\" <name>.pkt",
                 "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0 win 1 <mss 1460>\n");
         Path list = script("expected.txt", "gtests/a/bad.pkt  FAIL  close() returns 0 where the script expects -1\n"
-                + "gtests/b/icmp.pkt  UNSUPPORTED  ICMP errors are not emulated by the runner\n");
+                + "gtests/b/icmp.pkt  UNSUPPORTED  an ICMP error sent by the stack is not matched by the runner\n");
         return new Corpus(ok, bad, icmp, odd, list);
     }
 
@@ -184,7 +184,7 @@ class PacketdrillCommandReportTest {
         assertEquals("UNSUPPORTED", icmp.get("expectedStatus"));
         Map<String, Object> icmpFailure = object(icmp.get("failure"));
         assertEquals(Boolean.TRUE, icmpFailure.get("unsupported"));
-        assertTrue(((String) icmpFailure.get("formatted")).startsWith("line 8: unsupported: ICMP in"), icmpFailure.toString());
+        assertTrue(((String) icmpFailure.get("formatted")).startsWith("line 8: unsupported: ICMP out"), icmpFailure.toString());
 
         Map<String, Object> odd = entry(root, c.odd()); // the path with quotes, < > and & survives the round trip
         assertEquals("FAIL", odd.get("status"));
@@ -280,7 +280,7 @@ class PacketdrillCommandReportTest {
                 badOut);
 
         Element icmp = cases.get(c.icmp().toString());
-        assertTrue(only(icmp, "skipped").getAttribute("message").startsWith("line 8: unsupported: ICMP in"),
+        assertTrue(only(icmp, "skipped").getAttribute("message").startsWith("line 8: unsupported: ICMP out"),
                 only(icmp, "skipped").getAttribute("message"));
 
         Element odd = cases.get(c.odd().toString());
