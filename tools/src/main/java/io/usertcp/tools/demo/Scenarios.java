@@ -26,7 +26,8 @@ public final class Scenarios {
     public static List<Scenario> all() {
         return List.of(new ActiveCloseScenario(), new CloseWaitLeakScenario(), new TimeWaitPileupScenario(),
                 new SimultaneousCloseScenario(), new LingerAbortScenario(), new HalfCloseScenario(),
-                new KeepaliveDeadPeerScenario(), new FinWait2OrphanScenario(), new TimeWaitReuseScenario());
+                new KeepaliveDeadPeerScenario(), new FinWait2OrphanScenario(), new TimeWaitReuseScenario(),
+                new SynFinListenScenario());
     }
 
     /** The scenario called {@code name}, or {@code null}. */

@@ -192,4 +192,35 @@ class ScenariosTest {
         // the kernel as the client: refused with its default tcp_tw_reuse=2, takes an entry over with 1
         assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().contains("net.ipv4.tcp_tw_reuse=1 the kernel connects")), output);
     }
+
+    /**
+     * A SYN+FIN to a listener: linux drops it (tcp_rcv_state_process()), rfc queues the FIN and ends
+     * in CLOSE-WAIT (RFC 9293 §3.10.7.2), freebsd answers the SYN and forgets the FIN; the kernel
+     * drops it; both listeners serve a legitimate client afterwards.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"linux", "rfc", "freebsd"})
+    void synFinListen_linuxDrops_rfcCloseWait_freebsdEstablished_kernelDrops(String name) throws Exception {
+        ScenarioResult r = play("synfin-listen", null, TcpProfile.of(name));
+        List<TcpState> crafted = r.ourStates().get(SynFinListenScenario.oursCrafted());
+        switch (name) {
+            case "linux" -> {
+                assertEquals(List.of(), crafted);
+                assertEquals(1, r.counter("DropTCP_LISTEN_SYN_FIN"));
+            }
+            case "rfc" -> {
+                assertEquals(TcpState.CLOSE_WAIT, crafted.get(crafted.size() - 1), crafted.toString());
+                assertTrue(crafted.contains(TcpState.SYN_RECEIVED), crafted.toString());
+                assertEquals(0, r.counter("DropTCP_LISTEN_SYN_FIN"));
+            }
+            default -> {
+                assertEquals(TcpState.ESTABLISHED, crafted.get(crafted.size() - 1), crafted.toString());
+                assertFalse(crafted.contains(TcpState.CLOSE_WAIT), crafted.toString());
+            }
+        }
+        assertEquals(List.of(), r.kernelStates().get(SynFinListenScenario.kernelCrafted()), "the kernel kept nothing");
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().startsWith("our listener serves it")), output);
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().startsWith("the kernel's first accept is our legitimate")), output);
+        assertTrue(output.contains("crafted SYN+FIN"), output);
+    }
 }
