@@ -112,15 +112,20 @@ final class SynFinListenScenario implements Scenario {
                             + run.session().recorder().statesOf(id));
             case ESTABLISHED, CLOSE_WAIT -> answered(run, listener, id, synAck, expected == Outcome.CLOSE_WAIT);
         }
-        n.why(switch (expected) {
-            case DROPPED -> "Linux tcp_rcv_state_process(), in TCP_LISTEN: \"if (th->fin) goto discard\" before tcp_conn_request()\n"
-                    + "(drop reason SKB_DROP_REASON_TCP_FLAGS): no request socket, no SYN,ACK, nothing to pile up";
+        n.why(why(expected));
+    }
+
+    /** The rule behind what a listener does with the SYN+FIN. */
+    private static String why(Outcome outcome) {
+        return switch (outcome) {
+            case DROPPED -> "Linux tcp_rcv_state_process(), in TCP_LISTEN: a SYN with th->fin set goes to discard before\n"
+                    + "tcp_conn_request() (drop reason SKB_DROP_REASON_TCP_FLAGS): no request socket, no SYN,ACK, nothing to pile up";
             case CLOSE_WAIT -> "RFC 9293 §3.10.7.2 (LISTEN, third, SYN): RCV.NXT = SEG.SEQ+1 and \"any other control or text should be\n"
                     + "queued for processing later\"; once the last ACK makes it ESTABLISHED, the queued FIN is processed\n"
                     + "(§3.10.7.4 eighth): CLOSE-WAIT, before the client has sent a byte";
             case ESTABLISHED -> "FreeBSD: the SYN is processed and the FIN not kept (RCV.NXT = SEG.SEQ+1, so the FIN's sequence\n"
                     + "number stays unacknowledged): the peer has to send its FIN again";
-        });
+        };
     }
 
     /** Our stack answered: the child reaches ESTABLISHED, or CLOSE-WAIT with the FIN queued, and the application accepts it. */

@@ -148,42 +148,54 @@ final class TimeWaitReuseScenario implements Scenario {
         awaitAge(run, first);
         n.step("4. Our client again, the entries now " + ageMillis(run, first) + " ms old: " + REUSED + " connects");
         long recycledBefore = run.counters().getOrDefault("TcpExtTWRecycled", 0L);
-        int served = 0;
-        List<String> jumps = new ArrayList<>();
-        boolean issBeyond = true;
         Map<ConnectionId, String> before = new HashMap<>();
         first.forEach(c -> before.put(c.id(), run.session().labels().description(c.id())));
+        List<Reused> all = new ArrayList<>();
         for (int i = 0; i < REUSED; i++) {
-            ScenarioRun.Opened o;
-            try {
-                o = run.open(KERNEL_PORT, "our client " + (PORTS + 1 + i) + " → kernel echo server");
-                run.show(o.connection().id(), before.getOrDefault(o.connection().id(), "a new port") + "; then our client "
-                        + (PORTS + 1 + i) + " from the same port, taking over its TIME-WAIT entry (tcp_tw_reuse)");
-            } catch (IllegalStateException e) {
-                run.check("connect " + (i + 1) + " takes over a TIME-WAIT entry", false, e.getMessage());
+            Reused r = reuseOne(run, PORTS + 1 + i, before);
+            if (r == null) {
                 return;
             }
-            TcpConnection c = o.connection();
-            boolean established = run.session().recorder().awaitState(c.id(), TcpState.ESTABLISHED, o.nanos(), ScenarioRun.WAIT_MILLIS);
-            run.send(c, "x");
-            served += established && "x".equals(run.read(c, 1)) ? 1 : 0;
-            run.close(c);
-            run.session().recorder().awaitState(c.id(), TcpState.TIME_WAIT, o.nanos(), ScenarioRun.WAIT_MILLIS);
-            int[] iss = incarnations(run, c.id(), true);
-            issBeyond &= iss != null && iss[1] == iss[0] + ISS_JUMP;
-            jumps.add(run.session().labels().label(c.id()) + " (port " + c.id().localPort() + "): "
-                    + (iss == null ? "?" : describe(iss)));
+            all.add(r);
         }
         long recycled = run.counters().getOrDefault("TcpExtTWRecycled", 0L) - recycledBefore;
         run.check(REUSED + " connects succeed by taking over TIME-WAIT entries (TcpExtTWRecycled +" + recycled + ")",
                 recycled == REUSED, "TcpExtTWRecycled rose by " + recycled);
+        List<String> jumps = all.stream().map(Reused::line).toList();
         n.block(String.join("\n", jumps));
-        run.check("each new incarnation's ISS is the old SND.NXT + 65537 (beyond all the old one used)", issBeyond, jumps.toString());
+        run.check("each new incarnation's ISS is the old SND.NXT + 65537 (beyond all the old one used)",
+                all.stream().allMatch(Reused::issBeyond), jumps.toString());
+        long served = all.stream().filter(Reused::served).count();
         run.check("the kernel's server accepted and echoed all " + REUSED, served == REUSED, served + " did");
         n.why("the kernel's side of each old connection is closed (it closed second, LAST-ACK → CLOSED), so the\n"
                 + "SYN is simply a new connection there; had the kernel been the one in TIME-WAIT, the SYN's higher\n"
                 + "sequence number and timestamp would have let it reopen all the same (RFC 9293 §3.6.1, RFC 6191)");
         run.tables(PORTS + 1);
+    }
+
+    /** One connection of step 4: echoed or not, its ISS beyond the old incarnation's or not, and a line saying so. */
+    private record Reused(boolean served, boolean issBeyond, String line) {}
+
+    /** Our client number {@code client} connects, sends a byte, reads the echo and closes; {@code null} when refused. */
+    private static Reused reuseOne(ScenarioRun run, int client, Map<ConnectionId, String> before) throws InterruptedException {
+        ScenarioRun.Opened o;
+        try {
+            o = run.open(KERNEL_PORT, "our client " + client + " → kernel echo server");
+        } catch (IllegalStateException e) {
+            run.check("our client " + client + " takes over a TIME-WAIT entry", false, e.getMessage());
+            return null;
+        }
+        TcpConnection c = o.connection();
+        run.show(c.id(), before.getOrDefault(c.id(), "a new port") + "; then our client " + client
+                + " from the same port, taking over its TIME-WAIT entry (tcp_tw_reuse)");
+        boolean established = run.session().recorder().awaitState(c.id(), TcpState.ESTABLISHED, o.nanos(), ScenarioRun.WAIT_MILLIS);
+        run.send(c, "x");
+        boolean served = established && "x".equals(run.read(c, 1));
+        run.close(c);
+        run.session().recorder().awaitState(c.id(), TcpState.TIME_WAIT, o.nanos(), ScenarioRun.WAIT_MILLIS);
+        int[] iss = incarnations(run, c.id(), true);
+        return new Reused(served, iss != null && iss[1] == iss[0] + ISS_JUMP, run.session().labels().label(c.id())
+                + " (port " + c.id().localPort() + "): " + (iss == null ? "?" : describe(iss)));
     }
 
     // ------------------------------------------------------------------ the kernel as the client
@@ -197,18 +209,7 @@ final class TimeWaitReuseScenario implements Scenario {
         n.say("inside the namespace only: net.ipv4.ip_local_port_range = " + KERNEL_PORT_LOW + " " + KERNEL_PORT_HIGH
                 + ", net.ipv4.tcp_tw_reuse = " + reuse + " (its default)");
         try (EchoServer server = new EchoServer(run.runner(), OUR_PORT, PORTS * 2)) {
-            for (int i = 0; i < PORTS; i++) {
-                try (Socket k = KernelClients.connect(run.session().host(), OUR_PORT)) {
-                    ScenarioRun.write(k, "x");
-                    ScenarioRun.read(k, 1);
-                }
-            }
-            KernelWatcher kernel = run.session().kernel();
-            boolean all = kernel.await(t -> kernel.count("TIME-WAIT") >= PORTS, ScenarioRun.WAIT_MILLIS);
-            long lastTimeWait = kernel.changes().stream().filter(c -> "TIME-WAIT".equals(c.to()))
-                    .mapToLong(KernelStateChange::nanos).max().orElse(System.nanoTime());
-            run.check("the kernel's " + PORTS + " clients closed first: " + PORTS + " TIME-WAIT entries in the kernel", all,
-                    kernel.count("TIME-WAIT") + " seen");
+            long lastTimeWait = kernelFillsItsPorts(run);
             String young = kernelConnectError(run);
             run.check("its ninth connect fails at once: " + young, young != null && young.contains("Cannot assign requested address"),
                     young == null ? "it connected" : young);
@@ -216,22 +217,47 @@ final class TimeWaitReuseScenario implements Scenario {
             String old = kernelConnectError(run);
             run.check("with tcp_tw_reuse=" + reuse + ", still after " + REUSE_DELAY_MILLIS + " ms: " + old + " (198.18.0.1 is not loopback)",
                     "2".equals(reuse) && old != null && old.contains("Cannot assign requested address"), old == null ? "it connected" : old);
-            Sysctl.set(ns, "net.ipv4.tcp_tw_reuse", "1");
-            long recycledBefore = kernelCounter(ns, "TWRecycled");
-            int port = kernelConnectWithReuse(run);
-            long recycled = kernelCounter(ns, "TWRecycled") - recycledBefore;
-            run.check("with net.ipv4.tcp_tw_reuse=1 the kernel connects from port " + port + ", taking over its TIME-WAIT entry"
-                    + " (TcpExtTWRecycled +" + recycled + ")", port >= KERNEL_PORT_LOW && port <= KERNEL_PORT_HIGH && recycled == 1,
-                    "port " + port + ", TcpExtTWRecycled +" + recycled);
-            if (port > 0) {
-                ConnectionId id = new ConnectionId(TunStackHost.STACK_ADDRESS.bits(), OUR_PORT, TunStackHost.KERNEL_ADDRESS.bits(), port);
-                int[] iss = incarnations(run, id, false);
-                run.check("the kernel's new ISS is its old SND.NXT + 65537 too, as our stack saw them",
-                        iss != null && iss[1] == iss[0] + ISS_JUMP, iss == null ? "not seen" : describe(iss));
-            }
+            kernelReuses(run, ns);
         }
         n.why("the same rule in the kernel (tcp_twsk_unique()): its default tcp_tw_reuse=2 reuses only on loopback,\n"
                 + "so a real client behind a real link is stuck until 2·MSL (60 s) unless it is set to 1");
+    }
+
+    /**
+     * The kernel's clients connect to our echo server from each port of its range and close first.
+     *
+     * @return when the last of its TIME-WAIT entries was seen ({@code System.nanoTime()})
+     */
+    private static long kernelFillsItsPorts(ScenarioRun run) throws Exception {
+        for (int i = 0; i < PORTS; i++) {
+            try (Socket k = KernelClients.connect(run.session().host(), OUR_PORT)) {
+                ScenarioRun.write(k, "x");
+                ScenarioRun.read(k, 1);
+            }
+        }
+        KernelWatcher kernel = run.session().kernel();
+        boolean all = kernel.await(t -> kernel.count("TIME-WAIT") >= PORTS, ScenarioRun.WAIT_MILLIS);
+        run.check("the kernel's " + PORTS + " clients closed first: " + PORTS + " TIME-WAIT entries in the kernel", all,
+                kernel.count("TIME-WAIT") + " seen");
+        return kernel.changes().stream().filter(c -> "TIME-WAIT".equals(c.to()))
+                .mapToLong(KernelStateChange::nanos).max().orElse(System.nanoTime());
+    }
+
+    /** With tcp_tw_reuse=1 (in the namespace) the kernel's next connect takes over one of its entries. */
+    private static void kernelReuses(ScenarioRun run, NetworkNamespace ns) throws Exception {
+        Sysctl.set(ns, "net.ipv4.tcp_tw_reuse", "1");
+        long recycledBefore = kernelCounter(ns, "TWRecycled");
+        int port = kernelConnectWithReuse(run);
+        long recycled = kernelCounter(ns, "TWRecycled") - recycledBefore;
+        run.check("with net.ipv4.tcp_tw_reuse=1 the kernel connects from port " + port + ", taking over its TIME-WAIT entry"
+                + " (TcpExtTWRecycled +" + recycled + ")", port >= KERNEL_PORT_LOW && port <= KERNEL_PORT_HIGH && recycled == 1,
+                "port " + port + ", TcpExtTWRecycled +" + recycled);
+        if (port > 0) {
+            ConnectionId id = new ConnectionId(TunStackHost.STACK_ADDRESS.bits(), OUR_PORT, TunStackHost.KERNEL_ADDRESS.bits(), port);
+            int[] iss = incarnations(run, id, false);
+            run.check("the kernel's new ISS is its old SND.NXT + 65537 too, as our stack saw them",
+                    iss != null && iss[1] == iss[0] + ISS_JUMP, iss == null ? "not seen" : describe(iss));
+        }
     }
 
     /** What the kernel's connect() says: {@code null} when it connected (the socket is closed at once). */
