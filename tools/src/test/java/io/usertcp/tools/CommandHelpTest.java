@@ -80,7 +80,7 @@ class CommandHelpTest {
         var names = Scenarios.all().stream().map(Scenario::name).toList();
         assertEquals(names.size(), names.stream().distinct().count(), names.toString());
         for (String required : new String[] {"close-wait-leak", "time-wait-pileup", "simultaneous-close", "linger-abort",
-            "half-close", "keepalive-dead-peer", "fin-wait-2-orphan"}) {
+            "half-close", "keepalive-dead-peer", "fin-wait-2-orphan", "time-wait-reuse", "synfin-listen"}) {
             assertTrue(names.contains(required), required);
         }
     }

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * namespace, where {@code /proc/sys/net} shows that namespace's values. The root namespace is
  * never touched.
  */
-final class Sysctl {
+public final class Sysctl {
     private Sysctl() {}
 
     /**
@@ -21,7 +21,7 @@ final class Sysctl {
      * @throws IllegalArgumentException when the key is not a net.* setting
      * @throws IllegalStateException    when the write fails
      */
-    static void set(NetworkNamespace ns, String key, String value) {
+    public static void set(NetworkNamespace ns, String key, String value) {
         if (!key.matches("net\\.[a-z0-9_.]+")) {
             throw new IllegalArgumentException("sysctl key: '" + key + "' (expected: a net.* setting, which is per namespace)");
         }
@@ -37,7 +37,7 @@ final class Sysctl {
     }
 
     /** Reads {@code key} in {@code ns}, trimmed. */
-    static String get(NetworkNamespace ns, String key) {
+    public static String get(NetworkNamespace ns, String key) {
         Path file = Path.of("/proc/sys", key.replace('.', '/'));
         try {
             return ns.runInside(() -> Files.readString(file).trim());

@@ -173,6 +173,16 @@ public final class EventRecorder implements ConnectionObserver {
 
     /** Waits until connection {@code id} reaches {@code state}; see {@link #await}. */
     public boolean awaitState(ConnectionId id, TcpState state, long timeoutMillis) throws InterruptedException {
-        return await(e -> e instanceof StackEvent.StateChange sc && sc.id().equals(id) && sc.to() == state, timeoutMillis) != null;
+        return awaitState(id, state, Long.MIN_VALUE, timeoutMillis);
+    }
+
+    /**
+     * Waits until connection {@code id} reaches {@code state} at {@code sinceNanos} or later (stack
+     * clock; {@link Long#MIN_VALUE}: ever): a four-tuple used again (a TIME-WAIT entry taken over) has
+     * the old incarnation's states before that.
+     */
+    public boolean awaitState(ConnectionId id, TcpState state, long sinceNanos, long timeoutMillis) throws InterruptedException {
+        return await(e -> e instanceof StackEvent.StateChange sc && sc.id().equals(id) && sc.to() == state
+                && (sinceNanos == Long.MIN_VALUE || sc.nanos() - sinceNanos >= 0), timeoutMillis) != null;
     }
 }

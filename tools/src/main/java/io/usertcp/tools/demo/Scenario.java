@@ -1,5 +1,6 @@
 package io.usertcp.tools.demo;
 
+import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
 import java.util.function.UnaryOperator;
 
@@ -18,6 +19,14 @@ public interface Scenario {
 
     /** The stack's TCP configuration for this scenario (short timers). */
     default UnaryOperator<TcpConfig> tcp() {
+        return UnaryOperator.identity();
+    }
+
+    /**
+     * The rest of the stack's configuration for this scenario: a narrow ephemeral port range, say.
+     * The TCP part comes from {@link #tcp()}, and the observer is always the session's.
+     */
+    default UnaryOperator<StackConfig> stack() {
         return UnaryOperator.identity();
     }
 

@@ -13,6 +13,8 @@ import io.usertcp.tools.control.SsRow;
 import io.usertcp.tun.ExecResult;
 import io.usertcp.tun.TunStackHost;
 import io.usertcp.wire.Ipv4Address;
+import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.TcpHeader;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -103,19 +105,45 @@ public final class ScenarioRun {
 
     /** Our stack connects to the kernel's {@code port} and waits until ESTABLISHED. */
     public TcpConnection connect(int port, String description) throws InterruptedException {
-        TcpConnection c = runner().call(now -> session.stack().connect(now, TunStackHost.KERNEL_ADDRESS.bits(), port));
-        track(c, description);
-        if (!session.recorder().awaitState(c.id(), TcpState.ESTABLISHED, WAIT_MILLIS)) {
+        Opened o = open(port, description);
+        if (!session.recorder().awaitState(o.connection().id(), TcpState.ESTABLISHED, o.nanos(), WAIT_MILLIS)) {
             throw new IllegalStateException("our connection to port " + port + " was not established within " + WAIT_MILLIS + " ms");
         }
-        return c;
+        return o.connection();
+    }
+
+    /** A connection our stack opened, and when (stack clock). */
+    public record Opened(TcpConnection connection, long nanos) {}
+
+    /**
+     * Our stack opens a connection to the kernel's {@code port} (its SYN goes out next), without
+     * waiting for the handshake.
+     *
+     * @throws IllegalStateException when the stack cannot: no free ephemeral port, say (where Linux's
+     *                               connect() fails with EADDRNOTAVAIL)
+     */
+    public Opened open(int port, String description) {
+        Opened o = runner().call(now -> new Opened(session.stack().connect(now, TunStackHost.KERNEL_ADDRESS.bits(), port), now));
+        track(o.connection(), description);
+        return o;
     }
 
     private TcpConnection track(TcpConnection c, String description) {
-        connections.add(c.id());
+        show(c.id(), description);
         ours.put(c.id(), c);
-        session.labels().describe(c.id(), description);
         return c;
+    }
+
+    /**
+     * Draws {@code id} at the end and keeps its states in the result, though our stack may have no
+     * connection for it (a crafted segment it dropped, say). A four-tuple used again is drawn once,
+     * all its incarnations together, with the latest description.
+     */
+    public void show(ConnectionId id, String description) {
+        if (!connections.contains(id)) {
+            connections.add(id);
+        }
+        session.labels().describe(id, description);
     }
 
     /** Queues {@code text} on our connection. */
@@ -237,6 +265,38 @@ public final class ScenarioRun {
     /** Sends what our stack has queued now, from the stack thread (inside {@link #holdStack}). */
     public void transmitNow(long nowNanos) {
         session.stack().pollTransmit(nowNanos, session.host().link());
+    }
+
+    // ------------------------------------------------------------------ crafted segments
+
+    /**
+     * Hands a segment the scenario built to our stack as if it had come in through the TUN device
+     * from {@code source} (which may be an address nobody holds: a spoofed one), then sends at once
+     * whatever the stack answers. On the stack thread, so that when this returns the segment has
+     * been processed and any answer is on its way; observers see it arrive like any other.
+     */
+    public void craftToStack(Ipv4Address source, TcpHeader header) {
+        runner().call(now -> {
+            session.stack().receive(now, CraftedSegment.packet(session.stack().allocator(), source,
+                    session.host().stackAddress(), header));
+            transmitNow(now);
+            return null;
+        });
+    }
+
+    /**
+     * Writes a segment the scenario built into the TUN device, from our stack's address to the
+     * namespace's kernel (no other destination): the kernel receives it as if our stack had sent it.
+     * Observers (ladder, pcap) see it leave, as if our stack had sent it.
+     */
+    public void craftToKernel(TcpHeader header) {
+        runner().call(now -> {
+            ByteBuf packet = CraftedSegment.packet(session.stack().allocator(), session.host().stackAddress(),
+                    session.host().kernelAddress(), header);
+            session.observers().segmentOut(now, new Ipv4PacketView().wrap(packet, packet.readerIndex(), packet.readableBytes()));
+            session.host().link().transmit(packet);
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ the kernel's side

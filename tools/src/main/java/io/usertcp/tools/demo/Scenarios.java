@@ -26,7 +26,8 @@ public final class Scenarios {
     public static List<Scenario> all() {
         return List.of(new ActiveCloseScenario(), new CloseWaitLeakScenario(), new TimeWaitPileupScenario(),
                 new SimultaneousCloseScenario(), new LingerAbortScenario(), new HalfCloseScenario(),
-                new KeepaliveDeadPeerScenario(), new FinWait2OrphanScenario());
+                new KeepaliveDeadPeerScenario(), new FinWait2OrphanScenario(), new TimeWaitReuseScenario(),
+                new SynFinListenScenario());
     }
 
     /** The scenario called {@code name}, or {@code null}. */
@@ -71,7 +72,7 @@ public final class Scenarios {
         }
         n.title("scenario " + scenario.name() + ": " + scenario.summary());
         StackSession.Options options = StackSession.Options.of("usertcp-scenario", MAX_DURATION_MILLIS).withProfile(profile)
-                .withTcp(scenario.tcp()).withPcap(pcap);
+                .withTcp(scenario.tcp()).withStack(scenario.stack()).withPcap(pcap);
         StackSession session = StackSession.start(options, n);
         String namespace = session.namespace().name();
         TcpConfig tcp = session.stack().config();

@@ -2,6 +2,7 @@ package io.usertcp.tools.demo;
 
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.ConnectionId;
+import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpStack;
@@ -46,15 +47,18 @@ public final class StackSession implements AutoCloseable {
      * @param profile the behaviour profile the stack runs; its reference numbers
      *                ({@link TcpConfig#forProfile}) are what {@code tcp} adjusts
      * @param tcp     changes on top of the profile's configuration (a scenario's short timers)
+     * @param stack   changes to the rest of the stack's configuration (a scenario's ephemeral ports); its
+     *                observer is always the session's
      * @param layout  the TUN device's name and the addresses of both ends
      * @param pcap    where a {@link PcapTap} writes every segment; null for none
      */
-    public record Options(String prefix, TcpProfile profile, UnaryOperator<TcpConfig> tcp, boolean recordSegments,
-                          long kernelPollMillis, long maxDurationMillis, Path controlDirectory, Map<String, String> info,
-                          boolean live, TunStackHost.Layout layout, Path pcap) {
+    public record Options(String prefix, TcpProfile profile, UnaryOperator<TcpConfig> tcp, UnaryOperator<StackConfig> stack,
+                          boolean recordSegments, long kernelPollMillis, long maxDurationMillis, Path controlDirectory,
+                          Map<String, String> info, boolean live, TunStackHost.Layout layout, Path pcap) {
         public Options {
             Objects.requireNonNull(profile, "profile");
             Objects.requireNonNull(tcp, "tcp");
+            Objects.requireNonNull(stack, "stack");
             Objects.requireNonNull(layout, "layout");
         }
 
@@ -63,43 +67,48 @@ public final class StackSession implements AutoCloseable {
          * no control socket, no pcap.
          */
         public static Options of(String prefix, long maxDurationMillis) {
-            return new Options(prefix, TcpProfile.linux(), UnaryOperator.identity(), true, 1, maxDurationMillis, null,
-                    Map.of(), true, TunStackHost.Layout.defaults(), null);
+            return new Options(prefix, TcpProfile.linux(), UnaryOperator.identity(), UnaryOperator.identity(), true, 1,
+                    maxDurationMillis, null, Map.of(), true, TunStackHost.Layout.defaults(), null);
         }
 
         /** The stack runs {@code profile}, with its reference's numbers under whatever {@link #tcp()} changes. */
         public Options withProfile(TcpProfile profile) {
-            return new Options(prefix, profile, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         public Options withTcp(UnaryOperator<TcpConfig> tcp) {
-            return new Options(prefix, profile, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+        }
+
+        /** Changes to the stack's configuration besides TCP (a scenario's narrow ephemeral port range, say). */
+        public Options withStack(UnaryOperator<StackConfig> stack) {
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         /** 0 turns the kernel watcher off. */
         public Options withKernelPollMillis(long millis) {
-            return new Options(prefix, profile, tcp, recordSegments, millis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, millis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         public Options withControl(Path directory, Map<String, String> info) {
-            return new Options(prefix, profile, tcp, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live, layout, pcap);
         }
 
         public Options withLive(boolean live) {
-            return new Options(prefix, profile, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         public Options withRecordSegments(boolean record) {
-            return new Options(prefix, profile, tcp, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         public Options withLayout(TunStackHost.Layout layout) {
-            return new Options(prefix, profile, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
         }
 
         /** Writes every segment to {@code file} (null: none). */
         public Options withPcap(Path file) {
-            return new Options(prefix, profile, tcp, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, file);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, file);
         }
 
         /** The stack's TCP configuration: the profile's reference numbers, then {@link #tcp()}'s changes. */
@@ -130,7 +139,7 @@ public final class StackSession implements AutoCloseable {
         TunStackHost host;
         try {
             host = TunStackHost.start(options.prefix(), TunStackHost.DEFAULT_MTU, options.layout(),
-                    config -> config.withTcp(options.tcpConfig()).withObserver(fanOut));
+                    config -> options.stack().apply(config.withTcp(options.tcpConfig())).withObserver(fanOut));
         } catch (RuntimeException | Error e) {
             closeQuietly(writer);
             throw e;

@@ -170,4 +170,57 @@ class ScenariosTest {
         seen(r, Set.of(TcpState.FIN_WAIT_2, TcpState.CLOSED), Set.of("CLOSE-WAIT"));
         assertEquals(Set.of(CloseReason.FIN_WAIT_2_TIMEOUT), r.reasons());
     }
+
+    /**
+     * Linux tcp_twsk_unique() (tcp_tw_reuse=1): with 8 ephemeral ports all held by our TIME-WAIT
+     * entries the next connect fails; once the entries' last timestamps are over 1 s old, connects
+     * take them over. Also in the rfc profile: the scenario switches reuse on, as the sysctl would.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"linux", "rfc"})
+    void timeWaitReuse_portsExhaustedBehindTimeWait_thenTakenOverOnceOlderThanOneSecond(String name) throws Exception {
+        ScenarioResult r = play("time-wait-reuse", null, TcpProfile.of(name));
+        assertEquals(TcpConfig.TimeWaitReuse.ON, r.tcp().timeWaitReuse());
+        assertEquals(TimeWaitReuseScenario.REUSED, r.counter("TcpExtTWRecycled"));
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().contains("no free ephemeral port")), output);
+        // one tuple per port of the range; REUSED of them opened twice (SYN-SENT twice, TIME-WAIT → CLOSED between)
+        assertEquals(TimeWaitReuseScenario.PORTS, r.ourStates().size(), r.ourStates().toString());
+        r.ourStates().keySet().forEach(id -> assertTrue(id.localPort() >= TimeWaitReuseScenario.PORT_LOW
+                && id.localPort() <= TimeWaitReuseScenario.PORT_HIGH, id.toString()));
+        long twice = r.ourStates().values().stream().filter(s -> java.util.Collections.frequency(s, TcpState.SYN_SENT) == 2).count();
+        assertEquals(TimeWaitReuseScenario.REUSED, twice, r.ourStates().toString());
+        // the kernel as the client: refused with its default tcp_tw_reuse=2, takes an entry over with 1
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().contains("net.ipv4.tcp_tw_reuse=1 the kernel connects")), output);
+    }
+
+    /**
+     * A SYN+FIN to a listener: linux drops it (tcp_rcv_state_process()), rfc queues the FIN and ends
+     * in CLOSE-WAIT (RFC 9293 §3.10.7.2), freebsd answers the SYN and forgets the FIN; the kernel
+     * drops it; both listeners serve a legitimate client afterwards.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"linux", "rfc", "freebsd"})
+    void synFinListen_linuxDrops_rfcCloseWait_freebsdEstablished_kernelDrops(String name) throws Exception {
+        ScenarioResult r = play("synfin-listen", null, TcpProfile.of(name));
+        List<TcpState> crafted = r.ourStates().get(SynFinListenScenario.oursCrafted());
+        switch (name) {
+            case "linux" -> {
+                assertEquals(List.of(), crafted);
+                assertEquals(1, r.counter("DropTCP_LISTEN_SYN_FIN"));
+            }
+            case "rfc" -> {
+                assertEquals(TcpState.CLOSE_WAIT, crafted.get(crafted.size() - 1), crafted.toString());
+                assertTrue(crafted.contains(TcpState.SYN_RECEIVED), crafted.toString());
+                assertEquals(0, r.counter("DropTCP_LISTEN_SYN_FIN"));
+            }
+            default -> {
+                assertEquals(TcpState.ESTABLISHED, crafted.get(crafted.size() - 1), crafted.toString());
+                assertFalse(crafted.contains(TcpState.CLOSE_WAIT), crafted.toString());
+            }
+        }
+        assertEquals(List.of(), r.kernelStates().get(SynFinListenScenario.kernelCrafted()), "the kernel kept nothing");
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().startsWith("our listener serves it")), output);
+        assertTrue(r.checks().stream().anyMatch(c -> c.passed() && c.what().startsWith("the kernel's first accept is our legitimate")), output);
+        assertTrue(output.contains("crafted SYN+FIN"), output);
+    }
 }
