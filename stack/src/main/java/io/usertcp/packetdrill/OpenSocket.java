@@ -15,6 +15,12 @@ final class OpenSocket {
     boolean lingerOn;
     int lingerSeconds;
     boolean noDelay;
+    /** TCP_CORK. */
+    boolean cork;
+    /** TCP_NOTSENT_LOWAT as set, an unsigned int; 0 (unset) means the stack's default, no limit (Linux: the sysctl, UINT_MAX). */
+    long notSentLowat;
+    /** TCP_MAXSEG set before the SYN; 0 when unset. */
+    int maxSegment;
     long userTimeoutMillis;
     long keepInitSeconds;
     boolean noOptions;

@@ -59,7 +59,8 @@ final class PythonAssertions {
     static Failed run(String code, Function<String, Object> lookup, Map<String, Object> locals,
                       java.util.function.Consumer<String> skipped) {
         Function<String, Object> names = n -> locals.containsKey(n) ? locals.get(n) : lookup.apply(n);
-        for (String raw : code.split("\n|;")) {
+        // A backslash at the end of a line joins it to the next (Python's explicit line joining).
+        for (String raw : code.replaceAll("\\\\[ \t]*\r?\n", " ").split("\n|;")) {
             String line = stripComment(raw).strip();
             if (line.isEmpty()) {
                 continue;

@@ -140,6 +140,9 @@ public final class SocketLayer implements SocketApi {
         int port = s.boundPort != 0 ? s.boundPort : defaultPort;
         try {
             s.listener = env.stack().listen(env.nowNanos(), port, Math.max(0, backlog), s.reuseAddress);
+            if (s.maxSegment > 0) {
+                s.listener.setMaxSegment(s.maxSegment); // Linux: children inherit the listener's user_mss
+            }
             if (s.noOptions) {
                 s.listener.setNoOptions(true);
             }
@@ -222,6 +225,9 @@ public final class SocketLayer implements SocketApi {
         child.lingerOn = s.lingerOn;
         child.lingerSeconds = s.lingerSeconds;
         child.noDelay = s.noDelay;
+        child.cork = s.cork;
+        child.notSentLowat = s.notSentLowat;
+        child.maxSegment = s.maxSegment;
         child.userTimeoutMillis = s.userTimeoutMillis;
         child.boundPort = s.boundPort;
         child.connection = c;

@@ -21,6 +21,21 @@ final class SocketOptions {
             case "SO_REUSEADDR" -> s.reuseAddress = value != 0;
             case "SO_KEEPALIVE" -> s.keepAlive = value != 0;
             case "TCP_NODELAY" -> s.noDelay = value != 0;
+            case "TCP_CORK" -> s.cork = value != 0;
+            case "TCP_NOTSENT_LOWAT" -> s.notSentLowat = value & 0xFFFF_FFFFL; // an unsigned int
+            case "TCP_MAXSEG" -> {
+                // Linux do_tcp_setsockopt(): 0 clears it; else TCP_MIN_MSS (88) .. MAX_TCP_WINDOW (32767), before the SYN.
+                if (value != 0 && (value < 88 || value > 32767)) {
+                    return SyscallResult.error(Errno.EINVAL, "TCP_MAXSEG " + value + " (expected: 88..32767)");
+                }
+                if (s.connection != null && s.connection.state() != TcpState.SYN_SENT) {
+                    return new SyscallResult(0, null, "TCP_MAXSEG after the SYN exchange: Linux keeps it for nothing more here");
+                }
+                s.maxSegment = (int) value;
+                if (s.listener != null && value != 0) {
+                    s.listener.setMaxSegment((int) value); // on a listening socket: for the children still to come
+                }
+            }
             case "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT" -> {
                 if (value < 1 || value > 32767) {
                     return SyscallResult.error(Errno.EINVAL, name + " " + value + " (expected: 1..32767)");
@@ -78,7 +93,10 @@ final class SocketOptions {
             case "TCP_KEEPINTVL" -> SyscallResult.ok(keepInterval(s, cfg));
             case "TCP_KEEPCNT" -> SyscallResult.ok(keepCount(s, cfg));
             case "TCP_USER_TIMEOUT" -> SyscallResult.ok(s.userTimeoutMillis);
-            case "TCP_MAXSEG" -> SyscallResult.ok(s.connection != null ? s.connection.mss() : 536);
+            case "TCP_MAXSEG" -> SyscallResult.ok(s.connection != null ? s.connection.mss() : s.maxSegment > 0 ? s.maxSegment : 536);
+            case "TCP_CORK" -> SyscallResult.ok(s.cork ? 1 : 0);
+            // Linux reports tp->notsent_lowat as set: 0 until then (the sysctl's value applies).
+            case "TCP_NOTSENT_LOWAT" -> SyscallResult.ok(s.notSentLowat);
             case "TCP_KEEPINIT" -> SyscallResult.ok(s.keepInitSeconds);
             case "TCP_NOOPT" -> SyscallResult.ok(s.noOptions ? 1 : 0);
             default -> SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
@@ -97,7 +115,17 @@ final class SocketOptions {
                 keepCount(s, cfg));
         c.setUserTimeout(s.userTimeoutMillis * 1_000_000L);
         c.setNoDelay(env.nowNanos(), s.noDelay);
+        if (c.corked() != s.cork) {
+            c.setCork(env.nowNanos(), s.cork);
+        }
+        int lowat = s.notSentLowat == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, s.notSentLowat);
+        if (c.notSentLowat() != lowat) {
+            c.setNotSentLowat(env.nowNanos(), lowat);
+        }
         TcpState state = c.state();
+        if (s.maxSegment > 0 && c.maxSegmentSettable()) {
+            c.setMaxSegment(s.maxSegment);
+        }
         boolean handshaking = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
         if (s.noOptions && !state.isSynchronized() && !c.noOptions()) {
             c.setNoOptions(true);

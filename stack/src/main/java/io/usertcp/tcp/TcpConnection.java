@@ -201,11 +201,16 @@ public final class TcpConnection extends DeadlineHeap.Node {
         if (bytes < MIN_USER_MSS || bytes > MAX_USER_MSS) {
             throw new IllegalArgumentException("TCP_MAXSEG: " + bytes + " (expected: " + MIN_USER_MSS + ".." + MAX_USER_MSS + ")");
         }
-        if (state != TcpState.SYN_SENT || !synPending || sender.retransmits() > 0) {
+        if (!maxSegmentSettable()) {
             throw new IllegalStateException("TCP_MAXSEG: set it before the SYN is sent (connection " + id + " is "
                     + state.rfcName() + ")");
         }
         receiver.clampMss(bytes);
+    }
+
+    /** Whether {@link #setMaxSegment} may still act: an active open whose SYN has not gone yet. */
+    public boolean maxSegmentSettable() {
+        return state == TcpState.SYN_SENT && synPending && sender.retransmits() == 0;
     }
 
     /** Linux TCP_MIN_MSS and MAX_TCP_WINDOW: the bounds of TCP_MAXSEG. */

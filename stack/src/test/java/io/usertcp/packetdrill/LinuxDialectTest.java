@@ -56,6 +56,15 @@ class LinuxDialectTest {
     }
 
     @Test
+    void python_backslashJoinsLines_asInTheCorpusTwoAssertBlocks() {
+        // user-timeout-probe.pkt, tcp-info-rwnd-limited.pkt: "assert a, a; \" then "assert b, b" on the next line.
+        Map<String, Object> n = Map.of("tcpi_probes", 0L, "tcpi_backoff", 0L);
+        assertNull(eval("assert tcpi_probes == 0, tcpi_probes; \\\n      assert tcpi_backoff == 0, tcpi_backoff", n));
+        PythonAssertions.Failed f = eval("assert tcpi_probes == 0, tcpi_probes;\\\nassert tcpi_backoff == 1, tcpi_backoff\\\n", n);
+        assertEquals("tcpi_backoff == 1", f.statement());
+    }
+
+    @Test
     void python_variablesLiveAcrossBlocks_andAugmentedAssignment() {
         Map<String, Object> locals = new java.util.HashMap<>();
         List<String> skipped = new ArrayList<>();
@@ -122,8 +131,8 @@ class LinuxDialectTest {
     }
 
     @Test
-    void icmpFastOpenUrgentAndFlaggedSends_areUnsupported_notFailures() {
-        for (String line : List.of("+0 < icmp unreachable frag_needed mtu 800",
+    void outboundIcmpFastOpenUrgentAndFlaggedSends_areUnsupported_notFailures() {
+        for (String line : List.of("+0 > icmp unreachable frag_needed mtu 800",
                 "+0 < P. 1:11(10) ack 1 win 257 <FO 1234abcd>", "+0 < U. 1:11(10) ack 1 win 257 urg 10",
                 "+0 send(5, ..., 10, MSG_MORE) = 10", "+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0",
                 "+0 `tc qdisc replace dev tun0 root pfifo limit 0`", "+0 `tc qdisc replace dev tun0 root fq`")) {
