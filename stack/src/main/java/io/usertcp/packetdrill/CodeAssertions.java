@@ -10,7 +10,9 @@ import java.util.Map;
  * ({@link PythonAssertions}) over the fields this stack can fill truthfully: {@code tcpi_state},
  * {@code tcpi_options}, {@code tcpi_snd_mss}, {@code tcpi_snd_wscale}, {@code tcpi_rcv_wscale},
  * {@code tcpi_retransmits}, {@code tcpi_rto}, {@code tcpi_rtt}, {@code tcpi_rttvar} (µs),
- * {@code tcpi_snd_cwnd}, {@code tcpi_snd_ssthresh} (segments, as Linux counts them). State names
+ * {@code tcpi_snd_cwnd}, {@code tcpi_snd_ssthresh} (segments, as Linux counts them), and from
+ * {@link io.usertcp.tcp.TcpInfo} {@code tcpi_ca_state}, {@code tcpi_advmss}, {@code tcpi_unacked},
+ * {@code tcpi_reordering}, {@code tcpi_last_data_recv}. State names
  * may be FreeBSD's ({@code TCPI_SYN_RECEIVED}) or Linux's ({@code TCP_SYN_RECV}). Any other field,
  * or Python beyond assertions, makes the script unsupported, never a guessed value.
  */
@@ -38,7 +40,10 @@ final class CodeAssertions {
     private static final Map<String, Long> CONSTANTS = Map.of(
             "TCPI_OPT_TIMESTAMPS", (long) TCPI_OPT_TIMESTAMPS, "TCPI_OPT_SACK", (long) TCPI_OPT_SACK,
             "TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE, "TCPI_OPT_ECN", (long) TCPI_OPT_ECN,
-            "TCPI_OPT_ECN_SEEN", (long) TCPI_OPT_ECN_SEEN);
+            "TCPI_OPT_ECN_SEEN", (long) TCPI_OPT_ECN_SEEN,
+            "TCP_CA_Open", (long) io.usertcp.tcp.TcpInfo.CA_OPEN, "TCP_CA_Disorder", (long) io.usertcp.tcp.TcpInfo.CA_DISORDER,
+            "TCP_CA_CWR", (long) io.usertcp.tcp.TcpInfo.CA_CWR, "TCP_CA_Recovery", (long) io.usertcp.tcp.TcpInfo.CA_RECOVERY,
+            "TCP_CA_Loss", (long) io.usertcp.tcp.TcpInfo.CA_LOSS);
 
     /**
      * The {@code tcpi_*} fields of one TCP_INFO reading.
@@ -50,9 +55,9 @@ final class CodeAssertions {
      */
     record Fields(java.util.function.Function<String, Long> lookup, boolean hasConnection, String source) {}
 
-    /** The fields of the stack's snapshot (null: no connection). */
-    static Fields fields(ConnectionSnapshot snapshot) {
-        return new Fields(name -> field(name, snapshot), snapshot != null, "the stack's");
+    /** The fields of the stack's snapshot and TCP_INFO reading (null: no connection). */
+    static Fields fields(ConnectionSnapshot snapshot, io.usertcp.tcp.TcpInfo info) {
+        return new Fields(name -> field(name, snapshot, info), snapshot != null, "the stack's");
     }
 
     /** The outcome (null when every assertion held): a failed assertion, or what the block needs that is not emulated. */
@@ -102,9 +107,29 @@ final class CodeAssertions {
     }
 
     /** A TCP_INFO field from the connection's snapshot; null when this stack cannot fill it truthfully. */
-    private static Long field(String name, ConnectionSnapshot s) {
+    private static Long field(String name, ConnectionSnapshot s, io.usertcp.tcp.TcpInfo info) {
         if (s == null) {
             return null;
+        }
+        if (info != null) {
+            switch (name) {
+                case "tcpi_ca_state" -> {
+                    return (long) info.caState();
+                }
+                case "tcpi_advmss" -> {
+                    return (long) info.advmss();
+                }
+                case "tcpi_unacked" -> {
+                    return (long) info.unacked();
+                }
+                case "tcpi_reordering" -> {
+                    return (long) info.reordering();
+                }
+                case "tcpi_last_data_recv" -> {
+                    return info.lastDataRecvMillis();
+                }
+                default -> { }
+            }
         }
         int mss = Math.max(1, s.mss());
         return switch (name) {

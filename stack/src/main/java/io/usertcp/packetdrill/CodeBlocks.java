@@ -23,7 +23,8 @@ public final class CodeBlocks {
 
     /** Records the block with the socket's state and its connection's snapshot (null: no connection). */
     void record(Event.Code c, TcpState state, TcpConnection connection, long nowNanos) {
-        pending.add(new Pending(c, state, CodeAssertions.fields(connection == null ? null : connection.snapshot(nowNanos))));
+        pending.add(new Pending(c, state, CodeAssertions.fields(connection == null ? null : connection.snapshot(nowNanos),
+                connection == null ? null : connection.tcpInfo(nowNanos))));
     }
 
     /**

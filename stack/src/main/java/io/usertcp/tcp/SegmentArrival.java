@@ -495,6 +495,7 @@ final class SegmentArrival {
         if (Text.length(text) == 0) {
             return true;
         }
+        c.lastDataReceivedNanos = nowNanos; // Linux tcp_event_data_recv() stamps icsk_ack.lrcvtime for tcpi_last_data_recv
         switch (c.state) {
             case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2 -> { }
             // The peer's FIN was received: "This should not occur ... Ignore the segment text."

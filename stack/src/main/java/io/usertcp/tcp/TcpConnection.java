@@ -67,6 +67,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     int keepaliveProbes;
     int keepaliveProbesSent;
     long lastReceivedNanos;
+    /** When data last arrived (TCP_INFO's tcpi_last_data_recv); the handshake's end until then. */
+    long lastDataReceivedNanos;
     long userTimeoutNanos;
     /**
      * The last soft error an ICMP message reported (Linux sk_err_soft, FreeBSD t_softerror, RFC 1122
@@ -106,6 +108,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.keepaliveProbes = config.keepaliveProbes();
         this.userTimeoutNanos = config.userTimeoutNanos();
         this.lastReceivedNanos = nowNanos;
+        this.lastDataReceivedNanos = nowNanos;
         this.state = TcpState.CLOSED;
     }
 
@@ -554,6 +557,19 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return closeReason;
     }
 
+    /** TCP_INFO's fields beyond the snapshot's, now. */
+    public TcpInfo tcpInfo(long nowNanos) {
+        int caState = switch (sender.recoveryPhase()) {
+            case FAST_RECOVERY -> TcpInfo.CA_RECOVERY;
+            case RTO_RECOVERY -> TcpInfo.CA_LOSS;
+            case OPEN -> sender.inCwr() ? TcpInfo.CA_CWR : sender.duplicateAcks() > 0 ? TcpInfo.CA_DISORDER : TcpInfo.CA_OPEN;
+        };
+        int mss = Math.max(1, sender.mss());
+        int inFlight = Math.max(0, SeqNum.diff(sender.nxt(), sender.una()));
+        return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, 3,
+                (nowNanos - lastDataReceivedNanos) / 1_000_000L);
+    }
+
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */
     public CloseReason softError() {
         return softError;
@@ -674,6 +690,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
     void becomeEstablished(long nowNanos, String cause) {
         setState(nowNanos, TcpState.ESTABLISHED, cause);
         receiver.established(nowNanos);
+        lastDataReceivedNanos = nowNanos; // Linux stamps icsk_ack.lrcvtime when the handshake completes
         // RFC 6298 §5.7: no sample from the handshake (a passive open samples just after this, from the ACK).
         sender.handshakeWithoutSample();
         if (keepAliveEnabled) {

@@ -1,0 +1,29 @@
+package io.usertcp.tcp;
+
+/**
+ * The fields of Linux's {@code struct tcp_info} that a {@link ConnectionSnapshot} does not carry,
+ * as this stack can fill them truthfully (the packetdrill runner's {@code %{ }%} blocks read them
+ * by their {@code tcpi_} names).
+ *
+ * @param caState          {@code tcpi_ca_state}: Linux's congestion-avoidance state
+ *                         ({@link #CA_OPEN} .. {@link #CA_LOSS})
+ * @param advmss           {@code tcpi_advmss}: the MSS we announced
+ * @param unacked          {@code tcpi_unacked}: segments in flight (Linux packets_out), from the
+ *                         bytes in flight at the send MSS
+ * @param reordering       {@code tcpi_reordering}: the duplicate-ACK threshold; ours is fixed at
+ *                         Linux's initial tcp_reordering, 3 (Linux raises it when it sees reordering)
+ * @param lastDataRecvMillis {@code tcpi_last_data_recv}: milliseconds since data last arrived
+ *                         (since the handshake completed when none has, as Linux stamps it)
+ */
+public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis) {
+    /** Linux TCP_CA_Open: no loss or ECN signal being handled. */
+    public static final int CA_OPEN = 0;
+    /** TCP_CA_Disorder: duplicate ACKs or SACKs seen, no recovery yet. */
+    public static final int CA_DISORDER = 1;
+    /** TCP_CA_CWR: cwnd reduced for an ECN echo. */
+    public static final int CA_CWR = 2;
+    /** TCP_CA_Recovery: fast recovery. */
+    public static final int CA_RECOVERY = 3;
+    /** TCP_CA_Loss: recovery after a retransmission timeout. */
+    public static final int CA_LOSS = 4;
+}
