@@ -64,15 +64,6 @@ class PawsTest {
         return s.tcp().options().timestamps().orElseThrow(() -> new AssertionError("no TSopt: " + s));
     }
 
-    private static String read(ConnectionHarness h, TcpConnection c) {
-        ByteBuf dst = Unpooled.buffer(4096);
-        try {
-            c.read(h.now(), dst);
-            return dst.toString(StandardCharsets.US_ASCII);
-        } finally {
-            dst.release();
-        }
-    }
 
     private static long pawsDrops(ConnectionHarness h) {
         return h.stack.stats().get(Counter.TcpExtPAWSEstab);
@@ -93,7 +84,7 @@ class PawsTest {
             assertEquals(TcpState.ESTABLISHED, c.state());
             data(h, 0, "fresh", TS_SYNACK + 1);
             assertEquals(TS_SYNACK + 1, expectAckEchoing(h, 5));
-            assertEquals("fresh", read(h, c));
+            assertEquals("fresh", h.readText(c));
             assertEquals(1, pawsDrops(h));
         }
     }
@@ -108,7 +99,7 @@ class PawsTest {
             expectAckEchoing(h, 3);
             data(h, 3, "two", TS_SYNACK);
             expectAckEchoing(h, 6);
-            assertEquals("onetwo", read(h, c));
+            assertEquals("onetwo", h.readText(c));
             assertEquals(0, pawsDrops(h));
         }
     }
@@ -123,7 +114,7 @@ class PawsTest {
             assertEquals(5, expectAckEchoing(h, 3));
             data(h, 3, "old", -32);
             assertEquals(5, expectAckEchoing(h, 3));
-            assertEquals("new", read(h, c));
+            assertEquals("new", h.readText(c));
             assertEquals(1, pawsDrops(h));
         }
     }
@@ -140,7 +131,7 @@ class PawsTest {
             assertEquals(TS_SYNACK, expectAckEchoing(h, 0), "TS.Recent not taken from the out-of-order segment");
             data(h, 0, "hello", 3000);
             assertEquals(3000, expectAckEchoing(h, 10));
-            assertEquals("helloworld", read(h, c));
+            assertEquals("helloworld", h.readText(c));
             assertEquals(0, pawsDrops(h));
         }
     }
@@ -166,7 +157,7 @@ class PawsTest {
             h.expectNothingSent();
             h.advance(millis(40));
             assertEquals(2050, expectAckEchoing(h, 16));
-            assertEquals("firstsecondthird", read(h, c));
+            assertEquals("firstsecondthird", h.readText(c));
         }
     }
 
@@ -218,7 +209,7 @@ class PawsTest {
             h.advance(1);
             data(h, 0, "old", 10);
             assertEquals(10, expectAckEchoing(h, 3), "the old TSval is the new TS.Recent");
-            assertEquals("old", read(h, c));
+            assertEquals("old", h.readText(c));
             assertEquals(1, pawsDrops(h));
         }
     }
@@ -240,7 +231,7 @@ class PawsTest {
             data(h, offset, "stale", TS_SYNACK);
             assertEquals(TS_SYNACK + 4, expectAckEchoing(h, offset));
             assertEquals(1, pawsDrops(h));
-            assertEquals("xxxx", read(h, c));
+            assertEquals("xxxx", h.readText(c));
         }
     }
 }

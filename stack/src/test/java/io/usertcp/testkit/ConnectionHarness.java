@@ -345,6 +345,17 @@ public final class ConnectionHarness implements AutoCloseable {
         return c;
     }
 
+    /** Reads what {@code c} holds for the application (up to 4096 bytes) as US-ASCII text. */
+    public String readText(TcpConnection c) {
+        ByteBuf dst = Unpooled.buffer(4096);
+        try {
+            c.read(now(), dst);
+            return dst.toString(StandardCharsets.US_ASCII);
+        } finally {
+            dst.release();
+        }
+    }
+
     /** The SYN that {@link #synSent()} checked, to quote in an ICMP error or to compare. */
     public Sent lastSyn() {
         return lastSyn;

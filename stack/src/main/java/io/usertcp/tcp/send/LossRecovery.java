@@ -174,14 +174,19 @@ final class LossRecovery {
         Sender t = c;
         c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
         c.lossReduction();
+        goBackN(t); // the timer path sends the first segment itself
+        scoreboard.clear();
+    }
+
+    /** Everything outstanding is presumed lost, to be resent in order from SND.UNA (phase RTO_RECOVERY). */
+    private void goBackN(Sender t) {
         phase = RecoveryPhase.RTO_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
         forcedLostEnd = t.sndNxt;
         inflation = 0;
         dupAcks = 0;
-        retransmitNow = false; // the timer path sends the first segment itself
-        scoreboard.clear();
+        retransmitNow = false;
     }
 
     /**
@@ -190,13 +195,7 @@ final class LossRecovery {
      * tcp_simple_retransmit() enters the Loss state with ssthresh unchanged). SACK information stays.
      */
     void onPathMtuReduced(Sender c) {
-        phase = RecoveryPhase.RTO_RECOVERY;
-        recoveryPoint = c.sndNxt;
-        highRxt = c.sndUna;
-        forcedLostEnd = c.sndNxt;
-        inflation = 0;
-        dupAcks = 0;
-        retransmitNow = false;
+        goBackN(c);
     }
 
     private void exitRecovery() {
