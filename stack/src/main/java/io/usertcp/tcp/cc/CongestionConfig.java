@@ -10,9 +10,14 @@ package io.usertcp.tcp.cc;
  *                              (RFC 5681 §4.1; Linux tcp_slow_start_after_idle, on by default)
  * @param cubicFastConvergence  CUBIC fast convergence (RFC 9438 §4.7: SHOULD be implemented; Linux
  *                              fast_convergence=1). Ignored by other algorithms
+ * @param linuxSlowStart        slow start as Linux tcp_slow_start() and tcp_is_cwnd_limited() run it:
+ *                              cwnd grows by everything an ACK acknowledges (up to ssthresh), and
+ *                              while the flight is more than half of cwnd it counts as cwnd-limited.
+ *                              Otherwise RFC 3465 §2.2 (growth per ACK at most L = 2·SMSS) and RFC
+ *                              7661 (grow only while cwnd-limited), as FreeBSD's abc_l_var = 2
  */
 public record CongestionConfig(CongestionControlFactory algorithm, int initialWindowSegments,
-                               boolean slowStartAfterIdle, boolean cubicFastConvergence) {
+                               boolean slowStartAfterIdle, boolean cubicFastConvergence, boolean linuxSlowStart) {
 
     /** RFC 6928 §2. */
     public static final int DEFAULT_INITIAL_WINDOW_SEGMENTS = 10;
@@ -28,28 +33,32 @@ public record CongestionConfig(CongestionControlFactory algorithm, int initialWi
 
     /** A default Linux kernel: CUBIC, IW10, slow start after idle, fast convergence. */
     public static CongestionConfig linux() {
-        return new CongestionConfig(CongestionAlgorithm.CUBIC, DEFAULT_INITIAL_WINDOW_SEGMENTS, true, true);
+        return new CongestionConfig(CongestionAlgorithm.CUBIC, DEFAULT_INITIAL_WINDOW_SEGMENTS, true, true, true);
     }
 
     /** The RFC 5681 baseline: NewReno, IW10 (RFC 6928), slow start after idle. */
     public static CongestionConfig rfc() {
-        return new CongestionConfig(CongestionAlgorithm.NEW_RENO, DEFAULT_INITIAL_WINDOW_SEGMENTS, true, true);
+        return new CongestionConfig(CongestionAlgorithm.NEW_RENO, DEFAULT_INITIAL_WINDOW_SEGMENTS, true, true, false);
     }
 
     public CongestionConfig withAlgorithm(CongestionControlFactory a) {
-        return new CongestionConfig(a, initialWindowSegments, slowStartAfterIdle, cubicFastConvergence);
+        return new CongestionConfig(a, initialWindowSegments, slowStartAfterIdle, cubicFastConvergence, linuxSlowStart);
     }
 
     public CongestionConfig withInitialWindowSegments(int segments) {
-        return new CongestionConfig(algorithm, segments, slowStartAfterIdle, cubicFastConvergence);
+        return new CongestionConfig(algorithm, segments, slowStartAfterIdle, cubicFastConvergence, linuxSlowStart);
     }
 
     public CongestionConfig withSlowStartAfterIdle(boolean on) {
-        return new CongestionConfig(algorithm, initialWindowSegments, on, cubicFastConvergence);
+        return new CongestionConfig(algorithm, initialWindowSegments, on, cubicFastConvergence, linuxSlowStart);
     }
 
     public CongestionConfig withCubicFastConvergence(boolean on) {
-        return new CongestionConfig(algorithm, initialWindowSegments, slowStartAfterIdle, on);
+        return new CongestionConfig(algorithm, initialWindowSegments, slowStartAfterIdle, on, linuxSlowStart);
+    }
+
+    public CongestionConfig withLinuxSlowStart(boolean on) {
+        return new CongestionConfig(algorithm, initialWindowSegments, slowStartAfterIdle, cubicFastConvergence, on);
     }
 
     /** A new controller of {@link #algorithm()} for a connection starting with {@code smssBytes}. */

@@ -7,7 +7,8 @@ package io.usertcp.tcp.cc;
  * ssthresh = cwnd = β·FlightSize (§4.6), W_max remembers the window before the cut, lowered further
  * by fast convergence when the window had not regained the previous W_max (§4.7).
  *
- * <p>Slow start is RFC 5681's (with RFC 3465 L = 2·SMSS), which §4.10 allows. HyStart++
+ * <p>Slow start is RFC 5681's, with RFC 3465 L = 2·SMSS or as Linux's tcp_slow_start()
+ * ({@link CongestionConfig#linuxSlowStart()}), which §4.10 allows. HyStart++
  * (RFC 9406, which §4.10 says SHOULD be used) is not implemented: it needs per-round minimum RTT
  * samples and round boundaries that this interface does not carry. Spurious-loss undo (§4.9, MAY)
  * is not implemented either.

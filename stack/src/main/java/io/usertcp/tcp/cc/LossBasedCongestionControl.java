@@ -68,8 +68,9 @@ abstract class LossBasedCongestionControl implements CongestionControl {
         }
         long acked = Math.min(ackedBytes, MAX_WINDOW_BYTES);
         if (cwnd < ssthresh) {
-            // RFC 5681 §3.1 eq. 2 with RFC 3465 §2.2 L = 2·SMSS; capped at ssthresh as Linux tcp_slow_start
-            long growth = Math.min(acked, (long) SLOW_START_LIMIT_SEGMENTS * smss);
+            // RFC 5681 §3.1 eq. 2 with RFC 3465 §2.2 L = 2·SMSS, or Linux tcp_slow_start(): all that was acked;
+            // capped at ssthresh either way
+            long growth = config.linuxSlowStart() ? acked : Math.min(acked, (long) SLOW_START_LIMIT_SEGMENTS * smss);
             cwnd = Math.min(cwnd + growth, ssthresh);
         } else {
             congestionAvoidance(nowNanos, acked, srttNanos);
@@ -78,6 +79,10 @@ abstract class LossBasedCongestionControl implements CongestionControl {
 
     /** The sender could not have sent another full-sized segment: cwnd is what held it back. */
     private boolean cwndLimited(long flightSizeBytes) {
+        if (config.linuxSlowStart() && cwnd < ssthresh) {
+            // Linux tcp_is_cwnd_limited(): "if in slow start, ensure cwnd grows to twice what was ACKed"
+            return cwnd < 2 * flightSizeBytes;
+        }
         return flightSizeBytes >= cwnd - smss + 1;
     }
 
