@@ -60,7 +60,7 @@ final class PythonAssertions {
                       java.util.function.Consumer<String> skipped) {
         Function<String, Object> names = n -> locals.containsKey(n) ? locals.get(n) : lookup.apply(n);
         // A backslash at the end of a line joins it to the next (Python's explicit line joining).
-        for (String raw : code.replaceAll("\\\\[ \t]*\r?\n", " ").split("\n|;")) {
+        for (String raw : code.replaceAll("\\\\[ \t]*(\r?\n|$)", " ").split("\n|;")) {
             String line = stripComment(raw).strip();
             if (line.isEmpty()) {
                 continue;
