@@ -12,7 +12,8 @@ package io.usertcp.tcp.cc;
  *                              fast_convergence=1). Ignored by other algorithms
  * @param linuxSlowStart        slow start as Linux tcp_slow_start() and tcp_is_cwnd_limited() run it:
  *                              cwnd grows by everything an ACK acknowledges (up to ssthresh), and
- *                              while the flight is more than half of cwnd it counts as cwnd-limited.
+ *                              while the window's largest flight (max_packets_out, which the sender
+ *                              passes as the flight) is more than half of cwnd it counts as cwnd-limited.
  *                              Otherwise RFC 3465 §2.2 (growth per ACK at most L = 2·SMSS) and RFC
  *                              7661 (grow only while cwnd-limited), as FreeBSD's abc_l_var = 2
  */

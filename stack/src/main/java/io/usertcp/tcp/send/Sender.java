@@ -98,6 +98,9 @@ public final class Sender {
     private int probesUnanswered;
     /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
     private long lastDataSentNanos;
+    /** The most bytes in flight since the current window began (Linux max_packets_out), and where it ends. */
+    private int maxFlightInWindow;
+    private int cwndUsageSeq;
     private boolean corked;
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
@@ -286,7 +289,9 @@ public final class Sender {
         // The controller first (it ignores ACKs during fast recovery), then recovery, which may end it.
         // While a reduction for ECE is in progress, cwnd does not grow (Linux tcp_cong_control(): tcp_in_cwnd_reduction()).
         if (!cwrActive) {
-            cc.onAck(nowNanos, Math.max(0, dataBytes), flightBefore, rtt.srttNanos());
+            // Linux tcp_is_cwnd_limited() judges by the window's largest flight (max_packets_out), not this moment's.
+            long flight = config.congestion().linuxSlowStart() ? Math.max(flightBefore, maxFlightInWindow) : flightBefore;
+            cc.onAck(nowNanos, Math.max(0, dataBytes), flight, rtt.srttNanos());
         }
         recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes));
         int result = ADVANCED | (synAckedNow ? SYN_ACKED : 0) | (sndUna == sndNxt ? ALL_ACKED : 0);
@@ -529,6 +534,13 @@ public final class Sender {
         }
         if (fin) {
             finSent(nowNanos);
+        }
+        // Linux tcp_cwnd_validate(): the most in flight during the current window, which starts afresh once
+        // SND.UNA passes where the last one ended.
+        int flight = SeqNum.diff(sndNxt, sndUna);
+        if (!SeqNum.lt(sndUna, cwndUsageSeq) || flight > maxFlightInWindow) {
+            maxFlightInWindow = flight;
+            cwndUsageSeq = sndNxt;
         }
     }
 
