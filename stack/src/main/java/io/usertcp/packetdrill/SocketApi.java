@@ -89,6 +89,21 @@ public interface SocketApi {
         return false;
     }
 
+    /** Whether {@code open} and {@code sendfile} of files are made (the kernel backend makes them; the stack has no files). */
+    default boolean files() {
+        return false;
+    }
+
+    /** {@code open(path, flags)}: a new script descriptor for a file. Called only when {@link #files()}. */
+    default SyscallResult open(String path, int flags) {
+        throw new UnsupportedOperationException("open: this socket layer has no files");
+    }
+
+    /** {@code sendfile(out, in, [offset], count)}. Called only when {@link #files()}. */
+    default SyscallResult sendfile(int outFd, int inFd, long offset, int count) {
+        throw new UnsupportedOperationException("sendfile: this socket layer has no files");
+    }
+
     /** {@code epoll_create}: a new script descriptor. Called only when {@link #epolls()}. */
     default SyscallResult epollCreate() {
         throw new UnsupportedOperationException("epoll: this socket layer has none");

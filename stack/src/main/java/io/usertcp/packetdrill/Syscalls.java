@@ -162,6 +162,7 @@ public final class Syscalls {
             case "poll" -> poll(s, a);
             case "recvmsg" -> recvmsg(s, a);
             case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait" -> epoll(s, a);
+            case "open", "sendfile" -> file(s, a);
             case "close" -> {
                 int fd = fd(a, 0);
                 yield () -> Outcome.of(sockets.close(fd));
@@ -455,6 +456,33 @@ public final class Syscalls {
      * {@code epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1} (the first event checked), when the
      * socket layer {@link SocketApi#epolls() has epoll}.
      */
+    /** {@code open(path, O_RDONLY)} and {@code sendfile(out, in, [offset] or NULL, count)}, where the socket layer has files. */
+    private Call file(Event.Syscall s, List<Expr> a) {
+        if (!sockets.files()) {
+            throw new Unsupported("system call " + s.name() + "() is not supported");
+        }
+        if (s.name().equals("open")) {
+            if (!(arg(a, 0, s) instanceof Expr.Str path)) {
+                throw new Unsupported("open() of something other than a quoted path");
+            }
+            int flags = (int) symbolic(arg(a, 1, s), SYMBOLS);
+            return () -> {
+                preferScriptFd(s);
+                return Outcome.of(sockets.open(path.value(), flags));
+            };
+        }
+        int out = fd(a, 0);
+        int in = fd(a, 1);
+        Expr offset = arg(a, 2, s);
+        long start = offset instanceof Expr.Array array && array.elements().size() == 1 ? integer(array.elements().get(0))
+                : offset instanceof Expr.Array ? -2 : integer(offset) == 0 ? -1 : -2;
+        if (start == -2) {
+            throw new Unsupported("sendfile() with an offset other than [N] or NULL");
+        }
+        int count = (int) integer(arg(a, 3, s));
+        return () -> Outcome.of(sockets.sendfile(out, in, start, count));
+    }
+
     private Call epoll(Event.Syscall s, List<Expr> a) {
         if (!sockets.epolls()) {
             throw new Unsupported("system call " + s.name() + "() is not supported");

@@ -206,6 +206,31 @@ final class KernelSockets implements SocketApi {
     }
 
     @Override
+    public boolean files() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult open(String path, int flags) {
+        int live = SocketCalls.open(path, flags | O_CLOEXEC);
+        return live < 0 ? failed() : SyscallResult.ok(adopt(live));
+    }
+
+    @Override
+    public SyscallResult sendfile(int outFd, int inFd, long offset, int count) {
+        if (offset < 0) {
+            return result(SocketCalls.sendfile(live(outFd), live(inFd), 0, count));
+        }
+        try (Memory off = new Memory(8)) {
+            off.setLong(0, offset);
+            return result(SocketCalls.sendfile(live(outFd), live(inFd), Pointer.nativeValue(off), count));
+        }
+    }
+
+    /** O_CLOEXEC: the script's files are not inherited by the shell lines' processes. */
+    private static final int O_CLOEXEC = 0x80000;
+
+    @Override
     public SyscallResult epollCreate() {
         int live = SocketCalls.epoll_create1(0);
         return live < 0 ? failed() : SyscallResult.ok(adopt(live));

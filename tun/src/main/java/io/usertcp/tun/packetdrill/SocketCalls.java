@@ -59,6 +59,12 @@ final class SocketCalls {
 
     static native int accept4(int fd, long addr, long addrlen, int flags);
 
+    /** open(2) of a file, for the scripts' sendfile tests. */
+    static native int open(String path, int flags);
+
+    /** sendfile(2); {@code offset} points at an off_t, or is 0 for the file's own offset. */
+    static native long sendfile(int outFd, int inFd, long offset, long count);
+
     static native int connect(int fd, long addr, int addrlen);
 
     static native int getsockname(int fd, long addr, long addrlen);

@@ -132,6 +132,25 @@ class KernelBackendTest {
     }
 
     @Test
+    void openAndSendfile_sendAFilesBytesOnTheConnection(@TempDir Path dir) throws IOException {
+        // sendfile-simple.pkt's calls, on a file of the test's own (the corpus script writes /tmp/testfile itself).
+        Path file = dir.resolve("five-bytes");
+        Files.write(file, new byte[] {1, 2, 3, 4, 5});
+        String script = HANDSHAKE + "   +0 open(\"" + file + "\", O_RDONLY) = 5\n"
+                + "   +0 sendfile(4, 5, [0], 5) = 5\n"
+                + "   +0 > P. 1:6(5) ack 1\n"
+                + "+.01 < . 1:1(0) ack 6 win 257\n" // else Nagle holds the next small segment for the ACK
+                + "   +0 sendfile(4, 5, [2], 5) = 3\n"
+                + "   +0 > P. 6:9(3) ack 1\n"
+                + "   +0 close(5) = 0\n";
+        RunResult r = KernelScriptRunner.run("sendfile.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        assertEquals(RunResult.Status.PASS, r.status(), () -> String.valueOf(r.failure()));
+        RunResult stack = ScriptRunner.run("sendfile.pkt", script, Map.of(), RunOptions.of(TcpProfile.linux()));
+        assertEquals(RunResult.Status.UNSUPPORTED, stack.status(), "the stack has no files");
+        assertTrue(stack.failure().format().contains("system call open() is not supported"), stack.failure().format());
+    }
+
+    @Test
     void aScriptThatNeedsWhatTheBackendCannotDoIsUnsupported(@TempDir Path dir) {
         String script = HANDSHAKE + "   +0 pipe([5, 6]) = 0\n";
         RunResult r = KernelScriptRunner.run("pipe.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
