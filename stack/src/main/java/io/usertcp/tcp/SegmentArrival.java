@@ -532,7 +532,7 @@ final class SegmentArrival {
             if (rcv.hold(text, seg)) {
                 stats.increment(Counter.TcpExtTCPOFOQueue);
             }
-            if (rcv.heldDuplicate()) {
+            if (rcv.reportHeldDuplicate()) {
                 stats.increment(Counter.TcpExtTCPDSACKOfoSent); // Linux tcp_data_queue_ofo(): tcp_dsack_set()
             }
             c.ackNow = true;

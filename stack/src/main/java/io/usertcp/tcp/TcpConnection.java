@@ -121,7 +121,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * has room for, advancing its reader index. Allowed in SYN-SENT and SYN-RECEIVED (the data
      * waits for ESTABLISHED), ESTABLISHED and CLOSE-WAIT.
      *
-     * @param data borrowed: the caller keeps ownership and releases it
+     * @param data borrowed: the caller keeps ownership and releases it, but must not write into the
+     *             bytes taken afterwards: they are kept as a retained slice until acknowledged
      * @return bytes queued (0 when the buffer is full)
      * @throws IllegalStateException after CLOSE or shutdown of the sending side, or when closed
      */
@@ -133,6 +134,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * SEND with MSG_MORE ({@code more}): the application has more to write, so a less-than-full
      * tail waits for it, as TCP_CORK would, until the next write without it, an ACK, or the persist
      * timer (Linux tcp_sendmsg() → tcp_push() with TCP_NAGLE_CORK).
+     *
+     * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
      */
     public int send(long nowNanos, ByteBuf data, boolean more) {
         if (!state.canSend() || sender.finQueued()) {

@@ -2,6 +2,7 @@ package io.usertcp.tcp.receive;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.core.ByteQuota;
 import io.usertcp.core.MemoryBudget;
 import java.util.ArrayDeque;
 
@@ -28,15 +29,15 @@ final class ReceiveBuffer {
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
     private final ByteBufAllocator allocator;
     private final MemoryBudget budget;
-    private int capacityBytes;
-    private int sizeBytes;
+    /** Bytes held against SO_SNDBUF / SO_RCVBUF. */
+    private final ByteQuota quota;
     /** The memory the chunks really hold: their packet buffers' capacities, or the compact chunks'. */
     private long chargedBytes;
     /** The last chunk, when it is a compact one with room for more small payloads; else null. */
     private ByteBuf compactTail;
 
     ReceiveBuffer(int capacityBytes, ByteBufAllocator allocator, MemoryBudget budget) {
-        this.capacityBytes = capacityBytes;
+        this.quota = new ByteQuota(capacityBytes);
         this.allocator = allocator;
         this.budget = budget;
     }
@@ -49,20 +50,20 @@ final class ReceiveBuffer {
 
     /** Changes the capacity (SO_SNDBUF / SO_RCVBUF); bytes already held stay, even above a smaller one. */
     void setCapacity(int capacityBytes) {
-        this.capacityBytes = capacityBytes;
+        quota.setCapacity(capacityBytes);
     }
 
     int size() {
-        return sizeBytes;
+        return quota.size();
     }
 
     int capacity() {
-        return capacityBytes;
+        return quota.capacity();
     }
 
     /** Free space, which bounds the window we advertise. */
     int space() {
-        return Math.max(0, capacityBytes - sizeBytes);
+        return quota.space();
     }
 
     /** The memory the buffered bytes really hold (Linux sk_rmem_alloc). */
@@ -101,7 +102,7 @@ final class ReceiveBuffer {
         } else {
             appendCompact(packet, offset, length);
         }
-        sizeBytes += length;
+        quota.add(length);
     }
 
     private void appendCompact(ByteBuf packet, int offset, int length) {
@@ -127,7 +128,7 @@ final class ReceiveBuffer {
      */
     void appendOwned(ByteBuf owned) {
         if (owned.isReadable()) {
-            sizeBytes += owned.readableBytes();
+            quota.add(owned.readableBytes());
             charge(trueSize(owned));
             chunks.addLast(owned);
             compactTail = null;
@@ -153,7 +154,7 @@ final class ReceiveBuffer {
                 releaseHead();
             }
         }
-        sizeBytes -= total;
+        quota.remove(total);
         return total;
     }
 
@@ -163,10 +164,10 @@ final class ReceiveBuffer {
      * @return a buffer the caller owns and must release, or {@code null} when nothing is buffered
      */
     ByteBuf read(ByteBufAllocator allocator, int maxBytes) {
-        if (sizeBytes == 0 || maxBytes <= 0) {
+        if (quota.size() == 0 || maxBytes <= 0) {
             return null;
         }
-        ByteBuf out = allocator.buffer(Math.min(maxBytes, sizeBytes));
+        ByteBuf out = allocator.buffer(Math.min(maxBytes, quota.size()));
         read(out);
         return out;
     }
@@ -184,6 +185,6 @@ final class ReceiveBuffer {
         while (!chunks.isEmpty()) {
             releaseHead();
         }
-        sizeBytes = 0;
+        quota.clear();
     }
 }

@@ -615,8 +615,8 @@ public final class Receiver {
         return true;
     }
 
-    /** Whether the last {@link #hold} brought data already held (then it is reported as a D-SACK). */
-    public boolean heldDuplicate() {
+    /** If the last {@link #hold} brought data already held, records it for the next ACK's D-SACK block; returns whether it did. */
+    public boolean reportHeldDuplicate() {
         return reassembly.duplicateFound() && duplicateReceived(reassembly.duplicateLeft(), reassembly.duplicateRight());
     }
 

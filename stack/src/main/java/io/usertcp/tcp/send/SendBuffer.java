@@ -1,6 +1,7 @@
 package io.usertcp.tcp.send;
 
 import io.netty.buffer.ByteBuf;
+import io.usertcp.core.ByteQuota;
 
 /**
  * Bytes the application has written and the peer has not yet acknowledged, from SND.UNA onwards
@@ -15,8 +16,8 @@ final class SendBuffer {
     private ByteBuf[] ring = new ByteBuf[16];
     private int head;
     private int count;
-    private int capacityBytes;
-    private int sizeBytes;
+    /** Bytes held against SO_SNDBUF / SO_RCVBUF. */
+    private final ByteQuota quota;
     /**
      * Where the last {@link #copy} ended: chunk {@code cursorChunk} (counted from the oldest) starts
      * {@code cursorStart} bytes after SND.UNA. A sender copies segment after segment forwards, so
@@ -26,26 +27,26 @@ final class SendBuffer {
     private int cursorStart;
 
     SendBuffer(int capacityBytes) {
-        this.capacityBytes = capacityBytes;
+        this.quota = new ByteQuota(capacityBytes);
     }
 
     /** Changes the capacity (SO_SNDBUF / SO_RCVBUF); bytes already held stay, even above a smaller one. */
     void setCapacity(int capacityBytes) {
-        this.capacityBytes = capacityBytes;
+        quota.setCapacity(capacityBytes);
     }
 
     /** Bytes held: sent-but-unacknowledged plus not yet sent. */
     int size() {
-        return sizeBytes;
+        return quota.size();
     }
 
     int capacity() {
-        return capacityBytes;
+        return quota.capacity();
     }
 
     /** Room left for the application. */
     int space() {
-        return Math.max(0, capacityBytes - sizeBytes);
+        return quota.space();
     }
 
     /**
@@ -63,7 +64,7 @@ final class SendBuffer {
             }
             ring[(head + count) & (ring.length - 1)] = src.readRetainedSlice(n);
             count++;
-            sizeBytes += n;
+            quota.add(n);
         }
         return n;
     }
@@ -89,8 +90,8 @@ final class SendBuffer {
      * @param dst borrowed, written with absolute sets
      */
     void copy(int offset, int length, ByteBuf dst, int dstIndex) {
-        if (offset < 0 || length < 0 || offset + length > sizeBytes) {
-            throw new IllegalStateException("copy " + offset + "+" + length + " of " + sizeBytes + " buffered bytes");
+        if (offset < 0 || length < 0 || offset + length > quota.size()) {
+            throw new IllegalStateException("copy " + offset + "+" + length + " of " + quota.size() + " buffered bytes");
         }
         if (length == 0) {
             return;
@@ -128,10 +129,10 @@ final class SendBuffer {
 
     /** Drops the first {@code bytes} bytes, acknowledged by the peer, releasing emptied chunks. */
     void acknowledge(int bytes) {
-        int left = Math.min(bytes, sizeBytes);
+        int left = Math.min(bytes, quota.size());
         int acknowledged = left;
         int removed = 0;
-        sizeBytes -= left;
+        quota.remove(left);
         while (left > 0) {
             ByteBuf first = ring[head];
             int readable = first.readableBytes();
@@ -165,7 +166,7 @@ final class SendBuffer {
             head = (head + 1) & (ring.length - 1);
             count--;
         }
-        sizeBytes = 0;
+        quota.clear();
         cursorChunk = 0;
         cursorStart = 0;
     }
