@@ -22,6 +22,12 @@ final class OpenSocket {
     /** TCP_MAXSEG set before the SYN; 0 when unset. */
     int maxSegment;
     long userTimeoutMillis;
+    /** SO_SNDBUF and SO_RCVBUF as requested (before the profile doubles them); -1 when unset. */
+    long sendBufferRequest = -1;
+    long receiveBufferRequest = -1;
+    /** Whether the request has been given to the connection (an accepted child gets its listener's). */
+    boolean sendBufferApplied;
+    boolean receiveBufferApplied;
     long keepInitSeconds;
     boolean noOptions;
     int boundPort;

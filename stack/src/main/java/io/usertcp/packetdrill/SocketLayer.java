@@ -229,6 +229,8 @@ public final class SocketLayer implements SocketApi {
         child.notSentLowat = s.notSentLowat;
         child.maxSegment = s.maxSegment;
         child.userTimeoutMillis = s.userTimeoutMillis;
+        child.sendBufferRequest = s.sendBufferRequest;
+        child.receiveBufferRequest = s.receiveBufferRequest;
         child.boundPort = s.boundPort;
         child.connection = c;
         SocketOptions.apply(child, env);
@@ -403,8 +405,9 @@ public final class SocketLayer implements SocketApi {
      * {@code setsockopt} with an integer value: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY,
      * TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (seconds, count), TCP_USER_TIMEOUT (ms).
      * FreeBSD's TCP_KEEPINIT (seconds) and TCP_NOOPT exist only in the freebsd profile (ENOPROTOOPT
-     * otherwise, as on Linux). SO_RCVBUF and SO_SNDBUF are accepted without effect: the result's
-     * {@link SyscallResult#detail() detail} says so, for the caller to report.
+     * otherwise, as on Linux). SO_RCVBUF and SO_SNDBUF size the connection's buffers as the profile
+     * computes them (Linux doubles the request); set on a listener, they reach each accepted child,
+     * after its handshake (Linux sizes the child from the listener before its SYN,ACK).
      */
     @Override
     public SyscallResult setOption(int fd, String name, long value) {

@@ -53,8 +53,15 @@ final class SocketOptions {
                 s.userTimeoutMillis = value;
             }
             case "SO_RCVBUF", "SO_SNDBUF" -> {
-                return new SyscallResult(0, null, name + " is accepted but has no effect: this stack sizes buffers per stack"
-                        + " (TcpConfig receiveBufferBytes / sendBufferBytes)");
+                // An int as the kernel reads it: a negative value is a huge unsigned one, clamped to the maximum.
+                long bytes = value < 0 ? Integer.MAX_VALUE : Math.min(value, Integer.MAX_VALUE);
+                if (name.equals("SO_RCVBUF")) {
+                    s.receiveBufferRequest = bytes;
+                    s.receiveBufferApplied = false;
+                } else {
+                    s.sendBufferRequest = bytes;
+                    s.sendBufferApplied = false;
+                }
             }
             case "TCP_KEEPINIT" -> {
                 if (!profile.hasKeepInit()) {
@@ -86,8 +93,10 @@ final class SocketOptions {
             case "SO_REUSEADDR" -> SyscallResult.ok(s.reuseAddress ? 1 : 0);
             case "SO_KEEPALIVE" -> SyscallResult.ok(s.keepAlive ? 1 : 0);
             // A connection's own size once it has one (the freebsd profile rounds it to the MSS).
-            case "SO_RCVBUF" -> SyscallResult.ok(s.connection != null ? s.connection.receiveBufferSize() : cfg.receiveBufferBytes());
-            case "SO_SNDBUF" -> SyscallResult.ok(s.connection != null ? s.connection.sendBufferSize() : cfg.sendBufferBytes());
+            case "SO_RCVBUF" -> SyscallResult.ok(s.connection != null ? s.connection.receiveBufferSize()
+                    : bufferSize(s.receiveBufferRequest, cfg.receiveBufferBytes(), cfg, false));
+            case "SO_SNDBUF" -> SyscallResult.ok(s.connection != null ? s.connection.sendBufferSize()
+                    : bufferSize(s.sendBufferRequest, cfg.sendBufferBytes(), cfg, true));
             case "TCP_NODELAY" -> SyscallResult.ok(s.noDelay ? 1 : 0);
             case "TCP_KEEPIDLE" -> SyscallResult.ok(keepIdle(s, cfg));
             case "TCP_KEEPINTVL" -> SyscallResult.ok(keepInterval(s, cfg));
@@ -103,6 +112,11 @@ final class SocketOptions {
         };
     }
 
+    /** A socket buffer before there is a connection: as the profile makes the request, else the stack's default. */
+    private static int bufferSize(long request, int byDefault, TcpConfig cfg, boolean send) {
+        return request < 0 ? byDefault : cfg.profile().socketBufferSize(request, cfg.socketBufferMaxBytes(), send);
+    }
+
     /** Pushes the socket's options down to its connection, if it has one that is open. */
     static void apply(OpenSocket s, SocketLayer.Environment env) {
         TcpConnection c = s.connection;
@@ -115,12 +129,13 @@ final class SocketOptions {
                 keepCount(s, cfg));
         c.setUserTimeout(s.userTimeoutMillis * 1_000_000L);
         c.setNoDelay(env.nowNanos(), s.noDelay);
-        if (c.corked() != s.cork) {
-            c.setCork(env.nowNanos(), s.cork);
+        if (s.sendBufferRequest >= 0 && !s.sendBufferApplied) {
+            c.setSendBufferSize(env.nowNanos(), (int) s.sendBufferRequest);
+            s.sendBufferApplied = true;
         }
-        int lowat = s.notSentLowat == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, s.notSentLowat);
-        if (c.notSentLowat() != lowat) {
-            c.setNotSentLowat(env.nowNanos(), lowat);
+        if (s.receiveBufferRequest >= 0 && !s.receiveBufferApplied) {
+            c.setReceiveBufferSize(env.nowNanos(), (int) s.receiveBufferRequest);
+            s.receiveBufferApplied = true;
         }
         TcpState state = c.state();
         if (s.maxSegment > 0 && c.maxSegmentSettable()) {

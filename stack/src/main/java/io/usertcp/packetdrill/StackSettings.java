@@ -95,7 +95,12 @@ final class StackSettings {
                     .congestion(c.congestion().withSlowStartAfterIdle(on(v))).build()),
             Map.entry("net.ipv4.tcp_rmem", (v, c) -> c.toBuilder().receiveBufferBytes((int) part(v, 1))
                     .receiveBufferMaxBytes((int) part(v, 2)).build()),
-            Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) part(v, 1)).build()));
+            Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) part(v, 1))
+                    .sendBufferMaxBytes((int) part(v, 2)).build()),
+            Map.entry("net.ipv4.tcp_moderate_rcvbuf", (v, c) -> c.toBuilder().bufferAutotuning(on(v)).build()),
+            // One limit stands for both: the stack has a single socketBufferMaxBytes.
+            Map.entry("net.core.rmem_max", (v, c) -> c.toBuilder().socketBufferMaxBytes((int) num(v)).build()),
+            Map.entry("net.core.wmem_max", (v, c) -> c.toBuilder().socketBufferMaxBytes((int) num(v)).build()));
 
     /** Knobs whose value this stack always has: the assignment changes nothing. */
     private static final Map<String, String> ALWAYS = Map.of(

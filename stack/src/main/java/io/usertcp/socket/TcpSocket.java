@@ -340,7 +340,7 @@ public final class TcpSocket implements Closeable {
     public void setSendBufferSize(int bytes) {
         TcpConnection c = connection;
         runner.call(now -> {
-            c.setBufferSizes(now, bytes, c.receiveBufferSize());
+            c.setSendBufferSize(now, bytes);
             return null;
         });
     }
@@ -354,7 +354,7 @@ public final class TcpSocket implements Closeable {
     public void setReceiveBufferSize(int bytes) {
         TcpConnection c = connection;
         runner.call(now -> {
-            c.setBufferSizes(now, c.sendBufferSize(), bytes);
+            c.setReceiveBufferSize(now, bytes);
             return null;
         });
     }

@@ -418,6 +418,7 @@ final class SegmentArrival {
             }
         }
         if ((result & Sender.DATA_ACKED) != 0) {
+            c.sender.expandBuffer(true); // Linux tcp_check_space() → tcp_new_space()
             c.notifyWritable();
         }
         if ((result & Sender.WINDOW_OPEN) != 0) {
@@ -539,6 +540,7 @@ final class SegmentArrival {
             return false;
         }
         rcv.accept(text, seg);
+        measureRoundTrip(c, nowNanos, seg, Text.length(text));
         if (rcv.deliverHeld() > 0 || rcv.holdsOutOfOrder()) {
             // RFC 5681 §4.2: ACK at once when a segment fills all or part of a gap — also when data stays held
             // beyond a gap that remains, as Linux does while its out-of-order queue is not empty (__tcp_ack_snd_check).
@@ -548,6 +550,13 @@ final class SegmentArrival {
         }
         c.notifyReadable();
         return true;
+    }
+
+    /** In-order data: a sample for the receiver's own RTT estimate, which paces buffer autotuning. */
+    private static void measureRoundTrip(TcpConnection c, long nowNanos, TcpSegmentView seg, int length) {
+        ParsedTcpOptions o = seg.options();
+        boolean echo = c.receiver.timestamps() && o.hasTimestamps() && o.tsEcr() != 0;
+        c.receiver.measureRoundTrip(nowNanos, length, echo ? o.tsEcr() : 0, echo ? c.sender.tsNow(nowNanos) - o.tsEcr() : -1);
     }
 
     /** In-order data: ACK at once or within the delay, as the receiver's ACK policy says (RFC 9293 §3.8.6.3). */

@@ -21,8 +21,11 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param keepaliveIntervalNanos time between unanswered probes
  * @param keepaliveProbes        unanswered probes before the connection is declared dead
  * @param userTimeoutNanos       RFC 5482 user timeout; 0 = off (then dataRetries decides)
- * @param receiveBufferBytes     receive buffer, which bounds the advertised window
- * @param sendBufferBytes        send buffer: queued plus unacknowledged bytes
+ * @param receiveBufferBytes     the receive buffer a connection starts with (SO_RCVBUF as reported; Linux
+ *                               tcp_rmem[1]). The profile says how much of it the window may offer:
+ *                               linux half of it (tcp_win_from_space()), rfc and freebsd all of it
+ * @param sendBufferBytes        the send buffer a connection starts with: queued plus unacknowledged
+ *                               bytes (SO_SNDBUF as reported; Linux tcp_wmem[1])
  * @param windowScaling          offer RFC 7323 window scaling
  * @param sack                   offer RFC 2018 SACK-permitted
  * @param timestamps             offer RFC 7323 timestamps
@@ -52,6 +55,14 @@ import io.usertcp.tcp.cc.CongestionConfig;
  *                               the first retransmission is plain (tcp_ecn_fallback=1,
  *                               __tcp_retransmit_skb() → tcp_ecn_clear_syn()); FreeBSD: 1
  *                               (net.inet.tcp.ecn.maxretries); rfc: 0, a choice, as Linux
+ * @param sendBufferMaxBytes     the largest send buffer a connection may grow to (Linux tcp_wmem[2], 4 MiB)
+ * @param socketBufferMaxBytes   the largest SO_SNDBUF / SO_RCVBUF an application may ask for; larger
+ *                               requests are clamped to it (Linux net.core.wmem_max / rmem_max, 212992)
+ * @param bufferAutotuning       grow the buffers of connections whose application did not set them:
+ *                               the receive buffer to what the application reads per round trip, the
+ *                               send buffer with cwnd (Linux tcp_moderate_rcvbuf, tcp_rcv_space_adjust(),
+ *                               tcp_sndbuf_expand()); FreeBSD tunes differently (recvbuf_auto,
+ *                               sendbuf_auto), which is not emulated, and the RFCs set no rule
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -83,7 +94,10 @@ public record TcpConfig(
         int receiveBufferMaxBytes,
         TimeWaitReuse timeWaitReuse,
         EcnMode ecn,
-        int ecnSetupSynRetries) {
+        int ecnSetupSynRetries,
+        int sendBufferMaxBytes,
+        int socketBufferMaxBytes,
+        boolean bufferAutotuning) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
     public enum TimeWaitReuse {
@@ -187,14 +201,17 @@ public record TcpConfig(
             throw new IllegalArgumentException("ecn: null (expected: OFF, ON or PASSIVE)");
         }
         range("ecnSetupSynRetries", ecnSetupSynRetries, 0, 255);
+        range("sendBufferMaxBytes", sendBufferMaxBytes, 256, 1 << 30);
+        range("socketBufferMaxBytes", socketBufferMaxBytes, 256, 1 << 30);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
     public static TcpConfig linux() {
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
-                6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
+                6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 16384, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
-                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0); // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
+                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0, // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
+                4 << 20, 212_992, true); // tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
     }
 
     /**
@@ -216,6 +233,9 @@ public record TcpConfig(
                 .profile(TcpProfile.rfc())
                 .timeWaitReuse(TimeWaitReuse.OFF)
                 .ecn(EcnMode.PASSIVE)
+                .sendBufferBytes(262144)
+                .socketBufferMaxBytes(1 << 30)
+                .bufferAutotuning(false)
                 .build();
     }
 
@@ -244,6 +264,8 @@ public record TcpConfig(
                 .timeWaitReuse(TimeWaitReuse.OFF)
                 .ecn(EcnMode.PASSIVE)
                 .ecnSetupSynRetries(1)
+                .socketBufferMaxBytes(2 << 20) // kern.ipc.maxsockbuf
+                .bufferAutotuning(false)
                 .build();
     }
 
@@ -305,6 +327,9 @@ public record TcpConfig(
         private TimeWaitReuse timeWaitReuse;
         private EcnMode ecn;
         private int ecnSetupSynRetries;
+        private int sendBufferMaxBytes;
+        private int socketBufferMaxBytes;
+        private boolean bufferAutotuning;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -337,6 +362,9 @@ public record TcpConfig(
             timeWaitReuse = c.timeWaitReuse;
             ecn = c.ecn;
             ecnSetupSynRetries = c.ecnSetupSynRetries;
+            sendBufferMaxBytes = c.sendBufferMaxBytes;
+            socketBufferMaxBytes = c.socketBufferMaxBytes;
+            bufferAutotuning = c.bufferAutotuning;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -369,6 +397,9 @@ public record TcpConfig(
         public Builder timeWaitReuse(TimeWaitReuse v) { timeWaitReuse = v; return this; }
         public Builder ecn(EcnMode v) { ecn = v; return this; }
         public Builder ecnSetupSynRetries(int v) { ecnSetupSynRetries = v; return this; }
+        public Builder sendBufferMaxBytes(int v) { sendBufferMaxBytes = v; return this; }
+        public Builder socketBufferMaxBytes(int v) { socketBufferMaxBytes = v; return this; }
+        public Builder bufferAutotuning(boolean v) { bufferAutotuning = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
@@ -376,7 +407,7 @@ public record TcpConfig(
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
                     congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
-                    ecnSetupSynRetries);
+                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning);
         }
     }
 }

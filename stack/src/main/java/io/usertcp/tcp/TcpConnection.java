@@ -236,7 +236,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
      *         was received and every byte before it read), as {@code InputStream.read} does
      */
     public int read(long nowNanos, ByteBuf dst) {
-        int n = receiver.read(dst);
+        int n = receiver.read(nowNanos, dst);
         if (n == 0) {
             return receiver.finReceived() || isClosed() ? -1 : 0;
         }
@@ -505,38 +505,53 @@ public final class TcpConnection extends DeadlineHeap.Node {
     }
 
     /**
-     * SO_SNDBUF and SO_RCVBUF for this connection. A larger receive buffer opens the advertised
-     * window (up to what the window scale negotiated on the SYN can express: set it before the
-     * connection opens to make full use of it); a smaller one never takes back window already
-     * advertised (RFC 9293 §3.8.6.2.2). Bytes already held stay even above a smaller capacity.
-     *
-     * <p>Sizes are clamped, as Linux clamps SO_SNDBUF and SO_RCVBUF (sock_setsockopt: to
-     * [SOCK_MIN_SNDBUF, wmem_max], never an error): below 256 bytes to 256, above 1 GiB to 1 GiB.
-     * Unlike Linux the size is not doubled for bookkeeping overhead: it counts payload bytes.
+     * SO_SNDBUF: the send buffer becomes what the profile makes of {@code requestedBytes}
+     * ({@link TcpProfile#socketBufferSize}: Linux doubles the request, within net.core.wmem_max),
+     * and autotuning leaves it alone from then on (Linux SOCK_SNDBUF_LOCK). Bytes already queued
+     * stay, even above a smaller size.
      *
      * @throws IllegalArgumentException for a negative size (Linux reads it as a huge unsigned one)
      */
-    public void setBufferSizes(long nowNanos, int sendBytes, int receiveBytes) {
-        if (sendBytes < 0 || receiveBytes < 0) {
-            throw new IllegalArgumentException("buffer sizes: send " + sendBytes + ", receive " + receiveBytes
-                    + " bytes (expected: >= 0, clamped to 256..1073741824)");
-        }
-        sendBytes = Math.max(256, Math.min(sendBytes, 1 << 30)); // Linux sock_setsockopt clamps SO_SNDBUF
-        receiveBytes = Math.max(256, Math.min(receiveBytes, 1 << 30)); // and SO_RCVBUF
-        sender.setCapacity(sendBytes);
-        receiver.setCapacity(receiveBytes);
-        windowOpened(nowNanos);
+    public void setSendBufferSize(long nowNanos, int requestedBytes) {
+        sender.setBufferSize(config.profile().socketBufferSize(nonNegative("SO_SNDBUF", requestedBytes),
+                config.socketBufferMaxBytes(), true));
         if (sender.space() > 0) {
             queueEvent(EVENT_WRITABLE);
         }
     }
 
+    /**
+     * SO_RCVBUF: the receive buffer becomes what the profile makes of {@code requestedBytes}
+     * (Linux doubles it, within net.core.rmem_max, and the window offers half the buffer), and
+     * autotuning stops (SOCK_RCVBUF_LOCK). A larger buffer opens the advertised window, up to what
+     * the window scale negotiated on the SYN can express: set it before the connection opens to
+     * make full use of it. A smaller one never takes back window already advertised (RFC 9293
+     * §3.8.6.2.2), and bytes already held stay.
+     *
+     * @throws IllegalArgumentException for a negative size
+     */
+    public void setReceiveBufferSize(long nowNanos, int requestedBytes) {
+        receiver.setBufferSize(config.profile().socketBufferSize(nonNegative("SO_RCVBUF", requestedBytes),
+                config.socketBufferMaxBytes(), false));
+        windowOpened(nowNanos);
+    }
+
+    private static int nonNegative(String option, int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException(option + ": " + bytes + " bytes (expected: >= 0; sizes are clamped to the"
+                    + " stack's socketBufferMaxBytes)");
+        }
+        return bytes;
+    }
+
+    /** SO_SNDBUF as getsockopt reports it: the send buffer's size, grown by autotuning or as set. */
     public int sendBufferSize() {
         return sender.capacity();
     }
 
+    /** SO_RCVBUF as getsockopt reports it (Linux sk_rcvbuf: twice the bytes the window may offer). */
     public int receiveBufferSize() {
-        return receiver.capacity();
+        return receiver.bufferSize();
     }
 
     public void setHandler(ConnectionHandler handler) {
@@ -693,6 +708,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
     void becomeEstablished(long nowNanos, String cause) {
         setState(nowNanos, TcpState.ESTABLISHED, cause);
         receiver.established(nowNanos);
+        sender.expandBuffer(false); // Linux tcp_init_buffer_space() → tcp_sndbuf_expand()
         lastDataReceivedNanos = nowNanos; // Linux stamps icsk_ack.lrcvtime when the handshake completes
         // RFC 6298 §5.7: no sample from the handshake (a passive open samples just after this, from the ACK).
         sender.handshakeWithoutSample();

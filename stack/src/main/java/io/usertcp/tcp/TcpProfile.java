@@ -301,6 +301,84 @@ public class TcpProfile {
         return reference != Reference.RFC;
     }
 
+    /** Linux SOCK_MIN_SNDBUF: twice TCP_SKB_MIN_TRUESIZE (2048 + a cache-aligned struct sk_buff). */
+    static final int LINUX_MIN_SNDBUF = 4608;
+    /** Linux SOCK_MIN_RCVBUF: TCP_SKB_MIN_TRUESIZE. */
+    static final int LINUX_MIN_RCVBUF = 2304;
+    /** The smallest buffer the other profiles accept (this stack's floor; the RFCs set none). */
+    static final int MIN_BUFFER = 256;
+
+    /**
+     * SO_SNDBUF or SO_RCVBUF: the buffer an application's request for {@code requested} bytes gives
+     * (and getsockopt then reports), never an error.
+     * <ul>
+     * <li>linux: sock_setsockopt() (__sock_set_sndbuf(), __sock_set_rcvbuf()) clamps the request to
+     * net.core.wmem_max / rmem_max, then doubles it "to allow for bookkeeping overhead" (the skb
+     * headers a buffer's bytes come with), and keeps at least SOCK_MIN_SNDBUF (4608) or
+     * SOCK_MIN_RCVBUF (2304): 21000 becomes 42000.
+     * <li>rfc and freebsd: the size asked for, within [256, {@code limitBytes}]. FreeBSD's sbreserve()
+     * refuses more than kern.ipc.maxsockbuf with ENOBUFS; we clamp instead.
+     * </ul>
+     *
+     * @param limitBytes {@link TcpConfig#socketBufferMaxBytes()}
+     */
+    public int socketBufferSize(long requested, int limitBytes, boolean send) {
+        long clamped = Math.max(0, Math.min(requested, limitBytes));
+        if (reference == Reference.LINUX) {
+            return (int) Math.max(clamped * 2, send ? LINUX_MIN_SNDBUF : LINUX_MIN_RCVBUF);
+        }
+        return (int) Math.max(clamped, MIN_BUFFER);
+    }
+
+    /** Linux TCP_DEFAULT_SCALING_RATIO: half of a buffer is window, in 1/256ths (TCP_RMEM_TO_WIN_SCALE). */
+    public static final int DEFAULT_SCALING_RATIO = 128;
+
+    /**
+     * How much of a receive buffer of {@code bufferBytes} the window may offer, and so how many
+     * bytes of data it holds. linux: tcp_win_from_space(), {@code bufferBytes · ratio / 256}: the
+     * rest pays for the skbs the data arrives in. The ratio starts at half (TCP_DEFAULT_SCALING_RATIO;
+     * tcp_adv_win_scale=1 before Linux 6.6), so the default 128 KiB buffer offers a 64 KiB window,
+     * and Linux 6.6+ then sets it from the segments that arrive (tcp_measure_rcv_mss()).
+     * rfc and freebsd: all of it (RCV.BUFF bounds RCV.WND; FreeBSD's sbspace()).
+     *
+     * @param scalingRatio payload per 256 bytes of buffer (Linux tp->scaling_ratio); only linux uses it
+     */
+    public int receiveWindowSpace(int bufferBytes, int scalingRatio) {
+        return reference == Reference.LINUX ? (int) ((long) bufferBytes * scalingRatio >> 8) : bufferBytes;
+    }
+
+    /** The inverse of {@link #receiveWindowSpace}: the buffer a window of {@code windowBytes} needs (Linux tcp_space_from_win()). */
+    public long receiveBufferForWindow(long windowBytes, int scalingRatio) {
+        return reference == Reference.LINUX ? (windowBytes << 8) / Math.max(1, scalingRatio) : windowBytes;
+    }
+
+    /**
+     * Whether the offered window grows gradually within the buffer, as Linux's rcv_ssthresh does
+     * (tcp_grow_window(): from the SYN's window by two MSS per data segment whose skb would fit the
+     * buffer at its overhead), and, without window scaling, is kept a multiple of the peer's MSS
+     * (__tcp_select_window()). rfc and freebsd offer the free space (RFC 9293 §3.8.6.2.2; FreeBSD
+     * tcp_output() rounds only to the scale).
+     */
+    public boolean growsWindowGradually() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * The window of a SYN or SYN,ACK from the space the buffer offers. linux: rounded down to a
+     * multiple of the MSS we announce, less the timestamp option when it is in use
+     * (tcp_select_initial_window(): {@code rounddown(space, mss)}; tcp_openreq_init_rwin() takes
+     * TCPOLEN_TSTAMP_ALIGNED off the MSS), then at most 65535: 64 KiB at MSS 1460 gives 64240.
+     * rfc and freebsd: the space, at most 65535.
+     */
+    public int synWindow(int spaceBytes, int mss, boolean timestamps) {
+        int space = spaceBytes;
+        int segment = mss - (timestamps ? 12 : 0);
+        if (reference == Reference.LINUX && segment > 0 && space > segment) {
+            space = space / segment * segment;
+        }
+        return Math.min(space, 65535);
+    }
+
     /**
      * The receive buffer once the MSS is known. FreeBSD tcp_mss() rounds the socket buffers up
      * to a multiple of the MSS (65536 becomes 65700 at MSS 1460, which SO_RCVBUF then reports);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class ScriptRunnerTest {
     /** Our SYN as the default (Linux) configuration sends it, byte for byte. */
-    private static final String SYN = "> S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>";
+    private static final String SYN = "> S 0:0(0) win 64240 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>";
     private static final String CONNECTED = """
             --tolerance_usecs=10000
             0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -24,7 +24,7 @@ class ScriptRunnerTest {
             +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
             +0    %s
             +0.05 < S. 0:0(0) ack 1 win 65535 <mss 1460>
-            +0    > . 1:1(0) ack 1 win 65535
+            +0    > . 1:1(0) ack 1 win 64240
             """.formatted(SYN);
 
     /** The linux stack, compared as {@code comparison} says: these tests are about the comparison, not the behaviour. */
@@ -50,9 +50,9 @@ class ScriptRunnerTest {
     void activeOpen_handshakeAndClose_passesExactly() {
         assertPasses(Comparison.EXACT, CONNECTED + """
                 +0.1  close(3) = 0
-                +0    > F. 1:1(0) ack 1 win 65535
+                +0    > F. 1:1(0) ack 1 win 64240
                 +0.05 < F. 1:1(0) ack 2 win 65535
-                +0    > . 2:2(0) ack 2 win 65534
+                +0    > . 2:2(0) ack 2 win 64239
                 """);
     }
 
@@ -62,14 +62,14 @@ class ScriptRunnerTest {
         assertEquals(9, f.line());
         assertEquals("flags: expected R but got F.", f.message());
         assertEquals("> R 1:1(0) win 0", f.expected());
-        assertEquals("> F. 1:1(0) ack 1 win 65535  at 0.150000 s", f.actual());
+        assertEquals("> F. 1:1(0) ack 1 win 64240  at 0.150000 s", f.actual());
     }
 
     @Test
     void sequenceAndAckNumbers_areComparedInScriptSpace() {
-        RunResult.Failure seq = failure(Comparison.RFC, CONNECTED + "+0.1 close(3) = 0\n+0 > F. 2:2(0) ack 1 win 65535\n");
+        RunResult.Failure seq = failure(Comparison.RFC, CONNECTED + "+0.1 close(3) = 0\n+0 > F. 2:2(0) ack 1 win 64240\n");
         assertEquals("sequence number: expected 2 but got 1", seq.message());
-        RunResult.Failure ack = failure(Comparison.RFC, CONNECTED + "+0.1 close(3) = 0\n+0 > F. 1:1(0) ack 7 win 65535\n");
+        RunResult.Failure ack = failure(Comparison.RFC, CONNECTED + "+0.1 close(3) = 0\n+0 > F. 1:1(0) ack 7 win 64240\n");
         assertEquals("ack: expected 7 but got 1", ack.message());
     }
 
@@ -79,9 +79,9 @@ class ScriptRunnerTest {
         String freebsdStyle = CONNECTED.replace(SYN, "> S 0:0(0) win 1234 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>");
         assertPasses(Comparison.RFC, freebsdStyle);
         RunResult.Failure linux = failure(Comparison.EXACT, freebsdStyle);
-        assertEquals("window: expected 1234 but got 65535", linux.message());
+        assertEquals("window: expected 1234 but got 64240", linux.message());
         RunResult.Failure order = failure(Comparison.EXACT, CONNECTED.replace(SYN,
-                "> S 0:0(0) win 65535 <mss 1460,nop,wscale 7,sackOK,TS val 100 ecr 0>"));
+                "> S 0:0(0) win 64240 <mss 1460,nop,wscale 7,sackOK,TS val 100 ecr 0>"));
         assertTrue(order.message().startsWith("options: expected <mss 1460,nop,wscale 7,sackOK,TS val 100 ecr 0> but got <mss 1460,sackOK,"),
                 order.message());
     }
@@ -89,10 +89,10 @@ class ScriptRunnerTest {
     @Test
     void rfcProfile_stillComparesMssAndMissingOrExtraOptions() {
         assertEquals("options: expected mss 1400 but got mss 1460",
-                failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 7>")).message());
-        assertTrue(failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <mss 1460,sackOK,nop,wscale 7>")).message()
+                failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 64240 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 7>")).message());
+        assertTrue(failure(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 64240 <mss 1460,sackOK,nop,wscale 7>")).message()
                 .startsWith("options: unexpected TS val"));
-        assertPasses(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 65535 <...>"));
+        assertPasses(Comparison.RFC, CONNECTED.replace(SYN, "> S 0:0(0) win 64240 <...>"));
     }
 
     // RFC 7323 §3: our TSval is learned from the script, the peer's TSecr mapped back to it; the
@@ -104,9 +104,9 @@ class ScriptRunnerTest {
                 0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
                 +0    fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
                 +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
-                +0    > S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+                +0    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
                 +0.05 < S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 7000 ecr 100>
-                +0    > . 1:1(0) ack 1 win 65535 <nop,nop,TS val 150 ecr 7000>
+                +0    > . 1:1(0) ack 1 win 64240 <nop,nop,TS val 150 ecr 7000>
                 +0    %{ assert tcpi_rto == 200000 }%
                 +0    %{ assert tcpi_options == TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK }%
                 """);
@@ -117,18 +117,18 @@ class ScriptRunnerTest {
     void onePacketdrillSegment_matchesConsecutiveLiveSegmentsThatTileIt() {
         assertPasses(Comparison.EXACT, CONNECTED + """
                 +0    write(3, ..., 3000) = 3000
-                +0    > P. 1:3001(3000) ack 1 win 65535
+                +0    > P. 1:3001(3000) ack 1 win 64240
                 +0.05 < . 1:1(0) ack 3001 win 65535
                 """);
-        RunResult.Failure tooLong = failure(Comparison.EXACT, CONNECTED + "+0 write(3, ..., 3000) = 3000\n+0 > P. 1:3101(3100) ack 1 win 65535\n");
+        RunResult.Failure tooLong = failure(Comparison.EXACT, CONNECTED + "+0 write(3, ..., 3000) = 3000\n+0 > P. 1:3101(3100) ack 1 win 64240\n");
         // The tiles do not add up: the first live segment is reported against the scripted one.
         assertEquals("flags: expected P. but got .", tooLong.message());
-        assertEquals("> . 1:1461(1460) ack 1 win 65535  at 0.050000 s", tooLong.actual());
+        assertEquals("> . 1:1461(1460) ack 1 win 64240  at 0.050000 s", tooLong.actual());
     }
 
     @Test
     void outboundNeverSent_failsSayingNothingCame() {
-        RunResult.Failure f = failure(Comparison.RFC, CONNECTED + "+0.1 > F. 1:1(0) ack 1 win 65535\n");
+        RunResult.Failure f = failure(Comparison.RFC, CONNECTED + "+0.1 > F. 1:1(0) ack 1 win 64240\n");
         assertTrue(f.message().startsWith("expected an outbound packet at 0.150000 s (tolerance 0.012500 s) but the stack sent nothing"),
                 f.message());
         assertEquals("(nothing)", f.actual());
@@ -139,7 +139,7 @@ class ScriptRunnerTest {
     // RFC 6298 §2.1: the SYN is retransmitted after the initial RTO of 1 s, then 2 s.
     @Test
     void tolerance_isTheLargerOfTheOptionAnd12point5PercentOfTheGap() {
-        String syn = "> S 0:0(0) win 65535 <...>";
+        String syn = "> S 0:0(0) win 64240 <...>";
         String head = "--tolerance_usecs=10000\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
                 + "+0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0\n+0 connect(3, ..., ...) = -1 EINPROGRESS\n+0 " + syn + "\n";
         assertPasses(Comparison.RFC, head + "+1.0 " + syn + "\n+2.0 " + syn + "\n");
@@ -260,7 +260,7 @@ class ScriptRunnerTest {
     @Test
     void insecureRstSysctl_mapsToRfc793RstHandling() {
         String rst = "+0.1 < R 100:100(0) win 0\n";
-        assertPasses(Comparison.RFC, CONNECTED + rst + "+0 > . 1:1(0) ack 1 win 65535\n+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n");
+        assertPasses(Comparison.RFC, CONNECTED + rst + "+0 > . 1:1(0) ack 1 win 64240\n+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n");
         assertPasses(Comparison.RFC, "0 `sysctl -w net.inet.tcp.insecure_rst=1`\n" + CONNECTED.replace("0     socket", "+0    socket")
                 + rst + "+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0\n");
     }

@@ -54,9 +54,16 @@ final class GoodputTable {
     private GoodputTable() {
     }
 
-    /** Both stacks: Linux's defaults (128 KiB receive buffer, 256 KiB send buffer) with {@code algorithm}. */
+    /**
+     * Both stacks: Linux's defaults with {@code algorithm}, but fixed buffers, so that the receive window,
+     * not autotuning, bounds the flight: a 256 KiB receive buffer (about 128 KiB of window: Linux offers
+     * half, tcp_win_from_space()) and a 256 KiB send buffer. The table measures congestion control and
+     * loss recovery under one window; with autotuned buffers the window grows past the bottleneck's
+     * queue, which is the loss recovery issue's large-BDP column.
+     */
     static TcpConfig tcp(CongestionAlgorithm algorithm) {
-        return TcpConfig.linux().toBuilder().congestion(CongestionConfig.linux().withAlgorithm(algorithm)).build();
+        return TcpConfig.linux().toBuilder().congestion(CongestionConfig.linux().withAlgorithm(algorithm))
+                .receiveBufferBytes(2 * 131072).sendBufferBytes(262144).bufferAutotuning(false).build();
     }
 
     /** The transfer behind one cell with one seed: A sends, B only reads; half the RTT each way; loss on A to B only. */

@@ -50,7 +50,13 @@ class HandshakeTest {
      * as Linux tcp_select_initial_window() does: ilog2(6 MiB) - 15 = 7.
      */
     private static final int OUR_SHIFT = 7;
-    private static final int OUR_BUFFER = 131072;
+    /**
+     * The window the linux profile offers from the default 128 KiB buffer: half of it (tcp_win_from_space()),
+     * rounded down to whole 1460-byte segments (tcp_select_initial_window()), as a Linux SYN's "win 64240".
+     */
+    private static final int OUR_WINDOW = 64240;
+    /** {@link #OUR_WINDOW} once scaled by {@link #OUR_SHIFT}: rounded up to whole units (Linux __tcp_select_window()). */
+    private static final int OUR_SCALED_WINDOW = (OUR_WINDOW + (1 << OUR_SHIFT) - 1) >> OUR_SHIFT;
 
     private final TransitionRecorder recorder = new TransitionRecorder();
 
@@ -185,7 +191,7 @@ class HandshakeTest {
         try (ConnectionHarness h = harness()) {
             Sent syn = connect(h).syn();
             assertEquals(OUR_SHIFT, syn.tcp().options().windowScale().getAsInt());
-            assertEquals(65535, syn.window());
+            assertEquals(OUR_WINDOW, syn.window());
         }
     }
 
@@ -198,7 +204,7 @@ class HandshakeTest {
             h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).window(1000)
                     .options(new TcpOption.Nop(), new TcpOption.WindowScale(7)));
             Sent ack = h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
-            assertEquals(OUR_BUFFER >> OUR_SHIFT, ack.window(), "our window, scaled down by our shift");
+            assertEquals(OUR_SCALED_WINDOW, ack.window(), "our window, scaled down by our shift");
             ConnectionSnapshot s = c.snapshot(h.now());
             assertEquals(7, s.sendWindowShift());
             assertEquals(OUR_SHIFT, s.receiveWindowShift());
@@ -216,7 +222,7 @@ class HandshakeTest {
             TcpConnection c = h.synSent();
             h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).window(1000));
             Sent ack = h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
-            assertEquals(65535, ack.window());
+            assertEquals(OUR_WINDOW, ack.window());
             ConnectionSnapshot s = c.snapshot(h.now());
             assertEquals(0, s.sendWindowShift());
             assertEquals(0, s.receiveWindowShift());
@@ -234,7 +240,7 @@ class HandshakeTest {
             assertTrue(opened.syn().tcp().options().windowScale().isEmpty(), opened.syn().toString());
             h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1)
                     .options(new TcpOption.Nop(), new TcpOption.WindowScale(7)));
-            assertEquals(65535, h.expectSent().assertFlags(ACK).window());
+            assertEquals(OUR_WINDOW, h.expectSent().assertFlags(ACK).window());
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).window(100));
             ConnectionSnapshot s = opened.connection().snapshot(h.now());
             assertEquals(0, s.sendWindowShift());
@@ -262,15 +268,16 @@ class HandshakeTest {
     void synSent_firstAckWindow_neverBeyondReceiveBuffer_whateverThePeerIsn() {
         // RFC 9293 §3.8.6.2 / RFC 7323 §2.3: the window we advertise must be backed by buffer space. Our SYN
         // went out before RCV.NXT was known; the ACK that completes the handshake must still offer exactly
-        // the receive buffer, for every peer ISN (here one far "ahead" of 0 in sequence space).
+        // the window the buffer backs, for every peer ISN (here one far "ahead" of 0 in sequence space).
         for (int irs : new int[] {REMOTE_ISS, 0xF0000000, 0x80000001, -2, 1000}) {
             try (ConnectionHarness h = harness()) {
                 TcpConnection c = h.synSent();
                 h.receive(h.segment().flags(SYN | ACK).seq(irs).ack(LOCAL_ISS + 1)
                         .options(new TcpOption.Nop(), new TcpOption.WindowScale(7)));
                 Sent ack = h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, irs + 1);
-                assertEquals(OUR_BUFFER >> OUR_SHIFT, ack.window(), "window field for IRS " + Integer.toUnsignedString(irs));
-                assertEquals(OUR_BUFFER, c.snapshot(h.now()).receiveWindowBytes(), "RCV.WND for IRS " + Integer.toUnsignedString(irs));
+                assertEquals(OUR_SCALED_WINDOW, ack.window(), "window field for IRS " + Integer.toUnsignedString(irs));
+                assertEquals(OUR_SCALED_WINDOW << OUR_SHIFT, c.snapshot(h.now()).receiveWindowBytes(),
+                        "RCV.WND for IRS " + Integer.toUnsignedString(irs));
             }
         }
     }
@@ -283,7 +290,7 @@ class HandshakeTest {
             h.receive(h.segment().flags(SYN).seq(REMOTE_ISS).window(500).options(new TcpOption.Nop(), new TcpOption.WindowScale(3)));
             Sent synAck = h.expectSent().assertFlags(SYN | ACK).assertSeqAck(LOCAL_ISS, REMOTE_ISS + 1);
             assertEquals(OUR_SHIFT, synAck.tcp().options().windowScale().getAsInt());
-            assertEquals(65535, synAck.window());
+            assertEquals(OUR_WINDOW, synAck.window());
             TcpConnection child = h.onlyConnection();
             assertEquals(500, child.snapshot(h.now()).sendWindowBytes(), "the SYN's window is not scaled");
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).window(500));

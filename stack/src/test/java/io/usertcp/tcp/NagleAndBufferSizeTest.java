@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.usertcp.testkit.ConnectionHarness;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Nagle's rule and TCP_NODELAY (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4); SO_SNDBUF / SO_RCVBUF per connection. */
@@ -96,16 +97,36 @@ class NagleAndBufferSizeTest {
     }
 
     @Test
-    void receiveBufferSize_growing_advertisesTheLargerWindowAtOnce() {
-        TcpConfig small = TcpConfig.linux().toBuilder().receiveBufferBytes(1024).build();
+    void receiveBufferSize_growing_rfc_advertisesTheLargerWindowAtOnce() {
+        TcpConfig small = TcpConfig.rfc().toBuilder().receiveBufferBytes(1024).build();
         try (ConnectionHarness h = new ConnectionHarness(small)) {
             TcpConnection c = h.established();
             write(h, c, "z");
             assertEquals(1024, h.expectSent().window(), "the window is bounded by the 1 KiB buffer");
-            c.setBufferSizes(h.now(), c.sendBufferSize(), 8192);
+            c.setReceiveBufferSize(h.now(), 8192);
             // RFC 9293 §3.8.6.2.2: the window grew by more than min(RCV.BUFF/2, MSS): a window update goes out.
             assertEquals(8192, h.expectSent().assertFlags(ACK).window());
             assertEquals(8192, c.receiveBufferSize());
+        }
+    }
+
+    @Test
+    void receiveBufferSize_growing_linux_doublesTheBuffer_windowGrowsWithTheData() {
+        TcpConfig small = TcpConfig.linux().toBuilder().receiveBufferBytes(2048).build();
+        try (ConnectionHarness h = new ConnectionHarness(small)) {
+            TcpConnection c = h.established();
+            write(h, c, "z");
+            assertEquals(1024, h.expectSent().window(), "the window is half the 2 KiB buffer (Linux tcp_win_from_space())");
+            c.setReceiveBufferSize(h.now(), 8192);
+            assertEquals(16384, c.receiveBufferSize(), "Linux doubles SO_RCVBUF");
+            // Linux sends no window update for a larger buffer: rcv_ssthresh still caps the window, and it grows
+            // as data arrives (tcp_grow_window(): by two MSS per segment that fits).
+            h.expectNothingSent();
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 2).payload("a".repeat(1000)));
+            h.advance(200_000_000L); // past the delayed ACK
+            ConnectionHarness.Sent ack = h.expectSent();
+            assertEquals(REMOTE_ISS + 1001, ack.ack());
+            assertTrue(ack.window() > 1024 - 1000, "the window grew beyond what was left of it: " + ack.window());
         }
     }
 
@@ -115,31 +136,50 @@ class NagleAndBufferSizeTest {
             TcpConnection c = h.established();
             write(h, c, "z");
             int before = h.expectSent().window();
-            c.setBufferSizes(h.now(), 4096, 1000);
-            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 2).payload("a".repeat(536)));
-            h.receive(h.segment().seq(REMOTE_ISS + 537).ack(LOCAL_ISS + 2).payload("b".repeat(536)));
-            ConnectionHarness.Sent ack = h.expectSent();
-            assertEquals(REMOTE_ISS + 1073, ack.ack());
+            c.setReceiveBufferSize(h.now(), 1000); // 2304 bytes (SOCK_MIN_RCVBUF): room for 1152
+            for (int i = 0; i < 3; i++) {
+                h.receive(h.segment().seq(REMOTE_ISS + 1 + 536 * i).ack(LOCAL_ISS + 2).payload("a".repeat(536)));
+            }
+            h.advance(200_000_000L); // past any delayed ACK
+            List<ConnectionHarness.Sent> acks = h.drain();
+            ConnectionHarness.Sent ack = acks.get(acks.size() - 1);
+            assertEquals(REMOTE_ISS + 1609, ack.ack());
             // The right edge promised earlier (RCV.NXT + window) stays where it was (RFC 9293 §3.8.6.2.2).
-            assertEquals(before - 1072, ack.window());
-            assertEquals(1072, c.readableBytes(), "data within the promised window is accepted beyond the smaller buffer");
+            assertEquals(before - 1608, ack.window());
+            assertEquals(1608, c.readableBytes(), "data within the promised window is accepted beyond the 1152 bytes the buffer holds");
         }
     }
 
-    // Linux sock_setsockopt clamps SO_SNDBUF and SO_RCVBUF into [SOCK_MIN_*BUF, *mem_max] rather than refusing
-    // (issue 18, API bounds as Linux's); ours clamp to 256..1073741824 bytes, and a negative size is refused.
+    // SO_SNDBUF and SO_RCVBUF are clamped, never refused (Linux sock_setsockopt()); the linux profile
+    // doubles the request within net.core.wmem_max / rmem_max and keeps SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF;
+    // the rfc profile takes the size asked for within 256 bytes..socketBufferMaxBytes. A negative size is refused.
     @Test
-    void bufferSizes_outOfRange_areClampedAsLinuxDoes_andNegativeOnesRefusedWithTheRange() {
+    void bufferSizes_linux_doubledAndClampedAsSockSetsockopt() {
         try (ConnectionHarness h = new ConnectionHarness()) {
             TcpConnection c = h.established();
-            c.setBufferSizes(h.now(), 100, 4096);
+            c.setSendBufferSize(h.now(), 100);
+            c.setReceiveBufferSize(h.now(), 4096);
+            assertEquals(4608, c.sendBufferSize());
+            assertEquals(8192, c.receiveBufferSize());
+            c.setSendBufferSize(h.now(), Integer.MAX_VALUE);
+            c.setReceiveBufferSize(h.now(), 0);
+            assertEquals(2 * 212_992, c.sendBufferSize());
+            assertEquals(2304, c.receiveBufferSize());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setSendBufferSize(h.now(), -1));
+            assertTrue(e.getMessage().contains("SO_SNDBUF: -1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void bufferSizes_rfc_asAskedWithinTheLimits() {
+        try (ConnectionHarness h = new ConnectionHarness(TcpConfig.rfc())) {
+            TcpConnection c = h.established();
+            c.setSendBufferSize(h.now(), 100);
+            c.setReceiveBufferSize(h.now(), 4096);
             assertEquals(256, c.sendBufferSize());
             assertEquals(4096, c.receiveBufferSize());
-            c.setBufferSizes(h.now(), Integer.MAX_VALUE, 0);
+            c.setSendBufferSize(h.now(), Integer.MAX_VALUE);
             assertEquals(1 << 30, c.sendBufferSize());
-            assertEquals(256, c.receiveBufferSize());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.setBufferSizes(h.now(), -1, 4096));
-            assertTrue(e.getMessage().contains("send -1") && e.getMessage().contains("256..1073741824"), e.getMessage());
         }
     }
 }

@@ -891,21 +891,27 @@ class ProfileBehaviourTest {
     @ParameterizedTest
     @EnumSource(Reference.class)
     void established_dataBeyondTheAdvertisedWindowWithinTheBuffer_acceptedOnlyByFreebsd(Reference ref) {
-        // TcpProfile.acceptanceWindow(): linux and rfc judge segments against RCV.WND as advertised (65535 here, no
-        // window scaling); FreeBSD tcp_input uses max(sbspace(so_rcv), rcv_adv - rcv_nxt), so with its 65700-byte
-        // buffer the 100 bytes at [65535, 65635) beyond the advertised edge are accepted (held out of order, SACKed,
-        // and delivered once the hole fills). linux and rfc answer the unacceptable segment with an ACK and drop it.
-        TcpConfig tcp = config(ref).toBuilder().receiveBufferBytes(65536).build();
+        // TcpProfile.acceptanceWindow(): linux and rfc judge segments against RCV.WND as advertised (no window
+        // scaling: 65535, or 64240 for linux, whose 128 KiB buffer offers half in whole segments); FreeBSD tcp_input
+        // uses max(sbspace(so_rcv), rcv_adv - rcv_nxt), so with its 65700-byte buffer the 100 bytes at [65535, 65635)
+        // beyond the advertised edge are accepted (held out of order, SACKed, and delivered once the hole fills).
+        // linux and rfc answer the unacceptable segment with an ACK and drop it.
+        TcpConfig tcp = config(ref).toBuilder().receiveBufferBytes(ref == Reference.LINUX ? 131072 : 65536).build();
         try (ConnectionHarness h = new ConnectionHarness(tcp)) {
             TcpConnection c = h.synSent();
             h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1)
                     .options(new TcpOption.Mss(1460), new TcpOption.Nop(), new TcpOption.Nop(),
                             new TcpOption.SackPermitted()));
             Sent handshakeAck = h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
-            assertEquals(65535, handshakeAck.window(), "the advertised window, in every profile");
-            assertEquals(ref == Reference.FREEBSD ? 65700 : 65536, c.receiveBufferSize());
+            int advertised = handshakeAck.window();
+            assertEquals(ref == Reference.LINUX ? 64240 : 65535, advertised, "the advertised window");
+            assertEquals(switch (ref) {
+                case LINUX -> 131072;
+                case RFC -> 65536;
+                case FREEBSD -> 65700;
+            }, c.receiveBufferSize());
 
-            int beyond = REMOTE_ISS + 1 + 65535;
+            int beyond = REMOTE_ISS + 1 + advertised;
             h.receive(h.segment().flags(PSH | ACK).seq(beyond).ack(LOCAL_ISS + 1).payload(bytes(100)));
             Sent dupAck = h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
             h.expectNothingSent();
@@ -920,18 +926,18 @@ class ProfileBehaviourTest {
                 }
             };
 
-            // Fill [0, 65535) in full segments: the held bytes (freebsd) join the stream.
+            // Fill [0, advertised) in full segments: the held bytes (freebsd) join the stream.
             int offset = 0;
-            while (offset < 65535) {
-                int length = Math.min(1460, 65535 - offset);
+            while (offset < advertised) {
+                int length = Math.min(1460, advertised - offset);
                 h.receive(h.segment().flags(ACK).seq(REMOTE_ISS + 1 + offset).ack(LOCAL_ISS + 1).payload(bytes(length)));
                 offset += length;
             }
             h.advance(tcp.delayedAckNanos());
             List<Sent> acks = h.drain();
             Sent last = acks.get(acks.size() - 1);
-            last.assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1 + 65535 + held);
-            assertEquals(65535 + held, c.readableBytes());
+            last.assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1 + advertised + held);
+            assertEquals(advertised + held, c.readableBytes());
         }
     }
 
@@ -941,13 +947,18 @@ class ProfileBehaviourTest {
         // TcpProfile.acceptsAckAtRightEdge(): RFC 9293's letter for SEG.LEN = 0 is RCV.NXT =< SEG.SEQ <
         // RCV.NXT+RCV.WND, so rfc answers a pure ACK with SEG.SEQ = RCV.NXT+RCV.WND with an ACK and drops it
         // (its acknowledgment too). Linux tcp_sequence (!after(seq, rcv_nxt + window)) and FreeBSD (tcp_input
-        // trims only text beyond the edge) accept it. A 16 KiB buffer keeps the edge at the advertised window in
-        // every profile (FreeBSD's buffer is 31 · 536 = 16616 then).
-        TcpConfig tcp = config(ref).toBuilder().receiveBufferBytes(16384).build();
+        // trims only text beyond the edge) accept it. A 16 KiB window keeps the edge at the advertised window in
+        // every profile (FreeBSD's buffer is 31 · 536 = 16616 then; linux offers half its 32 KiB buffer, in whole
+        // 1460-byte segments: 16060).
+        TcpConfig tcp = config(ref).toBuilder().receiveBufferBytes(ref == Reference.LINUX ? 32768 : 16384).build();
         try (ConnectionHarness h = new ConnectionHarness(tcp)) {
             TcpConnection c = h.established();
             int window = (int) c.snapshot(h.now()).receiveWindowBytes();
-            assertEquals(ref == Reference.FREEBSD ? 16616 : 16384, window);
+            assertEquals(switch (ref) {
+                case LINUX -> 16060;
+                case RFC -> 16384;
+                case FREEBSD -> 16616;
+            }, window);
             send(h, c, "hello".getBytes(StandardCharsets.US_ASCII));
             h.expectSent().assertFlags(PSH | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
 

@@ -25,7 +25,7 @@ class ReceiveMemoryBudgetTest {
     private static final long LIMIT = 16 * 1024;
 
     private static TcpConfig config() {
-        return TcpConfig.linux().toBuilder().receiveMemoryLimitBytes(LIMIT).receiveBufferBytes(65536).build();
+        return TcpConfig.linux().toBuilder().receiveMemoryLimitBytes(LIMIT).receiveBufferBytes(131072).build(); // a 64 KiB window: the linux profile offers half
     }
 
     private static void send(ConnectionHarness h, int offset) {

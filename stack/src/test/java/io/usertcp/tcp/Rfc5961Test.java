@@ -28,7 +28,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>The harness's connection has RCV.WND = 65535 (no window scaling) and MAX.SND.WND = 65535.
  */
 class Rfc5961Test {
-    private static final int WINDOW = 65535;
+    /** The window the linux profile offers from its default 128 KiB buffer: half, in whole 1460-byte segments. */
+    private static final int WINDOW = 64240;
+    /** The peer's window in the harness's segments: MAX.SND.WND (RFC 5961 §5.2). */
+    private static final int PEER_WINDOW = 65535;
 
     private final TransitionRecorder recorder = new TransitionRecorder();
 
@@ -168,7 +171,7 @@ class Rfc5961Test {
         // segments whose ACK value doesn't satisfy the above condition MUST be discarded and an ACK sent back."
         try (ConnectionHarness h = harness()) {
             TcpConnection c = h.established();
-            int tooOld = LOCAL_ISS + 1 - WINDOW - 1;
+            int tooOld = LOCAL_ISS + 1 - PEER_WINDOW - 1;
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(tooOld).payload("injected"));
             h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
             h.expectNothingSent();
@@ -184,7 +187,7 @@ class Rfc5961Test {
         // "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored" and processing goes on.
         try (ConnectionHarness h = harness()) {
             TcpConnection c = h.established();
-            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1 - WINDOW).payload("data"));
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1 - PEER_WINDOW).payload("data"));
             assertEquals(4, c.readableBytes());
             assertEquals(0, counter(h, Counter.TcpExtTCPChallengeACK));
             h.advance(millis(40));

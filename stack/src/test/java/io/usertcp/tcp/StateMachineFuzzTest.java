@@ -194,8 +194,9 @@ class StateMachineFuzzTest {
                 default -> {
                     int send = data.consumeInt(256, 1 << 20);
                     int receive = data.consumeInt(256, 1 << 20);
-                    c.setBufferSizes(now, send, receive);
-                    bounds.grew(send, receive);
+                    c.setSendBufferSize(now, send);
+                    c.setReceiveBufferSize(now, receive);
+                    bounds.grew(c.sendBufferSize(), c.receiveBufferSize());
                 }
             }
         } catch (IllegalStateException | IllegalArgumentException refused) {

@@ -118,6 +118,26 @@ public final class Receiver {
     private boolean finReceived;
 
     private final ReceiveBuffer buffer;
+    /**
+     * The receive buffer as the application sees it (SO_RCVBUF; Linux sk_rcvbuf); the profile says
+     * how much of it {@link #buffer} may hold ({@link TcpProfile#receiveWindowSpace}).
+     */
+    private int bufferBytes;
+    /** Grows the buffer with what the application reads (Linux tcp_rcv_space_adjust()); null when off or SO_RCVBUF was set. */
+    private ReceiveAutotuning autotuning;
+    /** Bytes the application has read so far (Linux copied_seq, counted from 0). */
+    private long bytesRead;
+    /**
+     * Linux rcv_ssthresh: the most window offered for now, when the profile grows it gradually
+     * ({@link TcpProfile#growsWindowGradually()}); from the SYN's window up to the buffer's space.
+     */
+    private long windowThreshold = Long.MAX_VALUE;
+    /** Linux rcv_wnd: the window last selected, which the unscaled MSS rounding keeps when it can. */
+    private long lastWindowSelected;
+    /** Linux tcp_rmem[2]. */
+    private final int maxBufferBytes;
+    /** Linux tp->scaling_ratio: how much of the buffer is window, in 1/256ths ({@link TcpProfile#receiveWindowSpace}). */
+    private int scalingRatio = TcpProfile.DEFAULT_SCALING_RATIO;
     /** Out-of-order data waiting for the hole before it. */
     private final ReassemblyQueue reassembly;
     private final TcpProfile profile;
@@ -151,9 +171,13 @@ public final class Receiver {
      */
     public Receiver(TcpConfig config, ByteBufAllocator allocator, MemoryBudget budget) {
         this.budget = budget;
-        this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), allocator, budget);
-        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES, allocator, budget);
         this.profile = config.profile();
+        this.bufferBytes = config.receiveBufferBytes();
+        this.buffer = new ReceiveBuffer(profile.receiveWindowSpace(bufferBytes, scalingRatio), allocator, budget);
+        this.reassembly = new ReassemblyQueue(MAX_REASSEMBLY_RANGES, allocator, budget);
+        this.maxBufferBytes = Math.max(config.receiveBufferMaxBytes(), bufferBytes);
+        this.autotuning = config.bufferAutotuning()
+                ? new ReceiveAutotuning(profile, Math.max(config.receiveBufferMaxBytes(), bufferBytes)) : null;
         this.delayedAckNanos = config.delayedAckNanos();
     }
 
@@ -213,10 +237,15 @@ public final class Receiver {
 
     /** The MSS is known: the profile may round the buffer to it (FreeBSD tcp_mss()). */
     public void mssKnown(int mss) {
-        int rounded = profile.receiveBufferForMss(buffer.capacity(), mss);
-        if (rounded != buffer.capacity()) {
-            buffer.setCapacity(rounded);
+        int rounded = profile.receiveBufferForMss(bufferBytes, mss);
+        if (rounded != bufferBytes) {
+            resize(rounded);
         }
+    }
+
+    private void resize(int bytes) {
+        bufferBytes = bytes;
+        buffer.setCapacity(profile.receiveWindowSpace(bytes, scalingRatio));
     }
 
     // =====================================================================================
@@ -245,8 +274,12 @@ public final class Receiver {
 
     /** The window field of a SYN or SYN,ACK: never scaled (RFC 7323 §2.2); it sets the advertised edge. */
     public int synWindowField() {
-        int window = Math.min(space(), 65535);
+        int window = profile.synWindow(space(), rcvMss, timestamps);
         rcvAdv = rcvNxt + window;
+        if (profile.growsWindowGradually()) {
+            windowThreshold = window; // Linux tcp_connect_init() / tcp_openreq_init_rwin(): rcv_ssthresh = rcv_wnd
+            lastWindowSelected = window;
+        }
         return window;
     }
 
@@ -260,6 +293,9 @@ public final class Receiver {
         // Under memory pressure no window grows (Linux tcp_select_window, tcp_under_memory_pressure); what was
         // promised stays promised.
         long offered = budget.level() == MemoryBudget.Level.NORMAL ? Math.min(space(), 65535L << shift) : 0;
+        if (profile.growsWindowGradually()) {
+            offered = linuxWindow(offered, shift);
+        }
         if (profile.roundsScaledWindowUp()) {
             offered = (offered + (1L << shift) - 1) >> shift << shift;
         }
@@ -273,12 +309,104 @@ public final class Receiver {
     }
 
     /**
-     * After a read freed space: whether the window can now grow enough to be worth an update
-     * (receiver SWS avoidance, RFC 9293 §3.8.6.2.2: by min(RCV.BUFF/2, MSS)).
+     * Linux __tcp_select_window() on the free space: at most rcv_ssthresh; without window scaling,
+     * the last window if it is still within one MSS of the free space, else the free space rounded
+     * down to a multiple of the MSS (rcv_mss, the largest segment received), so the window moves in
+     * whole segments.
+     */
+    private long linuxWindow(long free, int shift) {
+        long window = Math.min(free, windowThreshold);
+        if (shift == 0) {
+            int full = buffer.capacity();
+            int mss = Math.max(1, Math.min(largestSegmentReceived, full));
+            long kept = lastWindowSelected;
+            if (kept <= window - mss || kept > window) {
+                kept = window / mss * mss;
+            } else if (mss == full && window > kept + full / 2) {
+                kept = window;
+            }
+            window = kept;
+        }
+        lastWindowSelected = window;
+        return window;
+    }
+
+    /**
+     * In-order data of {@code length} bytes arrived: Linux tcp_grow_window() raises rcv_ssthresh
+     * by two MSS (at least twice the segment) when an skb of its size would fit the buffer at its
+     * overhead: tcp_win_from_space(truesize) ≤ len, else by __tcp_grow_window()'s halving search,
+     * which lets smaller segments grow it while the threshold is small against tcp_rmem[2].
+     */
+    private void growWindow(int length) {
+        if (!profile.growsWindowGradually() || budget.level() != MemoryBudget.Level.NORMAL) {
+            return;
+        }
+        long room = Math.min(buffer.capacity(), space()) - windowThreshold;
+        if (room <= 0) {
+            return;
+        }
+        int trueSize = linuxTrueSize(length);
+        long incr;
+        if (profile.receiveWindowSpace(trueSize, scalingRatio) <= length) {
+            incr = 2L * rcvMss;
+        } else {
+            incr = 0;
+            long size = profile.receiveWindowSpace(trueSize, scalingRatio) >> 1;
+            long window = (long) profile.receiveWindowSpace(maxBufferBytes, scalingRatio) >> 1;
+            while (windowThreshold <= window) {
+                if (size <= length) {
+                    incr = 2L * largestSegmentReceived;
+                    break;
+                }
+                size >>= 1;
+                window >>= 1;
+            }
+        }
+        if (incr > 0) {
+            windowThreshold += Math.min(room, Math.max(incr, 2L * length));
+        }
+    }
+
+    /**
+     * Linux 6.6+ tcp_measure_rcv_mss(): a segment larger than any before (beyond rcv_mss) sets the
+     * scaling ratio to its payload over its truesize, and the buffer's window space follows
+     * (tcp_set_window_clamp()). Only in profiles that grow the window as Linux does.
+     */
+    private void measureScalingRatio(int length) {
+        if (!profile.growsWindowGradually() || length <= largestSegmentReceived) {
+            return;
+        }
+        int ratio = Math.max(1, (int) (((long) length << 8) / linuxTrueSize(length)));
+        if (ratio != scalingRatio) {
+            scalingRatio = ratio;
+            resize(bufferBytes);
+        }
+    }
+
+    /**
+     * The truesize Linux gives a received skb of {@code length} payload bytes: the packet with its
+     * headers and NET_SKB_PAD in a kmalloc'ed (power-of-two) head, plus struct sk_buff (256) and
+     * skb_shared_info (320). 2624 bytes for a 1460-byte segment, 704 for a 10-byte one.
+     */
+    static int linuxTrueSize(int length) {
+        int head = length + 40 + 64;
+        return Integer.highestOneBit(Math.max(1, head - 1)) * 2 + 576;
+    }
+
+    /**
+     * After a read freed space: whether the window can now grow enough to be worth an update.
+     * rfc and freebsd: receiver SWS avoidance, RFC 9293 §3.8.6.2.2, by min(RCV.BUFF/2, MSS).
+     * linux (__tcp_cleanup_rbuf()): only when what is left of the window is at most half the most
+     * it can be, and the window that would now be offered is at least twice that.
      */
     public boolean windowGrewEnough() {
         long advertisable = Math.min(space(), 65535L << rcvWndShift);
-        return advertisable - window() >= Math.min(buffer.capacity() / 2, rcvMss);
+        long now = window();
+        if (profile.growsWindowGradually()) {
+            long offered = Math.min(advertisable, windowThreshold);
+            return 2 * now <= buffer.capacity() && offered > 0 && offered >= 2 * now;
+        }
+        return advertisable - now >= Math.min(buffer.capacity() / 2, rcvMss);
     }
 
     // =====================================================================================
@@ -382,7 +510,14 @@ public final class Receiver {
      * @return whether something new was held
      */
     public boolean hold(long text, TcpSegmentView seg) {
-        return reassembly.offer(rcvNxt, Text.seq(text, seg), seg.buffer(), Text.offset(text, seg), Text.length(text), Text.fin(text));
+        boolean held = reassembly.offer(rcvNxt, Text.seq(text, seg), seg.buffer(), Text.offset(text, seg), Text.length(text),
+                Text.fin(text));
+        if (held && sackPermitted) {
+            // Linux tcp_data_queue_ofo(): with SACK the window grows for out-of-order data too (without it, it
+            // does not, "to force DUPACK and trigger fast retransmit").
+            growWindow(Text.length(text));
+        }
+        return held;
     }
 
     /** A FIN after a hole: held for when the data before it arrives (RFC 5681 §4.2). */
@@ -418,6 +553,8 @@ public final class Receiver {
     public void accept(long text, TcpSegmentView seg) {
         buffer.append(seg.buffer(), Text.offset(text, seg), Text.length(text));
         rcvNxt += Text.length(text);
+        measureScalingRatio(Text.length(text));
+        growWindow(Text.length(text));
     }
 
     /**
@@ -489,6 +626,9 @@ public final class Receiver {
     /** The handshake completed: quick ACK mode if the profile has it (Linux tcp_incr_quickack: half the buffer in segments, at most 16). */
     public void established(long nowNanos) {
         lastDataReceivedNanos = nowNanos;
+        if (autotuning != null) {
+            autotuning.start(nowNanos, bytesRead, (int) Math.min(window(), 10L * rcvMss)); // TCP_INIT_CWND · advmss
+        }
         if (profile.quickAcksAtStart()) {
             quickAcksLeft = Math.max(2, Math.min(MAX_QUICK_ACKS, buffer.capacity() / (2 * Math.max(1, rcvMss))));
         }
@@ -624,9 +764,36 @@ public final class Receiver {
     // The application's side
     // =====================================================================================
 
-    /** RECEIVE: copies buffered bytes into {@code dst}. @param dst borrowed; its writer index advances */
-    public int read(ByteBuf dst) {
-        return buffer.read(dst);
+    /**
+     * RECEIVE: copies buffered bytes into {@code dst}; with autotuning, the buffer may grow
+     * (Linux tcp_recvmsg() → tcp_rcv_space_adjust()).
+     *
+     * @param dst borrowed; its writer index advances
+     */
+    public int read(long nowNanos, ByteBuf dst) {
+        int n = buffer.read(dst);
+        bytesRead += n;
+        if (autotuning != null && n > 0) {
+            int grown = autotuning.adjust(nowNanos, bytesRead, bufferBytes, rcvMss, scalingRatio);
+            if (grown > bufferBytes) {
+                resize(grown);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * In-order data of {@code length} bytes was taken: a sample for the receiver's RTT estimate
+     * (Linux tcp_rcv_rtt_measure() by the window's worth of data, tcp_rcv_rtt_measure_ts() by the
+     * timestamp echo), which paces autotuning.
+     *
+     * @param echoMillis our clock now less the segment's TSecr, in ms; negative when there is none
+     * @param tsEcr      the segment's TSecr (a repeated echo gives no new sample)
+     */
+    public void measureRoundTrip(long nowNanos, int length, int tsEcr, int echoMillis) {
+        if (autotuning != null) {
+            autotuning.measure(nowNanos, rcvNxt, window(), length >= largestSegmentReceived, tsEcr, echoMillis);
+        }
     }
 
     public int readableBytes() {
@@ -642,12 +809,23 @@ public final class Receiver {
         return buffer.chargedBytes() + reassembly.chargedBytes();
     }
 
-    public int capacity() {
+    /** SO_RCVBUF: the receive buffer as the application sees it (Linux sk_rcvbuf). */
+    public int bufferSize() {
+        return bufferBytes;
+    }
+
+    /** The bytes the buffer may hold, the most the window offers (Linux tcp_full_space()). */
+    public int windowSpace() {
         return buffer.capacity();
     }
 
-    public void setCapacity(int bytes) {
-        buffer.setCapacity(bytes);
+    /**
+     * SO_RCVBUF set by the application ({@code bytes} as the profile computed it): the size stays
+     * as set, autotuning stops (Linux SOCK_RCVBUF_LOCK).
+     */
+    public void setBufferSize(int bytes) {
+        autotuning = null;
+        resize(bytes);
     }
 
     /** Releases the buffered and held bytes. */

@@ -104,6 +104,10 @@ public final class Sender {
     private boolean corked;
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
+    /** SO_SNDBUF was set: the buffer keeps its size (Linux SOCK_SNDBUF_LOCK). */
+    private boolean bufferLocked;
+    /** A write found the buffer full since the last ACK that could grow it (Linux SOCK_NOSPACE). */
+    private boolean writerLimited;
 
     // ---- ECN (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state ----
     /** cwnd was reduced for an ECE and SND.UNA has not yet passed {@link #cwrHighSeq} (Linux TCP_CA_CWR). */
@@ -582,6 +586,9 @@ public final class Sender {
      */
     public int writableSpace() {
         int space = buffer.space();
+        if (space == 0) {
+            writerLimited = true; // as Linux tcp_poll() sets SOCK_NOSPACE when the socket is not writable
+        }
         return notSentLowat == Integer.MAX_VALUE ? space : Math.min(space, Math.max(0, notSentLowat - unsentBytes()));
     }
 
@@ -771,8 +778,57 @@ public final class Sender {
 
     /** SEND: takes as many readable bytes of {@code data} as there is room for. @param data borrowed */
     public int append(ByteBuf data) {
-        return buffer.append(data);
+        int offered = data.readableBytes();
+        int n = buffer.append(data);
+        if (n < offered || buffer.space() == 0) {
+            writerLimited = true; // Linux sets SOCK_NOSPACE when a write waits for room
+        }
+        return n;
     }
+
+    /** SO_SNDBUF set by the application ({@code bytes} as the profile computed it): it stays, never grown (Linux SOCK_SNDBUF_LOCK). */
+    public void setBufferSize(int bytes) {
+        bufferLocked = true;
+        buffer.setCapacity(bytes);
+    }
+
+    /**
+     * Send-buffer autotuning, Linux tcp_sndbuf_expand(): room for two flights of
+     * max(TCP_INIT_CWND, cwnd, reordering + 1) segments ("Cubic needs 1.7 factor, rounded to 2"),
+     * each charged as Linux's worst case, a non-TSO skb: the MSS plus MAX_TCP_HEADER (320) and
+     * skb_shared_info (320), rounded up to a power of two, plus struct sk_buff (256); 87040 bytes at
+     * MSS 1460 and cwnd 10. Never shrinks, at most tcp_wmem[2]. Linux calls it when the connection
+     * is established (tcp_init_buffer_space()) and, {@code afterAck}, when an ACK frees room that a
+     * waiting writer wants, unless cwnd is what limits the sender (tcp_new_space(),
+     * tcp_should_expand_sndbuf()). Not while SO_SNDBUF is set, nor without autotuning.
+     *
+     * @return whether the buffer grew
+     */
+    public boolean expandBuffer(boolean afterAck) {
+        if (!config.bufferAutotuning() || bufferLocked) {
+            return false;
+        }
+        if (afterAck) {
+            if (!writerLimited) {
+                return false;
+            }
+            writerLimited = false;
+            if (flightSize() >= cc.cwndBytes()) {
+                return false;
+            }
+        }
+        long perMss = Long.highestOneBit(Math.max(1, sndMss + 320 + 320 - 1)) * 2 + 256;
+        long segments = Math.max(Math.max(10, cc.cwndBytes() / Math.max(1, sndMss)), DUP_THRESH_SEGMENTS + 1);
+        long wanted = Math.min(2 * segments * perMss, config.sendBufferMaxBytes());
+        if (wanted <= buffer.capacity()) {
+            return false;
+        }
+        buffer.setCapacity((int) wanted);
+        return true;
+    }
+
+    /** Linux tp->reordering's default (sysctl tcp_reordering = 3), which tcp_sndbuf_expand() counts. */
+    private static final int DUP_THRESH_SEGMENTS = 3;
 
     public int space() {
         return buffer.space();
@@ -786,9 +842,6 @@ public final class Sender {
         return buffer.capacity();
     }
 
-    public void setCapacity(int bytes) {
-        buffer.setCapacity(bytes);
-    }
 
     /** Releases the buffered bytes. */
     public void release() {
