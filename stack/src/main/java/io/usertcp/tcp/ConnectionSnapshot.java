@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param closeReason     null while open
  * @param ecn             RFC 3168 ECN is in use on the connection (Linux TCP_ECN_OK; ss {@code ecn})
  * @param ecnSeen         an ECT or CE data segment has arrived (Linux TCP_ECN_SEEN; ss {@code ecnseen})
+ * @param receiveBufferBytes SO_RCVBUF now, as autotuning grew it (Linux sk_rcvbuf; ss -m {@code rb})
+ * @param sendBufferBytes SO_SNDBUF now (Linux sk_sndbuf; ss -m {@code tb})
  */
 public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
                                  Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
@@ -23,7 +25,7 @@ public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQue
                                  int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
                                  boolean sack, boolean timestamps, String congestionAlgorithm,
                                  long cwndBytes, long ssthreshBytes, CloseReason closeReason, boolean ecn,
-                                 boolean ecnSeen) {
+                                 boolean ecnSeen, int receiveBufferBytes, int sendBufferBytes) {
     public ConnectionSnapshot {
         timersLeftNanos = Map.copyOf(timersLeftNanos);
         Objects.requireNonNull(congestionAlgorithm, "congestionAlgorithm");
@@ -38,7 +40,7 @@ public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQue
                               long cwndBytes, long ssthreshBytes, CloseReason closeReason) {
         this(id, state, receiveQueueBytes, sendQueueBytes, timersLeftNanos, srttNanos, rttvarNanos, rtoNanos, mss,
                 sendWindowBytes, receiveWindowBytes, retransmits, inFlightBytes, sendWindowShift, receiveWindowShift, sack,
-                timestamps, congestionAlgorithm, cwndBytes, ssthreshBytes, closeReason, false, false);
+                timestamps, congestionAlgorithm, cwndBytes, ssthreshBytes, closeReason, false, false, 0, 0);
     }
 
     /** A TIME-WAIT entry, which keeps only what it needs to answer a retransmitted FIN. */

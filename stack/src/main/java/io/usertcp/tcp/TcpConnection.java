@@ -683,7 +683,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return new ConnectionSnapshot(id, state, receiver.readableBytes(), sender.bufferedBytes(), timers,
                 sender.srttNanos(), sender.rttvarNanos(), sender.rtoNanos(), sender.mss(), sender.window(), receiver.window(),
                 sender.retransmits(), sender.flightSize(), sender.windowShift(), receiver.windowShift(), sender.sackPermitted(),
-                sender.timestamps(), cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason, ecn, receiver.ecnSeen());
+                sender.timestamps(), cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason, ecn, receiver.ecnSeen(),
+                receiver.bufferSize(), sender.capacity());
     }
 
     // =====================================================================================

@@ -46,7 +46,7 @@ class ServeControlSocketTest {
         assertEquals("linux", info.get("profile"), "the default profile, as the stack reports it: " + info);
 
         List<SsRow> listening = awaitListener(socket, serve);
-        assertTrue(listening.contains(new SsRow("LISTEN", 0, 256, "0.0.0.0:7", "*:*", "", "", "", "", "")), listening.toString());
+        assertTrue(listening.contains(new SsRow("LISTEN", 0, 256, "0.0.0.0:7", "*:*", "", "", "", "", "", "")), listening.toString());
 
         // a kernel client in the serve's namespace: bash's /dev/tcp, echo and read back
         ExecResult echo = exec(namespace, "bash", "-c", "exec 3<>/dev/tcp/198.18.0.2/7; echo hello >&3; head -1 <&3");
@@ -107,6 +107,54 @@ class ServeControlSocketTest {
             System.setOut(saved);
         }
         return new Printed(exit, out.toString(StandardCharsets.UTF_8));
+    }
+
+    // Linux parity: the receive buffer grows with the transfer (tcp_rcv_space_adjust()), and ss shows it as ss -m's rb.
+    @Test
+    void bulkTransferFromTheKernel_receiveBufferAutotuningVisibleInSs_andTheWindowGrowsInThePcap(@TempDir Path dir)
+            throws Exception {
+        ToolsTunSupport.requireCommand("tcpdump", "tcpdump");
+        Path pcap = dir.resolve("autotuning.pcap");
+        Path control = dir.resolve("control");
+        CompletableFuture<Integer> serve = CompletableFuture.supplyAsync(() -> UsertcpMain.commandLine().execute(
+                "serve", "--app", "discard", "--duration", "6", "--quiet", "--no-color", "--control-dir", control.toString(),
+                "--pcap", pcap.toString()));
+        Path socket = awaitSocket(control, serve);
+        String namespace = ControlClient.info(socket).get("namespace");
+        awaitListener(socket, serve);
+        // A kernel client in the namespace sends 64 MiB to the discard server.
+        Process sender = new ProcessBuilder("ip", "netns", "exec", namespace, "bash", "-c",
+                "exec 3<>/dev/tcp/198.18.0.2/9; head -c 67108864 /dev/zero >&3; exec 3>&-")
+                .redirectErrorStream(true).start();
+        long largest = 0;
+        int samples = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        while (!sender.waitFor(5, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
+            for (SsRow row : ControlClient.ss(socket)) {
+                if (row.state().equals("ESTAB") && row.buffers().startsWith("rb")) {
+                    largest = Math.max(largest, Long.parseLong(row.buffers().substring(2, row.buffers().indexOf(' '))));
+                    samples++;
+                }
+            }
+        }
+        assertTrue(sender.waitFor(10, TimeUnit.SECONDS), "the kernel sender finished");
+        assertEquals(0, sender.exitValue(), new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertTrue(samples > 0, "ss showed the connection during the transfer");
+        assertTrue(largest > 131072, "the receive buffer grew past tcp_rmem[1] during the transfer: rb" + largest
+                + " (" + samples + " samples)");
+        assertEquals(UsertcpMain.EXIT_OK, serve.get(30, TimeUnit.SECONDS));
+
+        // The capture, read back by tcpdump: our ACKs' window field grows from the handshake's.
+        List<Long> windows = PcapChecks.tcpdump(pcap).stream()
+                .filter(l -> l.contains("198.18.0.2.9 > ") && l.contains(" win "))
+                .map(l -> Long.parseLong(l.replaceAll(".* win (\\d+).*", "$1")))
+                .toList();
+        assertTrue(windows.size() > 10, "our ACKs are in the capture: " + windows.size());
+        long firstAfterHandshake = windows.get(1);
+        assertTrue(windows.stream().mapToLong(Long::longValue).max().orElse(0) > 2 * firstAfterHandshake,
+                "the advertised window grew: first " + firstAfterHandshake + ", largest "
+                        + windows.stream().mapToLong(Long::longValue).max().orElse(0));
+        ToolsTunSupport.assertNoNamespaceLeft();
     }
 
     private static Path awaitSocket(Path dir, CompletableFuture<Integer> serve) throws Exception {

@@ -24,12 +24,14 @@ import java.util.Map;
  * @param cwnd   the congestion control as {@code ss -i} shows it: algorithm, then cwnd and ssthresh in
  *               segments of MSS ({@code cubic cwnd:10 ssthresh:7}); ssthresh is left out until it is
  *               set; "" when the snapshot has none (TIME-WAIT, listeners, kernel sockets)
+ * @param buffers the socket buffers as {@code ss -m} names them in {@code skmem}: {@code rb131072 tb87040},
+ *               the receive and send buffer in bytes, which autotuning grows; "" when the snapshot has none
  */
 public record SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
-                    String rto, String mss, String cwnd) {
+                    String rto, String mss, String cwnd, String buffers) {
 
     static final String[] HEADER = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port",
-        "Timers", "RTT(ms)", "RTO(ms)", "MSS", "Congestion"};
+        "Timers", "RTT(ms)", "RTO(ms)", "MSS", "Congestion", "Buffers"};
 
     /** A connection or TIME-WAIT entry of our stack. */
     public static SsRow of(ConnectionSnapshot s) {
@@ -40,7 +42,13 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
                 timers(s.timersLeftNanos()),
                 timeWait || s.srttNanos() == 0 ? "" : millis(s.srttNanos()) + "/" + millis(s.rttvarNanos()),
                 timeWait ? "" : Long.toString(s.rtoNanos() / 1_000_000L),
-                timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s));
+                timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s), buffers(s));
+    }
+
+    /** {@code rb131072 tb87040}, as ss -m's skmem names sk_rcvbuf and sk_sndbuf; "" when there are none. */
+    static String buffers(ConnectionSnapshot s) {
+        return s.receiveBufferBytes() == 0 && s.sendBufferBytes() == 0 ? ""
+                : "rb" + s.receiveBufferBytes() + " tb" + s.sendBufferBytes();
     }
 
     /**
@@ -64,13 +72,13 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
     public static SsRow of(TcpListener l) {
         String local = (l.localAddress() == 0 ? "0.0.0.0" : Ipv4Address.format(l.localAddress())) + ":" + l.port();
         return new SsRow("LISTEN", l.acceptQueueLength(), l.backlog(), local, "*:*",
-                l.synQueueLength() == 0 ? "" : "syn-queue " + l.synQueueLength(), "", "", "", "");
+                l.synQueueLength() == 0 ? "" : "syn-queue " + l.synQueueLength(), "", "", "", "", "");
     }
 
     /** A kernel socket, for showing both sides in one format. */
     public static SsRow of(KernelSocket k) {
         String timers = "off".equals(k.timer()) ? "" : k.timer() + " " + Durations.compact(k.timerLeftMillis() * 1_000_000L);
-        return new SsRow(k.state(), k.recvQueueBytes(), k.sendQueueBytes(), k.local(), k.peer(), timers, "", "", "", "");
+        return new SsRow(k.state(), k.recvQueueBytes(), k.sendQueueBytes(), k.local(), k.peer(), timers, "", "", "", "", "");
     }
 
     private static String timers(Map<TcpTimer, Long> left) {
@@ -102,7 +110,8 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
 
     /** The wire form: fields joined by tabs. */
     public String toLine() {
-        return String.join("\t", state, Long.toString(recvQ), Long.toString(sendQ), local, peer, timers, rtt, rto, mss, cwnd);
+        return String.join("\t", state, Long.toString(recvQ), Long.toString(sendQ), local, peer, timers, rtt, rto, mss, cwnd,
+                buffers);
     }
 
     /** Parses {@link #toLine()}. @throws IllegalArgumentException when the line has the wrong shape */
@@ -111,7 +120,7 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
         if (f.length != HEADER.length) {
             throw new IllegalArgumentException("ss row: " + f.length + " fields (expected: " + HEADER.length + "): " + line);
         }
-        return new SsRow(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
+        return new SsRow(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]);
     }
 
     /** The rows as an aligned table with a header, like {@code ss -tan}; empty columns are left out. */

@@ -27,7 +27,7 @@ class SsRowTest {
                 153_000L, 76_000L, 204_000_000L, 1448, 65535, 131072, 0, 2000, 7, 7, true, true, "cubic", 14480, Integer.MAX_VALUE, null);
         SsRow row = SsRow.of(s);
         assertEquals(new SsRow("ESTAB", 10, 2000, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms, keepalive 1.9s",
-                "0.153/0.076", "204", "1448", "cubic cwnd:10"), row);
+                "0.153/0.076", "204", "1448", "cubic cwnd:10", ""), row);
     }
 
     @Test
@@ -69,16 +69,27 @@ class SsRowTest {
     }
 
     @Test
+    void buffers_asSsMemNamesThem_andTheyCrossTheControlSocket() {
+        ConnectionSnapshot s = new ConnectionSnapshot(ID, TcpState.ESTABLISHED, 0, 0, Map.of(), 153_000L, 76_000L, 204_000_000L,
+                1448, 65535, 131072, 0, 0, 7, 7, true, true, "cubic", 14_480, CongestionControl.MAX_WINDOW_BYTES, null, false,
+                false, 1_048_576, 87_040);
+        SsRow row = SsRow.of(s);
+        assertEquals("rb1048576 tb87040", row.buffers());
+        assertEquals(row, SsRow.parse(row.toLine()));
+        assertEquals("", SsRow.of(established("cubic", 14_480, 7 * 1448)).buffers(), "a snapshot without buffer sizes");
+    }
+
+    @Test
     void timeWaitEntry_showsTimeLeftOnly() {
         ConnectionSnapshot s = new ConnectionSnapshot(ID, TcpState.TIME_WAIT, 0, 0, Map.of(TcpTimer.TIME_WAIT, 59_000_000_000L),
                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, "", 0, 0, CloseReason.NORMAL);
-        assertEquals(new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", ""),
+        assertEquals(new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", "", ""),
                 SsRow.of(s));
     }
 
     @Test
     void line_roundTrips_evenWithEmptyFields() {
-        SsRow row = new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", "");
+        SsRow row = new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", "", "");
         assertEquals(row, SsRow.parse(row.toLine()));
         assertThrows(IllegalArgumentException.class, () -> SsRow.parse("ESTAB\t0"));
     }
@@ -86,8 +97,8 @@ class SsRowTest {
     @Test
     void table_alignsColumnsAndLeavesOutEmptyOptionalOnes() {
         String table = SsRow.table(List.of(
-                new SsRow("LISTEN", 0, 16, "0.0.0.0:80", "*:*", "", "", "", "", ""),
-                new SsRow("ESTAB", 0, 5, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms", "", "", "", "")));
+                new SsRow("LISTEN", 0, 16, "0.0.0.0:80", "*:*", "", "", "", "", "", ""),
+                new SsRow("ESTAB", 0, 5, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms", "", "", "", "", "")));
         List<String> lines = table.lines().toList();
         assertEquals(3, lines.size(), table);
         assertEquals("State   Recv-Q  Send-Q  Local Address:Port  Peer Address:Port  Timers", lines.get(0));
