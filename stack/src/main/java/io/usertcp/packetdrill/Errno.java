@@ -9,9 +9,11 @@ import java.util.Locale;
  * FreeBSD.
  */
 public enum Errno {
+    ENOENT(2),
     EBADF(9),
     EFAULT(14),
     EAGAIN(11),
+    EEXIST(17),
     EINVAL(22),
     EPIPE(32),
     ENOSYS(38),

@@ -38,6 +38,23 @@ final class OpenSocket {
     boolean shutWrite;
     /** A blocking write in progress: bytes queued so far. */
     long writeQueued = -1;
+    /** Bytes queued by every write and send so far: where each zero-copy send ends. */
+    long bytesWritten;
+    /** SO_ZEROCOPY, and the zero-copy sends and completions once it is used. */
+    boolean zeroCopy;
+    ZeroCopyQueue zeroCopies;
+    /** SO_MARK: kept for getsockopt; it only steers routing and filtering, which the runner has none of. */
+    long mark;
+    /** TCP_INQ: recvmsg reports the bytes left to read (TCP_CM_INQ). */
+    boolean inq;
+    /** When this descriptor is an epoll instance, not a socket. */
+    EpollInstance epoll;
+    /** Wakeups so far (data, room, completions, state changes), for edge-triggered epoll; and what they were judged from. */
+    long wakeups;
+    long seenReadable;
+    boolean seenWritable;
+    int seenCompletions;
+    Object seenState;
 
     OpenSocket(int fd) {
         this.fd = fd;

@@ -145,6 +145,14 @@ public interface SocketApi {
     }
 
     /**
+     * The send flags {@link #send} emulates; a scripted call with any other is unsupported. All of
+     * them when it {@link #takesFlags() takes flags} (the kernel backend passes them to the kernel).
+     */
+    default long emulatedSendFlags() {
+        return takesFlags() ? -1L : 0L;
+    }
+
+    /**
      * {@code send}/{@code sendto}/{@code sendmsg} of {@code count} bytes with flags; with
      * {@code MSG_FASTOPEN} to {@code remoteAddress:remotePort}. Called only when {@link #takesFlags()}.
      */

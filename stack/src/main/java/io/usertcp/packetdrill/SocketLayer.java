@@ -230,6 +230,9 @@ public final class SocketLayer implements SocketApi {
         child.maxSegment = s.maxSegment;
         child.userTimeoutMillis = s.userTimeoutMillis;
         child.sendBufferRequest = s.sendBufferRequest;
+        child.zeroCopy = s.zeroCopy; // sock_copy_flags(): SOCK_ZEROCOPY
+        child.inq = s.inq; // the tcp_sock is cloned: recvmsg_inq
+        child.mark = s.mark;
         child.receiveBufferRequest = s.receiveBufferRequest;
         child.boundPort = s.boundPort;
         child.connection = c;
@@ -314,6 +317,7 @@ public final class SocketLayer implements SocketApi {
             }
         }
         done += n;
+        s.bytesWritten += n;
         if (done == count || (s.nonBlocking && done > 0)) {
             s.writeQueued = -1;
             return SyscallResult.ok(done);
@@ -536,6 +540,214 @@ public final class SocketLayer implements SocketApi {
             }
         }
         return TcpState.CLOSED;
+    }
+
+    // =====================================================================================
+    // Send flags, recvmsg, the error queue and epoll
+    // =====================================================================================
+
+    private static final long MSG_DONTWAIT = 0x40;
+    private static final long MSG_NOSIGNAL = 0x4000;
+    private static final long MSG_ZEROCOPY = 0x4000000;
+    private static final long MSG_ERRQUEUE = 0x2000;
+    private static final int SOL_TCP = 6;
+    private static final int TCP_CM_INQ = 36;
+
+    @Override
+    public boolean takesFlags() {
+        return true;
+    }
+
+    /** MSG_ZEROCOPY, MSG_DONTWAIT and MSG_NOSIGNAL; MSG_EOR, MSG_MORE and MSG_FASTOPEN are not emulated. */
+    @Override
+    public long emulatedSendFlags() {
+        return MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
+    }
+
+    /**
+     * {@code send} with flags. MSG_ZEROCOPY on a socket with SO_ZEROCOPY numbers the send for its
+     * completion ({@link ZeroCopyQueue}; without SO_ZEROCOPY Linux ignores the flag); MSG_DONTWAIT
+     * makes this one call non-blocking; MSG_NOSIGNAL changes nothing here (no signals). Scripts with
+     * other flags are unsupported ({@link #emulatedSendFlags()}).
+     */
+    @Override
+    public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        boolean wasNonBlocking = s.nonBlocking;
+        s.nonBlocking |= (flags & MSG_DONTWAIT) != 0;
+        SyscallResult r;
+        try {
+            r = write(fd, count);
+        } finally {
+            s.nonBlocking = wasNonBlocking;
+        }
+        if ((flags & MSG_ZEROCOPY) != 0 && s.zeroCopy && r.errno() == null && !r.isBlocked() && r.value() > 0) {
+            zeroCopies(s).sent(s.bytesWritten);
+        }
+        return r;
+    }
+
+    private static ZeroCopyQueue zeroCopies(OpenSocket s) {
+        if (s.zeroCopies == null) {
+            s.zeroCopies = new ZeroCopyQueue();
+        }
+        return s.zeroCopies;
+    }
+
+    /** Completes the zero-copy sends the peer has acknowledged: every byte written less what is still queued. */
+    private static void acknowledgeZeroCopies(OpenSocket s) {
+        if (s.zeroCopies != null && s.connection != null) {
+            s.zeroCopies.acknowledged(s.bytesWritten - s.connection.sendQueueBytes());
+        }
+    }
+
+    @Override
+    public boolean receivesMessages() {
+        return true;
+    }
+
+    /**
+     * {@code recvmsg}: with MSG_ERRQUEUE the oldest zero-copy completion as an IP_RECVERR control
+     * message (0 bytes; EAGAIN when the error queue is empty); otherwise a read, with a TCP_CM_INQ
+     * control message when TCP_INQ is on: the bytes left to read, or 1 once the peer's FIN has
+     * arrived and every byte was read, so that a reader knows to read again (Linux tcp_inq_hint()).
+     */
+    @Override
+    public SyscallResult recvmsg(int fd, int count, long flags, List<ControlMessage> control, int[] msgFlags) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if ((flags & MSG_ERRQUEUE) != 0) {
+            acknowledgeZeroCopies(s);
+            byte[] err = s.zeroCopies == null ? null : s.zeroCopies.take();
+            if (err == null) {
+                return SyscallResult.error(Errno.EAGAIN);
+            }
+            control.add(new ControlMessage(ZeroCopyQueue.SOL_IP, ZeroCopyQueue.IP_RECVERR, err));
+            msgFlags[0] = (int) MSG_ERRQUEUE;
+            return SyscallResult.ok(0);
+        }
+        SyscallResult r = read(fd, count);
+        if (s.inq && r.errno() == null && !r.isBlocked() && s.connection != null) {
+            TcpConnection c = s.connection;
+            long inq = c.readableBytes() == 0 && (c.isEndOfStream() || c.isClosed()) ? 1 : c.readableBytes();
+            control.add(new ControlMessage(SOL_TCP, TCP_CM_INQ, java.nio.ByteBuffer.allocate(4)
+                    .order(java.nio.ByteOrder.nativeOrder()).putInt((int) inq).array()));
+        }
+        return r;
+    }
+
+    @Override
+    public boolean epolls() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult epollCreate() {
+        OpenSocket e = new OpenSocket(freeFd());
+        e.epoll = new EpollInstance();
+        sockets.put(e.fd, e);
+        return SyscallResult.ok(e.fd);
+    }
+
+    @Override
+    public SyscallResult epollCtl(int epfd, int op, int fd, int events) {
+        OpenSocket e = sockets.get(epfd);
+        OpenSocket target = sockets.get(fd);
+        if (e == null || target == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (e.epoll == null || target == e) {
+            return SyscallResult.error(Errno.EINVAL);
+        }
+        Errno error = e.epoll.control(op, fd, events, observe(target));
+        return error == null ? SyscallResult.ok(0) : SyscallResult.error(error);
+    }
+
+    /** {@code epoll_wait}; only a timeout of 0 is emulated (every script in the corpus uses 0). */
+    @Override
+    public SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
+        OpenSocket e = sockets.get(epfd);
+        if (e == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (e.epoll == null || maxEvents <= 0) {
+            return SyscallResult.error(Errno.EINVAL);
+        }
+        if (timeoutMillis != 0) {
+            throw new Syscalls.Unsupported("epoll_wait() with a timeout other than 0");
+        }
+        int n = e.epoll.poll(maxEvents, fd -> {
+            OpenSocket t = sockets.get(fd);
+            if (t == null) {
+                return null;
+            }
+            long wakeups = observe(t); // first: it takes in the completions acknowledged since
+            return new long[] {pollMask(t), wakeups};
+        }, first);
+        return SyscallResult.ok(n);
+    }
+
+    /**
+     * A socket's wakeups so far, counting those since the last look: data arrived, room to write
+     * appeared, a zero-copy completion was queued (sk_error_report()), or the state changed. Linux
+     * wakes epoll on each of these (sk_data_ready(), sk_write_space(), sk_state_change()).
+     */
+    private long observe(OpenSocket s) {
+        acknowledgeZeroCopies(s);
+        TcpConnection c = s.connection;
+        long readable = c == null ? (s.listener != null ? s.listener.acceptQueueLength() : 0) : c.readableBytes();
+        boolean writable = (pollMask(s) & EpollInstance.EPOLLOUT) != 0;
+        Object state = c != null ? c.state() : s.listener;
+        int completions = s.zeroCopies == null ? 0 : s.zeroCopies.takeWakeups();
+        if (readable > s.seenReadable || (writable && !s.seenWritable) || completions > 0 || state != s.seenState) {
+            s.wakeups++;
+        }
+        s.seenReadable = readable;
+        s.seenWritable = writable;
+        s.seenState = state;
+        return s.wakeups;
+    }
+
+    /**
+     * Linux tcp_poll()'s mask: readable (EPOLLIN|EPOLLRDNORM) with data or after the peer's FIN (then
+     * also EPOLLRDHUP); writable (EPOLLOUT|EPOLLWRNORM) when established and free space is at least
+     * half of what is queued (sk_stream_is_writeable()); EPOLLERR with a completion waiting or an
+     * error to report; EPOLLHUP once both directions are shut. A listener is readable with a
+     * connection to accept.
+     */
+    private int pollMask(OpenSocket s) {
+        if (s.listener != null) {
+            return s.listener.acceptQueueLength() > 0 ? EpollInstance.EPOLLIN | EpollInstance.EPOLLRDNORM : 0;
+        }
+        TcpConnection c = s.connection;
+        int mask = s.zeroCopies != null && s.zeroCopies.hasCompletions() ? EpollInstance.EPOLLERR : 0;
+        if (c == null) {
+            return mask | EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM | EpollInstance.EPOLLHUP; // as Linux for an unconnected socket
+        }
+        if (c.isClosed() && c.closeReason() != null && c.closeReason() != io.usertcp.tcp.CloseReason.NORMAL) {
+            mask |= EpollInstance.EPOLLERR;
+        }
+        if (c.readableBytes() > 0 || c.isEndOfStream()) {
+            mask |= EpollInstance.EPOLLIN | EpollInstance.EPOLLRDNORM;
+        }
+        if (c.peerFinReceived()) {
+            mask |= EpollInstance.EPOLLRDHUP;
+        }
+        if (c.state().isSynchronized() && c.state().canSend()) {
+            int space = c.sendSpace();
+            if (space > 0 && space >= c.sendQueueBytes() / 2) {
+                mask |= EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM;
+            }
+        }
+        if (c.isClosed() || (s.shutWrite && c.isEndOfStream())) {
+            mask |= EpollInstance.EPOLLHUP;
+        }
+        return mask;
     }
 
     /** One socket as {@code sockstat -s} lists it. */

@@ -63,6 +63,10 @@ final class SocketOptions {
                     s.sendBufferApplied = false;
                 }
             }
+            // Linux sock_setsockopt(): SO_ZEROCOPY on a TCP socket; tcp_setsockopt(): TCP_INQ (recvmsg_inq).
+            case "SO_ZEROCOPY" -> s.zeroCopy = value != 0;
+            case "SO_MARK" -> s.mark = value;
+            case "TCP_INQ" -> s.inq = value != 0;
             case "TCP_KEEPINIT" -> {
                 if (!profile.hasKeepInit()) {
                     return SyscallResult.error(Errno.ENOPROTOOPT, "TCP_KEEPINIT is FreeBSD's; the " + profile.name()
@@ -107,6 +111,9 @@ final class SocketOptions {
             // Linux reports tp->notsent_lowat as set: 0 until then (the sysctl's value applies).
             case "TCP_NOTSENT_LOWAT" -> SyscallResult.ok(s.notSentLowat);
             case "TCP_KEEPINIT" -> SyscallResult.ok(s.keepInitSeconds);
+            case "SO_ZEROCOPY" -> SyscallResult.ok(s.zeroCopy ? 1 : 0);
+            case "SO_MARK" -> SyscallResult.ok(s.mark);
+            case "TCP_INQ" -> SyscallResult.ok(s.inq ? 1 : 0);
             case "TCP_NOOPT" -> SyscallResult.ok(s.noOptions ? 1 : 0);
             default -> SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
         };
@@ -136,6 +143,13 @@ final class SocketOptions {
         if (s.receiveBufferRequest >= 0 && !s.receiveBufferApplied) {
             c.setReceiveBufferSize(env.nowNanos(), (int) s.receiveBufferRequest);
             s.receiveBufferApplied = true;
+        }
+        if (c.corked() != s.cork) {
+            c.setCork(env.nowNanos(), s.cork);
+        }
+        int lowat = s.notSentLowat == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, s.notSentLowat);
+        if (c.notSentLowat() != lowat) {
+            c.setNotSentLowat(env.nowNanos(), lowat);
         }
         TcpState state = c.state();
         if (s.maxSegment > 0 && c.maxSegmentSettable()) {

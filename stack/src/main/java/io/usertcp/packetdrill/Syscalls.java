@@ -589,7 +589,11 @@ public final class Syscalls {
         if (a.size() <= i || a.get(i) instanceof Expr.Ellipsis) {
             return 0;
         }
-        return symbolic(a.get(i), SEND_FLAGS);
+        long flags = symbolic(a.get(i), SEND_FLAGS);
+        if ((flags & ~sockets.emulatedSendFlags()) != 0) {
+            throw new Unsupported(s.name() + "() flags " + a.get(i).format());
+        }
+        return flags;
     }
 
     private SyscallResult send(int fd, int count, long flags) {

@@ -249,6 +249,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return receiver.readableBytes();
     }
 
+    /** Whether the peer's FIN has arrived (Linux RCV_SHUTDOWN), whether or not the bytes before it were read. */
+    public boolean peerFinReceived() {
+        return receiver.finReceived();
+    }
+
     /** Whether the peer's FIN has arrived and every byte before it has been read. */
     public boolean isEndOfStream() {
         return receiver.finReceived() && receiver.readableBytes() == 0;
