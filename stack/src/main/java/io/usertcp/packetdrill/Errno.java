@@ -17,6 +17,7 @@ public enum Errno {
     EINVAL(22),
     EPIPE(32),
     ENOSYS(38),
+    ENOMSG(42),
     ENONET(64),
     EPROTO(71),
     ENOTSOCK(88),

@@ -178,7 +178,13 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     public void transmit() {
         if (stack != null) {
             stack.pollTransmit(now, link);
+            sockets.transmitted();
         }
+    }
+
+    @Override
+    public long scriptStartNanos() {
+        return START_NANOS;
     }
 
     @Override

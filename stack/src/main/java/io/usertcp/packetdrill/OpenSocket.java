@@ -40,9 +40,13 @@ final class OpenSocket {
     long writeQueued = -1;
     /** Bytes queued by every write and send so far: where each zero-copy send ends. */
     long bytesWritten;
-    /** SO_ZEROCOPY, and the zero-copy sends and completions once it is used. */
+    /** SO_ZEROCOPY. */
     boolean zeroCopy;
-    ZeroCopyQueue zeroCopies;
+    /** SO_TIMESTAMPING's flags, and with OPT_ID the byte count (SND.UNA) its keys count from. */
+    int timestamping;
+    long timestampKeyBase;
+    /** The error queue, once something may be queued on it (zero-copy completions, timestamps). */
+    ErrorQueue errors;
     /** SO_MARK: kept for getsockopt; it only steers routing and filtering, which the runner has none of. */
     long mark;
     /** TCP_INQ: recvmsg reports the bytes left to read (TCP_CM_INQ). */

@@ -46,6 +46,11 @@ public final class SocketLayer implements SocketApi {
 
         /** The configuration the stack has, or will have when built (for SO_RCVBUF before it exists). */
         TcpConfig config();
+
+        /** The clock's reading at the script's time 0, for the times the socket layer reports (timestamps). */
+        default long scriptStartNanos() {
+            return 0;
+        }
     }
 
     private final Environment env;
@@ -320,6 +325,10 @@ public final class SocketLayer implements SocketApi {
         s.bytesWritten += n;
         if (done == count || (s.nonBlocking && done > 0)) {
             s.writeQueued = -1;
+            if (s.timestamping != 0) {
+                // Linux tcp_tx_timestamp(): the write's last byte is the one timestamped
+                errors(s).mark(s.bytesWritten - 1, s.timestamping, s.bytesWritten - 1 - s.timestampKeyBase);
+            }
             return SyscallResult.ok(done);
         }
         if (s.nonBlocking) {
@@ -419,7 +428,8 @@ public final class SocketLayer implements SocketApi {
         if (s == null) {
             return SyscallResult.error(Errno.EBADF);
         }
-        SyscallResult r = SocketOptions.set(s, name, value, env.config().profile());
+        SyscallResult r = name.equals("SO_TIMESTAMPING") ? setTimestamping(s, value)
+                : SocketOptions.set(s, name, value, env.config().profile());
         if (r.errno() == null) {
             SocketOptions.apply(s, env);
         }
@@ -550,6 +560,7 @@ public final class SocketLayer implements SocketApi {
     private static final long MSG_NOSIGNAL = 0x4000;
     private static final long MSG_ZEROCOPY = 0x4000000;
     private static final long MSG_ERRQUEUE = 0x2000;
+    private static final long MSG_TRUNC = 0x20;
     private static final int SOL_TCP = 6;
     private static final int TCP_CM_INQ = 36;
 
@@ -585,23 +596,52 @@ public final class SocketLayer implements SocketApi {
             s.nonBlocking = wasNonBlocking;
         }
         if ((flags & MSG_ZEROCOPY) != 0 && s.zeroCopy && r.errno() == null && !r.isBlocked() && r.value() > 0) {
-            zeroCopies(s).sent(s.bytesWritten);
+            errors(s).zeroCopySent(s.bytesWritten);
         }
         return r;
     }
 
-    private static ZeroCopyQueue zeroCopies(OpenSocket s) {
-        if (s.zeroCopies == null) {
-            s.zeroCopies = new ZeroCopyQueue();
+    private static ErrorQueue errors(OpenSocket s) {
+        if (s.errors == null) {
+            s.errors = new ErrorQueue();
         }
-        return s.zeroCopies;
+        return s.errors;
     }
 
-    /** Completes the zero-copy sends the peer has acknowledged: every byte written less what is still queued. */
-    private static void acknowledgeZeroCopies(OpenSocket s) {
-        if (s.zeroCopies != null && s.connection != null) {
-            s.zeroCopies.acknowledged(s.bytesWritten - s.connection.sendQueueBytes());
+    /**
+     * Brings a socket's error queue up to date: what was handed to the link (every byte written
+     * less what is not sent yet) and what was acknowledged (less what is still queued).
+     */
+    private void updateErrors(OpenSocket s) {
+        TcpConnection c = s.connection;
+        if (s.errors != null && c != null) {
+            s.errors.progress(s.bytesWritten - c.unsentBytes(), s.bytesWritten - c.sendQueueBytes(),
+                    env.nowNanos() - env.scriptStartNanos());
         }
+    }
+
+    /** The stack has just sent what it had to send: transmit timestamps and completions that became due are queued now. */
+    public void transmitted() {
+        for (OpenSocket s : sockets.values()) {
+            updateErrors(s);
+        }
+    }
+
+    /**
+     * SO_TIMESTAMPING: the flags, and with OPT_ID (newly set) the keys count bytes from SND.UNA
+     * (Linux sock_set_timestamping(): EINVAL when the socket is not connected).
+     */
+    private SyscallResult setTimestamping(OpenSocket s, long value) {
+        int flags = (int) value;
+        if ((flags & ErrorQueue.OPT_ID) != 0 && (s.timestamping & ErrorQueue.OPT_ID) == 0) {
+            TcpConnection c = s.connection;
+            if (c == null || !c.state().isSynchronized()) {
+                return SyscallResult.error(Errno.EINVAL, "SOF_TIMESTAMPING_OPT_ID on a socket that is not connected");
+            }
+            s.timestampKeyBase = s.bytesWritten - c.sendQueueBytes();
+        }
+        s.timestamping = flags;
+        return SyscallResult.ok(0);
     }
 
     @Override
@@ -622,13 +662,13 @@ public final class SocketLayer implements SocketApi {
             return SyscallResult.error(Errno.EBADF);
         }
         if ((flags & MSG_ERRQUEUE) != 0) {
-            acknowledgeZeroCopies(s);
-            byte[] err = s.zeroCopies == null ? null : s.zeroCopies.take();
-            if (err == null) {
+            updateErrors(s);
+            ErrorQueue.Entry e = s.errors == null ? null : s.errors.take();
+            if (e == null) {
                 return SyscallResult.error(Errno.EAGAIN);
             }
-            control.add(new ControlMessage(ZeroCopyQueue.SOL_IP, ZeroCopyQueue.IP_RECVERR, err));
-            msgFlags[0] = (int) MSG_ERRQUEUE;
+            control.addAll(e.control());
+            msgFlags[0] = (int) (MSG_ERRQUEUE | (e.truncated() && count == 0 ? MSG_TRUNC : 0));
             return SyscallResult.ok(0);
         }
         SyscallResult r = read(fd, count);
@@ -698,12 +738,12 @@ public final class SocketLayer implements SocketApi {
      * wakes epoll on each of these (sk_data_ready(), sk_write_space(), sk_state_change()).
      */
     private long observe(OpenSocket s) {
-        acknowledgeZeroCopies(s);
+        updateErrors(s);
         TcpConnection c = s.connection;
         long readable = c == null ? (s.listener != null ? s.listener.acceptQueueLength() : 0) : c.readableBytes();
         boolean writable = (pollMask(s) & EpollInstance.EPOLLOUT) != 0;
         Object state = c != null ? c.state() : s.listener;
-        int completions = s.zeroCopies == null ? 0 : s.zeroCopies.takeWakeups();
+        int completions = s.errors == null ? 0 : s.errors.takeWakeups();
         if (readable > s.seenReadable || (writable && !s.seenWritable) || completions > 0 || state != s.seenState) {
             s.wakeups++;
         }
@@ -725,7 +765,7 @@ public final class SocketLayer implements SocketApi {
             return s.listener.acceptQueueLength() > 0 ? EpollInstance.EPOLLIN | EpollInstance.EPOLLRDNORM : 0;
         }
         TcpConnection c = s.connection;
-        int mask = s.zeroCopies != null && s.zeroCopies.hasCompletions() ? EpollInstance.EPOLLERR : 0;
+        int mask = s.errors != null && !s.errors.isEmpty() ? EpollInstance.EPOLLERR : 0;
         if (c == null) {
             return mask | EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM | EpollInstance.EPOLLHUP; // as Linux for an unconnected socket
         }

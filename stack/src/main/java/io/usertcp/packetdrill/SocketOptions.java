@@ -112,6 +112,7 @@ final class SocketOptions {
             case "TCP_NOTSENT_LOWAT" -> SyscallResult.ok(s.notSentLowat);
             case "TCP_KEEPINIT" -> SyscallResult.ok(s.keepInitSeconds);
             case "SO_ZEROCOPY" -> SyscallResult.ok(s.zeroCopy ? 1 : 0);
+            case "SO_TIMESTAMPING" -> SyscallResult.ok(s.timestamping);
             case "SO_MARK" -> SyscallResult.ok(s.mark);
             case "TCP_INQ" -> SyscallResult.ok(s.inq ? 1 : 0);
             case "TCP_NOOPT" -> SyscallResult.ok(s.noOptions ? 1 : 0);

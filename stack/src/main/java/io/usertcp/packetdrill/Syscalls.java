@@ -16,7 +16,15 @@ public final class Syscalls {
             Map.entry("SHUT_RD", (long) SocketLayer.SHUT_RD), Map.entry("SHUT_WR", (long) SocketLayer.SHUT_WR),
             Map.entry("SHUT_RDWR", (long) SocketLayer.SHUT_RDWR), Map.entry("O_RDWR", (long) SocketLayer.O_RDWR),
             Map.entry("O_RDONLY", 0L), Map.entry("O_NONBLOCK", (long) SocketLayer.O_NONBLOCK),
-            Map.entry("F_GETFL", 3L), Map.entry("F_SETFL", 4L), Map.entry("MSG_DONTWAIT", 0x40L), Map.entry("NULL", 0L));
+            Map.entry("F_GETFL", 3L), Map.entry("F_SETFL", 4L), Map.entry("MSG_DONTWAIT", 0x40L), Map.entry("NULL", 0L),
+            // SO_TIMESTAMPING's flags (include/uapi/linux/net_tstamp.h)
+            Map.entry("SOF_TIMESTAMPING_TX_HARDWARE", 1L), Map.entry("SOF_TIMESTAMPING_TX_SOFTWARE", 1L << 1),
+            Map.entry("SOF_TIMESTAMPING_RX_HARDWARE", 1L << 2), Map.entry("SOF_TIMESTAMPING_RX_SOFTWARE", 1L << 3),
+            Map.entry("SOF_TIMESTAMPING_SOFTWARE", 1L << 4), Map.entry("SOF_TIMESTAMPING_SYS_HARDWARE", 1L << 5),
+            Map.entry("SOF_TIMESTAMPING_RAW_HARDWARE", 1L << 6), Map.entry("SOF_TIMESTAMPING_OPT_ID", 1L << 7),
+            Map.entry("SOF_TIMESTAMPING_TX_SCHED", 1L << 8), Map.entry("SOF_TIMESTAMPING_TX_ACK", 1L << 9),
+            Map.entry("SOF_TIMESTAMPING_OPT_CMSG", 1L << 10), Map.entry("SOF_TIMESTAMPING_OPT_TSONLY", 1L << 11),
+            Map.entry("SOF_TIMESTAMPING_OPT_STATS", 1L << 12));
 
     /** A call's result plus, for getsockopt, a disagreement about the value returned through the pointer. */
     public record Outcome(SyscallResult result, String outputProblem) {
@@ -349,9 +357,13 @@ public final class Syscalls {
     }
 
     /** The names recvmsg scripts use (Linux's values): flags, control message levels and types, error origins. */
-    private static final Map<String, Long> MESSAGE_SYMBOLS = Map.of("MSG_ERRQUEUE", 0x2000L, "MSG_PEEK", 0x2L,
-            "MSG_DONTWAIT", 0x40L, "MSG_TRUNC", 0x20L, "CMSG_LEVEL_IP", 0L, "SOL_IP", 0L, "CMSG_TYPE_RECVERR", 11L,
-            "TCP_CM_INQ", 36L, "SO_EE_ORIGIN_ZEROCOPY", 5L, "SO_EE_CODE_ZEROCOPY_COPIED", 1L);
+    private static final Map<String, Long> MESSAGE_SYMBOLS = Map.ofEntries(Map.entry("MSG_ERRQUEUE", 0x2000L),
+            Map.entry("MSG_PEEK", 0x2L), Map.entry("MSG_DONTWAIT", 0x40L), Map.entry("MSG_TRUNC", 0x20L),
+            Map.entry("CMSG_LEVEL_IP", 0L), Map.entry("SOL_IP", 0L), Map.entry("SOL_SOCKET", 1L), Map.entry("SOL_TCP", 6L),
+            Map.entry("CMSG_TYPE_RECVERR", 11L), Map.entry("TCP_CM_INQ", 36L), Map.entry("SCM_TIMESTAMPING", 37L),
+            Map.entry("SO_EE_ORIGIN_TIMESTAMPING", 4L), Map.entry("SO_EE_ORIGIN_ZEROCOPY", 5L),
+            Map.entry("SO_EE_CODE_ZEROCOPY_COPIED", 1L), Map.entry("SCM_TSTAMP_SND", 0L), Map.entry("SCM_TSTAMP_SCHED", 1L),
+            Map.entry("SCM_TSTAMP_ACK", 2L));
     /** struct sock_extended_err's fields: offset and size. */
     private static final Map<String, int[]> EXTENDED_ERROR = Map.of("ee_errno", new int[] {0, 4}, "ee_origin", new int[] {4, 1},
             "ee_type", new int[] {5, 1}, "ee_code", new int[] {6, 1}, "ee_pad", new int[] {7, 1}, "ee_info", new int[] {8, 4},
@@ -406,7 +418,7 @@ public final class Syscalls {
     }
 
     /** The first difference between the scripted control messages and the received ones, or null. */
-    private static String controlProblem(List<Expr> expected, List<SocketApi.ControlMessage> got) {
+    private String controlProblem(List<Expr> expected, List<SocketApi.ControlMessage> got) {
         if (expected.size() != got.size()) {
             return got.size() + " control message(s) received, the script expects " + expected.size();
         }
@@ -421,7 +433,17 @@ public final class Syscalls {
                         + c.format();
             }
             Expr want = c.field("cmsg_data");
-            if (want instanceof Expr.Struct fields) {
+            if (want instanceof Expr.Struct fields && fields.field("scm_sec") != null) {
+                // struct scm_timestamping's first timespec, in the script's time, within its tolerance
+                long gotNanos = data.getLong(0) * 1_000_000_000L + data.getLong(8);
+                long wantNanos = messageValue(fields.field("scm_sec")) * 1_000_000_000L
+                        + (fields.field("scm_nsec") != null ? messageValue(fields.field("scm_nsec")) : 0);
+                long tolerance = host.header().tolerance(wantNanos, wantNanos);
+                if (data.capacity() < 16 || Math.abs(gotNanos - wantNanos) > tolerance) {
+                    return "control message " + i + ": the timestamp is " + Interpreter.duration(gotNanos) + " s, the script"
+                            + " expects " + Interpreter.duration(wantNanos) + " s (tolerance " + Interpreter.duration(tolerance) + " s)";
+                }
+            } else if (want instanceof Expr.Struct fields) {
                 for (Expr.Field f : fields.fields()) {
                     int[] at = EXTENDED_ERROR.get(f.name());
                     if (at == null) {

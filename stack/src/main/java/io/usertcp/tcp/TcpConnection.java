@@ -223,6 +223,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
     static final int MIN_USER_MSS = 88;
     static final int MAX_USER_MSS = 32767;
 
+    /** Bytes queued and not sent yet (Linux write_seq - snd_nxt, what TCP_NOTSENT_LOWAT counts). */
+    public int unsentBytes() {
+        return sender.unsentBytes();
+    }
+
     /** Bytes queued to send or sent and not yet acknowledged (ss's Send-Q). */
     public int sendQueueBytes() {
         return sender.bufferedBytes();
