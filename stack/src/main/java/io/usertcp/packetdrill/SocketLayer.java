@@ -310,6 +310,9 @@ public final class SocketLayer implements SocketApi {
         if (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) {
             return s.nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
         }
+        if (s.writeQueued >= 0 && !c.sendWakes()) {
+            return SyscallResult.BLOCKED; // a blocked writer waits to be woken (sk_stream_wait_memory())
+        }
         long done = Math.max(0, s.writeQueued);
         long left = count - done;
         int n = (int) Math.min(left, c.sendSpace());
@@ -681,6 +684,47 @@ public final class SocketLayer implements SocketApi {
         return r;
     }
 
+    /**
+     * sk_stream_is_writeable(): with the linux profile's skb accounting, free space at least half of
+     * what is queued and unsent data under half of TCP_NOTSENT_LOWAT (the wake condition); otherwise
+     * room for more with at least half the buffer's data sent.
+     */
+    private static boolean writable(TcpConnection c) {
+        if (c.accountsSendBufferInSkbs()) {
+            return c.sendWakes();
+        }
+        int space = c.sendSpace();
+        return space > 0 && space >= c.sendQueueBytes() / 2;
+    }
+
+    @Override
+    public boolean polls() {
+        return true;
+    }
+
+    /**
+     * {@code poll(2)}: each descriptor's revents from tcp_poll()'s mask (POLLNVAL for one not open),
+     * how many are ready; with none ready and a timeout, the call blocks until one is (a poll that
+     * should time out is not emulated: it stays blocked).
+     */
+    @Override
+    public SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
+        int ready = 0;
+        for (int i = 0; i < fds.length; i++) {
+            OpenSocket s = sockets.get(fds[i]);
+            if (s == null) {
+                revents[i] = 0x20; // POLLNVAL
+            } else {
+                observe(s);
+                revents[i] = pollMask(s) & (events[i] | EpollInstance.EPOLLERR | EpollInstance.EPOLLHUP);
+            }
+            if (revents[i] != 0) {
+                ready++;
+            }
+        }
+        return ready > 0 || timeoutMillis == 0 ? SyscallResult.ok(ready) : SyscallResult.BLOCKED;
+    }
+
     @Override
     public boolean epolls() {
         return true;
@@ -778,11 +822,8 @@ public final class SocketLayer implements SocketApi {
         if (c.peerFinReceived()) {
             mask |= EpollInstance.EPOLLRDHUP;
         }
-        if (c.state().isSynchronized() && c.state().canSend()) {
-            int space = c.sendSpace();
-            if (space > 0 && space >= c.sendQueueBytes() / 2) {
-                mask |= EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM;
-            }
+        if (c.state().isSynchronized() && c.state().canSend() && writable(c)) {
+            mask |= EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM;
         }
         if (c.isClosed() || (s.shutWrite && c.isEndOfStream())) {
             mask |= EpollInstance.EPOLLHUP;

@@ -148,7 +148,8 @@ final class SocketOptions {
         if (c.corked() != s.cork) {
             c.setCork(env.nowNanos(), s.cork);
         }
-        int lowat = s.notSentLowat == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, s.notSentLowat);
+        // Unset (0): the stack's default, net.ipv4.tcp_notsent_lowat.
+        int lowat = s.notSentLowat == 0 ? cfg.notSentLowatBytes() : (int) Math.min(Integer.MAX_VALUE, s.notSentLowat);
         if (c.notSentLowat() != lowat) {
             c.setNotSentLowat(env.nowNanos(), lowat);
         }

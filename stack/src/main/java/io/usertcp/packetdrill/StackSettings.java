@@ -98,6 +98,8 @@ final class StackSettings {
             Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) part(v, 1))
                     .sendBufferMaxBytes((int) part(v, 2)).build()),
             Map.entry("net.ipv4.tcp_moderate_rcvbuf", (v, c) -> c.toBuilder().bufferAutotuning(on(v)).build()),
+            Map.entry("net.ipv4.tcp_notsent_lowat", (v, c) -> c.toBuilder()
+                    .notSentLowatBytes((int) Math.min(Integer.MAX_VALUE, num(v))).build()),
             // One limit stands for both: the stack has a single socketBufferMaxBytes.
             Map.entry("net.core.rmem_max", (v, c) -> c.toBuilder().socketBufferMaxBytes((int) num(v)).build()),
             Map.entry("net.core.wmem_max", (v, c) -> c.toBuilder().socketBufferMaxBytes((int) num(v)).build()));

@@ -58,6 +58,9 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param sendBufferMaxBytes     the largest send buffer a connection may grow to (Linux tcp_wmem[2], 4 MiB)
  * @param socketBufferMaxBytes   the largest SO_SNDBUF / SO_RCVBUF an application may ask for; larger
  *                               requests are clamped to it (Linux net.core.wmem_max / rmem_max, 212992)
+ * @param notSentLowatBytes      TCP_NOTSENT_LOWAT for sockets that do not set it: at most this many
+ *                               bytes queued and not yet sent (Linux net.ipv4.tcp_notsent_lowat;
+ *                               {@link Integer#MAX_VALUE} for Linux's default UINT_MAX, no limit)
  * @param bufferAutotuning       grow the buffers of connections whose application did not set them:
  *                               the receive buffer to what the application reads per round trip, the
  *                               send buffer with cwnd (Linux tcp_moderate_rcvbuf, tcp_rcv_space_adjust(),
@@ -97,7 +100,8 @@ public record TcpConfig(
         int ecnSetupSynRetries,
         int sendBufferMaxBytes,
         int socketBufferMaxBytes,
-        boolean bufferAutotuning) {
+        boolean bufferAutotuning,
+        int notSentLowatBytes) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
     public enum TimeWaitReuse {
@@ -203,6 +207,7 @@ public record TcpConfig(
         range("ecnSetupSynRetries", ecnSetupSynRetries, 0, 255);
         range("sendBufferMaxBytes", sendBufferMaxBytes, 256, 1 << 30);
         range("socketBufferMaxBytes", socketBufferMaxBytes, 256, 1 << 30);
+        range("notSentLowatBytes", notSentLowatBytes, 0, Integer.MAX_VALUE);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -211,7 +216,7 @@ public record TcpConfig(
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 16384, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
                 256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0, // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
-                4 << 20, 212_992, true); // tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
+                4 << 20, 212_992, true, Integer.MAX_VALUE); // tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
     }
 
     /**
@@ -330,6 +335,7 @@ public record TcpConfig(
         private int sendBufferMaxBytes;
         private int socketBufferMaxBytes;
         private boolean bufferAutotuning;
+        private int notSentLowatBytes;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -365,6 +371,7 @@ public record TcpConfig(
             sendBufferMaxBytes = c.sendBufferMaxBytes;
             socketBufferMaxBytes = c.socketBufferMaxBytes;
             bufferAutotuning = c.bufferAutotuning;
+            notSentLowatBytes = c.notSentLowatBytes;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -400,6 +407,7 @@ public record TcpConfig(
         public Builder sendBufferMaxBytes(int v) { sendBufferMaxBytes = v; return this; }
         public Builder socketBufferMaxBytes(int v) { socketBufferMaxBytes = v; return this; }
         public Builder bufferAutotuning(boolean v) { bufferAutotuning = v; return this; }
+        public Builder notSentLowatBytes(int v) { notSentLowatBytes = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
@@ -407,7 +415,7 @@ public record TcpConfig(
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
                     congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
-                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning);
+                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning, notSentLowatBytes);
         }
     }
 }

@@ -151,6 +151,19 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return n;
     }
 
+    /**
+     * Whether a writer that found no room should try again now: Linux wakes it only once free space
+     * is half of what is queued (sk_stream_write_space()); the other profiles as soon as there is room.
+     */
+    public boolean sendWakes() {
+        return sender.writerWakes();
+    }
+
+    /** Whether the send buffer is counted in skbs, as Linux does (the profile's choice). */
+    public boolean accountsSendBufferInSkbs() {
+        return config.profile().accountsSendBufferInSkbs();
+    }
+
     /** Room for the next write: free space in the send buffer, within TCP_NOTSENT_LOWAT if it is set. */
     public int sendSpace() {
         return sender.writableSpace();

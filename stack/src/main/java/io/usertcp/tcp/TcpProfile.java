@@ -364,6 +364,16 @@ public class TcpProfile {
     }
 
     /**
+     * Whether the send buffer is counted in skbs with their truesize, as Linux counts sk_wmem_queued
+     * against sk_sndbuf (tcp_sendmsg_locked(); see SkbQueue): a write may overshoot the buffer by an
+     * skb, stops at skb boundaries, and a waiting writer wakes when free space is half of what is
+     * queued. rfc and freebsd count the bytes of data against the buffer (FreeBSD sbspace()).
+     */
+    public boolean accountsSendBufferInSkbs() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
      * The window of a SYN or SYN,ACK from the space the buffer offers. linux: rounded down to a
      * multiple of the MSS we announce, less the timestamp option when it is in use
      * (tcp_select_initial_window(): {@code rounddown(space, mss)}; tcp_openreq_init_rwin() takes

@@ -9,6 +9,7 @@ import static io.usertcp.wire.TcpFlags.ACK;
 import static io.usertcp.wire.TcpFlags.PSH;
 import static io.usertcp.wire.TcpFlags.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,9 +79,10 @@ class OutputShapingOptionsTest {
     }
 
     @Test
-    void notSentLowat_limitsWhatAWriteTakes_toTheMarkAboveTheUnsent() {
-        // Linux tcp_stream_memory_free(): writable while fewer than TCP_NOTSENT_LOWAT bytes are not yet sent.
-        try (ConnectionHarness h = new ConnectionHarness()) {
+    void notSentLowat_rfc_limitsWhatAWriteTakes_toTheMarkAboveTheUnsent() {
+        // The rfc and freebsd profiles count bytes: writable while fewer than TCP_NOTSENT_LOWAT bytes are not yet
+        // sent, and a write takes no more than the mark leaves.
+        try (ConnectionHarness h = new ConnectionHarness(TcpConfig.rfc())) {
             TcpConnection c = h.established();
             h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).window(0)); // nothing can go
             c.setNotSentLowat(h.now(), 1000);
@@ -94,6 +96,27 @@ class OutputShapingOptionsTest {
             c.setNotSentLowat(h.now(), Integer.MAX_VALUE);
             assertTrue(c.sendSpace() > 1000);
             assertThrows(IllegalArgumentException.class, () -> c.setNotSentLowat(h.now(), -1));
+        }
+    }
+
+    @Test
+    void notSentLowat_linux_testedPerSkb_aWriteFillsTheUnsentTailSkbPastTheMark() {
+        // Linux tcp_stream_memory_free() is asked only before a write starts a new skb: an unsent tail skb with room
+        // takes the bytes whatever the mark, and once the unsent bytes reach the mark nothing more is taken.
+        try (ConnectionHarness h = new ConnectionHarness()) {
+            TcpConnection c = h.established();
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).window(0)); // nothing can go
+            c.setNotSentLowat(h.now(), 1000);
+            assertTrue(c.sendSpace() > 0);
+            send(h, c, 800, false);
+            h.expectNothingSent();
+            send(h, c, 800, false); // into the same skb: 1600 unsent, past the mark
+            assertEquals(0, c.sendSpace(), "1600 bytes unsent, at or above the mark: no new skb");
+            assertFalse(c.sendWakes());
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 1).window(65535));
+            h.drain();
+            assertTrue(c.sendSpace() > 0, "everything was sent: the mark is free again");
+            assertTrue(c.sendWakes());
         }
     }
 

@@ -57,7 +57,17 @@ final class SendBuffer {
      * @return the number of bytes taken
      */
     int append(ByteBuf src) {
-        int n = Math.min(src.readableBytes(), space());
+        return append(src, space());
+    }
+
+    /**
+     * Takes up to {@code limit} readable bytes of {@code src}, whatever the capacity says: for a
+     * caller that decides the amount itself (Linux's skb accounting, {@link SkbQueue}).
+     *
+     * @param src borrowed: the caller still owns and releases it
+     */
+    int append(ByteBuf src, int limit) {
+        int n = Math.min(src.readableBytes(), Math.max(0, limit));
         if (n > 0) {
             if (count == ring.length) {
                 grow();

@@ -106,6 +106,10 @@ public final class Sender {
     private int notSentLowat = Integer.MAX_VALUE;
     /** SO_SNDBUF was set: the buffer keeps its size (Linux SOCK_SNDBUF_LOCK). */
     private boolean bufferLocked;
+    /** The send buffer counted in skbs, as Linux does (the linux profile); null otherwise. */
+    private final SkbQueue skbs;
+    /** Data bytes acknowledged so far, for {@link #skbs}. */
+    private long ackedDataBytes;
     /** A write found the buffer full since the last ACK that could grow it (Linux SOCK_NOSPACE). */
     private boolean writerLimited;
 
@@ -124,6 +128,8 @@ public final class Sender {
         this.config = config;
         this.stats = stats;
         this.buffer = new SendBuffer(config.sendBufferBytes());
+        this.skbs = config.profile().accountsSendBufferInSkbs() ? new SkbQueue() : null;
+        this.notSentLowat = config.notSentLowatBytes();
         this.rtt = new RttEstimator(config);
         this.cc = config.congestion().newController(DEFAULT_MSS);
         this.lastDataSentNanos = nowNanos;
@@ -281,6 +287,10 @@ public final class Sender {
         boolean finAckedNow = finSent && ack == finSeq + 1;
         int dataBytes = acked - (synAckedNow ? 1 : 0) - (finAckedNow ? 1 : 0);
         buffer.acknowledge(dataBytes);
+        ackedDataBytes += Math.max(0, dataBytes);
+        if (skbs != null) {
+            skbs.acknowledged(ackedDataBytes);
+        }
         int flightBefore = SeqNum.diff(sndNxt, sndUna);
         sndUna = ack;
         sampleRtt(nowNanos, seg);
@@ -533,6 +543,7 @@ public final class Sender {
             startRttTiming(sndNxt, nowNanos);
         }
         sndNxt += length;
+        skbsSent();
         if (length < mss) {
             sndSml = sndNxt;
         }
@@ -585,6 +596,15 @@ public final class Sender {
      * more than the mark leaves above what is not sent yet (Linux tcp_stream_memory_free()).
      */
     public int writableSpace() {
+        if (skbs != null) {
+            // A write takes bytes while a new skb may be started; how many, SkbQueue.take() decides. This is
+            // what it can take at most: the free space, the tail skb's room and one more skb.
+            if (!skbs.memoryFree(buffer.capacity(), notSentLowat)) {
+                writerLimited = true;
+                return 0;
+            }
+            return (int) Math.min(Integer.MAX_VALUE, Math.max(0, buffer.capacity() - skbs.queued()) + 2L * sizeGoal());
+        }
         int space = buffer.space();
         if (space == 0) {
             writerLimited = true; // as Linux tcp_poll() sets SOCK_NOSPACE when the socket is not writable
@@ -779,8 +799,9 @@ public final class Sender {
     /** SEND: takes as many readable bytes of {@code data} as there is room for. @param data borrowed */
     public int append(ByteBuf data) {
         int offered = data.readableBytes();
-        int n = buffer.append(data);
-        if (n < offered || buffer.space() == 0) {
+        int n = skbs == null ? buffer.append(data) : buffer.append(data, skbs.take(offered, sizeGoal(), buffer.capacity(),
+                notSentLowat, pushBudget()));
+        if (n < offered || writableSpace() == 0) {
             writerLimited = true; // Linux sets SOCK_NOSPACE when a write waits for room
         }
         return n;
@@ -827,6 +848,44 @@ public final class Sender {
         return true;
     }
 
+    /**
+     * Whether a writer waiting for room is woken now: with the linux profile's skb accounting, once
+     * free space is half of what is queued (sk_stream_write_space()); otherwise when there is room.
+     */
+    public boolean writerWakes() {
+        return skbs != null ? skbs.writable(buffer.capacity(), notSentLowat) : writableSpace() > 0;
+    }
+
+    /**
+     * Linux tcp_xmit_size_goal(): the data an skb gets, at most what a GSO packet holds (64 KiB less
+     * headers) and half the largest window the peer offered (tcp_bound_to_half_wnd()), in whole
+     * segments, at least one.
+     */
+    private int sizeGoal() {
+        long goal = 65536 - 1 - 320;
+        if (maxSndWnd > 536) {
+            goal = Math.min(goal, Math.max(maxSndWnd >> 1, 68));
+        }
+        return (int) Math.max(sndMss, goal / sndMss * sndMss);
+    }
+
+    /** What may go out at once, in whole segments: cwnd's and the window's room (what tcp_push_one() sends). */
+    private long pushBudget() {
+        if (!synAcked()) {
+            return 0;
+        }
+        long flight = SeqNum.diff(sndNxt, sndUna);
+        long room = Math.min(sendBudget(), sndWnd - flight);
+        return Math.max(0, room) / sndMss * sndMss;
+    }
+
+    /** Keeps the skb accounting in step with the data handed to the link. */
+    private void skbsSent() {
+        if (skbs != null) {
+            skbs.sent(ackedDataBytes + buffer.size() - unsentBytes());
+        }
+    }
+
     /** Linux tp->reordering's default (sysctl tcp_reordering = 3), which tcp_sndbuf_expand() counts. */
     private static final int DUP_THRESH_SEGMENTS = 3;
 
@@ -846,6 +905,9 @@ public final class Sender {
     /** Releases the buffered bytes. */
     public void release() {
         buffer.release();
+        if (skbs != null) {
+            skbs.clear();
+        }
     }
 
     /** TCP_CONGESTION: a new controller of {@code factory}'s algorithm, starting afresh. */
