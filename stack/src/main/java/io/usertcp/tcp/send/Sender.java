@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.tcp.cc.CongestionControlFactory;
 import io.usertcp.wire.ParsedTcpOptions;
@@ -67,6 +68,9 @@ public final class Sender {
     private boolean finQueued;
     private boolean finSent;
     boolean sackPermitted;
+    /** Loss detection is RACK-TLP (the profile's choice, with SACK) and fast recovery is paced by PRR. */
+    boolean rackMode;
+    boolean prrMode;
     private boolean timestamps;
     /** Per-connection offset added to our timestamp clock (RFC 7323 §5.4, randomised). */
     private int tsOffset;
@@ -75,6 +79,7 @@ public final class Sender {
     private final SendBuffer buffer;
     private final RttEstimator rtt;
     private final LossRecovery recovery = new LossRecovery();
+    final LossProbe lossProbe = new LossProbe();
     private final TcpConfig config;
     final StackStats stats;
     CongestionControl cc;
@@ -153,6 +158,8 @@ public final class Sender {
         this.sndWndShift = windowShift;
         this.sackPermitted = sack;
         this.timestamps = timestamps;
+        this.rackMode = sack && config.profile().lossDetection() == TcpProfile.LossDetection.RACK_TLP;
+        this.prrMode = config.profile().proportionalRateReduction();
         cc.setMss(mss);
     }
 
@@ -263,10 +270,26 @@ public final class Sender {
                 ecnEcho(nowNanos, outstanding ? 1 : 0); // a duplicate ACK reports one segment (Linux tcp_add_reno_sack)
             }
         }
+        long windowBefore = sndWnd;
         if (SeqNum.ge(ack, sndUna)) {
             result |= updateWindow(seg, advanced);
         }
+        if (rackMode && lossProbe.outstanding() && synAcked()) {
+            boolean pureDuplicate = !advanced && !recovery.ackDataSacked() && seg.payloadLength() == 0 && sndWnd == windowBefore;
+            probeAcked(nowNanos, ack, pureDuplicate);
+        }
         return result;
+    }
+
+    /** RFC 8985 §7.4 (Linux tcp_process_tlp_ack()): a probe that repaired a loss reduces cwnd once, as for ECN (CWR). */
+    private void probeAcked(long nowNanos, int ack, boolean pureDuplicate) {
+        if (lossProbe.onAck(ack, recovery.dsackCovers(lossProbe.highSeq()), pureDuplicate) == LossProbe.AckResult.LOSS_REPAIRED
+                && !recovery.inRecovery()) {
+            cc.onLossDetected(nowNanos, SeqNum.diff(sndNxt, sndUna));
+            cc.onRecoveryEnd(nowNanos);
+            lossReduction();
+            stats.increment(Counter.TcpExtTCPLossProbeRecovery);
+        }
     }
 
     /** SND.UNA < SEG.ACK =< SND.NXT: bytes (and perhaps SYN or FIN) are acknowledged. */
@@ -278,10 +301,11 @@ public final class Sender {
         int dataBytes = acked - (synAckedNow ? 1 : 0) - (finAckedNow ? 1 : 0);
         buffer.acknowledge(dataBytes);
         int flightBefore = SeqNum.diff(sndNxt, sndUna);
+        int priorUna = sndUna;
         sndUna = ack;
         sampleRtt(nowNanos, seg);
         retransmits = 0;
-        recovery.updateScoreboard(this, seg.options());
+        recovery.updateScoreboard(this, seg.options(), priorUna, nowNanos);
         endCwrWindow();
         if (ecnEcho) {
             ecnEcho(nowNanos, Math.max(0, dataBytes));
@@ -293,7 +317,7 @@ public final class Sender {
             long flight = config.congestion().linuxSlowStart() ? Math.max(flightBefore, maxFlightInWindow) : flightBefore;
             cc.onAck(nowNanos, Math.max(0, dataBytes), flight, rtt.srttNanos());
         }
-        recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes));
+        recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes), tsEcr(seg));
         int result = ADVANCED | (synAckedNow ? SYN_ACKED : 0) | (sndUna == sndNxt ? ALL_ACKED : 0);
         return dataBytes > 0 ? result | DATA_ACKED | WANTS_OUTPUT : result;
     }
@@ -304,7 +328,7 @@ public final class Sender {
      * when it SACKs data not SACKed before (RFC 6675 §2). Three of them start fast recovery.
      */
     private boolean duplicateAck(long nowNanos, TcpSegmentView seg) {
-        int newlySacked = recovery.updateScoreboard(this, seg.options());
+        int newlySacked = recovery.updateScoreboard(this, seg.options(), sndUna, nowNanos);
         boolean outstanding = sndNxt != sndUna;
         boolean duplicate;
         if (sackPermitted && seg.options().sackBlockCount() > 0) {
@@ -314,7 +338,12 @@ public final class Sender {
                     && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
                     && ((long) seg.window() << sndWndShift) == sndWnd;
         }
-        return recovery.onDuplicateAck(this, nowNanos, duplicate);
+        return recovery.onDuplicateAck(this, nowNanos, duplicate, tsEcr(seg));
+    }
+
+    /** The segment's timestamp echo when timestamps are in use, else 0. */
+    private int tsEcr(TcpSegmentView seg) {
+        return timestamps && seg.options().hasTimestamps() ? seg.options().tsEcr() : 0;
     }
 
     /**
@@ -510,7 +539,7 @@ public final class Sender {
 
     /**
      * Whether new data stops after a segment of {@code length} bytes although more is queued: the
-     * peer's window or the congestion window has no room for the next one. Linux sends such a burst
+     * peer's window, or the congestion window in slow start, has no room for the next one. Linux sends such a burst
      * as one TSO/GSO packet carrying PSH, which segmentation leaves on its last segment.
      */
     public boolean endsBurst(int length, int mss) {
@@ -520,7 +549,12 @@ public final class Sender {
         }
         int next = Math.min(mss, rest);
         long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna) - length;
-        return windowLeft < next || recovery.sendBudget(this) - length < next;
+        // cwnd ends a burst with PSH only in slow start, ACK-clocked: segments sent on duplicate ACKs (RFC 3042 limited
+        // transmit), in fast recovery (PRR lets one go per ACK) and in congestion avoidance after it carry none in
+        // Linux's corpus (limited-transmit-no-sack.pkt, prr-ss-10pkt-lost-1.pkt, prr-ss-30pkt-lost1_4.pkt), where
+        // slow-start bursts do (slow-start-ack-per-2pkt.pkt, slow-start-ack-per-4pkt.pkt).
+        boolean cwndEnds = cc.inSlowStart() && !recovery.inRecovery() && recovery.dupAcks() == 0;
+        return windowLeft < next || (cwndEnds && recovery.sendBudget(this) - length < next);
     }
 
     /** A new-data segment of {@code length} bytes ({@code mss} was the full size) went out, with our FIN if {@code fin}. */
@@ -528,13 +562,15 @@ public final class Sender {
         if (!rttTiming) {
             startRttTiming(sndNxt, nowNanos);
         }
+        int start = sndNxt;
         sndNxt += length;
         if (length < mss) {
             sndSml = sndNxt;
         }
         if (fin) {
-            finSent(nowNanos);
+            markFinSent();
         }
+        recovery.newDataSent(this, start, sndNxt, nowNanos);
         // Linux tcp_cwnd_validate(): the most in flight during the current window, which starts afresh once
         // SND.UNA passes where the last one ended.
         int flight = SeqNum.diff(sndNxt, sndUna);
@@ -593,6 +629,11 @@ public final class Sender {
 
     /** Our FIN went out at SND.NXT. */
     public void finSent(long nowNanos) {
+        markFinSent();
+        recovery.newDataSent(this, finSeq, sndNxt, nowNanos);
+    }
+
+    private void markFinSent() {
         finSeq = sndNxt;
         finSent = true;
         sndNxt += 1;
@@ -631,7 +672,8 @@ public final class Sender {
     }
 
     /** Bytes from {@code seq} went out again: Karn's rule drops the RTT sample they cover (RFC 6298 §3). */
-    public void retransmitted(int seq, int length, boolean fin) {
+    public void retransmitted(long nowNanos, int seq, int length, boolean fin) {
+        recovery.retransmittedRange(this, seq, seq + length + (fin ? 1 : 0), nowNanos);
         if (rttTiming && SeqNum.ge(rttSeq, seq) && SeqNum.lt(rttSeq, seq + length + (fin ? 1 : 0))) {
             rttTiming = false;
         }
@@ -689,7 +731,7 @@ public final class Sender {
 
     /** Where the hole at {@code seq} ends, capped at SND.NXT. */
     public int holeEnd(int seq) {
-        return recovery.holeEnd(seq, sndNxt);
+        return recovery.holeEnd(this, seq, sndNxt);
     }
 
     /** A recovery retransmission ending before {@code end} went out. */
@@ -700,6 +742,91 @@ public final class Sender {
     // =====================================================================================
     // Timers
     // =====================================================================================
+
+    /** The RACK reordering timer's deadline (RFC 8985 §6.3), or {@link Long#MIN_VALUE} for none. */
+    public long reorderDeadlineNanos() {
+        return rackMode ? recovery.reorderDeadlineNanos() : Long.MIN_VALUE;
+    }
+
+    /** The reordering timer fired; returns whether lost segments now wait to be retransmitted. */
+    public boolean reorderTimeout(long nowNanos) {
+        return recovery.reorderTimeout(this, nowNanos);
+    }
+
+    /**
+     * RFC 8985 §7.2 (Linux tcp_schedule_loss_probe()): the probe timeout from now, or −1 when no
+     * probe is due: RACK-TLP off, nothing in flight, or loss recovery, Disorder included, under way.
+     *
+     * @param rtoLeftNanos how long until the retransmission timer would fire (the PTO is never later)
+     */
+    public long lossProbeDelayNanos(long rtoLeftNanos) {
+        if (!rackMode || sndUna == sndNxt || !synAcked() || recovery.inRecovery() || recovery.disorder()) {
+            return -1;
+        }
+        return LossProbe.timeoutNanos(rtt.srttNanos(), Math.max(1, recovery.log.packetsOut), config.rtoMinNanos(), rtoLeftNanos);
+    }
+
+    /** Whether a loss probe is already outstanding (RFC 8985 §7.3: one at a time). */
+    public boolean lossProbeOutstanding() {
+        return lossProbe.outstanding();
+    }
+
+    /** Whether one new segment fits the peer's window now (the loss probe and F-RTO prefer new data). */
+    public boolean newDataFitsWindow() {
+        int unsent = unsentBytes();
+        return unsent > 0 && mayStartNewData() && sndWnd - SeqNum.diff(sndNxt, sndUna) >= Math.min(sndMss, unsent);
+    }
+
+    /** RFC 8985 §7.3: where a probe that resends the last segment starts (it ends at SND.NXT). */
+    public int lossProbeRetransmitStart() {
+        TransmitLog log = recovery.log;
+        int start = log.isEmpty() ? sndNxt - Math.min(sndMss, SeqNum.diff(sndNxt, sndUna)) : log.start(log.end() - 1);
+        return SeqNum.max(start, oldestUnacked());
+    }
+
+    /** A loss probe went out (new data, or {@code retransmission}); counted as Linux TCPLossProbes. */
+    public void lossProbeSent(boolean retransmission) {
+        lossProbe.sent(sndNxt, retransmission);
+        stats.increment(Counter.TcpExtTCPLossProbes);
+    }
+
+    /** When the retransmission timer, counted from the oldest segment's last transmission, would fire (Linux tcp_rto_delta_us()). */
+    public long rtoFromOldestNanos(long nowNanos) {
+        TransmitLog log = recovery.log;
+        return log.isEmpty() ? rtt.rtoNanos() : Math.max(1, log.sentNanos(log.first()) + rtt.rtoNanos() - nowNanos);
+    }
+
+    /** tcpi_ca_state's Disorder: SACKs, duplicate ACKs or retransmissions outstanding, no recovery. */
+    public boolean disorder() {
+        return recovery.disorder();
+    }
+
+    /** tcpi_reordering (Linux tp->reordering). */
+    public int reordering() {
+        return recovery.rack.reordering;
+    }
+
+    /** tcpi_reord_seen (Linux reord_seen). */
+    public int reorderingSeen() {
+        return recovery.rack.reorderingSeen;
+    }
+
+    /** tcpi_sacked, tcpi_retrans, tcpi_lost: segments SACKed, retransmitted and in flight, judged lost. */
+    public int sackedPackets() {
+        return recovery.log.sackedOut;
+    }
+
+    public int retransmittedPackets() {
+        return recovery.log.retransOut;
+    }
+
+    public int lostPackets() {
+        return recovery.lostPackets(this);
+    }
+
+    long minRttNanos() {
+        return rtt.minRttNanos();
+    }
 
     /** Whether nothing sent is unacknowledged. */
     public boolean allAcknowledged() {
@@ -713,7 +840,8 @@ public final class Sender {
         rtt.backOff();
         rttTiming = false; // Karn: the timed segment is being retransmitted
         if (synAcked()) {
-            recovery.onRetransmitTimeout(this, nowNanos); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
+            lossProbe.reset();
+            recovery.onRetransmitTimeout(this, nowNanos, retransmits - 1); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
         }
     }
 
