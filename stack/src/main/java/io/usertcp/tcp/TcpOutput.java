@@ -285,6 +285,10 @@ final class TcpOutput {
             }
             snd.recoveryRetransmitted(end, false);
             sent = true;
+            if (seq == snd.una() && snd.restartsRtoOnHeadRetransmit()) {
+                // Linux tcp_xmit_retransmit_queue(): resending the first segment restarts the RTO from now
+                c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
+            }
         }
         return sent;
     }

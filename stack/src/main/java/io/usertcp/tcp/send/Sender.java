@@ -766,6 +766,11 @@ public final class Sender {
         return LossProbe.timeoutNanos(rtt.srttNanos(), Math.max(1, recovery.log.packetsOut), config.rtoMinNanos(), rtoLeftNanos);
     }
 
+    /** Whether resending SND.UNA's segment in recovery restarts the RTO (Linux, RACK connections). */
+    public boolean restartsRtoOnHeadRetransmit() {
+        return rackMode;
+    }
+
     /** Whether a loss probe is already outstanding (RFC 8985 §7.3: one at a time). */
     public boolean lossProbeOutstanding() {
         return lossProbe.outstanding();
