@@ -376,6 +376,37 @@ class LossRecoveryRackTest {
     }
 
     @Test
+    void rfc3522_timestampEchoOfTheOriginal_undoesRecoveryAtTheFullAck() {
+        // With timestamps, an ACK whose echo predates the first retransmission was sent for the original
+        // (Eifel, RFC 3522; Linux tcp_packet_delayed()): the retransmission was not needed.
+        try (ConnectionHarness h = new ConnectionHarness(linux())) {
+            TcpConnection c = h.synSent();
+            h.advance(RTT);
+            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(MSS + 12),
+                    new TcpOption.SackPermitted(), new TcpOption.Timestamps(7, h.lastSyn().tcp().options().timestamps().orElseThrow().tsVal())));
+            h.expectSent().assertFlags(ACK);
+            write(h, c, 10);
+            List<Sent> flight = h.drain();
+            assertEquals(10, flight.size());
+            int originalTs = flight.get(0).tcp().options().timestamps().orElseThrow().tsVal();
+            h.advance(RTT);
+            for (int k = 2; k <= 4; k++) {
+                h.receive(h.segment().seq(REMOTE_ISS + 1).ack(seq(0)).options(new TcpOption.Timestamps(8, originalTs),
+                        new TcpOption.Sack(List.of(new TcpOption.SackBlock(seq(1), seq(k))))));
+            }
+            Sent retransmission = h.expectSent();
+            assertEquals(seq(0), retransmission.seq());
+            assertTrue(retransmission.tcp().options().timestamps().orElseThrow().tsVal() != originalTs);
+            assertEquals(RecoveryPhase.FAST_RECOVERY, c.sender.recoveryPhase());
+            // The original segment 0 was only late: the full ACK echoes its timestamp.
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(seq(10)).options(new TcpOption.Timestamps(9, originalTs)));
+            assertEquals(1, count(h, Counter.TcpExtTCPFullUndo));
+            assertEquals(10 * MSS, c.snapshot(h.now()).cwndBytes());
+            assertEquals(Integer.MAX_VALUE, c.snapshot(h.now()).ssthreshBytes());
+        }
+    }
+
+    @Test
     void rfc5682_spuriousRtoUndone() {
         try (ConnectionHarness h = new ConnectionHarness(linux())) {
             TcpConnection c = open(h);

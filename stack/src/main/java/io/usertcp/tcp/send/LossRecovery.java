@@ -600,6 +600,13 @@ final class LossRecovery {
         if (phase == RecoveryPhase.OPEN && log.retransOut == 0) {
             undo.clearStamp();
         }
+        if (phase == RecoveryPhase.FAST_RECOVERY && advanced && SeqNum.lt(t.sndUna, recoveryPoint)
+                && undo.armed() && undo.delayed(tsEcr) && log.retransOut == 0) {
+            // Linux tcp_try_undo_partial(): the hole was filled by the delayed original (its timestamp echo
+            // predates our first retransmission) and no retransmission is out: the recovery was reordering
+            undoReduction(c, nowNanos, true, Counter.TcpExtTCPPartialUndo);
+            exitRecovery();
+        }
         if (phase == RecoveryPhase.FAST_RECOVERY && SeqNum.ge(t.sndUna, recoveryPoint)) {
             // Linux tcp_try_undo_recovery(), then tcp_end_cwnd_reduction()
             if (undo.mayUndo(tsEcr)) {
