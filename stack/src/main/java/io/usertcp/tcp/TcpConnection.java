@@ -567,13 +567,13 @@ public final class TcpConnection extends DeadlineHeap.Node {
         int caState = switch (sender.recoveryPhase()) {
             case FAST_RECOVERY -> TcpInfo.CA_RECOVERY;
             case RTO_RECOVERY -> TcpInfo.CA_LOSS;
-            case OPEN -> sender.inCwr() ? TcpInfo.CA_CWR : sender.disorder() ? TcpInfo.CA_DISORDER : TcpInfo.CA_OPEN;
+            case OPEN -> sender.inCwr() ? TcpInfo.CA_CWR : sender.recovery().disorder() ? TcpInfo.CA_DISORDER : TcpInfo.CA_OPEN;
         };
         int mss = Math.max(1, sender.mss());
         int inFlight = Math.max(0, SeqNum.diff(sender.nxt(), sender.una()));
-        return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, sender.reordering(),
-                (nowNanos - lastDataReceivedNanos) / 1_000_000L, sender.sackedPackets(), sender.lostPackets(),
-                sender.retransmittedPackets(), sender.reorderingSeen());
+        return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, sender.recovery().reordering(),
+                (nowNanos - lastDataReceivedNanos) / 1_000_000L, sender.recovery().sackedPackets(), sender.recovery().lostPackets(),
+                sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen());
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */
@@ -828,13 +828,13 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * from the oldest segment's transmission.
      */
     void scheduleLossProbe(long nowNanos, boolean advancingRto) {
-        long rtoLeft = advancingRto ? sender.rtoNanos() : sender.rtoFromOldestNanos(nowNanos);
-        long delay = sender.lossProbeDelayNanos(rtoLeft);
+        long rtoLeft = advancingRto ? sender.rtoNanos() : sender.recovery().rtoFromOldestNanos(nowNanos);
+        long delay = sender.recovery().lossProbeDelayNanos(rtoLeft);
         if (delay < 0) {
             if (isArmed(TcpTimer.LOSS_PROBE)) {
                 disarm(TcpTimer.LOSS_PROBE);
                 if (!sender.allAcknowledged() && !isArmed(TcpTimer.RETRANSMIT)) {
-                    arm(TcpTimer.RETRANSMIT, nowNanos + sender.rtoFromOldestNanos(nowNanos));
+                    arm(TcpTimer.RETRANSMIT, nowNanos + sender.recovery().rtoFromOldestNanos(nowNanos));
                 }
             }
             return;

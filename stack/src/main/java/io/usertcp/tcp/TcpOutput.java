@@ -222,17 +222,17 @@ final class TcpOutput {
         Sender snd = c.sender;
         boolean sent;
         boolean retransmission = false;
-        if (snd.newDataFitsWindow()) {
+        if (snd.recovery().newDataFitsWindow()) {
             int mss = segmentMss(c);
             sendNewSegment(c, nowNanos, link, Math.min(mss, snd.unsentBytes()), mss);
             sent = true;
         } else {
-            int start = snd.lossProbeRetransmitStart();
+            int start = snd.recovery().lossProbeRetransmitStart();
             sent = retransmitSegment(c, nowNanos, link, start, snd.nxt()) != start;
             retransmission = true;
         }
         if (sent) {
-            snd.lossProbeSent(retransmission);
+            snd.recovery().lossProbeSent(retransmission);
         }
         c.disarm(TcpTimer.LOSS_PROBE);
         c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
@@ -285,7 +285,7 @@ final class TcpOutput {
             }
             snd.recoveryRetransmitted(end, false);
             sent = true;
-            if (seq == snd.una() && snd.restartsRtoOnHeadRetransmit()) {
+            if (seq == snd.una() && snd.recovery().restartsRtoOnHeadRetransmit()) {
                 // Linux tcp_xmit_retransmit_queue(): resending the first segment restarts the RTO from now
                 c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
             }

@@ -24,10 +24,10 @@ final class TcpTimers {
             case USER_TIMEOUT -> userTimeout(c, nowNanos);
             case TIME_WAIT -> { } // TIME-WAIT is kept by TimeWaitTable, never by a connection
             case REORDER -> {
-                if (c.state.isSynchronized() && c.sender.reorderTimeout(nowNanos)) {
+                if (c.state.isSynchronized() && c.sender.recovery().reorderTimeout(nowNanos)) {
                     c.host.wantsOutput(c);
                 }
-                c.armOrDisarm(TcpTimer.REORDER, c.sender.reorderDeadlineNanos());
+                c.armOrDisarm(TcpTimer.REORDER, c.sender.recovery().reorderDeadlineNanos());
             }
             case LOSS_PROBE -> lossProbe(c, nowNanos);
         }
@@ -71,8 +71,8 @@ final class TcpTimers {
         if (snd.allAcknowledged() || !c.state.isSynchronized()) {
             return;
         }
-        if (snd.lossProbeOutstanding() || snd.inRecovery()) {
-            c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoFromOldestNanos(nowNanos));
+        if (snd.recovery().lossProbeOutstanding() || snd.inRecovery()) {
+            c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.recovery().rtoFromOldestNanos(nowNanos));
             return;
         }
         c.lossProbePending = true;

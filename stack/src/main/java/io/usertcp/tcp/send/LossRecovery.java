@@ -24,15 +24,15 @@ final class LossRecovery {
 
     
     final SendScoreboard scoreboard = new SendScoreboard();
-    private RecoveryPhase phase = RecoveryPhase.OPEN;
+    RecoveryPhase phase = RecoveryPhase.OPEN;
     /** Duplicate ACKs since SND.UNA last moved (RFC 5681 §2). */
-    private int dupAcks;
+    int dupAcks;
     /** RFC 6582 "recover" / RFC 6675 RecoveryPoint, exclusive: HighData + 1 when recovery began. */
-    private int recoveryPoint;
+    int recoveryPoint;
     /** End (exclusive) of the highest byte retransmitted in this recovery (RFC 6675 HighRxt + 1). */
     private int highRxt;
     /** Bytes below this and not SACKed are lost whatever the scoreboard says (the first segment, or all after an RTO). */
-    private int forcedLostEnd;
+    int forcedLostEnd;
     /** RFC 6675 rule 4: the rescue retransmission was used at this RecoveryPoint. */
     private boolean rescueUsed;
     private int rescueRxt;
@@ -48,24 +48,19 @@ final class LossRecovery {
     final Rack rack = new Rack();
     final Prr prr = new Prr();
     final RecoveryUndo undo = new RecoveryUndo();
+    /** RACK's side of each ACK and timer, the loss state's F-RTO and undo (Linux tcp_fastretrans_alert()). */
+    final RackRecovery rackRecovery = new RackRecovery(this);
     /** PRR paces this fast recovery (RFC 6937). */
-    private boolean prrActive;
-    /** When the RACK reordering timer should fire, or {@link #NONE}. */
-    private long reorderDeadlineNanos = NONE;
-    /** RFC 5682 F-RTO is judging the current timeout (Linux tp->frto). */
-    private boolean frto;
-    /** F-RTO step 2.b: send new data rather than retransmissions on this ACK (Linux REXMIT_NEW). */
-    private boolean frtoSendsNew;
+    boolean prrActive;
     // What the ACK being processed delivered (Linux's FLAG_* of tcp_ack()).
-    private int ackDelivered;
-    private boolean ackOriginalDelivered;
-    private boolean ackDataSacked;
+    int ackDelivered;
+    boolean ackOriginalDelivered;
+    boolean ackDataSacked;
     private boolean ackDsack;
     private int ackDsackLeft;
     private int ackDsackRight;
     private int reorderLowSeq;
     private boolean reorderSeen;
-    private final int[] lostRetransmits = new int[1];
     /** Bytes the ACK being processed SACKed for the first time (RFC 6937 DeliveredData, with what it ACKed). */
     private int ackSackedBytes;
 
@@ -210,7 +205,7 @@ final class LossRecovery {
         Sender t = c;
         if (t.rackMode) {
             dupAcks = 0;
-            rackAck(t, nowNanos, true, false, tsEcr);
+            rackRecovery.onAck(t, nowNanos, true, false, tsEcr);
             return;
         }
         dupAcks = 0;
@@ -256,7 +251,7 @@ final class LossRecovery {
             if (duplicate && phase == RecoveryPhase.OPEN) {
                 dupAcks++; // for tcpi_ca_state's Disorder only: RACK decides what is lost
             }
-            rackAck(t, nowNanos, false, duplicate, tsEcr);
+            rackRecovery.onAck(t, nowNanos, false, duplicate, tsEcr);
             return duplicate || ackDelivered > 0 || phase != RecoveryPhase.OPEN;
         }
         if (!duplicate) {
@@ -291,7 +286,7 @@ final class LossRecovery {
     }
 
     /** RFC 5681 §3.2 steps 2-3, RFC 6582 §3.2 step 2, RFC 6675 §5 step 4. */
-    private void enterFastRecovery(Sender c, long nowNanos) {
+    void enterFastRecovery(Sender c, long nowNanos) {
         Sender t = c;
         long priorCwnd = c.cc.cwndBytes();
         if (t.rackMode) {
@@ -339,7 +334,7 @@ final class LossRecovery {
     void onRetransmitTimeout(Sender c, long nowNanos, int retransmitsBefore) {
         Sender t = c;
         if (t.rackMode) {
-            rackTimeout(c, nowNanos, retransmitsBefore);
+            rackRecovery.onTimeout(c, nowNanos, retransmitsBefore);
             return;
         }
         c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
@@ -348,49 +343,14 @@ final class LossRecovery {
         scoreboard.clear();
     }
 
-    /**
-     * Linux tcp_enter_loss() for a RACK connection: the prior window is kept for undo (when this is
-     * a new episode), F-RTO (RFC 5682 §3.1, tcp_frto=2) starts judging whether the timeout was
-     * spurious, and every segment not SACKed is marked lost. SACK information is kept unless the
-     * peer reneged (the first segment SACKed: Linux is_sack_reneg).
-     */
-    private void rackTimeout(Sender c, long nowNanos, int retransmitsBefore) {
-        Sender t = c;
-        boolean newEpisode = phase == RecoveryPhase.OPEN || !SeqNum.gt(recoveryPoint, t.sndUna)
-                || (phase == RecoveryPhase.RTO_RECOVERY && retransmitsBefore == 0);
-        boolean newRecovery = phase == RecoveryPhase.OPEN;
-        if (newEpisode) {
-            undo.begin(t.sndUna, log.retransOut, c.cc.cwndBytes(), currentSsthresh(c));
-        }
-        c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
-        c.lossReduction();
-        c.lossProbe.reset();
-        boolean reneged = !log.isEmpty() && log.has(log.first(), TransmitLog.SACKED);
-        if (reneged) {
-            scoreboard.clear();
-        }
-        for (int i = log.first(); i < log.end(); i++) {
-            int m = log.marks(i);
-            if ((m & TransmitLog.SACKED) == 0 || reneged) {
-                log.setMarks(i, (m & TransmitLog.EVER_RETRANS) | TransmitLog.LOST);
-            }
-        }
-        goBackN(t);
-        forcedLostEnd = t.sndUna;
-        prrActive = false;
-        reorderDeadlineNanos = NONE;
-        frto = newRecovery || retransmitsBefore > 0; // Linux: (new_recovery || icsk_retransmits) && tcp_frto
-        frtoSendsNew = false;
-    }
-
     /** Linux tcp_current_ssthresh(): ssthresh, or ¾ cwnd if higher, outside a reduction. */
-    private static long currentSsthresh(Sender c) {
+    static long currentSsthresh(Sender c) {
         long cwnd = c.cc.cwndBytes();
         return c.reducedThisWindow() ? c.cc.ssthreshBytes() : Math.max(c.cc.ssthreshBytes(), (cwnd >> 1) + (cwnd >> 2));
     }
 
     /** Everything outstanding is presumed lost, to be resent in order from SND.UNA (phase RTO_RECOVERY). */
-    private void goBackN(Sender t) {
+    void goBackN(Sender t) {
         phase = RecoveryPhase.RTO_RECOVERY;
         recoveryPoint = t.sndNxt;
         highRxt = t.sndUna;
@@ -412,10 +372,10 @@ final class LossRecovery {
                 log.setMarks(i, (log.marks(i) & TransmitLog.EVER_RETRANS) | TransmitLog.LOST);
             }
         }
-        frto = false;
+        rackRecovery.pathMtuReduced();
     }
 
-    private void exitRecovery() {
+    void exitRecovery() {
         phase = RecoveryPhase.OPEN;
         inflation = 0;
         retransmitNow = false;
@@ -480,7 +440,7 @@ final class LossRecovery {
             return -1L;
         }
         if (t.rackMode) {
-            if (frtoSendsNew) {
+            if (rackRecovery.sendsNewDataFirst()) {
                 return -1L; // RFC 5682 step 2.b: new data first
             }
             int i = log.firstLostToResend(t.sndUna);
@@ -549,7 +509,7 @@ final class LossRecovery {
     /** New data (or our FIN) {@code [start, end)} went out. */
     void newDataSent(Sender t, int start, int end, long nowNanos) {
         log.appendSent(start, end, nowNanos);
-        frtoSendsNew = false;
+        rackRecovery.newDataSent();
         prrSent(t, SeqNum.diff(end, start));
     }
 
@@ -582,174 +542,6 @@ final class LossRecovery {
         if (phase == RecoveryPhase.FAST_RECOVERY && prrActive) {
             prr.sent(t.rackMode ? 1 : bytes); // RFC 6937 prr_out: Linux counts packets, FreeBSD bytes
         }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Linux tcp_fastretrans_alert() for RACK connections
-    // ------------------------------------------------------------------------------------------
-
-    /**
-     * One ACK, as Linux tcp_fastretrans_alert() takes it: the exit from recovery at its point (with
-     * undo when every retransmission proved spurious), F-RTO in the loss state, D-SACK undo, then
-     * RACK loss marking (RFC 8985 §6.2 step 5), the start of fast recovery when something is lost,
-     * and PRR's allowance for this ACK.
-     */
-    private void rackAck(Sender c, long nowNanos, boolean advanced, boolean duplicate, int tsEcr) {
-        Sender t = c;
-        rack.updateReoWnd(nowNanos, c.srttNanos());
-        if (phase == RecoveryPhase.OPEN && log.retransOut == 0) {
-            undo.clearStamp();
-        }
-        if (phase == RecoveryPhase.FAST_RECOVERY && advanced && SeqNum.lt(t.sndUna, recoveryPoint)
-                && undo.armed() && undo.delayed(tsEcr) && log.retransOut == 0) {
-            // Linux tcp_try_undo_partial(): the hole was filled by the delayed original (its timestamp echo
-            // predates our first retransmission) and no retransmission is out: the recovery was reordering
-            undoReduction(c, nowNanos, true, Counter.TcpExtTCPPartialUndo);
-            exitRecovery();
-        }
-        if (phase == RecoveryPhase.FAST_RECOVERY && SeqNum.ge(t.sndUna, recoveryPoint)) {
-            // Linux tcp_try_undo_recovery(), then tcp_end_cwnd_reduction()
-            if (undo.mayUndo(tsEcr)) {
-                undoReduction(c, nowNanos, false, Counter.TcpExtTCPFullUndo);
-            } else {
-                c.cc.onRecoveryEnd(nowNanos);
-                rack.recoveryEnded();
-            }
-            exitRecovery();
-        }
-        if (phase == RecoveryPhase.RTO_RECOVERY && processLoss(c, nowNanos, advanced, duplicate, tsEcr)) {
-            return;
-        }
-        if (phase != RecoveryPhase.RTO_RECOVERY && undo.allReportedDuplicate()) {
-            // Linux tcp_try_undo_dsack(): in recovery, or after it (the D-SACKs often come after the full ACK)
-            undoReduction(c, nowNanos, false, Counter.TcpExtTCPDSACKUndo);
-            rack.recoveryUndone();
-            exitRecovery();
-        }
-        int lostBefore = log.lostOut;
-        markLost(c, nowNanos);
-        boolean newlyLost = log.lostOut > lostBefore;
-        if (phase == RecoveryPhase.OPEN && log.lostOut > 0) {
-            enterFastRecovery(c, nowNanos); // Linux tcp_time_to_recover(): lost_out > 0
-        }
-        if (phase == RecoveryPhase.FAST_RECOVERY && prrActive) {
-            prr.onAck(ackDelivered, log.inFlightPackets(), advanced && !newlyLost, 1);
-        }
-    }
-
-    /** RFC 8985 §6.2 step 5 when something was delivered (Linux tcp_rack_mark_lost()): mark losses, arm or stop the reordering timer. */
-    private void markLost(Sender c, long nowNanos) {
-        if (!rack.advanced) {
-            return;
-        }
-        rack.advanced = false;
-        long wait = detect(c, nowNanos);
-        reorderDeadlineNanos = wait > 0 ? nowNanos + Rack.timerDelayNanos(wait) : NONE;
-    }
-
-    private long detect(Sender c, long nowNanos) {
-        lostRetransmits[0] = 0;
-        long reoWnd = rack.reoWndNanos(phase != RecoveryPhase.OPEN, log.sackedOut, c.minRttNanos(), c.srttNanos());
-        long wait = rack.detectLoss(log, nowNanos, reoWnd, lostRetransmits);
-        if (lostRetransmits[0] > 0) {
-            c.stats.add(Counter.TcpExtTCPLostRetransmit, lostRetransmits[0]);
-        }
-        return wait;
-    }
-
-    /**
-     * The RACK reordering timer fired (RFC 8985 §6.3; Linux tcp_rack_reo_timeout()): the segments
-     * whose reordering window has now passed are lost; if any are, fast recovery starts (from
-     * the open state) and they are retransmitted. Returns whether something may be sent.
-     */
-    boolean reorderTimeout(Sender c, long nowNanos) {
-        reorderDeadlineNanos = NONE;
-        if (!c.rackMode) {
-            return false;
-        }
-        int inFlightBefore = log.inFlightPackets();
-        long wait = detect(c, nowNanos);
-        reorderDeadlineNanos = wait > 0 ? nowNanos + Rack.timerDelayNanos(wait) : NONE;
-        if (inFlightBefore == log.inFlightPackets()) {
-            return false;
-        }
-        if (phase == RecoveryPhase.OPEN) {
-            enterFastRecovery(c, nowNanos);
-            if (prrActive) {
-                prr.onAck(1, log.inFlightPackets(), false, 1); // Linux: tcp_cwnd_reduction(sk, 1, newly_lost, 0)
-            }
-        }
-        return true;
-    }
-
-    long reorderDeadlineNanos() {
-        return reorderDeadlineNanos;
-    }
-
-    /**
-     * Linux tcp_process_loss(): an ACK after a retransmission timeout. The timeout is undone when
-     * the retransmissions proved unneeded (tcp_try_undo_loss()) or, by F-RTO (RFC 5682 §3.1, the
-     * SACK-enhanced version), when data never retransmitted is ACKed or SACKed. Returns whether the
-     * ACK was fully handled.
-     */
-    private boolean processLoss(Sender c, long nowNanos, boolean advanced, boolean duplicate, int tsEcr) {
-        Sender t = c;
-        boolean recovered = SeqNum.ge(t.sndUna, recoveryPoint);
-        if (advanced && undo.mayUndo(tsEcr)) {
-            undoLoss(c, nowNanos, false);
-            return true;
-        }
-        if (frto) {
-            if (ackOriginalDelivered && undo.armed()) {
-                undoLoss(c, nowNanos, true); // step 3.b: never-retransmitted data arrived, the timeout was spurious
-                return true;
-            }
-            if (SeqNum.gt(t.sndNxt, recoveryPoint)) {
-                if (ackDataSacked || duplicate) {
-                    frto = false; // step 3.a: the loss was real
-                }
-            } else if (advanced && !recovered) {
-                recoveryPoint = t.sndNxt; // step 2.b: try new data, deferred until cwnd grew on this ACK
-                if (t.newDataFitsWindow()) {
-                    frtoSendsNew = true;
-                    return true;
-                }
-                frto = false;
-            }
-        }
-        if (recovered) {
-            exitRecovery(); // step 2.a / 3.a: recovered; Linux tcp_try_undo_recovery() found nothing to undo
-            return false;
-        }
-        return false;
-    }
-
-    private void undoLoss(Sender c, long nowNanos, boolean byFrto) {
-        undoReduction(c, nowNanos, true, Counter.TcpExtTCPLossUndo);
-        if (byFrto) {
-            c.stats.increment(Counter.TcpExtTCPSpuriousRTOs);
-        }
-        frto = false;
-        frtoSendsNew = false;
-        exitRecovery();
-    }
-
-    /**
-     * Linux tcp_undo_cwnd_reduction(): cwnd and ssthresh as they were before the episode; after a
-     * timeout the segments it marked lost are not lost any more.
-     */
-    private void undoReduction(Sender c, long nowNanos, boolean unmarkLost, Counter counter) {
-        if (unmarkLost) {
-            for (int i = log.first(); i < log.end(); i++) {
-                if (log.has(i, TransmitLog.LOST)) {
-                    log.unmark(i, TransmitLog.LOST);
-                }
-            }
-        }
-        c.cc.onUndo(nowNanos, undo.priorCwndBytes(), undo.priorSsthreshBytes());
-        undo.done();
-        rack.advanced = true; // Linux: force RACK to re-examine losses
-        c.stats.increment(counter);
     }
 
     /** Segments judged lost: RACK's marks, or RFC 6675's IsLost boundary counted in segments of the log. */

@@ -77,10 +77,11 @@ public final class Sender {
 
     // ---- buffers, estimation, recovery ----
     private final SendBuffer buffer;
-    private final RttEstimator rtt;
-    private final LossRecovery recovery = new LossRecovery();
+    final RttEstimator rtt;
+    final LossRecovery recovery = new LossRecovery();
     final LossProbe lossProbe = new LossProbe();
-    private final TcpConfig config;
+    private final RecoverySender control = new RecoverySender(this);
+    final TcpConfig config;
     final StackStats stats;
     CongestionControl cc;
 
@@ -110,16 +111,8 @@ public final class Sender {
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
 
-    // ---- ECN (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state ----
-    /** cwnd was reduced for an ECE and SND.UNA has not yet passed {@link #cwrHighSeq} (Linux TCP_CA_CWR). */
-    private boolean cwrActive;
-    /** SND.NXT when the reduction began (Linux high_seq): the window of data the reduction answers. */
-    private int cwrHighSeq;
-    /**
-     * cwnd was reduced: the next new data segment carries CWR (Linux TCP_ECN_QUEUE_CWR, set by
-     * tcp_init_cwnd_reduction() and tcp_enter_loss(), so by fast recovery and timeouts too).
-     */
-    private boolean cwrQueued;
+    /** ECN's cwnd reduction (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state. */
+    private final CwrState cwr = new CwrState();
 
     public Sender(TcpConfig config, StackStats stats, long nowNanos) {
         this.config = config;
@@ -276,20 +269,9 @@ public final class Sender {
         }
         if (rackMode && lossProbe.outstanding() && synAcked()) {
             boolean pureDuplicate = !advanced && !recovery.ackDataSacked() && seg.payloadLength() == 0 && sndWnd == windowBefore;
-            probeAcked(nowNanos, ack, pureDuplicate);
+            control.probeAcked(nowNanos, ack, pureDuplicate);
         }
         return result;
-    }
-
-    /** RFC 8985 §7.4 (Linux tcp_process_tlp_ack()): a probe that repaired a loss reduces cwnd once, as for ECN (CWR). */
-    private void probeAcked(long nowNanos, int ack, boolean pureDuplicate) {
-        if (lossProbe.onAck(ack, recovery.dsackCovers(lossProbe.highSeq()), pureDuplicate) == LossProbe.AckResult.LOSS_REPAIRED
-                && !recovery.inRecovery()) {
-            cc.onLossDetected(nowNanos, SeqNum.diff(sndNxt, sndUna));
-            cc.onRecoveryEnd(nowNanos);
-            lossReduction();
-            stats.increment(Counter.TcpExtTCPLossProbeRecovery);
-        }
     }
 
     /** SND.UNA < SEG.ACK =< SND.NXT: bytes (and perhaps SYN or FIN) are acknowledged. */
@@ -306,13 +288,13 @@ public final class Sender {
         sampleRtt(nowNanos, seg);
         retransmits = 0;
         recovery.updateScoreboard(this, seg.options(), priorUna, nowNanos);
-        endCwrWindow();
+        cwr.windowAcked(sndUna);
         if (ecnEcho) {
             ecnEcho(nowNanos, Math.max(0, dataBytes));
         }
         // The controller first (it ignores ACKs during fast recovery), then recovery, which may end it.
         // While a reduction for ECE is in progress, cwnd does not grow (Linux tcp_cong_control(): tcp_in_cwnd_reduction()).
-        if (!cwrActive) {
+        if (!cwr.active()) {
             // Linux tcp_is_cwnd_limited() judges by the window's largest flight (max_packets_out), not this moment's.
             long flight = config.congestion().linuxSlowStart() ? Math.max(flightBefore, maxFlightInWindow) : flightBefore;
             cc.onAck(nowNanos, Math.max(0, dataBytes), flight, rtt.srttNanos());
@@ -384,68 +366,33 @@ public final class Sender {
         }
     }
 
-    /**
-     * An ACK with ECE (RFC 3168 §6.1.2): "the TCP source halves the congestion window cwnd and
-     * reduces the slow start threshold ssthresh", at most once per window of data, and not while
-     * fast recovery or a timeout already reduced it. As Linux tcp_try_to_open() → tcp_enter_cwr():
-     * ssthresh from the algorithm's own reduction, the next new data carries CWR. Linux's PRR walks
-     * cwnd down to ssthresh over the window; here cwnd goes there at once, as RFC 3168 says.
-     *
-     * @param deliveredBytes bytes this ACK acknowledged (a duplicate ACK counts as one segment)
-     */
+    /** An ACK with ECE (RFC 3168 §6.1.2): see {@link CwrState#ecnEcho}. */
     private void ecnEcho(long nowNanos, int deliveredBytes) {
         if (deliveredBytes > 0) {
             // Linux tcp_count_delivered(): packets delivered under an ECE ACK; segments of at most SND.MSS here.
             stats.add(Counter.TcpExtTCPDeliveredCE, Math.max(1, (deliveredBytes + sndMss - 1) / sndMss));
         }
-        if (cwrActive || recovery.inRecovery()) {
-            return;
-        }
-        cc.onEcnEcho(nowNanos, SeqNum.diff(sndNxt, sndUna));
-        cwrActive = true;
-        cwrHighSeq = sndNxt;
-        cwrQueued = true;
+        cwr.ecnEcho(nowNanos, cc, recovery.inRecovery(), sndUna, sndNxt);
     }
 
-    /** Linux tcp_fastretrans_alert(), TCP_CA_CWR: the reduction ends once SND.UNA is beyond high_seq (so CWR got through). */
-    private void endCwrWindow() {
-        if (cwrActive && SeqNum.gt(sndUna, cwrHighSeq)) {
-            cwrActive = false;
-        }
-    }
-
-    /**
-     * Fast recovery or a timeout reduced cwnd (LossRecovery): it replaces a reduction for ECE in
-     * progress (Linux leaves TCP_CA_CWR for Recovery or Loss), and the next new data carries CWR
-     * (Linux tcp_init_cwnd_reduction(), tcp_enter_loss(): tcp_ecn_queue_cwr()).
-     */
+    /** Fast recovery or a timeout reduced cwnd: see {@link CwrState#lossReduction}. */
     void lossReduction() {
-        cwrActive = false;
-        cwrQueued = true;
+        cwr.lossReduction();
     }
 
-    /**
-     * Whether cwnd was already reduced for an ECE in this window: fast recovery then starts without
-     * a second reduction (RFC 3168 §6.1.2: at most once per window; Linux tcp_enter_recovery() skips
-     * tcp_init_cwnd_reduction() while in CWR).
-     */
+    /** Whether cwnd was already reduced for an ECE in this window (RFC 3168 §6.1.2: at most once per window). */
     boolean reducedThisWindow() {
-        return cwrActive;
+        return cwr.active();
     }
 
     /** Whether cwnd is being held after an ECE (Linux TCP_CA_CWR). */
     public boolean inCwr() {
-        return cwrActive;
+        return cwr.active();
     }
 
-    /**
-     * Whether the new data segment about to go out carries CWR (Linux tcp_ecn_send()): once after
-     * each reduction; taking it clears it.
-     */
+    /** Whether the new data segment about to go out carries CWR (Linux tcp_ecn_send()); taking it clears it. */
     public boolean takeQueuedCwr() {
-        boolean queued = cwrQueued;
-        cwrQueued = false;
-        return queued;
+        return cwr.takeQueued();
     }
 
     /** The peer was heard from: zero-window probes were answered (RFC 1122 §4.2.2.17). */
@@ -743,90 +690,9 @@ public final class Sender {
     // Timers
     // =====================================================================================
 
-    /** The RACK reordering timer's deadline (RFC 8985 §6.3), or {@link Long#MIN_VALUE} for none. */
-    public long reorderDeadlineNanos() {
-        return rackMode ? recovery.reorderDeadlineNanos() : Long.MIN_VALUE;
-    }
-
-    /** The reordering timer fired; returns whether lost segments now wait to be retransmitted. */
-    public boolean reorderTimeout(long nowNanos) {
-        return recovery.reorderTimeout(this, nowNanos);
-    }
-
-    /**
-     * RFC 8985 §7.2 (Linux tcp_schedule_loss_probe()): the probe timeout from now, or −1 when no
-     * probe is due: RACK-TLP off, nothing in flight, or loss recovery, Disorder included, under way.
-     *
-     * @param rtoLeftNanos how long until the retransmission timer would fire (the PTO is never later)
-     */
-    public long lossProbeDelayNanos(long rtoLeftNanos) {
-        if (!rackMode || sndUna == sndNxt || !synAcked() || recovery.inRecovery() || recovery.disorder()) {
-            return -1;
-        }
-        return LossProbe.timeoutNanos(rtt.srttNanos(), Math.max(1, recovery.log.packetsOut), config.rtoMinNanos(), rtoLeftNanos);
-    }
-
-    /** Whether resending SND.UNA's segment in recovery restarts the RTO (Linux, RACK connections). */
-    public boolean restartsRtoOnHeadRetransmit() {
-        return rackMode;
-    }
-
-    /** Whether a loss probe is already outstanding (RFC 8985 §7.3: one at a time). */
-    public boolean lossProbeOutstanding() {
-        return lossProbe.outstanding();
-    }
-
-    /** Whether one new segment fits the peer's window now (the loss probe and F-RTO prefer new data). */
-    public boolean newDataFitsWindow() {
-        int unsent = unsentBytes();
-        return unsent > 0 && mayStartNewData() && sndWnd - SeqNum.diff(sndNxt, sndUna) >= Math.min(sndMss, unsent);
-    }
-
-    /** RFC 8985 §7.3: where a probe that resends the last segment starts (it ends at SND.NXT). */
-    public int lossProbeRetransmitStart() {
-        TransmitLog log = recovery.log;
-        int start = log.isEmpty() ? sndNxt - Math.min(sndMss, SeqNum.diff(sndNxt, sndUna)) : log.start(log.end() - 1);
-        return SeqNum.max(start, oldestUnacked());
-    }
-
-    /** A loss probe went out (new data, or {@code retransmission}); counted as Linux TCPLossProbes. */
-    public void lossProbeSent(boolean retransmission) {
-        lossProbe.sent(sndNxt, retransmission);
-        stats.increment(Counter.TcpExtTCPLossProbes);
-    }
-
-    /** When the retransmission timer, counted from the oldest segment's last transmission, would fire (Linux tcp_rto_delta_us()). */
-    public long rtoFromOldestNanos(long nowNanos) {
-        TransmitLog log = recovery.log;
-        return log.isEmpty() ? rtt.rtoNanos() : Math.max(1, log.sentNanos(log.first()) + rtt.rtoNanos() - nowNanos);
-    }
-
-    /** tcpi_ca_state's Disorder: SACKs, duplicate ACKs or retransmissions outstanding, no recovery. */
-    public boolean disorder() {
-        return recovery.disorder();
-    }
-
-    /** tcpi_reordering (Linux tp->reordering). */
-    public int reordering() {
-        return recovery.rack.reordering;
-    }
-
-    /** tcpi_reord_seen (Linux reord_seen). */
-    public int reorderingSeen() {
-        return recovery.rack.reorderingSeen;
-    }
-
-    /** tcpi_sacked, tcpi_retrans, tcpi_lost: segments SACKed, retransmitted and in flight, judged lost. */
-    public int sackedPackets() {
-        return recovery.log.sackedOut;
-    }
-
-    public int retransmittedPackets() {
-        return recovery.log.retransOut;
-    }
-
-    public int lostPackets() {
-        return recovery.lostPackets(this);
+    /** The loss-recovery timers (RACK's reordering timer, the tail loss probe) and TCP_INFO's recovery counts. */
+    public RecoverySender recovery() {
+        return control;
     }
 
     long minRttNanos() {
