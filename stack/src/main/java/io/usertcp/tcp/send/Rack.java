@@ -94,7 +94,7 @@ final class Rack {
                 }
                 continue;
             }
-            long remaining = log.sentNanos(i) + rttNanos + reoWndNanos - nowNanos;
+            long remaining = timeLeftNanos(log.sentNanos(i), nowNanos, reoWndNanos);
             if (remaining <= 0) {
                 if (resent) {
                     lostRetransmits[0]++; // Linux tcp_mark_skb_lost(): TCPLostRetransmit
@@ -107,6 +107,11 @@ final class Rack {
             }
         }
         return wait;
+    }
+
+    /** Linux tcp_rack_skb_timeout(): how long until a segment sent at {@code sentNanos} may be judged lost (≤ 0: now). */
+    long timeLeftNanos(long sentNanos, long nowNanos, long reoWndNanos) {
+        return sentNanos + rttNanos + reoWndNanos - nowNanos;
     }
 
     /** Linux tcp_rack_mark_lost(): the reordering timer's delay for a wait, rounded up to a millisecond, plus TCP_TIMEOUT_MIN. */

@@ -45,7 +45,8 @@ final class RackRecovery {
     /**
      * Linux tcp_enter_loss() for a RACK connection: the prior window is kept for undo (when this is
      * a new episode), F-RTO (RFC 5682 §3.1, tcp_frto=2) starts judging whether the timeout was
-     * spurious, and every segment not SACKed is marked lost. SACK information is kept unless the
+     * spurious, and every segment not SACKed is marked lost, but for those sent less than RACK.rtt
+     * ago, which RACK judges later (tcp_timeout_mark_lost()). SACK information is kept unless the
      * peer reneged (the first segment SACKed: Linux is_sack_reneg).
      */
     void onTimeout(Sender c, long nowNanos, int retransmitsBefore) {
@@ -65,9 +66,11 @@ final class RackRecovery {
         }
         for (int i = r.log.first(); i < r.log.end(); i++) {
             int m = r.log.marks(i);
-            if ((m & TransmitLog.SACKED) == 0 || reneged) {
-                r.log.setMarks(i, (m & TransmitLog.EVER_RETRANS) | TransmitLog.LOST);
+            if (!reneged && ((m & TransmitLog.SACKED) != 0
+                    || (i != r.log.first() && r.rack.timeLeftNanos(r.log.sentNanos(i), nowNanos, 0) > 0))) {
+                continue; // Linux tcp_timeout_mark_lost(): SACKed, or sent too recently to be judged yet (RACK)
             }
+            r.log.setMarks(i, (m & TransmitLog.EVER_RETRANS) | TransmitLog.LOST);
         }
         r.goBackN(t);
         r.forcedLostEnd = t.sndUna;
@@ -188,6 +191,7 @@ final class RackRecovery {
      */
     private boolean processLoss(Sender c, long nowNanos, boolean advanced, boolean duplicate, int tsEcr) {
         Sender t = c;
+        frtoSendsNew = false; // Linux REXMIT_NEW holds for the ACK that asked for it only
         boolean recovered = SeqNum.ge(t.sndUna, r.recoveryPoint);
         if (advanced && r.undo.mayUndo(tsEcr)) {
             undoLoss(c, nowNanos, false);
