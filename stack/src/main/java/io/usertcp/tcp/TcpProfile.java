@@ -642,7 +642,8 @@ public class TcpProfile {
     /**
      * Loss detection for a connection that negotiated SACK (without SACK every profile counts
      * duplicate ACKs, RFC 5681 and RFC 6582). linux: RACK-TLP (tcp_rack_mark_lost(),
-     * tcp_schedule_loss_probe()), with D-SACK undo and F-RTO. rfc: RFC 6675, the letter RFC 9293
+     * tcp_schedule_loss_probe()), with D-SACK undo and F-RTO; without SACK, linux still runs
+     * F-RTO's basic algorithm after a timeout (tcp_process_loss(), tcp_frto=2). rfc: RFC 6675, the letter RFC 9293
      * names. freebsd: RFC 6675 too; FreeBSD's default stack has no RACK (that is its separate
      * tcp_rack stack, not the default).
      */

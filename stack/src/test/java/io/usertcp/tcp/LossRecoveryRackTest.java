@@ -437,6 +437,41 @@ class LossRecoveryRackTest {
     }
 
     @Test
+    void rfc5682_spuriousRtoUndone_withoutSack() {
+        // F-RTO's basic algorithm (RFC 5682 §2): Linux runs it on connections without SACK too (tcp_frto=2).
+        try (ConnectionHarness h = new ConnectionHarness(linux())) {
+            TcpConnection c = h.synSent();
+            h.advance(RTT);
+            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(MSS)));
+            h.expectSent().assertFlags(ACK);
+            write(h, c, 20);
+            assertEquals(range(0, 10), sent(h));
+            h.advance(300 * MS);
+            assertEquals(List.of(0), sent(h), "no loss probe without SACK: the RTO");
+            ack(h, 1);
+            assertEquals(List.of(10, 11), sent(h), "step 2.b: new data");
+            ack(h, 2);
+            assertEquals(1, count(h, Counter.TcpExtTCPSpuriousRTOs));
+            assertEquals(RecoveryPhase.OPEN, c.sender.recoveryPhase());
+            assertTrue(c.snapshot(h.now()).cwndBytes() >= 10 * MSS);
+            // And the rfc profile keeps RFC 5681's go-back-N: segments 1 and 2 again.
+        }
+        try (ConnectionHarness h = new ConnectionHarness(TcpConfig.rfc().toBuilder().congestion(CongestionConfig.rfc()).build())) {
+            TcpConnection c = h.synSent();
+            h.advance(RTT);
+            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(MSS)));
+            h.expectSent().assertFlags(ACK);
+            write(h, c, 20);
+            assertEquals(range(0, 10), sent(h));
+            h.advance(c.snapshot(h.now()).rtoNanos());
+            assertEquals(List.of(0), sent(h));
+            ack(h, 1);
+            assertEquals(List.of(1, 2), sent(h), "rfc: RFC 5681 §3.1 go-back-N in slow start");
+            assertEquals(0, count(h, Counter.TcpExtTCPSpuriousRTOs));
+        }
+    }
+
+    @Test
     void rfc5682_realLossAfterTimeout_isNotUndone() {
         try (ConnectionHarness h = new ConnectionHarness(linux())) {
             TcpConnection c = open(h);

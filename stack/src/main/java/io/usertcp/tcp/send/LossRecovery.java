@@ -211,6 +211,9 @@ final class LossRecovery {
         dupAcks = 0;
         highRxt = SeqNum.max(highRxt, t.sndUna);
         forcedLostEnd = SeqNum.max(forcedLostEnd, t.sndUna);
+        if (phase == RecoveryPhase.RTO_RECOVERY && t.frtoWithoutSack && rackRecovery.processLoss(c, nowNanos, true, false, tsEcr)) {
+            return; // Linux tcp_process_loss(): F-RTO undid the timeout, or sends new data first
+        }
         switch (phase) {
             case OPEN -> { }
             case FAST_RECOVERY -> {
@@ -279,6 +282,9 @@ final class LossRecovery {
                 return true;
             }
             case RTO_RECOVERY -> {
+                if (t.frtoWithoutSack) {
+                    rackRecovery.processLoss(c, nowNanos, false, true, tsEcr); // F-RTO step 3.a: a duplicate ACK
+                }
                 return !scoreboard.isEmpty();
             }
         }
@@ -336,6 +342,9 @@ final class LossRecovery {
         if (t.rackMode) {
             rackRecovery.onTimeout(c, nowNanos, retransmitsBefore);
             return;
+        }
+        if (t.frtoWithoutSack) {
+            rackRecovery.renoTimeout(c, retransmitsBefore);
         }
         c.cc.onRetransmitTimeout(nowNanos, SeqNum.diff(t.sndNxt, t.sndUna));
         c.lossReduction();
@@ -446,6 +455,9 @@ final class LossRecovery {
             int i = log.firstLostToResend(t.sndUna);
             return i < 0 ? -1L : Integer.toUnsignedLong(SeqNum.max(log.start(i), t.sndUna));
         }
+        if (rackRecovery.sendsNewDataFirst()) {
+            return -1L; // RFC 5682 step 2.b (without SACK): new data first
+        }
         int seq = scoreboard.nextUnsacked(SeqNum.max(highRxt, t.sndUna));
         return SeqNum.lt(seq, lostEnd(t)) ? Integer.toUnsignedLong(seq) : -1L;
     }
@@ -528,7 +540,7 @@ final class LossRecovery {
             log.setSentNanos(i, nowNanos);
             segments++;
         }
-        if (t.rackMode && segments > 0) {
+        if ((t.rackMode || t.frtoWithoutSack) && segments > 0) {
             undo.retransmitted(segments, t.tsNow(nowNanos));
         }
     }

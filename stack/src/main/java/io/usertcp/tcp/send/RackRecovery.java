@@ -189,7 +189,7 @@ final class RackRecovery {
      * SACK-enhanced version), when data never retransmitted is ACKed or SACKed. Returns whether the
      * ACK was fully handled.
      */
-    private boolean processLoss(Sender c, long nowNanos, boolean advanced, boolean duplicate, int tsEcr) {
+    boolean processLoss(Sender c, long nowNanos, boolean advanced, boolean duplicate, int tsEcr) {
         Sender t = c;
         frtoSendsNew = false; // Linux REXMIT_NEW holds for the ACK that asked for it only
         boolean recovered = SeqNum.ge(t.sndUna, r.recoveryPoint);
@@ -222,6 +222,22 @@ final class RackRecovery {
         return false;
     }
 
+    /**
+     * Linux tcp_enter_loss() for a connection without SACK: the prior window kept for undo (a new
+     * episode), F-RTO started (RFC 5682 §2, the basic algorithm: tcp_frto applies to Reno too). The
+     * caller marks everything lost (go-back-N) as for any profile.
+     */
+    void renoTimeout(Sender c, int retransmitsBefore) {
+        Sender t = c;
+        boolean newEpisode = r.phase == RecoveryPhase.OPEN || !SeqNum.gt(r.recoveryPoint, t.sndUna)
+                || (r.phase == RecoveryPhase.RTO_RECOVERY && retransmitsBefore == 0);
+        if (newEpisode) {
+            r.undo.begin(t.sndUna, 0, c.cc.cwndBytes(), r.currentSsthresh(c));
+        }
+        frto = r.phase == RecoveryPhase.OPEN || retransmitsBefore > 0;
+        frtoSendsNew = false;
+    }
+
     private void undoLoss(Sender c, long nowNanos, boolean byFrto) {
         undoReduction(c, nowNanos, true, Counter.TcpExtTCPLossUndo);
         if (byFrto) {
@@ -229,6 +245,7 @@ final class RackRecovery {
         }
         frto = false;
         frtoSendsNew = false;
+        r.forcedLostEnd = c.sndUna; // nothing is presumed lost any more (go-back-N stops)
         r.exitRecovery();
     }
 

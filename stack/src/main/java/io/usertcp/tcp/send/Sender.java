@@ -71,6 +71,8 @@ public final class Sender {
     /** Loss detection is RACK-TLP (the profile's choice, with SACK) and fast recovery is paced by PRR. */
     boolean rackMode;
     boolean prrMode;
+    /** Linux's F-RTO and undo on a connection without SACK (tcp_frto applies to Reno too); RACK-TLP needs SACK. */
+    boolean frtoWithoutSack;
     private boolean timestamps;
     /** Per-connection offset added to our timestamp clock (RFC 7323 §5.4, randomised). */
     private int tsOffset;
@@ -153,6 +155,7 @@ public final class Sender {
         this.timestamps = timestamps;
         this.rackMode = sack && config.profile().lossDetection() == TcpProfile.LossDetection.RACK_TLP;
         this.prrMode = config.profile().proportionalRateReduction();
+        this.frtoWithoutSack = !sack && config.profile().lossDetection() == TcpProfile.LossDetection.RACK_TLP;
         cc.setMss(mss);
     }
 
