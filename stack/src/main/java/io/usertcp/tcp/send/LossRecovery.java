@@ -315,8 +315,8 @@ final class LossRecovery {
         retransmitNow = true;
         prrActive = t.sackPermitted && t.prrMode;
         if (prrActive) {
-            // RFC 6937 §3 initialization: RecoverFS and ssthresh; Linux counts packets (prior_cwnd), FreeBSD bytes
-            // RecoverFS: Linux prior_cwnd in packets; FreeBSD recover_fs = SND.NXT − SND.UNA in bytes
+            // RFC 6937 §3 initialization. RecoverFS: Linux prior_cwnd in packets; FreeBSD recover_fs = SND.NXT − SND.UNA
+            // in bytes
             if (t.rackMode) {
                 prr.start(priorCwnd / t.sndMss, c.cc.ssthreshBytes() / t.sndMss);
             } else {
@@ -335,7 +335,9 @@ final class LossRecovery {
      * The retransmission timer fired with data outstanding (RFC 5681 §3.1, RFC 6675 §5.1):
      * everything outstanding is presumed lost and resent in order as cwnd allows (slow start), and
      * no fast recovery starts before SND.UNA passes the current HighData. SACK information is
-     * discarded, because the peer may have reneged (RFC 2018 §8); later ACKs rebuild it.
+     * discarded, because the peer may have reneged (RFC 2018 §8); later ACKs rebuild it. A RACK
+     * connection keeps it as Linux does ({@link RackRecovery#onTimeout}); on the linux profile F-RTO
+     * then judges the timeout (RFC 5682).
      */
     void onRetransmitTimeout(Sender c, long nowNanos, int retransmitsBefore) {
         Sender t = c;
@@ -448,15 +450,12 @@ final class LossRecovery {
         if (phase == RecoveryPhase.OPEN) {
             return -1L;
         }
+        if (rackRecovery.sendsNewDataFirst()) {
+            return -1L; // RFC 5682 step 2.b: new data first (linux profile)
+        }
         if (t.rackMode) {
-            if (rackRecovery.sendsNewDataFirst()) {
-                return -1L; // RFC 5682 step 2.b: new data first
-            }
             int i = log.firstLostToResend(t.sndUna);
             return i < 0 ? -1L : Integer.toUnsignedLong(SeqNum.max(log.start(i), t.sndUna));
-        }
-        if (rackRecovery.sendsNewDataFirst()) {
-            return -1L; // RFC 5682 step 2.b (without SACK): new data first
         }
         int seq = scoreboard.nextUnsacked(SeqNum.max(highRxt, t.sndUna));
         return SeqNum.lt(seq, lostEnd(t)) ? Integer.toUnsignedLong(seq) : -1L;
