@@ -96,9 +96,11 @@ final class Rack {
             }
             long remaining = timeLeftNanos(log.sentNanos(i), nowNanos, reoWndNanos);
             if (remaining <= 0) {
-                if (resent) {
-                    lostRetransmits[0]++; // Linux tcp_mark_skb_lost(): TCPLostRetransmit
-                    log.setMarks(i, (log.marks(i) & ~TransmitLog.RETRANS_OUT) | TransmitLog.LOST);
+                // Linux tcp_mark_skb_lost(): a lost segment's retransmission lost again is counted and may be sent
+                // once more; a segment first marked lost keeps a retransmission in flight (a loss probe's) as it is
+                if (lost) {
+                    lostRetransmits[0]++;
+                    log.unmark(i, TransmitLog.RETRANS_OUT);
                 } else {
                     log.mark(i, TransmitLog.LOST);
                 }
