@@ -97,6 +97,15 @@ class LossRecoveryRackTest {
     }
 
     @Test
+    void profiles_chooseRackTlpOnLinux_rfc6675Elsewhere_prrOnLinuxAndFreebsd() {
+        assertEquals(TcpProfile.LossDetection.RACK_TLP, TcpProfile.linux().lossDetection());
+        assertEquals(TcpProfile.LossDetection.DUP_THRESH, TcpProfile.rfc().lossDetection());
+        assertEquals(TcpProfile.LossDetection.DUP_THRESH, TcpProfile.freebsd().lossDetection(), "FreeBSD's default stack has no RACK");
+        assertEquals(List.of(true, false, true), List.of(TcpProfile.linux().proportionalRateReduction(),
+                TcpProfile.rfc().proportionalRateReduction(), TcpProfile.freebsd().proportionalRateReduction()));
+    }
+
+    @Test
     void rfc8985_6_2_reorderingToleratedWithoutSpuriousRecovery() {
         try (ConnectionHarness h = new ConnectionHarness(linux())) {
             TcpConnection c = open(h);
