@@ -25,6 +25,15 @@ public final class StackStats {
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,
         TcpExtTCPFastRetrans, TcpExtTCPLossProbes, TcpExtTCPSackRecovery, TcpExtTCPRenoRecovery,
         TcpExtTCPDSACKOldSent, TcpExtTCPDSACKOfoSent,
+        /**
+         * The sender's loss recovery (Linux tcp_input.c, tcp_recovery.c, tcp_output.c): loss probes sent and the
+         * losses they repaired (RFC 8985 §7), retransmissions found lost again (RACK, RFC 8985 §6.2), D-SACKs
+         * received (RFC 2883), and recoveries undone: wholly at the full ACK, by D-SACKs, after a timeout
+         * (TcpExtTCPLossUndo; F-RTO's spurious timeouts, RFC 5682, also count TcpExtTCPSpuriousRTOs), or on a
+         * partial ACK (TcpExtTCPPartialUndo, timestamps only).
+         */
+        TcpExtTCPLossProbeRecovery, TcpExtTCPLostRetransmit, TcpExtTCPDSACKRecv, TcpExtTCPDSACKUndo,
+        TcpExtTCPFullUndo, TcpExtTCPPartialUndo, TcpExtTCPLossUndo, TcpExtTCPSpuriousRTOs,
         IcmpInMsgs, IcmpInErrors, IcmpInDestUnreachs, IcmpInTimeExcds, IcmpInParmProbs, IcmpInEchos, IcmpOutMsgs,
         IcmpOutEchoReps, TcpExtOutOfWindowIcmps,
         IpInReceives, IpInDelivers, IpOutRequests,

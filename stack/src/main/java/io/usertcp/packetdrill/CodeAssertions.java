@@ -12,7 +12,8 @@ import java.util.Map;
  * {@code tcpi_retransmits}, {@code tcpi_rto}, {@code tcpi_rtt}, {@code tcpi_rttvar} (µs),
  * {@code tcpi_snd_cwnd}, {@code tcpi_snd_ssthresh} (segments, as Linux counts them), and from
  * {@link io.usertcp.tcp.TcpInfo} {@code tcpi_ca_state}, {@code tcpi_advmss}, {@code tcpi_unacked},
- * {@code tcpi_reordering}, {@code tcpi_last_data_recv}. State names
+ * {@code tcpi_reordering}, {@code tcpi_last_data_recv}, {@code tcpi_sacked}, {@code tcpi_lost},
+ * {@code tcpi_retrans}, {@code tcpi_reord_seen}. State names
  * may be FreeBSD's ({@code TCPI_SYN_RECEIVED}) or Linux's ({@code TCP_SYN_RECV}). Any other field,
  * or Python beyond assertions, makes the script unsupported, never a guessed value.
  */
@@ -127,6 +128,18 @@ final class CodeAssertions {
                 }
                 case "tcpi_last_data_recv" -> {
                     return info.lastDataRecvMillis();
+                }
+                case "tcpi_sacked" -> {
+                    return (long) info.sacked();
+                }
+                case "tcpi_lost" -> {
+                    return (long) info.lost();
+                }
+                case "tcpi_retrans" -> {
+                    return (long) info.retrans();
+                }
+                case "tcpi_reord_seen" -> {
+                    return (long) info.reordSeen();
                 }
                 default -> { }
             }

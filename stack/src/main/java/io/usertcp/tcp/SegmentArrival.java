@@ -427,6 +427,14 @@ final class SegmentArrival {
         if ((result & Sender.WANTS_OUTPUT) != 0) {
             c.host.wantsOutput(c);
         }
+        c.armOrDisarm(TcpTimer.REORDER, c.sender.recovery().reorderDeadlineNanos());
+        if ((result & Sender.ALL_ACKED) != 0) {
+            c.disarm(TcpTimer.LOSS_PROBE);
+        } else if ((result & Sender.ADVANCED) != 0) {
+            c.scheduleLossProbe(nowNanos, true); // Linux tcp_set_xmit_timer()
+        } else if (c.isArmed(TcpTimer.LOSS_PROBE) && c.sender.recovery().lossProbeDelayNanos(c.sender.rtoNanos()) < 0) {
+            c.scheduleLossProbe(nowNanos, false); // recovery or Disorder began: the RTO watches again
+        }
     }
 
     /** In SYN-RECEIVED, an ACK of our SYN completes the handshake; any other ACK is answered with RST. */

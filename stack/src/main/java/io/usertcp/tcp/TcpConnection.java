@@ -57,6 +57,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     boolean retransmitPending;
     /** Send a probe (zero-window or keep-alive): SEG.SEQ = SND.UNA - 1, no data. */
     boolean probePending;
+    /** The loss-probe timer fired: the transmitter sends a probe (RFC 8985 §7.3). */
+    boolean lossProbePending;
     /** Whether the connection is already on the stack's output list. */
     boolean onOutputList;
 
@@ -603,12 +605,13 @@ public final class TcpConnection extends DeadlineHeap.Node {
         int caState = switch (sender.recoveryPhase()) {
             case FAST_RECOVERY -> TcpInfo.CA_RECOVERY;
             case RTO_RECOVERY -> TcpInfo.CA_LOSS;
-            case OPEN -> sender.inCwr() ? TcpInfo.CA_CWR : sender.duplicateAcks() > 0 ? TcpInfo.CA_DISORDER : TcpInfo.CA_OPEN;
+            case OPEN -> sender.inCwr() ? TcpInfo.CA_CWR : sender.recovery().disorder() ? TcpInfo.CA_DISORDER : TcpInfo.CA_OPEN;
         };
         int mss = Math.max(1, sender.mss());
         int inFlight = Math.max(0, SeqNum.diff(sender.nxt(), sender.una()));
-        return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, 3,
-                (nowNanos - lastDataReceivedNanos) / 1_000_000L);
+        return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, sender.recovery().reordering(),
+                (nowNanos - lastDataReceivedNanos) / 1_000_000L, sender.recovery().sackedPackets(), sender.recovery().lostPackets(),
+                sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen());
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */
@@ -847,6 +850,37 @@ public final class TcpConnection extends DeadlineHeap.Node {
             deadlines[timer.ordinal()] = TcpTimer.DISARMED;
             host.timersChanged(this);
         }
+    }
+
+    /** Arms {@code timer} at {@code deadlineNanos}, or disarms it for {@link Long#MIN_VALUE}. */
+    void armOrDisarm(TcpTimer timer, long deadlineNanos) {
+        if (deadlineNanos == Long.MIN_VALUE) {
+            disarm(timer);
+        } else if (deadlines[timer.ordinal()] != deadlineNanos) {
+            arm(timer, deadlineNanos);
+        }
+    }
+
+    /**
+     * After data went out or an ACK came: the loss probe replaces the retransmission timer when one
+     * is due (Linux tcp_schedule_loss_probe(): they share one timer; the PTO is never later than
+     * the RTO would be). {@code advancingRto}: the RTO restarts from now (an ACK), else it runs
+     * from the oldest segment's transmission.
+     */
+    void scheduleLossProbe(long nowNanos, boolean advancingRto) {
+        long rtoLeft = advancingRto ? sender.rtoNanos() : sender.recovery().rtoFromOldestNanos(nowNanos);
+        long delay = sender.recovery().lossProbeDelayNanos(rtoLeft);
+        if (delay < 0) {
+            if (isArmed(TcpTimer.LOSS_PROBE)) {
+                disarm(TcpTimer.LOSS_PROBE);
+                if (!sender.allAcknowledged() && !isArmed(TcpTimer.RETRANSMIT)) {
+                    arm(TcpTimer.RETRANSMIT, nowNanos + sender.recovery().rtoFromOldestNanos(nowNanos));
+                }
+            }
+            return;
+        }
+        arm(TcpTimer.LOSS_PROBE, nowNanos + delay);
+        disarm(TcpTimer.RETRANSMIT);
     }
 
     boolean isArmed(TcpTimer timer) {

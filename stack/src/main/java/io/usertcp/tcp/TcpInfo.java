@@ -10,12 +10,17 @@ package io.usertcp.tcp;
  * @param advmss           {@code tcpi_advmss}: the MSS we announced
  * @param unacked          {@code tcpi_unacked}: segments in flight (Linux packets_out), from the
  *                         bytes in flight at the send MSS
- * @param reordering       {@code tcpi_reordering}: the duplicate-ACK threshold; ours is fixed at
- *                         Linux's initial tcp_reordering, 3 (Linux raises it when it sees reordering)
+ * @param reordering       {@code tcpi_reordering}: Linux tp->reordering, 3 until reordering is seen
+ *                         (RACK connections raise it as Linux tcp_check_sack_reordering() does)
  * @param lastDataRecvMillis {@code tcpi_last_data_recv}: milliseconds since data last arrived
  *                         (since the handshake completed when none has, as Linux stamps it)
+ * @param sacked           {@code tcpi_sacked}: segments in flight that the peer SACKed (Linux sacked_out)
+ * @param lost             {@code tcpi_lost}: segments judged lost (Linux lost_out)
+ * @param retrans          {@code tcpi_retrans}: retransmissions in flight (Linux retrans_out)
+ * @param reordSeen        {@code tcpi_reord_seen}: reordering events seen (Linux reord_seen)
  */
-public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis) {
+public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis, int sacked,
+                      int lost, int retrans, int reordSeen) {
     /** Linux TCP_CA_Open: no loss or ECN signal being handled. */
     public static final int CA_OPEN = 0;
     /** TCP_CA_Disorder: duplicate ACKs or SACKs seen, no recovery yet. */

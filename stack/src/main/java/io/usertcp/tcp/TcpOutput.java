@@ -51,6 +51,7 @@ final class TcpOutput {
         c.ackNow = false;
         c.retransmitPending = false;
         c.probePending = false;
+        c.lossProbePending = false;
     }
 
     private void outputSynchronized(TcpConnection c, long nowNanos, Link link) {
@@ -62,6 +63,9 @@ final class TcpOutput {
         }
         if (c.retransmitPending) {
             sent = retransmitOldest(c, nowNanos, link);
+        }
+        if (c.lossProbePending) {
+            sent |= sendLossProbe(c, nowNanos, link);
         }
         // RFC 6675 NextSeg in its order: lost segments (1), new data (2), then rules (3) and (4).
         sent |= sendLost(c, nowNanos, link);
@@ -165,26 +169,11 @@ final class TcpOutput {
         int length;
         while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
             override = false;
-            boolean last = snd.isLastQueued(length);
-            boolean fin = last && snd.finQueued();
-            boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
-            c.receiver.dataSending(nowNanos);
-            prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
-            if (c.ecn) {
-                // RFC 3168 §6.1.2 and Linux tcp_ecn_send(): new data is ECT(0) (never retransmissions, pure ACKs, SYNs
-                // or a FIN alone: RFC 3168 §6.1.5 and §6.1.4), and the first new data after a reduction carries CWR.
-                s.ecn = Receiver.ECT_0;
-                if (snd.takeQueuedCwr()) {
-                    s.flags |= TcpFlags.CWR;
-                }
-            }
-            s.payload = snd;
-            s.payloadOffset = snd.nextDataOffset();
-            s.payloadLength = length;
-            transmit(c, nowNanos, link);
-            snd.newDataSent(nowNanos, length, mss, fin);
+            sendNewSegment(c, nowNanos, link, length, mss);
             sent = true;
-            armRetransmitAndUserTimeout(c, nowNanos);
+        }
+        if (sent) {
+            c.scheduleLossProbe(nowNanos, false); // Linux tcp_write_xmit(): one probe per tail-loss episode
         }
         if (sent && snd.notSentLowat() != Integer.MAX_VALUE && snd.writableSpace() > 0) {
             c.notifyWritable(); // TCP_NOTSENT_LOWAT: sending, not only ACKs, makes room below the mark
@@ -197,6 +186,56 @@ final class TcpOutput {
             snd.persistArmed();
             c.arm(TcpTimer.PERSIST, nowNanos + snd.rtoNanos());
         }
+        return sent;
+    }
+
+    /** One segment of {@code length} new bytes at SND.NXT, with our FIN when it empties the queue. */
+    private void sendNewSegment(TcpConnection c, long nowNanos, Link link, int length, int mss) {
+        Sender snd = c.sender;
+        boolean last = snd.isLastQueued(length);
+        boolean fin = last && snd.finQueued();
+        boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
+        c.receiver.dataSending(nowNanos);
+        prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
+        if (c.ecn) {
+            // RFC 3168 §6.1.2 and Linux tcp_ecn_send(): new data is ECT(0) (never retransmissions, pure ACKs, SYNs
+            // or a FIN alone: RFC 3168 §6.1.5 and §6.1.4), and the first new data after a reduction carries CWR.
+            s.ecn = Receiver.ECT_0;
+            if (snd.takeQueuedCwr()) {
+                s.flags |= TcpFlags.CWR;
+            }
+        }
+        s.payload = snd;
+        s.payloadOffset = snd.nextDataOffset();
+        s.payloadLength = length;
+        transmit(c, nowNanos, link);
+        snd.newDataSent(nowNanos, length, mss, fin);
+        armRetransmitAndUserTimeout(c, nowNanos);
+    }
+
+    /**
+     * RFC 8985 §7.3 (Linux tcp_send_loss_probe()): one probe segment, new data if the peer's window
+     * takes it (whatever cwnd and Nagle say), else the last segment sent, again. The retransmission
+     * timer then restarts from now (tcp_rearm_rto()).
+     */
+    private boolean sendLossProbe(TcpConnection c, long nowNanos, Link link) {
+        Sender snd = c.sender;
+        boolean sent;
+        boolean retransmission = false;
+        if (snd.recovery().newDataFitsWindow()) {
+            int mss = segmentMss(c);
+            sendNewSegment(c, nowNanos, link, Math.min(mss, snd.unsentBytes()), mss);
+            sent = true;
+        } else {
+            int start = snd.recovery().lossProbeRetransmitStart();
+            sent = retransmitSegment(c, nowNanos, link, start, snd.nxt()) != start;
+            retransmission = true;
+        }
+        if (sent) {
+            snd.recovery().lossProbeSent(retransmission);
+        }
+        c.disarm(TcpTimer.LOSS_PROBE);
+        c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
         return sent;
     }
 
@@ -246,6 +285,10 @@ final class TcpOutput {
             }
             snd.recoveryRetransmitted(end, false);
             sent = true;
+            if (seq == snd.una() && snd.recovery().restartsRtoOnHeadRetransmit()) {
+                // Linux tcp_xmit_retransmit_queue(): resending the first segment restarts the RTO from now
+                c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
+            }
         }
         return sent;
     }
@@ -296,7 +339,7 @@ final class TcpOutput {
         s.payload = snd;
         s.payloadOffset = snd.bufferOffset(seq);
         s.payloadLength = length;
-        snd.retransmitted(seq, length, fin);
+        snd.retransmitted(nowNanos, seq, length, fin);
         transmit(c, nowNanos, link);
         armRetransmitAndUserTimeout(c, nowNanos);
         return seq + length + (fin ? 1 : 0);

@@ -591,7 +591,8 @@ public class TcpProfile {
 
     /**
      * PSH on new data that is not the last queued. linux: also on the last segment of each burst
-     * that the peer's window or the congestion window ends while more is queued. Linux
+     * that the peer's window, or the congestion window in slow start, ends while more is queued
+     * (bursts that fast recovery's PRR or congestion avoidance cut carry none in the corpus). Linux
      * tcp_write_xmit() sends a burst as one TSO/GSO packet and tcp_push() marks PSH on it
      * (forced_push(), tcp_mark_push()); segmenting it leaves PSH on its last segment (the corpus's
      * {@code > P. 1:10001(10000)} lines). rfc: RFC 9293 §3.9.1 pushes only the end of what the
@@ -712,6 +713,39 @@ public class TcpProfile {
      */
     public boolean refusesEcnForEctSyn() {
         return reference == Reference.LINUX;
+    }
+
+    /** How a SACK sender decides that a segment is lost. */
+    public enum LossDetection {
+        /**
+         * RACK-TLP (RFC 8985): by time, with a reordering window, a reordering timer and tail loss
+         * probes; D-SACKs and F-RTO (RFC 5682) undo spurious reductions (Linux tcp_recovery=1,
+         * tcp_early_retrans=3, tcp_frto=2).
+         */
+        RACK_TLP,
+        /** RFC 6675 IsLost: DupThresh SACKed segments (or bytes) above a hole; a timeout is never undone. */
+        DUP_THRESH
+    }
+
+    /**
+     * Loss detection for a connection that negotiated SACK (without SACK every profile counts
+     * duplicate ACKs, RFC 5681 and RFC 6582). linux: RACK-TLP (tcp_rack_mark_lost(),
+     * tcp_schedule_loss_probe()), with D-SACK undo and F-RTO; without SACK, linux still runs
+     * F-RTO's basic algorithm after a timeout (tcp_process_loss(), tcp_frto=2). rfc: RFC 6675, the letter RFC 9293
+     * names. freebsd: RFC 6675 too; FreeBSD's default stack has no RACK (that is its separate
+     * tcp_rack stack, not the default).
+     */
+    public LossDetection lossDetection() {
+        return reference == Reference.LINUX ? LossDetection.RACK_TLP : LossDetection.DUP_THRESH;
+    }
+
+    /**
+     * Whether fast recovery with SACK paces its sending by Proportional Rate Reduction (RFC 6937)
+     * rather than RFC 6675's cwnd − pipe. linux: yes, tcp_cwnd_reduction() counting packets.
+     * freebsd: yes, net.inet.tcp.do_prr=1 (tcp_do_prr_ack(), counting bytes). rfc: no, RFC 6675 §5.
+     */
+    public boolean proportionalRateReduction() {
+        return reference != Reference.RFC;
     }
 
     /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */

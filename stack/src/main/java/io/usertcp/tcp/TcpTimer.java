@@ -19,7 +19,11 @@ public enum TcpTimer {
     /** RFC 9293 §3.6.1: 2 MSL in TIME-WAIT. */
     TIME_WAIT,
     /** RFC 5482 / RFC 9293 §3.8.3: the connection is aborted when data stays unacknowledged this long. */
-    USER_TIMEOUT;
+    USER_TIMEOUT,
+    /** RFC 8985 §6.3: RACK's reordering timer (Linux ICSK_TIME_REO_TIMEOUT). */
+    REORDER,
+    /** RFC 8985 §7.2: the tail loss probe (Linux ICSK_TIME_LOSS_PROBE); it stands in for RETRANSMIT while armed. */
+    LOSS_PROBE;
 
     static final TcpTimer[] VALUES = values();
 

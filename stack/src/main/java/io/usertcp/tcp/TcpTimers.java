@@ -23,6 +23,13 @@ final class TcpTimers {
             case FIN_WAIT_2 -> finWait2(c, nowNanos);
             case USER_TIMEOUT -> userTimeout(c, nowNanos);
             case TIME_WAIT -> { } // TIME-WAIT is kept by TimeWaitTable, never by a connection
+            case REORDER -> {
+                if (c.state.isSynchronized() && c.sender.recovery().reorderTimeout(nowNanos)) {
+                    c.host.wantsOutput(c);
+                }
+                c.armOrDisarm(TcpTimer.REORDER, c.sender.recovery().reorderDeadlineNanos());
+            }
+            case LOSS_PROBE -> lossProbe(c, nowNanos);
         }
     }
 
@@ -51,6 +58,24 @@ final class TcpTimers {
             c.retransmitPending = true;
         }
         c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
+        c.host.wantsOutput(c);
+    }
+
+    /**
+     * RFC 8985 §7.3 (Linux tcp_send_loss_probe()): the probe timer fired. With no probe outstanding,
+     * the transmitter sends one (new data, or the last segment again); either way the
+     * retransmission timer takes over again.
+     */
+    private static void lossProbe(TcpConnection c, long nowNanos) {
+        Sender snd = c.sender;
+        if (snd.allAcknowledged() || !c.state.isSynchronized()) {
+            return;
+        }
+        if (snd.recovery().lossProbeOutstanding() || snd.inRecovery()) {
+            c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.recovery().rtoFromOldestNanos(nowNanos));
+            return;
+        }
+        c.lossProbePending = true;
         c.host.wantsOutput(c);
     }
 

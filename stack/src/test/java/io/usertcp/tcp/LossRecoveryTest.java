@@ -35,6 +35,11 @@ class LossRecoveryTest {
         return TcpConfig.linux().toBuilder().congestion(CongestionConfig.rfc()).build();
     }
 
+    /** The rfc profile, whose SACK loss recovery is RFC 6675's (the linux profile's is RACK-TLP: LossRecoveryRackTest). */
+    private static TcpConfig rfc6675() {
+        return TcpConfig.rfc().toBuilder().congestion(CongestionConfig.rfc()).build();
+    }
+
     /** ESTABLISHED by an active open whose SYN-ACK offers MSS 1000 and, if asked, SACK. */
     private static TcpConnection open(ConnectionHarness h, boolean sack) {
         TcpConnection c = h.synSent();
@@ -171,7 +176,7 @@ class LossRecoveryTest {
 
     @Test
     void sack_twoHolesInOneWindow_bothRetransmittedWithinOneRoundTrip() {
-        try (ConnectionHarness h = new ConnectionHarness(newReno())) {
+        try (ConnectionHarness h = new ConnectionHarness(rfc6675())) {
             TcpConnection c = open(h, true);
             write(h, c, 12 * MSS);
             assertEquals(range(0, 10), sentSegments(h));

@@ -111,6 +111,15 @@ public interface CongestionControl {
     }
 
     /**
+     * A window reduction turned out spurious (RFC 2883 D-SACKs, RFC 5682 F-RTO, RFC 3522 Eifel) and
+     * is undone, as Linux tcp_undo_cwnd_reduction(): cwnd = max(cwnd, {@code priorCwndBytes})
+     * (tcp_reno_undo_cwnd(), which CUBIC uses too), ssthresh = max(ssthresh, {@code
+     * priorSsthreshBytes}); recovery or the timeout episode is over. The default does nothing.
+     */
+    default void onUndo(long nowNanos, long priorCwndBytes, long priorSsthreshBytes) {
+    }
+
+    /**
      * The retransmission timer expired: cwnd = the loss window, 1·SMSS (RFC 5681 §3.1, eq. 4), and
      * ssthresh is reduced unless this is a repeated timeout with no new data acknowledged since the
      * last one (RFC 5681 §3.1, implementation note). Ends fast recovery if it was in progress.

@@ -129,6 +129,17 @@ abstract class LossBasedCongestionControl implements CongestionControl {
     }
 
     @Override
+    public final void onUndo(long nowNanos, long priorCwndBytes, long priorSsthreshBytes) {
+        nonNegative("priorCwndBytes", priorCwndBytes);
+        nonNegative("priorSsthreshBytes", priorSsthreshBytes);
+        inRecovery = false;
+        afterTimeout = false;
+        // Linux tcp_undo_cwnd_reduction(): undo_cwnd (tcp_reno_undo_cwnd()) and the saved ssthresh, if higher
+        cwnd = Math.min(MAX_WINDOW_BYTES, Math.max(cwnd, priorCwndBytes));
+        ssthresh = Math.min(MAX_WINDOW_BYTES, Math.max(ssthresh, priorSsthreshBytes));
+    }
+
+    @Override
     public final void onIdle(long nowNanos, long idleNanos, long rtoNanos) {
         nonNegative("idleNanos", idleNanos);
         nonNegative("rtoNanos", rtoNanos);

@@ -26,6 +26,8 @@ final class RttEstimator {
     private long baseRtoNanos;
     private long rtoNanos;
     private int backoffs;
+    /** The smallest RTT sample (Linux tcp_min_rtt(), without its 5-minute window), 0 before any. */
+    private long minRttNanos;
 
     RttEstimator(TcpConfig config) {
         this.minNanos = config.rtoMinNanos();
@@ -41,6 +43,7 @@ final class RttEstimator {
         if (rttNanos < 0) {
             return;
         }
+        minRttNanos = minRttNanos == 0 ? Math.max(1, rttNanos) : Math.min(minRttNanos, Math.max(1, rttNanos));
         if (srttNanos == 0) {
             // RFC 6298 §2.2: first measurement
             srttNanos = Math.max(1, rttNanos);
@@ -90,6 +93,10 @@ final class RttEstimator {
     /** Smoothed RTT, 0 before the first sample. */
     long srttNanos() {
         return srttNanos;
+    }
+
+    long minRttNanos() {
+        return minRttNanos;
     }
 
     long rttvarNanos() {

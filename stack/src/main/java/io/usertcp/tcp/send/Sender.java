@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.cc.CongestionControl;
 import io.usertcp.tcp.cc.CongestionControlFactory;
 import io.usertcp.wire.ParsedTcpOptions;
@@ -67,15 +68,22 @@ public final class Sender {
     private boolean finQueued;
     private boolean finSent;
     boolean sackPermitted;
+    /** Loss detection is RACK-TLP (the profile's choice, with SACK) and fast recovery is paced by PRR. */
+    boolean rackMode;
+    boolean prrMode;
+    /** Linux's F-RTO and undo on a connection without SACK (tcp_frto applies to Reno too); RACK-TLP needs SACK. */
+    boolean frtoWithoutSack;
     private boolean timestamps;
     /** Per-connection offset added to our timestamp clock (RFC 7323 §5.4, randomised). */
     private int tsOffset;
 
     // ---- buffers, estimation, recovery ----
     private final SendBuffer buffer;
-    private final RttEstimator rtt;
-    private final LossRecovery recovery = new LossRecovery();
-    private final TcpConfig config;
+    final RttEstimator rtt;
+    final LossRecovery recovery = new LossRecovery();
+    final LossProbe lossProbe = new LossProbe();
+    private final RecoverySender control = new RecoverySender(this);
+    final TcpConfig config;
     final StackStats stats;
     CongestionControl cc;
 
@@ -113,16 +121,8 @@ public final class Sender {
     /** A write found the buffer full since the last ACK that could grow it (Linux SOCK_NOSPACE). */
     private boolean writerLimited;
 
-    // ---- ECN (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state ----
-    /** cwnd was reduced for an ECE and SND.UNA has not yet passed {@link #cwrHighSeq} (Linux TCP_CA_CWR). */
-    private boolean cwrActive;
-    /** SND.NXT when the reduction began (Linux high_seq): the window of data the reduction answers. */
-    private int cwrHighSeq;
-    /**
-     * cwnd was reduced: the next new data segment carries CWR (Linux TCP_ECN_QUEUE_CWR, set by
-     * tcp_init_cwnd_reduction() and tcp_enter_loss(), so by fast recovery and timeouts too).
-     */
-    private boolean cwrQueued;
+    /** ECN's cwnd reduction (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state. */
+    private final CwrState cwr = new CwrState();
 
     public Sender(TcpConfig config, StackStats stats, long nowNanos) {
         this.config = config;
@@ -163,6 +163,9 @@ public final class Sender {
         this.sndWndShift = windowShift;
         this.sackPermitted = sack;
         this.timestamps = timestamps;
+        this.rackMode = sack && config.profile().lossDetection() == TcpProfile.LossDetection.RACK_TLP;
+        this.prrMode = config.profile().proportionalRateReduction();
+        this.frtoWithoutSack = !sack && config.profile().lossDetection() == TcpProfile.LossDetection.RACK_TLP;
         cc.setMss(mss);
     }
 
@@ -273,8 +276,13 @@ public final class Sender {
                 ecnEcho(nowNanos, outstanding ? 1 : 0); // a duplicate ACK reports one segment (Linux tcp_add_reno_sack)
             }
         }
+        long windowBefore = sndWnd;
         if (SeqNum.ge(ack, sndUna)) {
             result |= updateWindow(seg, advanced);
+        }
+        if (rackMode && lossProbe.outstanding() && synAcked()) {
+            boolean pureDuplicate = !advanced && !recovery.ackDataSacked() && seg.payloadLength() == 0 && sndWnd == windowBefore;
+            control.probeAcked(nowNanos, ack, pureDuplicate);
         }
         return result;
     }
@@ -292,22 +300,23 @@ public final class Sender {
             skbs.acknowledged(ackedDataBytes);
         }
         int flightBefore = SeqNum.diff(sndNxt, sndUna);
+        int priorUna = sndUna;
         sndUna = ack;
         sampleRtt(nowNanos, seg);
         retransmits = 0;
-        recovery.updateScoreboard(this, seg.options());
-        endCwrWindow();
+        recovery.updateScoreboard(this, seg.options(), priorUna, nowNanos);
+        cwr.windowAcked(sndUna);
         if (ecnEcho) {
             ecnEcho(nowNanos, Math.max(0, dataBytes));
         }
         // The controller first (it ignores ACKs during fast recovery), then recovery, which may end it.
         // While a reduction for ECE is in progress, cwnd does not grow (Linux tcp_cong_control(): tcp_in_cwnd_reduction()).
-        if (!cwrActive) {
+        if (!cwr.active()) {
             // Linux tcp_is_cwnd_limited() judges by the window's largest flight (max_packets_out), not this moment's.
             long flight = config.congestion().linuxSlowStart() ? Math.max(flightBefore, maxFlightInWindow) : flightBefore;
             cc.onAck(nowNanos, Math.max(0, dataBytes), flight, rtt.srttNanos());
         }
-        recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes));
+        recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes), tsEcr(seg));
         int result = ADVANCED | (synAckedNow ? SYN_ACKED : 0) | (sndUna == sndNxt ? ALL_ACKED : 0);
         return dataBytes > 0 ? result | DATA_ACKED | WANTS_OUTPUT : result;
     }
@@ -318,7 +327,7 @@ public final class Sender {
      * when it SACKs data not SACKed before (RFC 6675 §2). Three of them start fast recovery.
      */
     private boolean duplicateAck(long nowNanos, TcpSegmentView seg) {
-        int newlySacked = recovery.updateScoreboard(this, seg.options());
+        int newlySacked = recovery.updateScoreboard(this, seg.options(), sndUna, nowNanos);
         boolean outstanding = sndNxt != sndUna;
         boolean duplicate;
         if (sackPermitted && seg.options().sackBlockCount() > 0) {
@@ -328,7 +337,12 @@ public final class Sender {
                     && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
                     && ((long) seg.window() << sndWndShift) == sndWnd;
         }
-        return recovery.onDuplicateAck(this, nowNanos, duplicate);
+        return recovery.onDuplicateAck(this, nowNanos, duplicate, tsEcr(seg));
+    }
+
+    /** The segment's timestamp echo when timestamps are in use, else 0. */
+    private int tsEcr(TcpSegmentView seg) {
+        return timestamps && seg.options().hasTimestamps() ? seg.options().tsEcr() : 0;
     }
 
     /**
@@ -369,68 +383,33 @@ public final class Sender {
         }
     }
 
-    /**
-     * An ACK with ECE (RFC 3168 §6.1.2): "the TCP source halves the congestion window cwnd and
-     * reduces the slow start threshold ssthresh", at most once per window of data, and not while
-     * fast recovery or a timeout already reduced it. As Linux tcp_try_to_open() → tcp_enter_cwr():
-     * ssthresh from the algorithm's own reduction, the next new data carries CWR. Linux's PRR walks
-     * cwnd down to ssthresh over the window; here cwnd goes there at once, as RFC 3168 says.
-     *
-     * @param deliveredBytes bytes this ACK acknowledged (a duplicate ACK counts as one segment)
-     */
+    /** An ACK with ECE (RFC 3168 §6.1.2): see {@link CwrState#ecnEcho}. */
     private void ecnEcho(long nowNanos, int deliveredBytes) {
         if (deliveredBytes > 0) {
             // Linux tcp_count_delivered(): packets delivered under an ECE ACK; segments of at most SND.MSS here.
             stats.add(Counter.TcpExtTCPDeliveredCE, Math.max(1, (deliveredBytes + sndMss - 1) / sndMss));
         }
-        if (cwrActive || recovery.inRecovery()) {
-            return;
-        }
-        cc.onEcnEcho(nowNanos, SeqNum.diff(sndNxt, sndUna));
-        cwrActive = true;
-        cwrHighSeq = sndNxt;
-        cwrQueued = true;
+        cwr.ecnEcho(nowNanos, cc, recovery.inRecovery(), sndUna, sndNxt);
     }
 
-    /** Linux tcp_fastretrans_alert(), TCP_CA_CWR: the reduction ends once SND.UNA is beyond high_seq (so CWR got through). */
-    private void endCwrWindow() {
-        if (cwrActive && SeqNum.gt(sndUna, cwrHighSeq)) {
-            cwrActive = false;
-        }
-    }
-
-    /**
-     * Fast recovery or a timeout reduced cwnd (LossRecovery): it replaces a reduction for ECE in
-     * progress (Linux leaves TCP_CA_CWR for Recovery or Loss), and the next new data carries CWR
-     * (Linux tcp_init_cwnd_reduction(), tcp_enter_loss(): tcp_ecn_queue_cwr()).
-     */
+    /** Fast recovery or a timeout reduced cwnd: see {@link CwrState#lossReduction}. */
     void lossReduction() {
-        cwrActive = false;
-        cwrQueued = true;
+        cwr.lossReduction();
     }
 
-    /**
-     * Whether cwnd was already reduced for an ECE in this window: fast recovery then starts without
-     * a second reduction (RFC 3168 §6.1.2: at most once per window; Linux tcp_enter_recovery() skips
-     * tcp_init_cwnd_reduction() while in CWR).
-     */
+    /** Whether cwnd was already reduced for an ECE in this window (RFC 3168 §6.1.2: at most once per window). */
     boolean reducedThisWindow() {
-        return cwrActive;
+        return cwr.active();
     }
 
     /** Whether cwnd is being held after an ECE (Linux TCP_CA_CWR). */
     public boolean inCwr() {
-        return cwrActive;
+        return cwr.active();
     }
 
-    /**
-     * Whether the new data segment about to go out carries CWR (Linux tcp_ecn_send()): once after
-     * each reduction; taking it clears it.
-     */
+    /** Whether the new data segment about to go out carries CWR (Linux tcp_ecn_send()); taking it clears it. */
     public boolean takeQueuedCwr() {
-        boolean queued = cwrQueued;
-        cwrQueued = false;
-        return queued;
+        return cwr.takeQueued();
     }
 
     /** The peer was heard from: zero-window probes were answered (RFC 1122 §4.2.2.17). */
@@ -524,7 +503,7 @@ public final class Sender {
 
     /**
      * Whether new data stops after a segment of {@code length} bytes although more is queued: the
-     * peer's window or the congestion window has no room for the next one. Linux sends such a burst
+     * peer's window, or the congestion window in slow start, has no room for the next one. Linux sends such a burst
      * as one TSO/GSO packet carrying PSH, which segmentation leaves on its last segment.
      */
     public boolean endsBurst(int length, int mss) {
@@ -534,7 +513,12 @@ public final class Sender {
         }
         int next = Math.min(mss, rest);
         long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna) - length;
-        return windowLeft < next || recovery.sendBudget(this) - length < next;
+        // cwnd ends a burst with PSH only in slow start, ACK-clocked: segments sent on duplicate ACKs (RFC 3042 limited
+        // transmit), in fast recovery (PRR lets one go per ACK) and in congestion avoidance after it carry none in
+        // Linux's corpus (limited-transmit-no-sack.pkt, prr-ss-10pkt-lost-1.pkt, prr-ss-30pkt-lost1_4.pkt), where
+        // slow-start bursts do (slow-start-ack-per-2pkt.pkt, slow-start-ack-per-4pkt.pkt).
+        boolean cwndEnds = cc.inSlowStart() && !recovery.inRecovery() && recovery.dupAcks() == 0;
+        return windowLeft < next || (cwndEnds && recovery.sendBudget(this) - length < next);
     }
 
     /** A new-data segment of {@code length} bytes ({@code mss} was the full size) went out, with our FIN if {@code fin}. */
@@ -542,14 +526,16 @@ public final class Sender {
         if (!rttTiming) {
             startRttTiming(sndNxt, nowNanos);
         }
+        int start = sndNxt;
         sndNxt += length;
         skbsSent();
         if (length < mss) {
             sndSml = sndNxt;
         }
         if (fin) {
-            finSent(nowNanos);
+            markFinSent();
         }
+        recovery.newDataSent(this, start, sndNxt, nowNanos);
         // Linux tcp_cwnd_validate(): the most in flight during the current window, which starts afresh once
         // SND.UNA passes where the last one ended.
         int flight = SeqNum.diff(sndNxt, sndUna);
@@ -620,6 +606,11 @@ public final class Sender {
 
     /** Our FIN went out at SND.NXT. */
     public void finSent(long nowNanos) {
+        markFinSent();
+        recovery.newDataSent(this, finSeq, sndNxt, nowNanos);
+    }
+
+    private void markFinSent() {
         finSeq = sndNxt;
         finSent = true;
         sndNxt += 1;
@@ -658,7 +649,8 @@ public final class Sender {
     }
 
     /** Bytes from {@code seq} went out again: Karn's rule drops the RTT sample they cover (RFC 6298 §3). */
-    public void retransmitted(int seq, int length, boolean fin) {
+    public void retransmitted(long nowNanos, int seq, int length, boolean fin) {
+        recovery.retransmittedRange(this, seq, seq + length + (fin ? 1 : 0), nowNanos);
         if (rttTiming && SeqNum.ge(rttSeq, seq) && SeqNum.lt(rttSeq, seq + length + (fin ? 1 : 0))) {
             rttTiming = false;
         }
@@ -716,7 +708,7 @@ public final class Sender {
 
     /** Where the hole at {@code seq} ends, capped at SND.NXT. */
     public int holeEnd(int seq) {
-        return recovery.holeEnd(seq, sndNxt);
+        return recovery.holeEnd(this, seq, sndNxt);
     }
 
     /** A recovery retransmission ending before {@code end} went out. */
@@ -727,6 +719,15 @@ public final class Sender {
     // =====================================================================================
     // Timers
     // =====================================================================================
+
+    /** The loss-recovery timers (RACK's reordering timer, the tail loss probe) and TCP_INFO's recovery counts. */
+    public RecoverySender recovery() {
+        return control;
+    }
+
+    long minRttNanos() {
+        return rtt.minRttNanos();
+    }
 
     /** Whether nothing sent is unacknowledged. */
     public boolean allAcknowledged() {
@@ -740,7 +741,8 @@ public final class Sender {
         rtt.backOff();
         rttTiming = false; // Karn: the timed segment is being retransmitted
         if (synAcked()) {
-            recovery.onRetransmitTimeout(this, nowNanos); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
+            lossProbe.reset();
+            recovery.onRetransmitTimeout(this, nowNanos, retransmits - 1); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
         }
     }
 

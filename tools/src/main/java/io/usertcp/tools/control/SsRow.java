@@ -101,6 +101,8 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
             case FIN_WAIT_2 -> "fin-wait-2";
             case TIME_WAIT -> "timewait";
             case USER_TIMEOUT -> "user-timeout";
+            case REORDER -> "reorder"; // RACK's reordering timer (RFC 8985 §6.3)
+            case LOSS_PROBE -> "loss-probe"; // the tail loss probe (RFC 8985 §7)
         };
     }
 
