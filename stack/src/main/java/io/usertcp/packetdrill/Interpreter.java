@@ -42,7 +42,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private final SocketLayer sockets;
     private final Syscalls syscalls;
     private final ShellCommands shell;
-    private final PacketSteps steps = new PacketSteps(START_NANOS);
+    private final PacketSteps steps;
     private final List<RunResult.Observation> trace = new ArrayList<>();
     private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
     private final CodeBlocks codeBlocks = new CodeBlocks();
@@ -71,6 +71,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private long now = START_NANOS;
     private long lastEventNanos = START_NANOS;
     private ScriptHeader header = ScriptHeader.DEFAULTS;
+    /** The addresses the script was written for (--local_ip, --remote_ip; packetdrill's by default): its cookies are theirs. */
+    private int scriptLocalAddress = Ipv4Address.parse("192.168.0.1");
+    private int scriptRemoteAddress = Ipv4Address.parse("192.0.2.1");
     private int localPort = DEFAULT_PORT;
     private int remotePort = REMOTE_PORT;
     private int currentFd = -1;
@@ -81,6 +84,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     Interpreter(Script script, RunOptions options) {
         this.script = script;
         this.options = options;
+        this.steps = new PacketSteps(START_NANOS, options.isnRelative());
         this.settings = new StackSettings(options.baseConfig(), 1500);
         this.sockets = new SocketLayer(this);
         this.syscalls = new Syscalls(sockets, options.comparison(), this, notes, skipped);
@@ -128,9 +132,15 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             // mapped into 198.18.0.0/15, the range set aside for benchmarking.
             case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
                     + ": TS values are mapped from the stack's own clock, not checked against a tick");
-            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
-                    + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
-                    + Ipv4Address.format(REMOTE_ADDRESS));
+            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> {
+                if (key.equals("local_ip")) {
+                    scriptLocalAddress = Ipv4Address.parse(value);
+                } else if (key.equals("remote_ip")) {
+                    scriptRemoteAddress = Ipv4Address.parse(value);
+                }
+                yield notes.add("--" + key + "=" + value + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS)
+                        + " and the remote side " + Ipv4Address.format(REMOTE_ADDRESS));
+            }
             default -> false;
         }, skipped);
         localPort = header.bindPort();
@@ -149,8 +159,32 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                     ChecksumPolicy.VERIFY, tcp, ByteBufAllocator.DEFAULT, RandomSource.seeded(options.seed()), null,
                     ConnectionObserver.NONE, 32768, 60999);
             stack = new TcpStack(config);
+            settings.attach(stack);
+            steps.cookies(new FastOpenCookies());
         }
         return stack;
+    }
+
+    /**
+     * The stack's Fast Open server cookie (a keyed hash of the addresses: Linux
+     * tcp_fastopen_cookie_gen()) in script space is the one of the addresses the script was written
+     * for, under the same key; other cookies (the script's own, as a server) are left as they are.
+     */
+    private final class FastOpenCookies implements PacketSteps.CookieMapping {
+        @Override
+        public byte[] toLive(byte[] script) {
+            return swap(script, scriptRemoteAddress, scriptLocalAddress, REMOTE_ADDRESS, LOCAL_ADDRESS);
+        }
+
+        @Override
+        public byte[] toScript(byte[] live) {
+            return swap(live, REMOTE_ADDRESS, LOCAL_ADDRESS, scriptRemoteAddress, scriptLocalAddress);
+        }
+
+        private byte[] swap(byte[] cookie, int fromClient, int fromServer, int toClient, int toServer) {
+            io.usertcp.tcp.FastOpen fo = stack.fastOpen();
+            return java.util.Arrays.equals(cookie, fo.cookie(fromClient, fromServer)) ? fo.cookie(toClient, toServer) : cookie;
+        }
     }
 
     @Override

@@ -32,6 +32,14 @@ final class OpenSocket {
     boolean shutWrite;
     /** A blocking write in progress: bytes queued so far. */
     long writeQueued = -1;
+    /** TCP_FASTOPEN on a socket not yet listening: the Fast Open queue length its listener gets; -1 unset. */
+    int fastOpenQueue = -1;
+    /** TCP_FASTOPEN_CONNECT. */
+    boolean fastOpenConnect;
+    /** TCP_SYNCNT; 0 unset. */
+    int synCount;
+    /** A blocking MSG_FASTOPEN send waiting for the handshake: the bytes its SYN carried; -1 when none is. */
+    int fastOpenCopied = -1;
 
     OpenSocket(int fd) {
         this.fd = fd;

@@ -151,4 +151,20 @@ public interface SocketApi {
     default SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
         throw new UnsupportedOperationException("send flags: this socket layer does not take them");
     }
+
+    /**
+     * The send flags {@link #send} emulates when {@link #takesFlags()}; a scripted call with
+     * another one is unsupported.
+     */
+    default long emulatedSendFlags() {
+        return ~0L;
+    }
+
+    /**
+     * {@code sendto} with flags to an {@code AF_UNSPEC} address. By default as {@link #send} to
+     * the script's address.
+     */
+    default SyscallResult sendUnspecified(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        return send(fd, count, flags, remoteAddress, remotePort);
+    }
 }

@@ -146,6 +146,9 @@ public final class SocketLayer implements SocketApi {
             if (s.noOptions) {
                 s.listener.setNoOptions(true);
             }
+            if (s.fastOpenQueue >= 0) {
+                s.listener.setFastOpenQueueLimit(s.fastOpenQueue); // TCP_FASTOPEN set before listen()
+            }
         } catch (IllegalStateException e) {
             return SyscallResult.error(Errno.EADDRINUSE, e.getMessage());
         }
@@ -173,7 +176,13 @@ public final class SocketLayer implements SocketApi {
                 return SyscallResult.error(Errno.EADDRNOTAVAIL, e.getMessage());
             }
             SocketOptions.apply(s, env);
+            if (s.fastOpenConnect && s.connection.deferForFastOpen()) {
+                return SyscallResult.ok(0); // Linux tcp_fastopen_defer_connect(): the SYN waits for the first write
+            }
             return s.nonBlocking ? SyscallResult.error(Errno.EINPROGRESS) : connectProgress(s);
+        }
+        if (s.connection.fastOpenDeferred()) {
+            return SyscallResult.error(Errno.EISCONN); // Linux __inet_stream_connect(): DEFER_CONNECT, not from sendmsg
         }
         if (!s.nonBlocking) {
             return connectProgress(s);
@@ -284,6 +293,13 @@ public final class SocketLayer implements SocketApi {
         if (s == null) {
             return SyscallResult.error(Errno.EBADF);
         }
+        if (s.connection != null && (s.connection.fastOpenDeferred() || s.fastOpenCopied >= 0)) {
+            return fastOpenSend(s, count, s.nonBlocking, 0, 0); // Linux tcp_sendmsg(): DEFER_CONNECT sends the SYN
+        }
+        return write(s, count, s.nonBlocking);
+    }
+
+    private SyscallResult write(OpenSocket s, int count, boolean nonBlocking) {
         TcpConnection c = s.connection;
         if (c == null) {
             return SyscallResult.error(Errno.EPIPE, "not connected");
@@ -297,8 +313,8 @@ public final class SocketLayer implements SocketApi {
             s.writeQueued = -1;
             return SyscallResult.error(Errno.EPIPE, "the sending side is shut down");
         }
-        if (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) {
-            return s.nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
+        if ((c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) && !c.sendsBeforeEstablished()) {
+            return nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
         }
         long done = Math.max(0, s.writeQueued);
         long left = count - done;
@@ -312,15 +328,123 @@ public final class SocketLayer implements SocketApi {
             }
         }
         done += n;
-        if (done == count || (s.nonBlocking && done > 0)) {
+        if (done == count || (nonBlocking && done > 0)) {
             s.writeQueued = -1;
             return SyscallResult.ok(done);
         }
-        if (s.nonBlocking) {
+        if (nonBlocking) {
+            s.writeQueued = -1;
             return SyscallResult.error(Errno.EAGAIN);
         }
         s.writeQueued = done;
         return SyscallResult.BLOCKED;
+    }
+
+    /** Linux's values of the send flags this layer emulates. */
+    static final long MSG_DONTWAIT = 0x40L;
+    static final long MSG_NOSIGNAL = 0x4000L;
+    static final long MSG_FASTOPEN = 0x20000000L;
+
+    @Override
+    public boolean takesFlags() {
+        return true;
+    }
+
+    /** MSG_FASTOPEN, MSG_DONTWAIT and MSG_NOSIGNAL (no signals here); MSG_MORE, MSG_EOR, MSG_ZEROCOPY are not. */
+    @Override
+    public long emulatedSendFlags() {
+        return MSG_FASTOPEN | MSG_DONTWAIT | MSG_NOSIGNAL;
+    }
+
+    /**
+     * {@code send}/{@code sendto}/{@code sendmsg} with flags: MSG_DONTWAIT makes this call
+     * non-blocking; MSG_FASTOPEN (or a deferred TCP_FASTOPEN_CONNECT) connects with data in the SYN.
+     */
+    @Override
+    public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        boolean nonBlocking = s.nonBlocking || (flags & MSG_DONTWAIT) != 0;
+        if ((flags & MSG_FASTOPEN) != 0 || s.connection != null && (s.connection.fastOpenDeferred() || s.fastOpenCopied >= 0)) {
+            return fastOpenSend(s, count, nonBlocking, remoteAddress, remotePort);
+        }
+        if (s.connection == null) {
+            return SyscallResult.error(Errno.EPIPE, "not connected");
+        }
+        return write(s, count, nonBlocking);
+    }
+
+    /** {@code sendto} to an AF_UNSPEC address: MSG_FASTOPEN refuses it (Linux tcp_sendmsg_fastopen(): EOPNOTSUPP). */
+    @Override
+    public SyscallResult sendUnspecified(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        if ((flags & MSG_FASTOPEN) != 0 && sockets.containsKey(fd)) {
+            return SyscallResult.error(Errno.EOPNOTSUPP, "MSG_FASTOPEN to an AF_UNSPEC address");
+        }
+        return send(fd, count, flags, remoteAddress, remotePort);
+    }
+
+    /**
+     * Linux tcp_sendmsg_fastopen() and __inet_stream_connect(): connects (unless a deferred
+     * TCP_FASTOPEN_CONNECT connection waits for this write) with as much data in the SYN as
+     * {@link TcpConnection#sendFastOpen} takes. Non-blocking: the bytes the SYN carries, or
+     * EINPROGRESS when it carries none. Blocking: waits for the handshake, then writes the rest.
+     */
+    private SyscallResult fastOpenSend(OpenSocket s, int count, boolean nonBlocking, int remoteAddress, int remotePort) {
+        if (s.fastOpenCopied >= 0) {
+            return fastOpenProgress(s, count);
+        }
+        TcpConnection c = s.connection;
+        boolean deferred = c != null && c.fastOpenDeferred();
+        if (!deferred) {
+            if (!env.stack().fastOpen().has(io.usertcp.tcp.FastOpen.CLIENT_ENABLE)) {
+                return SyscallResult.error(Errno.EOPNOTSUPP, "net.ipv4.tcp_fastopen has no client bit (0x1)");
+            }
+            if (s.listener != null) {
+                return SyscallResult.error(Errno.EISCONN, "the socket is listening");
+            }
+            if (c != null) {
+                // Linux: no Fast Open in progress any more, so __inet_stream_connect() answers as connect() does.
+                return c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED
+                        ? SyscallResult.error(Errno.EALREADY) : SyscallResult.error(Errno.EISCONN);
+            }
+            try {
+                c = env.stack().connect(env.nowNanos(), s.boundPort, remoteAddress, remotePort);
+            } catch (IllegalStateException e) {
+                return SyscallResult.error(Errno.EADDRNOTAVAIL, e.getMessage());
+            }
+            s.connection = c;
+            SocketOptions.apply(s, env);
+        }
+        int copied;
+        ByteBuf data = Unpooled.wrappedBuffer(new byte[count]);
+        try {
+            copied = c.sendFastOpen(env.nowNanos(), data);
+        } finally {
+            data.release();
+        }
+        if (nonBlocking) {
+            return copied > 0 ? SyscallResult.ok(copied) : SyscallResult.error(Errno.EINPROGRESS);
+        }
+        s.fastOpenCopied = copied;
+        return fastOpenProgress(s, count);
+    }
+
+    /** A blocking Fast Open send: blocked until the handshake ends; then the rest is written as write() does. */
+    private SyscallResult fastOpenProgress(OpenSocket s, int count) {
+        TcpConnection c = s.connection;
+        if (!c.isClosed() && (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED)) {
+            return SyscallResult.BLOCKED;
+        }
+        int copied = s.fastOpenCopied;
+        s.fastOpenCopied = -1;
+        if (c.isClosed() && c.state() != TcpState.TIME_WAIT) {
+            Errno e = takeError(s);
+            return SyscallResult.error(e != null ? e : Errno.EPIPE);
+        }
+        s.writeQueued = copied;
+        return write(s, count, false);
     }
 
     // =====================================================================================
@@ -412,7 +536,9 @@ public final class SocketLayer implements SocketApi {
         if (s == null) {
             return SyscallResult.error(Errno.EBADF);
         }
-        SyscallResult r = SocketOptions.set(s, name, value, env.config().profile());
+        TcpStack stack = env.existingStack();
+        int fastOpenMode = stack != null ? stack.fastOpen().mode() : env.config().fastOpen();
+        SyscallResult r = SocketOptions.set(s, name, value, env.config().profile(), fastOpenMode);
         if (r.errno() == null) {
             SocketOptions.apply(s, env);
         }

@@ -65,4 +65,7 @@ interface ConnectionHost {
      * @param segment borrowed
      */
     void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment);
+
+    /** TCP Fast Open's stack-wide state: the mode, the server key, the client's cookie cache. */
+    FastOpen fastOpen();
 }

@@ -87,13 +87,78 @@ final class PassiveOpen {
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         // RFC 7323 §2.2: a SYN's window is not scaled.
         child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
-        // Data on a SYN is not queued (no TCP Fast Open): the peer will send it again after the handshake.
+        if (fastOpen(listener, ip, seg, child)) {
+            fastOpenChild(listener, nowNanos, seg, child);
+            return;
+        }
+        // Data on a SYN without Fast Open is not queued: the peer will send it again after the handshake.
         if ((seg.flags() & TcpFlags.FIN) != 0 && config.profile().queuesFinOnListenSyn()) {
             child.receiver.holdSynFin(seg); // RFC 9293 §3.10.7.2: processed once ESTABLISHED, which makes it CLOSE-WAIT
         }
         listener.childCreated(child);
         child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN");
         child.synPending = true;
+        stack.wantsOutput(child);
+    }
+
+    /**
+     * TCP Fast Open, server (RFC 7413 §4.2; Linux tcp_try_fastopen()): whether the SYN's data is
+     * accepted now, in a child made at once. Otherwise {@code child.synCookie} is the option its
+     * SYN,ACK carries: a fresh cookie for a cookie request or an invalid cookie, none else.
+     * Fast Open needs the server side on (net.ipv4.tcp_fastopen 0x2), a SYN with data or a Fast
+     * Open option, and room in the listener's Fast Open queue; the cookie must be valid unless
+     * cookies are not required (0x200).
+     */
+    private boolean fastOpen(TcpListener listener, Ipv4PacketView ip, TcpSegmentView seg, TcpConnection child) {
+        FastOpen fo = stack.fastOpen();
+        ParsedTcpOptions o = seg.options();
+        if (o.fastOpenMalformed()) {
+            stats.increment(Counter.UsertcpFastOpenOptionIgnored);
+        }
+        int cookieLength = o.hasFastOpen() ? o.fastOpenLength() : -1;
+        boolean synData = seg.payloadLength() > 0 || (seg.flags() & TcpFlags.FIN) != 0;
+        if (cookieLength == 0) {
+            stats.increment(Counter.TcpExtTCPFastOpenCookieReqd);
+        }
+        if (!fo.has(FastOpen.SERVER_ENABLE) || !(synData || cookieLength >= 0) || !listener.fastOpenQueueHasRoom()) {
+            return false;
+        }
+        if (fo.has(FastOpen.SERVER_COOKIE_NOT_REQD)) {
+            return true;
+        }
+        if (cookieLength > 0 && fo.validCookie(o, ip.sourceAddress(), ip.destinationAddress())) {
+            return true;
+        }
+        if (cookieLength > 0) {
+            stats.increment(Counter.TcpExtTCPFastOpenPassiveFail); // RFC 7413 §4.2.2: invalid cookie, the data is dropped
+        }
+        if (cookieLength >= 0) {
+            // RFC 7413 §4.2.1: a cookie request, or an invalid cookie, is answered with a valid one, in the form asked.
+            child.synCookie = fo.cookie(ip.sourceAddress(), ip.destinationAddress());
+            child.synCookieExperimental = o.fastOpenExperimental();
+        }
+        return false;
+    }
+
+    /**
+     * Linux tcp_fastopen_create_child() and tcp_fastopen_add_skb(): the child takes the SYN's data
+     * (RCV.NXT passes it, so the SYN,ACK acknowledges it; RFC 7413 §4.2.2), and joins the accept
+     * queue at once, in SYN-RECEIVED. Its SYN,ACK carries no cookie.
+     */
+    private void fastOpenChild(TcpListener listener, long nowNanos, TcpSegmentView seg, TcpConnection child) {
+        child.fastOpenChild = true;
+        child.sender.allowDataBeforeSynAcked();
+        child.receiver.holdSynText(seg, false);
+        int taken = child.receiver.deliverHeld();
+        child.synDataAcked = taken > 0;
+        stats.increment(Counter.TcpExtTCPFastOpenPassive);
+        stats.increment(Counter.TcpPassiveOpens); // Linux tcp_create_openreq_child(): the child is a full socket now
+        child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN with Fast Open data");
+        listener.fastOpenChildCreated(child);
+        child.synPending = true;
+        if (taken > 0) {
+            child.notifyReadable();
+        }
         stack.wantsOutput(child);
     }
 

@@ -52,6 +52,11 @@ import io.usertcp.tcp.cc.CongestionConfig;
  *                               the first retransmission is plain (tcp_ecn_fallback=1,
  *                               __tcp_retransmit_skb() → tcp_ecn_clear_syn()); FreeBSD: 1
  *                               (net.inet.tcp.ecn.maxretries); rfc: 0, a choice, as Linux
+ * @param fastOpen               TCP Fast Open (RFC 7413) at the stack's start, as Linux's
+ *                               {@code net.ipv4.tcp_fastopen} bits ({@link FastOpen#CLIENT_ENABLE} 0x1,
+ *                               {@link FastOpen#SERVER_ENABLE} 0x2, ...; the stack's {@link FastOpen} changes
+ *                               it at run time). linux: 1, the client side only, Linux's default; rfc and
+ *                               freebsd: 0, off unless configured
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -83,7 +88,8 @@ public record TcpConfig(
         int receiveBufferMaxBytes,
         TimeWaitReuse timeWaitReuse,
         EcnMode ecn,
-        int ecnSetupSynRetries) {
+        int ecnSetupSynRetries,
+        int fastOpen) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
     public enum TimeWaitReuse {
@@ -187,6 +193,7 @@ public record TcpConfig(
             throw new IllegalArgumentException("ecn: null (expected: OFF, ON or PASSIVE)");
         }
         range("ecnSetupSynRetries", ecnSetupSynRetries, 0, 255);
+        range("fastOpen", fastOpen, 0, Integer.MAX_VALUE);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -194,7 +201,8 @@ public record TcpConfig(
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 262144, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
-                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0); // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
+                256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0, // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
+                FastOpen.CLIENT_ENABLE); // tcp_fastopen = 1
     }
 
     /**
@@ -216,6 +224,7 @@ public record TcpConfig(
                 .profile(TcpProfile.rfc())
                 .timeWaitReuse(TimeWaitReuse.OFF)
                 .ecn(EcnMode.PASSIVE)
+                .fastOpen(0) // RFC 7413 is Experimental: off unless configured (a choice)
                 .build();
     }
 
@@ -244,6 +253,7 @@ public record TcpConfig(
                 .timeWaitReuse(TimeWaitReuse.OFF)
                 .ecn(EcnMode.PASSIVE)
                 .ecnSetupSynRetries(1)
+                .fastOpen(0) // FreeBSD's own TFO (net.inet.tcp.fastopen.*) is not modelled: off
                 .build();
     }
 
@@ -305,6 +315,7 @@ public record TcpConfig(
         private TimeWaitReuse timeWaitReuse;
         private EcnMode ecn;
         private int ecnSetupSynRetries;
+        private int fastOpen;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -337,6 +348,7 @@ public record TcpConfig(
             timeWaitReuse = c.timeWaitReuse;
             ecn = c.ecn;
             ecnSetupSynRetries = c.ecnSetupSynRetries;
+            fastOpen = c.fastOpen;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -369,6 +381,7 @@ public record TcpConfig(
         public Builder timeWaitReuse(TimeWaitReuse v) { timeWaitReuse = v; return this; }
         public Builder ecn(EcnMode v) { ecn = v; return this; }
         public Builder ecnSetupSynRetries(int v) { ecnSetupSynRetries = v; return this; }
+        public Builder fastOpen(int v) { fastOpen = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
@@ -376,7 +389,7 @@ public record TcpConfig(
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
                     congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
-                    ecnSetupSynRetries);
+                    ecnSetupSynRetries, fastOpen);
         }
     }
 }

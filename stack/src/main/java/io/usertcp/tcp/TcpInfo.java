@@ -14,8 +14,10 @@ package io.usertcp.tcp;
  *                         Linux's initial tcp_reordering, 3 (Linux raises it when it sees reordering)
  * @param lastDataRecvMillis {@code tcpi_last_data_recv}: milliseconds since data last arrived
  *                         (since the handshake completed when none has, as Linux stamps it)
+ * @param synDataAcked     {@code TCPI_OPT_SYN_DATA} in {@code tcpi_options}: TCP Fast Open data of
+ *                         the SYN exchange was accepted whole (Linux syn_data_acked)
  */
-public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis) {
+public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis, boolean synDataAcked) {
     /** Linux TCP_CA_Open: no loss or ECN signal being handled. */
     public static final int CA_OPEN = 0;
     /** TCP_CA_Disorder: duplicate ACKs or SACKs seen, no recovery yet. */

@@ -626,6 +626,27 @@ public class TcpProfile {
         return reference == Reference.LINUX;
     }
 
+    /**
+     * Whether TCP Fast Open (RFC 7413) is implemented, as Linux's tcp_fastopen.c does it, when
+     * {@link TcpConfig#fastOpen()} (net.ipv4.tcp_fastopen) enables it: linux (on by default for the
+     * client only, as Linux) and rfc (off unless configured; where RFC 7413 leaves room, Linux's
+     * choices). freebsd: not modelled (FreeBSD's own TFO under net.inet.tcp.fastopen differs in its
+     * cookies and its queue): TCP_FASTOPEN and MSG_FASTOPEN are refused and FO options ignored.
+     */
+    public boolean hasFastOpen() {
+        return reference != Reference.FREEBSD;
+    }
+
+    /**
+     * Whether a child that already joined the accept queue stays there when it closes (a RST, an
+     * ICMP error), for accept() to hand out with what it received and its error. linux: yes (the
+     * socket stays queued; tcp_done() only changes its state; a Fast Open child is queued from its
+     * SYN on). rfc, freebsd: no, it leaves the queue (this stack's older rule).
+     */
+    public boolean keepsClosedChildForAccept() {
+        return reference == Reference.LINUX;
+    }
+
     /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */
     public boolean hasKeepInit() {
         return reference == Reference.FREEBSD;

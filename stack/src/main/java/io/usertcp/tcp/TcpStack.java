@@ -58,6 +58,7 @@ public final class TcpStack {
     private final Set<TcpConnection> live = new HashSet<>();
     private final IsnGenerator isn;
     private final SipHash secrets;
+    private final FastOpen fastOpen;
     private final Replies replies;
     private final TcpOutput output;
     private final SegmentArrival arrival;
@@ -76,6 +77,7 @@ public final class TcpStack {
     private final ConnectionHost host = new ConnectionHost() {
         @Override public TcpConfig config() { return tcp; }
         @Override public ConnectionObserver observer() { return TcpStack.this.observer(); }
+        @Override public FastOpen fastOpen() { return fastOpen; }
         @Override public StackStats stats() { return stats; }
         @Override public ByteBufAllocator allocator() { return TcpStack.this.allocator(); }
         @Override public MemoryBudget memory() { return memory; }
@@ -106,6 +108,7 @@ public final class TcpStack {
         this.timeWait = new TimeWaitTable(tcp.timeWaitNanos(), tcp.maxTimeWaitEntries());
         this.isn = config.isn() != null ? config.isn() : IsnGenerator.rfc6528(config.random().nextLong(), config.random().nextLong());
         this.secrets = new SipHash(config.random().nextLong(), config.random().nextLong());
+        this.fastOpen = new FastOpen(tcp.profile().hasFastOpen(), tcp.fastOpen(), secrets);
         SegmentWriter writer = new SegmentWriter(config.allocator(), config.random().nextInt(65536));
         this.replies = new Replies(writer, config.allocator(), stats, config.observer());
         this.output = new TcpOutput(writer, stats, config.observer());
@@ -507,6 +510,9 @@ public final class TcpStack {
                     + " TIME-WAIT entries (set reuseAddress, like SO_REUSEADDR)");
         }
         TcpListener listener = new TcpListener(this, 0, port, backlog);
+        if (fastOpen.has(FastOpen.SERVER_ENABLE) && fastOpen.has(FastOpen.SERVER_WO_SOCKOPT)) {
+            listener.setFastOpenQueueLimit(backlog); // Linux inet_listen(): TFO_SERVER_WO_SOCKOPT1, a queue of the backlog
+        }
         listenersByPort[port] = listener;
         config.observer().stateChanged(nowNanos, listener.id(), TcpState.CLOSED, TcpState.LISTEN, "user OPEN (passive)");
         return listener;
@@ -604,6 +610,15 @@ public final class TcpStack {
         return config.observer();
     }
 
+    /**
+     * TCP Fast Open (RFC 7413), stack-wide: its mode (net.ipv4.tcp_fastopen), the server's key
+     * (net.ipv4.tcp_fastopen_key) and the client's cookie cache. Always 0 (off) in a profile
+     * without Fast Open ({@link TcpProfile#hasFastOpen()}).
+     */
+    public FastOpen fastOpen() {
+        return fastOpen;
+    }
+
     /** The stack's counters, named as nstat names Linux's. */
     public StackStats stats() {
         return stats;
@@ -654,7 +669,7 @@ public final class TcpStack {
                 }
             }
         }
-        if (c.closedByUser || c.awaitingAccept) {
+        if (c.closedByUser || c.awaitingAccept && !c.keptForAccept()) {
             live.remove(c); // nobody holds it: its buffers were released in finish()
         }
     }

@@ -104,6 +104,8 @@ public final class Sender {
     private boolean corked;
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
+    /** TCP Fast Open, server: new data may go before our SYN,ACK is acknowledged (RFC 7413 §4.2.2). */
+    private boolean dataBeforeSynAcked;
 
     // ---- ECN (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state ----
     /** cwnd was reduced for an ECE and SND.UNA has not yet passed {@link #cwrHighSeq} (Linux TCP_CA_CWR). */
@@ -221,9 +223,37 @@ public final class Sender {
 
     /** SYN-SENT: SND.UNA advances past ISS; the SYN is acknowledged (the caller stops its timer). */
     public void synAcknowledged(long nowNanos, TcpSegmentView seg) {
-        sndUna = seg.ack();
+        int ack = seg.ack();
+        int dataAcked = SeqNum.diff(ack, iss + 1);
+        if (dataAcked > 0) {
+            buffer.acknowledge(dataAcked); // TCP Fast Open: data our SYN carried (RFC 7413 §3)
+        }
+        sndUna = ack;
+        if (SeqNum.gt(sndNxt, ack)) {
+            // SYN-data the SYN,ACK did not acknowledge goes again at once, as new data (Linux tcp_rcv_fastopen_synack()
+            // marks it lost and retransmits it: the server dropped it, RFC 7413 §4.2.2).
+            sndNxt = ack;
+        }
         sampleRtt(nowNanos, seg);
         retransmits = 0;
+    }
+
+    /** TCP Fast Open, client: our first SYN carries the first {@code length} bytes of the send buffer (RFC 7413 §3). */
+    public void synDataSent(int length) {
+        sndNxt = iss + 1 + length;
+    }
+
+    /**
+     * TCP Fast Open, client: the SYN goes again without its data (Linux keeps a plain SYN for
+     * retransmission: tcp_send_syn_data()); the data waits for the SYN,ACK.
+     */
+    public void synDataWithdrawn() {
+        sndNxt = iss + 1;
+    }
+
+    /** TCP Fast Open, server: a child that accepted SYN-data may send before its SYN,ACK is acknowledged. */
+    public void allowDataBeforeSynAcked() {
+        dataBeforeSynAcked = true;
     }
 
     /**
@@ -452,17 +482,17 @@ public final class Sender {
 
     /** Whether new data may be sent at all: the SYN is acknowledged and no FIN has been sent. */
     public boolean mayStartNewData() {
-        return synAcked() && !finSent;
+        return (synAcked() || dataBeforeSynAcked) && !finSent;
     }
 
-    /** Bytes queued and not yet sent (when no SYN or FIN is in flight). */
+    /** Bytes queued and not yet sent (when no FIN is in flight; an unacknowledged SYN takes no buffer byte). */
     public int unsentBytes() {
-        return buffer.size() - SeqNum.diff(sndNxt, sndUna);
+        return buffer.size() - SeqNum.diff(sndNxt, oldestUnacked());
     }
 
     /** Where the next new segment starts in the send buffer. */
     public int nextDataOffset() {
-        return SeqNum.diff(sndNxt, sndUna);
+        return SeqNum.diff(sndNxt, oldestUnacked());
     }
 
     /**
