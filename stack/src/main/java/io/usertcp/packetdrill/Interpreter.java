@@ -246,12 +246,29 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     /** The next segment the stack sends, waiting (firing timers) at most until {@code limit}; null if none. */
     private LivePacket awaitPacket(long limit) {
-        while (captured.isEmpty()) {
-            if (!fireNextTimer(limit)) {
-                return null;
+        while (true) {
+            while (captured.isEmpty()) {
+                if (!fireNextTimer(limit)) {
+                    return null;
+                }
             }
+            LivePacket live = captured.pollFirst();
+            if (!ofAnotherSocket(live)) {
+                return live;
+            }
+            notes.add("ignored " + describe(live) + ": a segment of an earlier socket, not the one under test"
+                    + " (google/packetdrill matches outbound packets of the socket under test only)");
         }
-        return captured.pollFirst();
+    }
+
+    /**
+     * google/packetdrill (with {@link RunOptions#isnRelative()}) sniffs only the socket under test's
+     * packets (find_socket_for_live_packet()): a FIN of a socket closed before the script opened the
+     * next one is skipped, not compared.
+     */
+    private boolean ofAnotherSocket(LivePacket live) {
+        return options.isnRelative() && live.isTcp()
+                && (live.tcp().sourcePort() != localPort || live.tcp().destinationPort() != remotePort);
     }
 
     // =====================================================================================

@@ -38,6 +38,8 @@ final class OpenSocket {
     boolean fastOpenConnect;
     /** TCP_SYNCNT; 0 unset. */
     int synCount;
+    /** Linux SS_CONNECTED: a connect (or MSG_FASTOPEN send) saw the handshake complete; MSG_FASTOPEN then gives EISCONN. */
+    boolean connected;
     /** A blocking MSG_FASTOPEN send waiting for the handshake: the bytes its SYN carried; -1 when none is. */
     int fastOpenCopied = -1;
 

@@ -207,6 +207,7 @@ public final class SocketLayer implements SocketApi {
                 return SyscallResult.error(e);
             }
         }
+        s.connected = true;
         return SyscallResult.ok(0);
     }
 
@@ -405,9 +406,7 @@ public final class SocketLayer implements SocketApi {
                 return SyscallResult.error(Errno.EISCONN, "the socket is listening");
             }
             if (c != null) {
-                // Linux: no Fast Open in progress any more, so __inet_stream_connect() answers as connect() does.
-                return c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED
-                        ? SyscallResult.error(Errno.EALREADY) : SyscallResult.error(Errno.EISCONN);
+                return fastOpenOnConnecting(s, count, nonBlocking);
             }
             try {
                 c = env.stack().connect(env.nowNanos(), s.boundPort, remoteAddress, remotePort);
@@ -428,7 +427,35 @@ public final class SocketLayer implements SocketApi {
             return copied > 0 ? SyscallResult.ok(copied) : SyscallResult.error(Errno.EINPROGRESS);
         }
         s.fastOpenCopied = copied;
+        c.setWritePending(copied < count); // Linux inet_wait_for_connect(): writebias while data is left to send
         return fastOpenProgress(s, count);
+    }
+
+    /**
+     * MSG_FASTOPEN on a socket that has connected or is connecting: no Fast Open is in progress any
+     * more, so Linux __inet_stream_connect() answers as connect() would: EISCONN once the socket is
+     * connected (SS_CONNECTED); while the handshake runs EALREADY, or a blocking call waits for it;
+     * a socket left connecting (SS_CONNECTING) whose handshake is over becomes connected, and the
+     * call sends as write() does.
+     */
+    private SyscallResult fastOpenOnConnecting(OpenSocket s, int count, boolean nonBlocking) {
+        TcpConnection c = s.connection;
+        if (s.connected) {
+            return SyscallResult.error(Errno.EISCONN);
+        }
+        if (!c.isClosed() && (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED)) {
+            if (nonBlocking) {
+                return SyscallResult.error(Errno.EALREADY);
+            }
+            s.fastOpenCopied = 0;
+            return fastOpenProgress(s, count);
+        }
+        if (c.isClosed() && c.state() != TcpState.TIME_WAIT) {
+            Errno e = takeError(s);
+            return SyscallResult.error(e != null ? e : Errno.EPIPE);
+        }
+        s.connected = true;
+        return write(s, count, nonBlocking);
     }
 
     /** A blocking Fast Open send: blocked until the handshake ends; then the rest is written as write() does. */
@@ -439,10 +466,12 @@ public final class SocketLayer implements SocketApi {
         }
         int copied = s.fastOpenCopied;
         s.fastOpenCopied = -1;
+        c.setWritePending(false);
         if (c.isClosed() && c.state() != TcpState.TIME_WAIT) {
             Errno e = takeError(s);
             return SyscallResult.error(e != null ? e : Errno.EPIPE);
         }
+        s.connected = true;
         s.writeQueued = copied;
         return write(s, count, false);
     }

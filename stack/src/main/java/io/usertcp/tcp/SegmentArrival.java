@@ -34,6 +34,9 @@ final class SegmentArrival {
     /** RFC 7323 §2.3: the largest usable shift. */
     static final int MAX_WINDOW_SHIFT = TcpProfile.MAX_WINDOW_SHIFT;
 
+    /** Linux TCP_DELACK_MAX: the longest an ACK is delayed. */
+    static final long DELACK_MAX_NANOS = 200_000_000L;
+
     private final StackStats stats;
 
     SegmentArrival(StackStats stats) {
@@ -107,7 +110,13 @@ final class SegmentArrival {
             c.disarm(TcpTimer.RETRANSMIT);
             c.synPending = false;
             c.becomeEstablished(nowNanos, "rcv SYN,ACK");
-            c.ackNow = true;
+            if (c.writePending) {
+                // Linux tcp_rcv_synsent_state_process(): a writer is waiting, so "save one ACK": it rides on the data.
+                c.receiver.enterQuickAckMode();
+                c.arm(TcpTimer.DELAYED_ACK, nowNanos + DELACK_MAX_NANOS);
+            } else {
+                c.ackNow = true;
+            }
             // "If there are other controls or text in the segment, continue processing at the sixth step."
             long text = trim(c, seg, c.acceptanceWindow());
             text(c, nowNanos, seg, text, ecnField);

@@ -114,6 +114,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     boolean fastOpenDeferred;
     /** TCP_SYNCNT: SYN retransmissions before an active open fails; 0 = the stack's (Linux icsk_syn_retries). */
     int synRetries;
+    /** A writer waits for the handshake with data to send (Linux sk_write_pending): the SYN,ACK's ACK can ride on it. */
+    boolean writePending;
 
     TcpConnection(ConnectionHost host, ConnectionId id, TcpListener parent, long nowNanos) {
         this.host = host;
@@ -262,6 +264,15 @@ public final class TcpConnection extends DeadlineHeap.Node {
         synPending = true;
         host.wantsOutput(this);
         return taken;
+    }
+
+    /**
+     * A blocked writer waits for the handshake to complete with data still to send (Linux
+     * sk_write_pending, inet_wait_for_connect()): the ACK of the SYN,ACK is then delayed, up to
+     * 200 ms (TCP_DELACK_MAX), so that it rides on that data (Linux tcp_rcv_synsent_state_process()).
+     */
+    public void setWritePending(boolean pending) {
+        writePending = pending;
     }
 
     /** Whether the SYN still waits for the first write (TCP_FASTOPEN_CONNECT with a cookie). */
