@@ -76,6 +76,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private int scriptRemoteAddress = Ipv4Address.parse("192.0.2.1");
     private int localPort = DEFAULT_PORT;
     private int remotePort = REMOTE_PORT;
+    private int listens;
     private int currentFd = -1;
     private int ipId = 1;
     private final BlockingCalls blocking = new BlockingCalls(this);
@@ -416,7 +417,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     public void listening(int fd) {
         currentFd = fd;
         localPort = sockets.boundPort(fd);
-        remotePort = REMOTE_PORT;
+        // google/packetdrill gives each passive connection a new remote port (next_ephemeral_port()), so a script
+        // may listen again on the port while the first connection is still open.
+        remotePort = options.isnRelative() ? REMOTE_PORT + listens++ : REMOTE_PORT;
     }
 
     @Override

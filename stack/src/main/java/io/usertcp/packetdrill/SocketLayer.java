@@ -50,6 +50,8 @@ public final class SocketLayer implements SocketApi {
 
     private final Environment env;
     private final TreeMap<Integer, OpenSocket> sockets = new TreeMap<>();
+    /** Where sockets whose script descriptor was taken over go (see {@link #freeFd()}): beyond any script's numbers. */
+    private static final int SHADOWED_FDS = 1 << 20;
     private int preferredFd = -1;
 
     public SocketLayer(Environment env) {
@@ -80,6 +82,11 @@ public final class SocketLayer implements SocketApi {
     private int freeFd() {
         int preferred = preferredFd;
         preferredFd = -1;
+        if (preferred >= 3 && sockets.containsKey(preferred)) {
+            // packetdrill maps script descriptors to live ones: a script that reuses a number it never closed
+            // (accept() = 4 while 4 is still open) gets a new socket under it; the old one stays open, out of reach.
+            sockets.put(Math.max(SHADOWED_FDS, sockets.lastKey() + 1), sockets.remove(preferred));
+        }
         if (preferred >= 3 && !sockets.containsKey(preferred)) {
             return preferred;
         }

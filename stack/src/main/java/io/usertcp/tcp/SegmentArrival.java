@@ -258,6 +258,9 @@ final class SegmentArrival {
         }
         if (simultaneousSynAck) {
             c.ackNow = true; // RFC 9293 Figure 8, line 5: both sides ACK the other's SYN,ACK
+            if (profile.dsacksDuplicateSyn()) {
+                duplicate(c, seg.seq(), seg.seq() + 1); // its SYN is one we took already: Linux tcp_data_queue() D-SACKs it
+            }
         }
         cwrArrives(c, seg);
         // Sixth (URG) is ignored; seventh: the segment text; eighth: the FIN bit.

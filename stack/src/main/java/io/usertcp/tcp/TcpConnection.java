@@ -760,6 +760,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
             return;
         }
         if (IcmpErrors.isFragmentationNeeded(type, code)) {
+            if (state == TcpState.SYN_SENT && synData && sender.retransmits() == 0) {
+                fastOpenSynTooBig(Math.max(IcmpErrors.MIN_PATH_MTU, nextHopMtu));
+                return;
+            }
             if (state != TcpState.SYN_SENT && sender.pathMtuReduced(Math.max(IcmpErrors.MIN_PATH_MTU, nextHopMtu))) {
                 retransmitPending = true;
                 host.wantsOutput(this);
@@ -783,6 +787,21 @@ public final class TcpConnection extends DeadlineHeap.Node {
                 release();
             }
         }
+    }
+
+    /**
+     * "Fragmentation needed" for our SYN-data (Linux tcp_v4_mtu_reduced() → tcp_simple_retransmit(),
+     * which since c31b70c9968f takes the Fast Open SYN as lost): the SYN goes again at once, plain,
+     * announcing the MSS the path leaves (tcp_advertise_mss() follows the route's advmss); the data
+     * waits for the SYN,ACK and goes at the smaller MSS.
+     */
+    private void fastOpenSynTooBig(int pathMtu) {
+        receiver.clampMss(pathMtu - 40);
+        sender.pathMtuReduced(pathMtu);
+        sender.synDataWithdrawn();
+        synPending = true;
+        host.stats().increment(Counter.TcpRetransSegs);
+        host.wantsOutput(this);
     }
 
     /** Whether the connection is over for the application (CLOSED, or handed to TIME-WAIT). */

@@ -167,7 +167,7 @@ final class TcpOutput {
             }
         }
         c.synCookie = null;
-        if (!synAck && c.synDataBytes > 0) {
+        if (!synAck && c.synDataBytes > 0 && !c.synData) { // the first SYN only: one resent for the path MTU is plain
             s.payload = snd;
             s.payloadOffset = 0;
             s.payloadLength = c.synDataBytes;

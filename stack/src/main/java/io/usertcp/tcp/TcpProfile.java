@@ -647,6 +647,16 @@ public class TcpProfile {
         return reference == Reference.LINUX;
     }
 
+    /**
+     * Whether the peer's SYN,ACK in a simultaneous open, whose SYN we already received, is
+     * reported as a duplicate in a D-SACK block (with SACK in use). linux: yes (tcp_data_queue():
+     * a segment wholly below RCV.NXT, the SYN's sequence number included, gets tcp_dsack_set()).
+     * rfc, freebsd: no, RFC 2883 §4 speaks of duplicate data, and the SYN carries none.
+     */
+    public boolean dsacksDuplicateSyn() {
+        return reference == Reference.LINUX;
+    }
+
     /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */
     public boolean hasKeepInit() {
         return reference == Reference.FREEBSD;

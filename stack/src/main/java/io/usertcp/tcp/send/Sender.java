@@ -104,6 +104,8 @@ public final class Sender {
     private boolean corked;
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
+    /** TCP Fast Open, client: the end of SYN-data the SYN,ACK did not acknowledge, sent again as new data. */
+    private int synDataResendEnd;
     /** TCP Fast Open, server: new data may go before our SYN,ACK is acknowledged (RFC 7413 §4.2.2). */
     private boolean dataBeforeSynAcked;
 
@@ -140,6 +142,7 @@ public final class Sender {
     /** Starts the send sequence space at {@code iss}: the SYN takes ISS, so SND.NXT is ISS+1. */
     public void start(int iss) {
         this.iss = iss;
+        this.synDataResendEnd = iss;
         this.sndUna = iss;
         this.sndNxt = iss + 1;
         this.sndSml = iss;
@@ -232,6 +235,7 @@ public final class Sender {
         if (SeqNum.gt(sndNxt, ack)) {
             // SYN-data the SYN,ACK did not acknowledge goes again at once, as new data (Linux tcp_rcv_fastopen_synack()
             // marks it lost and retransmits it: the server dropped it, RFC 7413 §4.2.2).
+            synDataResendEnd = sndNxt;
             sndNxt = ack;
         }
         sampleRtt(nowNanos, seg);
@@ -559,8 +563,8 @@ public final class Sender {
             startRttTiming(sndNxt, nowNanos);
         }
         sndNxt += length;
-        if (length < mss) {
-            sndSml = sndNxt;
+        if (length < mss && !SeqNum.le(sndNxt, synDataResendEnd)) {
+            sndSml = sndNxt; // (SYN-data sent again is a retransmission to Linux: tcp_minshall_update() does not see it)
         }
         if (fin) {
             finSent(nowNanos);
