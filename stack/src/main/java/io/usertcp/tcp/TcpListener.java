@@ -83,6 +83,11 @@ public final class TcpListener {
         stack.listenerClosed(nowNanos, this);
     }
 
+    /** The stack shut down: the listener is closed without a word to anyone (TcpStack.close). */
+    void stackClosed() {
+        closed = true;
+    }
+
     /** The listening socket as a tuple: local address (0 = any) and port, no remote end. */
     public ConnectionId id() {
         return new ConnectionId(localAddress, port, 0, 0);

@@ -751,6 +751,7 @@ public final class TcpStack {
             return;
         }
         for (TcpListener l : listeners()) {
+            l.stackClosed(); // its queued children are released below with every other connection
             removeListener(l);
         }
         for (TcpConnection c : new ArrayList<>(live)) {
