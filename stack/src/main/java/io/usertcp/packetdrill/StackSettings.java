@@ -182,6 +182,14 @@ final class StackSettings {
         if (name.equals("net.ipv4.tcp_fastopen_key")) {
             return fastOpenKey(v, assignment);
         }
+        if (name.equals("net.ipv4.tcp_ecn") && frozen && stack != null) {
+            try {
+                stack.setEcn(TcpConfig.EcnMode.ofSysctl(num(v)));
+            } catch (IllegalArgumentException e) {
+                return new Outcome(Outcome.Kind.SKIPPED, assignment + ": " + e.getMessage());
+            }
+            return new Outcome(Outcome.Kind.APPLIED, assignment + " (on the running stack, for the next SYNs)");
+        }
         if (name.equals("net.ipv4.tcp_fastopen") && frozen && stack != null) {
             try {
                 stack.fastOpen().setMode((int) Long.decode(v).longValue());

@@ -68,4 +68,7 @@ interface ConnectionHost {
 
     /** TCP Fast Open's stack-wide state: the mode, the server key, the client's cookie cache. */
     FastOpen fastOpen();
+
+    /** net.ipv4.tcp_ecn now (it changes at run time, as the sysctl does): what a SYN asks for or accepts. */
+    TcpConfig.EcnMode ecn();
 }

@@ -169,7 +169,7 @@ final class PassiveOpen {
      */
     private boolean acceptsEcn(Ipv4PacketView ip, TcpSegmentView seg) {
         boolean setupSyn = (seg.flags() & (TcpFlags.ECE | TcpFlags.CWR)) == (TcpFlags.ECE | TcpFlags.CWR);
-        return setupSyn && config.ecn().accepts() && !(config.profile().refusesEcnForEctSyn() && ip.ecn() != 0);
+        return setupSyn && stack.ecn().accepts() && !(config.profile().refusesEcnForEctSyn() && ip.ecn() != 0);
     }
 
     /** Answers a SYN with a cookie SYN-ACK and keeps no state. */
@@ -255,7 +255,7 @@ final class PassiveOpen {
         boolean windowScaling = config.windowScaling() && shift >= 0;
         boolean sack = timestamps && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
         // Linux cookie_ecn_ok(): ECN if the cookie SYN,ACK agreed to it and ECN is still enabled.
-        child.ecn = timestamps && config.ecn().accepts() && SynCookies.ecnOf(o.tsEcr());
+        child.ecn = timestamps && stack.ecn().accepts() && SynCookies.ecnOf(o.tsEcr());
         int optionBytes = timestamps ? 12 : 0;
         int mssOffered = Math.min(SynCookies.MSS_TABLE[index], child.receiver.mss());
         int mss = Math.max(SegmentArrival.MIN_SND_MSS, mssOffered - optionBytes);

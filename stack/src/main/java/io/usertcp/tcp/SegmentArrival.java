@@ -99,7 +99,7 @@ final class SegmentArrival {
         // RFC 3168 §6.1.1: ECN holds if the SYN,ACK is an ECN-setup SYN,ACK (ECE without CWR; Linux
         // tcp_ecn_rcv_synack()), or, in a simultaneous open, the peer's SYN an ECN-setup SYN (tcp_ecn_rcv_syn()).
         int ecnFlags = flags & (TcpFlags.ECE | TcpFlags.CWR);
-        boolean asked = c.ecn || !ack && c.config.ecn().accepts() && c.config.profile().acceptsEcnOnSimultaneousSyn();
+        boolean asked = c.ecn || !ack && c.host.ecn().accepts() && c.config.profile().acceptsEcnOnSimultaneousSyn();
         c.ecn = asked && ecnFlags == (ack ? TcpFlags.ECE : TcpFlags.ECE | TcpFlags.CWR);
         // RFC 7323 §2.2: the window of a SYN is never scaled.
         snd.setWindow(seg.window(), 0, seg.seq(), seg.ack());

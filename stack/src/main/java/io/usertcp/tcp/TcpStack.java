@@ -59,6 +59,8 @@ public final class TcpStack {
     private final IsnGenerator isn;
     private final SipHash secrets;
     private final FastOpen fastOpen;
+    /** net.ipv4.tcp_ecn now: read for every SYN, as Linux reads the sysctl (tcp_ecn_create_request(), tcp_ecn_send_syn()). */
+    private TcpConfig.EcnMode ecn;
     private final Replies replies;
     private final TcpOutput output;
     private final SegmentArrival arrival;
@@ -78,6 +80,7 @@ public final class TcpStack {
         @Override public TcpConfig config() { return tcp; }
         @Override public ConnectionObserver observer() { return TcpStack.this.observer(); }
         @Override public FastOpen fastOpen() { return fastOpen; }
+        @Override public TcpConfig.EcnMode ecn() { return ecn; }
         @Override public StackStats stats() { return stats; }
         @Override public ByteBufAllocator allocator() { return TcpStack.this.allocator(); }
         @Override public MemoryBudget memory() { return memory; }
@@ -108,6 +111,7 @@ public final class TcpStack {
         this.timeWait = new TimeWaitTable(tcp.timeWaitNanos(), tcp.maxTimeWaitEntries());
         this.isn = config.isn() != null ? config.isn() : IsnGenerator.rfc6528(config.random().nextLong(), config.random().nextLong());
         this.secrets = new SipHash(config.random().nextLong(), config.random().nextLong());
+        this.ecn = tcp.ecn();
         this.fastOpen = new FastOpen(tcp.profile().hasFastOpen(), tcp.fastOpen(), secrets);
         SegmentWriter writer = new SegmentWriter(config.allocator(), config.random().nextInt(65536));
         this.replies = new Replies(writer, config.allocator(), stats, config.observer());
@@ -479,7 +483,7 @@ public final class TcpStack {
         } else {
             c.sender.start(isn(nowNanos, id));
         }
-        c.ecn = tcp.ecn().requests(); // RFC 3168 §6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn(), tcp_ecn == 1)
+        c.ecn = ecn.requests(); // RFC 3168 §6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn(), tcp_ecn == 1)
         stats.increment(Counter.TcpActiveOpens);
         c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
         c.synPending = true;
@@ -617,6 +621,23 @@ public final class TcpStack {
      */
     public FastOpen fastOpen() {
         return fastOpen;
+    }
+
+    /**
+     * ECN negotiation (RFC 3168) from now on: the SYNs the stack sends and answers next follow
+     * {@code mode}, as a running Linux follows net.ipv4.tcp_ecn; connections already open keep what
+     * they agreed. Starts as {@link TcpConfig#ecn()}.
+     */
+    public void setEcn(TcpConfig.EcnMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("ecn: null (expected: OFF, ON or PASSIVE)");
+        }
+        this.ecn = mode;
+    }
+
+    /** The ECN mode SYNs follow now ({@link #setEcn}). */
+    public TcpConfig.EcnMode ecn() {
+        return ecn;
     }
 
     /** The stack's counters, named as nstat names Linux's. */
