@@ -622,6 +622,87 @@ public final class SocketLayer implements SocketApi {
     }
 
     // =====================================================================================
+    // poll
+    // =====================================================================================
+
+    /** Linux's poll bits. */
+    static final int POLLIN = 0x1;
+    static final int POLLOUT = 0x4;
+    static final int POLLERR = 0x8;
+    static final int POLLHUP = 0x10;
+    static final int POLLNVAL = 0x20;
+    static final int POLLRDHUP = 0x2000;
+
+    /** When a blocked poll() started waiting, or -1 (its timeout counts from there). */
+    private long pollStartedNanos = -1;
+
+    @Override
+    public boolean polls() {
+        return true;
+    }
+
+    /**
+     * {@code poll(2)}: each descriptor's events as Linux tcp_poll() reports them; ready or
+     * {@code timeoutMillis} 0: at once; otherwise blocked until one is ready or the timeout passed
+     * (the timeout is seen when the runner calls again, as time moves).
+     */
+    @Override
+    public SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
+        int ready = 0;
+        for (int i = 0; i < fds.length; i++) {
+            OpenSocket s = sockets.get(fds[i]);
+            revents[i] = s == null ? POLLNVAL : pollEvents(s) & (events[i] | POLLERR | POLLHUP);
+            ready += revents[i] != 0 ? 1 : 0;
+        }
+        long now = env.nowNanos();
+        if (pollStartedNanos < 0) {
+            pollStartedNanos = now;
+        }
+        if (ready > 0 || timeoutMillis == 0 || timeoutMillis > 0 && now - pollStartedNanos >= timeoutMillis * 1_000_000L) {
+            pollStartedNanos = -1;
+            return SyscallResult.ok(ready);
+        }
+        return SyscallResult.BLOCKED;
+    }
+
+    /**
+     * Linux tcp_poll(): a listener is readable with a connection to accept; a closed socket hangs
+     * up, readable and writable (tcp_done() shuts both ways); a connected one (or a passive Fast
+     * Open child) is readable with data or after the peer's FIN, writable with room; an active Fast
+     * Open socket whose SYN waits for the first write (TCP_FASTOPEN_CONNECT) is writable; a pending
+     * error adds POLLERR.
+     */
+    private int pollEvents(OpenSocket s) {
+        if (s.listener != null) {
+            return s.listener.acceptQueueLength() > 0 ? POLLIN : 0;
+        }
+        TcpConnection c = s.connection;
+        if (c == null) {
+            return POLLOUT | POLLHUP;
+        }
+        int mask = 0;
+        if (c.isClosed()) {
+            mask |= POLLIN | POLLOUT | POLLHUP | POLLRDHUP;
+        } else {
+            TcpState state = c.state();
+            boolean connected = state != TcpState.SYN_SENT && (state != TcpState.SYN_RECEIVED || c.sendsBeforeEstablished());
+            if (c.isEndOfStream() || connected && c.readableBytes() > 0) {
+                mask |= POLLIN;
+            }
+            if (c.isEndOfStream()) {
+                mask |= POLLRDHUP;
+            }
+            if (connected && (s.shutWrite || c.sendSpace() > 0) || state == TcpState.SYN_SENT && c.fastOpenDeferred()) {
+                mask |= POLLOUT;
+            }
+        }
+        if (!s.errorReported && c.closeReason() != null && c.state() != TcpState.TIME_WAIT && Errno.of(c.closeReason()) != null) {
+            mask |= POLLERR;
+        }
+        return mask;
+    }
+
+    // =====================================================================================
     // Errors and state
     // =====================================================================================
 
