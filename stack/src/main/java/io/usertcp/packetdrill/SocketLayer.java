@@ -403,26 +403,24 @@ public final class SocketLayer implements SocketApi {
         if (s.fastOpenCopied >= 0) {
             return fastOpenProgress(s, count);
         }
-        TcpConnection c = s.connection;
-        boolean deferred = c != null && c.fastOpenDeferred();
-        if (!deferred) {
+        if (s.connection == null || !s.connection.fastOpenDeferred()) {
             if (!env.stack().fastOpen().has(io.usertcp.tcp.FastOpen.CLIENT_ENABLE)) {
                 return SyscallResult.error(Errno.EOPNOTSUPP, "net.ipv4.tcp_fastopen has no client bit (0x1)");
             }
             if (s.listener != null) {
                 return SyscallResult.error(Errno.EISCONN, "the socket is listening");
             }
-            if (c != null) {
+            if (s.connection != null) {
                 return fastOpenOnConnecting(s, count, nonBlocking);
             }
             try {
-                c = env.stack().connect(env.nowNanos(), s.boundPort, remoteAddress, remotePort);
+                s.connection = env.stack().connect(env.nowNanos(), s.boundPort, remoteAddress, remotePort);
             } catch (IllegalStateException e) {
                 return SyscallResult.error(Errno.EADDRNOTAVAIL, e.getMessage());
             }
-            s.connection = c;
             SocketOptions.apply(s, env);
         }
+        TcpConnection c = s.connection;
         int copied;
         ByteBuf data = Unpooled.wrappedBuffer(new byte[count]);
         try {

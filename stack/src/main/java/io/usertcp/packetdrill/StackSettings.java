@@ -192,7 +192,7 @@ final class StackSettings {
         }
         if (name.equals("net.ipv4.tcp_fastopen") && frozen && stack != null) {
             try {
-                stack.fastOpen().setMode((int) Long.decode(v).longValue());
+                stack.fastOpen().setMode((int) num(v));
             } catch (IllegalArgumentException e) {
                 return new Outcome(Outcome.Kind.SKIPPED, assignment + ": " + e.getMessage());
             }
@@ -257,7 +257,8 @@ final class StackSettings {
 
     private static long num(String v) {
         try {
-            return Long.decode(v); // decimal, or hex as sysctl takes it (tcp_fastopen=0x70403)
+            // Decimal, or hex as sysctl takes it (tcp_fastopen=0x70403).
+            return v.startsWith("0x") || v.startsWith("0X") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("value \"" + v + "\" (expected: an integer)");
         }
