@@ -9,8 +9,10 @@ import java.util.Locale;
  * FreeBSD.
  */
 public enum Errno {
+    ENOENT(2),
     EBADF(9),
     EFAULT(14),
+    EEXIST(17),
     EAGAIN(11),
     EINVAL(22),
     EPIPE(32),

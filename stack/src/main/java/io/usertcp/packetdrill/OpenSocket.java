@@ -40,6 +40,8 @@ final class OpenSocket {
     int synCount;
     /** Linux SS_CONNECTED: a connect (or MSG_FASTOPEN send) saw the handshake complete; MSG_FASTOPEN then gives EISCONN. */
     boolean connected;
+    /** For an epoll descriptor: the descriptors it watches, in order, and what each asked for; null otherwise. */
+    java.util.TreeMap<Integer, SocketLayer.EpollInterest> epoll;
     /** A blocking MSG_FASTOPEN send waiting for the handshake: the bytes its SYN carried; -1 when none is. */
     int fastOpenCopied = -1;
 

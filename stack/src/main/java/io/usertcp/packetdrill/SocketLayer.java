@@ -652,15 +652,7 @@ public final class SocketLayer implements SocketApi {
             revents[i] = s == null ? POLLNVAL : pollEvents(s) & (events[i] | POLLERR | POLLHUP);
             ready += revents[i] != 0 ? 1 : 0;
         }
-        long now = env.nowNanos();
-        if (pollStartedNanos < 0) {
-            pollStartedNanos = now;
-        }
-        if (ready > 0 || timeoutMillis == 0 || timeoutMillis > 0 && now - pollStartedNanos >= timeoutMillis * 1_000_000L) {
-            pollStartedNanos = -1;
-            return SyscallResult.ok(ready);
-        }
-        return SyscallResult.BLOCKED;
+        return pollOutcome(ready, timeoutMillis);
     }
 
     /**
@@ -671,6 +663,9 @@ public final class SocketLayer implements SocketApi {
      * error adds POLLERR.
      */
     private int pollEvents(OpenSocket s) {
+        if (s.epoll != null) {
+            return 0;
+        }
         if (s.listener != null) {
             return s.listener.acceptQueueLength() > 0 ? POLLIN : 0;
         }
@@ -698,6 +693,120 @@ public final class SocketLayer implements SocketApi {
             mask |= POLLERR;
         }
         return mask;
+    }
+
+    // =====================================================================================
+    // epoll
+    // =====================================================================================
+
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    private static final int EPOLL_CTL_MOD = 3;
+    private static final int EPOLLET = 1 << 31;
+
+    /** What one descriptor asked an epoll descriptor for, and (edge-triggered) what was last reported of it. */
+    static final class EpollInterest {
+        int events;
+        int reported;
+    }
+
+    @Override
+    public boolean epolls() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult epollCreate() {
+        OpenSocket s = new OpenSocket(freeFd());
+        s.epoll = new TreeMap<>();
+        sockets.put(s.fd, s);
+        return SyscallResult.ok(s.fd);
+    }
+
+    /**
+     * {@code epoll_ctl}: ADD, MOD or DEL (EEXIST, ENOENT as Linux). ADD and MOD look at the
+     * descriptor at once (Linux ep_insert(), ep_modify()): what is ready then is reported by the next
+     * epoll_wait, edge-triggered or not.
+     */
+    @Override
+    public SyscallResult epollCtl(int epfd, int op, int fd, int events) {
+        OpenSocket e = sockets.get(epfd);
+        if (e == null || !sockets.containsKey(fd)) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (e.epoll == null || fd == epfd) {
+            return SyscallResult.error(Errno.EINVAL, "not an epoll descriptor");
+        }
+        EpollInterest interest = e.epoll.get(fd);
+        switch (op) {
+            case EPOLL_CTL_ADD -> {
+                if (interest != null) {
+                    return SyscallResult.error(Errno.EEXIST);
+                }
+                interest = new EpollInterest();
+                interest.events = events;
+                e.epoll.put(fd, interest);
+            }
+            case EPOLL_CTL_MOD, EPOLL_CTL_DEL -> {
+                if (interest == null) {
+                    return SyscallResult.error(Errno.ENOENT);
+                }
+                if (op == EPOLL_CTL_DEL) {
+                    e.epoll.remove(fd);
+                } else {
+                    interest.events = events;
+                    interest.reported = 0;
+                }
+            }
+            default -> {
+                return SyscallResult.error(Errno.EINVAL, "epoll_ctl op " + op);
+            }
+        }
+        return SyscallResult.ok(0);
+    }
+
+    /**
+     * {@code epoll_wait}: the watched descriptors with events (tcp_poll()'s, as {@link #poll}).
+     * Edge-triggered (EPOLLET) ones report an event only when it was not ready at the last report:
+     * a model of Linux's wake-ups by state, not by every wake-up call (a new segment on an
+     * already readable socket is not reported again). Blocks like poll() when nothing is ready.
+     */
+    @Override
+    public SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
+        OpenSocket e = sockets.get(epfd);
+        if (e == null || e.epoll == null) {
+            return SyscallResult.error(e == null ? Errno.EBADF : Errno.EINVAL);
+        }
+        int ready = 0;
+        for (var entry : e.epoll.entrySet()) {
+            OpenSocket s = sockets.get(entry.getKey());
+            EpollInterest interest = entry.getValue();
+            int now = s == null ? 0 : pollEvents(s) & (interest.events | POLLERR | POLLHUP);
+            int report = (interest.events & EPOLLET) != 0 ? now & ~interest.reported : now;
+            interest.reported &= now; // what stopped being ready may be reported again when it comes back
+            if (report != 0 && ready < maxEvents) {
+                if (ready == 0) {
+                    first[0] = report;
+                    first[1] = entry.getKey();
+                }
+                interest.reported |= report;
+                ready++;
+            }
+        }
+        return pollOutcome(ready, timeoutMillis);
+    }
+
+    /** poll() and epoll_wait(): ready, or no wait asked, or the wait is over: the count; else blocked. */
+    private SyscallResult pollOutcome(int ready, int timeoutMillis) {
+        long now = env.nowNanos();
+        if (pollStartedNanos < 0) {
+            pollStartedNanos = now;
+        }
+        if (ready > 0 || timeoutMillis == 0 || timeoutMillis > 0 && now - pollStartedNanos >= timeoutMillis * 1_000_000L) {
+            pollStartedNanos = -1;
+            return SyscallResult.ok(ready);
+        }
+        return SyscallResult.BLOCKED;
     }
 
     // =====================================================================================

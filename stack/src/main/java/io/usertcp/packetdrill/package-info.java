@@ -18,7 +18,7 @@
  * after the other events as packetdrill runs them, msghdr/iovec/pollfd structs, script fd numbers,
  * ICMP lines, IP header fields, FO/FOEXP/md5 options, {@code -D NAME=VALUE}). A script ends
  * {@link io.usertcp.packetdrill.RunResult.Status PASS}, FAIL (a mismatch) or UNSUPPORTED: it needs
- * something not emulated here (MSG_ZEROCOPY, epoll, outbound ICMP errors, a qdisc, a TCP_INFO field
+ * something not emulated here (MSG_ZEROCOPY, outbound ICMP errors, a qdisc, a TCP_INFO field
  * the stack does not fill), which says nothing about the stack. TCP Fast Open is emulated: FO and
  * FOEXP options, TCP_FASTOPEN, TCP_FASTOPEN_CONNECT, MSG_FASTOPEN, the tcp_fastopen sysctls, and the
  * server cookie mapped between the script's addresses and the run's. With
