@@ -41,7 +41,7 @@ final class OpenSocket {
     /** Linux SS_CONNECTED: a connect (or MSG_FASTOPEN send) saw the handshake complete; MSG_FASTOPEN then gives EISCONN. */
     boolean connected;
     /** For an epoll descriptor: the descriptors it watches, in order, and what each asked for; null otherwise. */
-    java.util.TreeMap<Integer, SocketLayer.EpollInterest> epoll;
+    java.util.TreeMap<Integer, SocketReadiness.EpollInterest> epoll;
     /** A blocking MSG_FASTOPEN send waiting for the handshake: the bytes its SYN carried; -1 when none is. */
     int fastOpenCopied = -1;
 

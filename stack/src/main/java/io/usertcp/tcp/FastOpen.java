@@ -1,6 +1,13 @@
 package io.usertcp.tcp;
 
+import io.netty.buffer.ByteBuf;
+import io.usertcp.core.StackStats;
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.ParsedTcpOptions;
+import io.usertcp.wire.SeqNum;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpSegmentView;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,6 +36,8 @@ public final class FastOpen {
     public static final int COOKIE_BYTES = 8;
     /** Linux TCP_FASTOPEN's ceiling on a queue: net.core.somaxconn (4096). */
     static final int SOMAXCONN = 4096;
+    /** MAX_TCP_OPTION_SPACE: the SYN's data leaves room for 40 bytes of options, whatever is sent (Linux tcp_send_syn_data()). */
+    static final int MAX_OPTION_SPACE = 40;
     /** Destinations the client cache remembers (Linux bounds tcp_metrics too); the least recently used goes first. */
     static final int CACHE_ENTRIES = 1024;
     private static final long KEY_SALT_0 = 0x7466_6f2d_6b65_7930L;
@@ -200,5 +209,137 @@ public final class FastOpen {
     /** Destinations cached. */
     public int cachedDestinations() {
         return cache.size();
+    }
+
+    // ---- server (Linux tcp_try_fastopen()) ----
+
+    /**
+     * TCP Fast Open, server (RFC 7413 §4.2; Linux tcp_try_fastopen()): whether the SYN's data is
+     * accepted now, in a child made at once. Otherwise {@code child.synCookie} is the option its
+     * SYN,ACK carries: a fresh cookie for a cookie request or an invalid cookie, none else. Fast
+     * Open needs the server side on (0x2), a SYN with data or a Fast Open option, and room in the
+     * listener's Fast Open queue; the cookie must be valid unless cookies are not required (0x200).
+     */
+    boolean acceptsSynData(TcpListener listener, Ipv4PacketView ip, TcpSegmentView seg, TcpConnection child, StackStats stats) {
+        ParsedTcpOptions o = seg.options();
+        if (o.fastOpenMalformed()) {
+            stats.increment(Counter.UsertcpFastOpenOptionIgnored);
+        }
+        int cookieLength = o.hasFastOpen() ? o.fastOpenLength() : -1;
+        boolean synData = seg.payloadLength() > 0 || (seg.flags() & TcpFlags.FIN) != 0;
+        if (cookieLength == 0) {
+            stats.increment(Counter.TcpExtTCPFastOpenCookieReqd);
+        }
+        if (!has(SERVER_ENABLE) || !(synData || cookieLength >= 0) || !listener.fastOpenQueueHasRoom()) {
+            return false;
+        }
+        if (has(SERVER_COOKIE_NOT_REQD)) {
+            return true;
+        }
+        if (cookieLength > 0 && validCookie(o, ip.sourceAddress(), ip.destinationAddress())) {
+            return true;
+        }
+        if (cookieLength > 0) {
+            stats.increment(Counter.TcpExtTCPFastOpenPassiveFail); // RFC 7413 §4.2.2: invalid cookie, the data is dropped
+        }
+        if (cookieLength >= 0) {
+            // RFC 7413 §4.2.1: a cookie request, or an invalid cookie, is answered with a valid one, in the form asked.
+            child.synCookie = cookie(ip.sourceAddress(), ip.destinationAddress());
+            child.synCookieExperimental = o.fastOpenExperimental();
+        }
+        return false;
+    }
+
+    // ---- client (Linux tcp_fastopen_defer_connect(), tcp_send_syn_data(), tcp_rcv_fastopen_synack()) ----
+
+    /** TCP_FASTOPEN_CONNECT at CONNECT: see {@link TcpConnection#deferForFastOpen()}. */
+    boolean deferSyn(TcpConnection c) {
+        checkSynNotSent(c, "TCP_FASTOPEN_CONNECT");
+        CacheEntry e = cached(c.id.remoteAddress());
+        if (has(CLIENT_NO_COOKIE) || e != null && e.cookie != null) {
+            c.synPending = false;
+            c.fastOpenDeferred = true;
+            return true;
+        }
+        c.synCookie = new byte[0];
+        c.synCookieExperimental = e != null && e.tryExperimental == 1;
+        return false;
+    }
+
+    /** MSG_FASTOPEN: the SYN's option and data, see {@link TcpConnection#sendFastOpen}; returns the bytes taken. */
+    int synData(TcpConnection c, ByteBuf data) {
+        checkSynNotSent(c, "MSG_FASTOPEN");
+        CacheEntry e = cached(c.id.remoteAddress());
+        boolean withData;
+        if (has(CLIENT_NO_COOKIE)) {
+            c.synCookie = null; // Linux tcp_fastopen_no_cookie(): data, and no option at all
+            withData = true;
+        } else if (e != null && e.cookie != null) {
+            c.synCookie = e.cookie;
+            c.synCookieExperimental = e.cookieExperimental;
+            withData = true;
+        } else {
+            c.synCookie = new byte[0];
+            c.synCookieExperimental = e != null && e.tryExperimental == 1; // Linux tcp_fastopen_cache_get(): try_exp
+            withData = false;
+        }
+        int taken = 0;
+        if (withData) {
+            int mss = e != null && e.mss > 0 ? Math.min(e.mss, c.receiver.mss()) : c.receiver.mss();
+            int n = Math.min(Math.min(Math.max(0, mss - MAX_OPTION_SPACE), c.sender.space()), data.readableBytes());
+            if (n > 0) {
+                taken = c.sender.append(data.slice(data.readerIndex(), n));
+                data.skipBytes(taken);
+            }
+        }
+        c.synDataBytes = taken;
+        c.fastOpenDeferred = false;
+        c.synPending = true;
+        return taken;
+    }
+
+    private void checkSynNotSent(TcpConnection c, String what) {
+        if (!has(CLIENT_ENABLE)) {
+            throw new IllegalStateException(what + ": Fast Open's client side is off (net.ipv4.tcp_fastopen has no 0x1)");
+        }
+        if (c.parent != null || c.state != TcpState.SYN_SENT || c.sender.retransmits() > 0 || c.synData || c.synFastOpen
+                || !c.synPending && !c.fastOpenDeferred) {
+            throw new IllegalStateException(what + ": connection " + c.id + " is " + c.state.rfcName()
+                    + " (expected: an active open whose SYN has not been sent)");
+        }
+    }
+
+    /**
+     * The SYN,ACK of a Fast Open SYN (RFC 7413 §4.1.3, §4.2.2; Linux tcp_rcv_fastopen_synack()):
+     * updates the destination's cache (its MSS; a cookie, unless we asked for none; whether to ask in
+     * the experimental option next; SYN-data loss), and says whether the data went through. SYN-data
+     * it did not acknowledge was already put back to go again at once (Sender.synAcknowledged); that
+     * counts TcpExtTCPFastOpenActiveFail.
+     */
+    void synAckArrived(TcpConnection c, TcpSegmentView seg, boolean synRetransmitted, StackStats stats) {
+        if (!c.synFastOpen && !c.synData) {
+            return;
+        }
+        ParsedTcpOptions o = seg.options();
+        if (o.fastOpenMalformed()) {
+            stats.increment(Counter.UsertcpFastOpenOptionIgnored);
+        }
+        int cookieLength = c.synFastOpen && o.hasFastOpen() ? o.fastOpenLength() : -1; // an unsolicited cookie is ignored
+        boolean dataUnacked = c.synData && SeqNum.lt(seg.ack(), c.sender.iss() + 1 + c.synDataBytes);
+        boolean synLost = false;
+        int tryExperimental = 0;
+        if (c.synFastOpen && synRetransmitted) {
+            synLost = cookieLength < 0 && dataUnacked; // only a retransmitted plain SYN got through
+        } else if (c.synFastOpen && cookieLength < 0 && !c.synData) {
+            tryExperimental = c.synFastOpenExperimental ? 2 : 1; // no cookie for a request: try the other option
+        }
+        remember(c.id.remoteAddress(), o.hasMss() ? o.mss() : 0, cookieLength > 0 ? o.fastOpenCookie() : null,
+                o.fastOpenExperimental(), synLost, tryExperimental);
+        if (dataUnacked) {
+            stats.increment(Counter.TcpExtTCPFastOpenActiveFail);
+        } else if (c.synData) {
+            c.synDataAcked = true;
+            stats.increment(Counter.TcpExtTCPFastOpenActive);
+        }
     }
 }

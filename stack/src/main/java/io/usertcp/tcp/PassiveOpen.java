@@ -87,7 +87,7 @@ final class PassiveOpen {
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         // RFC 7323 §2.2: a SYN's window is not scaled.
         child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
-        if (fastOpen(listener, ip, seg, child)) {
+        if (stack.fastOpen().acceptsSynData(listener, ip, seg, child, stats)) {
             fastOpenChild(listener, nowNanos, seg, child);
             return;
         }
@@ -99,45 +99,6 @@ final class PassiveOpen {
         child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN");
         child.synPending = true;
         stack.wantsOutput(child);
-    }
-
-    /**
-     * TCP Fast Open, server (RFC 7413 §4.2; Linux tcp_try_fastopen()): whether the SYN's data is
-     * accepted now, in a child made at once. Otherwise {@code child.synCookie} is the option its
-     * SYN,ACK carries: a fresh cookie for a cookie request or an invalid cookie, none else.
-     * Fast Open needs the server side on (net.ipv4.tcp_fastopen 0x2), a SYN with data or a Fast
-     * Open option, and room in the listener's Fast Open queue; the cookie must be valid unless
-     * cookies are not required (0x200).
-     */
-    private boolean fastOpen(TcpListener listener, Ipv4PacketView ip, TcpSegmentView seg, TcpConnection child) {
-        FastOpen fo = stack.fastOpen();
-        ParsedTcpOptions o = seg.options();
-        if (o.fastOpenMalformed()) {
-            stats.increment(Counter.UsertcpFastOpenOptionIgnored);
-        }
-        int cookieLength = o.hasFastOpen() ? o.fastOpenLength() : -1;
-        boolean synData = seg.payloadLength() > 0 || (seg.flags() & TcpFlags.FIN) != 0;
-        if (cookieLength == 0) {
-            stats.increment(Counter.TcpExtTCPFastOpenCookieReqd);
-        }
-        if (!fo.has(FastOpen.SERVER_ENABLE) || !(synData || cookieLength >= 0) || !listener.fastOpenQueueHasRoom()) {
-            return false;
-        }
-        if (fo.has(FastOpen.SERVER_COOKIE_NOT_REQD)) {
-            return true;
-        }
-        if (cookieLength > 0 && fo.validCookie(o, ip.sourceAddress(), ip.destinationAddress())) {
-            return true;
-        }
-        if (cookieLength > 0) {
-            stats.increment(Counter.TcpExtTCPFastOpenPassiveFail); // RFC 7413 §4.2.2: invalid cookie, the data is dropped
-        }
-        if (cookieLength >= 0) {
-            // RFC 7413 §4.2.1: a cookie request, or an invalid cookie, is answered with a valid one, in the form asked.
-            child.synCookie = fo.cookie(ip.sourceAddress(), ip.destinationAddress());
-            child.synCookieExperimental = o.fastOpenExperimental();
-        }
-        return false;
     }
 
     /**

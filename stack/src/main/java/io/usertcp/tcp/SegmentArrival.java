@@ -106,7 +106,7 @@ final class SegmentArrival {
         if (ack) {
             boolean synRetransmitted = snd.retransmits() > 0;
             snd.synAcknowledged(nowNanos, seg);
-            fastOpenSynAck(c, seg, synRetransmitted);
+            c.host.fastOpen().synAckArrived(c, seg, synRetransmitted, stats); // RFC 7413 §4.1.3 (Linux tcp_rcv_fastopen_synack())
             c.disarm(TcpTimer.RETRANSMIT);
             c.synPending = false;
             c.becomeEstablished(nowNanos, "rcv SYN,ACK");
@@ -130,40 +130,6 @@ final class SegmentArrival {
             if (profile.keepsTextOnSimultaneousSyn()) {
                 c.receiver.holdSynText(seg, profile.keepsFinOnSimultaneousSyn());
             }
-        }
-    }
-
-    /**
-     * TCP Fast Open, client (RFC 7413 §4.1.3, §4.2.2; Linux tcp_rcv_fastopen_synack()): the SYN,ACK
-     * of a Fast Open SYN updates the destination's cache (its MSS; a cookie, unless we asked for
-     * none; whether to ask in the experimental option next; SYN-data loss), and says whether the
-     * data went through. SYN-data it did not acknowledge was already put back to go again at once
-     * ({@link Sender#synAcknowledged}); that counts TcpExtTCPFastOpenActiveFail.
-     */
-    private void fastOpenSynAck(TcpConnection c, TcpSegmentView seg, boolean synRetransmitted) {
-        if (!c.synFastOpen && !c.synData) {
-            return;
-        }
-        ParsedTcpOptions o = seg.options();
-        if (o.fastOpenMalformed()) {
-            stats.increment(Counter.UsertcpFastOpenOptionIgnored);
-        }
-        int cookieLength = c.synFastOpen && o.hasFastOpen() ? o.fastOpenLength() : -1; // an unsolicited cookie is ignored
-        boolean dataUnacked = c.synData && SeqNum.lt(seg.ack(), c.sender.iss() + 1 + c.synDataBytes);
-        boolean synLost = false;
-        int tryExperimental = 0;
-        if (c.synFastOpen && synRetransmitted) {
-            synLost = cookieLength < 0 && dataUnacked; // only a retransmitted plain SYN got through
-        } else if (c.synFastOpen && cookieLength < 0 && !c.synData) {
-            tryExperimental = c.synFastOpenExperimental ? 2 : 1; // no cookie for a request: try the other option
-        }
-        c.host.fastOpen().remember(c.id.remoteAddress(), o.hasMss() ? o.mss() : 0,
-                cookieLength > 0 ? o.fastOpenCookie() : null, o.fastOpenExperimental(), synLost, tryExperimental);
-        if (dataUnacked) {
-            stats.increment(Counter.TcpExtTCPFastOpenActiveFail);
-        } else if (c.synData) {
-            c.synDataAcked = true;
-            stats.increment(Counter.TcpExtTCPFastOpenActive);
         }
     }
 

@@ -196,9 +196,6 @@ public final class TcpConnection extends DeadlineHeap.Node {
     // TCP Fast Open, client (RFC 7413 §3, §4.1; Linux tcp_fastopen.c, tcp_send_syn_data())
     // =====================================================================================
 
-    /** MAX_TCP_OPTION_SPACE: the SYN's data leaves room for 40 bytes of options, whatever is sent (Linux tcp_send_syn_data()). */
-    static final int MAX_OPTION_SPACE = 40;
-
     /**
      * TCP_FASTOPEN_CONNECT at CONNECT (Linux tcp_fastopen_defer_connect()): when the SYN may carry
      * data (a cookie is cached for the destination, or the client needs none), the SYN waits for
@@ -209,16 +206,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @throws IllegalStateException when the SYN has gone already or Fast Open's client side is off
      */
     public boolean deferForFastOpen() {
-        checkFastOpenSyn("TCP_FASTOPEN_CONNECT");
-        FastOpen.CacheEntry e = host.fastOpen().cached(id.remoteAddress());
-        if (host.fastOpen().has(FastOpen.CLIENT_NO_COOKIE) || e != null && e.cookie != null) {
-            synPending = false;
-            fastOpenDeferred = true;
-            return true;
-        }
-        synCookie = new byte[0];
-        synCookieExperimental = e != null && e.tryExperimental == 1;
-        return false;
+        return host.fastOpen().deferSyn(this);
     }
 
     /**
@@ -233,35 +221,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @throws IllegalStateException when the SYN has gone already or Fast Open's client side is off
      */
     public int sendFastOpen(long nowNanos, ByteBuf data) {
-        checkFastOpenSyn("MSG_FASTOPEN");
-        FastOpen fo = host.fastOpen();
-        FastOpen.CacheEntry e = fo.cached(id.remoteAddress());
-        boolean withData;
-        if (fo.has(FastOpen.CLIENT_NO_COOKIE)) {
-            synCookie = null; // Linux tcp_fastopen_no_cookie(): data, and no option at all
-            withData = true;
-        } else if (e != null && e.cookie != null) {
-            synCookie = e.cookie;
-            synCookieExperimental = e.cookieExperimental;
-            withData = true;
-        } else {
-            synCookie = new byte[0];
-            synCookieExperimental = e != null && e.tryExperimental == 1; // Linux tcp_fastopen_cache_get(): try_exp
-            withData = false;
-        }
-        int taken = 0;
-        if (withData) {
-            int mss = e != null && e.mss > 0 ? Math.min(e.mss, receiver.mss()) : receiver.mss();
-            int room = Math.min(Math.max(0, mss - MAX_OPTION_SPACE), sender.space());
-            int n = Math.min(room, data.readableBytes());
-            if (n > 0) {
-                taken = sender.append(data.slice(data.readerIndex(), n));
-                data.skipBytes(taken);
-            }
-        }
-        synDataBytes = taken;
-        fastOpenDeferred = false;
-        synPending = true;
+        int taken = host.fastOpen().synData(this, data);
         host.wantsOutput(this);
         return taken;
     }
@@ -278,17 +238,6 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Whether the SYN still waits for the first write (TCP_FASTOPEN_CONNECT with a cookie). */
     public boolean fastOpenDeferred() {
         return fastOpenDeferred;
-    }
-
-    private void checkFastOpenSyn(String what) {
-        if (!host.fastOpen().has(FastOpen.CLIENT_ENABLE)) {
-            throw new IllegalStateException(what + ": Fast Open's client side is off (net.ipv4.tcp_fastopen has no 0x1)");
-        }
-        if (parent != null || state != TcpState.SYN_SENT || sender.retransmits() > 0 || synData || synFastOpen
-                || !synPending && !fastOpenDeferred) {
-            throw new IllegalStateException(what + ": connection " + id + " is " + state.rfcName()
-                    + " (expected: an active open whose SYN has not been sent)");
-        }
     }
 
     /**
