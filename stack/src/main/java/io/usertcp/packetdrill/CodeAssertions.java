@@ -132,6 +132,9 @@ final class CodeAssertions {
                 case "tcpi_last_data_recv" -> {
                     return info.lastDataRecvMillis();
                 }
+                case "tcpi_delivered" -> {
+                    return info.delivered();
+                }
                 default -> { }
             }
         }

@@ -677,7 +677,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         int mss = Math.max(1, sender.mss());
         int inFlight = Math.max(0, SeqNum.diff(sender.nxt(), sender.una()));
         return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, 3,
-                (nowNanos - lastDataReceivedNanos) / 1_000_000L, synDataAcked);
+                (nowNanos - lastDataReceivedNanos) / 1_000_000L, synDataAcked, sender.delivered());
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */

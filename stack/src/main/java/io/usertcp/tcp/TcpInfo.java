@@ -16,8 +16,11 @@ package io.usertcp.tcp;
  *                         (since the handshake completed when none has, as Linux stamps it)
  * @param synDataAcked     {@code TCPI_OPT_SYN_DATA} in {@code tcpi_options}: TCP Fast Open data of
  *                         the SYN exchange was accepted whole (Linux syn_data_acked)
+ * @param delivered        {@code tcpi_delivered}: segments the peer acknowledged, our SYN or SYN,ACK
+ *                         included, in segments of SND.MSS (Linux tp->delivered counts its skbs')
  */
-public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis, boolean synDataAcked) {
+public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis, boolean synDataAcked,
+                      long delivered) {
     /** Linux TCP_CA_Open: no loss or ECN signal being handled. */
     public static final int CA_OPEN = 0;
     /** TCP_CA_Disorder: duplicate ACKs or SACKs seen, no recovery yet. */

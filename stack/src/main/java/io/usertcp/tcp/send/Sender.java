@@ -104,6 +104,12 @@ public final class Sender {
     private boolean corked;
     private boolean moreComing;
     private int notSentLowat = Integer.MAX_VALUE;
+    /**
+     * Segments the peer acknowledged, our SYN or SYN,ACK included (TCP_INFO's tcpi_delivered, Linux
+     * tp->delivered), counted in segments of SND.MSS as TcpExtTCPDeliveredCE is: Linux counts its skbs'
+     * segments, and counts a SACKed one when it is SACKed where this counts it when cumulatively ACKed.
+     */
+    private long delivered;
     /** TCP Fast Open, client: the end of SYN-data the SYN,ACK did not acknowledge, sent again as new data. */
     private int synDataResendEnd;
     /** TCP Fast Open, server: new data may go before our SYN,ACK is acknowledged (RFC 7413 §4.2.2). */
@@ -198,6 +204,16 @@ public final class Sender {
     /** A SYN cookie handshake: the final ACK acknowledged the cookie SYN,ACK. */
     public void synAcknowledgedByCookie() {
         sndUna = iss + 1;
+        delivered++;
+    }
+
+    /** TCP_INFO's tcpi_delivered: segments the peer acknowledged, the SYN included (see {@link #delivered}). */
+    public long delivered() {
+        return delivered;
+    }
+
+    private long segments(int bytes) {
+        return bytes <= 0 ? 0 : (bytes + sndMss - 1) / sndMss;
     }
 
     // =====================================================================================
@@ -231,6 +247,7 @@ public final class Sender {
         if (dataAcked > 0) {
             buffer.acknowledge(dataAcked); // TCP Fast Open: data our SYN carried (RFC 7413 §3)
         }
+        delivered += 1 + segments(dataAcked);
         sndUna = ack;
         if (SeqNum.gt(sndNxt, ack)) {
             // SYN-data the SYN,ACK did not acknowledge goes again at once, as new data (Linux tcp_rcv_fastopen_synack()
@@ -311,6 +328,7 @@ public final class Sender {
         boolean finAckedNow = finSent && ack == finSeq + 1;
         int dataBytes = acked - (synAckedNow ? 1 : 0) - (finAckedNow ? 1 : 0);
         buffer.acknowledge(dataBytes);
+        delivered += (synAckedNow ? 1 : 0) + segments(dataBytes) + (finAckedNow && dataBytes <= 0 ? 1 : 0);
         int flightBefore = SeqNum.diff(sndNxt, sndUna);
         sndUna = ack;
         sampleRtt(nowNanos, seg);
