@@ -34,6 +34,14 @@ public final class StackStats {
          */
         TcpExtTCPLossProbeRecovery, TcpExtTCPLostRetransmit, TcpExtTCPDSACKRecv, TcpExtTCPDSACKUndo,
         TcpExtTCPFullUndo, TcpExtTCPPartialUndo, TcpExtTCPLossUndo, TcpExtTCPSpuriousRTOs,
+        /**
+         * TCP Fast Open (RFC 7413), as Linux counts it: SYN-data fully acknowledged (Active) or not
+         * (ActiveFail); children created from SYN-data (Passive); SYNs whose cookie was invalid or
+         * whose child could not be made (PassiveFail); SYNs refused for a full Fast Open queue
+         * (ListenOverflow); cookie requests received (CookieReqd).
+         */
+        TcpExtTCPFastOpenActive, TcpExtTCPFastOpenActiveFail, TcpExtTCPFastOpenPassive, TcpExtTCPFastOpenPassiveFail,
+        TcpExtTCPFastOpenListenOverflow, TcpExtTCPFastOpenCookieReqd,
         IcmpInMsgs, IcmpInErrors, IcmpInDestUnreachs, IcmpInTimeExcds, IcmpInParmProbs, IcmpInEchos, IcmpOutMsgs,
         IcmpOutEchoReps, TcpExtOutOfWindowIcmps,
         IpInReceives, IpInDelivers, IpOutRequests,
@@ -48,7 +56,9 @@ public final class StackStats {
          * while the stack handled a packet, a timer round or a task; connections aborted because a
          * fault was pinned on them; packets dropped because direct memory ran out.
          */
-        UsertcpStackFaults, UsertcpFaultAborts, UsertcpNoMemDrops
+        UsertcpStackFaults, UsertcpFaultAborts, UsertcpNoMemDrops,
+        /** Ours: Fast Open options of a length no cookie has (odd, or even outside 4..16 bytes), ignored. */
+        UsertcpFastOpenOptionIgnored
     }
 
     private final long[] counters = new long[Counter.values().length];

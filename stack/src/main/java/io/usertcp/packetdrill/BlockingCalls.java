@@ -123,10 +123,10 @@ public final class BlockingCalls {
      * Real Linux socket options the runner does not emulate: a script that sets one is unsupported
      * (an option name outside this list that the stack lacks is a failure, as a typo would be).
      */
-    static final java.util.Set<String> UNEMULATED_OPTIONS = java.util.Set.of("TCP_FASTOPEN", "TCP_FASTOPEN_CONNECT",
-            "TCP_FASTOPEN_KEY", "TCP_FASTOPEN_NO_COOKIE", "SO_ZEROCOPY", "TCP_MAXSEG", "IP_FREEBIND", "TCP_NOTSENT_LOWAT",
+    static final java.util.Set<String> UNEMULATED_OPTIONS = java.util.Set.of("TCP_FASTOPEN_KEY",
+            "TCP_FASTOPEN_NO_COOKIE", "SO_ZEROCOPY", "TCP_MAXSEG", "IP_FREEBIND", "TCP_NOTSENT_LOWAT",
             "TCP_CONGESTION", "TCP_INQ", "SO_TIMESTAMPING", "TCP_MD5SIG", "TCP_MD5SIG_EXT", "TCP_SAVE_SYN", "TCP_SAVED_SYN",
-            "TCP_REPAIR", "TCP_CORK", "TCP_QUICKACK", "TCP_WINDOW_CLAMP", "TCP_THIN_LINEAR_TIMEOUTS", "TCP_SYNCNT",
+            "TCP_REPAIR", "TCP_CORK", "TCP_QUICKACK", "TCP_WINDOW_CLAMP", "TCP_THIN_LINEAR_TIMEOUTS",
             "TCP_LINGER2", "TCP_DEFER_ACCEPT", "SO_MAX_PACING_RATE", "TCP_TX_DELAY", "TCP_ZEROCOPY_RECEIVE", "IP_TOS",
             "IP_MTU_DISCOVER", "SO_RCVLOWAT", "SO_TXTIME", "TCP_ULP");
 

@@ -24,6 +24,8 @@ final class CodeAssertions {
     static final int TCPI_OPT_WSCALE = 4;
     static final int TCPI_OPT_ECN = 8;
     static final int TCPI_OPT_ECN_SEEN = 16;
+    /** The data of the SYN exchange was accepted (Linux syn_data_acked: TCP Fast Open). */
+    static final int TCPI_OPT_SYN_DATA = 32;
 
     private static final Map<String, TcpState> STATES = Map.ofEntries(
             Map.entry("TCPI_CLOSED", TcpState.CLOSED), Map.entry("TCP_CLOSE", TcpState.CLOSED),
@@ -38,13 +40,15 @@ final class CodeAssertions {
             Map.entry("TCPI_FIN_WAIT_2", TcpState.FIN_WAIT_2), Map.entry("TCP_FIN_WAIT2", TcpState.FIN_WAIT_2),
             Map.entry("TCPI_TIME_WAIT", TcpState.TIME_WAIT), Map.entry("TCP_TIME_WAIT", TcpState.TIME_WAIT));
 
-    private static final Map<String, Long> CONSTANTS = Map.of(
-            "TCPI_OPT_TIMESTAMPS", (long) TCPI_OPT_TIMESTAMPS, "TCPI_OPT_SACK", (long) TCPI_OPT_SACK,
-            "TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE, "TCPI_OPT_ECN", (long) TCPI_OPT_ECN,
-            "TCPI_OPT_ECN_SEEN", (long) TCPI_OPT_ECN_SEEN,
-            "TCP_CA_Open", (long) io.usertcp.tcp.TcpInfo.CA_OPEN, "TCP_CA_Disorder", (long) io.usertcp.tcp.TcpInfo.CA_DISORDER,
-            "TCP_CA_CWR", (long) io.usertcp.tcp.TcpInfo.CA_CWR, "TCP_CA_Recovery", (long) io.usertcp.tcp.TcpInfo.CA_RECOVERY,
-            "TCP_CA_Loss", (long) io.usertcp.tcp.TcpInfo.CA_LOSS);
+    private static final Map<String, Long> CONSTANTS = Map.ofEntries(
+            Map.entry("TCPI_OPT_TIMESTAMPS", (long) TCPI_OPT_TIMESTAMPS), Map.entry("TCPI_OPT_SACK", (long) TCPI_OPT_SACK),
+            Map.entry("TCPI_OPT_WSCALE", (long) TCPI_OPT_WSCALE), Map.entry("TCPI_OPT_ECN", (long) TCPI_OPT_ECN),
+            Map.entry("TCPI_OPT_ECN_SEEN", (long) TCPI_OPT_ECN_SEEN), Map.entry("TCPI_OPT_SYN_DATA", (long) TCPI_OPT_SYN_DATA),
+            Map.entry("TCP_CA_Open", (long) io.usertcp.tcp.TcpInfo.CA_OPEN),
+            Map.entry("TCP_CA_Disorder", (long) io.usertcp.tcp.TcpInfo.CA_DISORDER),
+            Map.entry("TCP_CA_CWR", (long) io.usertcp.tcp.TcpInfo.CA_CWR),
+            Map.entry("TCP_CA_Recovery", (long) io.usertcp.tcp.TcpInfo.CA_RECOVERY),
+            Map.entry("TCP_CA_Loss", (long) io.usertcp.tcp.TcpInfo.CA_LOSS));
 
     /**
      * The {@code tcpi_*} fields of one TCP_INFO reading.
@@ -141,6 +145,9 @@ final class CodeAssertions {
                 case "tcpi_reord_seen" -> {
                     return (long) info.reordSeen();
                 }
+                case "tcpi_delivered" -> {
+                    return info.delivered();
+                }
                 default -> { }
             }
         }
@@ -148,7 +155,8 @@ final class CodeAssertions {
         return switch (name) {
             case "tcpi_options" -> (long) ((s.timestamps() ? TCPI_OPT_TIMESTAMPS : 0) | (s.sack() ? TCPI_OPT_SACK : 0)
                     | (s.sendWindowShift() > 0 || s.receiveWindowShift() > 0 ? TCPI_OPT_WSCALE : 0)
-                    | (s.ecn() ? TCPI_OPT_ECN : 0) | (s.ecnSeen() ? TCPI_OPT_ECN_SEEN : 0)); // Linux tcp_get_info()
+                        | (s.ecn() ? TCPI_OPT_ECN : 0) | (s.ecnSeen() ? TCPI_OPT_ECN_SEEN : 0)
+                    | (info != null && info.synDataAcked() ? TCPI_OPT_SYN_DATA : 0)); // Linux tcp_get_info()
             case "tcpi_snd_mss" -> (long) s.mss();
             case "tcpi_snd_wscale" -> (long) s.sendWindowShift();
             case "tcpi_rcv_wscale" -> (long) s.receiveWindowShift();

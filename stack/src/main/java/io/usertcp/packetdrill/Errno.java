@@ -11,8 +11,8 @@ import java.util.Locale;
 public enum Errno {
     ENOENT(2),
     EBADF(9),
-    EFAULT(14),
     EAGAIN(11),
+    EFAULT(14),
     EEXIST(17),
     EINVAL(22),
     EPIPE(32),

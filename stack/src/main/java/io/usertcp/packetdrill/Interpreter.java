@@ -42,7 +42,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private final SocketLayer sockets;
     private final Syscalls syscalls;
     private final ShellCommands shell;
-    private final PacketSteps steps = new PacketSteps(START_NANOS);
+    private final PacketSteps steps;
     private final List<RunResult.Observation> trace = new ArrayList<>();
     private final ArrayDeque<LivePacket> captured = new ArrayDeque<>();
     private final CodeBlocks codeBlocks = new CodeBlocks();
@@ -71,8 +71,12 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     private long now = START_NANOS;
     private long lastEventNanos = START_NANOS;
     private ScriptHeader header = ScriptHeader.DEFAULTS;
+    /** The addresses the script was written for (--local_ip, --remote_ip; packetdrill's by default): its cookies are theirs. */
+    private int scriptLocalAddress = Ipv4Address.parse("192.168.0.1");
+    private int scriptRemoteAddress = Ipv4Address.parse("192.0.2.1");
     private int localPort = DEFAULT_PORT;
     private int remotePort = REMOTE_PORT;
+    private int listens;
     private int currentFd = -1;
     private int ipId = 1;
     private final BlockingCalls blocking = new BlockingCalls(this);
@@ -81,6 +85,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     Interpreter(Script script, RunOptions options) {
         this.script = script;
         this.options = options;
+        this.steps = new PacketSteps(START_NANOS, options.isnRelative());
         this.settings = new StackSettings(options.baseConfig(), 1500);
         this.sockets = new SocketLayer(this);
         this.syscalls = new Syscalls(sockets, options.comparison(), this, notes, skipped);
@@ -128,9 +133,15 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             // mapped into 198.18.0.0/15, the range set aside for benchmarking.
             case "tcp_ts_tick_usecs" -> notes.add("--tcp_ts_tick_usecs=" + value
                     + ": TS values are mapped from the stack's own clock, not checked against a tick");
-            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
-                    + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS) + " and the remote side "
-                    + Ipv4Address.format(REMOTE_ADDRESS));
+            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> {
+                if (key.equals("local_ip")) {
+                    scriptLocalAddress = Ipv4Address.parse(value);
+                } else if (key.equals("remote_ip")) {
+                    scriptRemoteAddress = Ipv4Address.parse(value);
+                }
+                yield notes.add("--" + key + "=" + value + ": mapped, the stack is " + Ipv4Address.format(LOCAL_ADDRESS)
+                        + " and the remote side " + Ipv4Address.format(REMOTE_ADDRESS));
+            }
             default -> false;
         }, skipped);
         localPort = header.bindPort();
@@ -149,8 +160,32 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
                     ChecksumPolicy.VERIFY, tcp, ByteBufAllocator.DEFAULT, RandomSource.seeded(options.seed()), null,
                     ConnectionObserver.NONE, 32768, 60999);
             stack = new TcpStack(config);
+            settings.attach(stack);
+            steps.cookies(new FastOpenCookies());
         }
         return stack;
+    }
+
+    /**
+     * The stack's Fast Open server cookie (a keyed hash of the addresses: Linux
+     * tcp_fastopen_cookie_gen()) in script space is the one of the addresses the script was written
+     * for, under the same key; other cookies (the script's own, as a server) are left as they are.
+     */
+    private final class FastOpenCookies implements PacketSteps.CookieMapping {
+        @Override
+        public byte[] toLive(byte[] script) {
+            return swap(script, scriptRemoteAddress, scriptLocalAddress, REMOTE_ADDRESS, LOCAL_ADDRESS);
+        }
+
+        @Override
+        public byte[] toScript(byte[] live) {
+            return swap(live, REMOTE_ADDRESS, LOCAL_ADDRESS, scriptRemoteAddress, scriptLocalAddress);
+        }
+
+        private byte[] swap(byte[] cookie, int fromClient, int fromServer, int toClient, int toServer) {
+            io.usertcp.tcp.FastOpen fo = stack.fastOpen();
+            return java.util.Arrays.equals(cookie, fo.cookie(fromClient, fromServer)) ? fo.cookie(toClient, toServer) : cookie;
+        }
     }
 
     @Override
@@ -218,12 +253,29 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
 
     /** The next segment the stack sends, waiting (firing timers) at most until {@code limit}; null if none. */
     private LivePacket awaitPacket(long limit) {
-        while (captured.isEmpty()) {
-            if (!fireNextTimer(limit)) {
-                return null;
+        while (true) {
+            while (captured.isEmpty()) {
+                if (!fireNextTimer(limit)) {
+                    return null;
+                }
             }
+            LivePacket live = captured.pollFirst();
+            if (!ofAnotherSocket(live)) {
+                return live;
+            }
+            notes.add("ignored " + describe(live) + ": a segment of an earlier socket, not the one under test"
+                    + " (google/packetdrill matches outbound packets of the socket under test only)");
         }
-        return captured.pollFirst();
+    }
+
+    /**
+     * google/packetdrill (with {@link RunOptions#isnRelative()}) sniffs only the socket under test's
+     * packets (find_socket_for_live_packet()): a FIN of a socket closed before the script opened the
+     * next one is skipped, not compared.
+     */
+    private boolean ofAnotherSocket(LivePacket live) {
+        return options.isnRelative() && live.isTcp()
+                && (live.tcp().sourcePort() != localPort || live.tcp().destinationPort() != remotePort);
     }
 
     // =====================================================================================
@@ -371,7 +423,9 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
     public void listening(int fd) {
         currentFd = fd;
         localPort = sockets.boundPort(fd);
-        remotePort = REMOTE_PORT;
+        // google/packetdrill gives each passive connection a new remote port (next_ephemeral_port()), so a script
+        // may listen again on the port while the first connection is still open.
+        remotePort = options.isnRelative() ? REMOTE_PORT + listens++ : REMOTE_PORT;
     }
 
     @Override

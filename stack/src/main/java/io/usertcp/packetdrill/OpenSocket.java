@@ -51,14 +51,23 @@ final class OpenSocket {
     long mark;
     /** TCP_INQ: recvmsg reports the bytes left to read (TCP_CM_INQ). */
     boolean inq;
-    /** When this descriptor is an epoll instance, not a socket. */
-    EpollInstance epoll;
-    /** Wakeups so far (data, room, completions, state changes), for edge-triggered epoll; and what they were judged from. */
+    /** Wakeups so far (data, room, error-queue notifications, state changes), for edge-triggered epoll; and what they were judged from. */
     long wakeups;
     long seenReadable;
     boolean seenWritable;
-    int seenCompletions;
     Object seenState;
+    /** TCP_FASTOPEN on a socket not yet listening: the Fast Open queue length its listener gets; -1 unset. */
+    int fastOpenQueue = -1;
+    /** TCP_FASTOPEN_CONNECT. */
+    boolean fastOpenConnect;
+    /** TCP_SYNCNT; 0 unset. */
+    int synCount;
+    /** Linux SS_CONNECTED: a connect (or MSG_FASTOPEN send) saw the handshake complete; MSG_FASTOPEN then gives EISCONN. */
+    boolean connected;
+    /** For an epoll descriptor: the descriptors it watches, in order, and what each asked for; null otherwise. */
+    java.util.TreeMap<Integer, SocketReadiness.EpollInterest> epoll;
+    /** A blocking MSG_FASTOPEN send waiting for the handshake: the bytes its SYN carried; -1 when none is. */
+    int fastOpenCopied = -1;
 
     OpenSocket(int fd) {
         this.fd = fd;

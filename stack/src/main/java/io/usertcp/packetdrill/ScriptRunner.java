@@ -48,7 +48,29 @@ public final class ScriptRunner {
      */
     public static RunResult run(String name, String text, java.util.Map<String, String> defines,
                                 java.util.Map<String, String> flags, RunOptions options) {
-        return parseAndRun(name, text, defines, flags, script -> run(script, options));
+        return parseAndRun(name, text, withFastOpenCookie(defines, text), flags, script -> run(script, options));
+    }
+
+    /**
+     * The defines with {@code TFO_COOKIE} added when the script uses it and none was given: the
+     * kernel selftests define it as the server cookie of packetdrill's addresses (192.0.2.1 to
+     * 192.168.0.1) under the key defaults.sh sets.
+     */
+    public static java.util.Map<String, String> withFastOpenCookie(java.util.Map<String, String> defines, String text) {
+        if (defines.containsKey("TFO_COOKIE") || !text.contains("TFO_COOKIE")) {
+            return defines;
+        }
+        java.util.Map<String, String> all = new java.util.LinkedHashMap<>(defines);
+        all.put("TFO_COOKIE", defaultFastOpenCookie());
+        return all;
+    }
+
+    /** The selftests' TFO_COOKIE: 3021b9d889017eeb. */
+    public static String defaultFastOpenCookie() {
+        String key = ShellCommands.LINUX_DEFAULTS.stream().filter(s -> s[0].equals("net.ipv4.tcp_fastopen_key"))
+                .map(s -> s[1]).findFirst().orElseThrow();
+        return java.util.HexFormat.of().formatHex(io.usertcp.tcp.FastOpen.cookie(key,
+                io.usertcp.wire.Ipv4Address.parse("192.0.2.1"), io.usertcp.wire.Ipv4Address.parse("192.168.0.1")));
     }
 
     /**

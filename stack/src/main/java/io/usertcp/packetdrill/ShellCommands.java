@@ -141,6 +141,9 @@ public final class ShellCommands {
         if (program.equals("tc")) {
             return trafficControl(command, first);
         }
+        if (program.equals("ip") && first.size() >= 3 && first.get(1).equals("tcp_metrics") && first.get(2).equals("flush")) {
+            return flushMetrics(command);
+        }
         return switch (program) {
             case "sysctl" -> stages.size() == 1 ? sysctl(first) : skip(command, "a sysctl pipeline");
             case "sockstat" -> sockstat(command, first, stages.subList(1, stages.size()));
@@ -163,6 +166,18 @@ public final class ShellCommands {
             return new Outcome(Outcome.Kind.UNSUPPORTED, "the fq qdisc's pacing (`" + command + "`)");
         }
         return skip(command, "no qdisc here: the stack's packets go straight to the script");
+    }
+
+    /**
+     * {@code ip tcp_metrics flush [all]}: this stack's only per-destination metrics are the TCP
+     * Fast Open cache (cookie, MSS; Linux keeps them in tcp_metrics), which it forgets.
+     */
+    private Outcome flushMetrics(String command) {
+        if (settings.stack() != null) {
+            settings.stack().fastOpen().flushCache();
+        }
+        notes.add("`" + command + "`: the Fast Open cookie cache is flushed");
+        return new Outcome(Outcome.Kind.OK, command);
     }
 
     /** The sysctls of google/packetdrill's defaults.sh ({@link #LINUX_DEFAULTS}). */

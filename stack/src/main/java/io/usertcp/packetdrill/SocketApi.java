@@ -145,18 +145,26 @@ public interface SocketApi {
     }
 
     /**
-     * The send flags {@link #send} emulates; a scripted call with any other is unsupported. All of
-     * them when it {@link #takesFlags() takes flags} (the kernel backend passes them to the kernel).
-     */
-    default long emulatedSendFlags() {
-        return takesFlags() ? -1L : 0L;
-    }
-
-    /**
      * {@code send}/{@code sendto}/{@code sendmsg} of {@code count} bytes with flags; with
      * {@code MSG_FASTOPEN} to {@code remoteAddress:remotePort}. Called only when {@link #takesFlags()}.
      */
     default SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
         throw new UnsupportedOperationException("send flags: this socket layer does not take them");
+    }
+
+    /**
+     * The send flags {@link #send} emulates when {@link #takesFlags()}; a scripted call with
+     * another one is unsupported.
+     */
+    default long emulatedSendFlags() {
+        return ~0L;
+    }
+
+    /**
+     * {@code sendto} with flags to an {@code AF_UNSPEC} address. By default as {@link #send} to
+     * the script's address.
+     */
+    default SyscallResult sendUnspecified(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        return send(fd, count, flags, remoteAddress, remotePort);
     }
 }

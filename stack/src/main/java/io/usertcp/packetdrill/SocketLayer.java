@@ -55,10 +55,14 @@ public final class SocketLayer implements SocketApi {
 
     private final Environment env;
     private final TreeMap<Integer, OpenSocket> sockets = new TreeMap<>();
+    private final SocketReadiness readiness;
+    /** Where sockets whose script descriptor was taken over go (see {@link #freeFd()}): beyond any script's numbers. */
+    private static final int SHADOWED_FDS = 1 << 20;
     private int preferredFd = -1;
 
     public SocketLayer(Environment env) {
         this.env = env;
+        this.readiness = new SocketReadiness(sockets, env::nowNanos, this::updateErrors);
     }
 
     // =====================================================================================
@@ -85,6 +89,11 @@ public final class SocketLayer implements SocketApi {
     private int freeFd() {
         int preferred = preferredFd;
         preferredFd = -1;
+        if (preferred >= 3 && sockets.containsKey(preferred)) {
+            // packetdrill maps script descriptors to live ones: a script that reuses a number it never closed
+            // (accept() = 4 while 4 is still open) gets a new socket under it; the old one stays open, out of reach.
+            sockets.put(Math.max(SHADOWED_FDS, sockets.lastKey() + 1), sockets.remove(preferred));
+        }
         if (preferred >= 3 && !sockets.containsKey(preferred)) {
             return preferred;
         }
@@ -151,6 +160,9 @@ public final class SocketLayer implements SocketApi {
             if (s.noOptions) {
                 s.listener.setNoOptions(true);
             }
+            if (s.fastOpenQueue >= 0) {
+                s.listener.setFastOpenQueueLimit(s.fastOpenQueue); // TCP_FASTOPEN set before listen()
+            }
         } catch (IllegalStateException e) {
             return SyscallResult.error(Errno.EADDRINUSE, e.getMessage());
         }
@@ -178,7 +190,13 @@ public final class SocketLayer implements SocketApi {
                 return SyscallResult.error(Errno.EADDRNOTAVAIL, e.getMessage());
             }
             SocketOptions.apply(s, env);
+            if (s.fastOpenConnect && s.connection.deferForFastOpen()) {
+                return SyscallResult.ok(0); // Linux tcp_fastopen_defer_connect(): the SYN waits for the first write
+            }
             return s.nonBlocking ? SyscallResult.error(Errno.EINPROGRESS) : connectProgress(s);
+        }
+        if (s.connection.fastOpenDeferred()) {
+            return SyscallResult.error(Errno.EISCONN); // Linux __inet_stream_connect(): DEFER_CONNECT, not from sendmsg
         }
         if (!s.nonBlocking) {
             return connectProgress(s);
@@ -203,6 +221,7 @@ public final class SocketLayer implements SocketApi {
                 return SyscallResult.error(e);
             }
         }
+        s.connected = true;
         return SyscallResult.ok(0);
     }
 
@@ -294,6 +313,13 @@ public final class SocketLayer implements SocketApi {
         if (s == null) {
             return SyscallResult.error(Errno.EBADF);
         }
+        if (s.connection != null && (s.connection.fastOpenDeferred() || s.fastOpenCopied >= 0)) {
+            return fastOpenSend(s, count, s.nonBlocking, 0, 0); // Linux tcp_sendmsg(): DEFER_CONNECT sends the SYN
+        }
+        return write(s, count, s.nonBlocking);
+    }
+
+    private SyscallResult write(OpenSocket s, int count, boolean nonBlocking) {
         TcpConnection c = s.connection;
         if (c == null) {
             return SyscallResult.error(Errno.EPIPE, "not connected");
@@ -307,8 +333,8 @@ public final class SocketLayer implements SocketApi {
             s.writeQueued = -1;
             return SyscallResult.error(Errno.EPIPE, "the sending side is shut down");
         }
-        if (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) {
-            return s.nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
+        if ((c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED) && !c.sendsBeforeEstablished()) {
+            return nonBlocking ? SyscallResult.error(Errno.EAGAIN) : SyscallResult.BLOCKED;
         }
         if (s.writeQueued >= 0 && !c.sendWakes()) {
             return SyscallResult.BLOCKED; // a blocked writer waits to be woken (sk_stream_wait_memory())
@@ -326,7 +352,7 @@ public final class SocketLayer implements SocketApi {
         }
         done += n;
         s.bytesWritten += n;
-        if (done == count || (s.nonBlocking && done > 0)) {
+        if (done == count || (nonBlocking && done > 0)) {
             s.writeQueued = -1;
             if (s.timestamping != 0) {
                 // Linux tcp_tx_timestamp(): the write's last byte is the one timestamped
@@ -334,11 +360,150 @@ public final class SocketLayer implements SocketApi {
             }
             return SyscallResult.ok(done);
         }
-        if (s.nonBlocking) {
+        if (nonBlocking) {
+            s.writeQueued = -1;
             return SyscallResult.error(Errno.EAGAIN);
         }
         s.writeQueued = done;
         return SyscallResult.BLOCKED;
+    }
+
+    /** Linux's values of the send flags this layer emulates. */
+    static final long MSG_DONTWAIT = 0x40L;
+    static final long MSG_NOSIGNAL = 0x4000L;
+    static final long MSG_FASTOPEN = 0x20000000L;
+
+    @Override
+    public boolean takesFlags() {
+        return true;
+    }
+
+    /** MSG_FASTOPEN, MSG_ZEROCOPY, MSG_DONTWAIT and MSG_NOSIGNAL (no signals here); MSG_MORE and MSG_EOR are not. */
+    @Override
+    public long emulatedSendFlags() {
+        return MSG_FASTOPEN | MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
+    }
+
+    /**
+     * {@code send}/{@code sendto}/{@code sendmsg} with flags: MSG_DONTWAIT makes this call
+     * non-blocking; MSG_FASTOPEN (or a deferred TCP_FASTOPEN_CONNECT) connects with data in the SYN;
+     * MSG_ZEROCOPY on a socket with SO_ZEROCOPY numbers the send for its completion.
+     */
+    @Override
+    public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        boolean nonBlocking = s.nonBlocking || (flags & MSG_DONTWAIT) != 0;
+        if ((flags & MSG_FASTOPEN) != 0 || s.connection != null && (s.connection.fastOpenDeferred() || s.fastOpenCopied >= 0)) {
+            return fastOpenSend(s, count, nonBlocking, remoteAddress, remotePort);
+        }
+        if (s.connection == null) {
+            return SyscallResult.error(Errno.EPIPE, "not connected");
+        }
+        SyscallResult r = write(s, count, nonBlocking);
+        if ((flags & MSG_ZEROCOPY) != 0 && s.zeroCopy && r.errno() == null && !r.isBlocked() && r.value() > 0) {
+            errors(s).zeroCopySent(s.bytesWritten); // numbered for its completion (ErrorQueue; ignored without SO_ZEROCOPY)
+        }
+        return r;
+    }
+
+    /** {@code sendto} to an AF_UNSPEC address: MSG_FASTOPEN refuses it (Linux tcp_sendmsg_fastopen(): EOPNOTSUPP). */
+    @Override
+    public SyscallResult sendUnspecified(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        if ((flags & MSG_FASTOPEN) != 0 && sockets.containsKey(fd)) {
+            return SyscallResult.error(Errno.EOPNOTSUPP, "MSG_FASTOPEN to an AF_UNSPEC address");
+        }
+        return send(fd, count, flags, remoteAddress, remotePort);
+    }
+
+    /**
+     * Linux tcp_sendmsg_fastopen() and __inet_stream_connect(): connects (unless a deferred
+     * TCP_FASTOPEN_CONNECT connection waits for this write) with as much data in the SYN as
+     * {@link TcpConnection#sendFastOpen} takes. Non-blocking: the bytes the SYN carries, or
+     * EINPROGRESS when it carries none. Blocking: waits for the handshake, then writes the rest.
+     */
+    private SyscallResult fastOpenSend(OpenSocket s, int count, boolean nonBlocking, int remoteAddress, int remotePort) {
+        if (s.fastOpenCopied >= 0) {
+            return fastOpenProgress(s, count);
+        }
+        if (s.connection == null || !s.connection.fastOpenDeferred()) {
+            if (!env.stack().fastOpen().has(io.usertcp.tcp.FastOpen.CLIENT_ENABLE)) {
+                return SyscallResult.error(Errno.EOPNOTSUPP, "net.ipv4.tcp_fastopen has no client bit (0x1)");
+            }
+            if (s.listener != null) {
+                return SyscallResult.error(Errno.EISCONN, "the socket is listening");
+            }
+            if (s.connection != null) {
+                return fastOpenOnConnecting(s, count, nonBlocking);
+            }
+            try {
+                s.connection = env.stack().connect(env.nowNanos(), s.boundPort, remoteAddress, remotePort);
+            } catch (IllegalStateException e) {
+                return SyscallResult.error(Errno.EADDRNOTAVAIL, e.getMessage());
+            }
+            SocketOptions.apply(s, env);
+        }
+        TcpConnection c = s.connection;
+        int copied;
+        ByteBuf data = Unpooled.wrappedBuffer(new byte[count]);
+        try {
+            copied = c.sendFastOpen(env.nowNanos(), data);
+        } finally {
+            data.release();
+        }
+        if (nonBlocking) {
+            return copied > 0 ? SyscallResult.ok(copied) : SyscallResult.error(Errno.EINPROGRESS);
+        }
+        s.fastOpenCopied = copied;
+        c.setWritePending(copied < count); // Linux inet_wait_for_connect(): writebias while data is left to send
+        return fastOpenProgress(s, count);
+    }
+
+    /**
+     * MSG_FASTOPEN on a socket that has connected or is connecting: no Fast Open is in progress any
+     * more, so Linux __inet_stream_connect() answers as connect() would: EISCONN once the socket is
+     * connected (SS_CONNECTED); while the handshake runs EALREADY, or a blocking call waits for it;
+     * a socket left connecting (SS_CONNECTING) whose handshake is over becomes connected, and the
+     * call sends as write() does.
+     */
+    private SyscallResult fastOpenOnConnecting(OpenSocket s, int count, boolean nonBlocking) {
+        TcpConnection c = s.connection;
+        if (s.connected) {
+            return SyscallResult.error(Errno.EISCONN);
+        }
+        if (!c.isClosed() && (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED)) {
+            if (nonBlocking) {
+                return SyscallResult.error(Errno.EALREADY);
+            }
+            s.fastOpenCopied = 0;
+            return fastOpenProgress(s, count);
+        }
+        if (c.isClosed() && c.state() != TcpState.TIME_WAIT) {
+            Errno e = takeError(s);
+            return SyscallResult.error(e != null ? e : Errno.EPIPE);
+        }
+        s.connected = true;
+        return write(s, count, nonBlocking);
+    }
+
+    /** A blocking Fast Open send: blocked until the handshake ends; then the rest is written as write() does. */
+    private SyscallResult fastOpenProgress(OpenSocket s, int count) {
+        TcpConnection c = s.connection;
+        if (!c.isClosed() && (c.state() == TcpState.SYN_SENT || c.state() == TcpState.SYN_RECEIVED)) {
+            return SyscallResult.BLOCKED;
+        }
+        int copied = s.fastOpenCopied;
+        s.fastOpenCopied = -1;
+        c.setWritePending(false);
+        if (c.isClosed() && c.state() != TcpState.TIME_WAIT) {
+            Errno e = takeError(s);
+            return SyscallResult.error(e != null ? e : Errno.EPIPE);
+        }
+        s.connected = true;
+        s.writeQueued = copied;
+        return write(s, count, false);
     }
 
     // =====================================================================================
@@ -431,8 +596,10 @@ public final class SocketLayer implements SocketApi {
         if (s == null) {
             return SyscallResult.error(Errno.EBADF);
         }
+        TcpStack stack = env.existingStack();
+        int fastOpenMode = stack != null ? stack.fastOpen().mode() : env.config().fastOpen();
         SyscallResult r = name.equals("SO_TIMESTAMPING") ? setTimestamping(s, value)
-                : SocketOptions.set(s, name, value, env.config().profile());
+                : SocketOptions.set(s, name, value, env.config().profile(), fastOpenMode);
         if (r.errno() == null) {
             SocketOptions.apply(s, env);
         }
@@ -477,6 +644,43 @@ public final class SocketLayer implements SocketApi {
     public int[] getLinger(int fd) {
         OpenSocket s = sockets.get(fd);
         return s == null ? null : new int[] {s.lingerOn ? 1 : 0, s.lingerSeconds};
+    }
+
+    // =====================================================================================
+    // poll and epoll (SocketReadiness)
+    // =====================================================================================
+
+    @Override
+    public boolean polls() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
+        return readiness.poll(fds, events, revents, timeoutMillis);
+    }
+
+    @Override
+    public boolean epolls() {
+        return true;
+    }
+
+    @Override
+    public SyscallResult epollCreate() {
+        OpenSocket s = new OpenSocket(freeFd());
+        s.epoll = new TreeMap<>();
+        sockets.put(s.fd, s);
+        return SyscallResult.ok(s.fd);
+    }
+
+    @Override
+    public SyscallResult epollCtl(int epfd, int op, int fd, int events) {
+        return readiness.epollCtl(epfd, op, fd, events);
+    }
+
+    @Override
+    public SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
+        return readiness.epollWait(epfd, maxEvents, timeoutMillis, first);
     }
 
     // =====================================================================================
@@ -556,53 +760,14 @@ public final class SocketLayer implements SocketApi {
     }
 
     // =====================================================================================
-    // Send flags, recvmsg, the error queue and epoll
+    // recvmsg and the error queue (zero-copy completions, transmit timestamps)
     // =====================================================================================
 
-    private static final long MSG_DONTWAIT = 0x40;
-    private static final long MSG_NOSIGNAL = 0x4000;
     private static final long MSG_ZEROCOPY = 0x4000000;
     private static final long MSG_ERRQUEUE = 0x2000;
     private static final long MSG_TRUNC = 0x20;
     private static final int SOL_TCP = 6;
     private static final int TCP_CM_INQ = 36;
-
-    @Override
-    public boolean takesFlags() {
-        return true;
-    }
-
-    /** MSG_ZEROCOPY, MSG_DONTWAIT and MSG_NOSIGNAL; MSG_EOR, MSG_MORE and MSG_FASTOPEN are not emulated. */
-    @Override
-    public long emulatedSendFlags() {
-        return MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
-    }
-
-    /**
-     * {@code send} with flags. MSG_ZEROCOPY on a socket with SO_ZEROCOPY numbers the send for its
-     * completion ({@link ZeroCopyQueue}; without SO_ZEROCOPY Linux ignores the flag); MSG_DONTWAIT
-     * makes this one call non-blocking; MSG_NOSIGNAL changes nothing here (no signals). Scripts with
-     * other flags are unsupported ({@link #emulatedSendFlags()}).
-     */
-    @Override
-    public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
-        OpenSocket s = sockets.get(fd);
-        if (s == null) {
-            return SyscallResult.error(Errno.EBADF);
-        }
-        boolean wasNonBlocking = s.nonBlocking;
-        s.nonBlocking |= (flags & MSG_DONTWAIT) != 0;
-        SyscallResult r;
-        try {
-            r = write(fd, count);
-        } finally {
-            s.nonBlocking = wasNonBlocking;
-        }
-        if ((flags & MSG_ZEROCOPY) != 0 && s.zeroCopy && r.errno() == null && !r.isBlocked() && r.value() > 0) {
-            errors(s).zeroCopySent(s.bytesWritten);
-        }
-        return r;
-    }
 
     private static ErrorQueue errors(OpenSocket s) {
         if (s.errors == null) {
@@ -684,152 +849,6 @@ public final class SocketLayer implements SocketApi {
         return r;
     }
 
-    /**
-     * sk_stream_is_writeable(): with the linux profile's skb accounting, free space at least half of
-     * what is queued and unsent data under half of TCP_NOTSENT_LOWAT (the wake condition); otherwise
-     * room for more with at least half the buffer's data sent.
-     */
-    private static boolean writable(TcpConnection c) {
-        if (c.accountsSendBufferInSkbs()) {
-            return c.sendWakes();
-        }
-        int space = c.sendSpace();
-        return space > 0 && space >= c.sendQueueBytes() / 2;
-    }
-
-    @Override
-    public boolean polls() {
-        return true;
-    }
-
-    /**
-     * {@code poll(2)}: each descriptor's revents from tcp_poll()'s mask (POLLNVAL for one not open),
-     * how many are ready; with none ready and a timeout, the call blocks until one is (a poll that
-     * should time out is not emulated: it stays blocked).
-     */
-    @Override
-    public SyscallResult poll(int[] fds, int[] events, int[] revents, int timeoutMillis) {
-        int ready = 0;
-        for (int i = 0; i < fds.length; i++) {
-            OpenSocket s = sockets.get(fds[i]);
-            if (s == null) {
-                revents[i] = 0x20; // POLLNVAL
-            } else {
-                observe(s);
-                revents[i] = pollMask(s) & (events[i] | EpollInstance.EPOLLERR | EpollInstance.EPOLLHUP);
-            }
-            if (revents[i] != 0) {
-                ready++;
-            }
-        }
-        return ready > 0 || timeoutMillis == 0 ? SyscallResult.ok(ready) : SyscallResult.BLOCKED;
-    }
-
-    @Override
-    public boolean epolls() {
-        return true;
-    }
-
-    @Override
-    public SyscallResult epollCreate() {
-        OpenSocket e = new OpenSocket(freeFd());
-        e.epoll = new EpollInstance();
-        sockets.put(e.fd, e);
-        return SyscallResult.ok(e.fd);
-    }
-
-    @Override
-    public SyscallResult epollCtl(int epfd, int op, int fd, int events) {
-        OpenSocket e = sockets.get(epfd);
-        OpenSocket target = sockets.get(fd);
-        if (e == null || target == null) {
-            return SyscallResult.error(Errno.EBADF);
-        }
-        if (e.epoll == null || target == e) {
-            return SyscallResult.error(Errno.EINVAL);
-        }
-        Errno error = e.epoll.control(op, fd, events, observe(target));
-        return error == null ? SyscallResult.ok(0) : SyscallResult.error(error);
-    }
-
-    /** {@code epoll_wait}; only a timeout of 0 is emulated (every script in the corpus uses 0). */
-    @Override
-    public SyscallResult epollWait(int epfd, int maxEvents, int timeoutMillis, int[] first) {
-        OpenSocket e = sockets.get(epfd);
-        if (e == null) {
-            return SyscallResult.error(Errno.EBADF);
-        }
-        if (e.epoll == null || maxEvents <= 0) {
-            return SyscallResult.error(Errno.EINVAL);
-        }
-        if (timeoutMillis != 0) {
-            throw new Syscalls.Unsupported("epoll_wait() with a timeout other than 0");
-        }
-        int n = e.epoll.poll(maxEvents, fd -> {
-            OpenSocket t = sockets.get(fd);
-            if (t == null) {
-                return null;
-            }
-            long wakeups = observe(t); // first: it takes in the completions acknowledged since
-            return new long[] {pollMask(t), wakeups};
-        }, first);
-        return SyscallResult.ok(n);
-    }
-
-    /**
-     * A socket's wakeups so far, counting those since the last look: data arrived, room to write
-     * appeared, a zero-copy completion was queued (sk_error_report()), or the state changed. Linux
-     * wakes epoll on each of these (sk_data_ready(), sk_write_space(), sk_state_change()).
-     */
-    private long observe(OpenSocket s) {
-        updateErrors(s);
-        TcpConnection c = s.connection;
-        long readable = c == null ? (s.listener != null ? s.listener.acceptQueueLength() : 0) : c.readableBytes();
-        boolean writable = (pollMask(s) & EpollInstance.EPOLLOUT) != 0;
-        Object state = c != null ? c.state() : s.listener;
-        int completions = s.errors == null ? 0 : s.errors.takeWakeups();
-        if (readable > s.seenReadable || (writable && !s.seenWritable) || completions > 0 || state != s.seenState) {
-            s.wakeups++;
-        }
-        s.seenReadable = readable;
-        s.seenWritable = writable;
-        s.seenState = state;
-        return s.wakeups;
-    }
-
-    /**
-     * Linux tcp_poll()'s mask: readable (EPOLLIN|EPOLLRDNORM) with data or after the peer's FIN (then
-     * also EPOLLRDHUP); writable (EPOLLOUT|EPOLLWRNORM) when established and free space is at least
-     * half of what is queued (sk_stream_is_writeable()); EPOLLERR with a completion waiting or an
-     * error to report; EPOLLHUP once both directions are shut. A listener is readable with a
-     * connection to accept.
-     */
-    private int pollMask(OpenSocket s) {
-        if (s.listener != null) {
-            return s.listener.acceptQueueLength() > 0 ? EpollInstance.EPOLLIN | EpollInstance.EPOLLRDNORM : 0;
-        }
-        TcpConnection c = s.connection;
-        int mask = s.errors != null && !s.errors.isEmpty() ? EpollInstance.EPOLLERR : 0;
-        if (c == null) {
-            return mask | EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM | EpollInstance.EPOLLHUP; // as Linux for an unconnected socket
-        }
-        if (c.isClosed() && c.closeReason() != null && c.closeReason() != io.usertcp.tcp.CloseReason.NORMAL) {
-            mask |= EpollInstance.EPOLLERR;
-        }
-        if (c.readableBytes() > 0 || c.isEndOfStream()) {
-            mask |= EpollInstance.EPOLLIN | EpollInstance.EPOLLRDNORM;
-        }
-        if (c.peerFinReceived()) {
-            mask |= EpollInstance.EPOLLRDHUP;
-        }
-        if (c.state().isSynchronized() && c.state().canSend() && writable(c)) {
-            mask |= EpollInstance.EPOLLOUT | EpollInstance.EPOLLWRNORM;
-        }
-        if (c.isClosed() || (s.shutWrite && c.isEndOfStream())) {
-            mask |= EpollInstance.EPOLLHUP;
-        }
-        return mask;
-    }
 
     /** One socket as {@code sockstat -s} lists it. */
     public record SockstatLine(boolean ownedByProcess, int fd, int localPort, int remotePort, TcpState state) {

@@ -17,6 +17,11 @@ final class SocketOptions {
 
     /** Stores an integer option; a detail without errno means "accepted, no effect". */
     static SyscallResult set(OpenSocket s, String name, long value, TcpProfile profile) {
+        return set(s, name, value, profile, 0);
+    }
+
+    /** @param fastOpenMode the stack's net.ipv4.tcp_fastopen now (TCP_FASTOPEN_CONNECT needs its client bit) */
+    static SyscallResult set(OpenSocket s, String name, long value, TcpProfile profile, int fastOpenMode) {
         switch (name) {
             case "SO_REUSEADDR" -> s.reuseAddress = value != 0;
             case "SO_KEEPALIVE" -> s.keepAlive = value != 0;
@@ -84,6 +89,39 @@ final class SocketOptions {
                 }
                 s.noOptions = value != 0;
             }
+            case "TCP_FASTOPEN" -> {
+                // Linux do_tcp_setsockopt(): on a closed or listening socket, the Fast Open queue's length.
+                if (!profile.hasFastOpen()) {
+                    return SyscallResult.error(Errno.ENOPROTOOPT, "TCP_FASTOPEN: the " + profile.name()
+                            + " profile does not model Fast Open");
+                }
+                if (value < 0 || s.connection != null) {
+                    return SyscallResult.error(Errno.EINVAL, "TCP_FASTOPEN " + value + " (expected: >= 0, before connect)");
+                }
+                s.fastOpenQueue = (int) Math.min(value, Integer.MAX_VALUE);
+                if (s.listener != null) {
+                    s.listener.setFastOpenQueueLimit(s.fastOpenQueue);
+                }
+            }
+            case "TCP_FASTOPEN_CONNECT" -> {
+                // Linux do_tcp_setsockopt(): 0 or 1; EOPNOTSUPP without the client bit of net.ipv4.tcp_fastopen.
+                if (value < 0 || value > 1) {
+                    return SyscallResult.error(Errno.EINVAL, "TCP_FASTOPEN_CONNECT " + value + " (expected: 0 or 1)");
+                }
+                if (!profile.hasFastOpen() || (fastOpenMode & io.usertcp.tcp.FastOpen.CLIENT_ENABLE) == 0) {
+                    return SyscallResult.error(Errno.EOPNOTSUPP, "net.ipv4.tcp_fastopen has no client bit (0x1)");
+                }
+                if (s.connection != null || s.listener != null) {
+                    return SyscallResult.error(Errno.EINVAL, "TCP_FASTOPEN_CONNECT on a connected socket");
+                }
+                s.fastOpenConnect = value != 0;
+            }
+            case "TCP_SYNCNT" -> {
+                if (value < 1 || value > 127) {
+                    return SyscallResult.error(Errno.EINVAL, "TCP_SYNCNT " + value + " (expected: 1..127)");
+                }
+                s.synCount = (int) value;
+            }
             default -> {
                 return SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
             }
@@ -116,6 +154,9 @@ final class SocketOptions {
             case "SO_MARK" -> SyscallResult.ok(s.mark);
             case "TCP_INQ" -> SyscallResult.ok(s.inq ? 1 : 0);
             case "TCP_NOOPT" -> SyscallResult.ok(s.noOptions ? 1 : 0);
+            case "TCP_FASTOPEN" -> SyscallResult.ok(s.listener != null ? s.listener.fastOpenQueueLimit() : Math.max(0, s.fastOpenQueue));
+            case "TCP_FASTOPEN_CONNECT" -> SyscallResult.ok(s.fastOpenConnect ? 1 : 0);
+            case "TCP_SYNCNT" -> SyscallResult.ok(s.synCount > 0 ? s.synCount : cfg.synRetries());
             default -> SyscallResult.error(Errno.ENOPROTOOPT, name + " is not supported by this stack");
         };
     }
@@ -160,6 +201,9 @@ final class SocketOptions {
         boolean handshaking = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
         if (s.noOptions && !state.isSynchronized() && !c.noOptions()) {
             c.setNoOptions(true);
+        }
+        if (s.synCount > 0) {
+            c.setSynRetries(s.synCount);
         }
         if (s.keepInitSeconds > 0 && handshaking && c.connectTimeoutNanos() == 0) {
             c.setConnectTimeout(env.nowNanos(), s.keepInitSeconds * SECOND_NANOS);

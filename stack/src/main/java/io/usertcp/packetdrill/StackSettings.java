@@ -71,6 +71,7 @@ final class StackSettings {
                 default -> TcpConfig.SynCookieMode.ON_OVERFLOW;
             }).build()),
             Map.entry("net.ipv4.tcp_ecn", (v, c) -> c.toBuilder().ecn(TcpConfig.EcnMode.ofSysctl(num(v))).build()),
+            Map.entry("net.ipv4.tcp_fastopen", (v, c) -> c.toBuilder().fastOpen((int) num(v)).build()),
             // tcp_ecn_fallback=0: a retransmitted ECN-setup SYN keeps asking (as many times as a SYN may go).
             Map.entry("net.ipv4.tcp_ecn_fallback", (v, c) -> c.toBuilder().ecnSetupSynRetries(on(v) ? 0 : 255).build()),
             Map.entry("net.ipv4.tcp_fin_timeout", (v, c) -> c.toBuilder().finWait2TimeoutNanos(num(v) * S).build()),
@@ -116,6 +117,10 @@ final class StackSettings {
     private TcpConfig current;
     private int mtu;
     private boolean frozen;
+    /** net.ipv4.tcp_fastopen_key as last set, null if never. */
+    private String fastOpenKey;
+    /** The running stack, once built: Fast Open's sysctls still act on it (they are run-time knobs in Linux too). */
+    private io.usertcp.tcp.TcpStack stack;
 
     StackSettings(TcpConfig base, int mtu) {
         this.current = base;
@@ -139,6 +144,28 @@ final class StackSettings {
         frozen = true;
     }
 
+    /**
+     * The stack was built: the Fast Open key set so far goes to it, and later assignments of
+     * net.ipv4.tcp_fastopen and net.ipv4.tcp_fastopen_key change it, as the sysctls change a
+     * running kernel.
+     */
+    void attach(io.usertcp.tcp.TcpStack running) {
+        this.stack = running;
+        if (fastOpenKey != null) {
+            running.fastOpen().setKey(fastOpenKey);
+        }
+    }
+
+    /** The running stack, or null before it is built. */
+    io.usertcp.tcp.TcpStack stack() {
+        return stack;
+    }
+
+    /** net.ipv4.tcp_fastopen_key as last set, or null. */
+    String fastOpenKey() {
+        return fastOpenKey;
+    }
+
     boolean isFrozen() {
         return frozen;
     }
@@ -159,6 +186,25 @@ final class StackSettings {
                     : new Outcome(Outcome.Kind.SKIPPED, assignment + ": not supported (this stack always behaves as "
                             + name + "=" + ALWAYS.get(name) + ")");
         }
+        if (name.equals("net.ipv4.tcp_fastopen_key")) {
+            return fastOpenKey(v, assignment);
+        }
+        if (name.equals("net.ipv4.tcp_ecn") && frozen && stack != null) {
+            try {
+                stack.setEcn(TcpConfig.EcnMode.ofSysctl(num(v)));
+            } catch (IllegalArgumentException e) {
+                return new Outcome(Outcome.Kind.SKIPPED, assignment + ": " + e.getMessage());
+            }
+            return new Outcome(Outcome.Kind.APPLIED, assignment + " (on the running stack, for the next SYNs)");
+        }
+        if (name.equals("net.ipv4.tcp_fastopen") && frozen && stack != null) {
+            try {
+                stack.fastOpen().setMode((int) num(v));
+            } catch (IllegalArgumentException e) {
+                return new Outcome(Outcome.Kind.SKIPPED, assignment + ": " + e.getMessage());
+            }
+            return new Outcome(Outcome.Kind.APPLIED, assignment + " (on the running stack)");
+        }
         Knob knob = KNOBS.get(name);
         if (knob == null) {
             return new Outcome(Outcome.Kind.SKIPPED, assignment + ": no equivalent setting in this stack");
@@ -176,6 +222,19 @@ final class StackSettings {
             return new Outcome(Outcome.Kind.SKIPPED, assignment + ": too late, the stack is already running");
         }
         current = changed;
+        return new Outcome(Outcome.Kind.APPLIED, assignment);
+    }
+
+    private Outcome fastOpenKey(String v, String assignment) {
+        try {
+            io.usertcp.tcp.FastOpen.parseKey(v); // checks the form
+        } catch (IllegalArgumentException e) {
+            return new Outcome(Outcome.Kind.SKIPPED, assignment + ": " + e.getMessage());
+        }
+        fastOpenKey = v;
+        if (stack != null) {
+            stack.fastOpen().setKey(v);
+        }
         return new Outcome(Outcome.Kind.APPLIED, assignment);
     }
 
@@ -205,7 +264,8 @@ final class StackSettings {
 
     private static long num(String v) {
         try {
-            return Long.parseLong(v);
+            // Decimal, or hex as sysctl takes it (tcp_fastopen=0x70403).
+            return v.startsWith("0x") || v.startsWith("0X") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("value \"" + v + "\" (expected: an integer)");
         }

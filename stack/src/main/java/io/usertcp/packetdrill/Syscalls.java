@@ -157,15 +157,19 @@ public final class Syscalls {
                 int fd = fd(a, 0);
                 int count = (int) integer(arg(a, 2, s));
                 long flags = sendFlags(s, a, 3);
+                boolean unspecified = s.name().equals("sendto") && a.size() > 4 && a.get(4) instanceof Expr.Symbol af
+                        && af.name().equals("AF_UNSPEC");
                 yield nullBuffer(a) ? () -> Outcome.of(SyscallResult.error(Errno.EFAULT, "a NULL buffer"))
-                        : () -> Outcome.of(send(fd, count, flags));
+                        : unspecified ? () -> Outcome.of(sockets.sendUnspecified(fd, count, flags, host.remoteAddress(),
+                                host.connectPort()))
+                        : () -> Outcome.of(sendOrConnect(fd, count, flags));
             }
             case "ioctl" -> ioctl(s, a);
             case "sendmsg" -> {
                 int fd = fd(a, 0);
                 int count = iovBytes(arg(a, 1, s));
                 long flags = sendFlags(s, a, 2);
-                yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : send(fd, count, flags));
+                yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : sendOrConnect(fd, count, flags));
             }
             case "poll" -> poll(s, a);
             case "recvmsg" -> recvmsg(s, a);
@@ -613,9 +617,20 @@ public final class Syscalls {
         }
         long flags = symbolic(a.get(i), SEND_FLAGS);
         if ((flags & ~sockets.emulatedSendFlags()) != 0) {
-            throw new Unsupported(s.name() + "() flags " + a.get(i).format());
+            throw new Unsupported(s.name() + "() flags " + a.get(i).format() + ": only "
+                    + SEND_FLAGS.entrySet().stream().filter(f -> (f.getValue() & sockets.emulatedSendFlags()) != 0)
+                            .map(Map.Entry::getKey).sorted().toList() + " are emulated");
         }
         return flags;
+    }
+
+    /** A send; with MSG_FASTOPEN it connects too, so the packets that follow are the new connection's. */
+    private SyscallResult sendOrConnect(int fd, int count, long flags) {
+        SyscallResult r = send(fd, count, flags);
+        if ((flags & SEND_FLAGS.get("MSG_FASTOPEN")) != 0) {
+            host.connecting(fd);
+        }
+        return r;
     }
 
     private SyscallResult send(int fd, int count, long flags) {

@@ -11,13 +11,13 @@ public final class Unemulated {
     }
 
     /**
-     * As {@link #check(Event)}; with {@code kernelBackend} the TCP Fast Open options (FO, FOEXP)
-     * are allowed: the kernel backend sends and matches them ({@link ScriptOptions}). Inbound ICMP
+     * As {@link #check(Event)}. Both runners send and match the TCP Fast Open options (FO, FOEXP;
+     * {@link ScriptOptions}); the stack implements RFC 7413 (io.usertcp.tcp.FastOpen). Inbound ICMP
      * messages are built by both runners ({@link PacketSteps#icmp}); an outbound one would be an
      * ICMP error sent by TCP's host, which neither checks.
      */
     public static void check(Event e, boolean kernelBackend) {
-        boolean fastOpenOption = kernelBackend;
+        boolean fastOpenOption = true;
         if (e instanceof Event.Icmp i && !i.inbound()) {
             throw ScriptFailure.unsupported(e, "ICMP out (" + i.type() + (i.code() == null ? "" : " " + i.code())
                     + (i.mtu() < 0 ? "" : " mtu " + i.mtu()) + "): an ICMP error sent to the script's side is not matched");

@@ -18,8 +18,12 @@
  * after the other events as packetdrill runs them, msghdr/iovec/pollfd structs, script fd numbers,
  * ICMP lines, IP header fields, FO/FOEXP/md5 options, {@code -D NAME=VALUE}). A script ends
  * {@link io.usertcp.packetdrill.RunResult.Status PASS}, FAIL (a mismatch) or UNSUPPORTED: it needs
- * something not emulated here (TCP Fast Open, MSG_ZEROCOPY, ICMP errors, a qdisc, a TCP_INFO field
- * the stack does not fill), which says nothing about the stack. Nothing is ever run on the host.
+ * something not emulated here (MSG_ZEROCOPY, outbound ICMP errors, a qdisc, a TCP_INFO field
+ * the stack does not fill), which says nothing about the stack. TCP Fast Open is emulated: FO and
+ * FOEXP options, TCP_FASTOPEN, TCP_FASTOPEN_CONNECT, MSG_FASTOPEN, the tcp_fastopen sysctls, and the
+ * server cookie mapped between the script's addresses and the run's. With
+ * {@link io.usertcp.packetdrill.RunOptions#isnRelative()} sequence numbers, the sockets under test
+ * and the remote ports follow google/packetdrill. Nothing is ever run on the host.
  *
  * <p>Pure like the core (DESIGN.md §2): no clock, no threads, no randomness of its own, no I/O.
  * The runner takes script text and returns a {@link io.usertcp.packetdrill.RunResult}; reading

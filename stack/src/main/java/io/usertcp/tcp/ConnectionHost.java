@@ -65,4 +65,10 @@ interface ConnectionHost {
      * @param segment borrowed
      */
     void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment);
+
+    /** TCP Fast Open's stack-wide state: the mode, the server key, the client's cookie cache. */
+    FastOpen fastOpen();
+
+    /** net.ipv4.tcp_ecn now (it changes at run time, as the sysctl does): what a SYN asks for or accepts. */
+    TcpConfig.EcnMode ecn();
 }

@@ -33,6 +33,12 @@ final class OutSegment {
     int sackBlocks;
     final int[] sackLeft = new int[4];
     final int[] sackRight = new int[4];
+    /**
+     * TCP Fast Open option (RFC 7413 §4.1.1): null for none, empty for a cookie request, else the
+     * cookie; {@link #fastOpenExperimental} sends it as option 254 with magic 0xF989.
+     */
+    byte[] fastOpenCookie;
+    boolean fastOpenExperimental;
     /** Payload source and range; {@code payload == null} for none. The buffer is borrowed. */
     Sender payload;
     int payloadOffset;
@@ -52,6 +58,8 @@ final class OutSegment {
         timestamps = false;
         tsVal = tsEcr = 0;
         sackBlocks = 0;
+        fastOpenCookie = null;
+        fastOpenExperimental = false;
         payload = null;
         payloadOffset = payloadLength = 0;
         rawPayload = null;
@@ -98,6 +106,15 @@ final class OutSegment {
         if (sackBlocks > 0) {
             n += 4 + 8 * sackBlocks; // nop,nop,SACK kind,length, blocks
         }
-        return n;
+        return n + fastOpenOptionLength();
+    }
+
+    /** The Fast Open option with its NOP padding to 4 bytes (Linux tcp_options_write()), 0 for none. */
+    int fastOpenOptionLength() {
+        if (fastOpenCookie == null) {
+            return 0;
+        }
+        int length = (fastOpenExperimental ? 4 : 2) + fastOpenCookie.length;
+        return (length + 3) & ~3;
     }
 }

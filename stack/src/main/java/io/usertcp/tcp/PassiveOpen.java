@@ -87,7 +87,11 @@ final class PassiveOpen {
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         // RFC 7323 §2.2: a SYN's window is not scaled.
         child.sender.setWindow(seg.window(), 0, seg.seq(), child.sender.iss());
-        // Data on a SYN is not queued (no TCP Fast Open): the peer will send it again after the handshake.
+        if (stack.fastOpen().acceptsSynData(listener, ip, seg, child, stats)) {
+            fastOpenChild(listener, nowNanos, seg, child);
+            return;
+        }
+        // Data on a SYN without Fast Open is not queued: the peer will send it again after the handshake.
         if ((seg.flags() & TcpFlags.FIN) != 0 && config.profile().queuesFinOnListenSyn()) {
             child.receiver.holdSynFin(seg); // RFC 9293 §3.10.7.2: processed once ESTABLISHED, which makes it CLOSE-WAIT
         }
@@ -98,13 +102,35 @@ final class PassiveOpen {
     }
 
     /**
+     * Linux tcp_fastopen_create_child() and tcp_fastopen_add_skb(): the child takes the SYN's data
+     * (RCV.NXT passes it, so the SYN,ACK acknowledges it; RFC 7413 §4.2.2), and joins the accept
+     * queue at once, in SYN-RECEIVED. Its SYN,ACK carries no cookie.
+     */
+    private void fastOpenChild(TcpListener listener, long nowNanos, TcpSegmentView seg, TcpConnection child) {
+        child.fastOpenChild = true;
+        child.sender.allowDataBeforeSynAcked();
+        child.receiver.holdSynText(seg, false);
+        int taken = child.receiver.deliverHeld();
+        child.synDataAcked = taken > 0;
+        stats.increment(Counter.TcpExtTCPFastOpenPassive);
+        stats.increment(Counter.TcpPassiveOpens); // Linux tcp_create_openreq_child(): the child is a full socket now
+        child.setState(nowNanos, TcpState.SYN_RECEIVED, "rcv SYN with Fast Open data");
+        listener.fastOpenChildCreated(child);
+        child.synPending = true;
+        if (taken > 0) {
+            child.notifyReadable();
+        }
+        stack.wantsOutput(child);
+    }
+
+    /**
      * RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN,ACK when
      * ECN is enabled (Linux tcp_ecn_create_request(): any net.ipv4.tcp_ecn but 0; FreeBSD
      * syncache_add()), unless the profile refuses a SYN that is itself ECT.
      */
     private boolean acceptsEcn(Ipv4PacketView ip, TcpSegmentView seg) {
         boolean setupSyn = (seg.flags() & (TcpFlags.ECE | TcpFlags.CWR)) == (TcpFlags.ECE | TcpFlags.CWR);
-        return setupSyn && config.ecn().accepts() && !(config.profile().refusesEcnForEctSyn() && ip.ecn() != 0);
+        return setupSyn && stack.ecn().accepts() && !(config.profile().refusesEcnForEctSyn() && ip.ecn() != 0);
     }
 
     /** Answers a SYN with a cookie SYN-ACK and keeps no state. */
@@ -190,7 +216,7 @@ final class PassiveOpen {
         boolean windowScaling = config.windowScaling() && shift >= 0;
         boolean sack = timestamps && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
         // Linux cookie_ecn_ok(): ECN if the cookie SYN,ACK agreed to it and ECN is still enabled.
-        child.ecn = timestamps && config.ecn().accepts() && SynCookies.ecnOf(o.tsEcr());
+        child.ecn = timestamps && stack.ecn().accepts() && SynCookies.ecnOf(o.tsEcr());
         int optionBytes = timestamps ? 12 : 0;
         int mssOffered = Math.min(SynCookies.MSS_TABLE[index], child.receiver.mss());
         int mss = Math.max(SegmentArrival.MIN_SND_MSS, mssOffered - optionBytes);

@@ -34,6 +34,9 @@ final class SegmentArrival {
     /** RFC 7323 §2.3: the largest usable shift. */
     static final int MAX_WINDOW_SHIFT = TcpProfile.MAX_WINDOW_SHIFT;
 
+    /** Linux TCP_DELACK_MAX: the longest an ACK is delayed. */
+    static final long DELACK_MAX_NANOS = 200_000_000L;
+
     private final StackStats stats;
 
     SegmentArrival(StackStats stats) {
@@ -96,16 +99,24 @@ final class SegmentArrival {
         // RFC 3168 §6.1.1: ECN holds if the SYN,ACK is an ECN-setup SYN,ACK (ECE without CWR; Linux
         // tcp_ecn_rcv_synack()), or, in a simultaneous open, the peer's SYN an ECN-setup SYN (tcp_ecn_rcv_syn()).
         int ecnFlags = flags & (TcpFlags.ECE | TcpFlags.CWR);
-        boolean asked = c.ecn || !ack && c.config.ecn().accepts() && c.config.profile().acceptsEcnOnSimultaneousSyn();
+        boolean asked = c.ecn || !ack && c.host.ecn().accepts() && c.config.profile().acceptsEcnOnSimultaneousSyn();
         c.ecn = asked && ecnFlags == (ack ? TcpFlags.ECE : TcpFlags.ECE | TcpFlags.CWR);
         // RFC 7323 §2.2: the window of a SYN is never scaled.
         snd.setWindow(seg.window(), 0, seg.seq(), seg.ack());
         if (ack) {
+            boolean synRetransmitted = snd.retransmits() > 0;
             snd.synAcknowledged(nowNanos, seg);
+            c.host.fastOpen().synAckArrived(c, seg, synRetransmitted, stats); // RFC 7413 §4.1.3 (Linux tcp_rcv_fastopen_synack())
             c.disarm(TcpTimer.RETRANSMIT);
             c.synPending = false;
             c.becomeEstablished(nowNanos, "rcv SYN,ACK");
-            c.ackNow = true;
+            if (c.writePending) {
+                // Linux tcp_rcv_synsent_state_process(): a writer is waiting, so "save one ACK": it rides on the data.
+                c.receiver.enterQuickAckMode();
+                c.arm(TcpTimer.DELAYED_ACK, nowNanos + DELACK_MAX_NANOS);
+            } else {
+                c.ackNow = true;
+            }
             // "If there are other controls or text in the segment, continue processing at the sixth step."
             long text = trim(c, seg, c.acceptanceWindow());
             text(c, nowNanos, seg, text, ecnField);
@@ -213,6 +224,9 @@ final class SegmentArrival {
         }
         if (simultaneousSynAck) {
             c.ackNow = true; // RFC 9293 Figure 8, line 5: both sides ACK the other's SYN,ACK
+            if (profile.dsacksDuplicateSyn()) {
+                duplicate(c, seg.seq(), seg.seq() + 1); // its SYN is one we took already: Linux tcp_data_queue() D-SACKs it
+            }
         }
         cwrArrives(c, seg);
         // Sixth (URG) is ignored; seventh: the segment text; eighth: the FIN bit.

@@ -126,6 +126,36 @@ final class SegmentWriter {
                 p += TcpOptionKind.SACK_BLOCK_LENGTH;
             }
         }
+        writeFastOpen(buf, p, s);
+    }
+
+    /**
+     * The Fast Open option, last (Linux tcp_options_write()): kind 34 and length, or kind 254,
+     * length and magic 0xF989; the cookie; NOPs up to the 4-byte boundary.
+     *
+     * @return the bytes written
+     */
+    private static int writeFastOpen(ByteBuf buf, int p, OutSegment s) {
+        if (s.fastOpenCookie == null) {
+            return 0;
+        }
+        int start = p;
+        if (s.fastOpenExperimental) {
+            buf.setByte(p, TcpOptionKind.EXPERIMENTAL);
+            buf.setByte(p + 1, 4 + s.fastOpenCookie.length);
+            buf.setShort(p + 2, TcpOptionKind.FAST_OPEN_MAGIC);
+            p += 4;
+        } else {
+            buf.setByte(p, TcpOptionKind.FAST_OPEN);
+            buf.setByte(p + 1, 2 + s.fastOpenCookie.length);
+            p += 2;
+        }
+        buf.setBytes(p, s.fastOpenCookie);
+        p += s.fastOpenCookie.length;
+        while (((p - start) & 3) != 0) {
+            buf.setByte(p++, TcpOptionKind.NOP);
+        }
+        return p - start;
     }
 
     /**
@@ -183,6 +213,7 @@ final class SegmentWriter {
             }
             n += 2 + TcpOptionKind.SACK_BLOCK_LENGTH * s.sackBlocks;
         }
+        n += buf != null ? writeFastOpen(buf, at + n, s) : s.fastOpenOptionLength();
         while (n % 4 != 0) {
             if (buf != null) {
                 buf.setByte(at + n, TcpOptionKind.EOL);

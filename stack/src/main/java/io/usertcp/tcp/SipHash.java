@@ -20,6 +20,14 @@ public final class SipHash {
         this.k1 = k1;
     }
 
+    /** Hash of one 64-bit word (an 8-byte little-endian message). */
+    public long hash8(long m0) {
+        init();
+        compress(m0);
+        compress(8L << 56);
+        return finish();
+    }
+
     /** Hash of two 64-bit words (a 16-byte little-endian message). */
     public long hash(long m0, long m1) {
         init();

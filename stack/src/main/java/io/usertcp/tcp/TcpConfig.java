@@ -66,6 +66,11 @@ import io.usertcp.tcp.cc.CongestionConfig;
  *                               send buffer with cwnd (Linux tcp_moderate_rcvbuf, tcp_rcv_space_adjust(),
  *                               tcp_sndbuf_expand()); FreeBSD tunes differently (recvbuf_auto,
  *                               sendbuf_auto), which is not emulated, and the RFCs set no rule
+ * @param fastOpen               TCP Fast Open (RFC 7413) at the stack's start, as Linux's
+ *                               {@code net.ipv4.tcp_fastopen} bits ({@link FastOpen#CLIENT_ENABLE} 0x1,
+ *                               {@link FastOpen#SERVER_ENABLE} 0x2, ...; the stack's {@link FastOpen} changes
+ *                               it at run time). linux: 1, the client side only, Linux's default; rfc and
+ *                               freebsd: 0, off unless configured
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -101,7 +106,8 @@ public record TcpConfig(
         int sendBufferMaxBytes,
         int socketBufferMaxBytes,
         boolean bufferAutotuning,
-        int notSentLowatBytes) {
+        int notSentLowatBytes,
+        int fastOpen) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
     public enum TimeWaitReuse {
@@ -208,6 +214,7 @@ public record TcpConfig(
         range("sendBufferMaxBytes", sendBufferMaxBytes, 256, 1 << 30);
         range("socketBufferMaxBytes", socketBufferMaxBytes, 256, 1 << 30);
         range("notSentLowatBytes", notSentLowatBytes, 0, Integer.MAX_VALUE);
+        range("fastOpen", fastOpen, 0, Integer.MAX_VALUE);
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
@@ -216,7 +223,7 @@ public record TcpConfig(
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 16384, true, true, true,
                 1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
                 256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0, // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
-                4 << 20, 212_992, true, Integer.MAX_VALUE); // tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
+                4 << 20, 212_992, true, Integer.MAX_VALUE, FastOpen.CLIENT_ENABLE); // tcp_fastopen = 1; tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
     }
 
     /**
@@ -241,6 +248,7 @@ public record TcpConfig(
                 .sendBufferBytes(262144)
                 .socketBufferMaxBytes(1 << 30)
                 .bufferAutotuning(false)
+                .fastOpen(0) // RFC 7413 is Experimental: off unless configured (a choice)
                 .build();
     }
 
@@ -271,6 +279,7 @@ public record TcpConfig(
                 .ecnSetupSynRetries(1)
                 .socketBufferMaxBytes(2 << 20) // kern.ipc.maxsockbuf
                 .bufferAutotuning(false)
+                .fastOpen(0) // FreeBSD's own TFO (net.inet.tcp.fastopen.*) is not modelled: off
                 .build();
     }
 
@@ -336,6 +345,7 @@ public record TcpConfig(
         private int socketBufferMaxBytes;
         private boolean bufferAutotuning;
         private int notSentLowatBytes;
+        private int fastOpen;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -372,6 +382,7 @@ public record TcpConfig(
             socketBufferMaxBytes = c.socketBufferMaxBytes;
             bufferAutotuning = c.bufferAutotuning;
             notSentLowatBytes = c.notSentLowatBytes;
+            fastOpen = c.fastOpen;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -408,6 +419,7 @@ public record TcpConfig(
         public Builder socketBufferMaxBytes(int v) { socketBufferMaxBytes = v; return this; }
         public Builder bufferAutotuning(boolean v) { bufferAutotuning = v; return this; }
         public Builder notSentLowatBytes(int v) { notSentLowatBytes = v; return this; }
+        public Builder fastOpen(int v) { fastOpen = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
@@ -415,7 +427,7 @@ public record TcpConfig(
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
                     congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
-                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning, notSentLowatBytes);
+                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning, notSentLowatBytes, fastOpen);
         }
     }
 }

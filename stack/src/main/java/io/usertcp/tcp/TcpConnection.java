@@ -97,6 +97,28 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Passive open not yet taken from the listener's accept queue. */
     boolean awaitingAccept;
 
+    // ---- TCP Fast Open (RFC 7413; FastOpen) ----
+    /** A passive child made from SYN-data with a valid cookie (Linux syn_fastopen_child): queued for accept from its SYN on. */
+    boolean fastOpenChild;
+    /** The data of the SYN exchange was accepted whole: TCP_INFO's TCPI_OPT_SYN_DATA (Linux syn_data_acked). */
+    boolean synDataAcked;
+    /** The Fast Open option our next SYN or SYN,ACK carries: null for none, empty for a cookie request. */
+    byte[] synCookie;
+    boolean synCookieExperimental;
+    /** Client: bytes of the send buffer our first SYN carries (Linux fastopen_req->copied). */
+    int synDataBytes;
+    /** Client: our SYN carried a Fast Open option (Linux syn_fastopen), in the experimental form (syn_fastopen_exp). */
+    boolean synFastOpen;
+    boolean synFastOpenExperimental;
+    /** Client: our SYN carried data (Linux syn_data). */
+    boolean synData;
+    /** Client: TCP_FASTOPEN_CONNECT deferred the SYN until the first write (Linux DEFER_CONNECT). */
+    boolean fastOpenDeferred;
+    /** TCP_SYNCNT: SYN retransmissions before an active open fails; 0 = the stack's (Linux icsk_syn_retries). */
+    int synRetries;
+    /** A writer waits for the handshake with data to send (Linux sk_write_pending): the SYN,ACK's ACK can ride on it. */
+    boolean writePending;
+
     TcpConnection(ConnectionHost host, ConnectionId id, TcpListener parent, long nowNanos) {
         this.host = host;
         this.id = id;
@@ -147,7 +169,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         }
         int n = sender.append(data);
         sender.setMoreComing(more);
-        if (n > 0 && state.isSynchronized()) {
+        if (n > 0 && (state.isSynchronized() || sendsBeforeEstablished())) {
             host.wantsOutput(this);
         }
         return n;
@@ -164,6 +186,91 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Whether the send buffer is counted in skbs, as Linux does (the profile's choice). */
     public boolean accountsSendBufferInSkbs() {
         return config.profile().accountsSendBufferInSkbs();
+    }
+
+    /**
+     * Whether data may be sent before the handshake completes: a Fast Open child in SYN-RECEIVED
+     * (RFC 7413 §4.2.2 lets the server send once it accepted the SYN-data; Linux tcp_sendmsg() lets a
+     * passive Fast Open socket write in SYN_RECV).
+     */
+    public boolean sendsBeforeEstablished() {
+        return fastOpenChild && state == TcpState.SYN_RECEIVED;
+    }
+
+    /** TCP_INFO's TCPI_OPT_SYN_DATA: the data of the SYN exchange was accepted (Linux syn_data_acked). */
+    public boolean synDataAcked() {
+        return synDataAcked;
+    }
+
+    /** Whether this is a passive child made by TCP Fast Open from SYN-data. */
+    public boolean isFastOpenChild() {
+        return fastOpenChild;
+    }
+
+    // =====================================================================================
+    // TCP Fast Open, client (RFC 7413 §3, §4.1; Linux tcp_fastopen.c, tcp_send_syn_data())
+    // =====================================================================================
+
+    /**
+     * TCP_FASTOPEN_CONNECT at CONNECT (Linux tcp_fastopen_defer_connect()): when the SYN may carry
+     * data (a cookie is cached for the destination, or the client needs none), the SYN waits for
+     * the first write, which sends it with the data, and the call returns at once; otherwise the
+     * SYN goes now, asking for a cookie (RFC 7413 §4.1.1, an empty option).
+     *
+     * @return whether the SYN was deferred
+     * @throws IllegalStateException when the SYN has gone already or Fast Open's client side is off
+     */
+    public boolean deferForFastOpen() {
+        return host.fastOpen().deferSyn(this);
+    }
+
+    /**
+     * Sends the SYN of this active open as a Fast Open SYN (MSG_FASTOPEN, or the first write after a
+     * deferred CONNECT; Linux tcp_send_syn_data()): with the destination's cached cookie it carries
+     * as much of {@code data} as fits a segment of the cached MSS less 40 bytes of options; with
+     * none (and cookies required) it asks for one and carries no data (RFC 7413 §4.1.1). The data
+     * taken is the start of the send buffer.
+     *
+     * @param data borrowed; its reader index advances over the bytes taken, which must stay unmodified
+     * @return bytes the SYN carries (0 for a cookie request)
+     * @throws IllegalStateException when the SYN has gone already or Fast Open's client side is off
+     */
+    public int sendFastOpen(long nowNanos, ByteBuf data) {
+        int taken = host.fastOpen().synData(this, data);
+        host.wantsOutput(this);
+        return taken;
+    }
+
+    /**
+     * A blocked writer waits for the handshake to complete with data still to send (Linux
+     * sk_write_pending, inet_wait_for_connect()): the ACK of the SYN,ACK is then delayed, up to
+     * 200 ms (TCP_DELACK_MAX), so that it rides on that data (Linux tcp_rcv_synsent_state_process()).
+     */
+    public void setWritePending(boolean pending) {
+        writePending = pending;
+    }
+
+    /** Whether the SYN still waits for the first write (TCP_FASTOPEN_CONNECT with a cookie). */
+    public boolean fastOpenDeferred() {
+        return fastOpenDeferred;
+    }
+
+    /**
+     * TCP_SYNCNT: SYN retransmissions before this active open fails (Linux 1..127); 0 for the
+     * stack's {@link TcpConfig#synRetries()}.
+     *
+     * @throws IllegalArgumentException outside 0..127
+     */
+    public void setSynRetries(int retries) {
+        if (retries < 0 || retries > 127) {
+            throw new IllegalArgumentException("TCP_SYNCNT: " + retries + " (expected: 1..127, or 0 for the default)");
+        }
+        synRetries = retries;
+    }
+
+    /** SYN retransmissions allowed: TCP_SYNCNT, else the stack's. */
+    int synRetries() {
+        return synRetries > 0 ? synRetries : config.synRetries();
     }
 
     /** Room for the next write: free space in the send buffer, within TCP_NOTSENT_LOWAT if it is set. */
@@ -611,7 +718,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         int inFlight = Math.max(0, SeqNum.diff(sender.nxt(), sender.una()));
         return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, sender.recovery().reordering(),
                 (nowNanos - lastDataReceivedNanos) / 1_000_000L, sender.recovery().sackedPackets(), sender.recovery().lostPackets(),
-                sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen());
+                sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen(), synDataAcked, sender.delivered());
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */
@@ -633,7 +740,9 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * ({@link TcpProfile#icmpError}).
      */
     void icmpError(long nowNanos, int type, int code, int quotedSeq, int nextHopMtu) {
-        boolean passiveChild = parent != null && state == TcpState.SYN_RECEIVED;
+        // A Fast Open child is a full socket (Linux tcp_v4_err(), "only in fast or simultaneous open"): while queued
+        // for accept an error ends it as it ends an active open; once accepted it is treated as a connected one.
+        boolean passiveChild = parent != null && state == TcpState.SYN_RECEIVED && !fastOpenChild;
         boolean inWindow = passiveChild ? quotedSeq == sender.iss()
                 : SeqNum.ge(quotedSeq, sender.una()) && SeqNum.le(quotedSeq, sender.nxt());
         if (!inWindow) {
@@ -641,6 +750,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
             return;
         }
         if (IcmpErrors.isFragmentationNeeded(type, code)) {
+            if (state == TcpState.SYN_SENT && synData && sender.retransmits() == 0) {
+                fastOpenSynTooBig(Math.max(IcmpErrors.MIN_PATH_MTU, nextHopMtu));
+                return;
+            }
             if (state != TcpState.SYN_SENT && sender.pathMtuReduced(Math.max(IcmpErrors.MIN_PATH_MTU, nextHopMtu))) {
                 retransmitPending = true;
                 host.wantsOutput(this);
@@ -651,7 +764,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
         if (reason == null) {
             return;
         }
-        switch (config.profile().icmpError(state, passiveChild, reason, IcmpErrors.isHard(type, code),
+        TcpState judgedAs = fastOpenChild && state == TcpState.SYN_RECEIVED && !awaitingAccept ? TcpState.ESTABLISHED : state;
+        switch (config.profile().icmpError(judgedAs, passiveChild, reason, IcmpErrors.isHard(type, code),
                 IcmpErrors.abortsRequest(type, code), sender.retransmits(), softError != null)) {
             case IGNORE -> { }
             case SOFT -> softError = reason;
@@ -663,6 +777,21 @@ public final class TcpConnection extends DeadlineHeap.Node {
                 release();
             }
         }
+    }
+
+    /**
+     * "Fragmentation needed" for our SYN-data (Linux tcp_v4_mtu_reduced() → tcp_simple_retransmit(),
+     * which since c31b70c9968f takes the Fast Open SYN as lost): the SYN goes again at once, plain,
+     * announcing the MSS the path leaves (tcp_advertise_mss() follows the route's advmss); the data
+     * waits for the SYN,ACK and goes at the smaller MSS.
+     */
+    private void fastOpenSynTooBig(int pathMtu) {
+        receiver.clampMss(pathMtu - 40);
+        sender.pathMtuReduced(pathMtu);
+        sender.synDataWithdrawn();
+        synPending = true;
+        host.stats().increment(Counter.TcpRetransSegs);
+        host.wantsOutput(this);
     }
 
     /** Whether the connection is over for the application (CLOSED, or handed to TIME-WAIT). */
@@ -723,6 +852,9 @@ public final class TcpConnection extends DeadlineHeap.Node {
             return;
         }
         state = next;
+        if (previous == TcpState.SYN_RECEIVED && fastOpenChild && parent != null) {
+            parent.fastOpenChildSettled();
+        }
         boolean wasEstablished = previous == TcpState.ESTABLISHED || previous == TcpState.CLOSE_WAIT;
         boolean isEstablished = next == TcpState.ESTABLISHED || next == TcpState.CLOSE_WAIT;
         if (wasEstablished != isEstablished) {
@@ -745,7 +877,9 @@ public final class TcpConnection extends DeadlineHeap.Node {
             disarm(TcpTimer.KEEPALIVE); // TCP_KEEPINIT watched the handshake
         }
         if (parent != null) {
-            host.stats().increment(Counter.TcpPassiveOpens);
+            if (!fastOpenChild) {
+                host.stats().increment(Counter.TcpPassiveOpens); // a Fast Open child counted at its SYN
+            }
             parent.childEstablished(this);
         }
         queueEvent(EVENT_ESTABLISHED);
@@ -784,15 +918,26 @@ public final class TcpConnection extends DeadlineHeap.Node {
         host.timersChanged(this);
         sender.release();
         receiver.releaseHeld();
-        if (closedByUser || awaitingAccept) {
+        if (closedByUser || awaitingAccept && !keptForAccept()) {
             receiver.releaseBuffer(); // nobody will read
         }
         host.detached(this, nowNanos, timeWait);
         queueEvent(EVENT_CLOSED);
     }
 
-    /** Frees the buffers; the connection is unusable afterwards. */
+    /**
+     * Whether this closed child stays in its listener's accept queue, with what it received, for
+     * accept() (Linux; {@link TcpProfile#keepsClosedChildForAccept()}).
+     */
+    boolean keptForAccept() {
+        return awaitingAccept && parent != null && parent.keepsClosedChild(this);
+    }
+
+    /** Frees the buffers; the connection is unusable afterwards. A child kept for accept() keeps them. */
     void release() {
+        if (keptForAccept()) {
+            return;
+        }
         sender.release();
         receiver.release();
         host.forget(this);

@@ -18,9 +18,13 @@ package io.usertcp.tcp;
  * @param lost             {@code tcpi_lost}: segments judged lost (Linux lost_out)
  * @param retrans          {@code tcpi_retrans}: retransmissions in flight (Linux retrans_out)
  * @param reordSeen        {@code tcpi_reord_seen}: reordering events seen (Linux reord_seen)
+ * @param synDataAcked     {@code TCPI_OPT_SYN_DATA} in {@code tcpi_options}: TCP Fast Open data of
+ *                         the SYN exchange was accepted whole (Linux syn_data_acked)
+ * @param delivered        {@code tcpi_delivered}: segments the peer acknowledged, our SYN or SYN,ACK
+ *                         included, in segments of SND.MSS (Linux tp->delivered counts its skbs')
  */
 public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis, int sacked,
-                      int lost, int retrans, int reordSeen) {
+                      int lost, int retrans, int reordSeen, boolean synDataAcked, long delivered) {
     /** Linux TCP_CA_Open: no loss or ECN signal being handled. */
     public static final int CA_OPEN = 0;
     /** TCP_CA_Disorder: duplicate ACKs or SACKs seen, no recovery yet. */

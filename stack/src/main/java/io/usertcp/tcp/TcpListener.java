@@ -29,6 +29,10 @@ public final class TcpListener {
     /** Whether, and when last, this listener answered a SYN with a cookie (Linux tcp_synq_overflow). */
     private boolean cookieSent;
     private long lastCookieSentNanos;
+    /** TCP Fast Open (RFC 7413): how many Fast Open children may be pending (Linux fastopenq.max_qlen); 0 = off. */
+    private int fastOpenQueueLimit;
+    /** Fast Open children still in SYN-RECEIVED (Linux fastopenq.qlen). */
+    private int fastOpenPending;
 
     TcpListener(TcpStack stack, int localAddress, int port, int backlog) {
         this.stack = stack;
@@ -66,12 +70,22 @@ public final class TcpListener {
         List<TcpConnection> children = new ArrayList<>(synQueue);
         children.addAll(acceptQueue);
         for (TcpConnection child : children) {
-            child.abortWithReset(nowNanos, CloseReason.LISTENER_CLOSED, "listener closed");
+            if (child.isClosed()) {
+                child.awaitingAccept = false; // closed while queued (keepsClosedChildForAccept): nobody will take it
+                child.release();
+            } else {
+                child.abortWithReset(nowNanos, CloseReason.LISTENER_CLOSED, "listener closed");
+            }
         }
         synQueue.clear();
         acceptQueue.clear();
         stack.removeListener(this);
         stack.listenerClosed(nowNanos, this);
+    }
+
+    /** The stack shut down: the listener is closed without a word to anyone (TcpStack.close). */
+    void stackClosed() {
+        closed = true;
     }
 
     /** The listening socket as a tuple: local address (0 = any) and port, no remote end. */
@@ -180,6 +194,66 @@ public final class TcpListener {
         }
     }
 
+    /**
+     * TCP_FASTOPEN on a listening socket (Linux fastopen_queue_tune()): at most {@code qlen} Fast
+     * Open children may be pending, capped at net.core.somaxconn; 0 turns Fast Open off for it.
+     *
+     * @throws IllegalArgumentException for a negative length (Linux: EINVAL)
+     */
+    public void setFastOpenQueueLimit(int qlen) {
+        if (qlen < 0) {
+            throw new IllegalArgumentException("TCP_FASTOPEN: " + qlen + " (expected: >= 0)");
+        }
+        fastOpenQueueLimit = Math.min(qlen, FastOpen.SOMAXCONN);
+    }
+
+    /** The Fast Open queue's length limit, 0 when the listener does not take Fast Open. */
+    public int fastOpenQueueLimit() {
+        return fastOpenQueueLimit;
+    }
+
+    /** Fast Open children not yet out of SYN-RECEIVED. */
+    public int fastOpenPending() {
+        return fastOpenPending;
+    }
+
+    /**
+     * Linux tcp_fastopen_queue_check(): Fast Open is on for this listener and its queue has room;
+     * a full queue counts TcpExtTCPFastOpenListenOverflow. (Linux also holds a child that was reset
+     * against the queue for 60 s, a defence against spoofed SYN-data; not modelled.)
+     */
+    boolean fastOpenQueueHasRoom() {
+        if (fastOpenQueueLimit == 0) {
+            return false;
+        }
+        if (fastOpenPending >= fastOpenQueueLimit) {
+            stack.stats().increment(io.usertcp.core.StackStats.Counter.TcpExtTCPFastOpenListenOverflow);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * A Fast Open child (Linux tcp_fastopen_create_child(), tcp_conn_request()): in SYN-RECEIVED,
+     * yet straight into the accept queue, so accept() returns it before the handshake completes.
+     */
+    void fastOpenChildCreated(TcpConnection child) {
+        child.awaitingAccept = true;
+        fastOpenPending++;
+        acceptQueue.addLast(child);
+        stack.acceptablePending(this);
+    }
+
+    /** A Fast Open child left SYN-RECEIVED (established or closed): its place in the queue frees (reqsk_fastopen_remove()). */
+    void fastOpenChildSettled() {
+        fastOpenPending = Math.max(0, fastOpenPending - 1);
+    }
+
+    /** Whether a closing child stays in the accept queue for accept() ({@link TcpProfile#keepsClosedChildForAccept()}). */
+    boolean keepsClosedChild(TcpConnection child) {
+        return !closed && stack.config().profile().keepsClosedChildForAccept() && acceptQueue.contains(child);
+    }
+
     void childCreated(TcpConnection child) {
         child.awaitingAccept = true;
         synQueue.add(child);
@@ -187,7 +261,9 @@ public final class TcpListener {
 
     /** Established children move from the SYN queue to the accept queue. */
     void childEstablished(TcpConnection child) {
-        synQueue.remove(child);
+        if (!synQueue.remove(child)) {
+            return; // a Fast Open child, queued since its SYN
+        }
         acceptQueue.addLast(child);
         stack.acceptablePending(this);
     }
@@ -199,7 +275,7 @@ public final class TcpListener {
 
     /** A child left the connection table before being accepted (reset, timed out). */
     void childDetached(TcpConnection child) {
-        if (child.awaitingAccept) {
+        if (child.awaitingAccept && !keepsClosedChild(child)) {
             synQueue.remove(child);
             acceptQueue.remove(child);
         }

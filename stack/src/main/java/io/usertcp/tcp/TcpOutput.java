@@ -39,9 +39,15 @@ final class TcpOutput {
     void output(TcpConnection c, long nowNanos, Link link) {
         switch (c.state) {
             case SYN_SENT, SYN_RECEIVED -> {
+                boolean sent = false;
                 if (c.synPending) {
                     sendSyn(c, nowNanos, link);
-                } else if (c.ackNow && c.state == TcpState.SYN_RECEIVED) {
+                    sent = true;
+                }
+                if (c.sendsBeforeEstablished()) {
+                    sent |= sendNewData(c, nowNanos, link); // a Fast Open child writes before the handshake ends
+                }
+                if (!sent && c.ackNow && c.state == TcpState.SYN_RECEIVED) {
                     sendAck(c, nowNanos, link, c.sender.nxt());
                 }
             }
@@ -124,16 +130,57 @@ final class TcpOutput {
             s.tsEcr = synAck ? rcv.tsRecent() : 0;
         }
         s.window = rcv.synWindowField(); // RFC 7323 §2.2: the window field of a SYN is never scaled
+        fastOpen(c, synAck);
         snd.synSent(nowNanos);
         if (snd.retransmits() > 0) {
             stats.increment(Counter.TcpRetransSegs);
             stats.increment(Counter.TcpExtTCPSynRetrans);
         }
         transmit(c, nowNanos, link);
+        if (s.payloadLength > 0) {
+            snd.synDataSent(s.payloadLength);
+        }
         c.synPending = false;
         if (!c.isArmed(TcpTimer.RETRANSMIT)) {
             c.arm(TcpTimer.RETRANSMIT, nowNanos + snd.rtoNanos());
         }
+    }
+
+    /**
+     * TCP Fast Open (RFC 7413 §4.1): the first SYN or SYN,ACK carries the connection's Fast Open
+     * option (a cookie request, a cookie, the server's fresh cookie), and a client's first SYN the
+     * data that fits; retransmissions carry neither (Linux tcp_send_syn_data() clears the cookie
+     * "for SYN retries"; a retransmitted SYN,ACK is built without one).
+     */
+    private void fastOpen(TcpConnection c, boolean synAck) {
+        Sender snd = c.sender;
+        if (snd.retransmits() > 0) {
+            if (!synAck && c.synData) {
+                snd.synDataWithdrawn();
+            }
+            c.synCookie = null;
+            return;
+        }
+        if (c.synCookie != null && !c.noOptions
+                && s.optionsLength() + fastOpenLength(c) <= io.usertcp.wire.TcpOptionKind.MAX_OPTIONS_LENGTH) {
+            s.fastOpenCookie = c.synCookie;
+            s.fastOpenExperimental = c.synCookieExperimental;
+            if (!synAck) {
+                c.synFastOpen = true; // Linux tcp_syn_options(): syn_fastopen, syn_fastopen_exp
+                c.synFastOpenExperimental = c.synCookieExperimental;
+            }
+        }
+        c.synCookie = null;
+        if (!synAck && c.synDataBytes > 0 && !c.synData) { // the first SYN only: one resent for the path MTU is plain
+            s.payload = snd;
+            s.payloadOffset = 0;
+            s.payloadLength = c.synDataBytes;
+            c.synData = true;
+        }
+    }
+
+    private static int fastOpenLength(TcpConnection c) {
+        return ((c.synCookieExperimental ? 4 : 2) + c.synCookie.length + 3) & ~3;
     }
 
     /**

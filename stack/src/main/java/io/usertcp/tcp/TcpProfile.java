@@ -748,6 +748,37 @@ public class TcpProfile {
         return reference != Reference.RFC;
     }
 
+    /**
+     * Whether TCP Fast Open (RFC 7413) is implemented, as Linux's tcp_fastopen.c does it, when
+     * {@link TcpConfig#fastOpen()} (net.ipv4.tcp_fastopen) enables it: linux (on by default for the
+     * client only, as Linux) and rfc (off unless configured; where RFC 7413 leaves room, Linux's
+     * choices). freebsd: not modelled (FreeBSD's own TFO under net.inet.tcp.fastopen differs in its
+     * cookies and its queue): TCP_FASTOPEN and MSG_FASTOPEN are refused and FO options ignored.
+     */
+    public boolean hasFastOpen() {
+        return reference != Reference.FREEBSD;
+    }
+
+    /**
+     * Whether a child that already joined the accept queue stays there when it closes (a RST, an
+     * ICMP error), for accept() to hand out with what it received and its error. linux: yes (the
+     * socket stays queued; tcp_done() only changes its state; a Fast Open child is queued from its
+     * SYN on). rfc, freebsd: no, it leaves the queue (this stack's older rule).
+     */
+    public boolean keepsClosedChildForAccept() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * Whether the peer's SYN,ACK in a simultaneous open, whose SYN we already received, is
+     * reported as a duplicate in a D-SACK block (with SACK in use). linux: yes (tcp_data_queue():
+     * a segment wholly below RCV.NXT, the SYN's sequence number included, gets tcp_dsack_set()).
+     * rfc, freebsd: no, RFC 2883 §4 speaks of duplicate data, and the SYN carries none.
+     */
+    public boolean dsacksDuplicateSyn() {
+        return reference == Reference.LINUX;
+    }
+
     /** Whether TCP_KEEPINIT (a bound on connection establishment) exists: FreeBSD only; Linux has no such option. */
     public boolean hasKeepInit() {
         return reference == Reference.FREEBSD;

@@ -58,6 +58,9 @@ public final class TcpStack {
     private final Set<TcpConnection> live = new HashSet<>();
     private final IsnGenerator isn;
     private final SipHash secrets;
+    private final FastOpen fastOpen;
+    /** net.ipv4.tcp_ecn now: read for every SYN, as Linux reads the sysctl (tcp_ecn_create_request(), tcp_ecn_send_syn()). */
+    private TcpConfig.EcnMode ecn;
     private final Replies replies;
     private final TcpOutput output;
     private final SegmentArrival arrival;
@@ -76,6 +79,8 @@ public final class TcpStack {
     private final ConnectionHost host = new ConnectionHost() {
         @Override public TcpConfig config() { return tcp; }
         @Override public ConnectionObserver observer() { return TcpStack.this.observer(); }
+        @Override public FastOpen fastOpen() { return fastOpen; }
+        @Override public TcpConfig.EcnMode ecn() { return ecn; }
         @Override public StackStats stats() { return stats; }
         @Override public ByteBufAllocator allocator() { return TcpStack.this.allocator(); }
         @Override public MemoryBudget memory() { return memory; }
@@ -106,6 +111,8 @@ public final class TcpStack {
         this.timeWait = new TimeWaitTable(tcp.timeWaitNanos(), tcp.maxTimeWaitEntries());
         this.isn = config.isn() != null ? config.isn() : IsnGenerator.rfc6528(config.random().nextLong(), config.random().nextLong());
         this.secrets = new SipHash(config.random().nextLong(), config.random().nextLong());
+        this.ecn = tcp.ecn();
+        this.fastOpen = new FastOpen(tcp.profile().hasFastOpen(), tcp.fastOpen(), secrets);
         SegmentWriter writer = new SegmentWriter(config.allocator(), config.random().nextInt(65536));
         this.replies = new Replies(writer, config.allocator(), stats, config.observer());
         this.output = new TcpOutput(writer, stats, config.observer());
@@ -476,7 +483,7 @@ public final class TcpStack {
         } else {
             c.sender.start(isn(nowNanos, id));
         }
-        c.ecn = tcp.ecn().requests(); // RFC 3168 §6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn(), tcp_ecn == 1)
+        c.ecn = ecn.requests(); // RFC 3168 §6.1.1: an ECN-setup SYN (Linux tcp_ecn_send_syn(), tcp_ecn == 1)
         stats.increment(Counter.TcpActiveOpens);
         c.setState(nowNanos, TcpState.SYN_SENT, "user OPEN (active)");
         c.synPending = true;
@@ -507,6 +514,9 @@ public final class TcpStack {
                     + " TIME-WAIT entries (set reuseAddress, like SO_REUSEADDR)");
         }
         TcpListener listener = new TcpListener(this, 0, port, backlog);
+        if (fastOpen.has(FastOpen.SERVER_ENABLE) && fastOpen.has(FastOpen.SERVER_WO_SOCKOPT)) {
+            listener.setFastOpenQueueLimit(backlog); // Linux inet_listen(): TFO_SERVER_WO_SOCKOPT1, a queue of the backlog
+        }
         listenersByPort[port] = listener;
         config.observer().stateChanged(nowNanos, listener.id(), TcpState.CLOSED, TcpState.LISTEN, "user OPEN (passive)");
         return listener;
@@ -604,6 +614,32 @@ public final class TcpStack {
         return config.observer();
     }
 
+    /**
+     * TCP Fast Open (RFC 7413), stack-wide: its mode (net.ipv4.tcp_fastopen), the server's key
+     * (net.ipv4.tcp_fastopen_key) and the client's cookie cache. Always 0 (off) in a profile
+     * without Fast Open ({@link TcpProfile#hasFastOpen()}).
+     */
+    public FastOpen fastOpen() {
+        return fastOpen;
+    }
+
+    /**
+     * ECN negotiation (RFC 3168) from now on: the SYNs the stack sends and answers next follow
+     * {@code mode}, as a running Linux follows net.ipv4.tcp_ecn; connections already open keep what
+     * they agreed. Starts as {@link TcpConfig#ecn()}.
+     */
+    public void setEcn(TcpConfig.EcnMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("ecn: null (expected: OFF, ON or PASSIVE)");
+        }
+        this.ecn = mode;
+    }
+
+    /** The ECN mode SYNs follow now ({@link #setEcn}). */
+    public TcpConfig.EcnMode ecn() {
+        return ecn;
+    }
+
     /** The stack's counters, named as nstat names Linux's. */
     public StackStats stats() {
         return stats;
@@ -654,7 +690,7 @@ public final class TcpStack {
                 }
             }
         }
-        if (c.closedByUser || c.awaitingAccept) {
+        if (c.closedByUser || c.awaitingAccept && !c.keptForAccept()) {
             live.remove(c); // nobody holds it: its buffers were released in finish()
         }
     }
@@ -736,6 +772,7 @@ public final class TcpStack {
             return;
         }
         for (TcpListener l : listeners()) {
+            l.stackClosed(); // its queued children are released below with every other connection
             removeListener(l);
         }
         for (TcpConnection c : new ArrayList<>(live)) {

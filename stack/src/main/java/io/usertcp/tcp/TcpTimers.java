@@ -40,8 +40,8 @@ final class TcpTimers {
             return; // everything was acknowledged meanwhile
         }
         int limit = switch (c.state) {
-            case SYN_SENT -> c.config.synRetries();
-            case SYN_RECEIVED -> c.parent != null ? c.config.synAckRetries() : c.config.synRetries();
+            case SYN_SENT -> c.synRetries();
+            case SYN_RECEIVED -> c.parent != null ? c.config.synAckRetries() : c.synRetries();
             default -> c.config.dataRetries();
         };
         if (snd.retransmits() >= limit) {

@@ -12,7 +12,8 @@
  * {@code TimeWaitTable}, which keeps TIME-WAIT as compact entries; {@code TcpOutput} decides what
  * to send from the flags input and timers raised (input never writes to the link);
  * {@code TcpTimers} says what each timer does; {@code PassiveOpen} and
- * {@link io.usertcp.tcp.TcpListener} are the LISTEN side with SYN cookies.
+ * {@link io.usertcp.tcp.TcpListener} are the LISTEN side with SYN cookies; {@link io.usertcp.tcp.FastOpen}
+ * is TCP Fast Open's stack-wide state (RFC 7413: mode, server key, client cookie cache).
  *
  * <p>Numbers are a {@link io.usertcp.tcp.TcpConfig}; every choice where Linux, the RFCs and FreeBSD
  * differ is a method of the {@link io.usertcp.tcp.TcpProfile} it carries (PROFILES.md beside these

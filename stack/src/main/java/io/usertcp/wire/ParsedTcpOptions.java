@@ -19,6 +19,11 @@ public final class ParsedTcpOptions implements TcpOptionSink {
     private int sackBlockCount;
     private final int[] sackEdges = new int[2 * TcpOptionKind.MAX_SACK_BLOCKS];
     private int unknownCount;
+    /** TCP Fast Open (RFC 7413 §4.1.1): the cookie's length, 0 for a request, {@link #ABSENT} for none. */
+    private int fastOpenLength = ABSENT;
+    private boolean fastOpenExperimental;
+    private boolean fastOpenMalformed;
+    private final byte[] fastOpenCookie = new byte[TcpOptionKind.FAST_OPEN_COOKIE_MAX];
 
     /** Forgets everything, ready for the next segment. */
     public void clear() {
@@ -30,6 +35,9 @@ public final class ParsedTcpOptions implements TcpOptionSink {
         tsEcr = 0;
         sackBlockCount = 0;
         unknownCount = 0;
+        fastOpenLength = ABSENT;
+        fastOpenExperimental = false;
+        fastOpenMalformed = false;
     }
 
     public boolean hasMss() {
@@ -83,6 +91,49 @@ public final class ParsedTcpOptions implements TcpOptionSink {
         return unknownCount;
     }
 
+    /**
+     * Whether the segment carries a usable TCP Fast Open option (RFC 7413 §4.1.1, option 34, or the
+     * experimental option 254 with magic 0xF989, RFC 6994): a cookie request (length 0) or a cookie
+     * of 4 to 16 bytes. An option of another length is not usable (Linux
+     * tcp_parse_fastopen_option(): an odd length is ignored, an even one outside 4..16 makes the
+     * cookie invalid); see {@link #fastOpenMalformed()}.
+     */
+    public boolean hasFastOpen() {
+        return fastOpenLength != ABSENT;
+    }
+
+    /** The cookie's length: 0 for a cookie request; only meaningful when {@link #hasFastOpen()}. */
+    public int fastOpenLength() {
+        return fastOpenLength;
+    }
+
+    /** Whether the Fast Open option was the experimental one (kind 254, magic 0xF989). */
+    public boolean fastOpenExperimental() {
+        return fastOpenExperimental;
+    }
+
+    /** Whether a Fast Open option of a length no cookie has was seen (and ignored). */
+    public boolean fastOpenMalformed() {
+        return fastOpenMalformed;
+    }
+
+    /** A copy of the cookie ({@link #fastOpenLength()} bytes); empty for a request or none. */
+    public byte[] fastOpenCookie() {
+        return java.util.Arrays.copyOf(fastOpenCookie, Math.max(0, fastOpenLength));
+    }
+
+    /** Whether the cookie equals {@code cookie}, without allocating. */
+    public boolean fastOpenCookieEquals(byte[] cookie) {
+        if (cookie == null || fastOpenLength != cookie.length) {
+            return false;
+        }
+        int diff = 0;
+        for (int i = 0; i < cookie.length; i++) {
+            diff |= cookie[i] ^ fastOpenCookie[i]; // constant time: a MAC is being checked
+        }
+        return diff == 0;
+    }
+
     private int checkBlock(int block) {
         if (block < 0 || block >= sackBlockCount) {
             throw new IndexOutOfBoundsException("SACK block: " + block + " (expected: 0.." + (sackBlockCount - 1) + ")");
@@ -131,5 +182,27 @@ public final class ParsedTcpOptions implements TcpOptionSink {
     @Override
     public void onUnknown(int kind, ByteBuf buf, int dataOffset, int dataLength) {
         unknownCount++;
+        if (kind == TcpOptionKind.FAST_OPEN) {
+            fastOpen(buf, dataOffset, dataLength, false);
+        } else if (kind == TcpOptionKind.EXPERIMENTAL && dataLength >= 2
+                && buf.getUnsignedShort(dataOffset) == TcpOptionKind.FAST_OPEN_MAGIC) {
+            fastOpen(buf, dataOffset + 2, dataLength - 2, true);
+        }
+    }
+
+    /** Linux tcp_parse_fastopen_option(): the last usable option wins; odd lengths are ignored. */
+    private void fastOpen(ByteBuf buf, int offset, int length, boolean experimental) {
+        if ((length & 1) != 0) {
+            fastOpenMalformed = true;
+            return;
+        }
+        if (length != 0 && (length < TcpOptionKind.FAST_OPEN_COOKIE_MIN || length > TcpOptionKind.FAST_OPEN_COOKIE_MAX)) {
+            fastOpenMalformed = true;
+            fastOpenLength = ABSENT;
+            return;
+        }
+        buf.getBytes(offset, fastOpenCookie, 0, length);
+        fastOpenLength = length;
+        fastOpenExperimental = experimental;
     }
 }

@@ -18,6 +18,15 @@ public final class TcpOptionKind {
     public static final int SACK = 5;
     /** Timestamps (RFC 7323 §3.2), length 10. */
     public static final int TIMESTAMPS = 8;
+    /** TCP Fast Open cookie (RFC 7413 §4.1.1). */
+    public static final int FAST_OPEN = 34;
+    /** Experimental option (RFC 6994), which carried Fast Open before kind 34 with {@link #FAST_OPEN_MAGIC}. */
+    public static final int EXPERIMENTAL = 254;
+    /** The experiment identifier of Fast Open in option 254 (Linux TCPOPT_FASTOPEN_MAGIC). */
+    public static final int FAST_OPEN_MAGIC = 0xF989;
+    /** Cookie sizes RFC 7413 §4.1.1 allows (Linux TCP_FASTOPEN_COOKIE_MIN / _MAX). */
+    public static final int FAST_OPEN_COOKIE_MIN = 4;
+    public static final int FAST_OPEN_COOKIE_MAX = 16;
 
     public static final int MSS_LENGTH = 4;
     public static final int WINDOW_SCALE_LENGTH = 3;

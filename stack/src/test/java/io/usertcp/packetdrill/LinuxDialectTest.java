@@ -136,15 +136,27 @@ class LinuxDialectTest {
     }
 
     @Test
-    void outboundIcmpFastOpenUrgentAndFlaggedSends_areUnsupported_notFailures() {
+    void outboundIcmpMd5UrgentAndFlaggedSends_areUnsupported_notFailures() {
         for (String line : List.of("+0 > icmp unreachable frag_needed mtu 800",
-                "+0 < P. 1:11(10) ack 1 win 257 <FO 1234abcd>", "+0 < U. 1:11(10) ack 1 win 257 urg 10",
-                "+0 send(5, ..., 10, MSG_MORE) = 10", "+0 setsockopt(5, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0",
+                "+0 < P. 1:11(10) ack 1 win 257 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>",
+                "+0 < U. 1:11(10) ack 1 win 257 urg 10", "+0 send(5, ..., 10, MSG_MORE) = 10",
                 "+0 `tc qdisc replace dev tun0 root pfifo limit 0`", "+0 `tc qdisc replace dev tun0 root fq`")) {
             RunResult r = run(CONNECTED + line + "\n");
             assertEquals(RunResult.Status.UNSUPPORTED, r.status(), line);
             assertEquals(10, r.failure().line(), line);
         }
+    }
+
+    // TCP Fast Open is emulated (io.usertcp.tcp.FastOpen): FO options are sent and matched, a Fast Open option on a
+    // segment without SYN means nothing (Linux parses it on SYNs only), TCP_FASTOPEN is refused on a connected socket.
+    @Test
+    void fastOpenOptionsAndSocketOptions_areEmulated() {
+        RunResult r = run(CONNECTED + """
+                +0 < P. 1:11(10) ack 1 win 257 <FO 1234abcd,nop,nop>
+                +0 read(5, ..., 10) = 10
+                +0 setsockopt(5, SOL_TCP, TCP_FASTOPEN, [1], 4) = -1 EINVAL (Invalid argument)
+                """);
+        assertTrue(r.passed(), () -> r.failure().format());
     }
 
     @Test

@@ -289,4 +289,24 @@ class DelayedAckTest {
             assertFalse(c.snapshot(h.now()).timersLeftNanos().containsKey(TcpTimer.RETRANSMIT));
         }
     }
+
+    // Linux tcp_event_data_sent() counts a write as a reply (ping-pong mode, delayed ACKs) only if it comes within
+    // icsk_ack.ato of the last data received; ato is 0 until data arrived (or quick ACK mode was entered), so data
+    // written right after a plain handshake is no reply, and the peer's answer is still ACKed at once (a quick ACK).
+    @Test
+    void dataWrittenRightAfterThePlainHandshake_isNoReply_peersAnswerAckedAtOnce() {
+        try (ConnectionHarness h = new ConnectionHarness()) {
+            TcpConnection c = h.established();
+            ByteBuf request = Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII);
+            try {
+                c.send(h.now(), request);
+            } finally {
+                request.release();
+            }
+            h.expectSent().assertFlags(PSH | ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            h.advance(millis(5));
+            h.receive(h.segment().flags(PSH | ACK).seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 5).payload("pong"));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 5, REMOTE_ISS + 5);
+        }
+    }
 }

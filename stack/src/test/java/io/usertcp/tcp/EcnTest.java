@@ -144,6 +144,19 @@ class EcnTest {
         }
     }
 
+    // Linux reads net.ipv4.tcp_ecn for every SYN (tcp_ecn_create_request()): TcpStack.setEcn acts on the next SYN
+    // of a running stack.
+    @Test
+    void setEcn_onARunningStack_actsOnTheNextSyn() {
+        try (ConnectionHarness h = new ConnectionHarness(config(Reference.LINUX, EcnMode.OFF))) {
+            h.listen();
+            h.stack.setEcn(EcnMode.PASSIVE);
+            h.receive(h.segment().flags(SYN | ECE | CWR).seq(REMOTE_ISS));
+            h.expectSent().assertFlags(SYN | ACK | ECE);
+            assertEquals(EcnMode.PASSIVE, h.stack.ecn());
+        }
+    }
+
     // A SYN with only one of ECE and CWR is no ECN-setup SYN (RFC 3168 §6.1.1).
     @ParameterizedTest
     @EnumSource(Reference.class)

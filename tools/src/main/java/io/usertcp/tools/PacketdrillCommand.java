@@ -125,6 +125,11 @@ public final class PacketdrillCommand implements Callable<Integer> {
             + " unless a script sets its own. Default: 4000.")
     private Long toleranceUsecs;
 
+    @Option(names = "--relative-seq", description = "google/packetdrill's sequence numbers, as the Linux corpus is written:"
+            + " a SYN's as written, every other segment's counted from its sender's ISN (< S. 123:123(0) ack 1 then"
+            + " > . 1:1(0) ack 1). Without it the script's remote side is used as written (the FreeBSD suite, our own scripts).")
+    private boolean relativeSeq;
+
     @Option(names = "--ip_version", paramLabel = "ipv4", description = "packetdrill's address family; only ipv4 is emulated.")
     private String ipVersion;
 
@@ -182,7 +187,7 @@ public final class PacketdrillCommand implements Callable<Integer> {
         Comparison kernelComparison = compare == null ? Comparison.EXACT : c;
         boolean machineOnStdout = "-".equals(jsonOutput) || "-".equals(junitOutput);
         PrintWriter out = machineOnStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
-        RunOptions options = RunOptions.of(p, c);
+        RunOptions options = RunOptions.of(p, c).withIsnRelative(relativeSeq);
         Map<String, String> names = new LinkedHashMap<>();
         for (String d : defines) {
             int eq = d.indexOf('=');

@@ -169,6 +169,9 @@ public final class Receiver {
      * @param allocator where compact copies of small segments come from (see {@link #chargedBytes()})
      * @param budget    the stack-wide budget the received data is charged against
      */
+    /** Linux icsk_ack.ato != 0: data arrived or quick ACK mode was entered, so ACK timing (and interactivity) applies. */
+    private boolean ackTimingStarted;
+
     public Receiver(TcpConfig config, ByteBufAllocator allocator, MemoryBudget budget) {
         this.budget = budget;
         this.profile = config.profile();
@@ -613,6 +616,7 @@ public final class Receiver {
      * of the connection (tcp_incr_quickack; the profile decides) and the exchange is not interactive.
      */
     public boolean ackNowForData(long nowNanos, int length) {
+        ackTimingStarted = true;
         bytesUnacked += length;
         lastDataReceivedNanos = nowNanos;
         largestSegmentReceived = Math.max(largestSegmentReceived, Math.min(length, rcvMss));
@@ -696,6 +700,15 @@ public final class Receiver {
     private void enterQuickAck(int segments) {
         quickAcksLeft = Math.max(quickAcksLeft, segments);
         pingPong = false;
+        ackTimingStarted = true;
+    }
+
+    /**
+     * Linux tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS), as tcp_rcv_synsent_state_process() calls
+     * it when it delays the ACK of a SYN,ACK for a waiting writer.
+     */
+    public void enterQuickAckMode() {
+        enterQuickAck(MAX_QUICK_ACKS);
     }
 
     /** The delayed ACK had to go alone: not interactive after all (Linux tcp_delack_timer_handler). */
@@ -705,7 +718,9 @@ public final class Receiver {
 
     /** We are sending data: soon after data arrived, the exchange is interactive (Linux tcp_event_data_sent). */
     public void dataSending(long nowNanos) {
-        if (profile.interactiveMode() && nowNanos - lastDataReceivedNanos < delayedAckNanos) {
+        // Linux tcp_event_data_sent() compares with icsk_ack.ato, which is 0 (so nothing is "soon") until data
+        // arrived or quick ACK mode was entered: data sent right after a plain handshake is not a reply.
+        if (profile.interactiveMode() && ackTimingStarted && nowNanos - lastDataReceivedNanos < delayedAckNanos) {
             pingPong = true;
         }
     }

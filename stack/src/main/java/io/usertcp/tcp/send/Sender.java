@@ -120,6 +120,16 @@ public final class Sender {
     private long ackedDataBytes;
     /** A write found the buffer full since the last ACK that could grow it (Linux SOCK_NOSPACE). */
     private boolean writerLimited;
+    /**
+     * Segments the peer acknowledged, our SYN or SYN,ACK included (TCP_INFO's tcpi_delivered, Linux
+     * tp->delivered), counted in segments of SND.MSS as TcpExtTCPDeliveredCE is: Linux counts its skbs'
+     * segments, and counts a SACKed one when it is SACKed where this counts it when cumulatively ACKed.
+     */
+    private long delivered;
+    /** TCP Fast Open, client: the end of SYN-data the SYN,ACK did not acknowledge, sent again as new data. */
+    private int synDataResendEnd;
+    /** TCP Fast Open, server: new data may go before our SYN,ACK is acknowledged (RFC 7413 §4.2.2). */
+    private boolean dataBeforeSynAcked;
 
     /** ECN's cwnd reduction (RFC 3168 §6.1.2), as Linux's TCP_CA_CWR state. */
     private final CwrState cwr = new CwrState();
@@ -148,6 +158,7 @@ public final class Sender {
     /** Starts the send sequence space at {@code iss}: the SYN takes ISS, so SND.NXT is ISS+1. */
     public void start(int iss) {
         this.iss = iss;
+        this.synDataResendEnd = iss;
         this.sndUna = iss;
         this.sndNxt = iss + 1;
         this.sndSml = iss;
@@ -206,6 +217,16 @@ public final class Sender {
     /** A SYN cookie handshake: the final ACK acknowledged the cookie SYN,ACK. */
     public void synAcknowledgedByCookie() {
         sndUna = iss + 1;
+        delivered++;
+    }
+
+    /** TCP_INFO's tcpi_delivered: segments the peer acknowledged, the SYN included (see {@link #delivered}). */
+    public long delivered() {
+        return delivered;
+    }
+
+    private long segments(int bytes) {
+        return bytes <= 0 ? 0 : (bytes + sndMss - 1) / sndMss;
     }
 
     // =====================================================================================
@@ -234,9 +255,39 @@ public final class Sender {
 
     /** SYN-SENT: SND.UNA advances past ISS; the SYN is acknowledged (the caller stops its timer). */
     public void synAcknowledged(long nowNanos, TcpSegmentView seg) {
-        sndUna = seg.ack();
+        int ack = seg.ack();
+        int dataAcked = SeqNum.diff(ack, iss + 1);
+        if (dataAcked > 0) {
+            buffer.acknowledge(dataAcked); // TCP Fast Open: data our SYN carried (RFC 7413 §3)
+        }
+        delivered += 1 + segments(dataAcked);
+        sndUna = ack;
+        if (SeqNum.gt(sndNxt, ack)) {
+            // SYN-data the SYN,ACK did not acknowledge goes again at once, as new data (Linux tcp_rcv_fastopen_synack()
+            // marks it lost and retransmits it: the server dropped it, RFC 7413 §4.2.2).
+            synDataResendEnd = sndNxt;
+            sndNxt = ack;
+        }
         sampleRtt(nowNanos, seg);
         retransmits = 0;
+    }
+
+    /** TCP Fast Open, client: our first SYN carries the first {@code length} bytes of the send buffer (RFC 7413 §3). */
+    public void synDataSent(int length) {
+        sndNxt = iss + 1 + length;
+    }
+
+    /**
+     * TCP Fast Open, client: the SYN goes again without its data (Linux keeps a plain SYN for
+     * retransmission: tcp_send_syn_data()); the data waits for the SYN,ACK.
+     */
+    public void synDataWithdrawn() {
+        sndNxt = iss + 1;
+    }
+
+    /** TCP Fast Open, server: a child that accepted SYN-data may send before its SYN,ACK is acknowledged. */
+    public void allowDataBeforeSynAcked() {
+        dataBeforeSynAcked = true;
     }
 
     /**
@@ -299,6 +350,7 @@ public final class Sender {
         if (skbs != null) {
             skbs.acknowledged(ackedDataBytes);
         }
+        delivered += (synAckedNow ? 1 : 0) + segments(dataBytes) + (finAckedNow && dataBytes <= 0 ? 1 : 0);
         int flightBefore = SeqNum.diff(sndNxt, sndUna);
         int priorUna = sndUna;
         sndUna = ack;
@@ -445,17 +497,17 @@ public final class Sender {
 
     /** Whether new data may be sent at all: the SYN is acknowledged and no FIN has been sent. */
     public boolean mayStartNewData() {
-        return synAcked() && !finSent;
+        return (synAcked() || dataBeforeSynAcked) && !finSent;
     }
 
-    /** Bytes queued and not yet sent (when no SYN or FIN is in flight). */
+    /** Bytes queued and not yet sent (when no FIN is in flight; an unacknowledged SYN takes no buffer byte). */
     public int unsentBytes() {
-        return buffer.size() - SeqNum.diff(sndNxt, sndUna);
+        return buffer.size() - SeqNum.diff(sndNxt, oldestUnacked());
     }
 
     /** Where the next new segment starts in the send buffer. */
     public int nextDataOffset() {
-        return SeqNum.diff(sndNxt, sndUna);
+        return SeqNum.diff(sndNxt, oldestUnacked());
     }
 
     /**
@@ -529,8 +581,8 @@ public final class Sender {
         int start = sndNxt;
         sndNxt += length;
         skbsSent();
-        if (length < mss) {
-            sndSml = sndNxt;
+        if (length < mss && !SeqNum.le(sndNxt, synDataResendEnd)) {
+            sndSml = sndNxt; // (SYN-data sent again is a retransmission to Linux: tcp_minshall_update() does not see it)
         }
         if (fin) {
             markFinSent();

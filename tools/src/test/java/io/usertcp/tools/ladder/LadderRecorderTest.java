@@ -84,6 +84,8 @@ class LadderRecorderTest {
                 "->  PSH,ACK 1:6(5) ack=1  [ESTABLISHED | ESTABLISHED]",
                 "<-  ACK ack=6  [ESTABLISHED | ESTABLISHED]", // quick ACK of the first data
                 "<-  PSH,ACK 1:7(6) ack=6  [ESTABLISHED | ESTABLISHED]",
+                // Quick ACK too: A's write came before any data did, so it was no reply (Linux ato 0, no ping-pong).
+                "->  ACK ack=7  [ESTABLISHED | ESTABLISHED]",
                 "L:  user CLOSE  [FIN-WAIT-1 | ESTABLISHED]",
                 "->  FIN,ACK seq=6 ack=7  [FIN-WAIT-1 | CLOSE-WAIT]",
                 "<-  ACK ack=7  [FIN-WAIT-2 | CLOSE-WAIT]",
@@ -92,8 +94,8 @@ class LadderRecorderTest {
                 // RFC 9293 §3.10.8 (time-wait timeout), Linux's 60 s.
                 "L:  2MSL timeout  [CLOSED | CLOSED]",
                 "end  [CLOSED | CLOSED]"), describe(l));
-        long lastAck = l.rows().get(11).timeNanos();
-        long closed = l.rows().get(12).timeNanos();
+        long lastAck = l.rows().get(12).timeNanos();
+        long closed = l.rows().get(13).timeNanos();
         assertEquals(60_000_000_000L, closed - lastAck, "TIME-WAIT lasts 2MSL = 60 s in the Linux profile");
     }
 

@@ -1,8 +1,8 @@
 package io.usertcp.tun.packetdrill;
 
 import io.usertcp.packetdrill.PacketSteps;
-import io.usertcp.packetdrill.ShellCommands;
-import io.usertcp.tcp.SipHash;
+import io.usertcp.packetdrill.ScriptRunner;
+import io.usertcp.tcp.FastOpen;
 import io.usertcp.wire.Ipv4Address;
 import java.util.Arrays;
 import java.util.function.Supplier;
@@ -39,9 +39,7 @@ final class FastOpenCookies implements PacketSteps.CookieMapping {
 
     /** The scripted cookie defaults.sh's key gives packetdrill's addresses (hex), for an undefined {@code TFO_COOKIE}. */
     static String defaultScriptCookie() {
-        String defaultsKey = ShellCommands.LINUX_DEFAULTS.stream().filter(s -> s[0].equals("net.ipv4.tcp_fastopen_key"))
-                .map(s -> s[1]).findFirst().orElseThrow();
-        return java.util.HexFormat.of().formatHex(cookie(defaultsKey, SCRIPT_CLIENT, SCRIPT_SERVER));
+        return ScriptRunner.defaultFastOpenCookie();
     }
 
     @Override
@@ -64,23 +62,6 @@ final class FastOpenCookies implements PacketSteps.CookieMapping {
 
     /** Linux's 8-byte cookie for a SYN from {@code client} to {@code server} under {@code key} (its primary part). */
     static byte[] cookie(String key, int client, int server) {
-        String[] words = key.strip().split(",")[0].split("-");
-        if (words.length != 4) {
-            throw new IllegalArgumentException("tcp_fastopen_key: " + key + " (expected: four hex words, a-b-c-d)");
-        }
-        long[] u = new long[4];
-        for (int i = 0; i < 4; i++) {
-            u[i] = Long.parseLong(words[i], 16) & 0xFFFF_FFFFL;
-        }
-        // proc_tcp_fastopen_key(): each word stored little-endian, the 16 bytes read as two little-endian u64.
-        SipHash siphash = new SipHash(u[1] << 32 | u[0], u[3] << 32 | u[2]);
-        byte[] message = {(byte) (client >>> 24), (byte) (client >>> 16), (byte) (client >>> 8), (byte) client,
-            (byte) (server >>> 24), (byte) (server >>> 16), (byte) (server >>> 8), (byte) server};
-        long hash = siphash.hashBytes(message);
-        byte[] out = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            out[i] = (byte) (hash >>> (8 * i));
-        }
-        return out;
+        return FastOpen.cookie(key, client, server); // the stack's own server computes it the same way
     }
 }

@@ -88,12 +88,8 @@ public final class KernelScriptRunner {
      */
     public static RunResult run(String name, String text, Path workingDir, Map<String, String> defines,
                                 Map<String, String> flags, Comparison comparison) {
-        Map<String, String> all = defines;
-        if (!defines.containsKey("TFO_COOKIE") && text.contains("TFO_COOKIE")) {
-            // The kernel selftests define it: the server cookie of packetdrill's addresses under defaults.sh's key.
-            all = new java.util.LinkedHashMap<>(defines);
-            all.put("TFO_COOKIE", FastOpenCookies.defaultScriptCookie());
-        }
+        // The kernel selftests define TFO_COOKIE: the server cookie of packetdrill's addresses under defaults.sh's key.
+        Map<String, String> all = ScriptRunner.withFastOpenCookie(defines, text);
         return ScriptRunner.parseAndRun(name, text, all, flags, script -> run(script, workingDir, comparison));
     }
 
