@@ -42,11 +42,11 @@ class PacketdrillCommandReportTest {
             0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
             +0    fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
             +0    connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
-            +0    > S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+            +0    > S 0:0(0) win 64240 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
             +0.05 < S. 0:0(0) ack 1 win 65535 <mss 1460>
-            +0    > . 1:1(0) ack 1 win 65535
+            +0    > . 1:1(0) ack 1 win 64240
             +0.1  close(3) = 0
-            +0    > F. 1:1(0) ack 1 win 65535
+            +0    > F. 1:1(0) ack 1 win 64240
             """;
 
     @TempDir
