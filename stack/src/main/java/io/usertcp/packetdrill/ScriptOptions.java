@@ -36,7 +36,7 @@ final class ScriptOptions {
         } else if (o instanceof TcpOptionSpec.Timestamps t) {
             return new TcpOption.Timestamps((int) tsVal, (int) (mapInbound ? map.tsEcrToLive(t.tsEcr()) : t.tsEcr()));
         } else if (o instanceof TcpOptionSpec.Unemulated u) {
-            return u.wire(); // FO/FOEXP (md5 stops at Unemulated.check)
+            return u.wire(); // FO/FOEXP, and md5 in a segment the script sends (Unemulated.check)
         }
         TcpOptionSpec.Sack s = (TcpOptionSpec.Sack) o;
         List<TcpOption.SackBlock> blocks = new ArrayList<>();

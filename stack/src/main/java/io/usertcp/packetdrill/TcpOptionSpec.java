@@ -27,15 +27,25 @@ public sealed interface TcpOptionSpec {
             return name.equals("FO") || name.equals("FOEXP");
         }
 
+        /** md5: an RFC 2385 signature as written, which a script may send (neither runner checks one it receives). */
+        public boolean isMd5() {
+            return name.equals("md5");
+        }
+
         /**
          * The option on the wire: FO is kind 34 with the cookie (RFC 7413 §4.1.1); FOEXP is kind
-         * 254 with the magic 0xF989 then the cookie (the experimental form Linux also sends).
+         * 254 with the magic 0xF989 then the cookie (the experimental form Linux also sends); md5 is
+         * kind 19 with its 16-byte digest as written (RFC 2385 §3.0).
          *
-         * @throws IllegalArgumentException for md5, or a cookie that is not hex
+         * @throws IllegalArgumentException for a value that is not hex, or an md5 digest not of 16 bytes
          */
         public io.usertcp.wire.TcpOption wire() {
-            if (!isFastOpen()) {
-                throw new IllegalArgumentException(name + ": only TCP Fast Open options can be sent");
+            if (isMd5()) {
+                byte[] digest = java.util.HexFormat.of().parseHex(value);
+                if (digest.length != 16) {
+                    throw new IllegalArgumentException("md5 " + value + ": expected a 16-byte digest");
+                }
+                return new io.usertcp.wire.TcpOption.Unknown(19, digest);
             }
             byte[] cookie = java.util.HexFormat.of().parseHex(value);
             if (name.equals("FO")) {

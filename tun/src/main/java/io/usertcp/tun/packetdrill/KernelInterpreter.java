@@ -131,6 +131,7 @@ final class KernelInterpreter implements Syscalls.Host {
             warmUp();
             realTime = Runtime.getRuntime().availableProcessors() > 1 && SocketCalls.realTime(true);
             start = System.nanoTime();
+            sockets.scriptStarted(java.time.Instant.now()); // SO_TIMESTAMPING reports CLOCK_REALTIME
             lastScriptNanos = start;
             lastDoneNanos = start;
             steps = new PacketSteps(start, true); // google/packetdrill: the remote side relative to its ISN

@@ -31,6 +31,7 @@ final class KernelSockets implements SocketApi {
             Map.entry("SO_REUSEPORT", new int[] {SocketCalls.SOL_SOCKET, 15}),
             Map.entry("SO_RCVLOWAT", new int[] {SocketCalls.SOL_SOCKET, 18}),
             Map.entry("SO_MARK", new int[] {SocketCalls.SOL_SOCKET, 36}),
+            Map.entry("SO_TIMESTAMPING", new int[] {SocketCalls.SOL_SOCKET, 37}), // SO_TIMESTAMPING_OLD
             Map.entry("SO_ZEROCOPY", new int[] {SocketCalls.SOL_SOCKET, 60}),
             Map.entry("TCP_NODELAY", new int[] {SocketCalls.IPPROTO_TCP, 1}),
             Map.entry("TCP_MAXSEG", new int[] {SocketCalls.IPPROTO_TCP, 2}),
@@ -56,6 +57,10 @@ final class KernelSockets implements SocketApi {
             Map.entry("IP_MTU_DISCOVER", new int[] {SocketCalls.IPPROTO_IP, 10}),
             Map.entry("IP_FREEBIND", new int[] {SocketCalls.IPPROTO_IP, 15}));
     private static final long MSG_FASTOPEN = 0x20000000L;
+    /** SO_TIMESTAMPING's number, and SCM_TIMESTAMPING's (the same, SO_TIMESTAMPING_OLD, 64-bit time_t). */
+    private static final int SO_TIMESTAMPING_OLD = 37;
+    /** CLOCK_REALTIME at the script's time 0, in nanoseconds; SCM_TIMESTAMPING times are reported from it. */
+    private volatile long scriptOriginRealtimeNanos;
     /** struct epoll_event is packed on x86-64 (12 bytes), naturally aligned elsewhere (16). */
     private static final boolean PACKED_EPOLL = "amd64".equals(System.getProperty("os.arch"))
             || "x86_64".equals(System.getProperty("os.arch"));
@@ -278,6 +283,7 @@ final class KernelSockets implements SocketApi {
             msg.setLong(32, Pointer.nativeValue(cmsgs)); // msg_control
             msg.setLong(40, CONTROL_BYTES);            // msg_controllen
             long r = SocketCalls.recvmsg(live(fd), Pointer.nativeValue(msg), (int) flags);
+            // (timestamps in SCM_TIMESTAMPING are turned into the script's time below)
             if (r < 0) {
                 return failed();
             }
@@ -289,8 +295,13 @@ final class KernelSockets implements SocketApi {
                 if (cmsgLen < 16 || at + cmsgLen > length) {
                     break;
                 }
-                control.add(new ControlMessage(cmsgs.getInt(at + 8), cmsgs.getInt(at + 12),
-                        cmsgs.getByteArray(at + 16, (int) (cmsgLen - 16))));
+                int level = cmsgs.getInt(at + 8);
+                int type = cmsgs.getInt(at + 12);
+                byte[] data = cmsgs.getByteArray(at + 16, (int) (cmsgLen - 16));
+                if (level == SocketCalls.SOL_SOCKET && type == SO_TIMESTAMPING_OLD) {
+                    data = toScriptTime(data);
+                }
+                control.add(new ControlMessage(level, type, data));
                 at += (cmsgLen + 7) & ~7L;
             }
             return SyscallResult.ok(r);
@@ -493,6 +504,44 @@ final class KernelSockets implements SocketApi {
         for (int live : open) {
             SocketCalls.shutdown(live, SocketCalls.SHUT_RDWR);
             SocketCalls.close(live);
+        }
+    }
+
+    /** The script's clock starts now: SO_TIMESTAMPING's times are reported relative to this instant. */
+    void scriptStarted(java.time.Instant origin) {
+        scriptOriginRealtimeNanos = origin.getEpochSecond() * 1_000_000_000L + origin.getNano();
+    }
+
+    /**
+     * struct scm_timestamping's software time (its first struct timespec, CLOCK_REALTIME) made the
+     * script's: seconds and nanoseconds since the script's time 0, as google/packetdrill compares
+     * them (the hardware ones, zero here, are left alone).
+     */
+    private byte[] toScriptTime(byte[] data) {
+        if (data.length < 16) {
+            return data;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data.clone()).order(java.nio.ByteOrder.nativeOrder());
+        long realtime = b.getLong(0) * 1_000_000_000L + b.getLong(8);
+        if (realtime == 0) {
+            return data;
+        }
+        long script = Math.max(0, realtime - scriptOriginRealtimeNanos);
+        b.putLong(0, script / 1_000_000_000L).putLong(8, script % 1_000_000_000L);
+        return b.array();
+    }
+
+    /** {@code sendto} to an AF_UNSPEC address (Linux: MSG_FASTOPEN refuses it with EOPNOTSUPP). */
+    @Override
+    public SyscallResult sendUnspecified(int fd, int count, long flags, int remoteAddress, int remotePort) {
+        if (count > MAX_IO_BYTES) {
+            return SyscallResult.error(Errno.EINVAL, "the kernel backend writes at most " + MAX_IO_BYTES + " bytes at once");
+        }
+        try (Memory buf = new Memory(Math.max(1, count)); Memory addr = sockaddr(remoteAddress, remotePort)) {
+            buf.clear();
+            addr.setByte(0, (byte) 0); // sa_family = AF_UNSPEC
+            return result(SocketCalls.sendto(live(fd), Pointer.nativeValue(buf), count, (int) flags, Pointer.nativeValue(addr),
+                    SocketCalls.SOCKADDR_IN_SIZE));
         }
     }
 
