@@ -161,6 +161,16 @@ public interface SocketApi {
     }
 
     /**
+     * {@code sendmsg} of several iovecs of {@code lengths} bytes with {@code flags}. By default as one
+     * {@link #send} of their sum (or a write without flags): only a kernel sees the layout (with
+     * MSG_ZEROCOPY each iovec becomes a page fragment of its own, MAX_SKB_FRAGS to an skb).
+     */
+    default SyscallResult sendmsg(int fd, int[] lengths, long flags) {
+        int total = java.util.Arrays.stream(lengths).sum();
+        return flags == 0 ? write(fd, total) : send(fd, total, flags, 0, 0);
+    }
+
+    /**
      * {@code sendto} with flags to an {@code AF_UNSPEC} address. By default as {@link #send} to
      * the script's address.
      */

@@ -168,8 +168,12 @@ public final class Syscalls {
             case "sendmsg" -> {
                 int fd = fd(a, 0);
                 int count = iovBytes(arg(a, 1, s));
+                int[] iov = iovLengths(arg(a, 1, s));
                 long flags = sendFlags(s, a, 2);
-                yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0) : sendOrConnect(fd, count, flags));
+                // Several iovecs: the layout is kept (with MSG_ZEROCOPY Linux makes each one a page fragment).
+                yield () -> Outcome.of(count == 0 && flags == 0 ? SyscallResult.ok(0)
+                        : iov.length > 1 && (flags & SEND_FLAGS.get("MSG_FASTOPEN")) == 0 ? sockets.sendmsg(fd, iov, flags)
+                        : sendOrConnect(fd, count, flags));
             }
             case "poll" -> poll(s, a);
             case "recvmsg" -> recvmsg(s, a);
@@ -648,6 +652,21 @@ public final class Syscalls {
      * The bytes a msghdr carries: {@code {msg_name(...)=..., msg_iov(N)=[{..., LEN}, ...], msg_flags=0}}.
      * Control messages are not emulated.
      */
+    /** The length of each iovec of a msghdr that {@link #iovBytes} accepted. */
+    private static int[] iovLengths(Expr msghdr) {
+        for (Expr.Field f : ((Expr.Struct) msghdr).fields()) {
+            if (f.name().startsWith("msg_iov") && f.value() instanceof Expr.Array iov) {
+                int[] lengths = new int[iov.elements().size()];
+                for (int i = 0; i < lengths.length; i++) {
+                    Expr.Struct v = (Expr.Struct) iov.elements().get(i);
+                    lengths[i] = (int) integer(v.field("iov_len") != null ? v.field("iov_len") : v.fields().get(1).value());
+                }
+                return lengths;
+            }
+        }
+        return new int[0];
+    }
+
     private static int iovBytes(Expr msghdr) {
         if (!(msghdr instanceof Expr.Struct m)) {
             throw new Unsupported("msghdr " + msghdr.format() + ": expected {msg_name(...)=..., msg_iov(N)=[...], msg_flags=0}");

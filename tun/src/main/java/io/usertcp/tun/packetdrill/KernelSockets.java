@@ -531,6 +531,36 @@ final class KernelSockets implements SocketApi {
         return b.array();
     }
 
+    /**
+     * {@code sendmsg} with each iovec in an allocation of its own, as google/packetdrill allocates
+     * them: never contiguous, so that with MSG_ZEROCOPY each one is a page fragment of its own.
+     */
+    @Override
+    public SyscallResult sendmsg(int fd, int[] lengths, long flags) {
+        List<Memory> buffers = new ArrayList<>();
+        try (Memory iov = new Memory(16L * Math.max(1, lengths.length)); Memory msg = new Memory(56)) {
+            long total = 0;
+            for (int i = 0; i < lengths.length; i++) {
+                Memory b = new Memory(Math.max(1, lengths[i]) + 64L); // the slack keeps the next one apart
+                b.clear();
+                buffers.add(b);
+                iov.setLong(16L * i, Pointer.nativeValue(b));
+                iov.setLong(16L * i + 8, lengths[i]);
+                total += lengths[i];
+            }
+            if (total > MAX_IO_BYTES) {
+                return SyscallResult.error(Errno.EINVAL, "the kernel backend writes at most " + MAX_IO_BYTES + " bytes at once");
+            }
+            msg.clear();
+            msg.setLong(16, Pointer.nativeValue(iov)); // msg_iov
+            msg.setLong(24, lengths.length);           // msg_iovlen
+            long r = SocketCalls.sendmsg(live(fd), Pointer.nativeValue(msg), (int) flags);
+            return r < 0 ? failed() : SyscallResult.ok(r);
+        } finally {
+            buffers.forEach(Memory::close);
+        }
+    }
+
     /** {@code sendto} to an AF_UNSPEC address (Linux: MSG_FASTOPEN refuses it with EOPNOTSUPP). */
     @Override
     public SyscallResult sendUnspecified(int fd, int count, long flags, int remoteAddress, int remotePort) {

@@ -87,6 +87,8 @@ final class SocketCalls {
     /** @param msg address of a {@code struct msghdr} (56 bytes on LP64) */
     static native long recvmsg(int fd, long msg, int flags);
 
+    static native long sendmsg(int fd, long msg, int flags);
+
     static native int close(int fd);
 
     static native int shutdown(int fd, int how);
