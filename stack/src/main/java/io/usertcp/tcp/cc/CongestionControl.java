@@ -69,6 +69,14 @@ public interface CongestionControl {
     void onAck(long nowNanos, long ackedBytes, long flightSizeBytes, long srttNanos);
 
     /**
+     * An ACK's RTT sample, from the newest segment it delivered (Linux's ack_sample for
+     * pkts_acked()), before {@link #onAck} for the same ACK: CUBIC's HyStart reads it. By default
+     * nothing.
+     */
+    default void onAckRttSample(long nowNanos, long rttNanos, int sndUna, int sndNxt, long srttNanos) {
+    }
+
+    /**
      * Loss detected by duplicate ACKs or SACK: enter fast recovery and reduce ssthresh and cwnd
      * (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.2, RFC 9438 §4.6). Ignored while already in recovery.
      *

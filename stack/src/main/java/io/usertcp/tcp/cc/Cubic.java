@@ -8,10 +8,11 @@ package io.usertcp.tcp.cc;
  * by fast convergence when the window had not regained the previous W_max (§4.7).
  *
  * <p>Slow start is RFC 5681's, with RFC 3465 L = 2·SMSS or as Linux's tcp_slow_start()
- * ({@link CongestionConfig#linuxSlowStart()}), which §4.10 allows. HyStart++
- * (RFC 9406, which §4.10 says SHOULD be used) is not implemented: it needs per-round minimum RTT
- * samples and round boundaries that this interface does not carry. Spurious-loss undo (§4.9, MAY)
- * is not implemented either.
+ * ({@link CongestionConfig#linuxSlowStart()}), which §4.10 allows. With Linux's slow start it
+ * also runs Linux's HyStart ({@link HyStart}: ACK train and delay, from each ACK's RTT sample),
+ * which ends slow start before the first loss; RFC 9406's HyStart++, which §4.10 says SHOULD be
+ * used, adds a conservative slow start that Linux does not run and neither do we. Undo of a
+ * spurious reduction (§4.9) is {@link CongestionControl#onUndo}.
  *
  * <p>Arithmetic is in {@code double} segments, as the RFC writes it; cwnd stays in whole bytes with
  * the fractions carried from ACK to ACK so that many small increments are not lost to rounding.
@@ -37,6 +38,8 @@ final class Cubic extends LossBasedCongestionControl {
     private double alpha = ALPHA;
     /** Fraction of a byte of growth not yet added to cwnd. */
     private double carryBytes;
+    /** Linux's HyStart, with {@link CongestionConfig#linuxSlowStart()}. */
+    private final HyStart hyStart = new HyStart();
 
     Cubic(int smssBytes, CongestionConfig config) {
         super(smssBytes, config);
@@ -135,8 +138,28 @@ final class Cubic extends LossBasedCongestionControl {
         endEpoch();
     }
 
+    /**
+     * Linux cubictcp_acked(): HyStart's sample (not in the second after congestion avoidance
+     * began, when delays still show the recovery); it may end slow start, ssthresh = cwnd.
+     */
+    @Override
+    public void onAckRttSample(long nowNanos, long rttNanos, int sndUna, int sndNxt, long srttNanos) {
+        if (!config.linuxSlowStart() || inRecovery() || epochStarted && nowNanos - epochStartNanos < 1_000_000_000L) {
+            return;
+        }
+        if (cwnd >= ssthresh) {
+            hyStart.exitsSlowStart(nowNanos, rttNanos, sndUna, sndNxt, 0, 0); // keeps the minimum RTT
+            return;
+        }
+        long pacing = srttNanos > 0 ? 2 * cwnd * 1_000_000_000L / srttNanos : 0; // tcp_update_pacing_rate(): 200 % in slow start
+        if (hyStart.exitsSlowStart(nowNanos, rttNanos, sndUna, sndNxt, cwnd / smss, pacing)) {
+            ssthresh = cwnd;
+        }
+    }
+
     @Override
     void reduceOnTimeout(long nowNanos, long flightSizeBytes, boolean firstTimeout) {
+        hyStart.reset(); // Linux bictcp_reset() and bictcp_hystart_reset() on entering TCP_CA_Loss
         if (firstTimeout) {
             // §4.8: cwnd as Reno (the caller sets 1·SMSS), ssthresh with β_cubic as in §4.6
             cwndPriorSegments = (double) cwnd / smss;

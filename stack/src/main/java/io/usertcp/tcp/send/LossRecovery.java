@@ -54,6 +54,8 @@ final class LossRecovery {
     boolean prrActive;
     // What the ACK being processed delivered (Linux's FLAG_* of tcp_ack()).
     int ackDelivered;
+    /** When the newest never-retransmitted segment this ACK delivered was sent; Long.MIN_VALUE when none. */
+    private long ackNewestSentNanos = Long.MIN_VALUE;
     boolean ackOriginalDelivered;
     boolean ackDataSacked;
     private boolean ackDsack;
@@ -92,6 +94,7 @@ final class LossRecovery {
         int priorFack = scoreboard.highestSackedEnd(priorUna);
         scoreboard.advance(t.sndUna);
         ackDelivered = 0;
+        ackNewestSentNanos = Long.MIN_VALUE;
         ackOriginalDelivered = false;
         ackDataSacked = false;
         ackDsack = false;
@@ -180,10 +183,16 @@ final class LossRecovery {
         }
     }
 
+    /** The RTT of the newest segment this ACK delivered that was never retransmitted (Linux rs->rtt_us), or -1. */
+    long ackRttNanos(long nowNanos) {
+        return ackNewestSentNanos == Long.MIN_VALUE ? -1 : nowNanos - ackNewestSentNanos;
+    }
+
     private void delivered(Sender t, int i, int priorFack, long nowNanos) {
         ackDelivered++;
         boolean everRetransmitted = log.has(i, TransmitLog.EVER_RETRANS);
         if (!everRetransmitted) {
+            ackNewestSentNanos = Math.max(ackNewestSentNanos, log.sentNanos(i));
             if (SeqNum.lt(log.start(i), priorFack) && (!reorderSeen || SeqNum.lt(log.start(i), reorderLowSeq))) {
                 reorderSeen = true; // a hole never retransmitted got filled: reordering (tcp_check_sack_reordering())
                 reorderLowSeq = log.start(i);

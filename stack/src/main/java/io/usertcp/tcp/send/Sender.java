@@ -366,6 +366,10 @@ public final class Sender {
         if (!cwr.active()) {
             // Linux tcp_is_cwnd_limited() judges by the window's largest flight (max_packets_out), not this moment's.
             long flight = config.congestion().linuxSlowStart() ? Math.max(flightBefore, maxFlightInWindow) : flightBefore;
+            long ackRtt = recovery.ackRttNanos(nowNanos);
+            if (ackRtt >= 0) {
+                cc.onAckRttSample(nowNanos, ackRtt, sndUna, sndNxt, rtt.srttNanos()); // Linux pkts_acked() before cong_avoid()
+            }
             cc.onAck(nowNanos, Math.max(0, dataBytes), flight, rtt.srttNanos());
         }
         recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes), tsEcr(seg));
