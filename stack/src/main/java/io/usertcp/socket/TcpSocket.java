@@ -70,18 +70,7 @@ public final class TcpSocket implements Closeable {
             });
             socket.awaitEstablished(timeoutMillis);
         } catch (IOException | RuntimeException e) {
-            runner.removeTerminationListener(socket.wake);
-            TcpConnection c = socket.connection;
-            if (c != null) {
-                try {
-                    runner.call(now -> {
-                        runner.unwatch(c);
-                        return null;
-                    });
-                } catch (StackStoppedException stopped) {
-                    // nothing is left to forget
-                }
-            }
+            socket.forget();
             throw e;
         }
         return socket;
@@ -122,24 +111,29 @@ public final class TcpSocket implements Closeable {
             carried = taken[0];
             socket.awaitEstablished(timeoutMillis);
         } catch (IOException | RuntimeException e) {
-            runner.removeTerminationListener(socket.wake);
-            TcpConnection c = socket.connection;
-            if (c != null) {
-                try {
-                    runner.call(now -> {
-                        runner.unwatch(c);
-                        return null;
-                    });
-                } catch (StackStoppedException stopped) {
-                    // nothing is left to forget
-                }
-            }
+            socket.forget();
             throw e;
         }
         if (carried < data.length) {
             socket.write(data, carried, data.length - carried);
         }
         return socket;
+    }
+
+    /** A connect that failed: the runner stops watching the connection and telling this socket of its end. */
+    private void forget() {
+        runner.removeTerminationListener(wake);
+        TcpConnection c = connection;
+        if (c != null) {
+            try {
+                runner.call(now -> {
+                    runner.unwatch(c);
+                    return null;
+                });
+            } catch (StackStoppedException stopped) {
+                // nothing is left to forget
+            }
+        }
     }
 
     /** Wraps a connection taken from a listener's accept queue; must run on the stack thread. */
