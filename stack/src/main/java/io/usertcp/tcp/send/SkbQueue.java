@@ -1,7 +1,5 @@
 package io.usertcp.tcp.send;
 
-import java.util.ArrayDeque;
-
 /**
  * The send buffer as Linux accounts it, in skbs, for the linux profile: where a write's bytes go
  * and how much of SO_SNDBUF they use. The data itself stays in {@link SendBuffer}; this keeps only
@@ -16,13 +14,15 @@ import java.util.ArrayDeque;
  * <li>When an skb of the size goal is full and is the first unsent one, Linux pushes it at once
  * (tcp_push_one()): what cwnd and the window allow goes out, and an skb sent in part is split in
  * two (tso_fragment()), the unsent part becoming a new skb with its own overhead. Later sends split
- * the same way.
+ * the same way, where a burst stops.
  * <li>Acknowledged skbs are freed; one acknowledged in part is trimmed of its data (tcp_trim_head()).
  * <li>A writer that waits is woken only when the free space is at least half of what is queued
  * (sk_stream_write_space(), sk_stream_min_wspace()).
  * </ul>
  *
- * <p>Offsets count the connection's data bytes from 0. Pure state on the connection's thread.
+ * <p>Offsets count the connection's data bytes from 0. The skbs are kept in a ring of two arrays
+ * that grows by doubling and is reused: no allocation per write or ACK once it is large enough.
+ * Pure state on the connection's thread.
  */
 final class SkbQueue {
     /**
@@ -33,8 +33,11 @@ final class SkbQueue {
      */
     static final int SKB_OVERHEAD = 1280;
 
-    /** The skbs from the oldest unacknowledged one: {start, end} offsets; unsent once start >= {@link #sentUpTo}. */
-    private final ArrayDeque<long[]> skbs = new ArrayDeque<>();
+    /** The skbs from the oldest unacknowledged one, as [start, end) offsets, in a ring. */
+    private long[] starts = new long[16];
+    private long[] ends = new long[16];
+    private int head;
+    private int count;
     /** Linux sk_wmem_queued: data plus overhead of every skb held. */
     private long queued;
     /** Bytes written so far (Linux write_seq, from 0). */
@@ -47,6 +50,10 @@ final class SkbQueue {
      * one only where the burst stops (tso_fragment()), not at every segment.
      */
     private long reportedSent;
+
+    private int slot(int i) {
+        return (head + i) & (starts.length - 1);
+    }
 
     long queued() {
         settle();
@@ -81,23 +88,22 @@ final class SkbQueue {
         int taken = 0;
         long budget = pushBudget;
         while (taken < offered) {
-            long[] tail = skbs.peekLast();
-            long room = tail != null && tail[0] >= sentUpTo ? sizeGoal - (tail[1] - tail[0]) : 0;
+            int tail = count == 0 ? -1 : slot(count - 1);
+            long room = tail >= 0 && starts[tail] >= sentUpTo ? sizeGoal - (ends[tail] - starts[tail]) : 0;
             if (room <= 0) {
                 if (!memoryFree(sndbuf, notSentLowat)) {
                     break;
                 }
-                tail = new long[] {written, written};
-                skbs.addLast(tail);
+                tail = append(written, written);
                 queued += SKB_OVERHEAD;
                 room = sizeGoal;
             }
             int n = (int) Math.min(room, offered - taken);
-            tail[1] += n;
+            ends[tail] += n;
             written += n;
             queued += n;
             taken += n;
-            if (tail[1] - tail[0] >= sizeGoal && tail[0] == sentUpTo && budget > 0) {
+            if (ends[tail] - starts[tail] >= sizeGoal && starts[tail] == sentUpTo && budget > 0) {
                 sent(Math.min(written, sentUpTo + budget)); // tcp_push_one()
                 settle();
                 budget = 0;
@@ -117,38 +123,65 @@ final class SkbQueue {
             return;
         }
         sentUpTo = reportedSent;
-        for (long[] skb : skbs) {
-            if (skb[0] < sentUpTo && sentUpTo < skb[1]) {
-                long[] rest = {sentUpTo, skb[1]};
-                skb[1] = sentUpTo;
-                insertAfter(skb, rest);
+        for (int i = 0; i < count; i++) {
+            int s = slot(i);
+            if (starts[s] < sentUpTo && sentUpTo < ends[s]) {
+                insertAfter(i, sentUpTo, ends[s]);
+                ends[slot(i)] = sentUpTo;
                 queued += SKB_OVERHEAD;
                 return;
             }
         }
     }
 
-    private void insertAfter(long[] skb, long[] rest) {
-        ArrayDeque<long[]> after = new ArrayDeque<>();
-        while (skbs.peekLast() != skb) {
-            after.addFirst(skbs.pollLast());
+    /** Adds an skb at the tail; returns its slot. */
+    private int append(long start, long end) {
+        if (count == starts.length) {
+            grow();
         }
-        skbs.addLast(rest);
-        skbs.addAll(after);
+        int s = slot(count);
+        starts[s] = start;
+        ends[s] = end;
+        count++;
+        return s;
+    }
+
+    /** Inserts an skb [start, end) after the {@code i}-th, moving the later ones back by one. */
+    private void insertAfter(int i, long start, long end) {
+        append(0, 0);
+        for (int k = count - 1; k > i + 1; k--) {
+            starts[slot(k)] = starts[slot(k - 1)];
+            ends[slot(k)] = ends[slot(k - 1)];
+        }
+        starts[slot(i + 1)] = start;
+        ends[slot(i + 1)] = end;
+    }
+
+    private void grow() {
+        long[] s = new long[starts.length * 2];
+        long[] e = new long[ends.length * 2];
+        for (int i = 0; i < count; i++) {
+            s[i] = starts[slot(i)];
+            e[i] = ends[slot(i)];
+        }
+        starts = s;
+        ends = e;
+        head = 0;
     }
 
     /** The peer acknowledged data up to {@code offset}: skbs wholly below are freed, the one it ends in trimmed. */
     void acknowledged(long offset) {
         settle();
-        while (!skbs.isEmpty()) {
-            long[] first = skbs.peekFirst();
-            if (first[1] <= offset) {
-                skbs.pollFirst();
-                queued -= first[1] - first[0] + SKB_OVERHEAD;
+        while (count > 0) {
+            int s = slot(0);
+            if (ends[s] <= offset) {
+                queued -= ends[s] - starts[s] + SKB_OVERHEAD;
+                head = (head + 1) & (starts.length - 1);
+                count--;
             } else {
-                if (first[0] < offset) {
-                    queued -= offset - first[0];
-                    first[0] = offset;
+                if (starts[s] < offset) {
+                    queued -= offset - starts[s];
+                    starts[s] = offset;
                 }
                 return;
             }
@@ -157,7 +190,8 @@ final class SkbQueue {
 
     /** Everything is dropped (the connection is over). */
     void clear() {
-        skbs.clear();
+        count = 0;
+        head = 0;
         queued = 0;
         sentUpTo = written;
         reportedSent = written;
