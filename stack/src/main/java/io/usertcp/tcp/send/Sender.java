@@ -858,7 +858,7 @@ public final class Sender {
     public int append(ByteBuf data) {
         int offered = data.readableBytes();
         int n = skbs == null ? buffer.append(data) : buffer.append(data, skbs.take(offered, sizeGoal(), buffer.capacity(),
-                notSentLowat, pushBudget()));
+                notSentLowat, pushBudget));
         if (n < offered || writableSpace() == 0) {
             writerLimited = true; // Linux sets SOCK_NOSPACE when a write waits for room
         }
@@ -926,6 +926,9 @@ public final class Sender {
         }
         return (int) Math.max(sndMss, goal / sndMss * sndMss);
     }
+
+    /** {@link #pushBudget()} for {@link SkbQueue#take}, made once (no allocation per write). */
+    private final SkbQueue.PushBudget pushBudget = this::pushBudget;
 
     /** What may go out at once, in whole segments: cwnd's and the window's room (what tcp_push_one() sends). */
     private long pushBudget() {

@@ -33,6 +33,11 @@ final class SkbQueue {
      */
     static final int SKB_OVERHEAD = 1280;
 
+    /** What may go out at once when a full skb is pushed: asked only then (it costs a look at cwnd and the flight). */
+    interface PushBudget {
+        long bytes();
+    }
+
     /** The skbs from the oldest unacknowledged one, as [start, end) offsets, in a ring. */
     private long[] starts = new long[16];
     private long[] ends = new long[16];
@@ -81,12 +86,12 @@ final class SkbQueue {
      *
      * @param sizeGoal   tcp_xmit_size_goal(): the most data an skb gets
      * @param pushBudget what cwnd and the peer's window let go out now, in whole segments: a full
-     *                   first unsent skb is pushed (and split) up to that much
+     *                   first unsent skb is pushed (and split) up to that much, once per write
      */
-    int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, long pushBudget) {
+    int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget) {
         settle();
         int taken = 0;
-        long budget = pushBudget;
+        boolean pushed = false;
         while (taken < offered) {
             int tail = count == 0 ? -1 : slot(count - 1);
             long room = tail >= 0 && starts[tail] >= sentUpTo ? sizeGoal - (ends[tail] - starts[tail]) : 0;
@@ -103,10 +108,13 @@ final class SkbQueue {
             written += n;
             queued += n;
             taken += n;
-            if (ends[tail] - starts[tail] >= sizeGoal && starts[tail] == sentUpTo && budget > 0) {
-                sent(Math.min(written, sentUpTo + budget)); // tcp_push_one()
-                settle();
-                budget = 0;
+            if (!pushed && ends[tail] - starts[tail] >= sizeGoal && starts[tail] == sentUpTo) {
+                pushed = true;
+                long budget = pushBudget.bytes();
+                if (budget > 0) {
+                    sent(Math.min(written, sentUpTo + budget)); // tcp_push_one()
+                    settle();
+                }
             }
         }
         return taken;
@@ -123,9 +131,14 @@ final class SkbQueue {
             return;
         }
         sentUpTo = reportedSent;
-        for (int i = 0; i < count; i++) {
+        // From the tail: what was sent ends at or near the newest skbs, and none before one that ends at or
+        // below it can contain it.
+        for (int i = count - 1; i >= 0; i--) {
             int s = slot(i);
-            if (starts[s] < sentUpTo && sentUpTo < ends[s]) {
+            if (ends[s] <= sentUpTo) {
+                return;
+            }
+            if (starts[s] < sentUpTo) {
                 insertAfter(i, sentUpTo, ends[s]);
                 ends[slot(i)] = sentUpTo;
                 queued += SKB_OVERHEAD;
