@@ -140,8 +140,10 @@ final class GoodputTable {
         sb.append("  A to B (data) only, at random;\n");
         sb.append(String.format(Locale.ROOT, "- each cell is the mean of %d runs, seeds 1 to %d: under loss one run's goodput depends on\n", SEEDS, SEEDS));
         sb.append("  how many 200 ms timeouts it happens to take, and single runs differ by up to 2x between seeds;\n");
-        sb.append("- stacks: `TcpConfig.linux()` with the section's congestion control; its 128 KiB receive buffer\n");
-        sb.append("  bounds the window, so without loss goodput is at most min(link, 128 KiB / RTT).\n");
+        sb.append("- stacks: `TcpConfig.linux()` with the section's congestion control and fixed buffers (no autotuning):\n");
+        sb.append("  a 256 KiB receive buffer, of which Linux's window offers about 145 KiB (half, then the ratio it\n");
+        sb.append("  measures from the segments), and a 256 KiB send buffer; without loss goodput is at most\n");
+        sb.append("  min(link, window / RTT).\n");
         for (CongestionAlgorithm a : ALGORITHMS) {
             sb.append("\n## ").append(a.algorithmName()).append("\n\n");
             sb.append("| loss \\ RTT |");
