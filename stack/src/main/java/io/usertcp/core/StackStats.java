@@ -20,6 +20,12 @@ public final class StackStats {
         TcpExtListenOverflows, TcpExtListenDrops,
         TcpExtSyncookiesSent, TcpExtSyncookiesRecv, TcpExtSyncookiesFailed,
         TcpExtTCPChallengeACK, TcpExtTCPSYNChallenge, TcpExtTCPACKSkippedChallenge,
+        /**
+         * ACKs not sent because the connection answered an unacceptable segment less than
+         * tcp_invalid_ratelimit ago (Linux tcp_oow_rate_limited()): in SYN-RECEIVED, after a PAWS
+         * rejection, for a sequence number outside the window.
+         */
+        TcpExtTCPACKSkippedSynRecv, TcpExtTCPACKSkippedPAWS, TcpExtTCPACKSkippedSeq,
         TcpExtTCPAbortOnData, TcpExtTCPAbortOnClose, TcpExtTCPAbortOnLinger, TcpExtTCPAbortOnTimeout,
         TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab, TcpExtPAWSActive,
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtTCPSACKReorder,

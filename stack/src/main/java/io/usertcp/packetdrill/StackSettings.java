@@ -90,6 +90,7 @@ final class StackSettings {
             }).build()),
             Map.entry("net.ipv4.tcp_max_tw_buckets", (v, c) -> c.toBuilder().maxTimeWaitEntries((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_challenge_ack_limit", (v, c) -> c.toBuilder().challengeAckLimitPerSecond((int) num(v)).build()),
+            Map.entry("net.ipv4.tcp_invalid_ratelimit", (v, c) -> c.toBuilder().invalidRateLimitNanos(num(v) * 1_000_000L).build()),
             Map.entry("net.ipv4.tcp_congestion_control", (v, c) -> c.toBuilder()
                     .congestion(c.congestion().withAlgorithm(io.usertcp.tcp.cc.CongestionAlgorithm.byName(v))).build()),
             Map.entry("net.ipv4.tcp_slow_start_after_idle", (v, c) -> c.toBuilder()

@@ -176,7 +176,10 @@ final class SegmentArrival {
                 && seg.seq() == rcv.irs() && seg.ack() == c.sender.nxt();
         if (!rst && rcv.pawsRejects(seg.options(), nowNanos)) {
             stats.increment(Counter.TcpExtPAWSEstab);
-            c.ackNow = true; // RFC 7323 §5.3 R1: treat as unacceptable: ACK and drop
+            // RFC 7323 §5.3 R1: treat as unacceptable: ACK and drop
+            if (!outOfWindowAckLimited(c, nowNanos, seg, Counter.TcpExtTCPACKSkippedPAWS)) {
+                c.ackNow = true;
+            }
             return;
         }
         long window = c.acceptanceWindow();
@@ -191,7 +194,8 @@ final class SegmentArrival {
         // First: is the segment acceptable?
         if (!simultaneousSynAck && !SynchronizedChecks.acceptable(rcv.nxt(), window, seg.seq(), seg.segmentLength())
                 && !SynchronizedChecks.ackAtRightEdge(profile, rcv.nxt(), window, seg.seq(), seg.segmentLength(), flags)) {
-            if (!rst) {
+            if (!rst && !outOfWindowAckLimited(c, nowNanos, seg, c.state == TcpState.SYN_RECEIVED && c.parent != null
+                    ? Counter.TcpExtTCPACKSkippedSynRecv : Counter.TcpExtTCPACKSkippedSeq)) {
                 c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             }
             if (!ackOfOldDuplicate(c, seg, flags)) {
@@ -356,14 +360,48 @@ final class SegmentArrival {
         c.release();
     }
 
-    /** RFC 5961 §7: challenge ACKs are rate limited stack-wide. */
+    /**
+     * RFC 5961 §7: challenge ACKs are rate limited, first per connection (Linux
+     * tcp_send_challenge_ack() asks __tcp_oow_rate_limited() before anything else), then stack-wide.
+     */
     private void challengeAck(TcpConnection c, long nowNanos) {
+        if (!outOfWindowAckDue(c, nowNanos, Counter.TcpExtTCPACKSkippedChallenge)) {
+            return;
+        }
         if (c.host.challengeAckAllowed(nowNanos)) {
             stats.increment(Counter.TcpExtTCPChallengeACK);
             c.ackNow = true;
         } else {
             stats.increment(Counter.TcpExtTCPACKSkippedChallenge);
         }
+    }
+
+    /**
+     * Linux tcp_oow_rate_limited(): whether the ACK that would answer {@code seg}, a segment we cannot
+     * accept, is skipped. A segment with data or a FIN and no SYN is always answered ("data packets
+     * without SYNs are not likely part of an ACK loop"); the others are answered at most once per
+     * {@link TcpConfig#invalidRateLimitNanos()} per connection. Two stacks that each find the other's
+     * segments unacceptable would otherwise ACK each other forever, and a blind flood of bare ACKs would
+     * get one answer each. RFC 9293 §3.10.7.4 answers every one; the rfc and freebsd numbers do.
+     */
+    private boolean outOfWindowAckLimited(TcpConnection c, long nowNanos, TcpSegmentView seg, Counter skipped) {
+        boolean syn = (seg.flags() & TcpFlags.SYN) != 0;
+        if (seg.segmentLength() > 0 && !syn) {
+            return false;
+        }
+        return !outOfWindowAckDue(c, nowNanos, skipped);
+    }
+
+    /** Linux __tcp_oow_rate_limited(): whether the per-connection limit lets an ACK go now (and, if so, notes the time). */
+    private boolean outOfWindowAckDue(TcpConnection c, long nowNanos, Counter skipped) {
+        long period = c.config.invalidRateLimitNanos();
+        if (c.outOfWindowAcked && nowNanos - c.lastOutOfWindowAckNanos < period) {
+            stats.increment(skipped);
+            return false;
+        }
+        c.outOfWindowAcked = true;
+        c.lastOutOfWindowAckNanos = nowNanos;
+        return true;
     }
 
     /** Fifth check: the ACK field. Returns whether processing continues with the text. */

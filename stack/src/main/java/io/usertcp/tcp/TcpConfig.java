@@ -29,7 +29,10 @@ import io.usertcp.tcp.cc.CongestionConfig;
  * @param windowScaling          offer RFC 7323 window scaling
  * @param sack                   offer RFC 2018 SACK-permitted
  * @param timestamps             offer RFC 7323 timestamps
- * @param challengeAckLimitPerSecond RFC 5961 §7: stack-wide cap on challenge ACKs per second
+ * @param challengeAckLimitPerSecond RFC 5961 §7: stack-wide cap on challenge ACKs per second. linux:
+ *                               none ({@link Integer#MAX_VALUE}, tcp_challenge_ack_limit's default since
+ *                               Linux 6.0, which limits per connection instead: {@code invalidRateLimitNanos});
+ *                               rfc and freebsd: 1000
  * @param maxTimeWaitEntries     cap on TIME-WAIT entries (Linux tcp_max_tw_buckets); past it a
  *                               closing connection skips TIME-WAIT
  * @param synCookies             when to answer SYNs with RFC 4987 cookies
@@ -71,6 +74,13 @@ import io.usertcp.tcp.cc.CongestionConfig;
  *                               {@link FastOpen#SERVER_ENABLE} 0x2, ...; the stack's {@link FastOpen} changes
  *                               it at run time). linux: 1, the client side only, Linux's default; rfc and
  *                               freebsd: 0, off unless configured
+ * @param invalidRateLimitNanos  the least time between two ACKs a connection sends to answer segments
+ *                               it cannot accept (out of the window, PAWS-rejected, or met with a
+ *                               challenge ACK) when they carry no data or a SYN: Linux's
+ *                               {@code net.ipv4.tcp_invalid_ratelimit}, 500 ms (tcp_oow_rate_limited(),
+ *                               against ACK loops and blind floods that would make us answer each one).
+ *                               0 answers every one, as RFC 9293 §3.10.7.4 says to the letter: rfc and
+ *                               freebsd (FreeBSD's own ACK limits are not modelled)
  */
 public record TcpConfig(
         long timeWaitNanos,
@@ -107,7 +117,8 @@ public record TcpConfig(
         int socketBufferMaxBytes,
         boolean bufferAutotuning,
         int notSentLowatBytes,
-        int fastOpen) {
+        int fastOpen,
+        long invalidRateLimitNanos) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
     public enum TimeWaitReuse {
@@ -215,15 +226,19 @@ public record TcpConfig(
         range("socketBufferMaxBytes", socketBufferMaxBytes, 256, 1 << 30);
         range("notSentLowatBytes", notSentLowatBytes, 0, Integer.MAX_VALUE);
         range("fastOpen", fastOpen, 0, Integer.MAX_VALUE);
+        if (invalidRateLimitNanos < 0) {
+            throw new IllegalArgumentException("invalidRateLimitNanos: " + invalidRateLimitNanos + " (expected: >= 0, 0 for no limit)");
+        }
     }
 
     /** A default Linux 6.x kernel's numbers, with the {@link TcpProfile#linux() linux} profile. */
     public static TcpConfig linux() {
         return new TcpConfig(60 * SECOND, 60 * SECOND, SECOND, 200 * MILLISECOND, 120 * SECOND, 40 * MILLISECOND,
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 16384, true, true, true,
-                1000, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
+                Integer.MAX_VALUE, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
                 256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0, // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
-                4 << 20, 212_992, true, Integer.MAX_VALUE, FastOpen.CLIENT_ENABLE); // tcp_fastopen = 1; tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
+                4 << 20, 212_992, true, Integer.MAX_VALUE, FastOpen.CLIENT_ENABLE, // tcp_fastopen = 1;
+                500 * MILLISECOND); // tcp_invalid_ratelimit = 500 ms; tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
     }
 
     /**
@@ -245,6 +260,8 @@ public record TcpConfig(
                 .profile(TcpProfile.rfc())
                 .timeWaitReuse(TimeWaitReuse.OFF)
                 .ecn(EcnMode.PASSIVE)
+                .invalidRateLimitNanos(0) // RFC 9293 §3.10.7.4: every unacceptable segment is answered
+                .challengeAckLimitPerSecond(1000) // RFC 5961 §7's ACK throttling, stack-wide
                 .sendBufferBytes(262144)
                 .socketBufferMaxBytes(1 << 30)
                 .bufferAutotuning(false)
@@ -280,6 +297,8 @@ public record TcpConfig(
                 .socketBufferMaxBytes(2 << 20) // kern.ipc.maxsockbuf
                 .bufferAutotuning(false)
                 .fastOpen(0) // FreeBSD's own TFO (net.inet.tcp.fastopen.*) is not modelled: off
+                .invalidRateLimitNanos(0) // FreeBSD's ACK limits are not modelled: every unacceptable segment is answered
+                .challengeAckLimitPerSecond(1000)
                 .build();
     }
 
@@ -346,6 +365,7 @@ public record TcpConfig(
         private boolean bufferAutotuning;
         private int notSentLowatBytes;
         private int fastOpen;
+        private long invalidRateLimitNanos;
 
         private Builder(TcpConfig c) {
             timeWaitNanos = c.timeWaitNanos;
@@ -383,6 +403,7 @@ public record TcpConfig(
             bufferAutotuning = c.bufferAutotuning;
             notSentLowatBytes = c.notSentLowatBytes;
             fastOpen = c.fastOpen;
+            invalidRateLimitNanos = c.invalidRateLimitNanos;
         }
 
         public Builder timeWaitNanos(long v) { timeWaitNanos = v; return this; }
@@ -420,6 +441,7 @@ public record TcpConfig(
         public Builder bufferAutotuning(boolean v) { bufferAutotuning = v; return this; }
         public Builder notSentLowatBytes(int v) { notSentLowatBytes = v; return this; }
         public Builder fastOpen(int v) { fastOpen = v; return this; }
+        public Builder invalidRateLimitNanos(long v) { invalidRateLimitNanos = v; return this; }
 
         public TcpConfig build() {
             return new TcpConfig(timeWaitNanos, finWait2TimeoutNanos, rtoInitialNanos, rtoMinNanos, rtoMaxNanos,
@@ -427,7 +449,8 @@ public record TcpConfig(
                     keepaliveProbes, userTimeoutNanos, receiveBufferBytes, sendBufferBytes, windowScaling, sack,
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
                     congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
-                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning, notSentLowatBytes, fastOpen);
+                    ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning, notSentLowatBytes, fastOpen,
+                    invalidRateLimitNanos);
         }
     }
 }

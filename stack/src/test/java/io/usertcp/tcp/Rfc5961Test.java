@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.testkit.ConnectionHarness;
 import io.usertcp.testkit.TransitionRecorder;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -39,8 +40,12 @@ class Rfc5961Test {
         return new ConnectionHarness(tcp, c -> c.withObserver(recorder));
     }
 
+    /**
+     * Linux's numbers without its per-connection throttle (tcp_invalid_ratelimit, tested on its own below), so
+     * that several segments at one instant each show the answer RFC 5961 gives them.
+     */
     private ConnectionHarness harness() {
-        return harness(TcpConfig.linux());
+        return harness(TcpConfig.linux().toBuilder().invalidRateLimitNanos(0).build());
     }
 
     private static long counter(ConnectionHarness h, Counter c) {
@@ -219,7 +224,7 @@ class Rfc5961Test {
         // RFC 5961 §7: "An implementation SHOULD include an ACK throttling mechanism"; Linux
         // tcp_challenge_ack_limit, here 3 a second: 10 in-window RSTs within a second get exactly 3 ACKs,
         // the other 7 are counted as TCPACKSkippedChallenge; the next second has a fresh budget.
-        TcpConfig tcp = TcpConfig.linux().toBuilder().challengeAckLimitPerSecond(3).build();
+        TcpConfig tcp = TcpConfig.linux().toBuilder().challengeAckLimitPerSecond(3).invalidRateLimitNanos(0).build();
         try (ConnectionHarness h = harness(tcp)) {
             TcpConnection c = h.established();
             long secondStart = h.now() - Math.floorMod(h.now(), seconds(1));
@@ -248,8 +253,9 @@ class Rfc5961Test {
 
     @Test
     void challengeAckBudget_isSharedByAllConnectionsOfTheStack() {
-        // RFC 5961 §7 and Linux: the limit is global (per stack), not per connection.
-        TcpConfig tcp = TcpConfig.linux().toBuilder().challengeAckLimitPerSecond(1).build();
+        // RFC 5961 §7 and Linux's tcp_challenge_ack_limit (unlimited by default since Linux 6.0): the limit is
+        // global (per stack), not per connection. The per-connection throttle is off here to show the global one.
+        TcpConfig tcp = TcpConfig.linux().toBuilder().challengeAckLimitPerSecond(1).invalidRateLimitNanos(0).build();
         try (ConnectionHarness h = harness(tcp)) {
             TcpConnection client = h.established();
             h.receive(h.segment().flags(SYN).seq(REMOTE_ISS + 10));
@@ -265,6 +271,100 @@ class Rfc5961Test {
             assertEquals(TcpState.ESTABLISHED, client.state());
             assertEquals(TcpState.ESTABLISHED, server.state());
             server.close(h.now());
+        }
+    }
+
+    // =====================================================================================
+    // Linux's per-connection throttle: tcp_oow_rate_limited(), tcp_invalid_ratelimit = 500 ms
+    // =====================================================================================
+
+    @Test
+    void linux_unacceptablePureAcks_answeredOncePerInvalidRateLimit_dataAlwaysAnswered() {
+        // Linux tcp_validate_incoming(): a segment outside the window gets a duplicate ACK unless
+        // tcp_oow_rate_limited() says one went out less than tcp_invalid_ratelimit ago; segments with data and
+        // no SYN are never limited ("not likely part of an ACK loop").
+        try (ConnectionHarness h = harness(TcpConfig.linux())) {
+            TcpConnection c = h.established();
+            int beyond = REMOTE_ISS + 1 + WINDOW + 100;
+            h.receive(h.segment().seq(beyond).ack(LOCAL_ISS + 1));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            h.receive(h.segment().seq(beyond).ack(LOCAL_ISS + 1));
+            h.expectNothingSent();
+            assertEquals(1, counter(h, Counter.TcpExtTCPACKSkippedSeq));
+            h.receive(h.segment().seq(beyond).ack(LOCAL_ISS + 1).payload("data"));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            h.advance(millis(499));
+            h.receive(h.segment().seq(beyond).ack(LOCAL_ISS + 1));
+            h.expectNothingSent();
+            assertEquals(2, counter(h, Counter.TcpExtTCPACKSkippedSeq));
+            h.advance(millis(1));
+            h.receive(h.segment().seq(beyond).ack(LOCAL_ISS + 1));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            assertEquals(TcpState.ESTABLISHED, c.state());
+        }
+    }
+
+    @Test
+    void linux_challengeAcks_throttledPerConnection_sharingTheClockWithOutOfWindowAcks() {
+        // Linux tcp_send_challenge_ack() first asks __tcp_oow_rate_limited() with the same tp->last_oow_ack_time
+        // as the out-of-window ACKs: one answer per 500 ms for the connection, whatever provoked it.
+        try (ConnectionHarness h = harness(TcpConfig.linux())) {
+            TcpConnection c = h.established();
+            h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 1000));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            h.advance(millis(100));
+            h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 2000));
+            h.receive(h.segment().flags(SYN).seq(REMOTE_ISS + 3000));
+            h.receive(h.segment().seq(REMOTE_ISS + 1 + WINDOW + 100).ack(LOCAL_ISS + 1));
+            h.expectNothingSent();
+            assertEquals(2, counter(h, Counter.TcpExtTCPACKSkippedChallenge));
+            assertEquals(1, counter(h, Counter.TcpExtTCPACKSkippedSeq));
+            assertEquals(1, counter(h, Counter.TcpExtTCPChallengeACK));
+            h.advance(millis(400));
+            h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 2000));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            assertEquals(2, counter(h, Counter.TcpExtTCPChallengeACK));
+            assertEquals(TcpState.ESTABLISHED, c.state());
+        }
+    }
+
+    @Test
+    void linux_blindFloodOfBareSegments_getsAtMostTwoAnswersASecond() {
+        // Issue 18: 10,000 spoofed bare ACKs, RSTs and SYNs with random sequence numbers in one second of virtual
+        // time used to get one answer each (an amplifier aimed at the real peer). With Linux's throttle the
+        // connection answers at most once per 500 ms, and stays ESTABLISHED.
+        try (ConnectionHarness h = harness(TcpConfig.linux())) {
+            TcpConnection c = h.established();
+            SplittableRandom random = new SplittableRandom(18);
+            int[] kinds = {ACK, RST, SYN, RST | ACK};
+            int answers = 0;
+            for (int i = 0; i < 10_000; i++) {
+                int seq = REMOTE_ISS + 1 + WINDOW + 1 + random.nextInt(1 << 30);
+                if (random.nextInt(4) == 0) {
+                    seq = REMOTE_ISS + 2 + random.nextInt(WINDOW - 1); // inside the window: challenge ACKs
+                }
+                int flags = kinds[random.nextInt(kinds.length)];
+                h.receive(h.segment().flags(flags).seq(seq).ack(LOCAL_ISS + 1 - random.nextInt(1 << 20)));
+                answers += h.drain().size();
+                h.advance(100_000); // 100 µs: the 10,000 arrive within one second
+            }
+            assertEquals(TcpState.ESTABLISHED, c.state());
+            assertEquals(2, answers, "answers to 10,000 segments in one second: one at the first, one 500 ms on");
+        }
+    }
+
+    @Test
+    void rfcAndFreebsd_answerEveryUnacceptableSegment() {
+        // RFC 9293 §3.10.7.4 first check, to the letter: each unacceptable segment gets <SEQ=SND.NXT><ACK=RCV.NXT>.
+        for (TcpConfig tcp : new TcpConfig[] {TcpConfig.rfc(), TcpConfig.freebsd()}) {
+            try (ConnectionHarness h = harness(tcp)) {
+                h.established();
+                for (int i = 0; i < 3; i++) {
+                    h.receive(h.segment().seq(REMOTE_ISS + (1 << 30)).ack(LOCAL_ISS + 1));
+                    h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+                }
+                assertEquals(0, counter(h, Counter.TcpExtTCPACKSkippedSeq), tcp.profile().name());
+            }
         }
     }
 

@@ -97,6 +97,7 @@ class SegmentArrivalEdgeCasesTest {
             h.expectNothingSent();
             assertEquals(1234, c.snapshot(h.now()).sendWindowBytes());
             for (int seq : new int[] {rcvNxt + 1, rcvNxt - 1}) {
+                h.advance(h.stack.config().invalidRateLimitNanos()); // one answer per tcp_invalid_ratelimit (Rfc5961Test)
                 h.receive(h.segment().seq(seq).ack(LOCAL_ISS + 1).window(999));
                 h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, rcvNxt);
                 h.expectNothingSent();
@@ -120,6 +121,7 @@ class SegmentArrivalEdgeCasesTest {
             h.receive(h.segment().seq(rcvNxt + (int) window).ack(LOCAL_ISS + 1).window(4000));
             h.expectNothingSent();
             for (int seq : new int[] {rcvNxt - 1, rcvNxt + (int) window + 1}) {
+                h.advance(h.stack.config().invalidRateLimitNanos()); // one answer per tcp_invalid_ratelimit (Rfc5961Test)
                 h.receive(h.segment().seq(seq).ack(LOCAL_ISS + 1).window(10));
                 h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, rcvNxt);
             }
