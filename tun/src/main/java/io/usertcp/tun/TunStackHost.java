@@ -140,8 +140,9 @@ public final class TunStackHost implements AutoCloseable {
             device = namespace.openTun(layout.device());
             namespace.addAddress(layout.device(), layout.kernelAddress() + "/" + layout.prefixLength());
             namespace.linkUp(layout.device(), mtu);
-            link = new TunLink(device, mtu);
             StackConfig config = customize.apply(StackConfig.of(layout.stackAddress(), new SystemRandomSource()).withMtu(mtu));
+            // Received packets come from the stack's allocator too: one place holds all of the host's packet memory.
+            link = new TunLink(device, mtu, config.allocator());
             StackRunner runner = new StackRunner(new TcpStack(config), linkLayer.apply(link), "usertcp-stack-" + namespace.name()).start();
             return new TunStackHost(namespace, device, link, runner, layout);
         } catch (RuntimeException | Error e) {
