@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param ecnSeen         an ECT or CE data segment has arrived (Linux TCP_ECN_SEEN; ss {@code ecnseen})
  * @param receiveBufferBytes SO_RCVBUF now, as autotuning grew it (Linux sk_rcvbuf; ss -m {@code rb})
  * @param sendBufferBytes SO_SNDBUF now (Linux sk_sndbuf; ss -m {@code tb})
+ * @param receiveMemoryBytes the memory received data holds, in order and out of order, by true size
+ *                        (Linux sk_rmem_alloc; ss -m {@code r})
  */
 public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
                                  Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
@@ -25,10 +27,24 @@ public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQue
                                  int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
                                  boolean sack, boolean timestamps, String congestionAlgorithm,
                                  long cwndBytes, long ssthreshBytes, CloseReason closeReason, boolean ecn,
-                                 boolean ecnSeen, int receiveBufferBytes, int sendBufferBytes) {
+                                 boolean ecnSeen, int receiveBufferBytes, int sendBufferBytes, long receiveMemoryBytes) {
     public ConnectionSnapshot {
         timersLeftNanos = Map.copyOf(timersLeftNanos);
         Objects.requireNonNull(congestionAlgorithm, "congestionAlgorithm");
+    }
+
+    /** A snapshot without the memory received data holds. */
+    public ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQueueBytes, int sendQueueBytes,
+                              Map<TcpTimer, Long> timersLeftNanos, long srttNanos, long rttvarNanos,
+                              long rtoNanos, int mss, long sendWindowBytes, long receiveWindowBytes,
+                              int retransmits, int inFlightBytes, int sendWindowShift, int receiveWindowShift,
+                              boolean sack, boolean timestamps, String congestionAlgorithm,
+                              long cwndBytes, long ssthreshBytes, CloseReason closeReason, boolean ecn,
+                              boolean ecnSeen, int receiveBufferBytes, int sendBufferBytes) {
+        this(id, state, receiveQueueBytes, sendQueueBytes, timersLeftNanos, srttNanos, rttvarNanos, rtoNanos, mss,
+                sendWindowBytes, receiveWindowBytes, retransmits, inFlightBytes, sendWindowShift, receiveWindowShift, sack,
+                timestamps, congestionAlgorithm, cwndBytes, ssthreshBytes, closeReason, ecn, ecnSeen, receiveBufferBytes,
+                sendBufferBytes, 0);
     }
 
     /** A snapshot of a connection without ECN. */
@@ -40,7 +56,7 @@ public record ConnectionSnapshot(ConnectionId id, TcpState state, int receiveQue
                               long cwndBytes, long ssthreshBytes, CloseReason closeReason) {
         this(id, state, receiveQueueBytes, sendQueueBytes, timersLeftNanos, srttNanos, rttvarNanos, rtoNanos, mss,
                 sendWindowBytes, receiveWindowBytes, retransmits, inFlightBytes, sendWindowShift, receiveWindowShift, sack,
-                timestamps, congestionAlgorithm, cwndBytes, ssthreshBytes, closeReason, false, false, 0, 0);
+                timestamps, congestionAlgorithm, cwndBytes, ssthreshBytes, closeReason, false, false, 0, 0, 0);
     }
 
     /** A TIME-WAIT entry, which keeps only what it needs to answer a retransmitted FIN. */

@@ -576,6 +576,13 @@ final class SegmentArrival {
         switch (rcv.admit()) {
             case ADMITTED -> { }
             case ADMITTED_AFTER_PRUNING -> stats.increment(Counter.TcpExtTCPOFODrop);
+            case REFUSED_OVER_BUFFER -> {
+                // Linux tcp_data_queue(): "Massive buffer overcommit" — dropped, and an ACK says what we have.
+                stats.increment(Counter.TcpExtRcvPruned);
+                stats.increment(Counter.TcpExtTCPRcvQDrop);
+                c.ackNow = true;
+                return false;
+            }
             case REFUSED -> {
                 // The stack-wide receive memory is exhausted (Linux tcp_mem): drop the text, ACK what we have; the peer
                 // sends it again once memory is free.
@@ -592,6 +599,9 @@ final class SegmentArrival {
             // and answer at once with a duplicate ACK carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4).
             if (rcv.hold(text, seg)) {
                 stats.increment(Counter.TcpExtTCPOFOQueue);
+            }
+            if (rcv.pruneIfOverMemory()) {
+                stats.increment(Counter.TcpExtOfoPruned);
             }
             if (rcv.reportHeldDuplicate()) {
                 stats.increment(Counter.TcpExtTCPDSACKOfoSent); // Linux tcp_data_queue_ofo(): tcp_dsack_set()

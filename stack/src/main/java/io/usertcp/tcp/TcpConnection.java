@@ -845,7 +845,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
                 sender.srttNanos(), sender.rttvarNanos(), sender.rtoNanos(), sender.mss(), sender.window(), receiver.window(),
                 sender.retransmits(), sender.flightSize(), sender.windowShift(), receiver.windowShift(), sender.sackPermitted(),
                 sender.timestamps(), cc.name(), cc.cwndBytes(), cc.ssthreshBytes(), closeReason, ecn, receiver.ecnSeen(),
-                receiver.bufferSize(), sender.capacity());
+                receiver.bufferSize(), sender.capacity(), receiver.chargedBytes());
     }
 
     // =====================================================================================

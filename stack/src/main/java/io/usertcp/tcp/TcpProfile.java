@@ -347,6 +347,18 @@ public class TcpProfile {
         return reference == Reference.LINUX ? (int) ((long) bufferBytes * scalingRatio >> 8) : bufferBytes;
     }
 
+    /**
+     * The memory a receive buffer of {@code bufferBytes} may hold, counted by true size (the packet
+     * buffers its data sits in). Past it the queue is collapsed into compact chunks, and the window
+     * offers only what the remaining memory can hold. linux: the buffer itself (sk_rcvbuf against
+     * sk_rmem_alloc: tcp_space(), tcp_prune_queue() and tcp_collapse()). freebsd: eight times the
+     * buffer (sbspace()'s sb_mbmax, sb_efficiency = 8). rfc: as freebsd, a choice: the RFCs count
+     * only data, so the bound only has to stop hostile segment sizes.
+     */
+    public long receiveMemoryLimit(int bufferBytes) {
+        return reference == Reference.LINUX ? bufferBytes : 8L * bufferBytes;
+    }
+
     /** The inverse of {@link #receiveWindowSpace}: the buffer a window of {@code windowBytes} needs (Linux tcp_space_from_win()). */
     public long receiveBufferForWindow(long windowBytes, int scalingRatio) {
         return reference == Reference.LINUX ? (windowBytes << 8) / Math.max(1, scalingRatio) : windowBytes;

@@ -111,13 +111,26 @@ public final class ConnectionHarness implements AutoCloseable {
 
     /** Delivers a segment from the peer to the stack. */
     public void receive(Segment s) {
+        stack.receive(now(), Unpooled.wrappedBuffer(bytes(s)));
+    }
+
+    /**
+     * Delivers a segment from the peer in a packet buffer of {@code packetBufferBytes}, as a TUN
+     * link hands them over (MTU + 1): what the stack keeps of it pins that whole buffer.
+     */
+    public void receiveInPacketBuffer(Segment s, int packetBufferBytes) {
+        byte[] bytes = bytes(s);
+        io.netty.buffer.ByteBuf packet = Unpooled.directBuffer(packetBufferBytes, packetBufferBytes).writeBytes(bytes);
+        stack.receive(now(), packet);
+    }
+
+    private byte[] bytes(Segment s) {
         TcpHeader header = s.header();
         Ipv4Header plain = Ipv4Header.of(REMOTE, LOCAL, Ipv4PacketView.PROTOCOL_TCP, header.headerLength() + s.payload.length,
                 TestPackets.DEFAULT_TTL, TestPackets.DEFAULT_IP_ID);
         Ipv4Header ip = new Ipv4Header(s.ecn, plain.totalLength(), plain.identification(), plain.flags(), plain.fragmentOffset(),
                 plain.ttl(), plain.protocol(), 0, REMOTE, LOCAL, null);
-        byte[] bytes = TestPackets.tcp(ip, header, s.payload);
-        stack.receive(now(), Unpooled.wrappedBuffer(bytes));
+        return TestPackets.tcp(ip, header, s.payload);
     }
 
     /**

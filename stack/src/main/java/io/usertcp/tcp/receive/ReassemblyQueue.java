@@ -176,15 +176,37 @@ final class ReassemblyQueue {
         budget.charge(bytes);
     }
 
+    /**
+     * Linux tcp_prune_ofo_queue(): drops the highest ranges until the held memory is at most
+     * {@code chargedLimit}; the sender will send them again (their SACK blocks go with them).
+     *
+     * @return whether anything was dropped
+     */
+    boolean pruneTo(long chargedLimit) {
+        boolean pruned = false;
+        while (chargedBytes > chargedLimit && !ranges.isEmpty()) {
+            dropHighest();
+            pruned = true;
+        }
+        if (pruned) {
+            recentCount = 0; // what is held changed under the reported blocks
+        }
+        return pruned;
+    }
+
+    private void dropHighest() {
+        Range r = ranges.remove(ranges.size() - 1);
+        forget(r);
+        r.data.release();
+        if (finHeld && SeqNum.ge(finSeq, r.seq)) {
+            finHeld = false; // the data before it is gone; the FIN will come again
+        }
+    }
+
     /** Drops the highest ranges while there are too many (each pins a packet buffer). */
     private void prune() {
         while (ranges.size() > maxRanges) {
-            Range r = ranges.remove(ranges.size() - 1);
-            forget(r);
-            r.data.release();
-            if (finHeld && SeqNum.ge(finSeq, r.seq)) {
-                finHeld = false; // the data before it is gone; the FIN will come again
-            }
+            dropHighest();
         }
     }
 

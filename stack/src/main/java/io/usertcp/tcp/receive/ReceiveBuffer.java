@@ -23,7 +23,7 @@ import java.util.ArrayDeque;
  * frees everything.
  */
 final class ReceiveBuffer {
-    /** Compact chunks hold this many bytes of small segments. */
+    /** Compact chunks hold this many bytes of small segments (collapsing makes them no larger than their data). */
     static final int COMPACT_CHUNK_BYTES = 4096;
 
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
@@ -106,11 +106,20 @@ final class ReceiveBuffer {
     }
 
     private void appendCompact(ByteBuf packet, int offset, int length) {
+        appendCompact(packet, offset, length, -1);
+    }
+
+    /**
+     * Copies into compact chunks of {@link #COMPACT_CHUNK_BYTES}; while collapsing, {@code toCopy} (the
+     * bytes still to be copied, these included) keeps new chunks no larger than what will fill them.
+     */
+    private void appendCompact(ByteBuf packet, int offset, int length, int toCopy) {
         int at = offset;
         int left = length;
         while (left > 0) {
             if (compactTail == null || !compactTail.isWritable()) {
-                compactTail = allocator.buffer(COMPACT_CHUNK_BYTES, COMPACT_CHUNK_BYTES);
+                int capacity = toCopy < 0 ? COMPACT_CHUNK_BYTES : Math.min(COMPACT_CHUNK_BYTES, toCopy);
+                compactTail = allocator.buffer(capacity, capacity);
                 chunks.addLast(compactTail);
                 charge(compactTail.capacity());
             }
@@ -118,6 +127,9 @@ final class ReceiveBuffer {
             compactTail.writeBytes(packet, at, n);
             at += n;
             left -= n;
+            if (toCopy >= 0) {
+                toCopy -= n;
+            }
         }
     }
 
@@ -179,6 +191,39 @@ final class ReceiveBuffer {
             compactTail = null;
         }
         head.release();
+    }
+
+    /**
+     * Linux tcp_collapse(): copies the queued bytes into full compact chunks, in order, and frees the
+     * buffers they sat in (packet slices, partly filled or partly read chunks); only chunks that are
+     * already full and unread stay. Called when the queue holds more memory than the receive buffer
+     * allows, which only wasteful segment sizes cause (small ones between full-sized ones each start a
+     * chunk); the data is unchanged, and afterwards it holds at most one chunk more than its bytes.
+     *
+     * @return the memory freed
+     */
+    long collapse() {
+        long before = chargedBytes;
+        int n = chunks.size();
+        int toCopy = 0;
+        for (ByteBuf c : chunks) {
+            toCopy += trueSize(c) != c.readableBytes() ? c.readableBytes() : 0;
+        }
+        compactTail = null;
+        for (int i = 0; i < n; i++) {
+            ByteBuf c = chunks.pollFirst();
+            int length = c.readableBytes();
+            if (trueSize(c) != length) {
+                appendCompact(c, c.readerIndex(), length, toCopy); // chunks no larger than what is left to copy
+                toCopy -= length;
+                charge(-trueSize(c));
+                c.release();
+            } else {
+                chunks.addLast(c);
+                compactTail = null;
+            }
+        }
+        return before - chargedBytes;
     }
 
     void release() {

@@ -261,9 +261,45 @@ public final class Receiver {
         return w < 0 ? 0 : w;
     }
 
-    /** Room for more data: the buffer's space less what reassembly already holds in the window. */
+    /**
+     * Room for more data: the buffer's space less what reassembly already holds in the window, and
+     * no more than the memory left can hold (Linux tcp_space(): sk_rcvbuf less sk_rmem_alloc, the true
+     * size of everything queued, in data bytes at the buffer's ratio). Data in well-filled buffers
+     * costs what the window assumed, so only segments that waste memory (tiny ones, half-empty packet
+     * buffers) make the memory the tighter bound.
+     */
     public int space() {
-        return Math.max(0, buffer.space() - reassembly.heldBytes());
+        int space = Math.max(0, buffer.space() - reassembly.heldBytes());
+        long memoryLeft = Math.max(0, profile.receiveMemoryLimit(bufferBytes) - chargedBytes());
+        long memorySpace = memoryLeft * buffer.capacity() / Math.max(1, bufferBytes);
+        return (int) Math.min(space, memorySpace);
+    }
+
+    /**
+     * Linux tcp_prune_queue() → tcp_collapse_ofo_queue()/tcp_collapse(): once the queued data holds
+     * more memory than the buffer allows, it is copied into compact chunks and the wasteful buffers
+     * freed. The data, the window and RCV.NXT are unchanged.
+     */
+    private void collapseIfOverMemory() {
+        if (chargedBytes() > profile.receiveMemoryLimit(bufferBytes)) {
+            buffer.collapse();
+        }
+    }
+
+    /**
+     * After out-of-order data was held: Linux tcp_prune_queue() when the memory held passes the
+     * buffer's limit — the in-order queue is collapsed, then the out-of-order queue pruned from its
+     * highest ranges (tcp_prune_ofo_queue()) until the memory fits again.
+     *
+     * @return whether out-of-order data was dropped (Linux counts TcpExtOfoPruned)
+     */
+    public boolean pruneIfOverMemory() {
+        long limit = profile.receiveMemoryLimit(bufferBytes);
+        if (chargedBytes() <= limit) {
+            return false;
+        }
+        buffer.collapse();
+        return reassembly.pruneTo(Math.max(0, limit - buffer.chargedBytes()));
     }
 
     /**
@@ -478,7 +514,13 @@ public final class Receiver {
         /** Admitted once this connection's out-of-order queue was pruned. */
         ADMITTED_AFTER_PRUNING,
         /** Refused: the stack-wide budget is exhausted; the peer will send it again. */
-        REFUSED
+        REFUSED,
+        /**
+         * Refused: this connection's queues hold more memory than its buffer allows even after
+         * collapsing and pruning (Linux tcp_prune_queue() returning -1: TcpExtRcvPruned); the peer
+         * will send it again.
+         */
+        REFUSED_OVER_BUFFER
     }
 
     /**
@@ -488,6 +530,18 @@ public final class Receiver {
      * (Linux tcp_try_rmem_schedule failing).
      */
     public Admission admit() {
+        // Linux tcp_try_rmem_schedule(): past sk_rcvbuf, tcp_prune_queue() collapses the queues and prunes the
+        // out-of-order one; if the memory still does not fit and data is queued, the segment is dropped.
+        long limit = profile.receiveMemoryLimit(bufferBytes);
+        if (chargedBytes() > limit) {
+            buffer.collapse();
+            if (chargedBytes() > limit) {
+                reassembly.pruneTo(Math.max(0, limit - buffer.chargedBytes()));
+            }
+            if (chargedBytes() > limit && buffer.size() > 0) {
+                return Admission.REFUSED_OVER_BUFFER;
+            }
+        }
         if (budget.level() != MemoryBudget.Level.EXCEEDED) {
             return Admission.ADMITTED;
         }
@@ -555,6 +609,7 @@ public final class Receiver {
      */
     public void accept(long text, TcpSegmentView seg) {
         buffer.append(seg.buffer(), Text.offset(text, seg), Text.length(text));
+        collapseIfOverMemory();
         rcvNxt += Text.length(text);
         measureScalingRatio(Text.length(text));
         growWindow(Text.length(text));
@@ -576,6 +631,7 @@ public final class Receiver {
             rcvNxt += held.readableBytes();
             buffer.appendOwned(held);
         }
+        collapseIfOverMemory();
         return delivered;
     }
 

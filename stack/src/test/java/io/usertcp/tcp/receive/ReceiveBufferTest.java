@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.usertcp.core.MemoryBudget;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,5 +102,77 @@ class ReceiveBufferTest {
         }
         assertEquals(0, b.chargedBytes());
         b.release();
+    }
+
+    @Test
+    void collapse_smallSegmentsBetweenFullSizedOnes_eachNoLongerHoldsAChunk() {
+        // A 10-byte segment after a 1448-byte one cannot join the chunk before that slice: each starts a 4 KiB chunk of
+        // its own, and the full-sized ones pin 1536-byte packet buffers: 3.9 times the data in all. Collapsing packs
+        // the lot into full chunks, the last no larger than what it holds.
+        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
+        ByteBuf expected = Unpooled.buffer();
+        for (int i = 0; i < 50; i++) {
+            for (int size : new int[] {1448, 10}) {
+                byte[] payload = new byte[size];
+                java.util.Arrays.fill(payload, (byte) (i + size));
+                expected.writeBytes(payload);
+                ByteBuf p = packet(payload);
+                b.append(p, 40, size);
+                p.release();
+            }
+        }
+        int data = expected.readableBytes();
+        assertEquals(50L * (1536 + ReceiveBuffer.COMPACT_CHUNK_BYTES), b.chargedBytes());
+        b.collapse();
+        assertEquals(data, b.chargedBytes(), "exactly the data");
+        ByteBuf out = Unpooled.buffer(data);
+        try {
+            assertEquals(data, b.read(out));
+            assertEquals(expected, out, "the same bytes, in order");
+        } finally {
+            out.release();
+            expected.release();
+            b.release();
+        }
+        assertEquals(0, b.chargedBytes());
+    }
+
+    @Test
+    void collapse_copiesHalfEmptySlicesIntoCompactChunks_dataUnchanged_memoryNearTheData() {
+        // Linux tcp_collapse(): segments of 800 bytes in 1536-byte packet buffers stay slices (more than half full), so
+        // they hold 1.9 times their data; collapsing copies them into full 4 KiB chunks and frees the packet buffers.
+        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
+        int segments = 100;
+        byte[] all = new byte[segments * 800];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) (i * 7);
+        }
+        List<ByteBuf> packets = new ArrayList<>();
+        for (int i = 0; i < segments; i++) {
+            ByteBuf p = packet(java.util.Arrays.copyOfRange(all, i * 800, (i + 1) * 800));
+            b.append(p, 40, 800);
+            packets.add(p);
+            p.release(); // the link's reference: the buffer keeps its own
+        }
+        ByteBuf head = Unpooled.buffer(300);
+        b.read(head); // a partly read first chunk collapses too
+        assertEquals(segments * (long) ReceiveBuffer.trueSize(packets.get(0)), b.chargedBytes());
+        long freed = b.collapse();
+        assertTrue(packets.stream().allMatch(p -> p.refCnt() == 0), "every packet buffer freed");
+        long data = all.length - 300;
+        assertEquals(data, b.chargedBytes(), "exactly the data");
+        assertEquals(segments * 1536L - b.chargedBytes(), freed);
+        ByteBuf rest = Unpooled.buffer(all.length);
+        try {
+            assertEquals(data, b.read(rest));
+            byte[] expected = java.util.Arrays.copyOfRange(all, 300, all.length);
+            assertArrayEquals(expected, ByteBufUtil.getBytes(rest), "the same bytes, in order");
+            assertArrayEquals(java.util.Arrays.copyOf(all, 300), ByteBufUtil.getBytes(head));
+        } finally {
+            rest.release();
+            head.release();
+            b.release();
+        }
+        assertEquals(0, b.chargedBytes());
     }
 }

@@ -71,6 +71,8 @@ public final class ControlServer implements AutoCloseable {
     public static final String PROFILE = "profile";
     /** The info key that says whether the stack thread serves: {@code alive}, or {@code dead: CAUSE}. */
     public static final String HEALTH = "health";
+    /** The {@code stats} row with the memory received data holds, stack-wide, in bytes. */
+    public static final String RECEIVE_MEMORY = "UsertcpReceiveMemoryBytes";
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
@@ -326,7 +328,13 @@ public final class ControlServer implements AutoCloseable {
                 return runner.submit(now -> ssRows(runner.stack(), now)).thenApply(rows -> rows.stream().map(SsRow::toLine).toList());
             }
             case ControlProtocol.STATS -> {
-                return runner.submit(now -> runner.stack().stats().snapshot()).thenApply(stats -> {
+                return runner.submit(now -> {
+                    Map<String, Long> snapshot = runner.stack().stats().snapshot();
+                    // A gauge beside the counters: what received data holds now, charged by true size (Linux's tcp_mem
+                    // counts the same for /proc/net/sockstat's "mem"), against TcpConfig.receiveMemoryLimitBytes.
+                    snapshot.put(RECEIVE_MEMORY, runner.stack().receiveMemoryBytes());
+                    return snapshot;
+                }).thenApply(stats -> {
                     List<String> rows = new ArrayList<>();
                     stats.forEach((k, v) -> rows.add(k + "\t" + v));
                     return rows;

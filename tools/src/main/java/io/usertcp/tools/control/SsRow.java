@@ -45,10 +45,16 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
                 timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s), buffers(s));
     }
 
-    /** {@code rb131072 tb87040}, as ss -m's skmem names sk_rcvbuf and sk_sndbuf; "" when there are none. */
+    /**
+     * {@code rb131072 tb87040}, as ss -m's skmem names sk_rcvbuf and sk_sndbuf, then {@code r4096} when
+     * received data holds memory (sk_rmem_alloc); "" when there are no buffers.
+     */
     static String buffers(ConnectionSnapshot s) {
-        return s.receiveBufferBytes() == 0 && s.sendBufferBytes() == 0 ? ""
-                : "rb" + s.receiveBufferBytes() + " tb" + s.sendBufferBytes();
+        if (s.receiveBufferBytes() == 0 && s.sendBufferBytes() == 0) {
+            return "";
+        }
+        String buffers = "rb" + s.receiveBufferBytes() + " tb" + s.sendBufferBytes();
+        return s.receiveMemoryBytes() == 0 ? buffers : buffers + " r" + s.receiveMemoryBytes();
     }
 
     /**
