@@ -3,6 +3,7 @@ package io.usertcp.apps;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
+import java.net.BindException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,12 +22,12 @@ public final class DiscardServer extends SocketServer {
      * @param maxConnections connections served at once (one thread each), 1..4096; idle timeout
      *                       {@link SocketServerConfig#DEFAULT_IDLE_TIMEOUT_MILLIS}
      */
-    public DiscardServer(StackRunner runner, int port, int maxConnections) {
+    public DiscardServer(StackRunner runner, int port, int maxConnections) throws BindException {
         super(runner, port, maxConnections, "discard");
     }
 
     /** A server with the given limits: connections at once, idle timeout. */
-    public DiscardServer(StackRunner runner, int port, SocketServerConfig config) {
+    public DiscardServer(StackRunner runner, int port, SocketServerConfig config) throws BindException {
         super(runner, port, config, "discard");
     }
 

@@ -3,6 +3,7 @@ package io.usertcp.apps;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -35,7 +36,7 @@ public final class HttpServer extends SocketServer {
     private final int idleTimeoutMillis;
 
     /** A server with the default idle timeout. */
-    public HttpServer(StackRunner runner, int port, int maxConnections) {
+    public HttpServer(StackRunner runner, int port, int maxConnections) throws BindException {
         this(runner, port, maxConnections, DEFAULT_IDLE_TIMEOUT_MILLIS);
     }
 
@@ -43,7 +44,7 @@ public final class HttpServer extends SocketServer {
      * @param maxConnections    connections served at once (one thread each), 1..4096
      * @param idleTimeoutMillis how long a connection may wait for its next request, > 0
      */
-    public HttpServer(StackRunner runner, int port, int maxConnections, int idleTimeoutMillis) {
+    public HttpServer(StackRunner runner, int port, int maxConnections, int idleTimeoutMillis) throws BindException {
         this(runner, port, new SocketServerConfig(maxConnections, idleTimeoutMillis));
     }
 
@@ -51,7 +52,7 @@ public final class HttpServer extends SocketServer {
      * A server with the given limits; {@link SocketServerConfig#idleTimeoutMillis()} is how long a
      * connection may send nothing, between requests or within one.
      */
-    public HttpServer(StackRunner runner, int port, SocketServerConfig config) {
+    public HttpServer(StackRunner runner, int port, SocketServerConfig config) throws BindException {
         super(runner, port, config, "http");
         this.idleTimeoutMillis = config.idleTimeoutMillis();
     }

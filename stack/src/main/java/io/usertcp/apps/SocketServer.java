@@ -4,12 +4,13 @@ import io.usertcp.runtime.StackRunner;
 import io.usertcp.socket.TcpServerSocket;
 import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -91,9 +92,9 @@ public abstract class SocketServer implements AutoCloseable {
      *
      * @param maxConnections connections served at once, 1..4096; also the listener's backlog
      * @param name           names the threads, e.g. {@code echo}
-     * @throws IllegalStateException when the port already has a listener
+     * @throws BindException when the port already has a listener
      */
-    protected SocketServer(StackRunner runner, int port, int maxConnections, String name) {
+    protected SocketServer(StackRunner runner, int port, int maxConnections, String name) throws BindException {
         this(runner, port, SocketServerConfig.of(maxConnections), name);
     }
 
@@ -101,9 +102,9 @@ public abstract class SocketServer implements AutoCloseable {
      * Listens on {@code port} and starts accepting.
      *
      * @param name names the threads, e.g. {@code echo}
-     * @throws IllegalStateException when the port already has a listener
+     * @throws BindException when the port already has a listener
      */
-    protected SocketServer(StackRunner runner, int port, SocketServerConfig config, String name) {
+    protected SocketServer(StackRunner runner, int port, SocketServerConfig config, String name) throws BindException {
         this.name = name;
         this.config = config;
         this.listener = new TcpServerSocket(runner, port, config.maxConnections());

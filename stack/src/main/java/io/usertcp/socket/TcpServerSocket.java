@@ -6,6 +6,7 @@ import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpListener;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 
@@ -25,15 +26,22 @@ public final class TcpServerSocket implements Closeable {
     /**
      * Listens on {@code port} of every local address, with SO_REUSEADDR on.
      *
-     * @throws IllegalStateException when the port already has a listener
+     * @throws BindException when the port already has a listener ("Address already in use", as
+     *                       java.net's ServerSocket says it)
      */
-    public TcpServerSocket(StackRunner runner, int port, int backlog) {
+    public TcpServerSocket(StackRunner runner, int port, int backlog) throws BindException {
         this.runner = runner;
         this.listener = runner.call(now -> {
+            if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
+                return null;
+            }
             TcpListener l = runner.stack().listen(now, port, backlog);
             l.setOnAcceptable(gate::signal);
             return l;
         });
+        if (listener == null) {
+            throw new BindException("Address already in use: port " + port + " already has a listener");
+        }
         runner.onTermination(wake);
     }
 

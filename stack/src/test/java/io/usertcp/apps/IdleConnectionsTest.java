@@ -142,7 +142,7 @@ class IdleConnectionsTest {
         final Semaphore started = new Semaphore(0);
         final Semaphore finish = new Semaphore(0);
 
-        Busy(StackRunner runner, int maxConnections) {
+        Busy(StackRunner runner, int maxConnections) throws java.net.BindException {
             super(runner, 9, new SocketServerConfig(maxConnections, 30_000), "busy");
         }
 

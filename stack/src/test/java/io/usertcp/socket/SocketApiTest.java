@@ -139,10 +139,22 @@ class SocketApiTest {
     }
 
     @Test
-    void accept_withSoTimeout_timesOut() {
+    void accept_withSoTimeout_timesOut() throws Exception {
         try (TcpServerSocket listener = new TcpServerSocket(server, 7, 8)) {
             listener.setSoTimeout(50);
             assertThrows(SocketTimeoutException.class, listener::accept);
+        }
+    }
+
+    @Test
+    void listen_onAPortThatHasAListener_bindException_asJavaNetSays() throws Exception {
+        // java.net.ServerSocket.bind on a port in use: BindException "Address already in use" (issue 17).
+        try (TcpServerSocket first = new TcpServerSocket(server, 7, 8)) {
+            java.net.BindException e = assertThrows(java.net.BindException.class, () -> new TcpServerSocket(server, 7, 8));
+            assertEquals(true, e.getMessage().startsWith("Address already in use"), e.getMessage());
+        }
+        try (TcpServerSocket again = new TcpServerSocket(server, 7, 8)) {
+            assertEquals(7, again.getLocalPort(), "the port is free again once the first closed");
         }
     }
 }

@@ -11,6 +11,7 @@ import io.usertcp.tools.control.ControlServer;
 import io.usertcp.tools.demo.Narrator;
 import io.usertcp.tools.demo.StackSession;
 import io.usertcp.tun.TunStackHost;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -134,7 +135,13 @@ public final class ServeCommand implements Callable<Integer> {
             n.title("usertcp serve: " + app + " on " + layout.stackAddress() + ":" + servePort + " in namespace " + ns
                     + " (TUN device " + layout.device() + ", the kernel at " + layout.kernelAddress() + "/" + layout.prefixLength()
                     + ", profile " + session.stack().profile().name() + ")");
-            Throwable death = serve(session, n, servePort, bound);
+            Throwable death;
+            try {
+                death = serve(session, n, servePort, bound);
+            } catch (BindException e) {
+                System.err.println("usertcp serve: port " + servePort + ": " + e.getMessage());
+                return UsertcpMain.EXIT_FAILED;
+            }
             if (death != null) {
                 // Reported before the teardown, which deletes the namespace, so the cause comes first.
                 System.err.println("usertcp serve: the stack thread died (" + death + "); stopping");
@@ -149,7 +156,8 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** Serves until Ctrl-C, the duration or the stack thread's death; what killed it, or null. */
-    private Throwable serve(StackSession session, Narrator n, int servePort, long bound) throws InterruptedException {
+    private Throwable serve(StackSession session, Narrator n, int servePort, long bound)
+            throws InterruptedException, BindException {
         String ns = session.namespace().name();
         try (SocketServer server = start(session, servePort)) {
             n.say("reach it from the namespace's kernel:");
@@ -188,7 +196,7 @@ public final class ServeCommand implements Callable<Integer> {
         });
     }
 
-    private SocketServer start(StackSession session, int servePort) {
+    private SocketServer start(StackSession session, int servePort) throws BindException {
         SocketServerConfig config = new SocketServerConfig(MAX_CONNECTIONS, idleTimeoutSeconds * 1000);
         return switch (app) {
             case echo -> new EchoServer(session.runner(), servePort, config);

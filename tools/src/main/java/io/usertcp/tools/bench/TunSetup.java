@@ -12,6 +12,7 @@ import io.usertcp.tun.TunDevice;
 import io.usertcp.tun.TunLink;
 import io.usertcp.tun.TunLinkStats;
 import io.usertcp.tun.TunStackHost;
+import java.net.BindException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -128,7 +129,7 @@ final class TunSetup implements Setup {
     }
 
     @Override
-    public Acceptor listen(int port, int backlog, int timeoutMillis) {
+    public Acceptor listen(int port, int backlog, int timeoutMillis) throws BindException {
         return Acceptor.of(new TcpServerSocket(runner, port, backlog), timeoutMillis);
     }
 
