@@ -23,7 +23,21 @@ public final class UsertcpMain implements Runnable {
         for (Object sub : Subcommands.all()) {
             cl.addSubcommand(sub);
         }
+        cl.setParameterExceptionHandler(UsertcpMain::parameterError);
         return cl;
+    }
+
+    /**
+     * A command line that does not parse: one line naming the command and the problem, and a hint
+     * where the usage is, instead of picocli's full usage (exit 2).
+     */
+    private static int parameterError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String name = command.getCommandSpec().qualifiedName();
+        java.io.PrintWriter err = command.getErr();
+        err.println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
+        err.flush();
+        return EXIT_USAGE;
     }
 
     public static void main(String[] args) {

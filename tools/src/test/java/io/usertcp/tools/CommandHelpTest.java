@@ -250,4 +250,11 @@ class CommandHelpTest {
         assertEquals(UsertcpMain.EXIT_MISSING, run("ss", "--control-dir", empty.toString()).exit());
         assertEquals(UsertcpMain.EXIT_MISSING, run("stats", "--control-dir", empty.toString()).exit());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "serve", "ss", "stats", "bench"})
+    void unknownOption_oneLineWithAHint_notTheWholeUsage(String command) {
+        // Issue 17: a command line that does not parse gets one line and a hint, exit 2.
+        refused("Unknown option: '--no-such-option' (see 'usertcp " + command + " --help')", command, "--no-such-option");
+    }
 }

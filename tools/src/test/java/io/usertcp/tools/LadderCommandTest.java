@@ -163,10 +163,10 @@ class LadderCommandTest {
     }
 
     @Test
-    void ladder_noFile_exitsTwoWithUsage() {
+    void ladder_noFile_exitsTwoWithOneLineAndAHint() {
         Run r = usertcp("ladder");
         assertEquals(2, r.exit());
-        assertTrue(r.err().startsWith("Missing required parameter: 'FILE.pcap'"), r.err());
+        assertEquals("usertcp ladder: Missing required parameter: 'FILE.pcap' (see 'usertcp ladder --help')\n", r.err());
     }
 
     @Test
