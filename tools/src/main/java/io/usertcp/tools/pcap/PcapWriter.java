@@ -2,8 +2,10 @@ package io.usertcp.tools.pcap;
 
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.util.function.LongSupplier;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapDumper;
 import org.pcap4j.core.PcapHandle;
@@ -22,13 +24,20 @@ import org.pcap4j.packet.namednumber.DataLinkType;
  * into epoch time.
  *
  * <p>Not thread-safe: one thread writes (the stack's). libpcap buffers records; {@link #flush()}
- * pushes them to the file and {@link #close()} flushes and closes.
+ * pushes them to the file and {@link #close()} flushes and closes. The writer also flushes on its
+ * own, after the first record and every {@value #FLUSH_EVERY_RECORDS}th, and at the first record
+ * {@value #FLUSH_EVERY_MILLIS} ms or more after the last flush: a process killed outright (kill -9,
+ * which runs no shutdown hook) leaves a file that readers open, missing at most its last moments.
  */
 public final class PcapWriter implements AutoCloseable {
     /** The pcap link type written in the file header: raw IP, the datagram starts with its IPv4 header. */
     public static final int LINKTYPE_RAW = 101;
     /** Large enough for any IPv4 datagram: nothing is truncated. */
     public static final int SNAPLEN = 65_535;
+    /** Records between two flushes of the writer's own, at most. */
+    static final int FLUSH_EVERY_RECORDS = 128;
+    /** Time after which the next record flushes, at most. */
+    static final long FLUSH_EVERY_MILLIS = 50;
 
     /** How finely the file stores timestamps. */
     public enum Precision {
@@ -45,13 +54,17 @@ public final class PcapWriter implements AutoCloseable {
     private final Path file;
     private final PcapHandle handle;
     private final PcapDumper dumper;
+    private final LongSupplier nanoClock;
     private long packets;
+    private long lastFlushNanos;
+    private boolean flushedOnce;
     private boolean closed;
 
-    private PcapWriter(Path file, PcapHandle handle, PcapDumper dumper) {
+    private PcapWriter(Path file, PcapHandle handle, PcapDumper dumper, LongSupplier nanoClock) {
         this.file = file;
         this.handle = handle;
         this.dumper = dumper;
+        this.nanoClock = nanoClock;
     }
 
     /**
@@ -61,6 +74,11 @@ public final class PcapWriter implements AutoCloseable {
      * @throws IOException              when libpcap cannot create the file
      */
     public static PcapWriter open(Path file, Precision precision) throws IOException {
+        return open(file, precision, System::nanoTime);
+    }
+
+    /** {@link #open(Path, Precision)} with the clock that times the writer's own flushes (tests). */
+    static PcapWriter open(Path file, Precision precision, LongSupplier nanoClock) throws IOException {
         Libpcap.require();
         PcapHandle handle;
         try {
@@ -69,7 +87,7 @@ public final class PcapWriter implements AutoCloseable {
             throw new IOException("pcap: cannot open a dead handle: " + e.getMessage(), e);
         }
         try {
-            return new PcapWriter(file, handle, handle.dumpOpen(file.toString()));
+            return new PcapWriter(file, handle, handle.dumpOpen(file.toString()), nanoClock);
         } catch (PcapNativeException | NotOpenException e) {
             handle.close();
             throw new IOException(file + ": cannot create the pcap file: " + e.getMessage(), e);
@@ -81,6 +99,7 @@ public final class PcapWriter implements AutoCloseable {
      *
      * @param epochNanos the capture time, nanoseconds since 1970-01-01T00:00:00Z (not negative)
      * @param ipv4       the whole IPv4 datagram; copied by libpcap before this returns
+     * @throws UncheckedIOException when a flush of the writer's own fails (a full disk)
      */
     public void write(long epochNanos, byte[] ipv4) {
         if (epochNanos < 0) {
@@ -98,6 +117,14 @@ public final class PcapWriter implements AutoCloseable {
             throw new IllegalStateException(file + ": pcap dumper not open", e);
         }
         packets++;
+        long now = nanoClock.getAsLong();
+        if (!flushedOnce || packets % FLUSH_EVERY_RECORDS == 0 || now - lastFlushNanos >= FLUSH_EVERY_MILLIS * 1_000_000L) {
+            try {
+                flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /**
@@ -137,6 +164,8 @@ public final class PcapWriter implements AutoCloseable {
         } catch (PcapNativeException | NotOpenException e) {
             throw new IOException(file + ": cannot write the pcap file: " + e.getMessage(), e);
         }
+        flushedOnce = true;
+        lastFlushNanos = nanoClock.getAsLong();
     }
 
     /** Flushes and closes the file; idempotent. */

@@ -234,6 +234,52 @@ class PcapWriterTest {
         assertFalse(Files.exists(dir.resolve("never.pcap")));
     }
 
+    // Issue 17: after kill -9 the file was empty (libpcap had buffered everything). The writer now flushes on its own:
+    // after its first record and every 128 records, so a writer killed right after its 256th leaves all 256.
+    @Test
+    void killedOutright_theFileHoldsEveryRecordUpToTheWritersLastOwnFlush() throws Exception {
+        Path file = dir.resolve("killed.pcap");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), KilledPcapWriterMain.class.getName(),
+                file.toString(), Integer.toString(2 * PcapWriter.FLUSH_EVERY_RECORDS)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("written", out.readLine());
+        } finally {
+            p.destroyForcibly(); // SIGKILL: no shutdown hook, no close
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+        PcapReader.Capture capture = PcapReader.read(file);
+        assertEquals(2 * PcapWriter.FLUSH_EVERY_RECORDS, capture.packets().size());
+        assertFalse(capture.cutShort());
+        for (int i = 0; i < capture.packets().size(); i++) {
+            byte[] d = capture.packets().get(i).ipv4();
+            assertEquals(i, ((d[4] & 0xff) << 8) | (d[5] & 0xff), "record " + i + " in order");
+        }
+    }
+
+    @Test
+    void ownFlushes_afterTheFirstRecord_afterFiftyMillisecondsAtTheNextRecord() throws Exception {
+        Path file = dir.resolve("clocked.pcap");
+        long[] now = {1_000_000_000L};
+        int record = 16 + 20; // record header and a bare IPv4 header
+        try (PcapWriter w = PcapWriter.open(file, PcapWriter.Precision.MICRO, () -> now[0])) {
+            byte[] datagram = new byte[20];
+            datagram[0] = 0x45;
+            datagram[3] = 20;
+            w.write(0, datagram);
+            assertEquals(24 + record, Files.size(file), "the first record is flushed at once");
+            for (int i = 0; i < 40; i++) {
+                now[0] += 1_000_000L;
+                w.write(0, datagram);
+            }
+            assertEquals(24 + record, Files.size(file), "40 more within 50 ms stay buffered (1,440 bytes)");
+            now[0] += PcapWriter.FLUSH_EVERY_MILLIS * 1_000_000L;
+            w.write(0, datagram);
+            assertEquals(24 + 42L * record, Files.size(file), "50 ms after the last flush, the next record flushes");
+        }
+    }
+
     /** {@code out S.}: direction and tcpdump flags. */
     private static String flags(Copied c) {
         return (c.outbound() ? "out " : "in ") + io.usertcp.wire.TcpFlags.format(c.ipv4()[33]);
