@@ -11,7 +11,7 @@ import java.util.function.Function;
 
 /**
  * A script's {@code %{ }%} blocks, as packetdrill runs them: each records TCP_INFO (here the
- * connection's {@link ConnectionSnapshot}, a value) at its time, and the Python of all of them runs
+ * connection's {@link io.usertcp.tcp.ConnectionSnapshot}, a value) at its time, and the Python of all of them runs
  * once every other event has passed, in order, in one interpreter whose variables the blocks share.
  * A packet mismatch after a failing block is therefore what the run reports, as packetdrill does.
  */

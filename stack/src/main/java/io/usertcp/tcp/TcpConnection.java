@@ -23,7 +23,7 @@ import java.util.Map;
  * in; network events never throw.
  *
  * <p>Buffers: {@link #send} borrows the caller's buffer (a retained slice is kept);
- * {@link #read(ByteBuf)} copies into the caller's buffer. The application must {@link #close} or
+ * {@link #read(long, ByteBuf)} copies into the caller's buffer. The application must {@link #close} or
  * {@link #abort} every connection it was given, as with a file descriptor: that frees its buffers.
  */
 public final class TcpConnection extends DeadlineHeap.Node {

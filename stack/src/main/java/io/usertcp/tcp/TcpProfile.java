@@ -76,7 +76,7 @@ public class TcpProfile {
     public enum TimeWaitSynAnswer {
         /** Nothing. */
         DROP,
-        /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (a challenge ACK under RFC 5961). */
+        /** &lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=ACK&gt; (a challenge ACK under RFC 5961). */
         ACK,
         /** RFC 793: the SYN is an error; reset and close the entry. */
         RESET,
@@ -86,18 +86,18 @@ public class TcpProfile {
 
     /** The form of the RST sent when an in-window SYN aborts a connection in RFC 793 mode. */
     public enum SynResetForm {
-        /** RFC 793 §3.4 reset generation for a segment without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+        /** RFC 793 §3.4 reset generation for a segment without ACK: &lt;SEQ=0&gt;&lt;ACK=SEG.SEQ+SEG.LEN&gt;&lt;CTL=RST,ACK&gt;. */
         ANSWER_SEGMENT,
-        /** From the connection's own sequence space: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0. */
+        /** From the connection's own sequence space: &lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=RST,ACK&gt;, window 0. */
         CONNECTION_SEQUENCE
     }
 
     /** The RST that aborts a synchronized connection (ABORT, SO_LINGER 0, CLOSE with unread data). */
     public enum AbortResetForm {
-        /** RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>, no ACK, no options. */
+        /** RFC 9293 §3.10.5: &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt;, no ACK, no options. */
         RST,
         /**
-         * Linux tcp_send_active_reset(): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> through
+         * Linux tcp_send_active_reset(): &lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=RST,ACK&gt; through
          * tcp_transmit_skb(), so with the current window and, when negotiated, timestamps.
          */
         RST_ACK,
@@ -230,7 +230,7 @@ public class TcpProfile {
      *       4.4BSD dropwithreset), which a restarted peer in SYN-SENT accepts;</li>
      *   <li>rfc: RFC 9293 §3.10.7.4 says only "send a reset"; we take the connection's own sequence
      *       space, as ABORT does (§3.10.5), which is what the FreeBSD suite's STANDARD branch expects;</li>
-     *   <li>freebsd: tcp_drop() sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with window 0.</li>
+     *   <li>freebsd: tcp_drop() sends &lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=RST,ACK&gt; with window 0.</li>
      * </ul>
      */
     public SynResetForm synResetForm() {
@@ -293,7 +293,7 @@ public class TcpProfile {
 
     /**
      * Whether a pure ACK exactly at RCV.NXT+RCV.WND is acceptable. RFC 9293's letter for SEG.LEN = 0
-     * is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, so rfc says no. Linux (tcp_sequence: {@code
+     * is RCV.NXT =&lt; SEG.SEQ &lt; RCV.NXT+RCV.WND, so rfc says no. Linux (tcp_sequence: {@code
      * !after(seq, rcv_nxt + window)}) and FreeBSD (tcp_input trims only text beyond the edge) accept
      * it; without that, two stacks with full windows and holes answer each other's ACKs forever.
      */
@@ -449,7 +449,7 @@ public class TcpProfile {
     /**
      * A window that is not a multiple of 2^shift, on the wire. linux: rounded up, so that no free
      * space is "scaled away" and a window below 2^shift is not advertised as zero (Linux
-     * __tcp_select_window(): ALIGN(free_space, 1 << rcv_wscale)); the edge may then lie up to
+     * __tcp_select_window(): ALIGN(free_space, 1 &lt;&lt; rcv_wscale)); the edge may then lie up to
      * 2^shift - 1 bytes beyond the buffer, and those bytes are taken. rfc: RCV.WND >> Rcv.Wind.Shift
      * (RFC 7323 §2.3), truncated. freebsd: tcp_output() truncates too (recwin >> rcv_scale).
      */
@@ -498,7 +498,7 @@ public class TcpProfile {
 
     /**
      * A SYN,ACK reaching a listener. linux and rfc: RFC 9293 §3.10.7.2 second check, any ACK in
-     * LISTEN is answered with <SEQ=SEG.ACK><CTL=RST>. freebsd: dropped silently (tcp_input,
+     * LISTEN is answered with &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt;. freebsd: dropped silently (tcp_input,
      * "SYN|ACK on a listen socket").
      */
     public boolean resetsSynAckInListen() {
@@ -558,7 +558,7 @@ public class TcpProfile {
 
     /**
      * An unacceptable segment without ACK in TIME-WAIT. linux and rfc: RFC 9293 §3.10.7.4 first
-     * check, answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. freebsd: tcp_twcheck drops every
+     * check, answered with &lt;SEQ=SND.NXT&gt;&lt;ACK=RCV.NXT&gt;&lt;CTL=ACK&gt;. freebsd: tcp_twcheck drops every
      * segment without ACK (the suite's rcv-fin-time-wait README, note 1).
      */
     public boolean answersSegmentsWithoutAckInTimeWait() {

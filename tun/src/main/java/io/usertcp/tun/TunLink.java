@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Link} over a {@link TunDevice}: each {@link #receive()} is one non-blocking
+ * A {@link io.usertcp.link.Link} over a {@link TunDevice}: each {@link #receive()} is one non-blocking
  * {@code read(2)} of one datagram, each {@link #transmit} one {@code write(2)}, straight between the
  * kernel and Netty direct memory (JNA direct mapping, no copy, no allocation beyond the packet
  * buffer itself). {@link #awaitReadable(long)} waits in {@code ppoll(2)} on the TUN fd and an

@@ -233,12 +233,12 @@ public final class Sender {
     // ACK arrival (RFC 9293 §3.10.7.3 and §3.10.7.4, fifth check)
     // =====================================================================================
 
-    /** SYN-SENT: does SEG.ACK acknowledge our SYN and nothing beyond (ISS < SEG.ACK =< SND.NXT)? */
+    /** SYN-SENT: does SEG.ACK acknowledge our SYN and nothing beyond (ISS &lt; SEG.ACK =&lt; SND.NXT)? */
     public boolean acksOurSyn(int ack) {
         return SeqNum.gt(ack, iss) && SeqNum.le(ack, sndNxt);
     }
 
-    /** SYN-RECEIVED: is SND.UNA < SEG.ACK =< SND.NXT? */
+    /** SYN-RECEIVED: is SND.UNA &lt; SEG.ACK =&lt; SND.NXT? */
     public boolean acksSomethingSent(int ack) {
         return SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndNxt);
     }
@@ -293,7 +293,7 @@ public final class Sender {
     /**
      * The ACK field of an acceptable segment (RFC 9293 §3.10.7.4, fifth check): acknowledges bytes
      * (and perhaps SYN or FIN), counts duplicate ACKs (RFC 5681 §2, RFC 6675 §2), updates the send
-     * window (SND.WL1/WL2 rule). SEG.ACK =< SND.NXT, as checked before.
+     * window (SND.WL1/WL2 rule). SEG.ACK =&lt; SND.NXT, as checked before.
      *
      * @param seg borrowed
      * @return what changed: {@link #ADVANCED}, {@link #DATA_ACKED}, {@link #ALL_ACKED},

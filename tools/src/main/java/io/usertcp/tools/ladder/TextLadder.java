@@ -12,7 +12,7 @@ import java.util.Locale;
  *   time (s)            198.18.0.1:40001                     198.18.0.2:5000
  *                         CLOSED |                                   | LISTEN
  *   0.000000            SYN-SENT |------------ SYN seq=0 ----------->| LISTEN
- *   0.000030            SYN-SENT |<---- SYN,ACK seq=0 ack=1 ---------| SYN-RECEIVED
+ *   0.000030            SYN-SENT |&lt;---- SYN,ACK seq=0 ack=1 ---------| SYN-RECEIVED
  * </pre>
  *
  * A state change that no segment caused (a user CLOSE, a timer; live recordings only) is a row
