@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,8 +31,16 @@ public final class SsCommand implements Callable<Integer> {
     @Option(names = "--control-dir", description = "Where control sockets are (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp; it must be private).")
     Path controlDir;
 
+    @Option(names = "--json", description = "JSON instead of the table: an array with one object per stack, its"
+            + " header's fields and its connections.")
+    boolean json;
+
     @Override
     public Integer call() throws IOException {
+        if (json) {
+            return eachJson("ss", socket, controlDir, "connections",
+                    path -> "[" + String.join(",", ControlClient.ss(path).stream().map(SsRow::toJson).toList()) + "]");
+        }
         return each("ss", socket, controlDir, path -> System.out.print(SsRow.table(ControlClient.ss(path))));
     }
 
@@ -39,6 +48,33 @@ public final class SsCommand implements Callable<Integer> {
     interface PerStack {
         void print(Path socket) throws IOException;
     }
+
+    /** What ss and stats show of one stack in JSON: a value. */
+    interface PerStackJson {
+        String value(Path socket) throws IOException;
+    }
+
+    /**
+     * {@link #each} in JSON: an array, one object per stack with its header's fields (namespace, pid,
+     * app, stack, profile, health) and {@code field}: what {@code action} gives. A stack that does not
+     * answer is left out and reported on stderr, as in the table form.
+     */
+    static int eachJson(String command, Path socket, Path controlDir, String field, PerStackJson action) throws IOException {
+        List<String> stacks = new ArrayList<>();
+        int exit = each(command, socket, controlDir, false, path -> {
+            Map<String, String> info = ControlClient.info(path);
+            StringBuilder out = new StringBuilder("{");
+            for (String key : List.of("namespace", "pid", "app", "stack", ControlServer.PROFILE, ControlServer.HEALTH)) {
+                out.append(Json.string(key)).append(':').append(Json.string(info.getOrDefault(key, ""))).append(',');
+            }
+            stacks.add(out.append(Json.string(field)).append(':').append(action.value(path)).append('}').toString());
+        });
+        if (exit != UsertcpMain.EXIT_MISSING) {
+            System.out.println("[" + String.join(",\n", stacks) + "]");
+        }
+        return exit;
+    }
+
 
     /**
      * The line above each stack's table or counters: {@code # NAMESPACE (pid N, APP, stack ADDR, profile P)},
@@ -59,6 +95,11 @@ public final class SsCommand implements Callable<Integer> {
 
     /** Runs {@code action} for the given socket, or every running stack, with a header line per stack. */
     static int each(String command, Path socket, Path controlDir, PerStack action) throws IOException {
+        return each(command, socket, controlDir, true, action);
+    }
+
+    /** @param headers whether each stack's header line is printed (not for JSON) */
+    private static int each(String command, Path socket, Path controlDir, boolean headers, PerStack action) throws IOException {
         Path dir = null;
         if (socket == null) {
             try {
@@ -81,7 +122,9 @@ public final class SsCommand implements Callable<Integer> {
         for (Path path : sockets) {
             try {
                 Map<String, String> info = ControlClient.info(path);
-                System.out.println(header(path, info));
+                if (headers) {
+                    System.out.println(header(path, info));
+                }
                 String health = info.getOrDefault(ControlServer.HEALTH, "alive");
                 if (!health.equals("alive")) {
                     System.err.println("usertcp " + command + ": " + path + ": the stack is not serving (" + health + ")");

@@ -24,8 +24,21 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--control-dir", description = "Where control sockets are (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp; it must be private).")
     Path controlDir;
 
+    @Option(names = "--json", description = "JSON instead of the list: an array with one object per stack, its"
+            + " header's fields and its counters.")
+    boolean json;
+
     @Override
     public Integer call() throws IOException {
+        if (json) {
+            return SsCommand.eachJson("stats", socket, controlDir, "counters", path -> {
+                StringBuilder out = new StringBuilder("{");
+                for (Map.Entry<String, Long> e : ControlClient.stats(path).entrySet()) {
+                    out.append(out.length() > 1 ? "," : "").append(Json.string(e.getKey())).append(':').append(e.getValue());
+                }
+                return out.append('}').toString();
+            });
+        }
         return SsCommand.each("stats", socket, controlDir, path -> {
             for (Map.Entry<String, Long> e : ControlClient.stats(path).entrySet()) {
                 System.out.printf("%-36s %14d%n", e.getKey(), e.getValue());

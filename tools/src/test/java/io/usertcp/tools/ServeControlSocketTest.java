@@ -89,6 +89,20 @@ class ServeControlSocketTest {
         // the counters below it keep their shape: a name and a number
         lines.subList(1, lines.size()).forEach(l -> assertTrue(l.matches("\\S+\\s+\\d+"), l));
 
+        // Issue 17: the same, machine-readable: an array with one object per stack
+        Printed ssJson = printed("ss", "--json", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, ssJson.exit(), ssJson.text());
+        List<?> stacks = (List<?>) io.usertcp.tools.bench.MiniJson.parse(ssJson.text());
+        Map<?, ?> stack = (Map<?, ?>) stacks.get(0);
+        assertEquals(List.of(info.get("namespace"), "freebsd"), List.of(stack.get("namespace"), stack.get("profile")), ssJson.text());
+        Map<?, ?> listener = (Map<?, ?>) ((List<?>) stack.get("connections")).get(0);
+        assertEquals(List.of("LISTEN", "0.0.0.0:9"), List.of(listener.get("state"), listener.get("local")), ssJson.text());
+        Printed statsJson = printed("stats", "--json", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, statsJson.exit(), statsJson.text());
+        Map<?, ?> counters = (Map<?, ?>) ((Map<?, ?>) ((List<?>) io.usertcp.tools.bench.MiniJson.parse(statsJson.text())).get(0))
+                .get("counters");
+        assertTrue(counters.containsKey("TcpCurrEstab") && counters.containsKey("UsertcpReceiveMemoryBytes"), statsJson.text());
+
         assertEquals(UsertcpMain.EXIT_OK, serve.get(30, TimeUnit.SECONDS));
         ToolsTunSupport.assertNoNamespaceLeft();
     }

@@ -5,6 +5,7 @@ import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tcp.TcpTimer;
 import io.usertcp.tcp.cc.CongestionControl;
+import io.usertcp.tools.Json;
 import io.usertcp.tools.demo.Durations;
 import io.usertcp.tools.demo.KernelSocket;
 import io.usertcp.wire.Ipv4Address;
@@ -114,6 +115,25 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
 
     private static String millis(long nanos) {
         return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+    }
+
+    /**
+     * The row as a JSON object: numbers for the queues, strings for the rest, empty fields left out
+     * (names as ss's columns: state, recv_q, send_q, local, peer, timers, rtt, rto, mss, cc, buffers).
+     */
+    public String toJson() {
+        StringBuilder out = new StringBuilder("{\"state\":").append(Json.string(state))
+                .append(",\"recv_q\":").append(recvQ).append(",\"send_q\":").append(sendQ)
+                .append(",\"local\":").append(Json.string(local))
+                .append(",\"peer\":").append(Json.string(peer));
+        String[] names = {"timers", "rtt", "rto", "mss", "cc", "buffers"};
+        String[] values = {timers, rtt, rto, mss, cwnd, buffers};
+        for (int i = 0; i < names.length; i++) {
+            if (!values[i].isEmpty()) {
+                out.append(",\"").append(names[i]).append("\":").append(Json.string(values[i]));
+            }
+        }
+        return out.append('}').toString();
     }
 
     /** The wire form: fields joined by tabs. */
