@@ -103,15 +103,24 @@ public final class StackStats {
 
     /** All non-zero values by name, counters first then {@code Drop<Reason>}, as an nstat table. */
     public Map<String, Long> snapshot() {
+        return snapshot(false);
+    }
+
+    /** Every value by name, zeros included ({@code nstat -z}), counters first then {@code Drop<Reason>}. */
+    public Map<String, Long> snapshotWithZeros() {
+        return snapshot(true);
+    }
+
+    private Map<String, Long> snapshot(boolean zeros) {
         Map<String, Long> out = new LinkedHashMap<>();
         for (Counter c : Counter.values()) {
-            if (counters[c.ordinal()] != 0) {
+            if (zeros || counters[c.ordinal()] != 0) {
                 out.put(c.name(), counters[c.ordinal()]);
             }
         }
         out.put("TcpCurrEstab", currentEstablished);
         for (DropReason r : DropReason.values()) {
-            if (drops[r.ordinal()] != 0) {
+            if (zeros || drops[r.ordinal()] != 0) {
                 out.put("Drop" + r.name(), drops[r.ordinal()]);
             }
         }

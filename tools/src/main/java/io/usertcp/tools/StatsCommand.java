@@ -1,8 +1,10 @@
 package io.usertcp.tools;
 
 import io.usertcp.tools.control.ControlClient;
+import io.usertcp.tools.control.ControlServer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code usertcp stats}: the counters of each running stack, named like nstat's. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {"Prints the counters of each running usertcp stack, named as nstat names Linux's",
-            "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out.",
+            "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out (-z shows them).",
             "The line above each stack's counters names it: namespace, pid, what it serves, its address and",
             "its behaviour profile."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -28,21 +30,43 @@ public final class StatsCommand implements Callable<Integer> {
             + " header's fields and its counters.")
     boolean json;
 
+    @Option(names = {"-z", "--zeros"}, description = "Show counters that are 0 too (nstat -z).")
+    boolean zeros;
+
+    @Option(names = {"-a", "--absolute"}, description = "Accepted for nstat's -a: the counters are always absolute, since"
+            + " the stack started (there is no history file).")
+    boolean absolute;
+
     @Override
     public Integer call() throws IOException {
         if (json) {
             return SsCommand.eachJson("stats", socket, controlDir, "counters", path -> {
                 StringBuilder out = new StringBuilder("{");
-                for (Map.Entry<String, Long> e : ControlClient.stats(path).entrySet()) {
+                for (Map.Entry<String, Long> e : counters(path).entrySet()) {
                     out.append(out.length() > 1 ? "," : "").append(Json.string(e.getKey())).append(':').append(e.getValue());
                 }
                 return out.append('}').toString();
             });
         }
         return SsCommand.each("stats", socket, controlDir, path -> {
-            for (Map.Entry<String, Long> e : ControlClient.stats(path).entrySet()) {
+            for (Map.Entry<String, Long> e : counters(path).entrySet()) {
                 System.out.printf("%-36s %14d%n", e.getKey(), e.getValue());
             }
         });
+    }
+
+    /** The stack's counters, without the zeros unless {@code -z}; the current-value gauges always. */
+    private Map<String, Long> counters(Path path) throws IOException {
+        Map<String, Long> all = ControlClient.stats(path);
+        if (zeros) {
+            return all;
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        all.forEach((name, value) -> {
+            if (value != 0 || name.equals("TcpCurrEstab") || name.equals(ControlServer.RECEIVE_MEMORY)) {
+                out.put(name, value);
+            }
+        });
+        return out;
     }
 }

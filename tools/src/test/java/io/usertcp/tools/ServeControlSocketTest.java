@@ -86,8 +86,12 @@ class ServeControlSocketTest {
         assertEquals(UsertcpMain.EXIT_OK, stats.exit(), stats.text());
         List<String> lines = stats.text().lines().toList();
         assertEquals(header, lines.get(0), stats.text());
-        // the counters below it keep their shape: a name and a number
+        // the counters below it keep their shape: a name and a number; zeros only with -z (nstat -z)
         lines.subList(1, lines.size()).forEach(l -> assertTrue(l.matches("\\S+\\s+\\d+"), l));
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("TcpExtTCPFastOpenActive ")), stats.text());
+        Printed zeros = printed("stats", "-z", "--socket", socket.toString());
+        assertTrue(zeros.text().lines().anyMatch(l -> l.matches("TcpExtTCPFastOpenActive\\s+0")), zeros.text());
+        assertTrue(zeros.text().lines().count() > lines.size(), zeros.text());
 
         // Issue 17: the same, machine-readable: an array with one object per stack
         Printed ssJson = printed("ss", "--json", "--socket", socket.toString());

@@ -329,7 +329,7 @@ public final class ControlServer implements AutoCloseable {
             }
             case ControlProtocol.STATS -> {
                 return runner.submit(now -> {
-                    Map<String, Long> snapshot = runner.stack().stats().snapshot();
+                    Map<String, Long> snapshot = runner.stack().stats().snapshotWithZeros(); // the client leaves zeros out
                     // A gauge beside the counters: what received data holds now, charged by true size (Linux's tcp_mem
                     // counts the same for /proc/net/sockstat's "mem"), against TcpConfig.receiveMemoryLimitBytes.
                     snapshot.put(RECEIVE_MEMORY, runner.stack().receiveMemoryBytes());
