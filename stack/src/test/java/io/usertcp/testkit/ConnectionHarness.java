@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -80,6 +81,8 @@ public final class ConnectionHarness implements AutoCloseable {
     private int remotePort = PEER_SERVER_PORT;
     private TcpListener listener;
     private Sent lastSyn;
+    /** Sees each packet handed to the stack (e.g. {@link ByteBufLedger#record}, to check it gets released). */
+    private Consumer<ByteBuf> incoming = packet -> { };
 
     public ConnectionHarness() {
         this(TcpConfig.linux());
@@ -117,7 +120,20 @@ public final class ConnectionHarness implements AutoCloseable {
         Ipv4Header ip = new Ipv4Header(s.ecn, plain.totalLength(), plain.identification(), plain.flags(), plain.fragmentOffset(),
                 plain.ttl(), plain.protocol(), 0, REMOTE, LOCAL, null);
         byte[] bytes = TestPackets.tcp(ip, header, s.payload);
-        stack.receive(now(), Unpooled.wrappedBuffer(bytes));
+        deliver(Unpooled.wrappedBuffer(bytes));
+    }
+
+    /**
+     * Shows every packet delivered to the stack from now on to {@code tap} before the stack takes
+     * ownership, e.g. {@link ByteBufLedger#record} to check that the stack releases each.
+     */
+    public void tapIncoming(Consumer<ByteBuf> tap) {
+        this.incoming = tap;
+    }
+
+    private void deliver(ByteBuf packet) {
+        incoming.accept(packet);
+        stack.receive(now(), packet);
     }
 
     /**
@@ -127,7 +143,7 @@ public final class ConnectionHarness implements AutoCloseable {
     public void receiveIcmp(Ipv4Address router, int type, int code, int restOfHeader, Sent quoted) {
         byte[] offending = TestPackets.tcp(quoted.ip(), quoted.tcp(), quoted.payload());
         byte[] quote = java.util.Arrays.copyOf(offending, quoted.ip().headerLength() + 8);
-        stack.receive(now(), Unpooled.wrappedBuffer(TestPackets.icmp(router, LOCAL, type, code, restOfHeader, quote)));
+        deliver(Unpooled.wrappedBuffer(TestPackets.icmp(router, LOCAL, type, code, restOfHeader, quote)));
     }
 
     /** A peer segment under construction; by default ACK, window 65535, no options, no payload. */
