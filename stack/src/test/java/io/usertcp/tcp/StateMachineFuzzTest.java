@@ -40,8 +40,10 @@ import org.opentest4j.AssertionFailedError;
  * and checks the tables empty out.
  *
  * <p>Invariants: no exception (user calls may throw IllegalArgumentException or
- * IllegalStateException, the API's way to refuse misuse); SND.UNA =< SND.NXT; the send queue within
- * the largest send buffer it had and what is readable within the largest receive buffer; every
+ * IllegalStateException, the API's way to refuse misuse); SND.UNA =< SND.NXT; no more in flight
+ * than queued; the send queue within the largest send buffer it had (where the profile counts the
+ * send buffer in skbs as Linux does, plus one skb and what of a split skb is in flight) and what
+ * is readable within the largest receive buffer; every
  * segment the stack sends well formed with valid checksums (the harness decodes them); no timer
  * fires more than {@link #MAX_EXPIRIES_PER_SECOND} times in one second of virtual time on one
  * connection; after close, abort and long enough, no connection and no TIME-WAIT entry is left;
@@ -57,6 +59,13 @@ class StateMachineFuzzTest {
     private static final long SECOND = 1_000_000_000L;
     /** A timer that fires more often than this in one virtual second is a storm, not a timer. */
     static final int MAX_EXPIRIES_PER_SECOND = 200;
+    /**
+     * The most payload one skb of Linux's send queue takes (tcp_xmit_size_goal(): GSO's 65536 - 1 -
+     * MAX_TCP_HEADER (320)), as {@code Sender.sizeGoal()} models it.
+     */
+    private static final int MAX_SKB_PAYLOAD = 65536 - 1 - 320;
+    /** {@code -Dusertcp.fuzz.trace=true} prints each step to stderr, to explain a finding ({@link StateMachineFuzzReplay}). */
+    static final boolean TRACE = Boolean.getBoolean("usertcp.fuzz.trace");
 
     @FuzzTest(maxDuration = "60s")
     void stateMachine(FuzzedDataProvider data) {
@@ -101,7 +110,12 @@ class StateMachineFuzzTest {
             ByteBufLedger ledger) {
         TcpConnection c;
         try {
-            c = fixture(h, data.consumeInt(0, 10));
+            int which = data.consumeInt(0, 10);
+            if (TRACE) {
+                trace("config " + tcp.profile().reference() + " " + tcp.profile().switches() + " rcvbuf "
+                        + tcp.receiveBufferBytes() + " sndbuf " + tcp.sendBufferBytes() + ", fixture " + which);
+            }
+            c = fixture(h, which);
         } catch (AssertionFailedError scriptedForLinux) {
             // The fixtures script the peer and check our answers as Linux gives them; a profile that answers
             // otherwise on the way (FreeBSD resends its FIN in CLOSING) does not reach that fixture's state.
@@ -116,9 +130,18 @@ class StateMachineFuzzTest {
             } else if (action <= 7) {
                 userCall(h, c, data, bounds, ledger);
             } else {
-                h.advance(duration(data));
+                long nanos = duration(data);
+                if (TRACE) {
+                    trace("advance " + nanos + " ns");
+                }
+                h.advance(nanos);
             }
-            h.drain(); // every segment sent is decoded and checked by the harness
+            List<ConnectionHarness.Sent> sent = h.drain(); // every segment sent is decoded and checked by the harness
+            if (TRACE) {
+                sent.forEach(x -> trace("  sent " + x));
+                trace("  now " + c.state() + " " + c.sender + " sendQueue " + c.sendQueueBytes() + "/" + c.sendBufferSize()
+                        + " readable " + c.readableBytes() + "/" + c.receiveBufferSize());
+            }
             checkInvariants(h, c, bounds, expiries);
         }
         windDown(h, c);
@@ -203,19 +226,34 @@ class StateMachineFuzzTest {
         if (length > 0) {
             s.payload(new byte[length]);
         }
+        if (TRACE) {
+            trace("peer " + TcpFlags.format(flags) + " seq " + Integer.toUnsignedString(seq) + " ack " + Integer.toUnsignedString(ack)
+                    + " options " + options + " len " + length);
+        }
         h.receive(s);
+    }
+
+    private static void trace(String line) {
+        System.err.println(line);
     }
 
     private static void userCall(ConnectionHarness h, TcpConnection c, FuzzedDataProvider data, Bounds bounds,
             ByteBufLedger ledger) {
         long now = h.now();
+        int call = data.consumeInt(0, 8);
+        if (TRACE) {
+            trace("user call " + call);
+        }
         try {
-            switch (data.consumeInt(0, 8)) {
+            switch (call) {
                 case 0 -> {
                     // What SEND keeps of it (retained slices) must be released by the end too.
                     ByteBuf b = ledger.record(Unpooled.wrappedBuffer(new byte[data.consumeInt(1, 20000)]));
                     try {
-                        c.send(now, b);
+                        int n = c.send(now, b);
+                        if (TRACE) {
+                            trace("  send " + b.capacity() + " B: took " + n);
+                        }
                     } finally {
                         b.release();
                     }
@@ -238,12 +276,18 @@ class StateMachineFuzzTest {
                 default -> {
                     int send = data.consumeInt(256, 1 << 20);
                     int receive = data.consumeInt(256, 1 << 20);
+                    if (TRACE) {
+                        trace("  SO_SNDBUF " + send + ", SO_RCVBUF " + receive);
+                    }
                     c.setSendBufferSize(now, send);
                     c.setReceiveBufferSize(now, receive);
                     bounds.grew(c.sendBufferSize(), c.receiveBufferSize());
                 }
             }
         } catch (IllegalStateException | IllegalArgumentException refused) {
+            if (TRACE) {
+                trace("  refused: " + refused);
+            }
             // The API refusing a call the state does not allow is its documented answer, not a finding.
         }
     }
@@ -261,7 +305,7 @@ class StateMachineFuzzTest {
     // Invariants
     // ------------------------------------------------------------------------------------
 
-    /** The largest buffers the connection had, for bytes held above a capacity later shrunk. */
+    /** The largest buffers the connection had (set by the user or autotuned), for bytes held above a capacity later shrunk. */
     private static final class Bounds {
         int send;
         int receive;
@@ -304,11 +348,27 @@ class StateMachineFuzzTest {
     }
 
     private static void checkInvariants(ConnectionHarness h, TcpConnection c, Bounds bounds, ExpiryCounter expiries) {
+        // Linux's autotuning grows the send buffer (tcp_sndbuf_expand()) and the receive buffer (tcp_rcv_space_adjust())
+        // on its own; the largest they had bounds what they hold.
+        bounds.grew(c.sendBufferSize(), c.receiveBufferSize());
+        long flight = c.isClosed() ? 0 : c.sender.flightSize();
         if (!c.isClosed()) {
             assertTrue(SeqNum.le(c.sender.una(), c.sender.nxt()), () -> "SND.UNA > SND.NXT: " + c.sender);
-            assertTrue(c.sender.flightSize() <= bounds.send + 2, () -> "more in flight than the send buffer: " + c.sender);
+            // Everything in flight is still queued for retransmission; SYN and FIN take a number each.
+            assertTrue(flight <= c.sendQueueBytes() + 2, () -> "more in flight than queued: " + c.sendQueueBytes() + " B, " + c.sender);
         }
-        assertTrue(c.sendQueueBytes() <= bounds.send, () -> "send queue " + c.sendQueueBytes() + " > " + bounds.send);
+        if (c.accountsSendBufferInSkbs()) {
+            // Linux counts the send buffer in skbs: tcp_sendmsg_locked() starts a new skb only while
+            // sk_stream_memory_free() (sk_wmem_queued < sk_sndbuf), then fills it, or the unsent tail skb that
+            // tso_fragment() split off a burst, up to tcp_xmit_size_goal() without asking again. So the queue may pass
+            // SO_SNDBUF by one skb's payload, plus what of a split skb is already in flight.
+            long bound = bounds.send + MAX_SKB_PAYLOAD + flight;
+            assertTrue(c.sendQueueBytes() <= bound, () -> "send queue " + c.sendQueueBytes() + " > " + bound + " (SO_SNDBUF "
+                    + bounds.send + ", one skb, " + flight + " in flight)");
+        } else {
+            assertTrue(flight <= bounds.send + 2, () -> "more in flight than the send buffer: " + c.sender);
+            assertTrue(c.sendQueueBytes() <= bounds.send, () -> "send queue " + c.sendQueueBytes() + " > " + bounds.send);
+        }
         // FreeBSD rounds the receive buffer up to a multiple of the MSS.
         assertTrue(c.readableBytes() <= Math.max(bounds.receive, c.receiveBufferSize()),
                 () -> "readable " + c.readableBytes() + " > " + bounds.receive);
