@@ -289,6 +289,15 @@ public final class Receiver {
     /**
      * The window field to send, scaled (RFC 7323 §2.3), never moving the right edge left (RFC 9293
      * §3.8.6.2.2: the window SHOULD NOT shrink). Updates the advertised edge.
+     *
+     * <p>An edge promised earlier that is not a multiple of 2^shift past RCV.NXT: linux rounds the
+     * field up (tcp_select_window(): {@code ALIGN(cur_win, 1 << rcv_wscale)}) and that edge is the
+     * new one. rfc and freebsd truncate (RFC 7323 §2.3; FreeBSD tcp_output(): {@code recwin >>
+     * rcv_scale}), so the peer may see an edge up to 2^shift - 1 bytes short of the one promised;
+     * that one stays honoured (RFC 7323 §2.4: any segment in the window of any ACK sent is
+     * accepted, the receiver tracking the largest right edge) but is not moved by the rounding.
+     * Rounding it up at every ACK pushed it by up to 2^shift - 1 bytes a segment beyond the buffer,
+     * and a peer sending segments of 2^shift - 1 bytes kept the window open without bound.
      */
     public int windowField() {
         int shift = rcvWndShift;
@@ -304,6 +313,13 @@ public final class Receiver {
         }
         long window = Math.max(promised, offered);
         long field = Math.min(65535, window >> shift);
+        if (!profile.roundsScaledWindowUp()) {
+            int edge = rcvNxt + (int) (field << shift);
+            if (SeqNum.gt(edge, rcvAdv)) {
+                rcvAdv = edge;
+            }
+            return (int) field;
+        }
         if ((field << shift) < promised) {
             field = Math.min(65535, (promised + (1L << shift) - 1) >> shift); // rounding must not shrink it either
         }
