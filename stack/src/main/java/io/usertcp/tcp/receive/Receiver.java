@@ -804,7 +804,12 @@ public final class Receiver {
     public int read(long nowNanos, ByteBuf dst) {
         int n = buffer.read(dst);
         bytesRead += n;
-        if (autotuning != null && n > 0) {
+        if (autotuning != null && n > 0 && !autotuning.started()) {
+            // A connection closed in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 §3.10.4) and, once its SYN is
+            // acknowledged, on without passing ESTABLISHED, where measuring starts (established()): it starts at the
+            // first read instead. Adjusting unstarted divided by rcvq_space.space = 0 (tcp_rcv_space_adjust()).
+            autotuning.start(nowNanos, bytesRead, (int) Math.min(window(), 10L * rcvMss));
+        } else if (autotuning != null && n > 0) {
             int grown = autotuning.adjust(nowNanos, bytesRead, bufferBytes, rcvMss, scalingRatio);
             if (grown > bufferBytes) {
                 resize(grown);
