@@ -51,6 +51,8 @@ public final class TcpStack {
     private final int[] localAddresses;
     private final TupleMap<TcpConnection> connections = new TupleMap<>();
     private final TcpListener[] listenersByPort = new TcpListener[65536];
+    /** Listeners in {@link #listenersByPort}, so that a scan for them stops after the last (most stacks have none). */
+    private int listenerCount;
     private final TimeWaitTable timeWait;
     private final DeadlineHeap<TcpConnection> timers = new DeadlineHeap<>();
     private final ArrayDeque<TcpConnection> outputList = new ArrayDeque<>();
@@ -518,6 +520,7 @@ public final class TcpStack {
             listener.setFastOpenQueueLimit(backlog); // Linux inet_listen(): TFO_SERVER_WO_SOCKOPT1, a queue of the backlog
         }
         listenersByPort[port] = listener;
+        listenerCount++;
         config.observer().stateChanged(nowNanos, listener.id(), TcpState.CLOSED, TcpState.LISTEN, "user OPEN (passive)");
         return listener;
     }
@@ -531,6 +534,7 @@ public final class TcpStack {
     void removeListener(TcpListener listener) {
         if (listenersByPort[listener.port()] == listener) {
             listenersByPort[listener.port()] = null;
+            listenerCount--;
         }
     }
 
@@ -754,10 +758,10 @@ public final class TcpStack {
 
     /** Listeners, for a table of LISTEN sockets. */
     public List<TcpListener> listeners() {
-        List<TcpListener> out = new ArrayList<>();
-        for (TcpListener l : listenersByPort) {
-            if (l != null) {
-                out.add(l);
+        List<TcpListener> out = new ArrayList<>(listenerCount);
+        for (int port = 0; out.size() < listenerCount; port++) {
+            if (listenersByPort[port] != null) {
+                out.add(listenersByPort[port]);
             }
         }
         return out;

@@ -234,6 +234,21 @@ class ListenerTest {
         }
     }
 
+    // The table of LISTEN sockets (ss -l) in port order, including the highest port, after one of them closed.
+    @Test
+    void listeners_inPortOrder_uptoTheHighestPort() {
+        try (ConnectionHarness h = new ConnectionHarness()) {
+            TcpListener high = h.stack.listen(h.now(), 65535, 16);
+            TcpListener web = h.stack.listen(h.now(), SERVER_PORT, 16);
+            TcpListener low = h.stack.listen(h.now(), 1, 16);
+            assertEquals(List.of(low, web, high), h.stack.listeners());
+            web.close(h.now());
+            assertEquals(List.of(low, high), h.stack.listeners());
+            h.stack.close(h.now());
+            assertEquals(List.of(), h.stack.listeners());
+        }
+    }
+
     // ------------------------------------------------------------------------------------
     // Orphaned FIN-WAIT-2
     // ------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -80,6 +81,8 @@ public final class ConnectionHarness implements AutoCloseable {
     private int remotePort = PEER_SERVER_PORT;
     private TcpListener listener;
     private Sent lastSyn;
+    /** Sees each packet handed to the stack (e.g. {@link ByteBufLedger#record}, to check it gets released). */
+    private Consumer<ByteBuf> incoming = packet -> { };
 
     public ConnectionHarness() {
         this(TcpConfig.linux());
@@ -111,7 +114,7 @@ public final class ConnectionHarness implements AutoCloseable {
 
     /** Delivers a segment from the peer to the stack. */
     public void receive(Segment s) {
-        stack.receive(now(), Unpooled.wrappedBuffer(bytes(s)));
+        deliver(Unpooled.wrappedBuffer(bytes(s)));
     }
 
     /**
@@ -120,8 +123,7 @@ public final class ConnectionHarness implements AutoCloseable {
      */
     public void receiveInPacketBuffer(Segment s, int packetBufferBytes) {
         byte[] bytes = bytes(s);
-        io.netty.buffer.ByteBuf packet = Unpooled.directBuffer(packetBufferBytes, packetBufferBytes).writeBytes(bytes);
-        stack.receive(now(), packet);
+        deliver(Unpooled.directBuffer(packetBufferBytes, packetBufferBytes).writeBytes(bytes));
     }
 
     private byte[] bytes(Segment s) {
@@ -134,13 +136,26 @@ public final class ConnectionHarness implements AutoCloseable {
     }
 
     /**
+     * Shows every packet delivered to the stack from now on to {@code tap} before the stack takes
+     * ownership, e.g. {@link ByteBufLedger#record} to check that the stack releases each.
+     */
+    public void tapIncoming(Consumer<ByteBuf> tap) {
+        this.incoming = tap;
+    }
+
+    private void deliver(ByteBuf packet) {
+        incoming.accept(packet);
+        stack.receive(now(), packet);
+    }
+
+    /**
      * Delivers an ICMP error from {@code router} that quotes {@code quoted}, a segment the stack
      * sent: its IPv4 header and the first 8 bytes of TCP, as RFC 792 requires.
      */
     public void receiveIcmp(Ipv4Address router, int type, int code, int restOfHeader, Sent quoted) {
         byte[] offending = TestPackets.tcp(quoted.ip(), quoted.tcp(), quoted.payload());
         byte[] quote = java.util.Arrays.copyOf(offending, quoted.ip().headerLength() + 8);
-        stack.receive(now(), Unpooled.wrappedBuffer(TestPackets.icmp(router, LOCAL, type, code, restOfHeader, quote)));
+        deliver(Unpooled.wrappedBuffer(TestPackets.icmp(router, LOCAL, type, code, restOfHeader, quote)));
     }
 
     /** A peer segment under construction; by default ACK, window 65535, no options, no payload. */

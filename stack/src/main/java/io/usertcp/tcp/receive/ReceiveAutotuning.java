@@ -46,6 +46,11 @@ final class ReceiveAutotuning {
         this.maxBufferBytes = maxBufferBytes;
     }
 
+    /** Whether {@link #start} ran: measuring has begun. */
+    boolean started() {
+        return space > 0;
+    }
+
     /** The connection is established: measuring starts (Linux tcp_init_buffer_space()). */
     void start(long nowNanos, long bytesRead, int initialSpace) {
         space = Math.max(1, initialSpace);
@@ -106,6 +111,9 @@ final class ReceiveAutotuning {
      * @return the new buffer size, or {@code bufferBytes} when it stays
      */
     int adjust(long nowNanos, long bytesRead, int bufferBytes, int advmss, int scalingRatio) {
+        if (!started()) {
+            throw new IllegalStateException("autotuning adjusted before it started: rcvq_space.space would divide by zero");
+        }
         long rtt = rttNanos();
         if (rtt == 0 || nowNanos - measureStartNanos < rtt) {
             return bufferBytes;

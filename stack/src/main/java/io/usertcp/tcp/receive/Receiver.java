@@ -325,6 +325,15 @@ public final class Receiver {
     /**
      * The window field to send, scaled (RFC 7323 §2.3), never moving the right edge left (RFC 9293
      * §3.8.6.2.2: the window SHOULD NOT shrink). Updates the advertised edge.
+     *
+     * <p>An edge promised earlier that is not a multiple of 2^shift past RCV.NXT: linux rounds the
+     * field up (tcp_select_window(): {@code ALIGN(cur_win, 1 << rcv_wscale)}) and that edge is the
+     * new one. rfc and freebsd truncate (RFC 7323 §2.3; FreeBSD tcp_output(): {@code recwin >>
+     * rcv_scale}), so the peer may see an edge up to 2^shift - 1 bytes short of the one promised;
+     * that one stays honoured (RFC 7323 §2.4: any segment in the window of any ACK sent is
+     * accepted, the receiver tracking the largest right edge) but is not moved by the rounding.
+     * Rounding it up at every ACK pushed it by up to 2^shift - 1 bytes a segment beyond the buffer,
+     * and a peer sending segments of 2^shift - 1 bytes kept the window open without bound.
      */
     public int windowField() {
         int shift = rcvWndShift;
@@ -340,6 +349,13 @@ public final class Receiver {
         }
         long window = Math.max(promised, offered);
         long field = Math.min(65535, window >> shift);
+        if (!profile.roundsScaledWindowUp()) {
+            int edge = rcvNxt + (int) (field << shift);
+            if (SeqNum.gt(edge, rcvAdv)) {
+                rcvAdv = edge;
+            }
+            return (int) field;
+        }
         if ((field << shift) < promised) {
             field = Math.min(65535, (promised + (1L << shift) - 1) >> shift); // rounding must not shrink it either
         }
@@ -844,7 +860,12 @@ public final class Receiver {
     public int read(long nowNanos, ByteBuf dst) {
         int n = buffer.read(dst);
         bytesRead += n;
-        if (autotuning != null && n > 0) {
+        if (autotuning != null && n > 0 && !autotuning.started()) {
+            // A connection closed in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 §3.10.4) and, once its SYN is
+            // acknowledged, on without passing ESTABLISHED, where measuring starts (established()): it starts at the
+            // first read instead. Adjusting unstarted divided by rcvq_space.space = 0 (tcp_rcv_space_adjust()).
+            autotuning.start(nowNanos, bytesRead, (int) Math.min(window(), 10L * rcvMss));
+        } else if (autotuning != null && n > 0) {
             int grown = autotuning.adjust(nowNanos, bytesRead, bufferBytes, rcvMss, scalingRatio);
             if (grown > bufferBytes) {
                 resize(grown);
