@@ -25,7 +25,7 @@ public final class StackStats {
          * tcp_invalid_ratelimit ago (Linux tcp_oow_rate_limited()): in SYN-RECEIVED, after a PAWS
          * rejection, for a sequence number outside the window.
          */
-        TcpExtTCPACKSkippedSynRecv, TcpExtTCPACKSkippedPAWS, TcpExtTCPACKSkippedSeq,
+        TcpExtTCPACKSkippedSynRecv, TcpExtTCPACKSkippedPAWS, TcpExtTCPACKSkippedSeq, TcpExtTCPACKSkippedTimeWait,
         TcpExtTCPAbortOnData, TcpExtTCPAbortOnClose, TcpExtTCPAbortOnLinger, TcpExtTCPAbortOnTimeout,
         TcpExtTCPAbortOnMemory, TcpExtTCPTimeouts, TcpExtTCPSynRetrans, TcpExtPAWSEstab, TcpExtPAWSActive,
         TcpExtTCPKeepAlive, TcpExtTCPRcvQDrop, TcpExtTCPOFODrop, TcpExtTCPOFOQueue, TcpExtOfoPruned, TcpExtRcvPruned,

@@ -378,28 +378,19 @@ final class SegmentArrival {
 
     /**
      * Linux tcp_oow_rate_limited(): whether the ACK that would answer {@code seg}, a segment we cannot
-     * accept, is skipped. A segment with data or a FIN and no SYN is always answered ("data packets
-     * without SYNs are not likely part of an ACK loop"); the others are answered at most once per
-     * {@link TcpConfig#invalidRateLimitNanos()} per connection. Two stacks that each find the other's
-     * segments unacceptable would otherwise ACK each other forever, and a blind flood of bare ACKs would
-     * get one answer each. RFC 9293 §3.10.7.4 answers every one; the rfc and freebsd numbers do.
+     * accept, is skipped: at most one per {@link TcpConfig#invalidRateLimitNanos()} per connection,
+     * segments with text and no SYN always answered ({@link OutOfWindowAcks}).
      */
     private boolean outOfWindowAckLimited(TcpConnection c, long nowNanos, TcpSegmentView seg, Counter skipped) {
-        boolean syn = (seg.flags() & TcpFlags.SYN) != 0;
-        if (seg.segmentLength() > 0 && !syn) {
-            return false;
-        }
-        return !outOfWindowAckDue(c, nowNanos, skipped);
+        return !OutOfWindowAcks.exempt(seg) && !outOfWindowAckDue(c, nowNanos, skipped);
     }
 
     /** Linux __tcp_oow_rate_limited(): whether the per-connection limit lets an ACK go now (and, if so, notes the time). */
     private boolean outOfWindowAckDue(TcpConnection c, long nowNanos, Counter skipped) {
-        long period = c.config.invalidRateLimitNanos();
-        if (c.outOfWindowAcked && nowNanos - c.lastOutOfWindowAckNanos < period) {
+        if (OutOfWindowAcks.limited(c.lastOutOfWindowAckNanos, nowNanos, c.config.invalidRateLimitNanos())) {
             stats.increment(skipped);
             return false;
         }
-        c.outOfWindowAcked = true;
         c.lastOutOfWindowAckNanos = nowNanos;
         return true;
     }

@@ -54,11 +54,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
     /** Send an ACK now rather than waiting for the delayed-ACK timer. */
     boolean ackNow;
     /**
-     * When we last answered a segment we could not accept, if {@link #outOfWindowAcked} (Linux
+     * When we last answered a segment we could not accept, or {@link OutOfWindowAcks#NEVER} (Linux
      * tp->last_oow_ack_time; see {@code SegmentArrival.outOfWindowAckLimited}).
      */
-    long lastOutOfWindowAckNanos;
-    boolean outOfWindowAcked;
+    long lastOutOfWindowAckNanos = OutOfWindowAcks.NEVER;
     /** Retransmit the oldest unacknowledged segment (RTO expired). */
     boolean retransmitPending;
     /** Send a probe (zero-window or keep-alive): SEG.SEQ = SND.UNA - 1, no data. */

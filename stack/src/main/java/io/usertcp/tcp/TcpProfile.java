@@ -551,6 +551,21 @@ public class TcpProfile {
         };
     }
 
+    /**
+     * TIME-WAIT as Linux's tcp_timewait_state_process() runs it where it departs from RFC 9293
+     * §3.10.7.4 (linux only; the kernel here checked with the kernel backend):
+     * <ul>
+     *   <li>an in-window RST not at RCV.NXT is dropped without RFC 5961's challenge ACK;</li>
+     *   <li>an acceptable segment with text but no ACK bit is answered, not dropped (fifth check);</li>
+     *   <li>a bare segment at RCV.NXT, and any other with the ACK bit, restart 2MSL (inet_twsk_reschedule());</li>
+     *   <li>its answers to unacceptable segments are throttled per entry (tw_last_oow_ack_time,
+     *       tcp_invalid_ratelimit), as a connection's are.</li>
+     * </ul>
+     */
+    public boolean linuxTimeWait() {
+        return reference == Reference.LINUX;
+    }
+
     /** RFC 1337: whether RSTs in TIME-WAIT are ignored (Linux tcp_rfc1337=0 by default; FreeBSD always). */
     public boolean ignoresRstInTimeWait() {
         return switches.rfc1337();

@@ -278,18 +278,28 @@ public final class TcpStack {
     }
 
     private void timeWaitSegment(TimeWaitTable.Entry tw, long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
-        switch (TimeWaitTable.classify(tw, seg, tcp.profile())) {
+        TimeWaitTable.Action action = TimeWaitTable.classify(tw, seg, tcp.profile());
+        if (TimeWaitTable.restarts(tw, seg, action, tcp.profile())) {
+            timeWait.restart(tw, nowNanos);
+        }
+        switch (action) {
             case DROP -> { }
-            case ACK -> replies.timeWaitAck(nowNanos, tw);
+            case ACK -> {
+                if (timeWaitAckDue(tw, nowNanos, seg)) {
+                    replies.timeWaitAck(nowNanos, tw);
+                }
+            }
             case CHALLENGE_ACK -> {
-                if (challengeAckAllowed(nowNanos)) {
+                if (challengeAckAllowed(nowNanos) && timeWaitAckDue(tw, nowNanos, seg)) {
                     stats.increment(Counter.TcpExtTCPChallengeACK);
                     replies.timeWaitAck(nowNanos, tw);
                 }
             }
             case ACK_AND_RESTART -> {
                 timeWait.restart(tw, nowNanos);
-                replies.timeWaitAck(nowNanos, tw);
+                if (timeWaitAckDue(tw, nowNanos, seg)) {
+                    replies.timeWaitAck(nowNanos, tw);
+                }
             }
             case KILL -> {
                 timeWait.remove(tw);
@@ -320,6 +330,23 @@ public final class TcpStack {
                 toListenerOrClosed(nowNanos, ip, seg, true, tw.sndNxt + 65535 + 2);
             }
         }
+    }
+
+    /**
+     * Linux tcp_timewait_check_oow_rate_limit(): whether a TIME-WAIT entry may answer {@code seg} now,
+     * at most once per {@link TcpConfig#invalidRateLimitNanos()} (segments with text and no SYN
+     * always); a skipped answer counts TcpExtTCPACKSkippedTimeWait.
+     */
+    private boolean timeWaitAckDue(TimeWaitTable.Entry tw, long nowNanos, TcpSegmentView seg) {
+        if (OutOfWindowAcks.exempt(seg)) {
+            return true;
+        }
+        if (OutOfWindowAcks.limited(tw.lastOutOfWindowAckNanos, nowNanos, tcp.invalidRateLimitNanos())) {
+            stats.increment(Counter.TcpExtTCPACKSkippedTimeWait);
+            return false;
+        }
+        tw.lastOutOfWindowAckNanos = nowNanos;
+        return true;
     }
 
     private void icmp(long nowNanos, Ipv4PacketView ip, Icmpv4MessageView icmp) {

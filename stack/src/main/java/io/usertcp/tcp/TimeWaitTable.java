@@ -39,6 +39,8 @@ final class TimeWaitTable {
         /** When TS.Recent was last taken (Linux tw_ts_recent_stamp): what tcp_tw_reuse judges by. */
         long tsRecentNanos;
         final int tsOffset;
+        /** When this entry last answered a segment it could not accept (Linux tw_last_oow_ack_time), or {@link OutOfWindowAcks#NEVER}. */
+        long lastOutOfWindowAckNanos = OutOfWindowAcks.NEVER;
         long deadlineNanos;
         Entry prev;
         Entry next;
@@ -177,7 +179,9 @@ final class TimeWaitTable {
             // Second check, the same rule as in the other synchronized states (RFC 9293 §3.10.7.4, RFC 5961 §3.2).
             return switch (SynchronizedChecks.rst(profile, e.rcvNxt, window, seq)) {
                 case OUT_OF_WINDOW -> Action.DROP;
-                case CHALLENGE_ACK -> Action.CHALLENGE_ACK;
+                // Linux tcp_timewait_state_process() acts only on a RST at exactly RCV.NXT and drops any other
+                // without an answer (the kernel here: a RST at RCV.NXT + 98 gets nothing).
+                case CHALLENGE_ACK -> profile.linuxTimeWait() ? Action.DROP : Action.CHALLENGE_ACK;
                 case RESET -> Action.KILL; // CLOSING/LAST-ACK/TIME-WAIT: "enter the CLOSED state"
             };
         }
@@ -205,10 +209,31 @@ final class TimeWaitTable {
         if (seg.segmentLength() == 0 && seq == e.rcvNxt) {
             return Action.DROP; // an acceptable bare ACK: nothing to answer
         }
-        if ((flags & TcpFlags.ACK) == 0 && acceptable(e, seq, seg.segmentLength())) {
-            return Action.DROP; // RFC 9293 §3.10.7.4, fifth check: "if the ACK bit is off drop the segment and return"
+        if ((flags & TcpFlags.ACK) == 0 && acceptable(e, seq, seg.segmentLength()) && !profile.linuxTimeWait()) {
+            // RFC 9293 §3.10.7.4, fifth check: "if the ACK bit is off drop the segment and return". Linux answers it
+            // as any segment but a bare one at RCV.NXT (tcp_timewait_state_process(); the kernel here ACKs text
+            // without the ACK bit at RCV.NXT).
+            return Action.DROP;
         }
         return Action.ACK; // first check: unacceptable segment, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+    }
+
+    /**
+     * Whether a segment for TIME-WAIT restarts its 2MSL timer besides what {@code action} does: the
+     * linux profile as tcp_timewait_state_process() (inet_twsk_reschedule()), where a bare segment at
+     * RCV.NXT, and every other segment with the ACK bit but a RST or a new incarnation's SYN, restart
+     * it, and a RST at RCV.NXT under RFC 1337 does. RFC 9293 restarts it only for the retransmitted FIN
+     * ({@link Action#ACK_AND_RESTART}), as rfc and freebsd do.
+     */
+    static boolean restarts(Entry e, TcpSegmentView seg, Action action, TcpProfile profile) {
+        if (!profile.linuxTimeWait() || action == Action.REOPEN || action == Action.KILL || action == Action.RESET) {
+            return false;
+        }
+        boolean exact = seg.seq() == e.rcvNxt && seg.segmentLength() == 0;
+        if ((seg.flags() & TcpFlags.RST) != 0) {
+            return exact && profile.ignoresRstInTimeWait();
+        }
+        return exact || (seg.flags() & TcpFlags.ACK) != 0;
     }
 
     /** RFC 9293 §3.10.7.4, first check (the same test as a live connection's), against the entry's window. */

@@ -443,8 +443,8 @@ class Rfc5961Test {
 
     @Test
     void timeWait_inWindowInexactRst_challengeAck_entryKept() {
-        // RFC 5961 §3.2 in TIME-WAIT: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, counted and rate-limited.
-        try (ConnectionHarness h = harness()) {
+        // RFC 5961 §3.2 in TIME-WAIT (the rfc profile): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, counted and rate-limited.
+        try (ConnectionHarness h = harness(TcpConfig.rfc())) {
             h.timeWait();
             recorder.clear();
             h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 3));
@@ -458,21 +458,38 @@ class Rfc5961Test {
     }
 
     @Test
+    void timeWait_inWindowInexactRst_linuxDropsItWithoutAnswer() {
+        // Linux tcp_timewait_state_process() acts only on a RST at RCV.NXT; any other is dropped, no challenge ACK
+        // (the kernel here does the same: own script time-wait-rst-only-at-rcv-nxt-closes.pkt).
+        try (ConnectionHarness h = harness()) {
+            h.timeWait();
+            recorder.clear();
+            h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 3));
+            h.expectNothingSent();
+            assertEquals(1, h.stack.timeWaitCount());
+            assertEquals(0, counter(h, Counter.TcpExtTCPChallengeACK));
+            recorder.expectNone();
+        }
+    }
+
+    @Test
     void timeWait_rfc1337_rstIgnored_entryLivesFull2Msl() {
         // RFC 1337 §3 (TIME-WAIT assassination, fix "ignore RST segments in TIME-WAIT state"; Linux
-        // tcp_rfc1337 = 1): the exact RST is dropped, nothing is sent, and 2·MSL runs to its end.
+        // tcp_rfc1337 = 1): the exact RST is dropped and nothing is sent. In the linux profile it restarts 2·MSL
+        // (tcp_timewait_state_process() reschedules the entry for a RST at RCV.NXT); the inexact one does not.
         TcpConfig tcp = linuxWith(TcpConfig.linux().profile().switches().withRfc1337(true));
         try (ConnectionHarness h = harness(tcp)) {
             h.timeWait();
-            long entered = h.now();
             recorder.clear();
             h.advance(seconds(10));
+            long restarted = h.now();
             h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 2));
+            h.advance(seconds(1));
             h.receive(h.segment().flags(RST).seq(REMOTE_ISS + 3));
             h.expectNothingSent();
             assertEquals(1, h.stack.timeWaitCount());
             recorder.expectNone();
-            h.advance(entered + seconds(60) - 1 - h.now());
+            h.advance(restarted + seconds(60) - 1 - h.now());
             assertEquals(1, h.stack.timeWaitCount());
             h.advance(1);
             assertEquals(0, h.stack.timeWaitCount());

@@ -191,6 +191,7 @@ class TimeWaitTableTest {
 
     /** Builds the peer's segment to the entry's tuple and classifies it. */
     private static final TcpProfile LINUX = TcpProfile.linux();
+    private static final TcpProfile RFC = TcpProfile.rfc();
     private static final TcpProfile RFC1337 = LINUX.withSwitches(LINUX.switches().withRfc1337(true));
     private static final TcpProfile RFC793 = LINUX.withSwitches(LINUX.switches().withRstChallengeAck(false).withSynChallengeAck(false));
 
@@ -219,9 +220,13 @@ class TimeWaitTableTest {
         // RFC 9293 §3.10.7.4, second check (TIME-WAIT): a RST at exactly RCV.NXT closes the connection.
         assertEquals(TimeWaitTable.Action.KILL, classify(e, TcpFlags.RST, RCV_NXT, 0, LINUX));
         assertEquals(TimeWaitTable.Action.KILL, classify(e, TcpFlags.RST | TcpFlags.ACK, RCV_NXT, 0, LINUX));
+        assertEquals(TimeWaitTable.Action.KILL, classify(e, TcpFlags.RST, RCV_NXT, 0, RFC));
         // RFC 5961 §3.2: in the window but not exact: challenge ACK.
-        assertEquals(TimeWaitTable.Action.CHALLENGE_ACK, classify(e, TcpFlags.RST, RCV_NXT + 1, 0, LINUX));
-        assertEquals(TimeWaitTable.Action.CHALLENGE_ACK, classify(e, TcpFlags.RST, RCV_NXT + WINDOW - 1, 0, LINUX));
+        assertEquals(TimeWaitTable.Action.CHALLENGE_ACK, classify(e, TcpFlags.RST, RCV_NXT + 1, 0, RFC));
+        assertEquals(TimeWaitTable.Action.CHALLENGE_ACK, classify(e, TcpFlags.RST, RCV_NXT + WINDOW - 1, 0, RFC));
+        // Linux tcp_timewait_state_process(): only a RST at RCV.NXT counts; any other is dropped without an answer.
+        assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.RST, RCV_NXT + 1, 0, LINUX));
+        assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.RST, RCV_NXT + WINDOW - 1, 0, LINUX));
         // Outside the window: dropped silently.
         assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.RST, RCV_NXT + WINDOW, 0, LINUX));
         assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.RST, RCV_NXT - 1, 0, LINUX));
@@ -289,9 +294,47 @@ class TimeWaitTableTest {
     void classify_segmentWithoutAck_inWindowDropped_outsideAcked() {
         TimeWaitTable.Entry e = entry(false, 0);
         // RFC 9293 §3.10.7.4, fifth check: "if the ACK bit is off, drop the segment and return".
-        assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.PSH, RCV_NXT, 10, LINUX));
+        assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.PSH, RCV_NXT, 10, RFC));
+        assertEquals(TimeWaitTable.Action.DROP, classify(e, TcpFlags.FIN, RCV_NXT, 0, RFC));
         // ... but only once it passed the first check; an unacceptable one is acknowledged.
+        assertEquals(TimeWaitTable.Action.ACK, classify(e, TcpFlags.PSH, RCV_NXT - 50, 10, RFC));
+        // Linux answers every segment but a bare one at RCV.NXT (tcp_timewait_state_process()).
+        assertEquals(TimeWaitTable.Action.ACK, classify(e, TcpFlags.PSH, RCV_NXT, 10, LINUX));
+        assertEquals(TimeWaitTable.Action.ACK, classify(e, TcpFlags.FIN, RCV_NXT, 0, LINUX));
         assertEquals(TimeWaitTable.Action.ACK, classify(e, TcpFlags.PSH, RCV_NXT - 50, 10, LINUX));
+        assertEquals(TimeWaitTable.Action.DROP, classify(e, 0, RCV_NXT, 0, LINUX));
+    }
+
+    @Test
+    void restarts_linuxOnEverySegmentWithAck_rfcOnlyOnTheRetransmittedFin() {
+        TimeWaitTable.Entry e = entry(false, 0);
+        // Linux tcp_timewait_state_process(): inet_twsk_reschedule() for a bare segment at RCV.NXT and for any other
+        // with the ACK bit; not for a RST (without RFC 1337), nor a SYN without ACK.
+        assertTrue(restarts(e, TcpFlags.ACK, RCV_NXT, 0, LINUX));
+        assertTrue(restarts(e, 0, RCV_NXT, 0, LINUX));
+        assertTrue(restarts(e, TcpFlags.ACK, RCV_NXT + 5, 0, LINUX));
+        assertTrue(restarts(e, TcpFlags.ACK | TcpFlags.PSH, RCV_NXT - 50, 10, LINUX));
+        assertFalse(restarts(e, TcpFlags.PSH, RCV_NXT - 50, 10, LINUX));
+        assertFalse(restarts(e, TcpFlags.RST, RCV_NXT + 1, 0, LINUX));
+        assertFalse(restarts(e, TcpFlags.SYN, RCV_NXT - 100, 0, LINUX));
+        assertFalse(restarts(e, TcpFlags.SYN, RCV_NXT + 1, 0, LINUX), "a new incarnation's SYN");
+        assertTrue(restarts(e, TcpFlags.RST, RCV_NXT, 0, RFC1337), "an exact RST ignored under RFC 1337");
+        // RFC 9293: only the retransmitted FIN restarts 2MSL, through its own action; nothing else does.
+        assertFalse(restarts(e, TcpFlags.ACK, RCV_NXT, 0, RFC));
+        assertFalse(restarts(e, TcpFlags.ACK, RCV_NXT + 5, 0, RFC));
+        assertFalse(restarts(e, TcpFlags.FIN | TcpFlags.ACK, RCV_NXT - 1, 0, RFC));
+        assertEquals(TimeWaitTable.Action.ACK_AND_RESTART, classify(e, TcpFlags.FIN | TcpFlags.ACK, RCV_NXT - 1, 0, RFC));
+    }
+
+    private static boolean restarts(TimeWaitTable.Entry e, int flags, int seq, int payloadLength, TcpProfile profile) {
+        TcpHeader header = TcpHeader.of(e.remotePort, e.localPort, seq, SND_NXT, flags, 65535, TcpOptions.NONE);
+        ByteBuf packet = Unpooled.wrappedBuffer(TestPackets.tcp(REMOTE, LOCAL, header, new byte[payloadLength]));
+        try {
+            TcpSegmentView seg = new TcpSegmentView().wrap(new Ipv4PacketView().wrap(packet, 0, packet.readableBytes()));
+            return TimeWaitTable.restarts(e, seg, TimeWaitTable.classify(e, seg, profile), profile);
+        } finally {
+            packet.release();
+        }
     }
 
     @Test

@@ -60,6 +60,49 @@ class TimeWaitTest {
         }
     }
 
+    // Linux tcp_timewait_state_process(): every segment with the ACK bit (and a bare one at RCV.NXT) reschedules the
+    // entry for a full TCP_TIMEWAIT_LEN, so a peer that keeps sending ACKs keeps the pair in TIME-WAIT. RFC 9293 restarts
+    // 2MSL only for the retransmitted FIN: the rfc profile's entry ends 60 s after it began whatever arrives.
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"linux", "rfc"})
+    void timeWait_bareAckAtRcvNxt_restarts2MslOnlyInLinux(String profile) {
+        TcpConfig tcp = profile.equals("linux") ? TcpConfig.linux() : TcpConfig.rfc();
+        try (ConnectionHarness h = new ConnectionHarness(tcp)) {
+            h.timeWait();
+            h.advance(seconds(30));
+            long left = timeWaitLeft(h.stack, h.now());
+            h.receive(h.segment().seq(REMOTE_ISS + 2).ack(LOCAL_ISS + 2));
+            h.expectNothingSent();
+            // linux: TCP_TIMEWAIT_LEN (60 s) from the ACK; rfc: what was left of its 2MSL (2 x 120 s) before it
+            assertEquals(profile.equals("linux") ? seconds(60) : left, timeWaitLeft(h.stack, h.now()));
+            assertEquals(profile.equals("linux") ? seconds(30) : seconds(210), left);
+        }
+    }
+
+    // Linux tcp_timewait_check_oow_rate_limit(): an entry answers unacceptable segments at most once per
+    // tcp_invalid_ratelimit (500 ms), counting the skipped ones; a segment with text is always answered. The
+    // kernel here does the same (own script time-wait-answers-throttled-per-entry.pkt, --target both).
+    @Test
+    void timeWait_answersToUnacceptableSegments_throttledPerEntry() {
+        try (ConnectionHarness h = new ConnectionHarness(TcpConfig.linux())) {
+            h.timeWait();
+            for (int i = 0; i < 100; i++) { // a blind flood of old ACKs within 100 ms
+                h.receive(h.segment().seq(REMOTE_ISS + 2 + 1000 + i).ack(LOCAL_ISS + 2));
+                h.advance(millis(1));
+            }
+            h.expectSent().assertFlags(TcpFlags.ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 2);
+            h.expectNothingSent();
+            assertEquals(99, h.stack.stats().get(Counter.TcpExtTCPACKSkippedTimeWait));
+            h.receive(h.segment().flags(TcpFlags.ACK | TcpFlags.PSH).seq(REMOTE_ISS + 2 + 1000).ack(LOCAL_ISS + 2)
+                    .payload(new byte[10]));
+            h.expectSent().assertFlags(TcpFlags.ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 2);
+            h.advance(millis(500));
+            h.receive(h.segment().seq(REMOTE_ISS + 2 + 1000).ack(LOCAL_ISS + 2));
+            h.expectSent().assertFlags(TcpFlags.ACK).assertSeqAck(LOCAL_ISS + 2, REMOTE_ISS + 2);
+            h.expectNothingSent();
+        }
+    }
+
     // The same over the wire: the client's last ACK is lost, the server in LAST-ACK retransmits its FIN after the
     // RTO (RFC 6298 §5.4), the client's TIME-WAIT entry re-ACKs it (RFC 9293 §3.10.7.4) and the server closes.
     @Test
