@@ -148,6 +148,15 @@ final class CodeAssertions {
                 case "tcpi_delivered" -> {
                     return info.delivered();
                 }
+                case "tcpi_busy_time" -> {
+                    return info.busyMicros();
+                }
+                case "tcpi_rwnd_limited" -> {
+                    return info.rwndLimitedMicros();
+                }
+                case "tcpi_sndbuf_limited" -> {
+                    return info.sndbufLimitedMicros();
+                }
                 default -> { }
             }
         }

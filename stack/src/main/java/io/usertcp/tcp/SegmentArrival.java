@@ -449,6 +449,8 @@ final class SegmentArrival {
         }
         if ((result & Sender.ADVANCED) != 0) {
             if ((result & Sender.ALL_ACKED) != 0) {
+                // Linux tcp_clean_rtx_queue(): the retransmission queue emptied
+                c.chrono.stop(SendChrono.Type.BUSY, nowNanos, c.sender.queuesEmpty());
                 c.disarm(TcpTimer.RETRANSMIT);
                 c.disarm(TcpTimer.USER_TIMEOUT);
             } else {
@@ -462,6 +464,9 @@ final class SegmentArrival {
         }
         if ((result & Sender.DATA_ACKED) != 0) {
             c.sender.expandBuffer(true); // Linux tcp_check_space() → tcp_new_space()
+            if (c.sender.roomAfterAck()) { // SOCK_NOSPACE cleared: the sndbuf-limited time ends
+                c.chrono.stop(SendChrono.Type.SNDBUF_LIMITED, nowNanos, c.sender.queuesEmpty());
+            }
             c.notifyWritable();
         }
         if ((result & Sender.WINDOW_OPEN) != 0) {

@@ -32,6 +32,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     final TcpConfig config;
     /** The sending half: send buffer, SND.*, RTT and Karn, loss recovery, congestion control, persist. */
     final Sender sender;
+    /** Linux's busy, rwnd-limited and sndbuf-limited chronographs (tcpi_busy_time and the rest). */
+    final SendChrono chrono = new SendChrono();
     /** The receiving half: RCV.*, receive buffer, reassembly, TS.Recent and PAWS, the ACK policy. */
     final Receiver receiver;
     /** The listener that created this connection (passive OPEN), or null (active OPEN). */
@@ -172,7 +174,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
                     + (sender.finQueued() ? " with its sending side shut down" : "")
                     + " (expected: SYN-SENT, SYN-RECEIVED, ESTABLISHED or CLOSE-WAIT)");
         }
+        boolean nothingUnsent = sender.unsentBytes() == 0;
         int n = sender.append(data);
+        if (n > 0 && nothingUnsent) {
+            chrono.start(SendChrono.Type.BUSY, nowNanos); // Linux tcp_add_write_queue_tail(): the first unsent skb
+        }
         sender.setMoreComing(more);
         if (n > 0 && (state.isSynchronized() || sendsBeforeEstablished())) {
             host.wantsOutput(this);
@@ -723,7 +729,9 @@ public final class TcpConnection extends DeadlineHeap.Node {
         int inFlight = Math.max(0, SeqNum.diff(sender.nxt(), sender.una()));
         return new TcpInfo(caState, receiver.mss(), (inFlight + mss - 1) / mss, sender.recovery().reordering(),
                 (nowNanos - lastDataReceivedNanos) / 1_000_000L, sender.recovery().sackedPackets(), sender.recovery().lostPackets(),
-                sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen(), synDataAcked, sender.delivered());
+                sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen(), synDataAcked, sender.delivered(),
+                chrono.busyNanos(nowNanos) / 1000, chrono.nanos(SendChrono.Type.RWND_LIMITED, nowNanos) / 1000,
+                chrono.nanos(SendChrono.Type.SNDBUF_LIMITED, nowNanos) / 1000);
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */

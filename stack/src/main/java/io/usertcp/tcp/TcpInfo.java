@@ -22,9 +22,15 @@ package io.usertcp.tcp;
  *                         the SYN exchange was accepted whole (Linux syn_data_acked)
  * @param delivered        {@code tcpi_delivered}: segments the peer acknowledged, our SYN or SYN,ACK
  *                         included, in segments of SND.MSS (Linux tp->delivered counts its skbs')
+ * @param busyMicros       {@code tcpi_busy_time}: microseconds with data queued or in flight
+ *                         (Linux's chronographs, SendChrono)
+ * @param rwndLimitedMicros {@code tcpi_rwnd_limited}: of those, the time the peer's window held data back
+ * @param sndbufLimitedMicros {@code tcpi_sndbuf_limited}: of those, the time the application waited
+ *                         for send-buffer room with everything sent
  */
 public record TcpInfo(int caState, int advmss, int unacked, int reordering, long lastDataRecvMillis, int sacked,
-                      int lost, int retrans, int reordSeen, boolean synDataAcked, long delivered) {
+                      int lost, int retrans, int reordSeen, boolean synDataAcked, long delivered, long busyMicros,
+                      long rwndLimitedMicros, long sndbufLimitedMicros) {
     /** Linux TCP_CA_Open: no loss or ECN signal being handled. */
     public static final int CA_OPEN = 0;
     /** TCP_CA_Disorder: duplicate ACKs or SACKs seen, no recovery yet. */

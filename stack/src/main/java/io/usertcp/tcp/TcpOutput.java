@@ -222,6 +222,7 @@ final class TcpOutput {
         if (sent) {
             c.scheduleLossProbe(nowNanos, false); // Linux tcp_write_xmit(): one probe per tail-loss episode
         }
+        chronographs(c, nowNanos, sent);
         if (sent && snd.notSentLowat() != Integer.MAX_VALUE && snd.writableSpace() > 0) {
             c.notifyWritable(); // TCP_NOTSENT_LOWAT: sending, not only ACKs, makes room below the mark
         }
@@ -234,6 +235,23 @@ final class TcpOutput {
             c.arm(TcpTimer.PERSIST, nowNanos + snd.rtoNanos());
         }
         return sent;
+    }
+
+    /**
+     * The end of Linux tcp_write_xmit() for the chronographs: rwnd-limited while the peer's window
+     * holds data back, else not; and, with everything sent and cwnd not the limit, sndbuf-limited
+     * while the application waits for room (tcp_cwnd_validate()).
+     */
+    private static void chronographs(TcpConnection c, long nowNanos, boolean sent) {
+        Sender snd = c.sender;
+        if (snd.peerWindowLimits()) {
+            c.chrono.start(SendChrono.Type.RWND_LIMITED, nowNanos);
+        } else {
+            c.chrono.stop(SendChrono.Type.RWND_LIMITED, nowNanos, snd.queuesEmpty());
+        }
+        if (sent && snd.sendBufferLimits() && (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT)) {
+            c.chrono.start(SendChrono.Type.SNDBUF_LIMITED, nowNanos);
+        }
     }
 
     /** One segment of {@code length} new bytes at SND.NXT, with our FIN when it empties the queue. */

@@ -599,6 +599,16 @@ public class TcpProfile {
     }
 
     /**
+     * How RTT samples make the RTO. linux: tcp_rtt_estimator() and __tcp_set_rto(), RTO = SRTT +
+     * max(RTO.min, the round's largest 4·deviation): RTO.min is added to SRTT. rfc and freebsd: RFC
+     * 6298 §2.3, RTO = max(RTO.min, SRTT + 4·RTTVAR) (FreeBSD tcp_xmit_timer() computes the same
+     * bound, in ticks).
+     */
+    public boolean linuxRttEstimator() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
      * The retransmission timeout after a backoff. linux and rfc: RFC 6298 §5.5, double the RTO (up
      * to the maximum). freebsd: TCPT_RANGESET adds rexmit_slop to the doubled base each time
      * ({@code rtoSlopNanos} in the config), giving the suite's 1 s, 2.2 s, 4.2 s ... SYN timings.

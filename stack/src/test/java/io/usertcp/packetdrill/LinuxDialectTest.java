@@ -110,9 +110,9 @@ class LinuxDialectTest {
         RunResult wrong = run(CONNECTED + "+0 %{ assert tcpi_snd_cwnd == 11 }%\n");
         assertEquals(RunResult.Status.FAIL, wrong.status());
         assertEquals("tcpi_snd_cwnd == 11 does not hold", wrong.failure().message());
-        RunResult unknown = run(CONNECTED + "+0 %{ assert tcpi_rwnd_limited == 0 }%\n");
+        RunResult unknown = run(CONNECTED + "+0 %{ assert tcpi_delivery_rate == 0 }%\n");
         assertEquals(RunResult.Status.UNSUPPORTED, unknown.status());
-        assertTrue(unknown.failure().format().contains("unsupported: tcpi_rwnd_limited"), unknown.failure().format());
+        assertTrue(unknown.failure().format().contains("unsupported: tcpi_delivery_rate"), unknown.failure().format());
         RunResult info = run(CONNECTED + "+0 %{ assert tcpi_ca_state == TCP_CA_Open; assert tcpi_unacked == 0; "
                 + "assert tcpi_reordering == 3; assert tcpi_advmss == 1460 }%\n");
         assertTrue(info.passed(), () -> info.failure().format());

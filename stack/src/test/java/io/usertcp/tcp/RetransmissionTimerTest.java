@@ -20,6 +20,8 @@ import io.usertcp.testkit.ConnectionHarness;
 import io.usertcp.testkit.ConnectionHarness.Sent;
 import io.usertcp.wire.TcpOption;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The retransmission timer of RFC 6298 on a virtual clock: the initial RTO, SRTT / RTTVAR from the
@@ -126,10 +128,16 @@ class RetransmissionTimerTest {
 
     // RFC 6298 §2.3: RTTVAR <- 3/4·RTTVAR + 1/4·|SRTT - R'| (with the old SRTT), then SRTT <- 7/8·SRTT + 1/8·R'.
     // From SRTT 100, RTTVAR 50 and R' = 60 ms: RTTVAR = 37.5 + 10 = 47.5 ms, SRTT = 87.5 + 7.5 = 95 ms,
-    // RTO = 95 + 4·47.5 = 285 ms. §5.2: all data acknowledged turns the timer off.
-    @Test
-    void laterSample_updatesRttvarThenSrtt_withAlphaOneEighthBetaOneQuarter() {
-        try (ConnectionHarness h = new ConnectionHarness()) {
+    // RTO = 95 + 4·47.5 = 285 ms (the rfc profile's estimator, with a 200 ms minimum so that the bound does not hide
+    // it). Linux tcp_rtt_estimator() moves SRTT and the deviation alike (mdev 50 -> 47.5 ms) but its RTO is SRTT plus
+    // the round's largest deviation times four, at least RTO.min: 95 + 200 = 295 ms. §5.2: all data acknowledged turns
+    // the timer off.
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"linux", "rfc"})
+    void laterSample_updatesRttvarThenSrtt_withAlphaOneEighthBetaOneQuarter(String estimator) {
+        TcpConfig config = estimator.equals("linux") ? TcpConfig.linux()
+                : TcpConfig.linux().toBuilder().profile(TcpProfile.rfc()).build();
+        try (ConnectionHarness h = new ConnectionHarness(config)) {
             TcpConnection c = establishedAfter(h, millis(100));
             send(h, c, 100);
             expectData(h, PSH | ACK, LOCAL_ISS + 1, 100);
@@ -139,28 +147,32 @@ class RetransmissionTimerTest {
             ConnectionSnapshot s = c.snapshot(h.now());
             assertEquals(millis(95), s.srttNanos());
             assertEquals(millis(47) + 500_000, s.rttvarNanos());
-            assertEquals(millis(285), s.rtoNanos());
+            assertEquals(estimator.equals("linux") ? millis(295) : millis(285), s.rtoNanos());
             assertFalse(retransmitArmed(h, c), "RFC 6298 §5.2: nothing outstanding, the timer is off");
         }
     }
 
     // RFC 6298 §2.4: "Whenever RTO is computed, if it is less than 1 second, then the RTO SHOULD be rounded up to
-    // 1 second" (TcpConfig.rfc()); Linux uses 200 ms (TCP_RTO_MIN). R = 10 ms gives 10 + 4·5 = 30 ms before the bound.
+    // 1 second" (TcpConfig.rfc()): R = 10 ms gives 10 + 4·5 = 30 ms before the bound, 1 s after it. Linux adds its
+    // minimum (TCP_RTO_MIN, 200 ms) to SRTT instead of bounding the sum (tcp_rtt_estimator() keeps rttvar_us at least
+    // RTO.min; __tcp_set_rto()): 10 + 200 = 210 ms. The kernel here retransmits about 210 ms after a send on a 10 ms
+    // path too (a --target kernel probe), not 200.
     @Test
-    void shortRtt_rtoRoundedUpToTheMinimum_200msLinux_1sRfc() {
+    void shortRtt_linuxAddsTheMinimumToSrtt_rfcRoundsUpToOneSecond() {
         for (TcpConfig config : new TcpConfig[] {TcpConfig.linux(), TcpConfig.rfc()}) {
+            long rto = config.profile().linuxRttEstimator() ? millis(10) + config.rtoMinNanos() : config.rtoMinNanos();
             try (ConnectionHarness h = new ConnectionHarness(config)) {
                 TcpConnection c = establishedAfter(h, millis(10));
                 assertEquals(millis(10), c.snapshot(h.now()).srttNanos());
-                assertEquals(config.rtoMinNanos(), c.snapshot(h.now()).rtoNanos());
+                assertEquals(rto, c.snapshot(h.now()).rtoNanos());
                 long t0 = h.now();
                 send(h, c, 10);
                 expectData(h, PSH | ACK, LOCAL_ISS + 1, 10);
-                h.advance(config.rtoMinNanos() - 1);
+                h.advance(rto - 1);
                 h.expectNothingSent();
                 h.advance(1);
                 expectData(h, PSH | ACK, LOCAL_ISS + 1, 10);
-                assertEquals(config.rtoMinNanos(), h.now() - t0);
+                assertEquals(rto, h.now() - t0);
             }
         }
         assertEquals(millis(200), TcpConfig.linux().rtoMinNanos());
@@ -225,8 +237,8 @@ class RetransmissionTimerTest {
 
     // RFC 6298 §5.3: "When an ACK is received that acknowledges new data, restart the retransmission timer so that it
     // will expire after RTO seconds (for the current value of RTO)". Two segments at t0, RTO 300 ms; the first is
-    // ACKed at t0+100 ms (sample 100 ms: SRTT 100, RTTVAR 37.5, RTO 250 ms), so the second times out at t0+350 ms,
-    // not at t0+300 ms.
+    // ACKed at t0+100 ms (sample 100 ms: SRTT 100 ms; Linux's RTO stays SRTT + RTO.min = 300 ms, where RFC 6298's
+    // would fall to 250), so the second times out at t0+400 ms, not at t0+300 ms.
     @Test
     void ackOfNewData_restartsTheTimerWithTheCurrentRto() {
         try (ConnectionHarness h = new ConnectionHarness(LINUX_NEWRENO)) {
@@ -238,9 +250,9 @@ class RetransmissionTimerTest {
             h.advance(millis(100));
             ack(h, LOCAL_ISS + 1 + MSS);
             h.expectNothingSent();
-            assertEquals(millis(250), c.snapshot(h.now()).rtoNanos());
-            assertEquals(millis(250), retransmitLeft(h, c));
-            h.advance(t0 + millis(350) - 1 - h.now());
+            assertEquals(millis(300), c.snapshot(h.now()).rtoNanos());
+            assertEquals(millis(300), retransmitLeft(h, c));
+            h.advance(t0 + millis(400) - 1 - h.now());
             h.expectNothingSent();
             h.advance(1);
             expectData(h, PSH | ACK, LOCAL_ISS + 1 + MSS, MSS);
@@ -277,7 +289,8 @@ class RetransmissionTimerTest {
 
     // RFC 6298 §5.7 and Karn: a valid sample (a segment that was never retransmitted) recomputes the RTO from SRTT
     // and RTTVAR, dropping the backoff (Linux tcp_ack_update_rtt: "only reset backoff on valid RTT measurement").
-    // After the 600 ms backoff above, R' = 80 ms: RTTVAR = 37.5 + 5 = 42.5, SRTT = 87.5 + 10 = 97.5, RTO = 267.5 ms.
+    // After the 600 ms backoff above, R' = 80 ms: SRTT = 87.5 + 10 = 97.5 ms, the deviation 37.5 + 5 = 42.5 ms, and
+    // Linux's RTO = SRTT + max(4·deviation, RTO.min) = 97.5 + 200 = 297.5 ms (RFC 6298's would be 267.5).
     @Test
     void backoff_resetByTheNextValidSample() {
         TcpConfig noTimestamps = TcpConfig.linux().toBuilder().timestamps(false).build();
@@ -297,10 +310,10 @@ class RetransmissionTimerTest {
             ConnectionSnapshot s = c.snapshot(h.now());
             assertEquals(millis(97) + 500_000, s.srttNanos());
             assertEquals(millis(42) + 500_000, s.rttvarNanos());
-            assertEquals(millis(267) + 500_000, s.rtoNanos());
+            assertEquals(millis(297) + 500_000, s.rtoNanos());
             send(h, c, 100);
             expectData(h, PSH | ACK, LOCAL_ISS + 201, 100);
-            assertEquals(millis(267) + 500_000, retransmitLeft(h, c));
+            assertEquals(millis(297) + 500_000, retransmitLeft(h, c));
         }
     }
 

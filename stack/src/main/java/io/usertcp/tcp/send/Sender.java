@@ -121,6 +121,12 @@ public final class Sender {
     /** A write found the buffer full since the last ACK that could grow it (Linux SOCK_NOSPACE). */
     private boolean writerLimited;
     /**
+     * Linux SOCK_NOSPACE: a write found no room, and the writer has not been told of room since
+     * (sk_stream_write_space() clears it once the socket is writable). Unlike {@link #writerLimited},
+     * which send-buffer growth consumes, this follows the wakeup; the sndbuf-limited chronograph runs on it.
+     */
+    private boolean noSpace;
+    /**
      * Segments the peer acknowledged, our SYN or SYN,ACK included (TCP_INFO's tcpi_delivered, Linux
      * tp->delivered), counted in segments of SND.MSS as TcpExtTCPDeliveredCE is: Linux counts its skbs'
      * segments, and counts a SACKed one when it is SACKed where this counts it when cumulatively ACKed.
@@ -430,11 +436,11 @@ public final class Sender {
         if (timestamps && o.hasTimestamps() && o.tsEcr() != 0) {
             int elapsedMillis = tsNow(nowNanos) - o.tsEcr();
             if (elapsedMillis >= 0) {
-                rtt.sample(elapsedMillis * 1_000_000L);
+                rtt.sample(elapsedMillis * 1_000_000L, sndUna, sndNxt);
             }
             rttTiming = false;
         } else if (rttTiming && SeqNum.gt(seg.ack(), rttSeq)) {
-            rtt.sample(nowNanos - rttStartNanos);
+            rtt.sample(nowNanos - rttStartNanos, sndUna, sndNxt);
             rttTiming = false;
         }
     }
@@ -602,6 +608,43 @@ public final class Sender {
     }
 
     /** Whether the window, not cwnd, holds queued data back with nothing in flight: the persist timer must watch. */
+    /**
+     * Whether the peer's window is what holds queued data back now: the next segment does not fit
+     * in what it leaves (Linux tcp_write_xmit(): tcp_snd_wnd_test() failing sets is_rwnd_limited).
+     */
+    public boolean peerWindowLimits() {
+        int unsent = unsentBytes();
+        long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna);
+        return unsent > 0 && windowLeft < Math.min(sndMss, unsent);
+    }
+
+    /**
+     * Whether the application waits for send-buffer room with everything it wrote already sent, and
+     * not for cwnd: the sndbuf-limited chronograph's condition (Linux tcp_cwnd_validate()).
+     */
+    public boolean sendBufferLimits() {
+        return noSpace && unsentBytes() == 0 && flightSize() < cc.cwndBytes();
+    }
+
+    /**
+     * After an ACK: a writer that waited for room is told of it if the socket is writable now
+     * (Linux tcp_check_space() → sk_stream_write_space() clearing SOCK_NOSPACE).
+     *
+     * @return whether the wait ended here
+     */
+    public boolean roomAfterAck() {
+        if (noSpace && writerWakes()) {
+            noSpace = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** Nothing queued, in flight or unsent (Linux tcp_rtx_and_write_queues_empty()). */
+    public boolean queuesEmpty() {
+        return sndUna == sndNxt && unsentBytes() == 0;
+    }
+
     public boolean windowBlocksData() {
         int unsent = unsentBytes();
         long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna);
@@ -643,6 +686,7 @@ public final class Sender {
             // what it can take at most: the free space, the tail skb's room and one more skb.
             if (!skbs.memoryFree(buffer.capacity(), notSentLowat)) {
                 writerLimited = true;
+                noSpace = true;
                 return 0;
             }
             return (int) Math.min(Integer.MAX_VALUE, Math.max(0, buffer.capacity() - skbs.queued()) + 2L * sizeGoal());
@@ -650,6 +694,7 @@ public final class Sender {
         int space = buffer.space();
         if (space == 0) {
             writerLimited = true; // as Linux tcp_poll() sets SOCK_NOSPACE when the socket is not writable
+            noSpace = true;
         }
         return notSentLowat == Integer.MAX_VALUE ? space : Math.min(space, Math.max(0, notSentLowat - unsentBytes()));
     }
@@ -861,6 +906,7 @@ public final class Sender {
                 notSentLowat, pushBudget));
         if (n < offered || writableSpace() == 0) {
             writerLimited = true; // Linux sets SOCK_NOSPACE when a write waits for room
+            noSpace = true;
         }
         return n;
     }
