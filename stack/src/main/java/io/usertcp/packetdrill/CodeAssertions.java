@@ -1,6 +1,7 @@
 package io.usertcp.packetdrill;
 
 import io.usertcp.tcp.ConnectionSnapshot;
+import io.usertcp.tcp.TcpInfo;
 import io.usertcp.tcp.TcpState;
 import java.util.Locale;
 import java.util.Map;
@@ -61,7 +62,7 @@ final class CodeAssertions {
     record Fields(java.util.function.Function<String, Long> lookup, boolean hasConnection, String source) {}
 
     /** The fields of the stack's snapshot and TCP_INFO reading (null: no connection). */
-    static Fields fields(ConnectionSnapshot snapshot, io.usertcp.tcp.TcpInfo info) {
+    static Fields fields(ConnectionSnapshot snapshot, TcpInfo info) {
         return new Fields(name -> field(name, snapshot, info), snapshot != null, "the stack's");
     }
 
@@ -112,7 +113,7 @@ final class CodeAssertions {
     }
 
     /** A TCP_INFO field from the connection's snapshot; null when this stack cannot fill it truthfully. */
-    private static Long field(String name, ConnectionSnapshot s, io.usertcp.tcp.TcpInfo info) {
+    private static Long field(String name, ConnectionSnapshot s, TcpInfo info) {
         if (s == null) {
             return null;
         }
@@ -158,6 +159,28 @@ final class CodeAssertions {
                     return info.sndbufLimitedMicros();
                 }
                 default -> { }
+            }
+            TcpInfo.Traffic t = info.traffic();
+            Long traffic = switch (name) {
+                case "tcpi_bytes_sent" -> t.bytesSent();
+                case "tcpi_bytes_retrans" -> t.bytesRetrans();
+                case "tcpi_bytes_acked" -> t.bytesAcked();
+                case "tcpi_bytes_received" -> t.bytesReceived();
+                case "tcpi_segs_out" -> t.segsOut();
+                case "tcpi_segs_in" -> t.segsIn();
+                case "tcpi_data_segs_out" -> t.dataSegsOut();
+                case "tcpi_data_segs_in" -> t.dataSegsIn();
+                case "tcpi_total_retrans" -> t.totalRetrans();
+                case "tcpi_last_data_sent" -> t.lastDataSentMillis();
+                case "tcpi_last_ack_recv" -> t.lastAckRecvMillis();
+                case "tcpi_rcv_mss" -> (long) t.rcvMss();
+                case "tcpi_min_rtt" -> t.minRttMicros();
+                case "tcpi_notsent_bytes" -> (long) t.notSentBytes();
+                case "tcpi_backoff" -> (long) t.backoff();
+                default -> null;
+            };
+            if (traffic != null) {
+                return traffic;
             }
         }
         int mss = Math.max(1, s.mss());

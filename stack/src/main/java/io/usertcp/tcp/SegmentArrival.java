@@ -49,6 +49,7 @@ final class SegmentArrival {
      * @param ecnField the ECN field of the segment's IP header (RFC 3168 §5)
      */
     void arrive(TcpConnection c, long nowNanos, TcpSegmentView seg, int ecnField) {
+        c.counts.received(seg.payloadLength());
         switch (c.state) {
             case SYN_SENT -> synSent(c, nowNanos, seg, ecnField);
             case SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK ->
@@ -417,6 +418,9 @@ final class SegmentArrival {
         }
         // RFC 3168 §6.1.2: ECE on an acceptable ACK (not a SYN's) is the peer's echo of a CE mark (Linux tcp_ecn_rcv_ecn_echo()).
         boolean ecnEcho = c.ecn && (seg.flags() & (TcpFlags.ECE | TcpFlags.SYN)) == TcpFlags.ECE;
+        if (!SeqNum.lt(ack, snd.una())) {
+            c.counts.lastAckNanos = nowNanos; // Linux tcp_ack(): rcv_tstamp, for any ACK not older than SND.UNA
+        }
         ackReported(c, nowNanos, snd.onAck(nowNanos, seg, ecnEcho));
         return switch (c.state) {
             case FIN_WAIT_1 -> {
@@ -653,7 +657,18 @@ final class SegmentArrival {
             return;
         }
         rcv.finArrived();
-        c.ackNow = true;
+        if ((c.state == TcpState.ESTABLISHED || c.state == TcpState.SYN_RECEIVED) && c.config.profile().delaysAckOfFin()) {
+            // Linux tcp_fin(): the ACK is scheduled, not sent, and the connection enters ping-pong mode
+            // (inet_csk_enter_pingpong_mode()); __tcp_ack_snd_check() sends it at once only when more than a full
+            // segment is unacknowledged, else within the delayed-ACK timeout (or with our FIN, if close() comes first).
+            if (rcv.finEntersPingPong()) {
+                c.ackNow = true;
+            } else if (!c.ackNow && !c.isArmed(TcpTimer.DELAYED_ACK)) {
+                c.arm(TcpTimer.DELAYED_ACK, nowNanos + c.config.delayedAckNanos());
+            }
+        } else {
+            c.ackNow = true;
+        }
         switch (c.state) {
             case SYN_RECEIVED, ESTABLISHED -> c.setState(nowNanos, TcpState.CLOSE_WAIT, "rcv FIN");
             case FIN_WAIT_1 -> {

@@ -34,6 +34,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
     final Sender sender;
     /** Linux's busy, rwnd-limited and sndbuf-limited chronographs (tcpi_busy_time and the rest). */
     final SendChrono chrono = new SendChrono();
+    /** Segments and bytes out and in (tcpi_segs_out and the rest). */
+    final SegmentCounts counts = new SegmentCounts();
     /** The receiving half: RCV.*, receive buffer, reassembly, TS.Recent and PAWS, the ACK policy. */
     final Receiver receiver;
     /** The listener that created this connection (passive OPEN), or null (active OPEN). */
@@ -140,6 +142,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         this.userTimeoutNanos = config.userTimeoutNanos();
         this.lastReceivedNanos = nowNanos;
         this.lastDataReceivedNanos = nowNanos;
+        this.counts.lastAckNanos = nowNanos;
         this.state = TcpState.CLOSED;
     }
 
@@ -731,7 +734,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
                 (nowNanos - lastDataReceivedNanos) / 1_000_000L, sender.recovery().sackedPackets(), sender.recovery().lostPackets(),
                 sender.recovery().retransmittedPackets(), sender.recovery().reorderingSeen(), synDataAcked, sender.delivered(),
                 chrono.busyNanos(nowNanos) / 1000, chrono.nanos(SendChrono.Type.RWND_LIMITED, nowNanos) / 1000,
-                chrono.nanos(SendChrono.Type.SNDBUF_LIMITED, nowNanos) / 1000);
+                chrono.nanos(SendChrono.Type.SNDBUF_LIMITED, nowNanos) / 1000,
+                new TcpInfo.Traffic(counts.bytesSent, counts.bytesRetrans, sender.bytesAcked(), receiver.bytesReceived(),
+                        counts.segsOut, counts.segsIn, counts.dataSegsOut, counts.dataSegsIn, counts.retransSegs,
+                        (nowNanos - sender.lastDataSentNanos()) / 1_000_000L, (nowNanos - counts.lastAckNanos) / 1_000_000L,
+                        receiver.rcvMss(), sender.minRttNanos() / 1000, sender.unsentBytes(), sender.rtoBackoffs()));
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */

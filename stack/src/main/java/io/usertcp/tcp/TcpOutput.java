@@ -7,6 +7,7 @@ import io.usertcp.link.Link;
 import io.usertcp.tcp.receive.Receiver;
 import io.usertcp.tcp.send.Sender;
 import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.SeqNum;
 import io.usertcp.wire.TcpFlags;
 
 /**
@@ -451,6 +452,7 @@ final class TcpOutput {
         if (s.payloadLength > 0 || (s.flags & TcpFlags.FIN) != 0) {
             c.sender.dataSent(nowNanos);
         }
+        c.counts.sent(s.payloadLength, s.payloadLength > 0 && SeqNum.lt(s.seq, c.sender.nxt()));
         ByteBuf packet = writer.write(s);
         observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         stats.increment(Counter.TcpOutSegs);

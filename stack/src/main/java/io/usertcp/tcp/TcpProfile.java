@@ -566,6 +566,17 @@ public class TcpProfile {
         return reference == Reference.LINUX;
     }
 
+    /**
+     * The ACK of a FIN that arrives in ESTABLISHED (or SYN-RECEIVED). linux: delayed, the connection
+     * entering ping-pong mode (tcp_fin(): inet_csk_schedule_ack(), inet_csk_enter_pingpong_mode()),
+     * so it goes within the delayed-ACK timeout, or with our FIN if the application closes first;
+     * the kernel here ACKs 40 ms later. rfc: at once (RFC 9293 §3.10.7.4 eighth check, "send an
+     * acknowledgment for the FIN"). freebsd: at once (tcp_input(): TF_ACKNOW).
+     */
+    public boolean delaysAckOfFin() {
+        return reference == Reference.LINUX;
+    }
+
     /** RFC 1337: whether RSTs in TIME-WAIT are ignored (Linux tcp_rfc1337=0 by default; FreeBSD always). */
     public boolean ignoresRstInTimeWait() {
         return switches.rfc1337();

@@ -19,6 +19,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -781,6 +783,15 @@ public final class TcpStack {
             out.add(ConnectionSnapshot.timeWait(e.id(), Math.max(0, e.deadlineNanos - nowNanos)));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    /** TCP_INFO of every live connection (not TIME-WAIT entries), for {@code ss -i}. */
+    public Map<ConnectionId, TcpInfo> tcpInfo(long nowNanos) {
+        Map<ConnectionId, TcpInfo> out = new HashMap<>();
+        for (TcpConnection c : connections.values()) {
+            out.put(c.id, c.tcpInfo(nowNanos));
+        }
+        return out;
     }
 
     /** Listeners, for a table of LISTEN sockets. */

@@ -61,6 +61,7 @@ class OwnScriptsTest {
             "time-wait-rfc793-syn-in-window-resets.pkt",
             "time-wait-rst-only-at-rcv-nxt-closes.pkt",           // Linux: no challenge ACK in TIME-WAIT (the kernel agrees)
             "time-wait-answers-throttled-per-entry.pkt",          // tcp_timewait_check_oow_rate_limit() (the kernel agrees)
+            "tcp-info-traffic-counts-and-delayed-fin-ack.pkt",    // tcp_get_info()'s counts, tcp_fin()'s ACK (the kernel agrees)
             "time-wait-rfc793-rst-in-window-closes.pkt",
             "nagle-holds-small-segment-until-ack.pkt",             // RFC 9293 §3.7.4 with Minshall's refinement
             "nodelay-sends-small-segments-at-once.pkt",            // TCP_NODELAY

@@ -783,6 +783,17 @@ public final class Receiver {
         enterQuickAck(MAX_QUICK_ACKS);
     }
 
+    /**
+     * The peer's FIN arrived in ESTABLISHED (Linux tcp_fin(): inet_csk_enter_pingpong_mode()): the
+     * exchange counts as interactive; returns whether the ACK must still go at once: more than a
+     * full segment is unacknowledged (__tcp_ack_snd_check()), or no data has arrived yet, so the
+     * delayed-ACK timeout (icsk_ack.ato) is still 0 and tcp_send_delayed_ack() fires at the next tick.
+     */
+    public boolean finEntersPingPong() {
+        pingPong = true;
+        return bytesUnacked > largestSegmentReceived || !ackTimingStarted;
+    }
+
     /** The delayed ACK had to go alone: not interactive after all (Linux tcp_delack_timer_handler). */
     public void delayedAckFired() {
         pingPong = false;
@@ -890,6 +901,19 @@ public final class Receiver {
 
     public int readableBytes() {
         return buffer.size();
+    }
+
+    /**
+     * Sequence space received in order, read or not, the peer's FIN included and its SYN not (Linux
+     * tcp_rcv_nxt_update(): bytes_received, tcpi_bytes_received).
+     */
+    public long bytesReceived() {
+        return bytesRead + buffer.size() + (finReceived() ? 1 : 0);
+    }
+
+    /** The peer's segment size as measured (Linux icsk_ack.rcv_mss, tcpi_rcv_mss). */
+    public int rcvMss() {
+        return rcvMss;
     }
 
     /**

@@ -106,6 +106,8 @@ public final class Sender {
     private int probesUnanswered;
     /** When data or a FIN was last sent (Linux lsndtime), for slow start after idle (RFC 5681 §4.1). */
     private long lastDataSentNanos;
+    /** Sequence numbers SND.UNA has advanced by (Linux bytes_acked). */
+    private long ackedSequence;
     /** The most bytes in flight since the current window began (Linux max_packets_out), and where it ends. */
     private int maxFlightInWindow;
     private int cwndUsageSeq;
@@ -223,6 +225,7 @@ public final class Sender {
     /** A SYN cookie handshake: the final ACK acknowledged the cookie SYN,ACK. */
     public void synAcknowledgedByCookie() {
         sndUna = iss + 1;
+        ackedSequence++;
         delivered++;
     }
 
@@ -267,6 +270,7 @@ public final class Sender {
             buffer.acknowledge(dataAcked); // TCP Fast Open: data our SYN carried (RFC 7413 §3)
         }
         delivered += 1 + segments(dataAcked);
+        ackedSequence += SeqNum.diff(ack, sndUna);
         sndUna = ack;
         if (SeqNum.gt(sndNxt, ack)) {
             // SYN-data the SYN,ACK did not acknowledge goes again at once, as new data (Linux tcp_rcv_fastopen_synack()
@@ -359,6 +363,7 @@ public final class Sender {
         delivered += (synAckedNow ? 1 : 0) + segments(dataBytes) + (finAckedNow && dataBytes <= 0 ? 1 : 0);
         int flightBefore = SeqNum.diff(sndNxt, sndUna);
         int priorUna = sndUna;
+        ackedSequence += acked;
         sndUna = ack;
         sampleRtt(nowNanos, seg);
         retransmits = 0;
@@ -722,6 +727,24 @@ public final class Sender {
         lastDataSentNanos = nowNanos;
     }
 
+    /** When data last went out (Linux lsndtime, tcpi_last_data_sent). */
+    public long lastDataSentNanos() {
+        return lastDataSentNanos;
+    }
+
+    /**
+     * Sequence space the peer acknowledged, our SYN and FIN included (Linux tcp_snd_una_update():
+     * bytes_acked, tcpi_bytes_acked; ss shows 100001 after 100000 bytes).
+     */
+    public long bytesAcked() {
+        return ackedSequence;
+    }
+
+    /** Backoffs of the RTO since the last valid RTT sample (Linux icsk_backoff, ss's {@code backoff}). */
+    public int rtoBackoffs() {
+        return rtt.backoffs();
+    }
+
     /** The first sequence number to retransmit: SND.UNA, or past an unacknowledged SYN (resent as a SYN). */
     public int oldestUnacked() {
         return synAcked() ? sndUna : sndUna + 1;
@@ -826,7 +849,8 @@ public final class Sender {
         return control;
     }
 
-    long minRttNanos() {
+    /** The smallest RTT sample (Linux tcp_min_rtt(), tcpi_min_rtt), 0 before any. */
+    public long minRttNanos() {
         return rtt.minRttNanos();
     }
 

@@ -78,6 +78,19 @@ class KernelBackendTest {
         assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("= ")), () -> "no call in the trace " + r.trace());
     }
 
+    /** Own scripts written from the kernel's behaviour: they pass on the kernel as on the stack (OwnScriptsTest). */
+    @ParameterizedTest
+    @ValueSource(strings = {"time-wait-answers-throttled-per-entry.pkt", "tcp-info-traffic-counts-and-delayed-fin-ack.pkt"})
+    void anOwnScriptCheckedAgainstTheKernelPassesOnTheKernel(String name, @TempDir Path dir) {
+        String text = resource("/io/usertcp/packetdrill/scripts/" + name);
+        RunResult first = KernelScriptRunner.run(name, text, dir, Map.of(), Map.of(), Comparison.EXACT);
+        // A timing miss on a shared machine is run again once, as for the corpus scripts above.
+        RunResult r = first.status() == RunResult.Status.FAIL && first.failure().message().startsWith("timing error")
+                ? KernelScriptRunner.run(name, text, dir, Map.of(), Map.of(), Comparison.EXACT)
+                : first;
+        assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format() + "\nnotes: " + r.notes());
+    }
+
     @Test
     void aWrongExpectedPacketFailsAtItsLineWithTheExpectedAndTheKernelsPacket(@TempDir Path dir) {
         // Linux offers its own MSS (1460 on this 1500-byte link), not the 1000 this script wrongly expects.
