@@ -20,7 +20,12 @@ import picocli.CommandLine.Option;
         description = {"Prints the connection table of each running usertcp stack (usertcp serve, usertcp demo --hold),",
             "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS, and the congestion",
             "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments). The line above each",
-            "table names the stack: namespace, pid, what it serves, its address and its behaviour profile."},
+            "table names the stack: namespace, pid, what it serves, its address and its behaviour profile.",
+            "With -o or -i the table is ss's own (ss -tanoi): timer:(on,195ms,0) after the peer, and under each",
+            "connection TCP_INFO's key:value line (ts sack cubic wscale:7,7 rto:204 rtt:... bytes_sent:... segs_in:...).",
+            "Every socket is shown, as ss -a; -l keeps listeners only; 'state NAME' (repeatable, ss's names:",
+            "established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing,",
+            "listening, connected, synchronized, all) keeps those."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
             "3:no running stack found, or the control directory is not private"})
@@ -35,13 +40,48 @@ public final class SsCommand implements Callable<Integer> {
             + " header's fields and its connections.")
     boolean json;
 
+    @Option(names = {"-i", "--info"}, description = "ss's layout, with TCP_INFO's key:value line under each connection.")
+    boolean info;
+
+    @Option(names = {"-o", "--options"}, description = "ss's layout, with each connection's timer as ss -o shows it.")
+    boolean timers;
+
+    @Option(names = {"-l", "--listening"}, description = "Listening sockets only.")
+    boolean listening;
+
+    @Option(names = {"-a", "--all"}, description = "Every socket (the default, as ss -a).")
+    boolean all;
+
+    @Option(names = {"-t", "--tcp"}, description = "Accepted for ss's -t: there are only TCP sockets.")
+    boolean tcp;
+
+    @Option(names = {"-n", "--numeric"}, description = "Accepted for ss's -n: addresses and ports are always numeric.")
+    boolean numeric;
+
+    @picocli.CommandLine.Parameters(description = "A state filter as ss takes it: state NAME [state NAME ...].")
+    List<String> filter = new ArrayList<>();
+
     @Override
     public Integer call() throws IOException {
+        SsStates states;
+        try {
+            states = SsStates.parse(filter, listening);
+        } catch (IllegalArgumentException e) {
+            System.err.println("usertcp ss: " + e.getMessage());
+            return UsertcpMain.EXIT_USAGE;
+        }
         if (json) {
             return eachJson("ss", socket, controlDir, "connections",
-                    path -> "[" + String.join(",", ControlClient.ss(path).stream().map(SsRow::toJson).toList()) + "]");
+                    path -> "[" + String.join(",", rows(path, states).stream().map(SsRow::toJson).toList()) + "]");
         }
-        return each("ss", socket, controlDir, path -> System.out.print(SsRow.table(ControlClient.ss(path))));
+        if (info || timers) {
+            return each("ss", socket, controlDir, path -> System.out.print(SsRow.ssLayout(rows(path, states), timers, info)));
+        }
+        return each("ss", socket, controlDir, path -> System.out.print(SsRow.table(rows(path, states))));
+    }
+
+    private static List<SsRow> rows(Path path, SsStates states) throws IOException {
+        return ControlClient.ss(path).stream().filter(r -> states.keeps(r.state())).toList();
     }
 
     /** What ss and stats do for one stack. */

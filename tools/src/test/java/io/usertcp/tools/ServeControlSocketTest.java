@@ -1,6 +1,7 @@
 package io.usertcp.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tcp.TcpProfile;
@@ -146,6 +147,8 @@ class ServeControlSocketTest {
                 .redirectErrorStream(true).start();
         long largest = 0;
         int samples = 0;
+        String kernelSs = null;
+        String ourSs = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
         while (!sender.waitFor(5, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
             for (SsRow row : ControlClient.ss(socket)) {
@@ -154,6 +157,11 @@ class ServeControlSocketTest {
                     samples++;
                 }
             }
+            if (samples > 0 && ourSs == null) {
+                // Both sides of the transfer as ss -tanoi prints them: the kernel's client, and our server.
+                kernelSs = exec(namespace, "ss", "-tanoi").output();
+                ourSs = printed("ss", "-tanoi", "--socket", socket.toString()).text();
+            }
         }
         assertTrue(sender.waitFor(10, TimeUnit.SECONDS), "the kernel sender finished");
         assertEquals(0, sender.exitValue(), new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -161,6 +169,7 @@ class ServeControlSocketTest {
         assertTrue(largest > 131072, "the receive buffer grew past tcp_rmem[1] during the transfer: rb" + largest
                 + " (" + samples + " samples)");
         assertEquals(UsertcpMain.EXIT_OK, serve.get(30, TimeUnit.SECONDS));
+        sameSsFormat(kernelSs, ourSs);
 
         // The capture, read back by tcpdump: our ACKs' window field grows from the handshake's.
         List<Long> windows = PcapChecks.tcpdump(pcap).stream()
@@ -173,6 +182,34 @@ class ServeControlSocketTest {
                 "the advertised window grew: first " + firstAfterHandshake + ", largest "
                         + windows.stream().mapToLong(Long::longValue).max().orElse(0));
         ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    /**
+     * #17: usertcp ss -tanoi parses with the same parser as real ss -tanoi: the kernel's sending
+     * socket and our receiving one each give a socket line and a TCP_INFO line whose common keys hold
+     * numbers, and each side shows the counters of its direction.
+     */
+    private static void sameSsFormat(String kernelSs, String ourSs) {
+        assertNotNull(ourSs, "ss ran during the transfer");
+        SsOutput.Socket kernel = SsOutput.parse(kernelSs).stream()
+                .filter(s -> s.state().equals("ESTAB") && s.peer().equals("198.18.0.2:9")).findFirst()
+                .orElseThrow(() -> new AssertionError("the kernel's client in ss -tanoi:\n" + kernelSs));
+        List<SsOutput.Socket> ours = SsOutput.parse(ourSs.lines().filter(l -> !l.startsWith("# ")).collect(
+                java.util.stream.Collectors.joining("\n")));
+        SsOutput.Socket server = ours.stream().filter(s -> s.state().equals("ESTAB") && s.local().equals("198.18.0.2:9"))
+                .findFirst().orElseThrow(() -> new AssertionError("our server in usertcp ss -tanoi:\n" + ourSs));
+        assertTrue(ours.stream().anyMatch(s -> s.state().equals("LISTEN") && s.local().equals("0.0.0.0:9")), ourSs);
+        for (String key : List.of("rto", "rtt", "mss", "rcvmss", "advmss", "cwnd", "segs_out", "segs_in", "send")) {
+            assertTrue(kernel.info().containsKey(key), key + " in the kernel's line: " + kernel.info());
+            assertTrue(server.info().containsKey(key), key + " in our line: " + server.info() + "\n" + ourSs);
+            assertTrue(SsOutput.number(server.info().get(key)) >= 0, key);
+        }
+        assertTrue(kernel.flags().contains("ts") && server.flags().contains("ts"), "timestamps on both: " + server.flags());
+        assertTrue(SsOutput.number(kernel.info().get("bytes_sent")) > 0, "the kernel sends: " + kernel.info());
+        assertTrue(SsOutput.number(server.info().get("bytes_received")) > 0, "we receive: " + server.info());
+        assertTrue(SsOutput.number(server.info().get("data_segs_in")) > 0, "we receive: " + server.info());
+        assertEquals(SsOutput.number(kernel.info().get("wscale").split(",")[0]),
+                SsOutput.number(server.info().get("wscale").split(",")[1]), "the kernel's send shift is our receive shift");
     }
 
     private static Path awaitSocket(Path dir, CompletableFuture<Integer> serve) throws Exception {

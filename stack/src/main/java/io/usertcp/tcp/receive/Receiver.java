@@ -911,9 +911,12 @@ public final class Receiver {
         return bytesRead + buffer.size() + (finReceived() ? 1 : 0);
     }
 
-    /** The peer's segment size as measured (Linux icsk_ack.rcv_mss, tcpi_rcv_mss). */
+    /**
+     * The peer's segment size as measured (Linux icsk_ack.rcv_mss, tcpi_rcv_mss): 536 at first
+     * (tcp_initialize_rcv_mss()), then the largest segment seen, at most the MSS we announced.
+     */
     public int rcvMss() {
-        return rcvMss;
+        return largestSegmentReceived;
     }
 
     /**

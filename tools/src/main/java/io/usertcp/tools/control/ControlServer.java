@@ -1,7 +1,9 @@
 package io.usertcp.tools.control;
 
 import io.usertcp.runtime.StackRunner;
+import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.ConnectionSnapshot;
+import io.usertcp.tcp.TcpInfo;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tools.demo.ObserverFanOut;
@@ -368,8 +370,9 @@ public final class ControlServer implements AutoCloseable {
         for (TcpListener l : stack.listeners()) {
             rows.add(SsRow.of(l));
         }
+        Map<ConnectionId, TcpInfo> info = stack.tcpInfo(nowNanos);
         for (ConnectionSnapshot s : stack.snapshot(nowNanos)) {
-            rows.add(SsRow.of(s));
+            rows.add(SsRow.of(s, info.get(s.id())));
         }
         return rows;
     }

@@ -1,6 +1,7 @@
 package io.usertcp.tools.control;
 
 import io.usertcp.tcp.ConnectionSnapshot;
+import io.usertcp.tcp.TcpInfo;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tcp.TcpTimer;
@@ -27,15 +28,30 @@ import java.util.Map;
  *               set; "" when the snapshot has none (TIME-WAIT, listeners, kernel sockets)
  * @param buffers the socket buffers as {@code ss -m} names them in {@code skmem}: {@code rb131072 tb87040},
  *               the receive and send buffer in bytes, which autotuning grows; "" when the snapshot has none
+ * @param ssTimer the timer as {@code ss -o} prints it ({@code timer:(on,195ms,0)}, {@link SsInfo#timer}); "" when none
+ * @param info    the key:value line of {@code ss -i} ({@link SsInfo#line}); "" for listeners and TIME-WAIT
  */
 public record SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
-                    String rto, String mss, String cwnd, String buffers) {
+                    String rto, String mss, String cwnd, String buffers, String ssTimer, String info) {
+
+    /** A row without ss's own timer and info forms (listeners, kernel sockets, tests). */
+    public SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
+                 String rto, String mss, String cwnd, String buffers) {
+        this(state, recvQ, sendQ, local, peer, timers, rtt, rto, mss, cwnd, buffers, "", "");
+    }
 
     static final String[] HEADER = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port",
         "Timers", "RTT(ms)", "RTO(ms)", "MSS", "Congestion", "Buffers"};
+    /** The fields of the wire form: the table's columns, then ss's timer and info forms. */
+    private static final int FIELDS = HEADER.length + 2;
 
-    /** A connection or TIME-WAIT entry of our stack. */
+    /** A connection or TIME-WAIT entry of our stack, without its TCP_INFO line. */
     public static SsRow of(ConnectionSnapshot s) {
+        return of(s, null);
+    }
+
+    /** A connection or TIME-WAIT entry of our stack; {@code info} (null for TIME-WAIT) gives the {@code ss -i} line. */
+    public static SsRow of(ConnectionSnapshot s, TcpInfo info) {
         boolean timeWait = s.state() == TcpState.TIME_WAIT;
         return new SsRow(s.state().ssName(), s.receiveQueueBytes(), s.sendQueueBytes(),
                 Ipv4Address.format(s.id().localAddress()) + ":" + s.id().localPort(),
@@ -43,7 +59,8 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
                 timers(s.timersLeftNanos()),
                 timeWait || s.srttNanos() == 0 ? "" : millis(s.srttNanos()) + "/" + millis(s.rttvarNanos()),
                 timeWait ? "" : Long.toString(s.rtoNanos() / 1_000_000L),
-                timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s), buffers(s));
+                timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s), buffers(s),
+                SsInfo.timer(s), info == null || timeWait ? "" : SsInfo.line(s, info));
     }
 
     /**
@@ -119,15 +136,16 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
 
     /**
      * The row as a JSON object: numbers for the queues, strings for the rest, empty fields left out
-     * (names as ss's columns: state, recv_q, send_q, local, peer, timers, rtt, rto, mss, cc, buffers).
+     * (names as ss's columns: state, recv_q, send_q, local, peer, timers, rtt, rto, mss, cc, buffers; then
+     * ss_timer and info, ss -o's and ss -i's forms).
      */
     public String toJson() {
         StringBuilder out = new StringBuilder("{\"state\":").append(Json.string(state))
                 .append(",\"recv_q\":").append(recvQ).append(",\"send_q\":").append(sendQ)
                 .append(",\"local\":").append(Json.string(local))
                 .append(",\"peer\":").append(Json.string(peer));
-        String[] names = {"timers", "rtt", "rto", "mss", "cc", "buffers"};
-        String[] values = {timers, rtt, rto, mss, cwnd, buffers};
+        String[] names = {"timers", "rtt", "rto", "mss", "cc", "buffers", "ss_timer", "info"};
+        String[] values = {timers, rtt, rto, mss, cwnd, buffers, ssTimer, info};
         for (int i = 0; i < names.length; i++) {
             if (!values[i].isEmpty()) {
                 out.append(",\"").append(names[i]).append("\":").append(Json.string(values[i]));
@@ -139,16 +157,54 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
     /** The wire form: fields joined by tabs. */
     public String toLine() {
         return String.join("\t", state, Long.toString(recvQ), Long.toString(sendQ), local, peer, timers, rtt, rto, mss, cwnd,
-                buffers);
+                buffers, ssTimer, info);
     }
 
     /** Parses {@link #toLine()}. @throws IllegalArgumentException when the line has the wrong shape */
     public static SsRow parse(String line) {
         String[] f = line.split("\t", -1);
-        if (f.length != HEADER.length) {
-            throw new IllegalArgumentException("ss row: " + f.length + " fields (expected: " + HEADER.length + "): " + line);
+        if (f.length != FIELDS) {
+            throw new IllegalArgumentException("ss row: " + f.length + " fields (expected: " + FIELDS + "): " + line);
         }
-        return new SsRow(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]);
+        return new SsRow(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10],
+                f[11], f[12]);
+    }
+
+    /**
+     * The rows as {@code ss -tan} prints them, with {@code -o}'s timer after the peer and {@code -i}'s
+     * key:value line under each connection: the layout of iproute2's ss, for tools that parse it.
+     */
+    public static String ssLayout(List<SsRow> rows, boolean timers, boolean info) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(new String[] {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process"});
+        for (SsRow r : rows) {
+            cells.add(new String[] {r.state, Long.toString(r.recvQ), Long.toString(r.sendQ), r.local, r.peer, ""});
+        }
+        int[] width = new int[6];
+        for (String[] row : cells) {
+            for (int c = 0; c < 6; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            String[] row = cells.get(i);
+            // ss: state and Send-Q left-aligned, Recv-Q left, the addresses right-aligned in their columns
+            StringBuilder line = new StringBuilder(pad(row[0], width[0], false)).append(' ')
+                    .append(pad(row[1], width[1], false)).append(' ').append(pad(row[2], width[2], false)).append(' ')
+                    .append(pad(row[3], width[3], true)).append(' ').append(pad(row[4], width[4], true)).append(' ');
+            SsRow r = i == 0 ? null : rows.get(i - 1);
+            if (r != null && timers && !r.ssTimer.isEmpty()) {
+                line.append(' ').append(r.ssTimer);
+            } else if (r == null) {
+                line.append(row[5]);
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+            if (r != null && info && !r.info.isEmpty()) {
+                out.append("\t ").append(r.info).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /** The rows as an aligned table with a header, like {@code ss -tan}; empty columns are left out. */

@@ -27,7 +27,7 @@ class SsRowTest {
                 153_000L, 76_000L, 204_000_000L, 1448, 65535, 131072, 0, 2000, 7, 7, true, true, "cubic", 14480, Integer.MAX_VALUE, null);
         SsRow row = SsRow.of(s);
         assertEquals(new SsRow("ESTAB", 10, 2000, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms, keepalive 1.9s",
-                "0.153/0.076", "204", "1448", "cubic cwnd:10", ""), row);
+                "0.153/0.076", "204", "1448", "cubic cwnd:10", "", "timer:(on,180ms,0)", ""), row);
     }
 
     @Test
@@ -83,8 +83,8 @@ class SsRowTest {
     void timeWaitEntry_showsTimeLeftOnly() {
         ConnectionSnapshot s = new ConnectionSnapshot(ID, TcpState.TIME_WAIT, 0, 0, Map.of(TcpTimer.TIME_WAIT, 59_000_000_000L),
                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, "", 0, 0, CloseReason.NORMAL);
-        assertEquals(new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", "", ""),
-                SsRow.of(s));
+        assertEquals(new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", "", "",
+                "timer:(timewait,59sec,0)", ""), SsRow.of(s));
     }
 
     @Test
