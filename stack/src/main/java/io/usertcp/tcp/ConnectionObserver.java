@@ -1,5 +1,6 @@
 package io.usertcp.tcp;
 
+import io.usertcp.wire.DropReason;
 import io.usertcp.wire.Ipv4PacketView;
 
 /**
@@ -23,4 +24,7 @@ public interface ConnectionObserver {
 
     /** A timer expired for a connection. */
     default void timerExpired(long nowNanos, ConnectionId id, TcpTimer timer) {}
+
+    /** The stack dropped a datagram for {@code reason} (also counted in {@code stats}). */
+    default void dropped(DropReason reason) {}
 }

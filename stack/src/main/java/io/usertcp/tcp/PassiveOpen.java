@@ -54,7 +54,7 @@ final class PassiveOpen {
             return; // any other segment: drop
         }
         if ((flags & TcpFlags.FIN) != 0 && config.profile().dropsSynFinInListen()) {
-            stats.drop(DropReason.TCP_LISTEN_SYN_FIN); // no child, no SYN,ACK: nothing for a half-open pile-up
+            stack.dropped(DropReason.TCP_LISTEN_SYN_FIN); // no child, no SYN,ACK: nothing for a half-open pile-up
             return;
         }
         if (listener.acceptQueueFull()) {

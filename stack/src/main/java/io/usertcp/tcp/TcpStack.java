@@ -226,8 +226,14 @@ public final class TcpStack {
         });
     }
 
-    private void drop(DropReason reason, ByteBuf packet) {
+    /** A datagram dropped for {@code reason}: counted, and shown to the observer. */
+    void dropped(DropReason reason) {
         stats.drop(reason);
+        config.observer().dropped(reason);
+    }
+
+    private void drop(DropReason reason, ByteBuf packet) {
+        dropped(reason);
         if (reason == DropReason.TCP_BAD_CHECKSUM || reason == DropReason.TCP_BAD_OPTION
                 || reason == DropReason.TCP_TRUNCATED || reason == DropReason.TCP_HEADER_OVERRUN) {
             stats.increment(Counter.TcpInErrs);
@@ -241,7 +247,7 @@ public final class TcpStack {
         stats.increment(Counter.TcpInSegs);
         config.observer().segmentIn(nowNanos, ip);
         if (tcp.profile().dropsSynFin() && seg.hasFlag(TcpFlags.SYN) && seg.hasFlag(TcpFlags.FIN)) {
-            stats.drop(DropReason.TCP_SYN_FIN); // FreeBSD tcp_input, drop_synfin: before any state is looked at
+            dropped(DropReason.TCP_SYN_FIN); // FreeBSD tcp_input, drop_synfin: before any state is looked at
             return;
         }
         int la = ip.destinationAddress();
@@ -370,7 +376,7 @@ public final class TcpStack {
                 stats.increment(Counter.IcmpInParmProbs);
                 icmpError(nowNanos, icmp);
             }
-            default -> stats.drop(DropReason.ICMP_UNSUPPORTED_TYPE); // echo replies: we send no echo requests
+            default -> dropped(DropReason.ICMP_UNSUPPORTED_TYPE); // echo replies: we send no echo requests
         }
     }
 
@@ -383,7 +389,7 @@ public final class TcpStack {
         int la = icmp.quotedSourceAddress();
         if (icmp.quotedProtocol() != Ipv4PacketView.PROTOCOL_TCP || !isLocalAddress(la)) {
             stats.increment(Counter.IcmpInErrors);
-            stats.drop(DropReason.ICMP_QUOTE_NOT_OURS);
+            dropped(DropReason.ICMP_QUOTE_NOT_OURS);
             return;
         }
         int lp = icmp.quotedSourcePort();
@@ -393,7 +399,7 @@ public final class TcpStack {
         if (c == null) {
             if (timeWait.get(la, lp, ra, rp) == null) {
                 stats.increment(Counter.IcmpInErrors);
-                stats.drop(DropReason.ICMP_NO_CONNECTION);
+                dropped(DropReason.ICMP_NO_CONNECTION);
             }
             return;
         }

@@ -5,6 +5,7 @@ import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tcp.TcpTimer;
+import io.usertcp.wire.DropReason;
 import io.usertcp.wire.Ipv4PacketView;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -103,5 +104,10 @@ public final class TimerExpiryCheck implements ConnectionObserver {
             windows.remove(id); // the next incarnation of the tuple starts afresh; churn tests stay small
         }
         inner.stateChanged(nowNanos, id, from, to, cause);
+    }
+
+    @Override
+    public void dropped(DropReason reason) {
+        inner.dropped(reason);
     }
 }

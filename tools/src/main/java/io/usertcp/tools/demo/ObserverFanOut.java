@@ -4,6 +4,7 @@ import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.tcp.TcpTimer;
+import io.usertcp.wire.DropReason;
 import io.usertcp.wire.Ipv4PacketView;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,6 +56,13 @@ public final class ObserverFanOut implements ConnectionObserver {
     public void timerExpired(long nowNanos, ConnectionId id, TcpTimer timer) {
         for (ConnectionObserver o : observers) {
             o.timerExpired(nowNanos, id, timer);
+        }
+    }
+
+    @Override
+    public void dropped(DropReason reason) {
+        for (ConnectionObserver o : observers) {
+            o.dropped(reason);
         }
     }
 }

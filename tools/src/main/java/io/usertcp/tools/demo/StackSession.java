@@ -1,6 +1,7 @@
 package io.usertcp.tools.demo;
 
 import io.usertcp.runtime.StackRunner;
+import io.usertcp.runtime.jfr.JfrObserver;
 import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
@@ -135,7 +136,7 @@ public final class StackSession implements AutoCloseable {
         // The pcap file first: a path that cannot be written fails before any namespace is made.
         PcapWriter writer = options.pcap() == null ? null : openPcap(options.pcap());
         EventRecorder recorder = new EventRecorder(options.recordSegments());
-        ObserverFanOut fanOut = new ObserverFanOut(recorder);
+        ObserverFanOut fanOut = new ObserverFanOut(recorder, new JfrObserver()); // JFR events, when a recording asks
         TunStackHost host;
         try {
             host = TunStackHost.start(options.prefix(), TunStackHost.DEFAULT_MTU, options.layout(),
