@@ -96,7 +96,7 @@ final class Workloads {
      * The client: writes one byte, reads it back, again and again, TCP_NODELAY on. Round trips
      * during the first {@code warmupNanos} are not recorded; the rest go into {@code samples}.
      */
-    static RoundTrips requestResponse(StreamEndpoint e, long warmupNanos, long durationNanos, LatencySamples samples)
+    static RoundTrips requestResponse(StreamEndpoint e, long warmupNanos, long durationNanos, Latencies samples)
             throws IOException {
         e.noDelay();
         OutputStream out = e.out();
