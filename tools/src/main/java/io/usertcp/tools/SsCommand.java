@@ -139,7 +139,7 @@ public final class SsCommand implements Callable<Integer> {
     }
 
     /** @param headers whether each stack's header line is printed (not for JSON) */
-    private static int each(String command, Path socket, Path controlDir, boolean headers, PerStack action) throws IOException {
+    static int each(String command, Path socket, Path controlDir, boolean headers, PerStack action) throws IOException {
         Path dir = null;
         if (socket == null) {
             try {

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
         description = {"Prints the counters of each running usertcp stack, named as nstat names Linux's",
             "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out (-z shows them).",
             "The line above each stack's counters names it: namespace, pid, what it serves, its address and",
-            "its behaviour profile."},
+            "its behaviour profile. --interval S prints, every S seconds and --count times, what each counter",
+            "grew by and its rate per second, in nstat's three columns (name, increment, rate)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
             "3:no running stack found, or the control directory is not private"})
@@ -33,12 +34,27 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = {"-z", "--zeros"}, description = "Show counters that are 0 too (nstat -z).")
     boolean zeros;
 
+    @Option(names = "--interval", paramLabel = "SECONDS", description = "Rate mode: every SECONDS (0.1 to 3600), each"
+            + " counter's increment and rate per second, as nstat's columns.")
+    Double intervalSeconds;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "5", description = "How many intervals in rate mode"
+            + " (1 to 100000; default ${DEFAULT-VALUE}).")
+    int count;
+
     @Option(names = {"-a", "--absolute"}, description = "Accepted for nstat's -a: the counters are always absolute, since"
             + " the stack started (there is no history file).")
     boolean absolute;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
+        if (intervalSeconds != null) {
+            if (!(intervalSeconds >= 0.1 && intervalSeconds <= 3600) || count < 1 || count > 100_000 || json) {
+                System.err.println("usertcp stats: --interval takes 0.1 to 3600 seconds and --count 1 to 100000, without --json");
+                return UsertcpMain.EXIT_USAGE;
+            }
+            return rates();
+        }
         if (json) {
             return SsCommand.eachJson("stats", socket, controlDir, "counters", path -> {
                 StringBuilder out = new StringBuilder("{");
@@ -53,6 +69,44 @@ public final class StatsCommand implements Callable<Integer> {
                 System.out.printf("%-36s %14d%n", e.getKey(), e.getValue());
             }
         });
+    }
+
+    /**
+     * Rate mode: the counters of every stack, read {@code count + 1} times {@code interval} apart; after
+     * each interval, for each counter that grew (all with {@code -z}), its increment and rate.
+     */
+    private int rates() throws IOException, InterruptedException {
+        long intervalNanos = (long) (intervalSeconds * 1e9);
+        Map<Path, Map<String, Long>> before = new LinkedHashMap<>();
+        long startNanos = System.nanoTime();
+        int exit = SsCommand.each("stats", socket, controlDir, false, path -> before.put(path, ControlClient.stats(path)));
+        if (exit == UsertcpMain.EXIT_MISSING) {
+            return exit;
+        }
+        for (int i = 0; i < count; i++) {
+            Thread.sleep(Math.max(1, (startNanos + (i + 1) * intervalNanos - System.nanoTime()) / 1_000_000L));
+            double seconds = (System.nanoTime() - startNanos - i * intervalNanos) / 1e9;
+            exit = Math.max(exit, SsCommand.each("stats", socket, controlDir, path -> {
+                Map<String, Long> now = ControlClient.stats(path);
+                System.out.print(rateLines(before.getOrDefault(path, Map.of()), now, seconds, zeros));
+                before.put(path, now);
+            }));
+        }
+        return exit;
+    }
+
+    /** nstat's columns for one interval: name, increment, rate per second; gauges as their value now. */
+    static String rateLines(Map<String, Long> before, Map<String, Long> now, double seconds, boolean zeros) {
+        StringBuilder out = new StringBuilder();
+        now.forEach((name, value) -> {
+            boolean gauge = name.equals("TcpCurrEstab") || name.equals(ControlServer.RECEIVE_MEMORY);
+            long delta = gauge ? value : value - before.getOrDefault(name, 0L);
+            if (delta != 0 || zeros) {
+                out.append(String.format(java.util.Locale.ROOT, "%-36s %14d %14.1f%n", name, delta,
+                        gauge ? 0.0 : delta / Math.max(1e-9, seconds)));
+            }
+        });
+        return out.toString();
     }
 
     /** The stack's counters, without the zeros unless {@code -z}; the current-value gauges always. */

@@ -93,6 +93,11 @@ class ServeControlSocketTest {
         Printed zeros = printed("stats", "-z", "--socket", socket.toString());
         assertTrue(zeros.text().lines().anyMatch(l -> l.matches("TcpExtTCPFastOpenActive\\s+0")), zeros.text());
         assertTrue(zeros.text().lines().count() > lines.size(), zeros.text());
+        // rate mode: two intervals, each a header and nstat's three columns (name, increment, rate)
+        Printed rates = printed("stats", "--interval", "0.2", "--count", "2", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, rates.exit(), rates.text());
+        assertEquals(2, rates.text().lines().filter(l -> l.equals(header)).count(), "two intervals: " + rates.text());
+        rates.text().lines().filter(l -> !l.startsWith("# ")).forEach(l -> assertTrue(l.matches("\\S+\\s+-?\\d+\\s+-?\\d+\\.\\d"), l));
 
         // Issue 17: the same, machine-readable: an array with one object per stack
         Printed ssJson = printed("ss", "--json", "--socket", socket.toString());
