@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/prerequisites.sh
 require_build_tools
+apt_install_missing tshark:tshark # Wireshark's reader, for the pcapng test (the demo does not need it)
 exec mvn -B --no-transfer-progress verify "$@"

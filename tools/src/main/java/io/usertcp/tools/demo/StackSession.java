@@ -8,7 +8,9 @@ import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tools.control.ControlServer;
+import io.usertcp.tools.pcap.CaptureWriter;
 import io.usertcp.tools.pcap.PcapTap;
+import io.usertcp.tools.pcap.PcapngWriter;
 import io.usertcp.tools.pcap.PcapWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -134,7 +136,7 @@ public final class StackSession implements AutoCloseable {
      */
     public static StackSession start(Options options, Narrator narrator) {
         // The pcap file first: a path that cannot be written fails before any namespace is made.
-        PcapWriter writer = options.pcap() == null ? null : openPcap(options.pcap());
+        CaptureWriter writer = options.pcap() == null ? null : openPcap(options.pcap());
         EventRecorder recorder = new EventRecorder(options.recordSegments());
         ObserverFanOut fanOut = new ObserverFanOut(recorder, new JfrObserver()); // JFR events, when a recording asks
         TunStackHost host;
@@ -161,15 +163,17 @@ public final class StackSession implements AutoCloseable {
         }
     }
 
-    private static PcapWriter openPcap(Path file) {
+    /** A pcap file, or pcapng (each packet commented with our side's state) when the name ends in .pcapng. */
+    private static CaptureWriter openPcap(Path file) {
         try {
-            return PcapWriter.open(file, PcapWriter.Precision.MICRO);
+            return file.getFileName().toString().endsWith(".pcapng") ? PcapngWriter.open(file)
+                    : PcapWriter.open(file, PcapWriter.Precision.MICRO);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 
-    private static void closeQuietly(PcapWriter writer) {
+    private static void closeQuietly(CaptureWriter writer) {
         if (writer != null) {
             try {
                 writer.close();
@@ -183,7 +187,7 @@ public final class StackSession implements AutoCloseable {
      * Plugs a tap into the stack on its thread, with the stack clock read there and then: every
      * segment from now on is written with its time on the stack clock, mapped to the wall clock.
      */
-    private PcapTap tap(PcapWriter writer) {
+    private PcapTap tap(CaptureWriter writer) {
         return host.runner().call(now -> {
             PcapTap tap = new PcapTap(writer, PcapTap.wallClockOffset(now));
             fanOut.add(tap);

@@ -29,7 +29,7 @@ import org.pcap4j.packet.namednumber.DataLinkType;
  * {@value #FLUSH_EVERY_MILLIS} ms or more after the last flush: a process killed outright (kill -9,
  * which runs no shutdown hook) leaves a file that readers open, missing at most its last moments.
  */
-public final class PcapWriter implements AutoCloseable {
+public final class PcapWriter implements CaptureWriter {
     /** The pcap link type written in the file header: raw IP, the datagram starts with its IPv4 header. */
     public static final int LINKTYPE_RAW = 101;
     /** Large enough for any IPv4 datagram: nothing is truncated. */
@@ -146,6 +146,17 @@ public final class PcapWriter implements AutoCloseable {
     }
 
     /** Records written so far. */
+    /** As {@link #write(long, ByteBuf, int, int)}: pcap has no place for the comment, which is dropped. */
+    @Override
+    public void write(long epochNanos, ByteBuf buf, int offset, int length, String comment) {
+        write(epochNanos, buf, offset, length);
+    }
+
+    @Override
+    public boolean keepsComments() {
+        return false;
+    }
+
     public long packetCount() {
         return packets;
     }
