@@ -99,7 +99,8 @@ public final class SsInfo {
         double rtoMs = s.rtoNanos() / 1e6;
         flag(out, rtoMs > 0, "rto:" + g(rtoMs));
         flag(out, t.backoff() > 0, "backoff:" + t.backoff());
-        flag(out, s.srttNanos() > 0, "rtt:" + g(s.srttNanos() / 1000 / 1e3) + "/" + g(s.rttvarNanos() / 1000 / 1e3));
+        long rttMicros = s.srttNanos() / 1000; // tcpi_rtt: ss leaves rtt (and send) out while it is 0
+        flag(out, rttMicros > 0, "rtt:" + g(rttMicros / 1e3) + "/" + g(s.rttvarNanos() / 1000 / 1e3));
         flag(out, s.mss() > 0, "mss:" + s.mss());
         flag(out, t.rcvMss() > 0, "rcvmss:" + t.rcvMss());
         flag(out, info.advmss() > 0, "advmss:" + info.advmss());
@@ -114,7 +115,6 @@ public final class SsInfo {
         count(out, "segs_in", t.segsIn());
         count(out, "data_segs_out", t.dataSegsOut());
         count(out, "data_segs_in", t.dataSegsIn());
-        long rttMicros = s.srttNanos() / 1000;
         if (rttMicros > 0 && cwnd > 0) { // ss computes it: cwnd · mss · 8 / rtt
             out.append(" send ").append(String.format(Locale.ROOT, "%.0f", cwnd * (double) s.mss() * 8_000_000.0 / rttMicros)).append("bps");
         }
