@@ -67,14 +67,48 @@ class StateMachineFuzzTest {
     /** {@code -Dusertcp.fuzz.trace=true} prints each step to stderr, to explain a finding ({@link StateMachineFuzzReplay}). */
     static final boolean TRACE = Boolean.getBoolean("usertcp.fuzz.trace");
 
+    /**
+     * When set (by {@link StateMachineCorpusDistiller}, never in a test or a campaign), each input's
+     * behaviour is told to it: the profile, every state change with its cause, every timer that
+     * fired, every drop and every counter that moved.
+     */
+    static java.util.function.Consumer<java.util.Set<String>> behaviourSink;
+
     @FuzzTest(maxDuration = "60s")
     void stateMachine(FuzzedDataProvider data) {
         TcpConfig tcp = config(data);
         ExpiryCounter expiries = new ExpiryCounter();
         ByteBufLedger ledger = new ByteBufLedger(PooledByteBufAllocator.DEFAULT);
-        try (ConnectionHarness h = new ConnectionHarness(tcp, c -> c.withObserver(expiries).withAllocator(ledger))) {
+        java.util.Set<String> behaviour = behaviourSink == null ? null : new java.util.TreeSet<>();
+        ConnectionObserver observer = behaviour == null ? expiries : new ConnectionObserver() {
+            @Override
+            public void stateChanged(long nowNanos, ConnectionId id, TcpState from, TcpState to, String cause) {
+                behaviour.add("state " + from + " > " + to + " (" + cause + ")");
+            }
+
+            @Override
+            public void timerExpired(long nowNanos, ConnectionId id, TcpTimer timer) {
+                behaviour.add("timer " + timer);
+                expiries.timerExpired(nowNanos, id, timer);
+            }
+
+            @Override
+            public void dropped(io.usertcp.wire.DropReason reason) {
+                behaviour.add("drop " + reason);
+            }
+        };
+        try (ConnectionHarness h = new ConnectionHarness(tcp, c -> c.withObserver(observer).withAllocator(ledger))) {
             h.tapIncoming(ledger::record);
             run(h, tcp, data, expiries, ledger);
+            if (behaviour != null) {
+                behaviour.add("profile " + tcp.profile().reference());
+                h.stack.stats().snapshot().forEach((name, value) -> {
+                    if (value != 0) {
+                        behaviour.add("counter " + name);
+                    }
+                });
+                behaviourSink.accept(behaviour);
+            }
         }
         // No ByteBuf leaked: every buffer the stack allocated, was fed or was given to send is released once the
         // stack is closed.
