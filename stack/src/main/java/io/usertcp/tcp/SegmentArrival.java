@@ -633,7 +633,14 @@ final class SegmentArrival {
     private static void scheduleAck(TcpConnection c, long nowNanos, int length) {
         if (c.receiver.ackNowForData(nowNanos, length)) {
             c.ackNow = true;
-        } else if (!c.isArmed(TcpTimer.DELAYED_ACK)) {
+        } else {
+            delayAck(c, nowNanos);
+        }
+    }
+
+    /** The ACK goes within the delayed-ACK timeout (RFC 9293 §3.8.6.3), counted from the first segment it covers. */
+    private static void delayAck(TcpConnection c, long nowNanos) {
+        if (!c.isArmed(TcpTimer.DELAYED_ACK)) {
             c.arm(TcpTimer.DELAYED_ACK, nowNanos + c.config.delayedAckNanos());
         }
     }
@@ -663,8 +670,8 @@ final class SegmentArrival {
             // segment is unacknowledged, else within the delayed-ACK timeout (or with our FIN, if close() comes first).
             if (rcv.finEntersPingPong()) {
                 c.ackNow = true;
-            } else if (!c.ackNow && !c.isArmed(TcpTimer.DELAYED_ACK)) {
-                c.arm(TcpTimer.DELAYED_ACK, nowNanos + c.config.delayedAckNanos());
+            } else if (!c.ackNow) {
+                delayAck(c, nowNanos);
             }
         } else {
             c.ackNow = true;

@@ -738,7 +738,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
                 new TcpInfo.Traffic(counts.bytesSent, counts.bytesRetrans, sender.bytesAcked(), receiver.bytesReceived(),
                         counts.segsOut, counts.segsIn, counts.dataSegsOut, counts.dataSegsIn, counts.retransSegs,
                         (nowNanos - sender.lastDataSentNanos()) / 1_000_000L, (nowNanos - counts.lastAckNanos) / 1_000_000L,
-                        receiver.rcvMss(), sender.minRttNanos() / 1000, sender.unsentBytes(), sender.rtoBackoffs()));
+                        receiver.measuredRcvMss(), sender.minRttNanos() / 1000, sender.unsentBytes(), sender.rtoBackoffs()));
     }
 
     /** The soft error an ICMP message reported (RFC 1122 §4.2.3.9), or null. */

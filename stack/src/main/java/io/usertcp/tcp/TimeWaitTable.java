@@ -223,10 +223,11 @@ final class TimeWaitTable {
      * linux profile as tcp_timewait_state_process() (inet_twsk_reschedule()), where a bare segment at
      * RCV.NXT, and every other segment with the ACK bit but a RST or a new incarnation's SYN, restart
      * it, and a RST at RCV.NXT under RFC 1337 does. RFC 9293 restarts it only for the retransmitted FIN
-     * ({@link Action#ACK_AND_RESTART}), as rfc and freebsd do.
+     * ({@link Action#ACK_AND_RESTART}, which restarts it itself), as rfc and freebsd do.
      */
     static boolean restarts(Entry e, TcpSegmentView seg, Action action, TcpProfile profile) {
-        if (!profile.linuxTimeWait() || action == Action.REOPEN || action == Action.KILL || action == Action.RESET) {
+        if (!profile.linuxTimeWait() || action == Action.REOPEN || action == Action.KILL || action == Action.RESET
+                || action == Action.ACK_AND_RESTART) {
             return false;
         }
         boolean exact = seg.seq() == e.rcvNxt && seg.segmentLength() == 0;

@@ -5,6 +5,7 @@ import io.usertcp.tools.control.ControlServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -99,14 +100,19 @@ public final class StatsCommand implements Callable<Integer> {
     static String rateLines(Map<String, Long> before, Map<String, Long> now, double seconds, boolean zeros) {
         StringBuilder out = new StringBuilder();
         now.forEach((name, value) -> {
-            boolean gauge = name.equals("TcpCurrEstab") || name.equals(ControlServer.RECEIVE_MEMORY);
+            boolean gauge = gauge(name);
             long delta = gauge ? value : value - before.getOrDefault(name, 0L);
             if (delta != 0 || zeros) {
-                out.append(String.format(java.util.Locale.ROOT, "%-36s %14d %14.1f%n", name, delta,
+                out.append(String.format(Locale.ROOT, "%-36s %14d %14.1f%n", name, delta,
                         gauge ? 0.0 : delta / Math.max(1e-9, seconds)));
             }
         });
         return out.toString();
+    }
+
+    /** Whether {@code name} is a value now (open connections, memory held), not a count since start. */
+    private static boolean gauge(String name) {
+        return name.equals("TcpCurrEstab") || name.equals(ControlServer.RECEIVE_MEMORY);
     }
 
     /** The stack's counters, without the zeros unless {@code -z}; the current-value gauges always. */
@@ -117,7 +123,7 @@ public final class StatsCommand implements Callable<Integer> {
         }
         Map<String, Long> out = new LinkedHashMap<>();
         all.forEach((name, value) -> {
-            if (value != 0 || name.equals("TcpCurrEstab") || name.equals(ControlServer.RECEIVE_MEMORY)) {
+            if (value != 0 || gauge(name)) {
                 out.put(name, value);
             }
         });

@@ -112,6 +112,8 @@ final class ReceiveBuffer {
     /**
      * Copies into compact chunks of {@link #COMPACT_CHUNK_BYTES}; while collapsing, {@code toCopy} (the
      * bytes still to be copied, these included) keeps new chunks no larger than what will fill them.
+     *
+     * @param packet borrowed: its bytes are copied, the caller keeps and releases it
      */
     private void appendCompact(ByteBuf packet, int offset, int length, int toCopy) {
         int at = offset;

@@ -288,16 +288,23 @@ public final class Receiver {
 
     /**
      * After out-of-order data was held: Linux tcp_prune_queue() when the memory held passes the
-     * buffer's limit — the in-order queue is collapsed, then the out-of-order queue pruned from its
-     * highest ranges (tcp_prune_ofo_queue()) until the memory fits again.
+     * buffer's limit ({@link #pruneQueue}).
      *
      * @return whether out-of-order data was dropped (Linux counts TcpExtOfoPruned)
      */
     public boolean pruneIfOverMemory() {
         long limit = profile.receiveMemoryLimit(bufferBytes);
-        if (chargedBytes() <= limit) {
-            return false;
-        }
+        return chargedBytes() > limit && pruneQueue(limit);
+    }
+
+    /**
+     * Linux tcp_prune_queue(): the in-order queue is collapsed (tcp_collapse()), then the
+     * out-of-order queue pruned from its highest ranges (tcp_prune_ofo_queue()) until the memory
+     * held fits in {@code limit} again, if it can.
+     *
+     * @return whether out-of-order data was dropped
+     */
+    private boolean pruneQueue(long limit) {
         buffer.collapse();
         return reassembly.pruneTo(Math.max(0, limit - buffer.chargedBytes()));
     }
@@ -550,10 +557,7 @@ public final class Receiver {
         // out-of-order one; if the memory still does not fit and data is queued, the segment is dropped.
         long limit = profile.receiveMemoryLimit(bufferBytes);
         if (chargedBytes() > limit) {
-            buffer.collapse();
-            if (chargedBytes() > limit) {
-                reassembly.pruneTo(Math.max(0, limit - buffer.chargedBytes()));
-            }
+            pruneQueue(limit);
             if (chargedBytes() > limit && buffer.size() > 0) {
                 return Admission.REFUSED_OVER_BUFFER;
             }
@@ -871,15 +875,17 @@ public final class Receiver {
     public int read(long nowNanos, ByteBuf dst) {
         int n = buffer.read(dst);
         bytesRead += n;
-        if (autotuning != null && n > 0 && !autotuning.started()) {
-            // A connection closed in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 §3.10.4) and, once its SYN is
-            // acknowledged, on without passing ESTABLISHED, where measuring starts (established()): it starts at the
-            // first read instead. Adjusting unstarted divided by rcvq_space.space = 0 (tcp_rcv_space_adjust()).
-            autotuning.start(nowNanos, bytesRead, (int) Math.min(window(), 10L * rcvMss));
-        } else if (autotuning != null && n > 0) {
-            int grown = autotuning.adjust(nowNanos, bytesRead, bufferBytes, rcvMss, scalingRatio);
-            if (grown > bufferBytes) {
-                resize(grown);
+        if (autotuning != null && n > 0) {
+            if (!autotuning.started()) {
+                // A connection closed in SYN-RECEIVED goes to FIN-WAIT-1 (RFC 9293 §3.10.4) and, once its SYN is
+                // acknowledged, on without passing ESTABLISHED, where measuring starts (established()): it starts at
+                // the first read instead. Adjusting unstarted divided by rcvq_space.space = 0 (tcp_rcv_space_adjust()).
+                autotuning.start(nowNanos, bytesRead, (int) Math.min(window(), 10L * rcvMss));
+            } else {
+                int grown = autotuning.adjust(nowNanos, bytesRead, bufferBytes, rcvMss, scalingRatio);
+                if (grown > bufferBytes) {
+                    resize(grown);
+                }
             }
         }
         return n;
@@ -915,7 +921,7 @@ public final class Receiver {
      * The peer's segment size as measured (Linux icsk_ack.rcv_mss, tcpi_rcv_mss): 536 at first
      * (tcp_initialize_rcv_mss()), then the largest segment seen, at most the MSS we announced.
      */
-    public int rcvMss() {
+    public int measuredRcvMss() {
         return largestSegmentReceived;
     }
 

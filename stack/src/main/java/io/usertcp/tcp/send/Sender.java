@@ -612,7 +612,6 @@ public final class Sender {
         }
     }
 
-    /** Whether the window, not cwnd, holds queued data back with nothing in flight: the persist timer must watch. */
     /**
      * Whether the peer's window is what holds queued data back now: the next segment does not fit
      * in what it leaves (Linux tcp_write_xmit(): tcp_snd_wnd_test() failing sets is_rwnd_limited).
@@ -645,17 +644,26 @@ public final class Sender {
         return false;
     }
 
+    /** A write found no room (Linux SOCK_NOSPACE): for send-buffer growth and for the wakeup alike. */
+    private void writerWaits() {
+        writerLimited = true;
+        noSpace = true;
+    }
+
     /** Nothing queued, in flight or unsent (Linux tcp_rtx_and_write_queues_empty()). */
     public boolean queuesEmpty() {
         return sndUna == sndNxt && unsentBytes() == 0;
     }
 
+    /** Whether the window, not cwnd, holds queued data back with nothing in flight: the persist timer must watch. */
     public boolean windowBlocksData() {
+        if (sndUna != sndNxt) {
+            return false;
+        }
         int unsent = unsentBytes();
-        long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna);
         boolean corkHolds = (corked || moreComing) && unsent < sndMss && !finQueued;
         // Corked data waits at most until this timer (Linux tcp_check_probe_timer(): the "200 ms ceiling" of tcp(7)).
-        return unsent > 0 && (windowLeft < Math.min(sndMss, unsent) || corkHolds) && sndUna == sndNxt;
+        return peerWindowLimits() || (unsent > 0 && corkHolds);
     }
 
     /** TCP_CORK: hold less-than-full segments until uncorked (or the persist timer's ceiling). */
@@ -690,16 +698,14 @@ public final class Sender {
             // A write takes bytes while a new skb may be started; how many, SkbQueue.take() decides. This is
             // what it can take at most: the free space, the tail skb's room and one more skb.
             if (!skbs.memoryFree(buffer.capacity(), notSentLowat)) {
-                writerLimited = true;
-                noSpace = true;
+                writerWaits();
                 return 0;
             }
             return (int) Math.min(Integer.MAX_VALUE, Math.max(0, buffer.capacity() - skbs.queued()) + 2L * sizeGoal());
         }
         int space = buffer.space();
         if (space == 0) {
-            writerLimited = true; // as Linux tcp_poll() sets SOCK_NOSPACE when the socket is not writable
-            noSpace = true;
+            writerWaits(); // as Linux tcp_poll() sets SOCK_NOSPACE when the socket is not writable
         }
         return notSentLowat == Integer.MAX_VALUE ? space : Math.min(space, Math.max(0, notSentLowat - unsentBytes()));
     }
@@ -929,8 +935,7 @@ public final class Sender {
         int n = skbs == null ? buffer.append(data) : buffer.append(data, skbs.take(offered, sizeGoal(), buffer.capacity(),
                 notSentLowat, pushBudget));
         if (n < offered || writableSpace() == 0) {
-            writerLimited = true; // Linux sets SOCK_NOSPACE when a write waits for room
-            noSpace = true;
+            writerWaits(); // Linux sets SOCK_NOSPACE when a write waits for room
         }
         return n;
     }

@@ -175,36 +175,34 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
      * key:value line under each connection: the layout of iproute2's ss, for tools that parse it.
      */
     public static String ssLayout(List<SsRow> rows, boolean timers, boolean info) {
+        String[] header = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port"};
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port", "Process"});
         for (SsRow r : rows) {
-            cells.add(new String[] {r.state, Long.toString(r.recvQ), Long.toString(r.sendQ), r.local, r.peer, ""});
+            cells.add(new String[] {r.state, Long.toString(r.recvQ), Long.toString(r.sendQ), r.local, r.peer});
         }
-        int[] width = new int[6];
-        for (String[] row : cells) {
-            for (int c = 0; c < 6; c++) {
+        int[] width = new int[header.length];
+        for (int c = 0; c < header.length; c++) {
+            width[c] = header[c].length();
+            for (String[] row : cells) {
                 width[c] = Math.max(width[c], row[c].length());
             }
         }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < cells.size(); i++) {
-            String[] row = cells.get(i);
-            // ss: state and Send-Q left-aligned, Recv-Q left, the addresses right-aligned in their columns
-            StringBuilder line = new StringBuilder(pad(row[0], width[0], false)).append(' ')
-                    .append(pad(row[1], width[1], false)).append(' ').append(pad(row[2], width[2], false)).append(' ')
-                    .append(pad(row[3], width[3], true)).append(' ').append(pad(row[4], width[4], true)).append(' ');
-            SsRow r = i == 0 ? null : rows.get(i - 1);
-            if (r != null && timers && !r.ssTimer.isEmpty()) {
-                line.append(' ').append(r.ssTimer);
-            } else if (r == null) {
-                line.append(row[5]);
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-            if (r != null && info && !r.info.isEmpty()) {
+        StringBuilder out = new StringBuilder(ssColumns(header, width)).append("Process\n");
+        for (int i = 0; i < rows.size(); i++) {
+            SsRow r = rows.get(i);
+            String timer = timers && !r.ssTimer.isEmpty() ? " " + r.ssTimer : "";
+            out.append((ssColumns(cells.get(i), width) + timer).stripTrailing()).append('\n');
+            if (info && !r.info.isEmpty()) {
                 out.append("\t ").append(r.info).append('\n');
             }
         }
         return out.toString();
+    }
+
+    /** ss's first five columns: state and the queues left-aligned, the two addresses right-aligned; a space after each. */
+    private static String ssColumns(String[] row, int[] width) {
+        return pad(row[0], width[0], false) + ' ' + pad(row[1], width[1], false) + ' ' + pad(row[2], width[2], false) + ' '
+                + pad(row[3], width[3], true) + ' ' + pad(row[4], width[4], true) + ' ';
     }
 
     /** The rows as an aligned table with a header, like {@code ss -tan}; empty columns are left out. */

@@ -174,6 +174,7 @@ public final class PcapTap implements ConnectionObserver, AutoCloseable {
         return Math.min(packet.length(), packet.totalLength());
     }
 
+    /** Writes {@code length} bytes of {@code buf} (borrowed: the writer copies them) at {@code offset}. */
     private void copy(long nowNanos, ByteBuf buf, int offset, int length, String comment) {
         assert confined() : "PcapTap used from " + Thread.currentThread() + ", owned by " + owner;
         if (closed || failure != null) {

@@ -65,6 +65,7 @@ public final class PcapngWriter implements CaptureWriter {
         finish();
     }
 
+    /** One Enhanced Packet Block, with the comment as its opt_comment. @param buf borrowed: the bytes are copied */
     @Override
     public void write(long epochNanos, ByteBuf buf, int offset, int length, String comment) {
         int captured = Math.min(length, PcapWriter.SNAPLEN);
