@@ -6,6 +6,7 @@ import io.usertcp.wire.Icmpv4MessageView;
 import io.usertcp.wire.Ipv4Address;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.TcpSegmentView;
+import io.usertcp.wire.VirtioNetHeader;
 import java.util.function.IntPredicate;
 
 /**
@@ -22,6 +23,10 @@ public final class PacketDecoder {
     private final Ipv4PacketView ip = new Ipv4PacketView();
     private final TcpSegmentView tcp = new TcpSegmentView();
     private final Icmpv4MessageView icmp = new Icmpv4MessageView();
+    /** Whether the packet being decoded has its checksums verified here (the policy, or its virtio header, may vouch for them). */
+    private boolean verify;
+    /** The GSO segment size of the frame being decoded, 0 for a plain datagram. */
+    private int segmentSize;
 
     /**
      * @param isLocalAddress which destination addresses are ours (the {@code int} form of
@@ -48,6 +53,37 @@ public final class PacketDecoder {
 
     /** {@link #decode(ByteBuf)} for an explicit region. @param packet borrowed */
     public DropReason decode(ByteBuf packet, int offset, int length) {
+        verify = checksumPolicy == ChecksumPolicy.VERIFY;
+        segmentSize = 0;
+        return decodeDatagram(packet, offset, length);
+    }
+
+    /**
+     * Decodes a frame from a link with a virtio-net header ({@link VirtioNetHeader}): the header
+     * first, then the datagram after it, whose checksums are verified unless the header vouches for
+     * them (DATA_VALID, or NEEDS_CSUM from the kernel's own TCP). A GSO super-segment decodes as one
+     * TCP segment; {@link #segmentSize()} gives its segment size.
+     *
+     * @param frame borrowed: the caller keeps ownership and releases it
+     * @return {@code null} when the frame is accepted, otherwise why it is dropped
+     */
+    public DropReason decodeFrame(ByteBuf frame) {
+        int offset = frame.readerIndex();
+        int length = frame.readableBytes();
+        DropReason reason = VirtioNetHeader.check(frame, offset, length);
+        if (reason != null) {
+            return reason;
+        }
+        verify = checksumPolicy == ChecksumPolicy.VERIFY && !VirtioNetHeader.checksumTrusted(frame, offset);
+        segmentSize = VirtioNetHeader.isGso(frame, offset) ? VirtioNetHeader.gsoSize(frame, offset) : 0;
+        reason = decodeDatagram(frame, offset + VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH);
+        if (reason == null && segmentSize > 0 && ip.protocol() != Ipv4PacketView.PROTOCOL_TCP) {
+            return DropReason.VIRTIO_BAD_GSO; // (check() saw a TCP protocol byte; this keeps the rule local)
+        }
+        return reason;
+    }
+
+    private DropReason decodeDatagram(ByteBuf packet, int offset, int length) {
         DropReason reason = checkIp(ip.wrap(packet, offset, length));
         if (reason != null) {
             return reason;
@@ -65,7 +101,7 @@ public final class PacketDecoder {
             return reason;
         }
         // RFC 1122 §3.2.1.2: a host MUST verify the header checksum and silently discard on failure.
-        if (checksumPolicy == ChecksumPolicy.VERIFY && !ip.headerChecksumValid()) {
+        if (verify && !ip.headerChecksumValid()) {
             return DropReason.IPV4_BAD_CHECKSUM;
         }
         // RFC 1122 §3.3.2 asks hosts to reassemble; this stack does not yet, and drops fragments
@@ -92,7 +128,7 @@ public final class PacketDecoder {
             return reason;
         }
         // RFC 9293 §3.1 (MUST-3): the checksum covers pseudo-header, header and data.
-        if (checksumPolicy == ChecksumPolicy.VERIFY && !tcp.checksumValid(ip.sourceAddress(), ip.destinationAddress())) {
+        if (verify && !tcp.checksumValid(ip.sourceAddress(), ip.destinationAddress())) {
             return DropReason.TCP_BAD_CHECKSUM;
         }
         return null;
@@ -103,7 +139,7 @@ public final class PacketDecoder {
         if (reason != null) {
             return reason;
         }
-        if (checksumPolicy == ChecksumPolicy.VERIFY && !icmp.checksumValid()) {
+        if (verify && !icmp.checksumValid()) {
             return DropReason.ICMP_BAD_CHECKSUM;
         }
         // RFC 1122 §3.2.2: an ICMP message of unknown type MUST be silently discarded. Source quench
@@ -123,6 +159,11 @@ public final class PacketDecoder {
                  Icmpv4MessageView.TYPE_PARAMETER_PROBLEM -> true;
             default -> false;
         };
+    }
+
+    /** The GSO segment size of the last accepted frame (payload bytes per segment), 0 for a plain datagram. */
+    public int segmentSize() {
+        return segmentSize;
     }
 
     /** The protocol of the last accepted datagram ({@link Ipv4PacketView#PROTOCOL_TCP} or {@code _ICMP}). */

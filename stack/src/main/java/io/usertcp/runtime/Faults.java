@@ -77,10 +77,12 @@ final class Faults {
     /**
      * Remembers the four-tuple of an IPv4 TCP packet, from our side (its destination is local), or
      * that there is none (not TCP, too short). Reads absolute bytes; indices do not move.
+     *
+     * @param skip bytes in front of the datagram (a virtio-net header)
      */
-    void remember(ByteBuf packet) {
-        int at = packet.readerIndex();
-        int length = packet.readableBytes();
+    void remember(ByteBuf packet, int skip) {
+        int at = packet.readerIndex() + skip;
+        int length = packet.readableBytes() - skip;
         tupleKnown = false;
         if (length < 20 || (packet.getByte(at) & 0xF0) != 0x40 || packet.getByte(at + 9) != 6) {
             return;

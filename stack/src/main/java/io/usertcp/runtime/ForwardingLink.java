@@ -1,6 +1,7 @@
 package io.usertcp.runtime;
 
 import io.netty.buffer.ByteBuf;
+import io.usertcp.link.LinkOffloads;
 
 /**
  * A link layer between a {@link WaitableLink} and the stack that changes only what it overrides
@@ -30,9 +31,25 @@ public abstract class ForwardingLink implements WaitableLink {
         inner.transmit(packet);
     }
 
+    /** @param packet ownership moves to the wrapped link */
+    @Override
+    public void transmit(ByteBuf packet, int segmentSize) {
+        inner.transmit(packet, segmentSize);
+    }
+
     @Override
     public int mtu() {
         return inner.mtu();
+    }
+
+    /**
+     * The wrapped link's: with {@link LinkOffloads#virtioHeader()}, what {@link #receive()} passes
+     * on starts with the virtio-net header, so a layer that looks into datagrams must skip it (or
+     * wrap a link without offloads).
+     */
+    @Override
+    public LinkOffloads offloads() {
+        return inner.offloads();
     }
 
     @Override

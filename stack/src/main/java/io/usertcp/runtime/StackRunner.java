@@ -6,6 +6,7 @@ import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpStack;
+import io.usertcp.wire.VirtioNetHeader;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -390,9 +391,14 @@ public final class StackRunner implements AutoCloseable {
                 break;
             }
             received++;
-            faults.remember(packet); // before the stack releases the packet
+            boolean frame = link.offloads().virtioHeader();
+            faults.remember(packet, frame ? VirtioNetHeader.LENGTH : 0); // before the stack releases the packet
             try {
-                stack.receive(nowNanos(), packet);
+                if (frame) {
+                    stack.receiveFrame(nowNanos(), packet);
+                } else {
+                    stack.receive(nowNanos(), packet);
+                }
             } catch (RuntimeException | Error e) {
                 ConnectionId id = faults.rememberedTuple();
                 faults.contain(e, id == null ? "a packet" : "a packet for " + id);

@@ -2,6 +2,7 @@ package io.usertcp.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.wire.InternetChecksum;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.TcpOptionKind;
 import io.usertcp.wire.TcpSegmentView;
@@ -34,6 +35,18 @@ final class SegmentWriter {
      * @return a new buffer the caller owns (normally handed straight to a link, which takes it)
      */
     ByteBuf write(OutSegment s) {
+        return write(s, false);
+    }
+
+    /**
+     * Builds the datagram, with the TCP checksum left to the link when {@code checksumOffload}:
+     * the field then holds the folded pseudo-header sum over the whole TCP length, not complemented,
+     * as Linux's {@code __tcp_v4_send_check()} leaves it for a device with checksum offload (and,
+     * for a super-segment, as {@code tcp_gso_segment()} expects to adjust per segment).
+     *
+     * @return a new buffer the caller owns
+     */
+    ByteBuf write(OutSegment s, boolean checksumOffload) {
         int tcpHeader = TcpSegmentView.MIN_HEADER_LENGTH + s.optionsLength();
         int payload = s.payload != null || s.rawPayload != null ? s.payloadLength : 0;
         int total = Ipv4PacketView.MIN_HEADER_LENGTH + tcpHeader + payload;
@@ -55,7 +68,12 @@ final class SegmentWriter {
         } else if (s.rawPayload != null) {
             buf.setBytes(tcp.payloadOffset(), s.rawPayload, s.rawPayloadIndex, payload);
         }
-        tcp.fillChecksum(s.sourceAddress, s.destinationAddress);
+        if (checksumOffload) {
+            tcp.setChecksum(InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(s.sourceAddress, s.destinationAddress,
+                    Ipv4PacketView.PROTOCOL_TCP, tcpHeader + payload)));
+        } else {
+            tcp.fillChecksum(s.sourceAddress, s.destinationAddress);
+        }
         return buf;
     }
 

@@ -9,6 +9,7 @@ import io.usertcp.tcp.send.Sender;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.SeqNum;
 import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpSegmentView;
 
 /**
  * The transmitter (DESIGN.md §4): decides what a connection sends now — SYN or SYN-ACK,
@@ -215,10 +216,14 @@ final class TcpOutput {
         boolean override = c.probePending;
         int mss = segmentMss(c); // what reassembly holds, hence the SACK option, cannot change while we send
         int length;
-        while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
-            override = false;
-            sendNewSegment(c, nowNanos, link, length, mss);
-            sent = true;
+        if (link.offloads().segmentation()) {
+            sent = sendNewSuperSegments(c, nowNanos, link, mss, override);
+        } else {
+            while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
+                override = false;
+                sendNewSegment(c, nowNanos, link, length, mss);
+                sent = true;
+            }
         }
         if (sent) {
             c.scheduleLossProbe(nowNanos, false); // Linux tcp_write_xmit(): one probe per tail-loss episode
@@ -277,6 +282,60 @@ final class TcpOutput {
         transmit(c, nowNanos, link);
         snd.newDataSent(nowNanos, length, mss, fin);
         armRetransmitAndUserTimeout(c, nowNanos);
+    }
+
+    /**
+     * New data as TSO super-segments, for a link that segments them (Linux tcp_write_xmit() with a
+     * TSO device, tcp_tso_segs()): the same segments as {@link #sendNewSegment} would send one by
+     * one, each decided by the same rules and logged on its own (RACK, SACK and retransmission see
+     * MSS-sized segments, as Linux's tcp_skb_pcount() counts them), written as one datagram of full
+     * segments that the link cuts at {@code mss}. A super-segment ends at the link's limit, after a
+     * short segment, or after one carrying PSH or FIN, which segmentation leaves on the last segment;
+     * CWR goes on the first. Linux sizes super-segments by the pacing rate (tcp_tso_autosize(), about
+     * 1 ms of data); here they are as large as the link takes, which on a TUN link equals Linux's
+     * 64 KB at any rate above 0.5 Gbit/s.
+     */
+    private boolean sendNewSuperSegments(TcpConnection c, long nowNanos, Link link, int mss, boolean override) {
+        Sender snd = c.sender;
+        boolean sent = false;
+        int length;
+        while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
+            override = false;
+            c.receiver.dataSending(nowNanos);
+            prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK);
+            if (c.ecn) {
+                s.ecn = Receiver.ECT_0;
+                if (snd.takeQueuedCwr()) {
+                    s.flags |= TcpFlags.CWR;
+                }
+            }
+            int headers = Ipv4PacketView.MIN_HEADER_LENGTH + TcpSegmentView.MIN_HEADER_LENGTH + s.optionsLength();
+            int room = Math.max(mss, (link.offloads().maxSegmentationBytes() - headers) / mss * mss);
+            s.payload = snd;
+            s.payloadOffset = snd.nextDataOffset();
+            int total = 0;
+            int segments = 0;
+            while (true) {
+                boolean last = snd.isLastQueued(length);
+                boolean fin = last && snd.finQueued();
+                boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
+                snd.newDataSent(nowNanos, length, mss, fin);
+                total += length;
+                segments++;
+                if (fin || push || length < mss) {
+                    s.flags |= (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
+                    break;
+                }
+                if (total + mss > room || (length = snd.nextSegmentLength(mss, false, c.noDelay)) == 0) {
+                    break;
+                }
+            }
+            s.payloadLength = total;
+            transmitNew(c, nowNanos, link, segments, segments > 1 ? mss : 0);
+            armRetransmitAndUserTimeout(c, nowNanos);
+            sent = true;
+        }
+        return sent;
     }
 
     /**
@@ -453,14 +512,38 @@ final class TcpOutput {
             c.sender.dataSent(nowNanos);
         }
         c.counts.sent(s.payloadLength, s.payloadLength > 0 && SeqNum.lt(s.seq, c.sender.nxt()));
-        ByteBuf packet = writer.write(s);
-        observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         stats.increment(Counter.TcpOutSegs);
+        write(c, nowNanos, link, 0);
+    }
+
+    /**
+     * New data already logged by the sender: {@code segments} segments of {@code segmentSize}
+     * bytes (the last one shorter or equal), or one segment when {@code segmentSize} is 0. Counted
+     * per segment, as Linux counts tcp_skb_pcount().
+     */
+    private void transmitNew(TcpConnection c, long nowNanos, Link link, int segments, int segmentSize) {
+        c.sender.dataSent(nowNanos);
+        for (int i = 0, left = s.payloadLength; i < segments; i++, left -= segmentSize) {
+            c.counts.sent(segmentSize == 0 ? left : Math.min(segmentSize, left), false);
+        }
+        stats.add(Counter.TcpOutSegs, segments);
+        write(c, nowNanos, link, segmentSize);
+    }
+
+    /** Builds the datagram of {@link #s} and hands it to the link, the checksum (and TSO) to the link when it offers them. */
+    private void write(TcpConnection c, long nowNanos, Link link, int segmentSize) {
+        boolean offload = link.offloads().checksum();
+        ByteBuf packet = writer.write(s, offload);
+        observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         if ((s.flags & TcpFlags.ACK) != 0) {
             c.receiver.ackSent(s.ack); // RFC 7323 §4.3 Last.ACK.sent
             c.disarm(TcpTimer.DELAYED_ACK);
         }
-        link.transmit(packet);
+        if (offload) {
+            link.transmit(packet, segmentSize);
+        } else {
+            link.transmit(packet);
+        }
     }
 
     private static void armRetransmitAndUserTimeout(TcpConnection c, long nowNanos) {

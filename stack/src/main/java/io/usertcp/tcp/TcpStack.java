@@ -138,9 +138,25 @@ public final class TcpStack {
      * @param packet ownership moves to the stack, which releases it on every path
      */
     public void receive(long nowNanos, ByteBuf packet) {
+        receive(nowNanos, packet, false);
+    }
+
+    /**
+     * Feeds one frame from a link whose frames carry a virtio-net header
+     * ({@link io.usertcp.link.LinkOffloads#virtioHeader()}): the header is checked like any other
+     * input, checksums it vouches for are not verified again, and a GSO super-segment is taken as
+     * one segment (as Linux's TCP takes a GRO packet).
+     *
+     * @param frame ownership moves to the stack, which releases it on every path
+     */
+    public void receiveFrame(long nowNanos, ByteBuf frame) {
+        receive(nowNanos, frame, true);
+    }
+
+    private void receive(long nowNanos, ByteBuf packet, boolean frame) {
         try {
             stats.increment(Counter.IpInReceives);
-            DropReason reason = closed ? null : decoder.decode(packet);
+            DropReason reason = closed ? null : frame ? decoder.decodeFrame(packet) : decoder.decode(packet);
             if (closed) {
                 return;
             }

@@ -69,7 +69,19 @@ public enum DropReason {
     /** A SYN+FIN to a listening socket, which Linux discards (tcp_rcv_state_process, drop reason TCP_FLAGS). */
     TCP_LISTEN_SYN_FIN("SYN and FIN together to a listener"),
     /** Source or destination port 0, which no connection can use. */
-    TCP_ZERO_PORT("port 0");
+    TCP_ZERO_PORT("port 0"),
+
+    // ---- virtio-net header (a TUN device with IFF_VNET_HDR: VirtioNetHeader) ----
+    /** Fewer bytes than the 10-byte virtio-net header in front of the datagram. */
+    VIRTIO_TRUNCATED("shorter than a virtio-net header"),
+    /** Flag bits other than NEEDS_CSUM and DATA_VALID. */
+    VIRTIO_BAD_FLAGS("unknown virtio-net header flags"),
+    /** A GSO type other than TCPV4 (UDP, TCPV6, UDP_L4, unknown): nothing this IPv4 TCP stack can take. */
+    VIRTIO_UNSUPPORTED_GSO("GSO type other than TCPv4"),
+    /** TCPV4 GSO without a partial checksum or without a segment size, or the ECN bit without a GSO type. */
+    VIRTIO_BAD_GSO("GSO without a partial checksum or segment size"),
+    /** NEEDS_CSUM naming anything but the checksum field of an IPv4 TCP segment. */
+    VIRTIO_BAD_CHECKSUM_OFFSET("partial checksum not at the TCP checksum field");
 
     private final String description;
 

@@ -4,12 +4,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.usertcp.core.RandomSource;
 import io.usertcp.link.InMemoryLink;
+import io.usertcp.link.Link;
+import io.usertcp.link.LinkOffloads;
+import io.usertcp.link.SoftwareSegmentation;
 import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
 import io.usertcp.wire.TcpdumpFormatter;
+import io.usertcp.wire.VirtioNetHeader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -40,6 +44,81 @@ public final class TwoStacks implements AutoCloseable {
     private Predicate<ByteBuf> dropAtoB = p -> false;
     private Predicate<ByteBuf> dropBtoA = p -> false;
     private long steps;
+    private Offload offloadFromA = Offload.NONE;
+    /** A's frames to B in {@link Offload#WHOLE} mode: a wire that takes 64 KB datagrams behind their header. */
+    private final InMemoryLink[] framesAtoB = InMemoryLink.pair(VirtioNetHeader.LENGTH + 65535);
+    private long superSegmentsFromA;
+
+    /**
+     * What A's link does with checksum and segmentation offload (TSO), as a TUN device with the
+     * virtio-net header would: A sends super-segments with partial checksums, and B receives them
+     * cut into segments ({@link #SEGMENTED}, as a forwarding kernel delivers them to a peer
+     * elsewhere), or whole behind a virtio-net header ({@link #WHOLE}, as the local kernel's TCP
+     * takes them, and as our TUN link hands the kernel's to the stack).
+     */
+    public enum Offload { NONE, SEGMENTED, WHOLE }
+
+    /** Gives A's link checksum and segmentation offload, B receiving as {@code mode} says. */
+    public void offloadFromA(Offload mode) {
+        this.offloadFromA = mode;
+    }
+
+    /** Super-segments (more than one segment each) A handed its offloading link. */
+    public long superSegmentsFromA() {
+        return superSegmentsFromA;
+    }
+
+    /** A's link as the offload mode makes it. */
+    private Link outOfA() {
+        return offloadFromA == Offload.NONE ? linkA : offloadingA;
+    }
+
+    /** A's link with checksum and segmentation offload (reads {@link #linkA} when called, after construction). */
+    private final Link offloadingA = new Link() {
+            @Override public ByteBuf receive() { return linkA.receive(); }
+            @Override public int mtu() { return linkA.mtu(); }
+            @Override public LinkOffloads offloads() { return new LinkOffloads(false, true, 65535); }
+
+            @Override
+            public void transmit(ByteBuf packet) {
+                if (offloadFromA == Offload.WHOLE) {
+                    framesAtoB[0].transmit(frame(packet, 0, 0));
+                } else {
+                    linkA.transmit(packet);
+                }
+            }
+
+            @Override
+            public void transmit(ByteBuf packet, int segmentSize) {
+                int headers = 20 + ((packet.getByte(packet.readerIndex() + 32) >> 4) & 0x0F) * 4;
+                boolean gso = segmentSize > 0 && packet.readableBytes() - headers > segmentSize;
+                superSegmentsFromA += gso ? 1 : 0;
+                if (!SoftwareSegmentation.holdsPseudoHeaderSum(packet)) {
+                    packet.release();
+                    throw new AssertionError("an offloaded segment without the pseudo-header sum in its checksum field");
+                }
+                if (offloadFromA == Offload.WHOLE) {
+                    framesAtoB[0].transmit(frame(packet, VirtioNetHeader.FLAG_NEEDS_CSUM, gso ? segmentSize : 0));
+                    return;
+                }
+                try {
+                    SoftwareSegmentation.segment(packet, gso ? segmentSize : 0, PooledByteBufAllocator.DEFAULT, linkA::transmit);
+                } finally {
+                    packet.release();
+                }
+            }
+        };
+
+    /** {@code packet} behind a virtio-net header; releases it. */
+    private static ByteBuf frame(ByteBuf packet, int flags, int segmentSize) {
+        ByteBuf frame = PooledByteBufAllocator.DEFAULT.buffer(VirtioNetHeader.LENGTH + packet.readableBytes());
+        VirtioNetHeader.write(frame, 0, flags, segmentSize > 0 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_NONE, 0,
+                segmentSize, flags == 0 ? 0 : 20, flags == 0 ? 0 : VirtioNetHeader.TCP_CHECKSUM_OFFSET);
+        frame.writerIndex(VirtioNetHeader.LENGTH);
+        frame.writeBytes(packet);
+        packet.release();
+        return frame;
+    }
 
     /** Both stacks with {@code tcp}, seeded randomness, tracing on. */
     public TwoStacks(TcpConfig tcp) {
@@ -82,16 +161,17 @@ public final class TwoStacks implements AutoCloseable {
     public void settle() {
         while (true) {
             long now = clock.nowNanos();
-            int moved = a.pollTransmit(now, linkA) + b.pollTransmit(now, linkB);
-            moved += deliver(linkB, b, dropAtoB, "A>B");
-            moved += deliver(linkA, a, dropBtoA, "B>A");
+            int moved = a.pollTransmit(now, outOfA()) + b.pollTransmit(now, linkB);
+            moved += deliver(linkB, b, dropAtoB, "A>B", false);
+            moved += deliver(framesAtoB[1], b, dropAtoB, "A>B", true);
+            moved += deliver(linkA, a, dropBtoA, "B>A", false);
             if (moved == 0) {
                 return;
             }
         }
     }
 
-    private int deliver(InMemoryLink at, TcpStack to, Predicate<ByteBuf> drop, String direction) {
+    private int deliver(InMemoryLink at, TcpStack to, Predicate<ByteBuf> drop, String direction, boolean frames) {
         int n = 0;
         ByteBuf p;
         while ((p = at.receive()) != null) {
@@ -100,13 +180,16 @@ public final class TwoStacks implements AutoCloseable {
                 throw new AssertionError("no quiescence after " + MAX_STEPS + " packets: livelock?\n" + lastTrace(40));
             }
             n++;
-            boolean dropped = drop.test(p);
+            ByteBuf datagram = frames ? p.slice(p.readerIndex() + VirtioNetHeader.LENGTH, p.readableBytes() - VirtioNetHeader.LENGTH) : p;
+            boolean dropped = drop.test(datagram);
             if (tracing) {
                 trace.add(String.format("%10.6f %s%s %s", (clock.nowNanos() - VirtualClock.START_NANOS) / 1e9, direction,
-                        dropped ? " DROPPED" : "", TcpdumpFormatter.format(p)));
+                        dropped ? " DROPPED" : "", TcpdumpFormatter.format(datagram)));
             }
             if (dropped) {
                 p.release();
+            } else if (frames) {
+                to.receiveFrame(clock.nowNanos(), p);
             } else {
                 to.receive(clock.nowNanos(), p);
             }
@@ -169,5 +252,6 @@ public final class TwoStacks implements AutoCloseable {
         b.close(clock.nowNanos());
         linkA.clear();
         linkB.clear();
+        framesAtoB[1].clear();
     }
 }

@@ -388,6 +388,56 @@ class DropReasonTest {
         assertEquals(expected, decode(packet, ChecksumPolicy.VERIFY));
     }
 
+    // ---- virtio-net header (frames from a TUN device with IFF_VNET_HDR) ----
+
+    @Test
+    @Provokes(DropReason.VIRTIO_TRUNCATED)
+    void virtio_shorterThanTheHeader_isTruncated() {
+        assertEquals(DropReason.VIRTIO_TRUNCATED, decodeFrame(new byte[VirtioNetHeader.LENGTH - 1]));
+    }
+
+    @Test
+    @Provokes(DropReason.VIRTIO_BAD_FLAGS)
+    void virtio_unknownFlag_isBadFlags() {
+        assertEquals(DropReason.VIRTIO_BAD_FLAGS, decodeFrame(frame(0x04, 0, 0, 0, 0, syn()))); // RSC_INFO: never from TUN
+    }
+
+    @Test
+    @Provokes(DropReason.VIRTIO_UNSUPPORTED_GSO)
+    void virtio_udpGso_isUnsupported() {
+        assertEquals(DropReason.VIRTIO_UNSUPPORTED_GSO, decodeFrame(frame(VirtioNetHeader.FLAG_NEEDS_CSUM, 3, 1000, IP, 16, syn())));
+    }
+
+    @Test
+    @Provokes(DropReason.VIRTIO_BAD_GSO)
+    void virtio_tcpGsoWithoutPartialChecksum_isBadGso() {
+        assertEquals(DropReason.VIRTIO_BAD_GSO, decodeFrame(frame(0, VirtioNetHeader.GSO_TCPV4, 1000, 0, 0, syn())));
+    }
+
+    @Test
+    @Provokes(DropReason.VIRTIO_BAD_CHECKSUM_OFFSET)
+    void virtio_partialChecksumElsewhereThanTheTcpField_isBadChecksumOffset() {
+        assertEquals(DropReason.VIRTIO_BAD_CHECKSUM_OFFSET,
+                decodeFrame(frame(VirtioNetHeader.FLAG_NEEDS_CSUM, 0, 0, IP, 6, syn()))); // UDP's offset
+    }
+
+    static byte[] frame(int flags, int gsoType, int gsoSize, int checksumStart, int checksumOffset, byte[] datagram) {
+        byte[] frame = new byte[VirtioNetHeader.LENGTH + datagram.length];
+        VirtioNetHeader.write(Unpooled.wrappedBuffer(frame), 0, flags, gsoType, 0, gsoSize, checksumStart, checksumOffset);
+        System.arraycopy(datagram, 0, frame, VirtioNetHeader.LENGTH, datagram.length);
+        return frame;
+    }
+
+    private static DropReason decodeFrame(byte[] frame) {
+        PacketDecoder decoder = new PacketDecoder(address -> address == SERVER.bits(), ChecksumPolicy.VERIFY);
+        ByteBuf buf = Unpooled.wrappedBuffer(frame);
+        try {
+            return decoder.decodeFrame(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
     private static DropReason decode(byte[] packet, ChecksumPolicy policy) {
         PacketDecoder decoder = new PacketDecoder(address -> address == SERVER.bits(), policy);
         ByteBuf buf = Unpooled.wrappedBuffer(packet);

@@ -51,6 +51,8 @@ final class LibC {
     static final int POLLFD_REVENTS_OFFSET = 6;
     /** struct timespec { time_t tv_sec; long tv_nsec; } on LP64. */
     static final int TIMESPEC_SIZE = 16;
+    /** {@code struct iovec} on LP64: {@code void *iov_base; size_t iov_len}. */
+    static final int IOVEC_SIZE = 16;
 
     // eventfd(2)
     static final int EFD_NONBLOCK = O_NONBLOCK;
@@ -121,7 +123,13 @@ final class LibC {
     /** @param buf address of {@code count} readable bytes */
     static native long write(int fd, long buf, long count);
 
-    /** @param arg address of the request's argument structure */
+    /**
+     * @param iov address of {@code iovcnt} {@code struct iovec} ({@link #IOVEC_SIZE} bytes each:
+     *            base address, length)
+     */
+    static native long writev(int fd, long iov, int iovcnt);
+
+    /** @param arg address of the request's argument structure, or the value itself for requests that take one */
     static native int ioctl(int fd, long request, long arg);
 
     /** The {@code fcntl(fd, cmd, int arg)} form ({@code F_GETFL}, {@code F_SETFL}). */

@@ -39,6 +39,14 @@ public final class TunDevice implements AutoCloseable {
 
     /** {@code _IOW('T', 202, int)}. */
     static final long TUNSETIFF = 0x400454CAL;
+    /** {@code _IOW('T', 208, unsigned int)}: which offloads the reader of a vnet-header device takes. */
+    static final long TUNSETOFFLOAD = 0x400454D0L;
+    /** TUNSETOFFLOAD: packets may come with a partial checksum (and we may send them so). */
+    public static final int TUN_F_CSUM = 0x01;
+    /** TUNSETOFFLOAD: TCPv4 super-segments (GSO/TSO) in both directions; needs {@link #TUN_F_CSUM}. */
+    public static final int TUN_F_TSO4 = 0x02;
+    /** TUNSETOFFLOAD: the kernel may set the ECN bit on TSO (segments after the first lose CWR). */
+    public static final int TUN_F_TSO_ECN = 0x08;
     static final int IFNAMSIZ = 16;
     /** {@code sizeof(struct ifreq)} on LP64. */
     static final int IFREQ_SIZE = 40;
@@ -169,6 +177,25 @@ public final class TunDevice implements AutoCloseable {
         int current = LibC.fcntl(fd, LibC.F_GETFL, 0);
         if (current < 0 || LibC.fcntl(fd, LibC.F_SETFL, current | LibC.O_NONBLOCK) < 0) {
             throw new IllegalStateException("fcntl(O_NONBLOCK) on the TUN fd: " + LibC.describe(LibC.errno()));
+        }
+    }
+
+    /**
+     * Tells the kernel which offloads this fd's reader takes ({@code TUNSETOFFLOAD}): with
+     * {@link #TUN_F_CSUM} the interface gains checksum offload and packets come with partial
+     * checksums; with {@link #TUN_F_TSO4} the kernel's TCP sends us super-segments of up to 64 KB.
+     * Only on a device opened with {@link #IFF_VNET_HDR}, whose header says what each packet is.
+     *
+     * @throws IllegalStateException when the device has no virtio header or the kernel refuses
+     */
+    public void setOffload(int offloadFlags) {
+        if ((flags & IFF_VNET_HDR) == 0) {
+            throw new IllegalStateException("TUNSETOFFLOAD on " + name + ": opened without IFF_VNET_HDR, so packets could"
+                    + " not say they are offloaded");
+        }
+        if (LibC.ioctl(fd(), TUNSETOFFLOAD, offloadFlags) != 0) {
+            throw new IllegalStateException("TUNSETOFFLOAD 0x" + Integer.toHexString(offloadFlags) + " on " + name + ": "
+                    + LibC.describe(LibC.errno()));
         }
     }
 

@@ -5,7 +5,11 @@ import com.sun.jna.Pointer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.usertcp.link.LinkOffloads;
 import io.usertcp.runtime.WaitableLink;
+import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.VirtioNetHeader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.BitSet;
@@ -21,6 +25,17 @@ import org.slf4j.LoggerFactory;
  * kernel and Netty direct memory (JNA direct mapping, no copy, no allocation beyond the packet
  * buffer itself). {@link #awaitReadable(long)} waits in {@code ppoll(2)} on the TUN fd and an
  * {@code eventfd}, which {@link #wakeup()} writes so that another thread can cut the wait short.
+ *
+ * <p>Offloads: on a device opened with {@link TunDevice#IFF_VNET_HDR} the link asks for checksum
+ * and TCPv4 segmentation offload ({@code TUNSETOFFLOAD} {@code TUN_F_CSUM | TUN_F_TSO4}, what
+ * Linux's virtio-net, gVisor and wireguard-go ask for) and says so in {@link #offloads()}
+ * ({@link LinkOffloads#TUN_VNET}). The kernel then hands us each datagram behind a virtio-net
+ * header, with TCP super-segments of up to 64 KB and partial checksums, which {@link #receive()}
+ * returns as they are, header and all, for the stack to check; and it cuts the super-segments we
+ * write with {@link #transmit(ByteBuf, int)} and completes their checksums. Each write then goes
+ * out with its header in one {@code writev(2)}, the header from the link's own memory. A frame of
+ * at most {@value #COPY_BELOW} bytes is copied out of the 64 KB read buffer into one of its size,
+ * so that an ACK does not hold 64 KB while the stack keeps it.
  *
  * <p>Threads (DESIGN.md §6): one loop thread calls {@link #receive()}, {@link #transmit},
  * {@link #awaitReadable(long)} and finally {@link #close()} (after it stopped waiting).
@@ -50,12 +65,28 @@ public final class TunLink implements WaitableLink, AutoCloseable {
     private static final int EVENTFD_VALUE_SIZE = 8;
     private static final short TUN_READY = LibC.POLLIN | LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** Frames up to this long are copied out of the 64 KB read buffer (offload mode). */
+    static final int COPY_BELOW = 8192;
+    /** The offloads asked of a vnet-header device. */
+    private static final int OFFLOAD_FLAGS = TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO_ECN;
+
+    // Layout of the transmit control memory (offload mode): the virtio header, then two iovecs.
+    private static final int TX_IOVECS = 16;
+    private static final int TX_CONTROL_SIZE = TX_IOVECS + 2 * LibC.IOVEC_SIZE;
 
     private final TunDevice device;
     private final int tunFd;
     private final int eventFd;
     private final int mtu;
     private final ByteBufAllocator allocator;
+    /** Whether the device was opened with IFF_VNET_HDR: frames carry a virtio-net header, offloads are on. */
+    private final boolean vnet;
+    /** The largest read: a datagram of the MTU, or a 64 KB super-segment behind its header; plus one byte to see truncation. */
+    private final int readLimit;
+    /** The virtio header and iovecs of the next offloaded write (loop thread only); null in plain mode. */
+    private final ByteBuffer txControl;
+    private final long txControlAddress;
+    private final ByteBuf txHeader;
 
     private final ByteBuffer control;
     private final long controlAddress;
@@ -86,6 +117,8 @@ public final class TunLink implements WaitableLink, AutoCloseable {
     private volatile long writeErrors;
     private volatile long pollErrors;
     private volatile long wakeups;
+    private volatile long rxSuperSegments;
+    private volatile long txSuperSegments;
 
     /** A link with {@link PooledByteBufAllocator#DEFAULT} buffers. */
     public TunLink(TunDevice device, int mtu) {
@@ -105,14 +138,27 @@ public final class TunLink implements WaitableLink, AutoCloseable {
         if (mtu < MIN_MTU || mtu > MAX_MTU) {
             throw new IllegalArgumentException("mtu: " + mtu + " (expected: " + MIN_MTU + ".." + MAX_MTU + ")");
         }
-        if ((device.flags() & TunDevice.IFF_VNET_HDR) != 0 || (device.flags() & TunDevice.IFF_NO_PI) == 0) {
+        if ((device.flags() & TunDevice.IFF_NO_PI) == 0) {
             throw new IllegalArgumentException("device flags: 0x" + Integer.toHexString(device.flags())
-                    + " (expected: IFF_NO_PI without IFF_VNET_HDR; the virtio header is not parsed yet)");
+                    + " (expected: IFF_NO_PI; the packet information header is not parsed)");
         }
         this.device = device;
         this.tunFd = device.fd();
         this.mtu = mtu;
         this.allocator = allocator;
+        this.vnet = (device.flags() & TunDevice.IFF_VNET_HDR) != 0;
+        this.readLimit = vnet ? VirtioNetHeader.LENGTH + MAX_MTU : mtu;
+        if (vnet) {
+            device.setOffload(OFFLOAD_FLAGS);
+            this.txControl = ByteBuffer.allocateDirect(TX_CONTROL_SIZE).order(ByteOrder.nativeOrder());
+            this.txControlAddress = addressOf(txControl);
+            this.txHeader = Unpooled.wrappedBuffer(txControl.duplicate().clear().limit(VirtioNetHeader.LENGTH)).clear();
+            txControl.putLong(TX_IOVECS, txControlAddress).putLong(TX_IOVECS + 8, VirtioNetHeader.LENGTH);
+        } else {
+            this.txControl = null;
+            this.txControlAddress = 0;
+            this.txHeader = null;
+        }
         this.control = ByteBuffer.allocateDirect(CONTROL_SIZE).order(ByteOrder.nativeOrder());
         this.controlAddress = addressOf(control);
         this.wakeValue = ByteBuffer.allocateDirect(EVENTFD_VALUE_SIZE).order(ByteOrder.nativeOrder()).putLong(0, 1L);
@@ -132,34 +178,54 @@ public final class TunLink implements WaitableLink, AutoCloseable {
     /**
      * Reads one datagram if one is waiting.
      *
-     * @return a buffer holding exactly the datagram, which the caller owns and must release; or
-     *         {@code null} when none is waiting ({@code EAGAIN}) or the read failed (counted)
+     * @return a buffer holding exactly the datagram (in offload mode the frame: virtio-net header
+     *         and datagram), which the caller owns and must release; or {@code null} when none is
+     *         waiting ({@code EAGAIN}) or the read failed (counted)
      */
     @Override
     public ByteBuf receive() {
         ensureOpen();
         ByteBuf buf;
         try {
-            buf = spare != null ? spare : allocator.directBuffer(mtu + 1, mtu + 1);
+            buf = spare != null ? spare : allocator.directBuffer(readLimit + 1, readLimit + 1);
         } catch (OutOfMemoryError e) {
             discardOne();
             throw e; // the runner counts the packet as dropped for want of memory (UsertcpNoMemDrops)
         }
         spare = null;
         long n = readInto(buf);
-        if (n > 0 && n <= mtu) {
+        if (n > 0 && n <= readLimit) {
             buf.writerIndex((int) n);
             rxPackets++;
             rxBytes += n;
-            return buf;
+            if (!vnet) {
+                return buf;
+            }
+            if (n > VirtioNetHeader.LENGTH && VirtioNetHeader.isGso(buf, 0)) {
+                rxSuperSegments++;
+            }
+            return n <= COPY_BELOW ? copyOut(buf) : buf;
         }
         spare = buf.clear(); // kept for the next read: EAGAIN costs no allocation
         if (n < 0) {
             onReadError((int) -n);
-        } else if (n > mtu) {
+        } else if (n > readLimit) {
             onTruncated(n);
         }
         return null;
+    }
+
+    /** A small frame leaves the 64 KB read buffer for one of its size; the big one stays as the spare. */
+    private ByteBuf copyOut(ByteBuf buf) {
+        ByteBuf small;
+        try {
+            small = allocator.directBuffer(buf.readableBytes(), buf.readableBytes());
+        } catch (OutOfMemoryError e) {
+            return buf; // keep the frame where it is rather than lose it
+        }
+        small.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+        spare = buf.clear();
+        return small;
     }
 
     /**
@@ -173,27 +239,28 @@ public final class TunLink implements WaitableLink, AutoCloseable {
         } catch (OutOfMemoryError e) {
             return;
         }
-        LibC.read(tunFd, scratchAddress, mtu + 1L);
+        LibC.read(tunFd, scratchAddress, readLimit + 1L);
     }
 
     /**
-     * One read into {@code buf}, with room for one byte more than the MTU: a datagram too long for
-     * the link then reads as longer than {@link #mtu()}, whether the kernel reports the bytes it
-     * copied (Linux today: the read is cut) or the datagram's full length (older tun_put_user).
+     * One read into {@code buf}, with room for one byte more than the MTU (or a header and a 64 KB
+     * super-segment): a datagram too long for the link then reads as longer than that, whether the
+     * kernel reports the bytes it copied (Linux today: the read is cut) or the datagram's full
+     * length (older tun_put_user).
      *
      * @return the length read, or -errno
      */
     private long readInto(ByteBuf buf) {
         if (buf.hasMemoryAddress()) {
-            long n = LibC.read(tunFd, buf.memoryAddress() + buf.writerIndex(), mtu + 1L);
+            long n = LibC.read(tunFd, buf.memoryAddress() + buf.writerIndex(), readLimit + 1L);
             return n < 0 ? -LibC.errno() : n;
         }
         ByteBuffer through = scratch();
-        long n = LibC.read(tunFd, scratchAddress, mtu + 1L);
+        long n = LibC.read(tunFd, scratchAddress, readLimit + 1L);
         if (n < 0) {
             return -LibC.errno();
         }
-        if (n > 0 && n <= mtu) {
+        if (n > 0 && n <= readLimit) {
             through.clear().limit((int) n);
             buf.writeBytes(through);
         }
@@ -208,6 +275,10 @@ public final class TunLink implements WaitableLink, AutoCloseable {
      */
     @Override
     public void transmit(ByteBuf packet) {
+        if (vnet) {
+            transmitFrame(packet, 0, 0);
+            return;
+        }
         try {
             ensureOpen();
             int length = packet.readableBytes();
@@ -229,6 +300,83 @@ public final class TunLink implements WaitableLink, AutoCloseable {
                 txBytes += length;
             } else {
                 onWriteFailure(n < 0 ? LibC.errno() : 0, n, length);
+            }
+        } finally {
+            packet.release();
+        }
+    }
+
+    /**
+     * Writes one TCP segment whose checksum the kernel completes, and cuts into segments of
+     * {@code segmentSize} payload bytes when it carries more than one (TSO): the virtio-net header
+     * says {@code NEEDS_CSUM} at the TCP checksum field and, for a super-segment, {@code TCPV4}
+     * with the ECN bit when it carries CWR (Linux rejects a GSO packet whose payload fits one
+     * segment, so such a packet goes as a plain one).
+     *
+     * @param packet an IPv4 TCP segment with its pseudo-header sum in the checksum field; ownership
+     *               moves in: released on every path
+     * @throws UnsupportedOperationException on a device without the virtio header (released all the same)
+     */
+    @Override
+    public void transmit(ByteBuf packet, int segmentSize) {
+        if (!vnet) {
+            packet.release();
+            throw new UnsupportedOperationException("TunLink on " + device.name() + ": opened without IFF_VNET_HDR, no offloads");
+        }
+        transmitFrame(packet, VirtioNetHeader.FLAG_NEEDS_CSUM, segmentSize);
+    }
+
+    /** The link's offloads: {@link LinkOffloads#TUN_VNET} on a vnet-header device, else none. */
+    @Override
+    public LinkOffloads offloads() {
+        return vnet ? LinkOffloads.TUN_VNET : LinkOffloads.NONE;
+    }
+
+    /**
+     * One {@code writev(2)} of the virtio-net header (from {@link #txControl}) and the datagram.
+     *
+     * @param packet ownership moves in: released on every path
+     */
+    private void transmitFrame(ByteBuf packet, int flags, int segmentSize) {
+        try {
+            ensureOpen();
+            int at = packet.readerIndex();
+            int length = packet.readableBytes();
+            int ipHeader = (packet.getByte(at) & 0x0F) * 4;
+            int headers = flags == 0 ? 0 : ipHeader + ((packet.getByte(at + ipHeader + 12) >> 4) & 0x0F) * 4;
+            boolean gso = segmentSize > 0 && length - headers > segmentSize;
+            if (length > (gso ? MAX_MTU : mtu)) {
+                onOversize(length);
+                return;
+            }
+            int gsoType = VirtioNetHeader.GSO_NONE;
+            if (gso) {
+                gsoType = VirtioNetHeader.GSO_TCPV4
+                        | ((packet.getByte(at + ipHeader + 13) & TcpFlags.CWR) != 0 ? VirtioNetHeader.GSO_ECN : 0);
+            }
+            VirtioNetHeader.write(txHeader, 0, flags, gsoType, gso ? headers : 0, gso ? segmentSize : 0,
+                    flags == 0 ? 0 : ipHeader, flags == 0 ? 0 : VirtioNetHeader.TCP_CHECKSUM_OFFSET);
+            long n;
+            if (packet.hasMemoryAddress()) {
+                txControl.putLong(TX_IOVECS + LibC.IOVEC_SIZE, packet.memoryAddress() + at)
+                        .putLong(TX_IOVECS + LibC.IOVEC_SIZE + 8, length);
+                n = LibC.writev(tunFd, txControlAddress + TX_IOVECS, 2);
+            } else {
+                ByteBuffer through = scratch();
+                through.clear();
+                txHeader.getBytes(0, through.limit(VirtioNetHeader.LENGTH));
+                through.limit(VirtioNetHeader.LENGTH + length);
+                packet.getBytes(at, through);
+                n = LibC.write(tunFd, scratchAddress, VirtioNetHeader.LENGTH + length);
+            }
+            if (n == VirtioNetHeader.LENGTH + length) {
+                txPackets++;
+                txBytes += length;
+                if (gso) {
+                    txSuperSegments++;
+                }
+            } else {
+                onWriteFailure(n < 0 ? LibC.errno() : 0, n, VirtioNetHeader.LENGTH + length);
             }
         } finally {
             packet.release();
@@ -362,7 +510,7 @@ public final class TunLink implements WaitableLink, AutoCloseable {
     /** The counters; readable from any thread. */
     public TunLinkStats stats() {
         return new TunLinkStats(rxPackets, rxBytes, rxTruncated, readErrors, txPackets, txBytes, txOversize,
-                txDropped, writeErrors, pollErrors, wakeups);
+                txDropped, writeErrors, pollErrors, wakeups, rxSuperSegments, txSuperSegments);
     }
 
     /** The device this link reads and writes (owned by the link). */
@@ -374,7 +522,7 @@ public final class TunLink implements WaitableLink, AutoCloseable {
 
     private ByteBuffer scratch() {
         if (scratch == null) {
-            scratch = ByteBuffer.allocateDirect(MAX_MTU + 1);
+            scratch = ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + MAX_MTU + 1);
             scratchAddress = addressOf(scratch);
         }
         return scratch;
@@ -413,6 +561,7 @@ public final class TunLink implements WaitableLink, AutoCloseable {
 
     @Override
     public String toString() {
-        return "TunLink[" + device.name() + " in " + device.namespace() + ", mtu " + mtu + (closed ? ", closed" : "") + "]";
+        return "TunLink[" + device.name() + " in " + device.namespace() + ", mtu " + mtu + (vnet ? ", offloads" : "")
+                + (closed ? ", closed" : "") + "]";
     }
 }

@@ -14,8 +14,10 @@ package io.usertcp.tun;
  * @param writeErrors writes that failed with another errno, or were short
  * @param pollErrors  {@code ppoll} calls that failed with an errno other than {@code EINTR}
  * @param wakeups     times {@code awaitReadable} consumed a {@code wakeup()}
+ * @param rxSuperSegments of {@code rxPackets}, GSO super-segments (offload mode)
+ * @param txSuperSegments of {@code txPackets}, super-segments the kernel cut (TSO, offload mode)
  */
 public record TunLinkStats(long rxPackets, long rxBytes, long rxTruncated, long readErrors,
                            long txPackets, long txBytes, long txOversize, long txDropped, long writeErrors,
-                           long pollErrors, long wakeups) {
+                           long pollErrors, long wakeups, long rxSuperSegments, long txSuperSegments) {
 }

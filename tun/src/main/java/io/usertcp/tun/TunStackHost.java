@@ -24,6 +24,11 @@ import java.util.regex.Pattern;
  *
  * <p>{@link Layout} names another device or other addresses, still inside 198.18.0.0/15 and still in
  * a namespace of our own.
+ *
+ * <p>Offloads: the device is opened with the virtio-net header and checksum and TCP segmentation
+ * offload ({@link TunLink}), so the kernel and our stack exchange super-segments of up to 64 KB,
+ * unless {@link #OFFLOADS_PROPERTY} is {@code false}, or a link layer of the caller's sits between
+ * (it would see the header) and does not ask for them.
  */
 public final class TunStackHost implements AutoCloseable {
     public static final String DEVICE = "utcp0";
@@ -31,6 +36,17 @@ public final class TunStackHost implements AutoCloseable {
     public static final Ipv4Address STACK_ADDRESS = Ipv4Address.of("198.18.0.2");
     public static final int PREFIX_LENGTH = 24;
     public static final int DEFAULT_MTU = 1500;
+    /**
+     * The system property that turns the offloads off for hosts started without an explicit choice
+     * ({@code -Dusertcp.tun.offloads=false}): the plain mode, one datagram per read and write, for
+     * comparison.
+     */
+    public static final String OFFLOADS_PROPERTY = "usertcp.tun.offloads";
+
+    /** Whether hosts started without an explicit choice use the offloads ({@link #OFFLOADS_PROPERTY}, default true). */
+    public static boolean offloadsByDefault() {
+        return !"false".equalsIgnoreCase(System.getProperty(OFFLOADS_PROPERTY, "true"));
+    }
 
     /**
      * Where the TUN device and both ends sit: the device's name, the kernel's address (configured on
@@ -114,19 +130,31 @@ public final class TunStackHost implements AutoCloseable {
      * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize) {
-        return start(prefix, mtu, layout, customize, UnaryOperator.identity());
+        return start(prefix, mtu, layout, customize, UnaryOperator.identity(), offloadsByDefault());
     }
 
     /**
      * Like {@link #start(String, int, Layout, UnaryOperator)}, with a link layer of the caller's
      * between the TUN device and the stack ({@code linkLayer} wraps the {@link TunLink}): DESIGN.md
      * §10's own seeded link layer, which may delay, reorder, duplicate, corrupt or ECN-mark what
-     * passes. {@link #link()} stays the TUN link itself.
+     * passes. {@link #link()} stays the TUN link itself. The device is plain (no offloads): the
+     * layer sees datagrams as they are.
      *
      * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
      */
     public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
                                      UnaryOperator<WaitableLink> linkLayer) {
+        return start(prefix, mtu, layout, customize, linkLayer, false);
+    }
+
+    /**
+     * Like {@link #start(String, int, Layout, UnaryOperator, UnaryOperator)}, with the offloads on
+     * or off: with them, what the link layer receives starts with the virtio-net header.
+     *
+     * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
+                                     UnaryOperator<WaitableLink> linkLayer, boolean offloads) {
         java.util.Objects.requireNonNull(layout, "layout");
         java.util.Objects.requireNonNull(linkLayer, "linkLayer");
         String missing = TunSupport.check();
@@ -137,7 +165,7 @@ public final class TunStackHost implements AutoCloseable {
         TunDevice device = null;
         TunLink link = null;
         try {
-            device = namespace.openTun(layout.device());
+            device = namespace.openTun(layout.device(), TunDevice.DEFAULT_FLAGS | (offloads ? TunDevice.IFF_VNET_HDR : 0));
             namespace.addAddress(layout.device(), layout.kernelAddress() + "/" + layout.prefixLength());
             namespace.linkUp(layout.device(), mtu);
             StackConfig config = customize.apply(StackConfig.of(layout.stackAddress(), new SystemRandomSource()).withMtu(mtu));

@@ -188,7 +188,7 @@ class TunLinkKernelTest {
         assertFalse(tun.awaitReadable(0));
         assertNull(tun.receive());
         assertNull(tun.receive());
-        assertEquals(new TunLinkStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), tun.stats());
+        assertEquals(new TunLinkStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), tun.stats());
     }
 
     @Test

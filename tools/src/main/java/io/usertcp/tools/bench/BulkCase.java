@@ -6,6 +6,7 @@ import io.usertcp.tools.bench.Setup.Loss;
 import io.usertcp.tools.bench.Setup.LossAt;
 import io.usertcp.tools.bench.Workloads.Received;
 import io.usertcp.tools.bench.Workloads.Sent;
+import io.usertcp.tun.TunLinkStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,10 +78,22 @@ final class BulkCase {
         }
         long droppedBefore = s.lossDropped();
         Map<String, Long> countersBefore = s.serverCounters();
+        TunLinkStats linkBefore = s instanceof TunSetup tun ? tun.linkStats() : null;
         Transfer t = once(s, d, o.durationNanos(), o, PORT + 1);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("bytes", t.bytes());
         details.put("seconds", t.nanos() / 1e9);
+        if (linkBefore != null) {
+            // what crossed the TUN device: with offloads, datagrams of up to 64 KB
+            TunLinkStats after = ((TunSetup) s).linkStats();
+            details.put("link.offloads", ((TunSetup) s).offloads());
+            details.put("link.rxPackets", after.rxPackets() - linkBefore.rxPackets());
+            details.put("link.rxSuperSegments", after.rxSuperSegments() - linkBefore.rxSuperSegments());
+            details.put("link.rxBytes", after.rxBytes() - linkBefore.rxBytes());
+            details.put("link.txPackets", after.txPackets() - linkBefore.txPackets());
+            details.put("link.txSuperSegments", after.txSuperSegments() - linkBefore.txSuperSegments());
+            details.put("link.txBytes", after.txBytes() - linkBefore.txBytes());
+        }
         if (droppedBefore != 0 || s.lossDropped() != 0) {
             details.put("segmentsDropped", s.lossDropped() - droppedBefore);
         }

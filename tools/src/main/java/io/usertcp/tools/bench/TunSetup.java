@@ -59,7 +59,11 @@ final class TunSetup implements Setup {
         if (loss.at() == LossAt.SERVER_INGRESS) {
             return startLossy(mtu, loss.percent(), config);
         }
-        TunStackHost host = TunStackHost.start(PREFIX, mtu, c -> c.withTcp(config));
+        // With loss at the kernel's ingress the TUN link is plain, as the veth's offloads are off in that case: each
+        // drop then takes one segment on both sides, not a 64 KB super-segment.
+        boolean offloads = loss.at() == LossAt.NONE && TunStackHost.offloadsByDefault();
+        TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
+                UnaryOperator.identity(), offloads);
         try {
             if (loss.at() == LossAt.CLIENT_INGRESS) {
                 NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.percent());
@@ -142,6 +146,11 @@ final class TunSetup implements Setup {
     }
 
     /** The TUN link's counters (read on the stack's thread, which owns them). */
+    /** Whether the TUN link runs with the virtio-net offloads. */
+    boolean offloads() {
+        return link.offloads().virtioHeader();
+    }
+
     TunLinkStats linkStats() {
         return runner.call(now -> link.stats());
     }

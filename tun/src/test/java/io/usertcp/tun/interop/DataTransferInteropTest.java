@@ -6,6 +6,7 @@ import static io.usertcp.tun.interop.InteropSupport.megabytesPerSecond;
 import static io.usertcp.tun.interop.InteropSupport.size;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.util.ResourceLeakDetector;
 import io.usertcp.apps.GeneratedBytes;
@@ -104,6 +105,48 @@ class DataTransferInteropTest {
                     + " %.3f s (%.1f MB/s)%n", profile.label(), TunStackHost.DEFAULT_MTU, toUs.nanos() / 1e9,
                     megabytesPerSecond(HUNDRED_MB, toUs.nanos()), toKernel.nanos() / 1e9,
                     megabytesPerSecond(HUNDRED_MB, toKernel.nanos()));
+        } finally {
+            ResourceLeakDetector.setLevel(buildLevel);
+        }
+    }
+
+    /**
+     * The virtio-net offloads (TUNSETOFFLOAD TUN_F_CSUM | TUN_F_TSO4) carry 100 MB each way intact
+     * as super-segments of up to 64 KB in both directions, with partial checksums that neither side
+     * verifies; with them off, the same transfer crosses as one datagram per segment.
+     */
+    @ParameterizedTest(name = "offloads {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void hundredMegabytes_eachWay_intact_withAndWithoutOffloads(boolean offloads) throws Exception {
+        ResourceLeakDetector.Level buildLevel = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE); // as above: 100 MB under paranoid tracks the tracker
+        try (TunStackHost host = TunStackHost.start("usertcp-interop-offload", TunStackHost.DEFAULT_MTU,
+                TunStackHost.Layout.defaults(), c -> c.withTcp(InteropSupport.tcp(TcpProfile.Reference.LINUX)),
+                java.util.function.UnaryOperator.identity(), offloads)) {
+            assertEquals(offloads, host.link().offloads().checksum(), "the link's offloads");
+            var before = host.runner().call(now -> host.link().stats());
+            Transfer toUs = transfer(host, OurRole.SERVER, Direction.KERNEL_TO_US, HUNDRED_MB);
+            assertIntact(toUs, HUNDRED_MB, "offloads " + offloads + ", kernel -> usertcp");
+            var middle = host.runner().call(now -> host.link().stats());
+            Transfer toKernel = transfer(host, OurRole.CLIENT, Direction.US_TO_KERNEL, HUNDRED_MB);
+            assertIntact(toKernel, HUNDRED_MB, "offloads " + offloads + ", usertcp -> kernel");
+            var after = host.runner().call(now -> host.link().stats());
+            long in = middle.rxSuperSegments() - before.rxSuperSegments();
+            long out = after.txSuperSegments() - middle.txSuperSegments();
+            long inPackets = middle.rxPackets() - before.rxPackets();
+            long outPackets = after.txPackets() - middle.txPackets();
+            System.out.printf("%n100 MB with offloads %s: kernel -> usertcp %.3f s in %d datagrams (%d super-segments),"
+                    + " usertcp -> kernel %.3f s in %d datagrams (%d super-segments)%n", offloads ? "on" : "off",
+                    toUs.nanos() / 1e9, inPackets, in, toKernel.nanos() / 1e9, outPackets, out);
+            if (offloads) {
+                // 100 MB in 1448-byte segments would be 69,000 datagrams; super-segments carry most of it
+                assertTrue(in > 0 && inPackets < 30_000, "kernel -> usertcp: " + inPackets + " datagrams, " + in + " super");
+                assertTrue(out > 0 && after.txPackets() - middle.txPackets() < 40_000,
+                        "usertcp -> kernel: " + outPackets + " datagrams, " + out + " super");
+            } else {
+                assertEquals(0, in + out, "no super-segment crosses a plain link");
+                assertTrue(inPackets > 69_000, "kernel -> usertcp: one datagram per segment, " + inPackets);
+            }
         } finally {
             ResourceLeakDetector.setLevel(buildLevel);
         }
