@@ -139,6 +139,7 @@ final class Replies {
         ByteBuf packet = writer.write(s);
         observer.segmentOut(nowNanos, observed.wrap(packet, 0, packet.readableBytes()));
         stats.increment(Counter.TcpOutSegs);
+        stats.increment(Counter.IpOutRequests);
         queue.addLast(packet);
     }
 
@@ -174,6 +175,7 @@ final class Replies {
         reply.fillChecksum();
         stats.increment(Counter.IcmpOutMsgs);
         stats.increment(Counter.IcmpOutEchoReps);
+        stats.increment(Counter.IpOutRequests);
         queue.addLast(packet);
     }
 

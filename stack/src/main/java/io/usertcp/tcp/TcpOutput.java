@@ -534,6 +534,7 @@ final class TcpOutput {
     private void write(TcpConnection c, long nowNanos, Link link, int segmentSize) {
         boolean offload = link.offloads().checksum();
         ByteBuf packet = writer.write(s, offload);
+        stats.increment(Counter.IpOutRequests); // per datagram, a super-segment once (Linux: per skb, in ip_local_out)
         observer.segmentOut(nowNanos, observed.wrap(packet, packet.readerIndex(), packet.readableBytes()));
         if ((s.flags & TcpFlags.ACK) != 0) {
             c.receiver.ackSent(s.ack); // RFC 7323 §4.3 Last.ACK.sent

@@ -63,6 +63,7 @@ public final class Bench {
             long caseStart = System.nanoTime();
             progress.say(c.cliName() + ": start");
             rows.addAll(switch (c) {
+                case LINK -> LinkCeilingCase.run(options, progress);
                 case BULK -> BulkCase.run(options, progress);
                 case RR -> RequestResponseCase.run(options, progress);
                 case CONNRATE -> ConnectionRateCase.run(options, progress);

@@ -8,7 +8,9 @@ import java.util.Set;
 
 /** The cases of {@code usertcp bench}, in the order they run, by the names {@code --cases} takes. */
 public enum BenchCase {
-    /** Bulk transfer each way, MTU 1500 and 65520: Gbit/s. */
+    /** The link ceiling: UDP datagrams through our plain TUN link with no TCP, each way: Gbit/s. */
+    LINK("link"),
+    /** Bulk transfer each way: MTU 1500 with and without the TUN offloads, and MTU 65520: Gbit/s. */
     BULK("bulk"),
     /** 1-byte request/response on one connection: round trips per second, p50 and p99 latency. */
     RR("rr"),

@@ -7,6 +7,7 @@ import io.usertcp.tools.bench.Setup.LossAt;
 import io.usertcp.tools.bench.Workloads.Received;
 import io.usertcp.tools.bench.Workloads.Sent;
 import io.usertcp.tun.TunLinkStats;
+import io.usertcp.tun.TunStackHost;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,12 +39,17 @@ final class BulkCase {
 
     private BulkCase() {}
 
-    /** The bulk case: four rows. */
+    /** The bulk case: six rows, MTU 1500 with the TUN offloads and without, and MTU 65520 (with them). */
     static List<Measurement> run(BenchOptions o, Progress p) {
         List<Measurement> rows = new ArrayList<>();
         for (int mtu : MTUS) {
             for (Direction d : Direction.values()) {
-                rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0));
+                rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0, TunStackHost.offloadsByDefault()));
+            }
+            if (mtu == 1500) {
+                for (Direction d : Direction.values()) {
+                    rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0, false));
+                }
             }
         }
         return rows;
@@ -55,11 +61,21 @@ final class BulkCase {
      * @param lossPercent 0, or the share of data segments dropped at the receiver's ingress
      */
     static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, int lossPercent) {
-        String name = d.label + ", MTU " + mtu + (lossPercent > 0 ? ", " + lossPercent + " % loss" : "");
+        return measure(c, o, p, d, mtu, lossPercent, false);
+    }
+
+    /**
+     * @param offloads our TUN link with the virtio-net offloads (only without loss: with loss both
+     *                 sides run without offloads, so that a drop takes one segment)
+     */
+    static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, int lossPercent,
+                               boolean offloads) {
+        String name = d.label + ", MTU " + mtu + (lossPercent > 0 ? ", " + lossPercent + " % loss" : "")
+                + (lossPercent == 0 && !offloads ? ", TUN without offloads" : "");
         Loss loss = lossPercent == 0 ? Loss.NONE
                 : new Loss(d == Direction.KERNEL_TO_US ? LossAt.SERVER_INGRESS : LossAt.CLIENT_INGRESS, lossPercent);
         Figure ours = Figure.attempt(p, c.cliName() + " usertcp " + name, "Gbit/s", () -> {
-            try (TunSetup s = TunSetup.start(o.profile(), mtu, loss)) {
+            try (TunSetup s = TunSetup.start(o.profile(), mtu, loss, offloads)) {
                 return transfer(s, d, o);
             }
         });

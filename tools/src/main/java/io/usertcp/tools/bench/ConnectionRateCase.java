@@ -1,5 +1,11 @@
 package io.usertcp.tools.bench;
 
+import io.netty.buffer.ByteBuf;
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.socket.LoopConnection;
+import io.usertcp.socket.LoopHandler;
+import io.usertcp.socket.LoopServer;
+import io.usertcp.socket.StackLoop;
 import io.usertcp.socket.StreamEndpoint;
 import io.usertcp.tools.bench.Measurement.Better;
 import io.usertcp.tools.bench.Setup.Loss;
@@ -37,9 +43,18 @@ final class ConnectionRateCase {
 
     private ConnectionRateCase() {}
 
-    /** The connection-rate case: one row. */
+    /**
+     * The connection-rate case: our server on the event loop (each connection answered and closed
+     * from the stack's thread as its byte arrives), and on blocking sockets (an accept thread and
+     * workers), against the same kernel measurement.
+     */
     static List<Measurement> run(BenchOptions o, Progress p) {
-        Figure ours = Figure.attempt(p, "connrate usertcp", "connections/s", () -> {
+        Figure loop = Figure.attempt(p, "connrate usertcp, event loop", "connections/s", () -> {
+            try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
+                return measureOnLoop(s, o);
+            }
+        });
+        Figure blocking = Figure.attempt(p, "connrate usertcp, blocking sockets", "connections/s", () -> {
             try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
                 return measure(s, o);
             }
@@ -49,8 +64,39 @@ final class ConnectionRateCase {
                 return measure(s, o);
             }
         });
-        return List.of(Figure.row(BenchCase.CONNRATE, "open, 1-byte request, close (server closes first)", "conn/s",
-                Better.HIGHER, ours, kernel));
+        String name = "open, 1-byte request, close (server closes first)";
+        return List.of(Figure.row(BenchCase.CONNRATE, name, "conn/s", Better.HIGHER, loop, kernel),
+                Figure.row(BenchCase.CONNRATE, name + ", blocking sockets", "conn/s", Better.HIGHER, blocking, kernel));
+    }
+
+    /** Answers the request byte and closes, from the stack's thread. */
+    static final class LoopAnswer implements LoopHandler {
+        @Override
+        public void onOpen(LoopConnection c) {
+            c.tcp().setNoDelay(StackRunner.nowNanos(), true);
+        }
+
+        @Override
+        public void onData(LoopConnection c, ByteBuf data) throws IOException {
+            c.write(data.readSlice(1));
+            c.close();
+        }
+
+        @Override
+        public void onEndOfStream(LoopConnection c) {
+            c.close(); // the client gave up before its request
+        }
+    }
+
+    /** Our server on the event loop, the kernel clients against it. */
+    static Figure measureOnLoop(TunSetup s, BenchOptions o) throws Exception {
+        Sysctl.set(s.clientNamespace(), "net.ipv4.ip_local_port_range", "1024 65535");
+        try (LoopServer server = new StackLoop(s.runner()).listen(PORT, 1024, LoopAnswer::new)) {
+            if (o.warmupNanos() > 0) {
+                clients(s, o, o.warmupNanos());
+            }
+            return figure(clients(s, o, o.durationNanos()), o, 0);
+        }
     }
 
     /** The server on {@code s}, the kernel clients against it: warm-up, then the timed run. */
@@ -63,22 +109,25 @@ final class ConnectionRateCase {
                 if (o.warmupNanos() > 0) {
                     clients(s, o, o.warmupNanos());
                 }
-                Counts counts = clients(s, o, o.durationNanos());
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("connections", counts.ok());
-                details.put("failed", counts.failed());
-                details.put("serverFailures", server.failures.get());
-                details.put("seconds", counts.nanos() / 1e9);
-                details.put("clients", o.clientThreads());
-                if (counts.ok() == 0) {
-                    throw new IllegalStateException("no connection completed (" + counts.failed() + " failed: "
-                            + counts.firstError() + ")");
-                }
-                return Figure.of(counts.ok() * 1e9 / counts.nanos(), details);
+                return figure(clients(s, o, o.durationNanos()), o, server.failures.get());
             } finally {
                 server.stop();
             }
         }
+    }
+
+    private static Figure figure(Counts counts, BenchOptions o, int serverFailures) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("connections", counts.ok());
+        details.put("failed", counts.failed());
+        details.put("serverFailures", serverFailures);
+        details.put("seconds", counts.nanos() / 1e9);
+        details.put("clients", o.clientThreads());
+        if (counts.ok() == 0) {
+            throw new IllegalStateException("no connection completed (" + counts.failed() + " failed: "
+                    + counts.firstError() + ")");
+        }
+        return Figure.of(counts.ok() * 1e9 / counts.nanos(), details);
     }
 
     /** Completed and failed connections over how long, and the first failure's message. */

@@ -204,7 +204,8 @@ final class MemoryCase {
      */
     private static TunSetup start(int n, BenchOptions o) {
         TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE,
-                tcp -> tcp.toBuilder().timeWaitNanos(LONG_TIME_WAIT_NANOS).maxTimeWaitEntries(Math.max(262_144, 2 * n)).build());
+                tcp -> tcp.toBuilder().timeWaitNanos(LONG_TIME_WAIT_NANOS).maxTimeWaitEntries(Math.max(262_144, 2 * n)).build(),
+                TunStackHost.offloadsByDefault());
         try {
             NetworkNamespace ns = s.clientNamespace();
             Sysctl.set(ns, "net.ipv4.tcp_max_tw_buckets", Integer.toString(Math.max(262_144, 2 * n)));

@@ -4,10 +4,20 @@ import io.usertcp.tools.bench.Measurement.Better;
 import io.usertcp.tools.bench.Parties.Outcome;
 import io.usertcp.tools.bench.Setup.Loss;
 import io.usertcp.tools.bench.Workloads.RoundTrips;
+import io.netty.buffer.ByteBuf;
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.socket.LoopConnection;
+import io.usertcp.socket.LoopHandler;
+import io.usertcp.socket.LoopServer;
+import io.usertcp.socket.StackLoop;
+import io.usertcp.socket.StreamEndpoint;
 import io.usertcp.tun.TunLinkStats;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 
 /**
  * 1-byte request/response on one connection, TCP_NODELAY on both ends: the kernel client writes a
@@ -22,9 +32,18 @@ final class RequestResponseCase {
 
     private RequestResponseCase() {}
 
-    /** The request/response case: three rows from one measurement per side. */
+    /**
+     * The request/response case: three rows with our echo server on the event loop ({@link StackLoop}:
+     * the echo written from the stack's thread as the byte arrives), three with it on blocking
+     * sockets (a thread of its own, woken per byte), against the same kernel measurement.
+     */
     static List<Measurement> run(BenchOptions o, Progress p) {
-        Figure ours = Figure.attempt(p, "rr usertcp", "round trips/s", () -> {
+        Figure loop = Figure.attempt(p, "rr usertcp, event loop", "round trips/s", () -> {
+            try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
+                return measureOnLoop(s, o);
+            }
+        });
+        Figure blocking = Figure.attempt(p, "rr usertcp, blocking sockets", "round trips/s", () -> {
             try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
                 return measure(s, o);
             }
@@ -35,10 +54,51 @@ final class RequestResponseCase {
             }
         });
         BenchCase c = BenchCase.RR;
-        return List.of(
-                Figure.row(c, "1-byte round trips", "1/s", Better.HIGHER, ours, kernel),
-                Figure.row(c, "round-trip latency p50", "us", Better.LOWER, part(ours, "p50Micros"), part(kernel, "p50Micros")),
-                Figure.row(c, "round-trip latency p99", "us", Better.LOWER, part(ours, "p99Micros"), part(kernel, "p99Micros")));
+        List<Measurement> rows = new ArrayList<>();
+        for (var side : List.of(Map.entry("", loop), Map.entry(", blocking sockets", blocking))) {
+            Figure ours = side.getValue();
+            rows.add(Figure.row(c, "1-byte round trips" + side.getKey(), "1/s", Better.HIGHER, ours, kernel));
+            rows.add(Figure.row(c, "round-trip latency p50" + side.getKey(), "us", Better.LOWER, part(ours, "p50Micros"),
+                    part(kernel, "p50Micros")));
+            rows.add(Figure.row(c, "round-trip latency p99" + side.getKey(), "us", Better.LOWER, part(ours, "p99Micros"),
+                    part(kernel, "p99Micros")));
+        }
+        return rows;
+    }
+
+    /** Echoes every byte from the stack's thread, as it arrives; closes after the client's FIN. */
+    static final class LoopEcho implements LoopHandler {
+        @Override
+        public void onOpen(LoopConnection c) {
+            c.tcp().setNoDelay(StackRunner.nowNanos(), true);
+        }
+
+        @Override
+        public void onData(LoopConnection c, ByteBuf data) throws IOException {
+            c.write(data); // 1 byte into a send buffer that has room: taken whole
+        }
+
+        @Override
+        public void onEndOfStream(LoopConnection c) {
+            c.close();
+        }
+    }
+
+    /** The echo server on our stack's event loop, the kernel client measuring. */
+    static Figure measureOnLoop(TunSetup s, BenchOptions o) throws Exception {
+        Latencies samples = new Latencies();
+        long limit = o.warmupNanos() + o.durationNanos() + SLACK_NANOS;
+        TunLinkStats before = s.linkStats();
+        RoundTrips trips;
+        try (LoopServer server = new StackLoop(s.runner()).listen(PORT, 16, LoopEcho::new)) {
+            Future<RoundTrips> client = s.clientNamespace().submitInside(() -> {
+                try (StreamEndpoint e = Workloads.connectKernel(s.serverAddress(), PORT, o.socketTimeoutMillis())) {
+                    return Workloads.requestResponse(e, o.warmupNanos(), o.durationNanos(), samples);
+                }
+            });
+            trips = Parties.await(client, System.nanoTime() + limit, "the kernel client");
+        }
+        return figure(trips, samples, before, s.linkStats());
     }
 
     /** Echo server on {@code s}, the kernel client measuring. */
@@ -48,7 +108,10 @@ final class RequestResponseCase {
         TunLinkStats before = s instanceof TunSetup t ? t.linkStats() : null;
         Outcome<Long, RoundTrips> r = Parties.run(s, PORT, o.socketTimeoutMillis(), limit, Workloads::echo,
                 e -> Workloads.requestResponse(e, o.warmupNanos(), o.durationNanos(), samples));
-        RoundTrips trips = r.client();
+        return figure(r.client(), samples, before, s instanceof TunSetup t ? t.linkStats() : null);
+    }
+
+    private static Figure figure(RoundTrips trips, Latencies samples, TunLinkStats before, TunLinkStats after) {
         if (trips.count() == 0 || trips.nanos() <= 0) {
             throw new IllegalStateException("no round trip completed in the measured time");
         }
@@ -62,7 +125,6 @@ final class RequestResponseCase {
         details.put("maxMicros", samples.max() / 1e3);
         if (before != null) {
             // how often a user thread had to wake the stack's thread: the handoffs behind the latency
-            TunLinkStats after = ((TunSetup) s).linkStats();
             details.put("stackWakeupsPerRoundTrip", (double) (after.wakeups() - before.wakeups()) / trips.total());
             details.put("tunPacketsPerRoundTrip",
                     (double) (after.rxPackets() + after.txPackets() - before.rxPackets() - before.txPackets()) / trips.total());

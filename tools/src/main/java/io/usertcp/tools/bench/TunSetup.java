@@ -46,7 +46,12 @@ final class TunSetup implements Setup {
 
     /** Our stack in {@code profile}, with that profile's reference numbers ({@link TcpConfig#forProfile}). */
     static TunSetup start(TcpProfile profile, int mtu, Loss loss) {
-        return start(profile, mtu, loss, UnaryOperator.identity());
+        return start(profile, mtu, loss, UnaryOperator.identity(), TunStackHost.offloadsByDefault());
+    }
+
+    /** @param offloads the TUN link with the virtio-net offloads (never with loss at the kernel's ingress) */
+    static TunSetup start(TcpProfile profile, int mtu, Loss loss, boolean offloads) {
+        return start(profile, mtu, loss, UnaryOperator.identity(), offloads);
     }
 
     /**
@@ -54,16 +59,15 @@ final class TunSetup implements Setup {
      * @param tcp     adjusts the profile's TCP configuration (the memory case lengthens TIME-WAIT so
      *                that no entry expires while it counts them)
      */
-    static TunSetup start(TcpProfile profile, int mtu, Loss loss, UnaryOperator<TcpConfig> tcp) {
+    static TunSetup start(TcpProfile profile, int mtu, Loss loss, UnaryOperator<TcpConfig> tcp, boolean offloads) {
         TcpConfig config = tcp.apply(TcpConfig.forProfile(profile));
         if (loss.at() == LossAt.SERVER_INGRESS) {
             return startLossy(mtu, loss.percent(), config);
         }
         // With loss at the kernel's ingress the TUN link is plain, as the veth's offloads are off in that case: each
         // drop then takes one segment on both sides, not a 64 KB super-segment.
-        boolean offloads = loss.at() == LossAt.NONE && TunStackHost.offloadsByDefault();
         TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
-                UnaryOperator.identity(), offloads);
+                UnaryOperator.identity(), offloads && loss.at() == LossAt.NONE);
         try {
             if (loss.at() == LossAt.CLIENT_INGRESS) {
                 NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.percent());

@@ -28,10 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 class BenchEndToEndTest {
     private static final Set<String> EXPECTED_ROWS = Set.of(
+            "link/kernel -> TunLink, MTU 1500, UDP, no TCP", "link/TunLink -> kernel, MTU 1500, UDP, no TCP",
             "bulk/kernel -> usertcp, MTU 1500", "bulk/usertcp -> kernel, MTU 1500",
+            "bulk/kernel -> usertcp, MTU 1500, TUN without offloads", "bulk/usertcp -> kernel, MTU 1500, TUN without offloads",
             "bulk/kernel -> usertcp, MTU 65520", "bulk/usertcp -> kernel, MTU 65520",
             "rr/1-byte round trips", "rr/round-trip latency p50", "rr/round-trip latency p99",
+            "rr/1-byte round trips, blocking sockets", "rr/round-trip latency p50, blocking sockets",
+            "rr/round-trip latency p99, blocking sockets",
             "connrate/open, 1-byte request, close (server closes first)",
+            "connrate/open, 1-byte request, close (server closes first), blocking sockets",
             "memory/idle established, 300 connections", "memory/TIME-WAIT, 300 entries",
             "memory/idle established, 600 connections", "memory/TIME-WAIT, 600 entries",
             "loss/kernel -> usertcp, MTU 1500, 1 % loss", "loss/usertcp -> kernel, MTU 1500, 1 % loss");
@@ -93,7 +98,7 @@ class BenchEndToEndTest {
         assertEquals("freebsd", settings.get("profile"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> results = (List<Map<String, Object>>) root.get("results");
-        assertEquals(3, results.size(), results.toString());
+        assertEquals(6, results.size(), results.toString()); // on the event loop and on blocking sockets
         for (Map<String, Object> row : results) {
             assertTrue((Double) row.get("ours") > 0 && (Double) row.get("kernel") > 0, row.toString());
         }

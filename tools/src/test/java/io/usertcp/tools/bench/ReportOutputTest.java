@@ -114,7 +114,7 @@ class ReportOutputTest {
         assertEquals(2.25, machine.get("loadAfter"));
         @SuppressWarnings("unchecked")
         Map<String, Object> settings = (Map<String, Object>) root.get("settings");
-        assertEquals(List.of("bulk", "rr", "connrate", "memory", "loss"), settings.get("cases"));
+        assertEquals(List.of("link", "bulk", "rr", "connrate", "memory", "loss"), settings.get("cases"));
         assertEquals(Boolean.TRUE, settings.get("quick"));
         assertEquals("linux", settings.get("profile"));
         @SuppressWarnings("unchecked")

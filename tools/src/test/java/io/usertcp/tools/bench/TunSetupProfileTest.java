@@ -51,7 +51,7 @@ class TunSetupProfileTest {
     @Test
     void aCasesChanges_applyOnTopOfTheProfilesNumbers() {
         long hour = 3_600_000_000_000L;
-        try (TunSetup s = TunSetup.start(TcpProfile.rfc(), 1500, Loss.NONE, c -> c.toBuilder().timeWaitNanos(hour).build())) {
+        try (TunSetup s = TunSetup.start(TcpProfile.rfc(), 1500, Loss.NONE, c -> c.toBuilder().timeWaitNanos(hour).build(), true)) {
             TcpConfig ran = s.runner().call(now -> s.runner().stack().config());
             assertEquals(TcpConfig.rfc().toBuilder().timeWaitNanos(hour).build(), ran);
             assertEquals(TcpConfig.rfc().rtoMinNanos(), ran.rtoMinNanos(), "the rfc profile's RTO min, 1 s");

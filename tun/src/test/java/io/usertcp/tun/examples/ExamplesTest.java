@@ -36,4 +36,10 @@ class ExamplesTest {
         String big = "x".repeat(100_000) + "\n"; // more than one read's worth: the chain of futures goes round
         assertEquals(big, AsyncEchoExample.run(big));
     }
+
+    @Test
+    void loopEcho_theKernelsClientReadsItsLineBack() throws Exception {
+        String big = "y".repeat(3_000_000) + "\n"; // more than the send buffer: the handler waits for room
+        assertEquals(big, LoopEchoExample.run(big));
+    }
 }

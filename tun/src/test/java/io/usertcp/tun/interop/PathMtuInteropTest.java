@@ -75,8 +75,10 @@ class PathMtuInteropTest {
             exec(router, "ip", "route", "add", SERVER + "/32", "dev", VETH, "mtu", Integer.toString(ROUTE_MTU));
             exec(server, "ip", "route", "add", host.stackAddress() + "/32", "via", ROUTER_SIDE);
 
+            // --immediate-mode: with the TUN offloads the 2 MB go in a few hundred milliseconds, before tcpdump's
+            // capture ring would hand over its first block; without it the pcap can end up empty.
             try (BackgroundProgram tcpdump = BackgroundProgram.start(router, Duration.ofSeconds(60), dir,
-                    "tcpdump", "-i", TunStackHost.DEVICE, "-n", "-U", "-s", "128", "-w", pcap.toString())) {
+                    "tcpdump", "-i", TunStackHost.DEVICE, "-n", "-U", "--immediate-mode", "-s", "128", "-w", pcap.toString())) {
                 InteropSupport.eventually(InteropSupport.WAIT, () -> tcpdump.output().contains("listening on"),
                         () -> "tcpdump did not start: " + tcpdump.output());
                 try (ServerSocket listener = Peers.kernelListener(server, SERVER, PORT)) {

@@ -1,0 +1,148 @@
+package io.usertcp.socket;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.usertcp.runtime.StackRunner;
+import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpListener;
+import io.usertcp.wire.Ipv4Address;
+import java.io.IOException;
+import java.net.BindException;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * The event-loop face of a stack: the application's {@link LoopHandler}s run on the stack's own
+ * thread, the {@link StackRunner}'s, so that a request read and its response written cost no
+ * handoff between threads and no wakeup (the blocking {@link TcpSocket} costs two of each per
+ * round trip). This is what event-loop frameworks build on: Netty's transports, gVisor's gonet.
+ *
+ * <pre>
+ *   StackLoop loop = new StackLoop(host.runner());
+ *   loop.listen(7, 128, () -&gt; new LoopHandler() {
+ *       public void onData(LoopConnection c, ByteBuf data) throws ... { c.write(data); } // echo
+ *   });
+ * </pre>
+ *
+ * <p>Threads: {@link #listen}, {@link #connect} and {@link #execute} may be called from any thread;
+ * everything on a {@link LoopConnection} only on the loop (its callbacks, or tasks given to
+ * {@link #execute}).
+ */
+public final class StackLoop implements Executor {
+    /** The most bytes one {@link LoopHandler#onData} call is given. */
+    static final int READ_CHUNK = 64 * 1024;
+
+    private final StackRunner runner;
+    /** Connections being opened, with the future their handshake completes (loop thread only). */
+    private final Map<LoopConnection, CompletableFuture<LoopConnection>> connecting = new IdentityHashMap<>();
+
+    public StackLoop(StackRunner runner) {
+        if (runner == null) {
+            throw new IllegalArgumentException("runner: null (expected: the stack to run on)");
+        }
+        this.runner = runner;
+    }
+
+    /** Whether the calling thread is the loop's (the stack's). */
+    public boolean inLoop() {
+        return runner.inStackThread();
+    }
+
+    /** Runs {@code task} on the loop, after what is queued before it. From any thread. */
+    @Override
+    public void execute(Runnable task) {
+        runner.execute(task);
+    }
+
+    /** The stack this loop runs. */
+    public StackRunner runner() {
+        return runner;
+    }
+
+    /**
+     * Listens on {@code port} of every local address; each established connection gets a handler
+     * from {@code handlers}, on the loop, and {@link LoopHandler#onOpen} at once.
+     *
+     * @throws BindException when the port already has a listener ("Address already in use")
+     */
+    public LoopServer listen(int port, int backlog, Supplier<? extends LoopHandler> handlers) throws BindException {
+        if (handlers == null) {
+            throw new IllegalArgumentException("handlers: null (expected: a supplier of a handler per connection)");
+        }
+        TcpListener listener = runner.call(now -> {
+            if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
+                return null;
+            }
+            TcpListener l = runner.stack().listen(now, port, backlog);
+            l.setOnAcceptable(() -> {
+                TcpConnection c;
+                while ((c = l.accept()) != null) {
+                    new LoopConnection(this, c, handlers.get()).accepted();
+                }
+            });
+            return l;
+        });
+        if (listener == null) {
+            throw new BindException("Address already in use: port " + port + " already has a listener");
+        }
+        return new LoopServer(runner, listener);
+    }
+
+    /**
+     * Opens a connection served by {@code handler}. The future completes on the loop when the
+     * handshake does (after {@link LoopHandler#onOpen}), or exceptionally with java.net's exception
+     * ({@code ConnectException: Connection refused}, ...), in which case no callback comes.
+     */
+    public CompletableFuture<LoopConnection> connect(Ipv4Address address, int port, LoopHandler handler) {
+        if (address == null || handler == null) {
+            throw new IllegalArgumentException("address and handler: null (expected: non-null)");
+        }
+        CompletableFuture<LoopConnection> done = new CompletableFuture<>();
+        try {
+            runner.execute(() -> {
+                try {
+                    TcpConnection c = runner.stack().connect(StackRunner.nowNanos(), address.bits(), port);
+                    LoopConnection lc = new LoopConnection(this, c, handler);
+                    connecting.put(lc, done);
+                    c.setHandler(lc);
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (IllegalStateException e) {
+            done.completeExceptionally(SocketErrors.stackStopped(e));
+        }
+        return done;
+    }
+
+    void connected(LoopConnection c) {
+        CompletableFuture<LoopConnection> f = connecting.remove(c);
+        if (f != null) {
+            f.complete(c);
+        }
+    }
+
+    void connectFailed(LoopConnection c, IOException e) {
+        CompletableFuture<LoopConnection> f = connecting.remove(c);
+        if (f != null) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    ByteBufAllocator allocator() {
+        return runner.stack().allocator();
+    }
+
+    void requireInLoop() {
+        if (!runner.inStackThread()) {
+            throw new IllegalStateException("a LoopConnection is used on thread '" + Thread.currentThread().getName()
+                    + "' (expected: the stack's thread: a LoopHandler callback, or a task given to StackLoop.execute)");
+        }
+    }
+
+    static long now() {
+        return StackRunner.nowNanos();
+    }
+}
