@@ -35,6 +35,7 @@ KNOWN_TARGETS=(
   TcpOptionsFuzzTest#tcpOptions
   PacketDecoderFuzzTest#decode
   TcpdumpFormatterFuzzTest#format
+  VirtioFrameFuzzTest#decodeFrame
 )
 TEST_SOURCES=stack/src/test/java
 TEST_RESOURCES=stack/src/test/resources

@@ -3,6 +3,7 @@ package io.usertcp.wire.fuzz;
 import io.usertcp.testkit.PacketMutator;
 import io.usertcp.testkit.PacketMutator.Mutation;
 import io.usertcp.testkit.PcapFile;
+import io.usertcp.wire.VirtioNetHeader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,7 +34,8 @@ public final class SeedCorpus {
             Icmpv4MessageViewFuzzTest.class, "icmpView",
             TcpOptionsFuzzTest.class, "tcpOptions",
             PacketDecoderFuzzTest.class, "decode",
-            TcpdumpFormatterFuzzTest.class, "format");
+            TcpdumpFormatterFuzzTest.class, "format",
+            VirtioFrameFuzzTest.class, "decodeFrame");
 
     private static final String[] GOLDEN = {"tcp-handshake-data-close", "tcp-no-options", "tcp-rst-closed-port",
             "tcp-sack", "tcp-ecn-urg", "tcp-small-mss", "icmp"};
@@ -67,6 +69,7 @@ public final class SeedCorpus {
         corpus.put(dir(TcpOptionsFuzzTest.class), tcpOptionAreas(14));
         corpus.put(dir(PacketDecoderFuzzTest.class), packets(15));
         corpus.put(dir(TcpdumpFormatterFuzzTest.class), packets(16));
+        corpus.put(dir(VirtioFrameFuzzTest.class), frames(17));
         return corpus;
     }
 
@@ -86,6 +89,40 @@ public final class SeedCorpus {
             seeds.put("mutated-" + mutation.name().toLowerCase(),
                     mutation.ordinal() % 2 == 0 ? PacketMutator.withFreshChecksums(mutated) : mutated);
         }
+        return seeds;
+    }
+
+    /**
+     * Frames from a TUN device with IFF_VNET_HDR: datagrams behind each kind of virtio-net header
+     * (plain, DATA_VALID, NEEDS_CSUM at the TCP checksum, TCPv4 GSO) and behind broken ones.
+     */
+    private static Map<String, byte[]> frames(long seed) {
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        int[][] headers = {
+            {0, 0, 0, 0, 0},                                                   // plain
+            {VirtioNetHeader.FLAG_DATA_VALID, 0, 0, 0, 0},                     // verified by the kernel
+            {VirtioNetHeader.FLAG_NEEDS_CSUM, 0, 0, IPV4_HEADER, 16},          // partial checksum
+            {VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV4, 100, IPV4_HEADER, 16},
+            {VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV4 | VirtioNetHeader.GSO_ECN, 100, IPV4_HEADER, 16},
+            {4, 0, 0, 0, 0},                                                   // unknown flag
+            {VirtioNetHeader.FLAG_NEEDS_CSUM, 3, 100, IPV4_HEADER, 6},         // UDP GSO
+            {0, VirtioNetHeader.GSO_TCPV4, 100, 0, 0},                         // GSO without a partial checksum
+            {VirtioNetHeader.FLAG_NEEDS_CSUM, 0, 0, IPV4_HEADER, 6},           // checksum field elsewhere
+        };
+        PacketMutator mutator = new PacketMutator(seed);
+        for (int h = 0; h < headers.length; h++) {
+            for (int i = 0; i < 3; i++) {
+                byte[] datagram = i == 2 ? mutator.mutate(mutator.validPacket(), Mutation.values()[h % Mutation.values().length])
+                        : mutator.validPacket();
+                int length = Math.min(datagram.length, MAX_SEED_BYTES - VirtioNetHeader.LENGTH);
+                byte[] frame = new byte[VirtioNetHeader.LENGTH + length];
+                int[] v = headers[h];
+                VirtioNetHeader.write(io.netty.buffer.Unpooled.wrappedBuffer(frame), 0, v[0], v[1], 0, v[2], v[3], v[4]);
+                System.arraycopy(datagram, 0, frame, VirtioNetHeader.LENGTH, length);
+                seeds.put("header-" + h + "-" + i, frame);
+            }
+        }
+        seeds.put("short", new byte[] {1, 1, 0});
         return seeds;
     }
 
