@@ -64,6 +64,14 @@ public class AckProcessingBenchmark {
     @Param({"65536"})
     public int inFlightBytes = 65536;
 
+    /**
+     * {@code verify}: checksums computed and verified in software, as on a plain TUN link;
+     * {@code offload}: the trust-link path of a TUN link with the virtio-net offloads (inbound
+     * checksums vouched for by the header, outbound ones left to the kernel).
+     */
+    @Param({"verify", "offload"})
+    public String checksums = "verify";
+
     private ScriptedPeer peer;
     private TcpConnection connection;
     private PeerSegment ack;
@@ -84,7 +92,7 @@ public class AckProcessingBenchmark {
         TcpConfig tcp = TcpConfig.linux().toBuilder()
                 .sendBufferBytes(Math.max(TcpConfig.linux().sendBufferBytes(), 2 * inFlightBytes))
                 .congestion(CongestionConfig.linux().withInitialWindowSegments(initialWindow)).build();
-        peer = new ScriptedPeer(tcp, 1500);
+        peer = new ScriptedPeer(tcp, 1500, "offload".equals(checksums));
         int[] tsVal = new int[1];
         synNanos = peer.now();
         connection = peer.connect(STACK_PORT, PEER_PORT, 1460, 7, tsVal);

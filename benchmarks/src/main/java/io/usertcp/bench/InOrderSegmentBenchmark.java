@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -70,6 +71,14 @@ public class InOrderSegmentBenchmark {
     /** Bound on the pairs setup spends leaving quick ACK mode (Linux's TCP_MAX_QUICKACKS is 16 segments). */
     static final int QUICK_ACK_PAIRS_MAX = 64;
 
+    /**
+     * {@code verify}: checksums computed and verified in software, as on a plain TUN link;
+     * {@code offload}: the trust-link path of a TUN link with the virtio-net offloads (inbound
+     * checksums vouched for by the header, outbound ones left to the kernel).
+     */
+    @Param({"verify", "offload"})
+    public String checksums = "verify";
+
     private ScriptedPeer peer;
     private TcpConnection connection;
     private PeerSegment first;
@@ -84,7 +93,7 @@ public class InOrderSegmentBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        peer = new ScriptedPeer(TcpConfig.linux(), MTU);
+        peer = new ScriptedPeer(TcpConfig.linux(), MTU, "offload".equals(checksums));
         connection = peer.accept(peer.stack.listen(peer.now(), STACK_PORT, 16), ScriptedPeer.PEER_ADDRESS.bits(),
                 PEER_PORT, 1460, 7, true);
         nextSeq = ScriptedPeer.PEER_ISS + 1;

@@ -5,7 +5,11 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.usertcp.core.RandomSource;
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
+import io.usertcp.ip.ChecksumPolicy;
 import io.usertcp.link.InMemoryLink;
+import io.usertcp.link.Link;
+import io.usertcp.link.LinkOffloads;
+import io.usertcp.link.SoftwareSegmentation;
 import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.tcp.IsnGenerator;
 import io.usertcp.tcp.StackConfig;
@@ -57,6 +61,8 @@ final class ScriptedPeer implements AutoCloseable {
 
     final TcpStack stack;
     private final InMemoryLink stackEnd;
+    /** Where the stack transmits: its end of the wire, with checksum offload when asked for. */
+    private final Link stackLink;
     private final InMemoryLink peerEnd;
     private final Ipv4PacketView ipView = new Ipv4PacketView();
     private final TcpSegmentView tcpView = new TcpSegmentView();
@@ -67,12 +73,32 @@ final class ScriptedPeer implements AutoCloseable {
      * @param mtu the link MTU and the stack's: it sets the MSS the stack announces (MTU - 40)
      */
     ScriptedPeer(TcpConfig tcp, int mtu) {
+        this(tcp, mtu, false);
+    }
+
+    /**
+     * @param checksumOffload the trust-link path, as on a TUN link with the virtio-net offloads:
+     *                        inbound checksums are not verified (the header vouched for them) and
+     *                        outbound TCP checksums are left to the link (the pseudo-header sum only)
+     */
+    ScriptedPeer(TcpConfig tcp, int mtu, boolean checksumOffload) {
         InMemoryLink[] pair = InMemoryLink.pair(mtu);
         this.stackEnd = pair[0];
         this.peerEnd = pair[1];
+        this.stackLink = checksumOffload ? new ChecksumOffloadLink(stackEnd) : stackEnd;
         this.stack = new TcpStack(StackConfig.of(STACK_ADDRESS, RandomSource.seeded(SEED)).withTcp(tcp).withMtu(mtu)
                 .withIsn(IsnGenerator.fixed(STACK_ISS)).withAllocator(PooledByteBufAllocator.DEFAULT)
-                .withObserver(ConnectionObserver.NONE));
+                .withObserver(ConnectionObserver.NONE)
+                .withChecksumPolicy(checksumOffload ? ChecksumPolicy.TRUST_LINK : ChecksumPolicy.VERIFY));
+    }
+
+    /** A wire end that takes segments with their checksum left to it, and passes them on as they are (the peer never checks). */
+    private record ChecksumOffloadLink(InMemoryLink end) implements Link {
+        @Override public ByteBuf receive() { return end.receive(); }
+        @Override public void transmit(ByteBuf packet) { end.transmit(packet); }
+        @Override public void transmit(ByteBuf packet, int segmentSize) { end.transmit(packet); }
+        @Override public int mtu() { return end.mtu(); }
+        @Override public LinkOffloads offloads() { return new LinkOffloads(false, true, 0); }
     }
 
     long now() {
@@ -187,7 +213,7 @@ final class ScriptedPeer implements AutoCloseable {
      * @return the number of datagrams the peer received
      */
     int transmitAndDiscard() {
-        stack.pollTransmit(nowNanos, stackEnd);
+        stack.pollTransmit(nowNanos, stackLink);
         int received = 0;
         ByteBuf packet;
         while ((packet = peerEnd.receive()) != null) {
@@ -202,16 +228,17 @@ final class ScriptedPeer implements AutoCloseable {
 
     /** Lets the stack send what it owes and decodes all of it (setup and checks only). */
     List<Sent> transmitAndDecode() {
-        stack.pollTransmit(nowNanos, stackEnd);
+        stack.pollTransmit(nowNanos, stackLink);
         List<Sent> out = new ArrayList<>();
         ByteBuf packet;
         while ((packet = peerEnd.receive()) != null) {
             try {
                 ipView.wrap(packet, packet.readerIndex(), packet.readableBytes());
                 tcpView.wrap(ipView);
-                expect(ipView.check() == null && tcpView.check() == null
-                        && tcpView.checksumValid(ipView.sourceAddress(), ipView.destinationAddress()),
-                        "the stack sent a malformed segment");
+                boolean checksum = stackLink == stackEnd
+                        ? tcpView.checksumValid(ipView.sourceAddress(), ipView.destinationAddress())
+                        : SoftwareSegmentation.holdsPseudoHeaderSum(packet); // left to the link, as the offload asks
+                expect(ipView.check() == null && tcpView.check() == null && checksum, "the stack sent a malformed segment");
                 out.add(new Sent(Ipv4Header.parse(ipView), TcpHeader.parse(tcpView), tcpView.payloadLength()));
             } finally {
                 packet.release();
