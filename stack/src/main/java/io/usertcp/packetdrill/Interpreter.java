@@ -158,7 +158,7 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
             TcpConfig tcp = settings.config();
             StackConfig config = new StackConfig(List.of(new Ipv4Address(LOCAL_ADDRESS)), settings.mtu(),
                     ChecksumPolicy.VERIFY, tcp, ByteBufAllocator.DEFAULT, RandomSource.seeded(options.seed()), null,
-                    ConnectionObserver.NONE, 32768, 60999);
+                    ConnectionObserver.NONE, 32768, 60999, io.usertcp.core.Shard.ONLY);
             stack = new TcpStack(config);
             settings.attach(stack);
             steps.cookies(new FastOpenCookies());

@@ -142,7 +142,7 @@ public final class SimulatedNetwork implements AutoCloseable {
 
     private static StackConfig stackConfig(Ipv4Address address, TcpConfig tcp, RandomSource random) {
         return new StackConfig(List.of(address), DEFAULT_MTU, ChecksumPolicy.VERIFY, tcp, PooledByteBufAllocator.DEFAULT,
-                random, null, ConnectionObserver.NONE, 32768, 60999);
+                random, null, ConnectionObserver.NONE, 32768, 60999, io.usertcp.core.Shard.ONLY);
     }
 
     public TcpStack a() {

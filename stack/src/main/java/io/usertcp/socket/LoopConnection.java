@@ -1,6 +1,7 @@
 package io.usertcp.socket;
 
 import io.netty.buffer.ByteBuf;
+import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.ConnectionHandler;
 import io.usertcp.tcp.ConnectionId;
@@ -9,8 +10,8 @@ import java.io.IOException;
 
 /**
  * A connection served on the stack's thread by a {@link LoopHandler}. Every method is for that
- * thread only (the handler's callbacks, or a task given to {@link StackLoop#execute}); called from
- * another thread they throw {@link IllegalStateException}, since they touch the connection directly.
+ * thread only (the handler's callbacks, or a task given to {@link #execute}); called from another
+ * thread they throw {@link IllegalStateException}, since they touch the connection directly.
  *
  * <p>Reading needs no call: data comes to {@link LoopHandler#onData} as it arrives, until
  * {@link #setAutoRead(boolean) setAutoRead(false)} pauses it; then the bytes stay in the receive
@@ -19,6 +20,8 @@ import java.io.IOException;
  */
 public final class LoopConnection implements ConnectionHandler {
     private final StackLoop loop;
+    /** The shard that owns this connection's flow: its thread is the only one that may touch it. */
+    private final StackRunner runner;
     private final TcpConnection connection;
     private final LoopHandler handler;
     private boolean opened;
@@ -27,8 +30,9 @@ public final class LoopConnection implements ConnectionHandler {
     private boolean autoRead = true;
     private boolean writeBlocked;
 
-    LoopConnection(StackLoop loop, TcpConnection connection, LoopHandler handler) {
+    LoopConnection(StackLoop loop, StackRunner runner, TcpConnection connection, LoopHandler handler) {
         this.loop = loop;
+        this.runner = runner;
         this.connection = connection;
         this.handler = handler;
     }
@@ -42,9 +46,26 @@ public final class LoopConnection implements ConnectionHandler {
         return loop;
     }
 
+    /** Runs {@code task} on this connection's thread (its shard's), after what is queued before it. From any thread. */
+    public void execute(Runnable task) {
+        runner.execute(task);
+    }
+
+    /** Whether the calling thread is this connection's (its shard's stack thread). */
+    public boolean inLoop() {
+        return runner.inStackThread();
+    }
+
+    private void requireInLoop() {
+        if (!runner.inStackThread()) {
+            throw new IllegalStateException("a LoopConnection is used on thread '" + Thread.currentThread().getName()
+                    + "' (expected: the stack's thread: a LoopHandler callback, or a task given to LoopConnection.execute)");
+        }
+    }
+
     /** The TCP connection itself, for its options and TCP_INFO (on the stack's thread). */
     public TcpConnection tcp() {
-        loop.requireInLoop();
+        requireInLoop();
         return connection;
     }
 
@@ -58,7 +79,7 @@ public final class LoopConnection implements ConnectionHandler {
      * @throws IOException when the connection can no longer send (closed, reset, shut down)
      */
     public int write(ByteBuf data) throws IOException {
-        loop.requireInLoop();
+        requireInLoop();
         if (connection.isClosed()) {
             IOException e = failure();
             throw e != null ? e : new java.net.SocketException("Socket is closed");
@@ -77,13 +98,13 @@ public final class LoopConnection implements ConnectionHandler {
 
     /** Room in the send buffer now. */
     public int writableBytes() {
-        loop.requireInLoop();
+        requireInLoop();
         return connection.isClosed() ? 0 : connection.sendSpace();
     }
 
     /** Pauses ({@code false}) or resumes the delivery of received data; resuming delivers what waits. */
     public void setAutoRead(boolean on) {
-        loop.requireInLoop();
+        requireInLoop();
         boolean resumed = on && !autoRead;
         autoRead = on;
         if (resumed) {
@@ -93,7 +114,7 @@ public final class LoopConnection implements ConnectionHandler {
 
     /** Half close: our FIN after what is queued. */
     public void shutdownOutput() {
-        loop.requireInLoop();
+        requireInLoop();
         if (!connection.isClosed()) {
             connection.shutdownOutput(StackLoop.now());
         }
@@ -101,7 +122,7 @@ public final class LoopConnection implements ConnectionHandler {
 
     /** CLOSE: the FIN after what is queued; {@link LoopHandler#onClose} when it is over. */
     public void close() {
-        loop.requireInLoop();
+        requireInLoop();
         if (!connection.isClosed()) {
             connection.close(StackLoop.now());
         }
@@ -109,7 +130,7 @@ public final class LoopConnection implements ConnectionHandler {
 
     /** ABORT: a RST now. */
     public void abort() {
-        loop.requireInLoop();
+        requireInLoop();
         if (!connection.isClosed()) {
             connection.abort(StackLoop.now());
         }
@@ -203,7 +224,7 @@ public final class LoopConnection implements ConnectionHandler {
     private void deliverData() {
         int readable;
         while (autoRead && opened && !closeDelivered && (readable = connection.readableBytes()) > 0) {
-            ByteBuf buffer = loop.allocator().buffer(Math.min(readable, StackLoop.READ_CHUNK));
+            ByteBuf buffer = runner.stack().allocator().buffer(Math.min(readable, StackLoop.READ_CHUNK));
             try {
                 int n = connection.read(StackLoop.now(), buffer);
                 if (n <= 0) {

@@ -1,16 +1,18 @@
 package io.usertcp.socket;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpListener;
 import io.usertcp.wire.Ipv4Address;
 import java.io.IOException;
 import java.net.BindException;
-import java.util.IdentityHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -28,37 +30,58 @@ import java.util.function.Supplier;
  *
  * <p>Threads: {@link #listen}, {@link #connect} and {@link #execute} may be called from any thread;
  * everything on a {@link LoopConnection} only on the loop (its callbacks, or tasks given to
- * {@link #execute}).
+ * {@link LoopConnection#execute}).
+ *
+ * <p>Shards: a loop over several stacks ({@code new StackLoop(host.runners())}, a TUN host with
+ * one queue, stack and thread per shard) listens on every shard, and each connection is served on
+ * the thread of the shard that owns its flow; {@link #connect} takes the shards in turn.
  */
 public final class StackLoop implements Executor {
     /** The most bytes one {@link LoopHandler#onData} call is given. */
     static final int READ_CHUNK = 64 * 1024;
 
-    private final StackRunner runner;
-    /** Connections being opened, with the future their handshake completes (loop thread only). */
-    private final Map<LoopConnection, CompletableFuture<LoopConnection>> connecting = new IdentityHashMap<>();
+    private final List<StackRunner> shards;
+    private final AtomicInteger nextShard = new AtomicInteger();
+    /** Connections being opened, with the future their handshake completes (each on its shard's thread). */
+    private final Map<LoopConnection, CompletableFuture<LoopConnection>> connecting = new ConcurrentHashMap<>();
 
+    /** A loop on one stack. */
     public StackLoop(StackRunner runner) {
-        if (runner == null) {
-            throw new IllegalArgumentException("runner: null (expected: the stack to run on)");
+        this(java.util.Collections.singletonList(runner));
+    }
+
+    /** A loop on the shards of one stack, shard {@code i} at index {@code i}. */
+    public StackLoop(List<StackRunner> shards) {
+        if (shards == null || shards.isEmpty() || shards.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("runners: " + shards + " (expected: the stack, or its shards, to run on)");
         }
-        this.runner = runner;
+        this.shards = List.copyOf(shards);
     }
 
-    /** Whether the calling thread is the loop's (the stack's). */
+    /** Whether the calling thread is the loop's (a shard's stack thread). */
     public boolean inLoop() {
-        return runner.inStackThread();
+        for (StackRunner r : shards) {
+            if (r.inStackThread()) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** Runs {@code task} on the loop, after what is queued before it. From any thread. */
+    /** Runs {@code task} on the loop (the first shard's thread), after what is queued before it. From any thread. */
     @Override
     public void execute(Runnable task) {
-        runner.execute(task);
+        shards.get(0).execute(task);
     }
 
-    /** The stack this loop runs. */
+    /** The stack this loop runs (the first shard's). */
     public StackRunner runner() {
-        return runner;
+        return shards.get(0);
+    }
+
+    /** The shards' runners. */
+    public List<StackRunner> shards() {
+        return shards;
     }
 
     /**
@@ -71,23 +94,28 @@ public final class StackLoop implements Executor {
         if (handlers == null) {
             throw new IllegalArgumentException("handlers: null (expected: a supplier of a handler per connection)");
         }
-        TcpListener listener = runner.call(now -> {
-            if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
-                return null;
-            }
-            TcpListener l = runner.stack().listen(now, port, backlog);
-            l.setOnAcceptable(() -> {
-                TcpConnection c;
-                while ((c = l.accept()) != null) {
-                    new LoopConnection(this, c, handlers.get()).accepted();
+        List<TcpListener> listeners = new ArrayList<>();
+        for (StackRunner runner : shards) {
+            TcpListener listener = runner.call(now -> {
+                if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
+                    return null;
                 }
+                TcpListener l = runner.stack().listen(now, port, backlog);
+                l.setOnAcceptable(() -> {
+                    TcpConnection c;
+                    while ((c = l.accept()) != null) {
+                        new LoopConnection(this, runner, c, handlers.get()).accepted();
+                    }
+                });
+                return l;
             });
-            return l;
-        });
-        if (listener == null) {
-            throw new BindException("Address already in use: port " + port + " already has a listener");
+            if (listener == null) {
+                new LoopServer(shards, listeners).close();
+                throw new BindException("Address already in use: port " + port + " already has a listener");
+            }
+            listeners.add(listener);
         }
-        return new LoopServer(runner, listener);
+        return new LoopServer(shards, listeners);
     }
 
     /**
@@ -100,11 +128,12 @@ public final class StackLoop implements Executor {
             throw new IllegalArgumentException("address and handler: null (expected: non-null)");
         }
         CompletableFuture<LoopConnection> done = new CompletableFuture<>();
+        StackRunner runner = shards.get(Math.floorMod(nextShard.getAndIncrement(), shards.size()));
         try {
             runner.execute(() -> {
                 try {
                     TcpConnection c = runner.stack().connect(StackRunner.nowNanos(), address.bits(), port);
-                    LoopConnection lc = new LoopConnection(this, c, handler);
+                    LoopConnection lc = new LoopConnection(this, runner, c, handler);
                     connecting.put(lc, done);
                     c.setHandler(lc);
                 } catch (RuntimeException e) {
@@ -128,17 +157,6 @@ public final class StackLoop implements Executor {
         CompletableFuture<LoopConnection> f = connecting.remove(c);
         if (f != null) {
             f.completeExceptionally(e);
-        }
-    }
-
-    ByteBufAllocator allocator() {
-        return runner.stack().allocator();
-    }
-
-    void requireInLoop() {
-        if (!runner.inStackThread()) {
-            throw new IllegalStateException("a LoopConnection is used on thread '" + Thread.currentThread().getName()
-                    + "' (expected: the stack's thread: a LoopHandler callback, or a task given to StackLoop.execute)");
         }
     }
 

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.core.DeadlineHeap;
 import io.usertcp.core.MemoryBudget;
+import io.usertcp.core.Shard;
 import io.usertcp.core.StackStats;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.core.TupleMap;
@@ -517,6 +518,12 @@ public final class TcpStack {
         }
         int la = localAddresses[0];
         int lp = localPort != 0 ? localPort : ephemeralPort(nowNanos, la, remoteAddress, remotePort);
+        if (!config.shard().owns(la, lp, remoteAddress, remotePort)) {
+            throw new IllegalStateException("connect: " + Ipv4Address.format(la) + ":" + lp + " > "
+                    + Ipv4Address.format(remoteAddress) + ":" + remotePort + " is a flow of shard "
+                    + Shard.of(la, lp, remoteAddress, remotePort, config.shard().count()) + ", not of this one ("
+                    + config.shard().index() + " of " + config.shard().count() + "): connect on that shard, or from port 0");
+        }
         TimeWaitTable.Entry tw = timeWait.get(la, lp, remoteAddress, remotePort);
         if (connections.get(la, lp, remoteAddress, remotePort) != null || (tw != null && !timeWaitReusable(tw, nowNanos))) {
             throw new IllegalStateException("connect: " + Ipv4Address.format(la) + ":" + lp + " > "
@@ -596,7 +603,8 @@ public final class TcpStack {
 
     /**
      * Linux-style ephemeral port choice: from a random start, the next port whose tuple is free, or
-     * held by a TIME-WAIT entry that tcp_tw_reuse lets us take over.
+     * held by a TIME-WAIT entry that tcp_tw_reuse lets us take over; on a shard, only a port whose
+     * flow the shard owns ({@link io.usertcp.core.Shard}), so that the peer's answers come back to it.
      */
     private int ephemeralPort(long nowNanos, int la, int remoteAddress, int remotePort) {
         int low = config.ephemeralPortLow();
@@ -604,7 +612,8 @@ public final class TcpStack {
         for (int i = 0; i < range; i++) {
             int port = low + Math.floorMod(nextEphemeral - low + i, range);
             TimeWaitTable.Entry tw;
-            if (listenersByPort[port] == null && connections.get(la, port, remoteAddress, remotePort) == null
+            if (listenersByPort[port] == null && config.shard().owns(la, port, remoteAddress, remotePort)
+                    && connections.get(la, port, remoteAddress, remotePort) == null
                     && ((tw = timeWait.get(la, port, remoteAddress, remotePort)) == null || timeWaitReusable(tw, nowNanos))) {
                 nextEphemeral = port + 1;
                 return port;

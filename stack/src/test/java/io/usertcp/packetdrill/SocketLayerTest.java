@@ -23,7 +23,7 @@ class SocketLayerTest {
     private final TcpConfig config = TcpConfig.linux();
     private final TcpStack stack = new TcpStack(new StackConfig(List.of(Ipv4Address.of("198.18.0.1")), 1500,
             ChecksumPolicy.VERIFY, config, PooledByteBufAllocator.DEFAULT, RandomSource.seeded(7), IsnGenerator.fixed(1000),
-            ConnectionObserver.NONE, 32768, 60999));
+            ConnectionObserver.NONE, 32768, 60999, io.usertcp.core.Shard.ONLY));
     private final long now = 1_000_000_000_000L;
     private final SocketLayer sockets = new SocketLayer(new SocketLayer.Environment() {
         @Override

@@ -199,7 +199,7 @@ final class BulkTransfer {
 
     private static StackConfig stackConfig(Ipv4Address address, Spec spec, ByteBufAllocator allocator, RandomSource random) {
         return new StackConfig(List.of(address), SimulatedNetwork.DEFAULT_MTU, ChecksumPolicy.VERIFY, spec.tcp(),
-                allocator, random, null, ConnectionObserver.NONE, 32768, 60999);
+                allocator, random, null, ConnectionObserver.NONE, 32768, 60999, io.usertcp.core.Shard.ONLY);
     }
 
     private Result run() {

@@ -61,7 +61,7 @@ class StackLoopTest {
 
         @Override
         public void onOpen(LoopConnection c) {
-            events.add("open, on the loop: " + c.loop().inLoop());
+            events.add("open, on the loop: " + c.inLoop());
         }
 
         @Override
@@ -198,7 +198,7 @@ class StackLoopTest {
             LoopConnection c = clientLoop.connect(SocketApiTest.SERVER, 7, new Collector()).get(5, TimeUnit.SECONDS);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.write(Unpooled.buffer(1).writeByte(1)));
             assertTrue(e.getMessage().contains("expected: the stack's thread"), e.getMessage());
-            clientLoop.execute(c::abort);
+            c.execute(c::abort);
         }
     }
 
@@ -214,12 +214,12 @@ class StackLoopTest {
             Collector collector = new Collector();
             LoopConnection c = clientLoop.connect(SocketApiTest.SERVER, 7, collector).get(5, TimeUnit.SECONDS);
             LoopConnection serverSide = accepted.get(5, TimeUnit.SECONDS);
-            serverLoop.execute(serverSide::abort);
+            serverSide.execute(serverSide::abort);
             IOException error = collector.closed.get(5, TimeUnit.SECONDS);
             assertInstanceOf(SocketException.class, error);
             assertEquals("Connection reset", error.getMessage());
             CompletableFuture<IOException> writeError = new CompletableFuture<>();
-            clientLoop.execute(() -> {
+            c.execute(() -> {
                 try {
                     c.write(Unpooled.buffer(1).writeByte(1));
                     writeError.complete(null);

@@ -1,11 +1,16 @@
 package io.usertcp.tun;
 
+import io.usertcp.core.RandomSource;
+import io.usertcp.core.Shard;
+import io.usertcp.runtime.ShardedLink;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.runtime.SystemRandomSource;
 import io.usertcp.runtime.WaitableLink;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
@@ -36,6 +41,8 @@ public final class TunStackHost implements AutoCloseable {
     public static final Ipv4Address STACK_ADDRESS = Ipv4Address.of("198.18.0.2");
     public static final int PREFIX_LENGTH = 24;
     public static final int DEFAULT_MTU = 1500;
+    /** The most shards (TUN queues) a host runs. */
+    public static final int MAX_SHARDS = 16;
     /**
      * The system property that turns the offloads off for hosts started without an explicit choice
      * ({@code -Dusertcp.tun.offloads=false}): the plain mode, one datagram per read and write, for
@@ -97,17 +104,19 @@ public final class TunStackHost implements AutoCloseable {
     }
 
     private final NetworkNamespace namespace;
-    private final TunDevice device;
-    private final TunLink link;
-    private final StackRunner runner;
+    /** One per shard: the TUN queues, the links over them, the stacks' runners. */
+    private final List<TunLink> links;
+    private final List<ShardedLink> shardLinks;
+    private final List<StackRunner> runners;
     private final Layout layout;
 
-    private TunStackHost(NetworkNamespace namespace, TunDevice device, TunLink link, StackRunner runner, Layout layout) {
+    private TunStackHost(NetworkNamespace namespace, List<TunLink> links, List<ShardedLink> shardLinks,
+                         List<StackRunner> runners, Layout layout) {
         this.layout = layout;
         this.namespace = namespace;
-        this.device = device;
-        this.link = link;
-        this.runner = runner;
+        this.links = List.copyOf(links);
+        this.shardLinks = List.copyOf(shardLinks);
+        this.runners = List.copyOf(runners);
     }
 
     /** A host with MTU 1500 and the default (Linux-like) stack configuration. */
@@ -155,29 +164,69 @@ public final class TunStackHost implements AutoCloseable {
      */
     public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
                                      UnaryOperator<WaitableLink> linkLayer, boolean offloads) {
+        return start(prefix, mtu, layout, customize, linkLayer, offloads, 1);
+    }
+
+    /**
+     * Like {@link #start(String, int, Layout, UnaryOperator, UnaryOperator, boolean)}, with
+     * {@code shards} stacks: a multi-queue device (IFF_MULTI_QUEUE) with one queue, one stack and
+     * one thread per shard, all at the stack address. Each flow belongs to one shard
+     * ({@link Shard#of}): its packets are handed to that shard whichever queue they come in on
+     * ({@link ShardedLink}), and a shard's active opens take only ports it owns. Listeners go on
+     * every shard ({@link io.usertcp.socket.StackLoop} over {@link #runners()} does it); a link
+     * layer goes on each shard's link.
+     *
+     * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
+                                     UnaryOperator<WaitableLink> linkLayer, boolean offloads, int shards) {
         java.util.Objects.requireNonNull(layout, "layout");
         java.util.Objects.requireNonNull(linkLayer, "linkLayer");
+        if (shards < 1 || shards > MAX_SHARDS) {
+            throw new IllegalArgumentException("shards: " + shards + " (expected: 1.." + MAX_SHARDS + ")");
+        }
         String missing = TunSupport.check();
         if (missing != null) {
             throw new TunUnavailableException(missing);
         }
         NetworkNamespace namespace = NetworkNamespace.create(prefix);
-        TunDevice device = null;
-        TunLink link = null;
+        List<TunDevice> devices = new ArrayList<>();
+        List<TunLink> links = new ArrayList<>();
+        List<StackRunner> runners = new ArrayList<>();
         try {
-            device = namespace.openTun(layout.device(), TunDevice.DEFAULT_FLAGS | (offloads ? TunDevice.IFF_VNET_HDR : 0));
+            int flags = TunDevice.DEFAULT_FLAGS | (offloads ? TunDevice.IFF_VNET_HDR : 0) | (shards > 1 ? TunDevice.IFF_MULTI_QUEUE : 0);
+            for (int i = 0; i < shards; i++) {
+                devices.add(namespace.openTun(layout.device(), flags)); // the same name again adds a queue
+            }
             namespace.addAddress(layout.device(), layout.kernelAddress() + "/" + layout.prefixLength());
             namespace.linkUp(layout.device(), mtu);
             StackConfig config = customize.apply(StackConfig.of(layout.stackAddress(), new SystemRandomSource()).withMtu(mtu));
-            // Received packets come from the stack's allocator too: one place holds all of the host's packet memory.
-            link = new TunLink(device, mtu, config.allocator());
-            StackRunner runner = new StackRunner(new TcpStack(config), linkLayer.apply(link), "usertcp-stack-" + namespace.name()).start();
-            return new TunStackHost(namespace, device, link, runner, layout);
+            for (int i = 0; i < shards; i++) {
+                // Received packets come from the stack's allocator too: one place holds all of the host's packet memory.
+                links.add(new TunLink(devices.get(i), mtu, config.allocator()));
+            }
+            List<ShardedLink> shardLinks = shards > 1 ? ShardedLink.group(links) : List.of();
+            for (int i = 0; i < shards; i++) {
+                WaitableLink link = shards > 1 ? shardLinks.get(i) : links.get(i);
+                // Each shard its own randomness (a stack uses its own from its thread only): a SecureRandom of its
+                // own, or, from a seeded source, a seeded one drawn from it (runs stay reproducible).
+                RandomSource random = config.random() instanceof SystemRandomSource ? new SystemRandomSource()
+                        : RandomSource.seeded(config.random().nextLong());
+                StackConfig shardConfig = shards > 1 ? config.withShard(new Shard(i, shards)).withRandom(random) : config;
+                String name = "usertcp-stack-" + namespace.name() + (shards > 1 ? "-shard" + i : "");
+                runners.add(new StackRunner(new TcpStack(shardConfig), linkLayer.apply(link), name).start());
+            }
+            return new TunStackHost(namespace, links, shardLinks, runners, layout);
         } catch (RuntimeException | Error e) {
-            if (link != null) {
-                link.close();
-            } else if (device != null) {
-                device.close();
+            for (StackRunner r : runners) {
+                r.close();
+            }
+            for (int i = 0; i < devices.size(); i++) {
+                if (i < links.size()) {
+                    links.get(i).close();
+                } else {
+                    devices.get(i).close();
+                }
             }
             namespace.close();
             throw e;
@@ -203,16 +252,34 @@ public final class TunStackHost implements AutoCloseable {
         return layout.stackAddress();
     }
 
+    /** The stack's runner (the first shard's when there are several). */
     public StackRunner runner() {
-        return runner;
+        return runners.get(0);
     }
 
+    /** Every shard's runner, shard {@code i} at index {@code i}. */
+    public List<StackRunner> runners() {
+        return runners;
+    }
+
+    /** The stack (the first shard's when there are several). */
     public TcpStack stack() {
-        return runner.stack();
+        return runners.get(0).stack();
     }
 
+    /** The TUN link (the first queue's when there are several). */
     public TunLink link() {
-        return link;
+        return links.get(0);
+    }
+
+    /** Every shard's TUN link, one per queue. */
+    public List<TunLink> links() {
+        return links;
+    }
+
+    /** The shards' links, with their hand-over counts; empty with one shard. */
+    public List<ShardedLink> shardLinks() {
+        return shardLinks;
     }
 
     /** Runs {@code task} on a thread inside the namespace: java.net sockets it opens are the kernel's peers. */
@@ -229,10 +296,15 @@ public final class TunStackHost implements AutoCloseable {
     @Override
     public void close() {
         try {
-            runner.close();
+            for (StackRunner r : runners) {
+                r.close();
+            }
         } finally {
             try {
-                link.close();
+                shardLinks.forEach(ShardedLink::clear);
+                for (TunLink l : links) {
+                    l.close();
+                }
             } finally {
                 namespace.close();
             }

@@ -9,6 +9,7 @@ import io.usertcp.socket.StackLoop;
 import io.usertcp.socket.StreamEndpoint;
 import io.usertcp.tools.bench.Measurement.Better;
 import io.usertcp.tools.bench.Setup.Loss;
+import io.usertcp.tun.TunStackHost;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -45,12 +46,18 @@ final class ConnectionRateCase {
 
     /**
      * The connection-rate case: our server on the event loop (each connection answered and closed
-     * from the stack's thread as its byte arrives), and on blocking sockets (an accept thread and
-     * workers), against the same kernel measurement.
+     * from the stack's thread as its byte arrives), the same on two shards (a multi-queue TUN device,
+     * a stack and a thread per queue), and on blocking sockets (an accept thread and workers),
+     * against the same kernel measurement.
      */
     static List<Measurement> run(BenchOptions o, Progress p) {
         Figure loop = Figure.attempt(p, "connrate usertcp, event loop", "connections/s", () -> {
             try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
+                return measureOnLoop(s, o);
+            }
+        });
+        Figure sharded = Figure.attempt(p, "connrate usertcp, event loop, 2 shards", "connections/s", () -> {
+            try (TunSetup s = TunSetup.sharded(o.profile(), BulkCase.MTUS[0], TunStackHost.offloadsByDefault(), 2)) {
                 return measureOnLoop(s, o);
             }
         });
@@ -66,6 +73,7 @@ final class ConnectionRateCase {
         });
         String name = "open, 1-byte request, close (server closes first)";
         return List.of(Figure.row(BenchCase.CONNRATE, name, "conn/s", Better.HIGHER, loop, kernel),
+                Figure.row(BenchCase.CONNRATE, name + ", 2 shards", "conn/s", Better.HIGHER, sharded, kernel),
                 Figure.row(BenchCase.CONNRATE, name + ", blocking sockets", "conn/s", Better.HIGHER, blocking, kernel));
     }
 
@@ -91,7 +99,7 @@ final class ConnectionRateCase {
     /** Our server on the event loop, the kernel clients against it. */
     static Figure measureOnLoop(TunSetup s, BenchOptions o) throws Exception {
         Sysctl.set(s.clientNamespace(), "net.ipv4.ip_local_port_range", "1024 65535");
-        try (LoopServer server = new StackLoop(s.runner()).listen(PORT, 1024, LoopAnswer::new)) {
+        try (LoopServer server = new StackLoop(s.runners()).listen(PORT, 1024, LoopAnswer::new)) {
             if (o.warmupNanos() > 0) {
                 clients(s, o, o.warmupNanos());
             }

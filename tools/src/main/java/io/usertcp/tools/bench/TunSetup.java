@@ -14,6 +14,7 @@ import io.usertcp.tun.TunLinkStats;
 import io.usertcp.tun.TunStackHost;
 import java.net.BindException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -29,6 +30,8 @@ final class TunSetup implements Setup {
 
     private final NetworkNamespace namespace;
     private final StackRunner runner;
+    /** Every shard's runner (one unless {@link #sharded}). */
+    private final List<StackRunner> runners;
     private final AutoCloseable resources;
     private final TunLink link;
     private final LossyLink lossyLink;
@@ -36,8 +39,14 @@ final class TunSetup implements Setup {
 
     private TunSetup(NetworkNamespace namespace, StackRunner runner, AutoCloseable resources, TunLink link,
                      LossyLink lossyLink, boolean nftLoss) {
+        this(namespace, List.of(runner), resources, link, lossyLink, nftLoss);
+    }
+
+    private TunSetup(NetworkNamespace namespace, List<StackRunner> runners, AutoCloseable resources, TunLink link,
+                     LossyLink lossyLink, boolean nftLoss) {
         this.namespace = namespace;
-        this.runner = runner;
+        this.runner = runners.get(0);
+        this.runners = List.copyOf(runners);
         this.resources = resources;
         this.link = link;
         this.lossyLink = lossyLink;
@@ -52,6 +61,14 @@ final class TunSetup implements Setup {
     /** @param offloads the TUN link with the virtio-net offloads (never with loss at the kernel's ingress) */
     static TunSetup start(TcpProfile profile, int mtu, Loss loss, boolean offloads) {
         return start(profile, mtu, loss, UnaryOperator.identity(), offloads);
+    }
+
+    /** Our stack in {@code shards} shards on a multi-queue TUN device, without loss. */
+    static TunSetup sharded(TcpProfile profile, int mtu, boolean offloads, int shards) {
+        TcpConfig config = TcpConfig.forProfile(profile);
+        TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
+                UnaryOperator.identity(), offloads, shards);
+        return new TunSetup(host.namespace(), host.runners(), host, host.link(), null, false);
     }
 
     /**
@@ -130,6 +147,11 @@ final class TunSetup implements Setup {
     @Override
     public String serverAddress() {
         return TunStackHost.STACK_ADDRESS.toString();
+    }
+
+    /** Every shard's runner. */
+    List<StackRunner> runners() {
+        return runners;
     }
 
     StackRunner runner() {

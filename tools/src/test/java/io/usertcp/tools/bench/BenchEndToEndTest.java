@@ -36,6 +36,7 @@ class BenchEndToEndTest {
             "rr/1-byte round trips, blocking sockets", "rr/round-trip latency p50, blocking sockets",
             "rr/round-trip latency p99, blocking sockets",
             "connrate/open, 1-byte request, close (server closes first)",
+            "connrate/open, 1-byte request, close (server closes first), 2 shards",
             "connrate/open, 1-byte request, close (server closes first), blocking sockets",
             "memory/idle established, 300 connections", "memory/TIME-WAIT, 300 entries",
             "memory/idle established, 600 connections", "memory/TIME-WAIT, 600 entries",
