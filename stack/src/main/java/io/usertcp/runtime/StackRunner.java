@@ -42,6 +42,8 @@ public final class StackRunner implements AutoCloseable {
     private static final int RECEIVE_BUDGET = 256;
     /** The longest single wait: bounds how late a lost wakeup could be noticed. */
     private static final long MAX_WAIT_NANOS = 100_000_000L;
+    /** The longest busy poll {@link #setBusyPollNanos} takes: 1 ms. */
+    public static final long MAX_BUSY_POLL_NANOS = 1_000_000L;
 
     private final TcpStack stack;
     private final WaitableLink link;
@@ -53,6 +55,8 @@ public final class StackRunner implements AutoCloseable {
     /** Connections the socket layer holds, by tuple, so a fault on a packet can be pinned on one (stack thread only). */
     private final Map<ConnectionId, Watched> watched = new HashMap<>();
     private volatile boolean running = true;
+    /** How long an idle turn polls before it sleeps (0: it sleeps at once, the default). */
+    private volatile long busyPollNanos;
     /** Set once the thread stops serving: the exception every call fails with from then on. */
     private volatile StackStoppedException stopped;
 
@@ -70,6 +74,30 @@ public final class StackRunner implements AutoCloseable {
         // the shared arena's lock and allocates its ByteBuf object (benchmarks/README.md).
         this.thread = new FastThreadLocalThread(this::loop, name);
         this.thread.setDaemon(true);
+    }
+
+    /**
+     * Busy polling: with nothing to do, the stack's thread polls the link and its task queue for up
+     * to {@code nanos} before it sleeps in the link's wait (as Linux's {@code net.core.busy_poll}
+     * and SO_BUSY_POLL do, off by default there too). A packet or a call that comes within that
+     * time then costs no wakeup of a sleeping thread, which is most of a round trip's latency on a
+     * virtual machine; the price is up to that much CPU after every burst, and a whole core under
+     * steady traffic. Any thread, any time.
+     *
+     * @param nanos 0 (off) .. {@link #MAX_BUSY_POLL_NANOS}
+     * @return this runner
+     */
+    public StackRunner setBusyPollNanos(long nanos) {
+        if (nanos < 0 || nanos > MAX_BUSY_POLL_NANOS) {
+            throw new IllegalArgumentException("busy poll: " + nanos + " ns (expected: 0.." + MAX_BUSY_POLL_NANOS + ")");
+        }
+        busyPollNanos = nanos;
+        return this;
+    }
+
+    /** The busy-poll time ({@link #setBusyPollNanos}). */
+    public long busyPollNanos() {
+        return busyPollNanos;
     }
 
     public StackRunner start() {
@@ -337,6 +365,24 @@ public final class StackRunner implements AutoCloseable {
         }
     }
 
+    /**
+     * Polls the link and the task queue without sleeping for up to {@code nanos} (Linux's
+     * SO_BUSY_POLL, DPDK's polling mode): whether something came.
+     */
+    private boolean busyPoll(long nanos) {
+        if (nanos <= 0) {
+            return false;
+        }
+        long end = System.nanoTime() + nanos;
+        do {
+            if (link.awaitReadable(0) || !tasks.isEmpty()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() < end);
+        return false;
+    }
+
     private void turn() {
         Runnable task;
         while ((task = tasks.poll()) != null) {
@@ -362,7 +408,7 @@ public final class StackRunner implements AutoCloseable {
         transmit();
         if (received == 0 && tasks.isEmpty()) {
             long wait = Math.min(MAX_WAIT_NANOS, stack.nextDeadlineNanos() - nowNanos());
-            if (wait > 0) {
+            if (wait > 0 && !busyPoll(Math.min(wait, busyPollNanos))) {
                 link.awaitReadable(wait);
             }
         }

@@ -175,6 +175,24 @@ class StackLoopTest {
     }
 
     @Test
+    void busyPolling_servesTheSameBytes_andTakesOnlySaneTimes() throws Exception {
+        server.setBusyPollNanos(200_000);
+        client.setBusyPollNanos(200_000);
+        assertEquals(200_000, server.busyPollNanos());
+        byte[] message = new byte[300_000];
+        for (int i = 0; i < message.length; i++) {
+            message[i] = (byte) (i * 7);
+        }
+        try (LoopServer listener = serverLoop.listen(7, 8, Echo::new)) {
+            Upload upload = new Upload(Unpooled.wrappedBuffer(message));
+            clientLoop.connect(SocketApiTest.SERVER, 7, upload).get(5, TimeUnit.SECONDS);
+            assertArrayEquals(message, upload.done.get(20, TimeUnit.SECONDS));
+        }
+        assertThrows(IllegalArgumentException.class, () -> server.setBusyPollNanos(-1));
+        assertThrows(IllegalArgumentException.class, () -> server.setBusyPollNanos(StackRunner.MAX_BUSY_POLL_NANOS + 1));
+    }
+
+    @Test
     void connect_toClosedPort_failsWithConnectionRefused_andNoCallback() {
         Collector collector = new Collector();
         ExecutionException e = assertThrows(ExecutionException.class,

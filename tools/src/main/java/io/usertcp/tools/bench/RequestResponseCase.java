@@ -29,13 +29,16 @@ import java.util.concurrent.Future;
 final class RequestResponseCase {
     private static final int PORT = 5003;
     private static final long SLACK_NANOS = 30_000_000_000L;
+    /** The busy poll of the third server (StackRunner.setBusyPollNanos): 50 µs. */
+    static final long BUSY_POLL_NANOS = 50_000L;
 
     private RequestResponseCase() {}
 
     /**
      * The request/response case: three rows with our echo server on the event loop ({@link StackLoop}:
      * the echo written from the stack's thread as the byte arrives), three with it on blocking
-     * sockets (a thread of its own, woken per byte), against the same kernel measurement.
+     * sockets (a thread of its own, woken per byte), and three with those blocking sockets and the
+     * stack's thread busy polling 50 µs before it sleeps, against the same kernel measurement.
      */
     static List<Measurement> run(BenchOptions o, Progress p) {
         Figure loop = Figure.attempt(p, "rr usertcp, event loop", "round trips/s", () -> {
@@ -48,6 +51,12 @@ final class RequestResponseCase {
                 return measure(s, o);
             }
         });
+        Figure busy = Figure.attempt(p, "rr usertcp, blocking sockets, busy poll", "round trips/s", () -> {
+            try (TunSetup s = TunSetup.start(o.profile(), BulkCase.MTUS[0], Loss.NONE)) {
+                s.runner().setBusyPollNanos(BUSY_POLL_NANOS);
+                return measure(s, o);
+            }
+        });
         Figure kernel = Figure.attempt(p, "rr kernel", "round trips/s", () -> {
             try (VethSetup s = VethSetup.start(BulkCase.MTUS[0], Loss.NONE)) {
                 return measure(s, o);
@@ -55,7 +64,8 @@ final class RequestResponseCase {
         });
         BenchCase c = BenchCase.RR;
         List<Measurement> rows = new ArrayList<>();
-        for (var side : List.of(Map.entry("", loop), Map.entry(", blocking sockets", blocking))) {
+        for (var side : List.of(Map.entry("", loop), Map.entry(", blocking sockets", blocking),
+                Map.entry(", blocking sockets, busy poll 50 us", busy))) {
             Figure ours = side.getValue();
             rows.add(Figure.row(c, "1-byte round trips" + side.getKey(), "1/s", Better.HIGHER, ours, kernel));
             rows.add(Figure.row(c, "round-trip latency p50" + side.getKey(), "us", Better.LOWER, part(ours, "p50Micros"),

@@ -35,6 +35,8 @@ class BenchEndToEndTest {
             "rr/1-byte round trips", "rr/round-trip latency p50", "rr/round-trip latency p99",
             "rr/1-byte round trips, blocking sockets", "rr/round-trip latency p50, blocking sockets",
             "rr/round-trip latency p99, blocking sockets",
+            "rr/1-byte round trips, blocking sockets, busy poll 50 us", "rr/round-trip latency p50, blocking sockets, busy poll 50 us",
+            "rr/round-trip latency p99, blocking sockets, busy poll 50 us",
             "connrate/open, 1-byte request, close (server closes first)",
             "connrate/open, 1-byte request, close (server closes first), 2 shards",
             "connrate/open, 1-byte request, close (server closes first), blocking sockets",
@@ -99,7 +101,7 @@ class BenchEndToEndTest {
         assertEquals("freebsd", settings.get("profile"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> results = (List<Map<String, Object>>) root.get("results");
-        assertEquals(6, results.size(), results.toString()); // on the event loop and on blocking sockets
+        assertEquals(9, results.size(), results.toString()); // on the event loop, on blocking sockets, with busy poll
         for (Map<String, Object> row : results) {
             assertTrue((Double) row.get("ours") > 0 && (Double) row.get("kernel") > 0, row.toString());
         }
