@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The link ceiling: how many bytes our {@link TunLink} moves through a plain TUN device (one
@@ -37,6 +38,8 @@ final class LinkCeilingCase {
     private static final int PAYLOAD = MTU - Ipv4PacketView.MIN_HEADER_LENGTH - 8;
     private static final int PORT = 5009;
     private static final String PREFIX = "usertcp-bench-link";
+    /** How long the kernel's sender may take to send its first datagram. */
+    private static final long FIRST_DATAGRAM_NANOS = 10_000_000_000L;
 
     private LinkCeilingCase() {}
 
@@ -83,10 +86,15 @@ final class LinkCeilingCase {
     /** The kernel sends UDP to 198.18.0.2; the link reads every datagram and drops it. */
     private static Figure intoLink(BenchOptions o) throws Exception {
         try (Plain plain = Plain.start()) {
-            long deadline = System.nanoTime() + o.warmupNanos() + o.durationNanos();
+            // The sender runs until told (stop), at most until the hard limit; the clock starts at its first datagram,
+            // so that a slow start of its thread is not counted as a slow link.
+            AtomicLong stop = new AtomicLong(System.nanoTime() + FIRST_DATAGRAM_NANOS + o.warmupNanos() + o.durationNanos());
             Future<Long> sender = plain.ns().submitInside(() -> sendUntil(TunStackHost.KERNEL_ADDRESS,
-                    TunStackHost.STACK_ADDRESS.toString(), deadline));
+                    TunStackHost.STACK_ADDRESS.toString(), stop));
+            awaitFirst(plain.link());
             long warmEnd = System.nanoTime() + o.warmupNanos();
+            long deadline = warmEnd + o.durationNanos();
+            stop.set(deadline);
             long bytes = 0;
             long packets = 0;
             long start = 0;
@@ -166,9 +174,19 @@ final class LinkCeilingCase {
             DatagramSocket socket = veth.serverNamespace().runInside(() -> new DatagramSocket(
                     new InetSocketAddress(veth.serverAddress(), PORT)));
             try (socket) {
+                AtomicLong stop = new AtomicLong(System.nanoTime() + FIRST_DATAGRAM_NANOS + o.warmupNanos() + o.durationNanos());
+                Future<Long> sender = veth.clientNamespace().submitInside(() -> sendUntil(null, veth.serverAddress(), stop));
+                long initial = rxBytes(veth.serverNamespace(), VethSetup.RIGHT_DEVICE);
+                long limit = System.nanoTime() + FIRST_DATAGRAM_NANOS;
+                while (rxBytes(veth.serverNamespace(), VethSetup.RIGHT_DEVICE) == initial) { // the clock starts with the sender
+                    if (System.nanoTime() > limit) {
+                        throw new IllegalStateException("the kernel's UDP sender sent nothing in 10 s");
+                    }
+                    TimeUnit.MILLISECONDS.sleep(10);
+                }
                 long warmEnd = System.nanoTime() + o.warmupNanos();
                 long deadline = warmEnd + o.durationNanos();
-                Future<Long> sender = veth.clientNamespace().submitInside(() -> sendUntil(null, veth.serverAddress(), deadline));
+                stop.set(deadline);
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, warmEnd - System.nanoTime())); // the sender warms up
                 long start = System.nanoTime();
                 long before = rxBytes(veth.serverNamespace(), VethSetup.RIGHT_DEVICE);
@@ -193,13 +211,27 @@ final class LinkCeilingCase {
         return Long.parseLong(r.output().strip());
     }
 
-    /** One thread sending {@link #PAYLOAD}-byte UDP datagrams until the deadline; returns how many. */
-    private static long sendUntil(Ipv4Address from, String to, long deadline) throws Exception {
+    /** Waits (at most {@link #FIRST_DATAGRAM_NANOS}) for the sender's first datagram, and drops what came. */
+    private static void awaitFirst(TunLink link) {
+        long limit = System.nanoTime() + FIRST_DATAGRAM_NANOS;
+        while (System.nanoTime() < limit) {
+            link.awaitReadable(10_000_000L);
+            ByteBuf b = link.receive();
+            if (b != null) {
+                b.release();
+                return;
+            }
+        }
+        throw new IllegalStateException("the kernel's UDP sender sent nothing in " + FIRST_DATAGRAM_NANOS / 1_000_000_000L + " s");
+    }
+
+    /** One thread sending {@link #PAYLOAD}-byte UDP datagrams until {@code stop} (which may move); returns how many. */
+    private static long sendUntil(Ipv4Address from, String to, AtomicLong stop) throws Exception {
         try (DatagramSocket s = from == null ? new DatagramSocket() : new DatagramSocket(new InetSocketAddress(from.toString(), 0))) {
             s.setSendBufferSize(4 << 20);
             DatagramPacket packet = new DatagramPacket(new byte[PAYLOAD], PAYLOAD, InetAddress.getByName(to), PORT);
             long n = 0;
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < stop.get()) {
                 for (int i = 0; i < 64; i++) {
                     try {
                         s.send(packet);
