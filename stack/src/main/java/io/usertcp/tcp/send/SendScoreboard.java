@@ -16,9 +16,14 @@ final class SendScoreboard {
     /** Ranges kept; a peer reports at most 4 per ACK (RFC 2018 §3), so 64 covers 16 ACKs of new holes. */
     static final int MAX_RANGES = 64;
 
-    private final int[] starts = new int[MAX_RANGES];
-    private final int[] ends = new int[MAX_RANGES];
+    /**
+     * Ranges in order, the first {@link #count} valid: empty until the first SACK block, then grown
+     * by doubling up to {@link #MAX_RANGES}: a connection without holes holds none (a full table is 512 bytes).
+     */
+    private int[] starts = EMPTY;
+    private int[] ends = EMPTY;
     private int count;
+    private static final int[] EMPTY = new int[0];
 
     void clear() {
         count = 0;
@@ -182,6 +187,11 @@ final class SendScoreboard {
 
     private void replace(int first, int merged, int start, int end) {
         int shift = 1 - merged; // one range takes the place of `merged` ranges
+        if (count + shift > starts.length) {
+            int n = Math.min(MAX_RANGES, Math.max(4, starts.length * 2));
+            starts = java.util.Arrays.copyOf(starts, n);
+            ends = java.util.Arrays.copyOf(ends, n);
+        }
         if (shift != 0) {
             int tail = count - (first + merged);
             System.arraycopy(starts, first + merged, starts, first + merged + shift, tail);

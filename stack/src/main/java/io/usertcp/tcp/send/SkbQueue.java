@@ -39,8 +39,8 @@ final class SkbQueue {
     }
 
     /** The skbs from the oldest unacknowledged one, as [start, end) offsets, in a ring. */
-    private long[] starts = new long[16];
-    private long[] ends = new long[16];
+    private long[] starts = new long[4]; // a power of two (slot()), doubled as needed
+    private long[] ends = new long[4];
     private int head;
     private int count;
     /** Linux sk_wmem_queued: data plus overhead of every skb held. */
