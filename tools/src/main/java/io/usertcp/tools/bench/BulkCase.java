@@ -7,6 +7,10 @@ import io.usertcp.tools.bench.Setup.LossAt;
 import io.usertcp.tools.bench.Workloads.Received;
 import io.usertcp.tools.bench.Workloads.Sent;
 import io.usertcp.tun.TunLinkStats;
+import io.usertcp.socket.LoopConnection;
+import io.usertcp.socket.LoopHandler;
+import io.usertcp.socket.LoopServer;
+import io.usertcp.socket.StackLoop;
 import io.usertcp.tun.TunStackHost;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,6 +51,7 @@ final class BulkCase {
                 rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0, TunStackHost.offloadsByDefault()));
             }
             if (mtu == 1500) {
+                rows.add(measureOnLoop(o, p, mtu));
                 for (Direction d : Direction.values()) {
                     rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0, false));
                 }
@@ -85,6 +90,69 @@ final class BulkCase {
             }
         });
         return Figure.row(c, name, "Gbit/s", Better.HIGHER, ours, kernel);
+    }
+
+    /**
+     * kernel -> usertcp with our receiver on the event loop (the bytes counted from the stack's
+     * thread as they arrive, no handoff to a reading thread), beside the same kernel figure's
+     * measurement: where the blocking socket's handoffs go.
+     */
+    static Measurement measureOnLoop(BenchOptions o, Progress p, int mtu) {
+        String name = Direction.KERNEL_TO_US.label + ", MTU " + mtu + ", event loop";
+        Figure ours = Figure.attempt(p, "bulk usertcp " + name, "Gbit/s", () -> {
+            try (TunSetup s = TunSetup.start(o.profile(), mtu, Loss.NONE, TunStackHost.offloadsByDefault())) {
+                if (o.warmupNanos() > 0) {
+                    onLoop(s, o.warmupNanos(), o, PORT + 2);
+                }
+                Transfer t = onLoop(s, o.durationNanos(), o, PORT + 3);
+                return Figure.of(t.bytes() * 8.0 / t.nanos(), Map.of("bytes", t.bytes(), "seconds", t.nanos() / 1e9));
+            }
+        });
+        Figure kernel = Figure.attempt(p, "bulk kernel " + name, "Gbit/s", () -> {
+            try (VethSetup s = VethSetup.start(mtu, Loss.NONE)) {
+                return transfer(s, Direction.KERNEL_TO_US, o);
+            }
+        });
+        return Figure.row(BenchCase.BULK, name, "Gbit/s", Better.HIGHER, ours, kernel);
+    }
+
+    /** Counts what arrives, notes the end of the stream, closes: on the stack's thread. */
+    private static final class LoopSink implements LoopHandler {
+        final java.util.concurrent.CompletableFuture<Workloads.Received> done = new java.util.concurrent.CompletableFuture<>();
+        private long bytes;
+
+        @Override
+        public void onData(LoopConnection c, io.netty.buffer.ByteBuf data) {
+            bytes += data.readableBytes();
+        }
+
+        @Override
+        public void onEndOfStream(LoopConnection c) {
+            done.complete(new Workloads.Received(bytes, System.nanoTime()));
+            c.close();
+        }
+
+        @Override
+        public void onClose(LoopConnection c, java.io.IOException error) {
+            if (error != null) {
+                done.completeExceptionally(error);
+            }
+        }
+    }
+
+    private static Transfer onLoop(TunSetup s, long durationNanos, BenchOptions o, int port) throws Exception {
+        LoopSink sink = new LoopSink();
+        try (LoopServer server = new StackLoop(s.runners()).listen(port, 16, () -> sink)) {
+            java.util.concurrent.Future<Sent> client = s.clientNamespace().submitInside(() -> {
+                try (io.usertcp.socket.StreamEndpoint e = Workloads.connectKernel(s.serverAddress(), port, o.socketTimeoutMillis())) {
+                    return Workloads.sendFor(e, durationNanos);
+                }
+            });
+            long limit = System.nanoTime() + durationNanos + SLACK_NANOS;
+            Sent sent = Parties.await(client, limit, "the kernel client");
+            Workloads.Received received = sink.done.get(Math.max(1, limit - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return check(sent, received);
+        }
     }
 
     /** An untimed warm-up transfer, then the timed one. */

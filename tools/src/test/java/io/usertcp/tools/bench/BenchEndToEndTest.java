@@ -30,6 +30,7 @@ class BenchEndToEndTest {
     private static final Set<String> EXPECTED_ROWS = Set.of(
             "link/kernel -> TunLink, MTU 1500, UDP, no TCP", "link/TunLink -> kernel, MTU 1500, UDP, no TCP",
             "bulk/kernel -> usertcp, MTU 1500", "bulk/usertcp -> kernel, MTU 1500",
+            "bulk/kernel -> usertcp, MTU 1500, event loop",
             "bulk/kernel -> usertcp, MTU 1500, TUN without offloads", "bulk/usertcp -> kernel, MTU 1500, TUN without offloads",
             "bulk/kernel -> usertcp, MTU 65520", "bulk/usertcp -> kernel, MTU 65520",
             "rr/1-byte round trips", "rr/round-trip latency p50", "rr/round-trip latency p99",
