@@ -96,6 +96,14 @@ public final class LoopConnection implements ConnectionHandler {
         return taken;
     }
 
+    /** TCP_NODELAY: small writes go out at once rather than wait for the ACK of the last (Nagle off). */
+    public void setNoDelay(boolean on) {
+        requireInLoop();
+        if (!connection.isClosed()) {
+            connection.setNoDelay(StackLoop.now(), on);
+        }
+    }
+
     /** Room in the send buffer now. */
     public int writableBytes() {
         requireInLoop();

@@ -1,7 +1,6 @@
 package io.usertcp.tools.bench;
 
 import io.netty.buffer.ByteBuf;
-import io.usertcp.runtime.StackRunner;
 import io.usertcp.socket.LoopConnection;
 import io.usertcp.socket.LoopHandler;
 import io.usertcp.socket.LoopServer;
@@ -81,7 +80,7 @@ final class ConnectionRateCase {
     static final class LoopAnswer implements LoopHandler {
         @Override
         public void onOpen(LoopConnection c) {
-            c.tcp().setNoDelay(StackRunner.nowNanos(), true);
+            c.setNoDelay(true);
         }
 
         @Override

@@ -80,7 +80,7 @@ final class RequestResponseCase {
     static final class LoopEcho implements LoopHandler {
         @Override
         public void onOpen(LoopConnection c) {
-            c.tcp().setNoDelay(StackRunner.nowNanos(), true);
+            c.setNoDelay(true);
         }
 
         @Override
