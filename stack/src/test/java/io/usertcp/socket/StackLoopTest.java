@@ -58,6 +58,7 @@ class StackLoopTest {
     static final class Echo implements LoopHandler {
         private ByteBuf pending;
         final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final CompletableFuture<IOException> closed = new CompletableFuture<>();
 
         @Override
         public void onOpen(LoopConnection c) {
@@ -101,6 +102,7 @@ class StackLoopTest {
                 pending.release();
                 pending = null;
             }
+            closed.complete(error);
         }
     }
 
@@ -144,6 +146,7 @@ class StackLoopTest {
             assertNull(upload.closed.get(5, TimeUnit.SECONDS), "an orderly close");
             assertTrue(upload.blocked > 0, "4 MB does not fit the send buffer at once: onWritable resumed the writes");
         }
+        assertNull(echo.closed.get(5, TimeUnit.SECONDS), "the server's side closed in order too (after the client's last ACK)");
         assertEquals("open, on the loop: true", echo.events.get(0), "callbacks run on the stack's own thread: " + echo.events);
         assertTrue(echo.events.contains("end") && echo.events.contains("close null"), echo.events.toString());
     }
