@@ -59,6 +59,10 @@ public class ReassemblyBenchmark {
     @Param({"32"})
     public int depth = 32;
 
+    /** {@code verify} or {@code offload}: as in {@link InOrderSegmentBenchmark#checksums}. */
+    @Param({"verify", "offload"})
+    public String checksums = "verify";
+
     private ScriptedPeer peer;
     private TcpConnection connection;
     /** [0] fills the hole; [1..depth] arrive beyond it. */
@@ -75,7 +79,7 @@ public class ReassemblyBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        peer = new ScriptedPeer(TcpConfig.linux(), InOrderSegmentBenchmark.MTU);
+        peer = new ScriptedPeer(TcpConfig.linux(), InOrderSegmentBenchmark.MTU, "offload".equals(checksums));
         connection = peer.accept(peer.stack.listen(peer.now(), STACK_PORT, 16), ScriptedPeer.PEER_ADDRESS.bits(),
                 PEER_PORT, 1460, 7, true);
         holeSeq = ScriptedPeer.PEER_ISS + 1;
