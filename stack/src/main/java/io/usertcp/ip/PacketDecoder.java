@@ -76,11 +76,8 @@ public final class PacketDecoder {
         }
         verify = checksumPolicy == ChecksumPolicy.VERIFY && !VirtioNetHeader.checksumTrusted(frame, offset);
         segmentSize = VirtioNetHeader.isGso(frame, offset) ? VirtioNetHeader.gsoSize(frame, offset) : 0;
-        reason = decodeDatagram(frame, offset + VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH);
-        if (reason == null && segmentSize > 0 && ip.protocol() != Ipv4PacketView.PROTOCOL_TCP) {
-            return DropReason.VIRTIO_BAD_GSO; // (check() saw a TCP protocol byte; this keeps the rule local)
-        }
-        return reason;
+        // A GSO frame is TCP: check() accepted it only with a partial checksum at an IPv4 TCP segment's field.
+        return decodeDatagram(frame, offset + VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH);
     }
 
     private DropReason decodeDatagram(ByteBuf packet, int offset, int length) {

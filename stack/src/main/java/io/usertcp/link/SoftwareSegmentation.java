@@ -77,7 +77,11 @@ public final class SoftwareSegmentation {
         return count;
     }
 
-    /** Whether a segment's checksum field holds the pseudo-header sum the offloading sender leaves there. */
+    /**
+     * Whether a segment's checksum field holds the pseudo-header sum the offloading sender leaves there.
+     *
+     * @param packet borrowed; its indices do not move
+     */
     public static boolean holdsPseudoHeaderSum(ByteBuf packet) {
         Ipv4PacketView ip = new Ipv4PacketView().wrap(packet, packet.readerIndex(), packet.readableBytes());
         TcpSegmentView tcp = new TcpSegmentView().wrap(ip);

@@ -82,19 +82,13 @@ final class Faults {
      */
     void remember(ByteBuf packet, int skip) {
         int at = packet.readerIndex() + skip;
-        int length = packet.readableBytes() - skip;
-        tupleKnown = false;
-        if (length < 20 || (packet.getByte(at) & 0xF0) != 0x40 || packet.getByte(at + 9) != 6) {
-            return;
+        int tcp = RawDatagram.tcpHeader(packet, at, packet.readableBytes() - skip);
+        tupleKnown = tcp >= 0;
+        if (tupleKnown) {
+            tupleRemote = RawDatagram.source(packet, at);
+            tupleLocal = RawDatagram.destination(packet, at);
+            tuplePorts = packet.getInt(tcp); // source port (theirs), destination port (ours)
         }
-        int headerLength = (packet.getByte(at) & 0x0F) * 4;
-        if (headerLength < 20 || length < headerLength + 4) {
-            return;
-        }
-        tupleRemote = packet.getInt(at + 12);
-        tupleLocal = packet.getInt(at + 16);
-        tuplePorts = packet.getInt(at + headerLength); // source port (theirs), destination port (ours)
-        tupleKnown = true;
     }
 
     /** The tuple {@link #remember} read, or null. */

@@ -3,6 +3,7 @@ package io.usertcp.runtime;
 import io.netty.buffer.ByteBuf;
 import io.usertcp.core.Shard;
 import io.usertcp.link.LinkOffloads;
+import io.usertcp.wire.Icmpv4MessageView;
 import io.usertcp.wire.VirtioNetHeader;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ShardedLink implements WaitableLink {
     /** The most datagrams waiting in one shard's inbox. */
     public static final int INBOX_LIMIT = 4096;
-    private static final int IPV4_MIN_HEADER = 20;
-    private static final int PROTOCOL_TCP = 6;
-    private static final int PROTOCOL_ICMP = 1;
     private static final int ICMP_HEADER = 8;
 
     private final WaitableLink queue;
@@ -110,35 +108,33 @@ public final class ShardedLink implements WaitableLink {
     /**
      * The shard a datagram belongs to: its TCP flow's, seen from our side (destination local); an
      * ICMP error's quoted TCP segment's (which we sent: source local); else {@code here}.
+     *
+     * @param p borrowed; its indices do not move
      */
     static int owner(ByteBuf p, int skip, int shards, int here) {
         int at = p.readerIndex() + skip;
         int length = p.readableBytes() - skip;
-        if (shards == 1 || length < IPV4_MIN_HEADER || (p.getByte(at) & 0xF0) != 0x40) {
+        int ihl = RawDatagram.ipv4HeaderLength(p, at, length);
+        if (shards == 1 || ihl < 0) {
             return here;
         }
-        int ihl = (p.getByte(at) & 0x0F) * 4;
-        if (ihl < IPV4_MIN_HEADER || length < ihl + 4) {
+        int tcp = RawDatagram.tcpHeader(p, at, length);
+        if (tcp >= 0) {
+            return Shard.of(RawDatagram.destination(p, at), p.getUnsignedShort(tcp + 2), RawDatagram.source(p, at),
+                    p.getUnsignedShort(tcp), shards);
+        }
+        if (p.getUnsignedByte(at + 9) != RawDatagram.PROTOCOL_ICMP || length < ihl + ICMP_HEADER
+                || !Icmpv4MessageView.isErrorType(p.getUnsignedByte(at + ihl))) {
             return here;
         }
-        int protocol = p.getUnsignedByte(at + 9);
-        if (protocol == PROTOCOL_TCP) {
-            return Shard.of(p.getInt(at + 16), p.getUnsignedShort(at + ihl + 2), p.getInt(at + 12),
-                    p.getUnsignedShort(at + ihl), shards);
-        }
+        // RFC 792: the error quotes the IP header and 8 bytes of the datagram we sent, our side as its source.
         int quoted = at + ihl + ICMP_HEADER;
-        if (protocol != PROTOCOL_ICMP || length < ihl + ICMP_HEADER + IPV4_MIN_HEADER + 4) {
+        int quotedTcp = RawDatagram.tcpHeader(p, quoted, length - ihl - ICMP_HEADER);
+        if (quotedTcp < 0) {
             return here;
         }
-        int type = p.getUnsignedByte(at + ihl);
-        boolean error = type == 3 || type == 11 || type == 12; // unreachable, time exceeded, parameter problem
-        int quotedIhl = (p.getByte(quoted) & 0x0F) * 4;
-        if (!error || p.getUnsignedByte(quoted + 9) != PROTOCOL_TCP || quotedIhl < IPV4_MIN_HEADER
-                || length < ihl + ICMP_HEADER + quotedIhl + 4) {
-            return here;
-        }
-        return Shard.of(p.getInt(quoted + 12), p.getUnsignedShort(quoted + quotedIhl), p.getInt(quoted + 16),
-                p.getUnsignedShort(quoted + quotedIhl + 2), shards);
+        return Shard.of(RawDatagram.source(p, quoted), p.getUnsignedShort(quotedTcp), RawDatagram.destination(p, quoted),
+                p.getUnsignedShort(quotedTcp + 2), shards);
     }
 
     @Override

@@ -425,6 +425,7 @@ public final class StackRunner implements AutoCloseable {
     /** Feeds up to {@link #RECEIVE_BUDGET} packets to the stack; each fault stays with its packet. */
     private int receiveBatch() {
         int received = 0;
+        boolean frames = link.offloads().virtioHeader(); // a link's framing does not change: asked once a batch
         while (received < RECEIVE_BUDGET) {
             ByteBuf packet;
             try {
@@ -437,10 +438,9 @@ public final class StackRunner implements AutoCloseable {
                 break;
             }
             received++;
-            boolean frame = link.offloads().virtioHeader();
-            faults.remember(packet, frame ? VirtioNetHeader.LENGTH : 0); // before the stack releases the packet
+            faults.remember(packet, frames ? VirtioNetHeader.LENGTH : 0); // before the stack releases the packet
             try {
-                if (frame) {
+                if (frames) {
                     stack.receiveFrame(nowNanos(), packet);
                 } else {
                     stack.receive(nowNanos(), packet);

@@ -73,7 +73,9 @@ public final class LoopConnection implements ConnectionHandler {
      * Queues what fits of {@code data} in the send buffer; it goes out in this turn of the loop
      * (Nagle, cwnd and the peer's window permitting).
      *
-     * @param data borrowed; its reader index moves past what was taken
+     * @param data borrowed; its reader index moves past what was taken, and the bytes taken must
+     *             not be written to afterwards: the send buffer keeps them as a retained slice until
+     *             the peer acknowledges them (as {@link TcpConnection#send} says)
      * @return the bytes taken; when fewer than offered, {@link LoopHandler#onWritable} follows
      *         once there is room
      * @throws IOException when the connection can no longer send (closed, reset, shut down)

@@ -1,13 +1,20 @@
 package io.usertcp.socket;
 
+import io.usertcp.runtime.StackRunner;
 import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.CloseReason;
+import io.usertcp.tcp.TcpListener;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
+import java.util.function.Function;
 
-/** Maps a {@link CloseReason} to the exception {@code java.net} would throw (DESIGN.md §7). */
+/**
+ * The exceptions {@code java.net} would throw (DESIGN.md §7): a {@link CloseReason} mapped to one,
+ * and LISTEN that binds as java.net does.
+ */
 final class SocketErrors {
     private SocketErrors() {}
 
@@ -32,6 +39,29 @@ final class SocketErrors {
             case PROTOCOL_UNAVAILABLE, SOURCE_ROUTE_FAILED, HOST_DOWN, NOT_ON_NETWORK, PROTOCOL_ERROR -> new SocketException(reason.message());
             default -> new SocketException("Socket closed (" + reason.message() + ")");
         };
+    }
+
+    /**
+     * LISTEN on the stack's thread, as java.net binds: a port that already has a listener is
+     * "Address already in use" ({@link BindException}) rather than the core's IllegalStateException.
+     *
+     * @param onAcceptable the listener's callback (on the stack's thread)
+     * @return the listener, which the caller closes
+     */
+    static TcpListener listen(StackRunner runner, int port, int backlog, Function<TcpListener, Runnable> onAcceptable)
+            throws BindException {
+        TcpListener listener = runner.call(now -> {
+            if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
+                return null;
+            }
+            TcpListener l = runner.stack().listen(now, port, backlog);
+            l.setOnAcceptable(onAcceptable.apply(l));
+            return l;
+        });
+        if (listener == null) {
+            throw new BindException("Address already in use: port " + port + " already has a listener");
+        }
+        return listener;
     }
 
     /** For a call that found the stack's thread stopped: "the stack thread ... died (cause)". */

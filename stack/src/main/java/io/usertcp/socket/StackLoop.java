@@ -96,24 +96,17 @@ public final class StackLoop implements Executor {
         }
         List<TcpListener> listeners = new ArrayList<>();
         for (StackRunner runner : shards) {
-            TcpListener listener = runner.call(now -> {
-                if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
-                    return null;
-                }
-                TcpListener l = runner.stack().listen(now, port, backlog);
-                l.setOnAcceptable(() -> {
+            try {
+                listeners.add(SocketErrors.listen(runner, port, backlog, l -> () -> {
                     TcpConnection c;
                     while ((c = l.accept()) != null) {
                         new LoopConnection(this, runner, c, handlers.get()).accepted();
                     }
-                });
-                return l;
-            });
-            if (listener == null) {
-                new LoopServer(shards, listeners).close();
-                throw new BindException("Address already in use: port " + port + " already has a listener");
+                }));
+            } catch (BindException e) {
+                new LoopServer(shards, listeners).close(); // the shards that did listen stop again
+                throw e;
             }
-            listeners.add(listener);
         }
         return new LoopServer(shards, listeners);
     }

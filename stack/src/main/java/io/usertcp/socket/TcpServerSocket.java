@@ -31,17 +31,7 @@ public final class TcpServerSocket implements Closeable {
      */
     public TcpServerSocket(StackRunner runner, int port, int backlog) throws BindException {
         this.runner = runner;
-        this.listener = runner.call(now -> {
-            if (runner.stack().listeners().stream().anyMatch(l -> l.id().localPort() == port)) {
-                return null;
-            }
-            TcpListener l = runner.stack().listen(now, port, backlog);
-            l.setOnAcceptable(gate::signal);
-            return l;
-        });
-        if (listener == null) {
-            throw new BindException("Address already in use: port " + port + " already has a listener");
-        }
+        this.listener = SocketErrors.listen(runner, port, backlog, l -> gate::signal);
         runner.onTermination(wake);
     }
 

@@ -263,25 +263,44 @@ final class TcpOutput {
     /** One segment of {@code length} new bytes at SND.NXT, with our FIN when it empties the queue. */
     private void sendNewSegment(TcpConnection c, long nowNanos, Link link, int length, int mss) {
         Sender snd = c.sender;
-        boolean last = snd.isLastQueued(length);
-        boolean fin = last && snd.finQueued();
-        boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
+        int pushAndFin = pushAndFin(c, length, mss);
         c.receiver.dataSending(nowNanos);
-        prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0));
-        if (c.ecn) {
-            // RFC 3168 §6.1.2 and Linux tcp_ecn_send(): new data is ECT(0) (never retransmissions, pure ACKs, SYNs
-            // or a FIN alone: RFC 3168 §6.1.5 and §6.1.4), and the first new data after a reduction carries CWR.
-            s.ecn = Receiver.ECT_0;
-            if (snd.takeQueuedCwr()) {
-                s.flags |= TcpFlags.CWR;
-            }
-        }
+        prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | pushAndFin);
+        markNewData(c);
         s.payload = snd;
         s.payloadOffset = snd.nextDataOffset();
         s.payloadLength = length;
         transmit(c, nowNanos, link);
-        snd.newDataSent(nowNanos, length, mss, fin);
+        snd.newDataSent(nowNanos, length, mss, (pushAndFin & TcpFlags.FIN) != 0);
         armRetransmitAndUserTimeout(c, nowNanos);
+    }
+
+    /**
+     * PSH and FIN of the next new-data segment of {@code length} bytes, asked before it is sent: our
+     * FIN rides on the segment that empties the queue; PSH on that one (RFC 9293 §3.9.1: the last of
+     * the data queued), and, where the profile says so, on the last of a burst the window or cwnd
+     * ends (Linux: a TSO packet's PSH, which segmentation leaves on its last segment).
+     */
+    private static int pushAndFin(TcpConnection c, int length, int mss) {
+        Sender snd = c.sender;
+        boolean last = snd.isLastQueued(length);
+        boolean fin = last && snd.finQueued();
+        boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
+        return (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
+    }
+
+    /**
+     * RFC 3168 §6.1.2 and Linux tcp_ecn_send(): new data is ECT(0) (never retransmissions, pure ACKs,
+     * SYNs or a FIN alone: RFC 3168 §6.1.5 and §6.1.4), and the first new data after a reduction
+     * carries CWR.
+     */
+    private void markNewData(TcpConnection c) {
+        if (c.ecn) {
+            s.ecn = Receiver.ECT_0;
+            if (c.sender.takeQueuedCwr()) {
+                s.flags |= TcpFlags.CWR;
+            }
+        }
     }
 
     /**
@@ -303,12 +322,7 @@ final class TcpOutput {
             override = false;
             c.receiver.dataSending(nowNanos);
             prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK);
-            if (c.ecn) {
-                s.ecn = Receiver.ECT_0;
-                if (snd.takeQueuedCwr()) {
-                    s.flags |= TcpFlags.CWR;
-                }
-            }
+            markNewData(c); // CWR on the first segment: segmentation keeps it there only
             int headers = Ipv4PacketView.MIN_HEADER_LENGTH + TcpSegmentView.MIN_HEADER_LENGTH + s.optionsLength();
             int room = Math.max(mss, (link.offloads().maxSegmentationBytes() - headers) / mss * mss);
             s.payload = snd;
@@ -316,14 +330,12 @@ final class TcpOutput {
             int total = 0;
             int segments = 0;
             while (true) {
-                boolean last = snd.isLastQueued(length);
-                boolean fin = last && snd.finQueued();
-                boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
-                snd.newDataSent(nowNanos, length, mss, fin);
+                int pushAndFin = pushAndFin(c, length, mss);
+                snd.newDataSent(nowNanos, length, mss, (pushAndFin & TcpFlags.FIN) != 0);
                 total += length;
                 segments++;
-                if (fin || push || length < mss) {
-                    s.flags |= (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
+                if (pushAndFin != 0 || length < mss) {
+                    s.flags |= pushAndFin; // on the last segment: segmentation keeps them there only
                     break;
                 }
                 if (total + mss > room || (length = snd.nextSegmentLength(mss, false, c.noDelay)) == 0) {

@@ -77,7 +77,11 @@ public final class Icmpv4MessageView extends WireRegion {
 
     /** Whether this type carries a quote of an offending datagram. */
     public boolean isError() {
-        int type = type();
+        return isErrorType(type());
+    }
+
+    /** Whether ICMP type {@code type} carries a quote of an offending datagram (RFC 792). */
+    public static boolean isErrorType(int type) {
         return type == TYPE_DESTINATION_UNREACHABLE || type == TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM
                 || type == 4 /* source quench, deprecated by RFC 6633 */;
     }

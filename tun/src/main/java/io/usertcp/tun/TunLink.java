@@ -215,7 +215,12 @@ public final class TunLink implements WaitableLink, AutoCloseable {
         return null;
     }
 
-    /** A small frame leaves the 64 KB read buffer for one of its size; the big one stays as the spare. */
+    /**
+     * A small frame leaves the 64 KB read buffer for one of its size; the big one stays as the spare.
+     *
+     * @param buf owned by the link: it becomes the spare, or (without memory for the copy) is returned
+     * @return a buffer the caller owns
+     */
     private ByteBuf copyOut(ByteBuf buf) {
         ByteBuf small;
         try {

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.usertcp.tools.bench.Measurement.Better;
 import io.usertcp.tun.NetworkNamespace;
-import io.usertcp.tun.TunDevice;
 import io.usertcp.tun.TunLink;
 import io.usertcp.tun.TunStackHost;
 import io.usertcp.wire.InternetChecksum;
@@ -56,38 +55,9 @@ final class LinkCeilingCase {
         return rows;
     }
 
-    /** A namespace with a plain TUN device at MTU 1500 and the kernel at 198.18.0.1, and our link on it. */
-    private record Plain(NetworkNamespace ns, TunLink link) implements AutoCloseable {
-        static Plain start() {
-            NetworkNamespace ns = NetworkNamespace.create(PREFIX);
-            TunDevice device = null;
-            try {
-                device = ns.openTun(TunStackHost.DEVICE);
-                ns.addAddress(TunStackHost.DEVICE, TunStackHost.KERNEL_ADDRESS + "/" + TunStackHost.PREFIX_LENGTH);
-                ns.linkUp(TunStackHost.DEVICE, MTU);
-                return new Plain(ns, new TunLink(device, MTU));
-            } catch (RuntimeException | Error e) {
-                if (device != null) {
-                    device.close();
-                }
-                ns.close();
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                link.close();
-            } finally {
-                ns.close();
-            }
-        }
-    }
-
     /** The kernel sends UDP to 198.18.0.2; the link reads every datagram and drops it. */
     private static Figure intoLink(BenchOptions o) throws Exception {
-        try (Plain plain = Plain.start()) {
+        try (PlainTun plain = PlainTun.start(PREFIX, MTU)) {
             // The sender runs until told (stop), at most until the hard limit; the clock starts at its first datagram,
             // so that a slow start of its thread is not counted as a slow link.
             AtomicLong stop = new AtomicLong(System.nanoTime() + FIRST_DATAGRAM_NANOS + o.warmupNanos() + o.durationNanos());
@@ -131,7 +101,7 @@ final class LinkCeilingCase {
 
     /** The link writes one prepared datagram to 198.18.0.1 over and over; the kernel's UDP socket counts. */
     private static Figure outOfLink(BenchOptions o) throws Exception {
-        try (Plain plain = Plain.start()) {
+        try (PlainTun plain = PlainTun.start(PREFIX, MTU)) {
             DatagramSocket socket = plain.ns().runInside(() -> new DatagramSocket(
                     new InetSocketAddress(TunStackHost.KERNEL_ADDRESS.toString(), PORT)));
             try (socket) { // never read: the kernel drops what does not fit its buffer, after taking it from us
@@ -252,7 +222,7 @@ final class LinkCeilingCase {
         }
     }
 
-    /** A {@link #MTU}-byte IPv4 UDP datagram with valid checksums, in direct memory. */
+    /** A {@link #MTU}-byte IPv4 UDP datagram with valid checksums, in a new direct buffer the caller owns. */
     static ByteBuf udpDatagram(Ipv4Address from, Ipv4Address to, int port) {
         ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(MTU);
         b.writerIndex(MTU);

@@ -8,7 +8,6 @@ import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tun.NetworkNamespace;
-import io.usertcp.tun.TunDevice;
 import io.usertcp.tun.TunLink;
 import io.usertcp.tun.TunLinkStats;
 import io.usertcp.tun.TunStackHost;
@@ -98,38 +97,22 @@ final class TunSetup implements Setup {
 
     /** {@link TunStackHost#start}'s steps, with the loss between the TUN link and the stack. */
     private static TunSetup startLossy(int mtu, int percent, TcpConfig tcp) {
-        NetworkNamespace ns = NetworkNamespace.create(PREFIX);
-        TunDevice device = null;
-        TunLink link = null;
+        PlainTun tun = PlainTun.start(PREFIX, mtu);
         try {
-            device = ns.openTun(TunStackHost.DEVICE);
-            ns.addAddress(TunStackHost.DEVICE, TunStackHost.KERNEL_ADDRESS + "/" + TunStackHost.PREFIX_LENGTH);
-            ns.linkUp(TunStackHost.DEVICE, mtu);
-            link = new TunLink(device, mtu);
-            LossyLink lossy = new LossyLink(link, percent, LOSS_SEED);
+            LossyLink lossy = new LossyLink(tun.link(), percent, LOSS_SEED);
             StackConfig config = StackConfig.of(TunStackHost.STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu);
             config = config.withTcp(tcp);
-            StackRunner runner = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + ns.name()).start();
-            TunLink ownedLink = link;
+            StackRunner runner = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + tun.ns().name()).start();
             AutoCloseable resources = () -> {
                 try {
                     runner.close();
                 } finally {
-                    try {
-                        ownedLink.close();
-                    } finally {
-                        ns.close();
-                    }
+                    tun.close();
                 }
             };
-            return new TunSetup(ns, runner, resources, link, lossy, false);
+            return new TunSetup(tun.ns(), runner, resources, tun.link(), lossy, false);
         } catch (RuntimeException | Error e) {
-            if (link != null) {
-                link.close();
-            } else if (device != null) {
-                device.close();
-            }
-            ns.close();
+            tun.close();
             throw e;
         }
     }
