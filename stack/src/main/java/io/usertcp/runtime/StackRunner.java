@@ -450,6 +450,15 @@ public final class StackRunner implements AutoCloseable {
                 faults.contain(e, id == null ? "a packet" : "a packet for " + id);
                 abortWatched(id, e);
             }
+            if (stack.owesOutput()) {
+                // The segment's answer goes before the next segment is processed (TcpStack.transmitOwed);
+                // events wait for the end of the batch.
+                try {
+                    stack.transmitOwed(nowNanos(), link);
+                } catch (RuntimeException | Error e) {
+                    faults.contain(e, "transmit");
+                }
+            }
         }
         return received;
     }

@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *   stack.onTimeout(now);              // when now reaches stack.nextDeadlineNanos()
  *   stack.pollTransmit(now, link);     // after either, and after user calls
  * </pre>
+ * A driver that reads datagrams in batches calls {@link #transmitOwed} after each of them, so that
+ * every segment is answered before the next is processed, as the simulation and Linux do.
  * It never reads a clock, starts a thread or touches I/O. One thread calls everything.
  *
  * <p>Ownership: {@link #receive} takes the packet and releases it on every path; what outlives the
@@ -473,6 +475,26 @@ public final class TcpStack {
      */
     public int pollTransmit(long nowNanos, Link link) {
         deliverEvents(nowNanos); // what user calls since the last poll raised
+        return transmitOwed(nowNanos, link);
+    }
+
+    /** Whether a received segment (or a timer) left replies or connection output to send. */
+    public boolean owesOutput() {
+        return !outputList.isEmpty() || !replies.isEmpty();
+    }
+
+    /**
+     * Sends what segment processing owes the wire, replies first, without delivering events: the
+     * part of {@link #pollTransmit} a driver calls after each datagram of a batch. Linux sends the
+     * ACK a segment calls for, and the data its ACK lets out, before it processes the next segment
+     * (tcp_rcv_established(): tcp_data_snd_check(), tcp_ack_snd_check()); a driver that sent once
+     * per batch would answer a batch of out-of-order segments with one duplicate ACK instead of one
+     * each (RFC 5681 §4.2), starving the sender's ACK clock and its SACK scoreboard.
+     *
+     * @param link takes ownership of every packet handed to it
+     * @return the number of packets handed to the link
+     */
+    public int transmitOwed(long nowNanos, Link link) {
         int sent = 0;
         ByteBuf reply;
         while ((reply = replies.poll()) != null) {

@@ -162,6 +162,7 @@ final class BulkCase {
         }
         long droppedBefore = s.lossDropped();
         Map<String, Long> countersBefore = s.serverCounters();
+        Map<String, Long> clientBefore = s.clientCounters();
         TunLinkStats linkBefore = s instanceof TunSetup tun ? tun.linkStats() : null;
         Transfer t = once(s, d, o.durationNanos(), o, PORT + 1);
         Map<String, Object> details = new LinkedHashMap<>();
@@ -181,8 +182,10 @@ final class BulkCase {
         if (droppedBefore != 0 || s.lossDropped() != 0) {
             details.put("segmentsDropped", s.lossDropped() - droppedBefore);
         }
-        // the server's loss recovery during the timed transfer (it is the sender usertcp -> kernel)
+        // each end's loss recovery during the timed transfer: the server sends usertcp -> kernel,
+        // the (kernel) client kernel -> usertcp
         s.serverCounters().forEach((name, after) -> details.put("server." + name, after - countersBefore.getOrDefault(name, 0L)));
+        s.clientCounters().forEach((name, after) -> details.put("client." + name, after - clientBefore.getOrDefault(name, 0L)));
         return Figure.of(t.bytes() * 8.0 / t.nanos(), details);
     }
 

@@ -1,6 +1,9 @@
 package io.usertcp.tools.bench;
 
+import io.usertcp.tun.ExecResult;
 import io.usertcp.tun.NetworkNamespace;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -31,13 +34,43 @@ interface Setup extends AutoCloseable {
 
     /** The loss-recovery counters whose names both stacks share (nstat's), for the details. */
     List<String> RECOVERY_COUNTERS = List.of("TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPFastRetrans",
-            "TcpExtTCPSackRecovery", "TcpExtTCPLossProbes");
+            "TcpExtTCPSackRecovery", "TcpExtTCPLossProbes", "TcpExtTCPLostRetransmit", "TcpExtTCPDSACKRecv",
+            "TcpExtTCPSpuriousRTOs", "TcpExtTCPOFOQueue", "TcpExtTCPDSACKOldSent");
 
     /**
      * The server's {@link #RECOVERY_COUNTERS} now: our stack's, or the kernel's in the server's
      * namespace ({@code nstat}); a counter one side does not keep is left out.
      */
     Map<String, Long> serverCounters();
+
+    /**
+     * The client's {@link #RECOVERY_COUNTERS} now: always a kernel's, the sender's kernel -> usertcp,
+     * so that a row shows both ends' loss recovery.
+     */
+    default Map<String, Long> clientCounters() {
+        return kernelCounters(clientNamespace());
+    }
+
+    /**
+     * {@code nstat -asz NAMES} in {@code namespace}: absolute values, nstat's history untouched;
+     * empty when nstat is missing (the details go without).
+     */
+    static Map<String, Long> kernelCounters(NetworkNamespace namespace) {
+        List<String> command = new ArrayList<>(List.of("nstat", "-asz"));
+        command.addAll(RECOVERY_COUNTERS);
+        ExecResult r = namespace.exec(command.toArray(String[]::new));
+        Map<String, Long> counters = new LinkedHashMap<>();
+        if (!r.succeeded()) {
+            return counters;
+        }
+        for (String line : r.output().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 2 && RECOVERY_COUNTERS.contains(f[0])) {
+                counters.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        return counters;
+    }
 
     /** Deletes everything made for this side. Idempotent. */
     @Override

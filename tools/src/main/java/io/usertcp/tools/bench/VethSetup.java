@@ -133,23 +133,10 @@ final class VethSetup implements Setup {
         };
     }
 
-    /** {@code nstat -asz NAMES} in the server's namespace: absolute values, history untouched. */
+    /** The kernel's counters in the server's namespace. */
     @Override
     public Map<String, Long> serverCounters() {
-        List<String> command = new ArrayList<>(List.of("nstat", "-asz"));
-        command.addAll(RECOVERY_COUNTERS);
-        ExecResult r = right.exec(command.toArray(String[]::new));
-        Map<String, Long> counters = new LinkedHashMap<>();
-        if (!r.succeeded()) {
-            return counters; // nstat missing: the details go without
-        }
-        for (String line : r.output().split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 2 && RECOVERY_COUNTERS.contains(f[0])) {
-                counters.put(f[0], Long.parseLong(f[1]));
-            }
-        }
-        return counters;
+        return Setup.kernelCounters(right);
     }
 
     @Override
