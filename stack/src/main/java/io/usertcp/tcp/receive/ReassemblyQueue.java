@@ -4,13 +4,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.core.MemoryBudget;
 import io.usertcp.wire.SeqNum;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 
 /**
  * Out-of-order data waiting for the hole before it (RFC 9293 §3.10.7.4, seventh: segments "may be
- * held for later processing"). Keeps non-overlapping ranges sorted by sequence number: what
- * arrives is trimmed against what is already held, so duplicates and overlaps cost nothing twice.
- * A FIN that arrives after a hole is remembered and delivered only after the data before it.
+ * held for later processing"). Keeps blocks, the contiguous runs a SACK block reports, sorted by
+ * sequence number and never touching; each block keeps its ranges (the segments' bytes) in order.
+ * What arrives is trimmed against what is already held, so duplicates and overlaps cost nothing
+ * twice. A FIN that arrives after a hole is remembered and delivered only after the data before it.
+ *
+ * <p>Cost: a segment that extends the highest block (nearly every segment behind a hole), taking
+ * the next range in order, and the SACK blocks of an ACK cost the same however much is held: they
+ * work on the ends of the blocks and their deques, and the block count is the number of holes
+ * (Linux keeps its out-of-order queue in an rbtree with a pointer to its last skb for the same
+ * reason, tcp_data_queue_ofo()). Only a segment that lands between blocks walks the blocks.
  *
  * <p>Bounded: the caller trims every segment to the receive window before offering it, so held
  * bytes never exceed the window; and at most {@code maxRanges} ranges are kept, because each pins
@@ -24,26 +32,26 @@ import java.util.ArrayList;
  * caller (who then owns them), {@link #release()} frees what remains.
  */
 final class ReassemblyQueue {
-    /** One held range [seq, seq + data.readableBytes()). */
-    private static final class Range {
+    /** A contiguous run [seq, end) of held bytes: its ranges, in order, without gaps. */
+    private static final class Block {
         int seq;
-        ByteBuf data;
+        int end;
+        final ArrayDeque<ByteBuf> ranges = new ArrayDeque<>(8);
 
-        Range(int seq, ByteBuf data) {
+        Block(int seq, ByteBuf first) {
             this.seq = seq;
-            this.data = data;
-        }
-
-        int end() {
-            return seq + data.readableBytes();
+            this.end = seq + first.readableBytes();
+            ranges.add(first);
         }
     }
 
-    private final ArrayList<Range> ranges = new ArrayList<>();
+    /** Sorted by sequence number; no two overlap or touch (touching blocks are merged). */
+    private final ArrayList<Block> blocks = new ArrayList<>();
     private final int maxRanges;
     /** Where exact copies of small held segments come from. */
     private final ByteBufAllocator allocator;
     private final MemoryBudget budget;
+    private int rangeCount;
     private long chargedBytes;
     private int heldBytes;
     private boolean finHeld;
@@ -77,15 +85,21 @@ final class ReassemblyQueue {
     }
 
     boolean isEmpty() {
-        return ranges.isEmpty() && !finHeld;
+        return blocks.isEmpty() && !finHeld;
     }
 
     int heldBytes() {
         return heldBytes;
     }
 
+    /** Held ranges: each pins (part of) one packet buffer. */
     int rangeCount() {
-        return ranges.size();
+        return rangeCount;
+    }
+
+    /** Contiguous runs held: the holes behind RCV.NXT and between them. */
+    int blockCount() {
+        return blocks.size();
     }
 
     /**
@@ -108,34 +122,48 @@ final class ReassemblyQueue {
         if (SeqNum.lt(start, rcvNxt)) {
             start = rcvNxt; // the caller trimmed, but be safe
         }
-        int i = 0;
+        // k: the first block that ends at or after start, found from the top, where nearly all arrive
+        int k = blocks.size();
+        while (k > 0 && SeqNum.ge(blocks.get(k - 1).end, start)) {
+            k--;
+        }
         while (SeqNum.lt(start, end)) {
-            // skip ranges entirely before start
-            while (i < ranges.size() && SeqNum.le(ranges.get(i).end(), start)) {
-                i++;
-            }
-            int gapEnd = end;
-            if (i < ranges.size()) {
-                Range r = ranges.get(i);
-                if (SeqNum.le(r.seq, start)) {
+            Block b = k < blocks.size() ? blocks.get(k) : null;
+            if (b != null && SeqNum.le(b.seq, start)) {
+                if (SeqNum.lt(start, b.end)) {
                     if (!duplicateFound) {
                         // Already held: a duplicate, which the next ACK reports in a D-SACK block (RFC 2883 §4).
                         duplicateFound = true;
                         duplicateLeft = start;
-                        duplicateRight = SeqNum.min(end, r.end());
+                        duplicateRight = SeqNum.min(end, b.end);
                     }
-                    start = r.end(); // covered: move past this range
-                    i++;
+                    start = b.end;
                     continue;
                 }
-                gapEnd = SeqNum.min(end, r.seq);
+                // start == b.end: the bytes up to the next block (or the end) extend b
+                Block next = k + 1 < blocks.size() ? blocks.get(k + 1) : null;
+                int gapEnd = next == null ? end : SeqNum.min(end, next.seq);
+                b.ranges.addLast(hold(packet, offset + SeqNum.diff(start, seq), SeqNum.diff(gapEnd, start)));
+                b.end = gapEnd;
+                if (next != null && gapEnd == next.seq) {
+                    b.ranges.addAll(next.ranges); // the hole between them is filled: one block
+                    b.end = next.end;
+                    blocks.remove(k + 1);
+                }
+                start = gapEnd;
+            } else {
+                // before block k (or above every block)
+                int gapEnd = b == null ? end : SeqNum.min(end, b.seq);
+                ByteBuf range = hold(packet, offset + SeqNum.diff(start, seq), SeqNum.diff(gapEnd, start));
+                if (b != null && gapEnd == b.seq) {
+                    b.ranges.addFirst(range);
+                    b.seq = start;
+                } else {
+                    blocks.add(k, new Block(start, range));
+                }
+                start = gapEnd;
             }
-            int n = SeqNum.diff(gapEnd, start);
-            ranges.add(i, new Range(start, hold(packet, offset + SeqNum.diff(start, seq), n)));
-            heldBytes += n;
             added = true;
-            i++;
-            start = gapEnd;
         }
         if (length > 0) {
             remember(seq, seq + length);
@@ -158,6 +186,8 @@ final class ReassemblyQueue {
             held = allocator.buffer(length, length).writeBytes(packet, offset, length);
             charge(held.capacity());
         }
+        heldBytes += length;
+        rangeCount++;
         return held;
     }
 
@@ -166,9 +196,10 @@ final class ReassemblyQueue {
         return chargedBytes;
     }
 
-    private void forget(Range r) {
-        heldBytes -= r.data.readableBytes();
-        charge(-ReceiveBuffer.trueSize(r.data));
+    private void forget(ByteBuf range) {
+        heldBytes -= range.readableBytes();
+        rangeCount--;
+        charge(-ReceiveBuffer.trueSize(range));
     }
 
     private void charge(long bytes) {
@@ -184,7 +215,7 @@ final class ReassemblyQueue {
      */
     boolean pruneTo(long chargedLimit) {
         boolean pruned = false;
-        while (chargedBytes > chargedLimit && !ranges.isEmpty()) {
+        while (chargedBytes > chargedLimit && !blocks.isEmpty()) {
             dropHighest();
             pruned = true;
         }
@@ -195,17 +226,23 @@ final class ReassemblyQueue {
     }
 
     private void dropHighest() {
-        Range r = ranges.remove(ranges.size() - 1);
-        forget(r);
-        r.data.release();
-        if (finHeld && SeqNum.ge(finSeq, r.seq)) {
+        int last = blocks.size() - 1;
+        Block b = blocks.get(last);
+        ByteBuf range = b.ranges.pollLast();
+        b.end -= range.readableBytes();
+        if (b.ranges.isEmpty()) {
+            blocks.remove(last);
+        }
+        if (finHeld && SeqNum.ge(finSeq, b.end)) {
             finHeld = false; // the data before it is gone; the FIN will come again
         }
+        forget(range);
+        range.release();
     }
 
     /** Drops the highest ranges while there are too many (each pins a packet buffer). */
     private void prune() {
-        while (ranges.size() > maxRanges) {
+        while (rangeCount > maxRanges) {
             dropHighest();
         }
     }
@@ -217,29 +254,31 @@ final class ReassemblyQueue {
      * @return a slice the caller now owns, or null when the hole at {@code rcvNxt} is still open
      */
     ByteBuf pollInOrder(int rcvNxt) {
-        while (!ranges.isEmpty()) {
-            Range r = ranges.get(0);
-            if (SeqNum.le(r.end(), rcvNxt)) {
-                ranges.remove(0);
-                forget(r);
-                r.data.release();
-                continue;
-            }
-            if (SeqNum.gt(r.seq, rcvNxt)) {
+        while (!blocks.isEmpty()) {
+            Block b = blocks.get(0);
+            if (SeqNum.gt(b.seq, rcvNxt)) {
                 return null;
             }
-            ranges.remove(0);
-            int skip = SeqNum.diff(rcvNxt, r.seq);
-            forget(r);
-            r.data.skipBytes(skip);
-            return r.data;
+            ByteBuf range = b.ranges.pollFirst();
+            int rangeSeq = b.seq;
+            b.seq += range.readableBytes();
+            if (b.ranges.isEmpty()) {
+                blocks.remove(0); // a short list: the holes
+            }
+            forget(range);
+            if (SeqNum.le(b.seq, rcvNxt)) {
+                range.release(); // entirely before RCV.NXT
+                continue;
+            }
+            range.skipBytes(SeqNum.diff(rcvNxt, rangeSeq));
+            return range;
         }
         return null;
     }
 
     /** Whether a held FIN is now in order at {@code rcvNxt}; clears it when so. */
     boolean takeFinAt(int rcvNxt) {
-        if (finHeld && finSeq == rcvNxt && ranges.isEmpty()) {
+        if (finHeld && finSeq == rcvNxt && blocks.isEmpty()) {
             finHeld = false;
             return true;
         }
@@ -260,23 +299,18 @@ final class ReassemblyQueue {
     int sackBlocks(int[] left, int[] right, int from, int max) {
         int count = from;
         for (int k = 0; k < recentCount && count < max; k++) {
-            int block = blockContaining(recentLeft[k], recentRight[k]);
-            if (block < 0) {
-                continue;
-            }
-            int l = blockStart(block);
-            int r = blockEnd(block);
-            if (!alreadyListed(left, from, count, l)) {
-                left[count] = l;
-                right[count] = r;
+            Block b = blockOverlapping(recentLeft[k], recentRight[k]);
+            if (b != null && !alreadyListed(left, from, count, b.seq)) {
+                left[count] = b.seq;
+                right[count] = b.end;
                 count++;
             }
         }
-        for (int b = 0; b < ranges.size() && count < max; b = nextBlock(b)) {
-            int l = blockStart(b);
-            if (!alreadyListed(left, from, count, l)) {
-                left[count] = l;
-                right[count] = blockEnd(b);
+        for (int i = 0; i < blocks.size() && count < max; i++) {
+            Block b = blocks.get(i);
+            if (!alreadyListed(left, from, count, b.seq)) {
+                left[count] = b.seq;
+                right[count] = b.end;
                 count++;
             }
         }
@@ -292,38 +326,18 @@ final class ReassemblyQueue {
         return false;
     }
 
-    /** Index of the first range of the contiguous block that overlaps [l, r), or -1. */
-    private int blockContaining(int l, int r) {
-        for (int i = 0; i < ranges.size(); i++) {
-            Range x = ranges.get(i);
-            if (SeqNum.lt(x.seq, r) && SeqNum.gt(x.end(), l)) {
-                while (i > 0 && ranges.get(i - 1).end() == ranges.get(i).seq) {
-                    i--;
-                }
-                return i;
+    /** The block that overlaps [l, r), or null; searched from the top, where recent data lands. */
+    private Block blockOverlapping(int l, int r) {
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            Block b = blocks.get(i);
+            if (SeqNum.lt(b.seq, r) && SeqNum.gt(b.end, l)) {
+                return b;
+            }
+            if (SeqNum.le(b.end, l)) {
+                return null; // every block below ends before l too
             }
         }
-        return -1;
-    }
-
-    private int blockStart(int firstRange) {
-        return ranges.get(firstRange).seq;
-    }
-
-    private int blockEnd(int firstRange) {
-        int i = firstRange;
-        while (i + 1 < ranges.size() && ranges.get(i).end() == ranges.get(i + 1).seq) {
-            i++;
-        }
-        return ranges.get(i).end();
-    }
-
-    private int nextBlock(int firstRange) {
-        int i = firstRange;
-        while (i + 1 < ranges.size() && ranges.get(i).end() == ranges.get(i + 1).seq) {
-            i++;
-        }
-        return i + 1;
+        return null;
     }
 
     private void remember(int l, int r) {
@@ -336,10 +350,13 @@ final class ReassemblyQueue {
     }
 
     void release() {
-        for (Range r : ranges) {
-            r.data.release();
+        for (Block b : blocks) {
+            for (ByteBuf range : b.ranges) {
+                range.release();
+            }
         }
-        ranges.clear();
+        blocks.clear();
+        rangeCount = 0;
         heldBytes = 0;
         budget.charge(-chargedBytes);
         chargedBytes = 0;

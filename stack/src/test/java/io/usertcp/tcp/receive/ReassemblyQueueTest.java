@@ -181,4 +181,49 @@ class ReassemblyQueueTest {
         }
         assertTrue(Arrays.equals(STREAM, STREAM));
     }
+
+    @Test
+    void sackBlocks_areExactlyTheHeldRuns_andBlocksMergeWhenAHoleBetweenThemFills() {
+        RandomSource random = RandomSource.seeded(29);
+        for (int round = 0; round < 200; round++) {
+            ReassemblyQueue r = new ReassemblyQueue(1000, UnpooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
+            try {
+                boolean[] held = new boolean[STREAM.length];
+                int rcvNxt = 0;
+                for (int step = 0; step < 40; step++) {
+                    int from = rcvNxt + 1 + random.nextInt(STREAM.length - rcvNxt - 1);
+                    int to = Math.min(STREAM.length, from + 1 + random.nextInt(6));
+                    r.offer(BASE + rcvNxt, BASE + from, packet, from, to - from, false);
+                    Arrays.fill(held, from, to, true);
+                    List<List<Integer>> expected = new ArrayList<>();
+                    int bytes = 0;
+                    for (int i = rcvNxt; i < STREAM.length; i++) {
+                        if (held[i]) {
+                            bytes++;
+                            if (i == rcvNxt || !held[i - 1]) {
+                                expected.add(new ArrayList<>(List.of(i, i + 1)));
+                            } else {
+                                expected.get(expected.size() - 1).set(1, i + 1);
+                            }
+                        }
+                    }
+                    assertEquals(bytes, r.heldBytes(), "round " + round + " step " + step);
+                    assertEquals(expected.size(), r.blockCount(), "round " + round + " step " + step);
+                    int[] left = new int[64];
+                    int[] right = new int[64];
+                    int n = r.sackBlocks(left, right, 64);
+                    List<List<Integer>> reported = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        reported.add(List.of(left[i] - BASE, right[i] - BASE));
+                    }
+                    assertTrue(reported.get(0).get(0) <= from && to <= reported.get(0).get(1),
+                            "the first block holds the newest segment (RFC 2018 §4): " + reported + " " + from + "-" + to);
+                    reported.sort((a, b) -> Integer.compare(a.get(0), b.get(0)));
+                    assertEquals(expected, reported, "round " + round + " step " + step);
+                }
+            } finally {
+                r.release();
+            }
+        }
+    }
 }
