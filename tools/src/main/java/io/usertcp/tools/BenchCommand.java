@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
             "Each figure is printed beside the kernel's, measured by the same program kernel",
             "to kernel over a veth pair in the same run, and their ratio (ours / kernel).",
             "Progress goes to stderr, the table to stdout. --profile chooses how our stack",
-            "behaves (the kernel keeps its own defaults). Needs root; the loss case needs",
-            "nft and ethtool."},
+            "behaves (the kernel keeps its own defaults, except that it runs cubic, as ours).",
+            "Needs root; the loss case needs nft and ethtool."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every figure was measured", "1:a measurement failed (the table says which)", "2:bad usage",
             "3:something it needs is missing (root, TUN, nft, ethtool)"})

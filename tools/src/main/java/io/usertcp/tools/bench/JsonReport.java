@@ -12,7 +12,7 @@ import java.util.Map;
  * {"tool": "usertcp bench", "started": "...", "elapsedSeconds": 212.4,
  *  "machine": {"cpu": ..., "cores": 2, "memoryMegabytes": ..., "kernel": ..., "jvm": ..., "loadBefore": ..., "loadAfter": ...},
  *  "settings": {"cases": [...], "durationSeconds": 5, "warmupSeconds": 1, "memoryCounts": [...], "lossPercent": 1, "quick": false,
- *               "profile": "linux"},
+ *               "profile": "linux", "kernelCongestionControl": "cubic", "machineCongestionControl": "bbr"},
  *  "results": [{"case": "bulk", "name": "...", "unit": "Gbit/s", "better": "higher",
  *               "ours": 1.2, "kernel": 25.1, "ratio": 0.048, "details": {...}, "error": null}, ...],
  *  "complete": true}
@@ -63,8 +63,10 @@ public final class JsonReport {
         out.append(", \"memoryCounts\": ").append(o.memoryCounts().toString());
         out.append(", \"lossPercent\": ").append(o.lossPercent());
         out.append(", \"quick\": ").append(o.quick());
-        // the behaviour profile our stack ran; the kernel baseline has its own defaults
-        out.append(", \"profile\": ").append(string(o.profile().name())).append("},\n");
+        // the behaviour profile our stack ran; every kernel has its own defaults, but the congestion control
+        out.append(", \"profile\": ").append(string(o.profile().name()));
+        out.append(", \"kernelCongestionControl\": ").append(string(Sysctl.CONGESTION_CONTROL));
+        out.append(", \"machineCongestionControl\": ").append(string(Sysctl.machineCongestionControl())).append("},\n");
     }
 
     private static void row(StringBuilder out, Measurement m) {

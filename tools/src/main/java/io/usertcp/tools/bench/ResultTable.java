@@ -20,7 +20,9 @@ public final class ResultTable {
                 .append(" s warm-up").append(o.quick() ? " (--quick)" : "").append("; load average ")
                 .append(number(report.machine().loadBefore())).append(" before, ").append(number(report.loadAfter()))
                 .append(" after\n");
-        out.append("usertcp runs the ").append(o.profile().name()).append(" profile; the kernel its own defaults\n\n");
+        out.append("usertcp runs the ").append(o.profile().name()).append(" profile; every kernel its own defaults but ")
+                .append(Sysctl.CONGESTION_CONTROL).append(" (this machine's is ").append(Sysctl.machineCongestionControl())
+                .append("), as ours\n\n");
         out.append(table(report.rows()));
         out.append("\nratio = usertcp / kernel. Rates: higher is better; latency and memory: lower is better.\n");
         out.append("kernel = the same program, kernel to kernel over a veth pair between two namespaces;\n"

@@ -67,7 +67,13 @@ final class TunSetup implements Setup {
         TcpConfig config = TcpConfig.forProfile(profile);
         TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
                 UnaryOperator.identity(), offloads, shards);
-        return new TunSetup(host.namespace(), host.runners(), host, host.link(), null, false);
+        try {
+            Sysctl.pinCongestionControl(host.namespace());
+            return new TunSetup(host.namespace(), host.runners(), host, host.link(), null, false);
+        } catch (RuntimeException | Error e) {
+            host.close();
+            throw e;
+        }
     }
 
     /**
@@ -85,6 +91,7 @@ final class TunSetup implements Setup {
         TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
                 UnaryOperator.identity(), offloads && loss.at() == LossAt.NONE);
         try {
+            Sysctl.pinCongestionControl(host.namespace());
             if (loss.at() == LossAt.CLIENT_INGRESS) {
                 NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.percent());
             }
@@ -99,6 +106,7 @@ final class TunSetup implements Setup {
     private static TunSetup startLossy(int mtu, int percent, TcpConfig tcp) {
         PlainTun tun = PlainTun.start(PREFIX, mtu);
         try {
+            Sysctl.pinCongestionControl(tun.ns());
             LossyLink lossy = new LossyLink(tun.link(), percent, LOSS_SEED);
             StackConfig config = StackConfig.of(TunStackHost.STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu);
             config = config.withTcp(tcp);

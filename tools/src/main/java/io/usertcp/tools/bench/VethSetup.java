@@ -50,6 +50,8 @@ final class VethSetup implements Setup {
             right.addAddress(RIGHT_DEVICE, RIGHT_ADDRESS + "/24");
             left.linkUp(LEFT_DEVICE, mtu);
             right.linkUp(RIGHT_DEVICE, mtu);
+            Sysctl.pinCongestionControl(left);
+            Sysctl.pinCongestionControl(right);
             if (loss.at() != LossAt.NONE) {
                 // one datagram per segment on the wire, as on TUN: a dropped GSO super-packet would
                 // lose dozens of segments at once, a different loss from ours

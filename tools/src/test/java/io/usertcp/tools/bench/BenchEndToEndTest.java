@@ -92,7 +92,7 @@ class BenchEndToEndTest {
         BenchCommandTest.Run r = BenchCommandTest.run("--quick", "--cases", "rr", "--profile", "freebsd", "--json", json.toString());
 
         assertEquals(UsertcpMain.EXIT_OK, r.exit(), r.out() + "\n" + r.err());
-        assertTrue(r.out().contains("usertcp runs the freebsd profile; the kernel its own defaults"), r.out());
+        assertTrue(r.out().contains("usertcp runs the freebsd profile; every kernel its own defaults but cubic"), r.out());
         assertTrue(r.err().contains("our stack in the freebsd profile"), r.err());
         @SuppressWarnings("unchecked")
         Map<String, Object> root = (Map<String, Object>) MiniJson.parse(Files.readString(json));

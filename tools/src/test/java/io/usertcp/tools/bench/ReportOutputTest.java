@@ -81,19 +81,20 @@ class ReportOutputTest {
         assertTrue(text.contains("! rr, 1-byte round trips: usertcp: timed out"), text);
         assertTrue(text.contains("ratio = usertcp / kernel"), text);
         assertTrue(text.contains("Test CPU"), text);
-        assertTrue(text.contains("\nusertcp runs the linux profile; the kernel its own defaults\n"), text);
+        assertTrue(text.contains("\nusertcp runs the linux profile; every kernel its own defaults but cubic (this machine's is "), text);
         assertTrue(header > 2, "the profile line is among the heading lines, above the table");
     }
 
     @Test
     void tableAndJson_sayWhichProfileOurStackRan() {
         BenchReport rfc = report(List.of(bulk(2.5, 10)), TcpProfile.rfc());
-        assertTrue(ResultTable.format(rfc).contains("usertcp runs the rfc profile; the kernel its own defaults"),
+        assertTrue(ResultTable.format(rfc).contains("usertcp runs the rfc profile; every kernel its own defaults but cubic"),
                 ResultTable.format(rfc));
         @SuppressWarnings("unchecked")
         Map<String, Object> settings = (Map<String, Object>) ((Map<String, Object>) MiniJson.parse(
                 JsonReport.write(report(List.of(bulk(2.5, 10)), TcpProfile.freebsd())))).get("settings");
         assertEquals("freebsd", settings.get("profile"));
+        assertEquals("cubic", settings.get("kernelCongestionControl"));
     }
 
     @Test

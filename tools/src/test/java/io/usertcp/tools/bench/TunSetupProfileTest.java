@@ -1,12 +1,16 @@
 package io.usertcp.tools.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpProfile;
+import io.usertcp.socket.StreamEndpoint;
 import io.usertcp.tools.ToolsTunSupport;
 import io.usertcp.tools.bench.Setup.Loss;
 import io.usertcp.tools.bench.Setup.LossAt;
+import io.usertcp.tun.NetworkNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -18,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * {@code usertcp bench --profile}: our side of every case runs the chosen profile with its
  * reference's numbers, with and without the loss at our ingress (two ways of assembling the
- * stack), and what a case changes on top stays changed.
+ * stack), and what a case changes on top stays changed; every kernel in it runs Linux's default
+ * congestion control, as our stack.
  */
 @Tag("tun")
 @Timeout(60)
@@ -55,6 +60,38 @@ class TunSetupProfileTest {
             TcpConfig ran = s.runner().call(now -> s.runner().stack().config());
             assertEquals(TcpConfig.rfc().toBuilder().timeWaitNanos(hour).build(), ran);
             assertEquals(TcpConfig.rfc().rtoMinNanos(), ran.rtoMinNanos(), "the rfc profile's RTO min, 1 s");
+        }
+    }
+
+    /**
+     * The kernels of both sides run cubic, as our stack, whatever this machine chose (its image sets
+     * bbr): a connection's kernel end says so in {@code ss -ti}.
+     */
+    @Test
+    void everyKernelOfTheBench_runsCubic() throws Exception {
+        try (TunSetup s = TunSetup.start(TcpProfile.linux(), 1500, Loss.NONE)) {
+            assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client of our stack");
+        }
+        try (TunSetup s = TunSetup.start(TcpProfile.linux(), 1500, new Loss(LossAt.SERVER_INGRESS, 1))) {
+            assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client, beside the lossy link");
+        }
+        try (TunSetup s = TunSetup.sharded(TcpProfile.linux(), 1500, true, 2)) {
+            assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client of the shards");
+        }
+        try (VethSetup s = VethSetup.start(1500, Loss.NONE)) {
+            assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client");
+            assertKernelEndsRunCubic(s, s.serverNamespace(), "the kernel server");
+        }
+    }
+
+    /** One connection client to server; the kernel sockets in {@code ns} show their congestion control. */
+    private static void assertKernelEndsRunCubic(Setup s, NetworkNamespace ns, String what) throws Exception {
+        try (Acceptor a = s.listen(5201, 4, 5_000);
+             StreamEndpoint client = s.clientNamespace().runInside(() -> Workloads.connectKernel(s.serverAddress(), 5201, 5_000));
+             StreamEndpoint server = a.accept()) {
+            String ss = ns.exec("ss", "-tin", "state", "established").output();
+            assertTrue(ss.contains(" cubic "), what + ":\n" + ss);
+            assertFalse(ss.contains(" bbr "), what + ":\n" + ss);
         }
     }
 }
