@@ -5,6 +5,7 @@ import io.usertcp.tools.bench.BenchCase;
 import io.usertcp.tools.bench.BenchOptions;
 import io.usertcp.tools.bench.BenchReport;
 import io.usertcp.tools.bench.JsonReport;
+import io.usertcp.tools.bench.LossRate;
 import io.usertcp.tools.bench.Progress;
 import io.usertcp.tools.bench.ResultTable;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = {"Measures our stack end to end against the Linux kernel, in network namespaces",
             "it creates and deletes: bulk transfer each way (MTU 1500 and 65520), 1-byte",
             "request/response (rate, p50, p99), connection rate, memory per idle connection",
-            "and per TIME-WAIT entry (10 000 and 100 000), and goodput with 1 %% loss.",
+            "and per TIME-WAIT entry (10 000 and 100 000), and goodput with 0.1, 1 and 5 %% loss.",
             "Each figure is printed beside the kernel's, measured by the same program kernel",
             "to kernel over a veth pair in the same run, and their ratio (ours / kernel).",
             "Progress goes to stderr, the table to stdout. --profile chooses how our stack",
@@ -68,6 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Connection counts of the memory case (default: 10000,100000; with --quick 300,600).")
     List<Integer> memoryCounts;
 
+    @Option(names = "--loss", paramLabel = "PERCENT", split = ",",
+            description = "Loss rates of the loss case, in percent, steps of 0.1 (default: 0.1,1,5; with --quick 1).")
+    List<String> lossRates;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -89,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The options the flags describe. */
-    BenchOptions options() {
+    public BenchOptions options() {
         Set<BenchCase> chosen = BenchCase.parseList(cases);
         BenchOptions o = quick ? BenchOptions.quick(chosen) : BenchOptions.full(chosen, DEFAULT_DURATION_SECONDS);
         o = o.withProfile(profile.profile());
@@ -98,6 +103,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (memoryCounts != null) {
             o = o.withMemoryCounts(memoryCounts);
+        }
+        if (lossRates != null) {
+            o = o.withLossRates(lossRates.stream().map(LossRate::parsePercent).toList());
         }
         Path folder = json == null ? null : json.toAbsolutePath().getParent();
         if (folder != null && !Files.isDirectory(folder)) {

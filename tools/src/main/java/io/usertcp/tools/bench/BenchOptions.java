@@ -13,14 +13,15 @@ import java.util.Set;
  * @param durationNanos   how long each timed measurement runs (each side, each variant)
  * @param warmupNanos     untimed run before each timed one, so that both sides are compiled and warm
  * @param memoryCounts    how many connections (and TIME-WAIT entries) the memory case holds
- * @param lossPercent     share of data segments the loss case drops at the receiver's ingress
+ * @param lossRates       the shares of data segments the loss case drops at the receiver's ingress, a pair of
+ *                        rows each
  * @param clientThreads   concurrent clients of the connection-rate case
  * @param quick           the fast variant the tests run: short durations, small counts
  * @param profile         the behaviour profile our stack runs, with its reference's numbers
  *                        ({@link TcpConfig#forProfile}); the kernel baseline keeps its own defaults
  */
 public record BenchOptions(Set<BenchCase> cases, long durationNanos, long warmupNanos, List<Integer> memoryCounts,
-                           int lossPercent, int clientThreads, boolean quick, TcpProfile profile) {
+                           List<LossRate> lossRates, int clientThreads, boolean quick, TcpProfile profile) {
     /** The longest {@code --duration}, in seconds: keeps a run bounded. */
     public static final int MAX_DURATION_SECONDS = 600;
     /** The largest memory count: 7 holder processes of 15 000 connections each, and some room. */
@@ -46,8 +47,9 @@ public record BenchOptions(Set<BenchCase> cases, long durationNanos, long warmup
                 throw new IllegalArgumentException("memory count: " + count + " (expected: 1.." + MAX_MEMORY_COUNT + ")");
             }
         }
-        if (lossPercent < 1 || lossPercent > 50) {
-            throw new IllegalArgumentException("loss: " + lossPercent + " % (expected: 1..50)");
+        lossRates = List.copyOf(lossRates);
+        if (lossRates.isEmpty()) {
+            throw new IllegalArgumentException("loss: no rate (expected: at least one, such as 1)");
         }
         if (clientThreads < 1 || clientThreads > 16) {
             throw new IllegalArgumentException("client threads: " + clientThreads + " (expected: 1..16)");
@@ -57,34 +59,43 @@ public record BenchOptions(Set<BenchCase> cases, long durationNanos, long warmup
         }
     }
 
+    /** The loss case's rates in a full run: 0.1, 1 and 5 %, as the loss recovery issue measures. */
+    public static final List<LossRate> FULL_LOSS_RATES = List.of(new LossRate(1), new LossRate(10), new LossRate(50));
+
     /**
      * The full run: {@code durationSeconds} per measurement, 1 s warm-up, 10 000 and 100 000
      * connections, our stack in the linux profile.
      */
     public static BenchOptions full(Set<BenchCase> cases, double durationSeconds) {
-        return new BenchOptions(cases, seconds(durationSeconds), SECOND, List.of(10_000, 100_000), 1, 4, false,
+        return new BenchOptions(cases, seconds(durationSeconds), SECOND, List.of(10_000, 100_000), FULL_LOSS_RATES, 4, false,
                 TcpProfile.linux());
     }
 
     /** The fast variant for tests: 0.4 s per measurement, 0.2 s warm-up, 300 and 600 connections, the linux profile. */
     public static BenchOptions quick(Set<BenchCase> cases) {
-        return new BenchOptions(cases, 400_000_000L, 200_000_000L, List.of(300, 600), 1, 2, true, TcpProfile.linux());
+        return new BenchOptions(cases, 400_000_000L, 200_000_000L, List.of(300, 600), List.of(new LossRate(10)), 2, true,
+                TcpProfile.linux());
     }
 
     /** The same options with another duration per measurement. */
     public BenchOptions withDuration(double durationSeconds) {
-        return new BenchOptions(cases, seconds(durationSeconds), warmupNanos, memoryCounts, lossPercent, clientThreads, quick,
+        return new BenchOptions(cases, seconds(durationSeconds), warmupNanos, memoryCounts, lossRates, clientThreads, quick,
                 profile);
     }
 
     /** The same options with other memory counts. */
     public BenchOptions withMemoryCounts(List<Integer> counts) {
-        return new BenchOptions(cases, durationNanos, warmupNanos, counts, lossPercent, clientThreads, quick, profile);
+        return new BenchOptions(cases, durationNanos, warmupNanos, counts, lossRates, clientThreads, quick, profile);
+    }
+
+    /** The same options with other loss rates. */
+    public BenchOptions withLossRates(List<LossRate> rates) {
+        return new BenchOptions(cases, durationNanos, warmupNanos, memoryCounts, rates, clientThreads, quick, profile);
     }
 
     /** The same options with our stack in another behaviour profile. */
     public BenchOptions withProfile(TcpProfile profile) {
-        return new BenchOptions(cases, durationNanos, warmupNanos, memoryCounts, lossPercent, clientThreads, quick, profile);
+        return new BenchOptions(cases, durationNanos, warmupNanos, memoryCounts, lossRates, clientThreads, quick, profile);
     }
 
     private static long seconds(double s) {

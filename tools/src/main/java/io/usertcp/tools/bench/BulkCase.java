@@ -48,12 +48,12 @@ final class BulkCase {
         List<Measurement> rows = new ArrayList<>();
         for (int mtu : MTUS) {
             for (Direction d : Direction.values()) {
-                rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0, TunStackHost.offloadsByDefault()));
+                rows.add(measure(BenchCase.BULK, o, p, d, mtu, null, TunStackHost.offloadsByDefault()));
             }
             if (mtu == 1500) {
                 rows.add(measureOnLoop(o, p, mtu));
                 for (Direction d : Direction.values()) {
-                    rows.add(measure(BenchCase.BULK, o, p, d, mtu, 0, false));
+                    rows.add(measure(BenchCase.BULK, o, p, d, mtu, null, false));
                 }
             }
         }
@@ -63,22 +63,22 @@ final class BulkCase {
     /**
      * One row: our figure and the kernel's, each in namespaces of its own, torn down before the next.
      *
-     * @param lossPercent 0, or the share of data segments dropped at the receiver's ingress
+     * @param lossRate null, or the share of data segments dropped at the receiver's ingress
      */
-    static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, int lossPercent) {
-        return measure(c, o, p, d, mtu, lossPercent, false);
+    static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, LossRate lossRate) {
+        return measure(c, o, p, d, mtu, lossRate, false);
     }
 
     /**
      * @param offloads our TUN link with the virtio-net offloads (only without loss: with loss both
      *                 sides run without offloads, so that a drop takes one segment)
      */
-    static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, int lossPercent,
+    static Measurement measure(BenchCase c, BenchOptions o, Progress p, Direction d, int mtu, LossRate lossRate,
                                boolean offloads) {
-        String name = d.label + ", MTU " + mtu + (lossPercent > 0 ? ", " + lossPercent + " % loss" : "")
-                + (lossPercent == 0 && !offloads ? ", TUN without offloads" : "");
-        Loss loss = lossPercent == 0 ? Loss.NONE
-                : new Loss(d == Direction.KERNEL_TO_US ? LossAt.SERVER_INGRESS : LossAt.CLIENT_INGRESS, lossPercent);
+        String name = d.label + ", MTU " + mtu + (lossRate != null ? ", " + lossRate.label() + " loss" : "")
+                + (lossRate == null && !offloads ? ", TUN without offloads" : "");
+        Loss loss = lossRate == null ? Loss.NONE
+                : new Loss(d == Direction.KERNEL_TO_US ? LossAt.SERVER_INGRESS : LossAt.CLIENT_INGRESS, lossRate);
         Figure ours = Figure.attempt(p, c.cliName() + " usertcp " + name, "Gbit/s", () -> {
             try (TunSetup s = TunSetup.start(o.profile(), mtu, loss, offloads)) {
                 return transfer(s, d, o);

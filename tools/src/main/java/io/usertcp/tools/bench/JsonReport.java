@@ -11,7 +11,7 @@ import java.util.Map;
  * <pre>
  * {"tool": "usertcp bench", "started": "...", "elapsedSeconds": 212.4,
  *  "machine": {"cpu": ..., "cores": 2, "memoryMegabytes": ..., "kernel": ..., "jvm": ..., "loadBefore": ..., "loadAfter": ...},
- *  "settings": {"cases": [...], "durationSeconds": 5, "warmupSeconds": 1, "memoryCounts": [...], "lossPercent": 1, "quick": false,
+ *  "settings": {"cases": [...], "durationSeconds": 5, "warmupSeconds": 1, "memoryCounts": [...], "lossPercents": [0.1, 1, 5], "quick": false,
  *               "profile": "linux", "kernelCongestionControl": "cubic", "machineCongestionControl": "bbr"},
  *  "results": [{"case": "bulk", "name": "...", "unit": "Gbit/s", "better": "higher",
  *               "ours": 1.2, "kernel": 25.1, "ratio": 0.048, "details": {...}, "error": null}, ...],
@@ -61,7 +61,11 @@ public final class JsonReport {
         out.append("], \"durationSeconds\": ").append(number(o.durationNanos() / 1e9));
         out.append(", \"warmupSeconds\": ").append(number(o.warmupNanos() / 1e9));
         out.append(", \"memoryCounts\": ").append(o.memoryCounts().toString());
-        out.append(", \"lossPercent\": ").append(o.lossPercent());
+        out.append(", \"lossPercents\": [");
+        for (int i = 0; i < o.lossRates().size(); i++) {
+            out.append(i == 0 ? "" : ", ").append(number(o.lossRates().get(i).percent()));
+        }
+        out.append(']');
         out.append(", \"quick\": ").append(o.quick());
         // the behaviour profile our stack ran; every kernel has its own defaults, but the congestion control
         out.append(", \"profile\": ").append(string(o.profile().name()));

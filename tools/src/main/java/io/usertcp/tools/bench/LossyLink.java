@@ -22,20 +22,20 @@ final class LossyLink extends ForwardingLink {
     /** IPv4 + TCP headers with options stay below this; only segments with data are dropped. */
     static final int DATA_THRESHOLD_BYTES = 120;
 
-    private final int percent;
+    private final int perMille;
     private final SplittableRandom random;
     private final AtomicLong dropped = new AtomicLong();
 
     /**
-     * @param percent share of data-carrying datagrams to drop, 0..100
+     * @param perMille share of data-carrying datagrams to drop, in tenths of a percent, 0..1000
      * @param seed    seed of the drop choice
      */
-    LossyLink(WaitableLink inner, int percent, long seed) {
+    LossyLink(WaitableLink inner, int perMille, long seed) {
         super(inner);
-        if (percent < 0 || percent > 100) {
-            throw new IllegalArgumentException("percent: " + percent + " (expected: 0..100)");
+        if (perMille < 0 || perMille > 1000) {
+            throw new IllegalArgumentException("per mille: " + perMille + " (expected: 0..1000)");
         }
-        this.percent = percent;
+        this.perMille = perMille;
         this.random = new SplittableRandom(seed);
     }
 
@@ -51,7 +51,7 @@ final class LossyLink extends ForwardingLink {
             if (packet == null) {
                 return null;
             }
-            if (packet.readableBytes() > DATA_THRESHOLD_BYTES && random.nextInt(100) < percent) {
+            if (packet.readableBytes() > DATA_THRESHOLD_BYTES && random.nextInt(1000) < perMille) {
                 packet.release();
                 dropped.incrementAndGet();
                 continue;

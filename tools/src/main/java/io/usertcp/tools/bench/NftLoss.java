@@ -26,12 +26,12 @@ final class NftLoss {
     }
 
     /**
-     * Drops {@code percent} % of the TCP datagrams longer than {@link LossyLink#DATA_THRESHOLD_BYTES}
+     * Drops {@code rate} of the TCP datagrams longer than {@link LossyLink#DATA_THRESHOLD_BYTES}
      * arriving on {@code device} in {@code ns}.
      *
      * @throws MissingProgramException when nft is not installed
      */
-    static void add(NetworkNamespace ns, String device, int percent) {
+    static void add(NetworkNamespace ns, String device, LossRate rate) {
         String why = missing();
         if (why != null) {
             throw new MissingProgramException(why);
@@ -41,7 +41,7 @@ final class NftLoss {
         nft(ns, "add", "chain", "inet", TABLE, "ingress", "{ type filter hook prerouting priority -300; policy accept; }");
         nft(ns, "add", "rule", "inet", TABLE, "ingress", "iifname", "\"" + device + "\"", "ip", "protocol", "tcp",
                 "ip", "length", "gt", Integer.toString(LossyLink.DATA_THRESHOLD_BYTES),
-                "numgen", "random", "mod", "100", "lt", Integer.toString(percent), "counter", "drop");
+                "numgen", "random", "mod", "1000", "lt", Integer.toString(rate.perMille()), "counter", "drop");
     }
 
     /** How many datagrams the rule dropped so far (-1 when it cannot be read). */

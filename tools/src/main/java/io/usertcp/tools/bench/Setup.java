@@ -81,14 +81,13 @@ interface Setup extends AutoCloseable {
         NONE, SERVER_INGRESS, CLIENT_INGRESS
     }
 
-    /** Injected loss: where, and the share of data segments, in percent. */
-    record Loss(LossAt at, int percent) {
-        static final Loss NONE = new Loss(LossAt.NONE, 0);
+    /** Injected loss: where, and the share of data segments (null for none). */
+    record Loss(LossAt at, LossRate rate) {
+        static final Loss NONE = new Loss(LossAt.NONE, null);
 
         public Loss {
-            if (at == null || percent < 0 || percent > 100 || (at == LossAt.NONE) != (percent == 0)) {
-                throw new IllegalArgumentException("loss: " + at + " " + percent
-                        + " % (expected: NONE 0, or a place and 1..100)");
+            if (at == null || (at == LossAt.NONE) != (rate == null)) {
+                throw new IllegalArgumentException("loss: " + at + " " + rate + " (expected: NONE without a rate, or a place and a rate)");
             }
         }
     }

@@ -84,7 +84,7 @@ final class TunSetup implements Setup {
     static TunSetup start(TcpProfile profile, int mtu, Loss loss, UnaryOperator<TcpConfig> tcp, boolean offloads) {
         TcpConfig config = tcp.apply(TcpConfig.forProfile(profile));
         if (loss.at() == LossAt.SERVER_INGRESS) {
-            return startLossy(mtu, loss.percent(), config);
+            return startLossy(mtu, loss.rate(), config);
         }
         // With loss at the kernel's ingress the TUN link is plain, as the veth's offloads are off in that case: each
         // drop then takes one segment on both sides, not a 64 KB super-segment.
@@ -93,7 +93,7 @@ final class TunSetup implements Setup {
         try {
             Sysctl.pinCongestionControl(host.namespace());
             if (loss.at() == LossAt.CLIENT_INGRESS) {
-                NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.percent());
+                NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.rate());
             }
             return new TunSetup(host.namespace(), host.runner(), host, host.link(), null, loss.at() == LossAt.CLIENT_INGRESS);
         } catch (RuntimeException | Error e) {
@@ -103,11 +103,11 @@ final class TunSetup implements Setup {
     }
 
     /** {@link TunStackHost#start}'s steps, with the loss between the TUN link and the stack. */
-    private static TunSetup startLossy(int mtu, int percent, TcpConfig tcp) {
+    private static TunSetup startLossy(int mtu, LossRate rate, TcpConfig tcp) {
         PlainTun tun = PlainTun.start(PREFIX, mtu);
         try {
             Sysctl.pinCongestionControl(tun.ns());
-            LossyLink lossy = new LossyLink(tun.link(), percent, LOSS_SEED);
+            LossyLink lossy = new LossyLink(tun.link(), rate.perMille(), LOSS_SEED);
             StackConfig config = StackConfig.of(TunStackHost.STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu);
             config = config.withTcp(tcp);
             StackRunner runner = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + tun.ns().name()).start();

@@ -60,8 +60,8 @@ final class VethSetup implements Setup {
             }
             switch (loss.at()) {
                 case NONE -> { }
-                case SERVER_INGRESS -> NftLoss.add(right, RIGHT_DEVICE, loss.percent());
-                case CLIENT_INGRESS -> NftLoss.add(left, LEFT_DEVICE, loss.percent());
+                case SERVER_INGRESS -> NftLoss.add(right, RIGHT_DEVICE, loss.rate());
+                case CLIENT_INGRESS -> NftLoss.add(left, LEFT_DEVICE, loss.rate());
             }
             return new VethSetup(left, right, loss);
         } catch (RuntimeException | Error e) {

@@ -8,6 +8,7 @@ import io.usertcp.tools.ToolsTunSupport;
 import io.usertcp.tools.UsertcpMain;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,7 +33,7 @@ class BenchCommandTest {
     void help_listsTheOptionsAndExitCodes() {
         Run r = run("--help");
         assertEquals(UsertcpMain.EXIT_OK, r.exit(), r.err());
-        for (String word : new String[] {"Usage: bench", "--cases", "--duration", "--quick", "--json", "--profile", "Exit codes:",
+        for (String word : new String[] {"Usage: bench", "--cases", "--duration", "--quick", "--json", "--profile", "--loss", "Exit codes:",
             "3   something it needs is missing"}) {
             assertTrue(r.out().contains(word), word + " missing from:\n" + r.out());
         }
@@ -41,12 +42,22 @@ class BenchCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"--cases=nope", "--cases=bulk,,x", "--duration=0", "--duration=601", "--duration=-1",
         "--memory-counts=0", "--memory-counts=300000", "--json=/nonexistent-usertcp-folder/bench.json", "--profile=bsd",
-        "--profile=linux6"})
+        "--profile=linux6", "--loss=0", "--loss=0.05", "--loss=1,x", "--loss=51"})
     void usageErrors_exitWithTwo_andSayWhat_beforeAnyNamespace(String arg) {
         Run r = run(arg);
         assertEquals(UsertcpMain.EXIT_USAGE, r.exit(), r.out() + r.err());
         assertTrue(r.err().startsWith("usertcp bench: "), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         ToolsTunSupport.assertNoNamespaceLeft();
+    }
+
+    @Test
+    void loss_takesPercentagesInTenths() {
+        BenchCommand c = new BenchCommand();
+        new CommandLine(c).parseArgs("--cases=loss", "--loss=0.1,2.5");
+        assertEquals(List.of(new LossRate(1), new LossRate(25)), c.options().lossRates());
+        BenchCommand byDefault = new BenchCommand();
+        new CommandLine(byDefault).parseArgs();
+        assertEquals(BenchOptions.FULL_LOSS_RATES, byDefault.options().lossRates());
     }
 }

@@ -33,12 +33,29 @@ class BenchOptionsTest {
         BenchOptions full = BenchOptions.full(EnumSet.allOf(BenchCase.class), 5);
         assertEquals(5_000_000_000L, full.durationNanos());
         assertEquals(List.of(10_000, 100_000), full.memoryCounts());
-        assertEquals(1, full.lossPercent());
+        assertEquals(List.of(new LossRate(1), new LossRate(10), new LossRate(50)), full.lossRates(), "0.1, 1 and 5 %");
+        assertEquals(List.of(new LossRate(10)), BenchOptions.quick(Set.of(BenchCase.LOSS)).lossRates(), "1 % in the quick run");
         BenchOptions quick = BenchOptions.quick(Set.of(BenchCase.BULK));
         assertTrue(quick.quick());
         assertTrue(quick.durationNanos() < 1_000_000_000L);
         assertEquals(2_500_000_000L, quick.withDuration(2.5).durationNanos());
         assertEquals(List.of(7), quick.withMemoryCounts(List.of(7)).memoryCounts());
+    }
+
+    @Test
+    void lossRates_areParsedAsPercentagesInTenths_andLabelledAsWritten() {
+        assertEquals(new LossRate(1), LossRate.parsePercent("0.1"));
+        assertEquals(new LossRate(10), LossRate.parsePercent("1"));
+        assertEquals(new LossRate(25), LossRate.parsePercent("2.50"));
+        assertEquals(new LossRate(500), LossRate.parsePercent("50"));
+        assertEquals("0.1 %", new LossRate(1).label());
+        assertEquals("5 %", new LossRate(50).label());
+        assertEquals("2.5 %", new LossRate(25).label());
+        for (String bad : List.of("0", "0.05", "50.1", "-1", "x", "")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LossRate.parsePercent(bad), bad);
+            assertTrue(e.getMessage().startsWith("loss: "), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.quick(Set.of(BenchCase.LOSS)).withLossRates(List.of()));
     }
 
     @Test

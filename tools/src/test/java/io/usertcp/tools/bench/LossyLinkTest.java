@@ -70,7 +70,7 @@ class LossyLinkTest {
     void onePercent_ofDataSegments_isDropped_andReleased() {
         QueueLink inner = new QueueLink();
         List<ByteBuf> all = queue(inner, 20_000, 1500);
-        LossyLink lossy = new LossyLink(inner, 1, 99);
+        LossyLink lossy = new LossyLink(inner, 10, 99);
         int passed = drain(lossy);
         assertEquals(20_000, passed + lossy.dropped());
         // 1 % of 20 000 is 200; a binomial's standard deviation here is about 14
@@ -81,10 +81,20 @@ class LossyLinkTest {
     }
 
     @Test
+    void aTenthOfAPercent_isATenthOfAPercent() {
+        QueueLink inner = new QueueLink();
+        queue(inner, 100_000, LossyLink.DATA_THRESHOLD_BYTES + 1); // the smallest datagram with data
+        LossyLink lossy = new LossyLink(inner, 1, 7);
+        assertEquals(100_000, drain(lossy) + lossy.dropped());
+        // 0.1 % of 100 000 is 100; the binomial's standard deviation is about 10
+        assertTrue(lossy.dropped() > 60 && lossy.dropped() < 140, "dropped " + lossy.dropped());
+    }
+
+    @Test
     void headerOnlyDatagrams_alwaysPass() {
         QueueLink inner = new QueueLink();
         queue(inner, 1000, LossyLink.DATA_THRESHOLD_BYTES);
-        LossyLink lossy = new LossyLink(inner, 50, 1);
+        LossyLink lossy = new LossyLink(inner, 500, 1);
         assertEquals(1000, drain(lossy));
         assertEquals(0, lossy.dropped());
     }
@@ -95,8 +105,8 @@ class LossyLinkTest {
         QueueLink b = new QueueLink();
         queue(a, 5000, 1500);
         queue(b, 5000, 1500);
-        LossyLink la = new LossyLink(a, 3, 1234);
-        LossyLink lb = new LossyLink(b, 3, 1234);
+        LossyLink la = new LossyLink(a, 30, 1234);
+        LossyLink lb = new LossyLink(b, 30, 1234);
         assertEquals(drain(la), drain(lb));
         assertEquals(la.dropped(), lb.dropped());
     }
@@ -104,13 +114,13 @@ class LossyLinkTest {
     @Test
     void transmit_passesThrough_andBadShareIsRefused() {
         QueueLink inner = new QueueLink();
-        LossyLink lossy = new LossyLink(inner, 100, 1);
+        LossyLink lossy = new LossyLink(inner, 1000, 1);
         ByteBuf out = Unpooled.buffer(1500).writeZero(1500);
         lossy.transmit(out);
         assertEquals(List.of(out), inner.sent);
         out.release();
         assertNull(lossy.receive());
-        assertThrows(IllegalArgumentException.class, () -> new LossyLink(inner, 101, 1));
+        assertThrows(IllegalArgumentException.class, () -> new LossyLink(inner, 1001, 1));
         assertThrows(IllegalArgumentException.class, () -> new LossyLink(inner, -1, 1));
     }
 }

@@ -47,7 +47,7 @@ class TunSetupProfileTest {
             assertEquals(TcpConfig.forProfile(profile), s.runner().call(now -> s.runner().stack().config()));
             assertEquals(profile, s.runner().call(now -> s.runner().stack().profile()));
         }
-        try (TunSetup s = TunSetup.start(profile, 1500, new Loss(LossAt.SERVER_INGRESS, 1))) {
+        try (TunSetup s = TunSetup.start(profile, 1500, new Loss(LossAt.SERVER_INGRESS, new LossRate(10)))) {
             assertEquals(TcpConfig.forProfile(profile), s.runner().call(now -> s.runner().stack().config()),
                     "the stack behind the lossy link too");
         }
@@ -72,7 +72,7 @@ class TunSetupProfileTest {
         try (TunSetup s = TunSetup.start(TcpProfile.linux(), 1500, Loss.NONE)) {
             assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client of our stack");
         }
-        try (TunSetup s = TunSetup.start(TcpProfile.linux(), 1500, new Loss(LossAt.SERVER_INGRESS, 1))) {
+        try (TunSetup s = TunSetup.start(TcpProfile.linux(), 1500, new Loss(LossAt.SERVER_INGRESS, new LossRate(10)))) {
             assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client, beside the lossy link");
         }
         try (TunSetup s = TunSetup.sharded(TcpProfile.linux(), 1500, true, 2)) {
