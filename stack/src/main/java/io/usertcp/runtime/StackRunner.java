@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link TcpStack} in real time on its own thread. Each turn of the loop: run queued tasks,
- * feed every waiting packet to the stack, fire due timers, transmit, then wait on the link until
- * the next deadline (or a packet, or a task). Tasks from other threads wake the wait.
+ * feed every waiting packet to the stack (sending what each segment calls for before the next,
+ * as Linux and the simulator do: {@link TcpStack#transmitOwed}), fire due timers, deliver events
+ * and transmit, then wait on the link until the next deadline (or a packet, or a task). Tasks from
+ * other threads wake the wait.
  *
  * <p><b>Failures.</b> An unexpected exception while the stack handles one packet, one timer
  * round or one task is contained ({@link Faults}): it is logged at ERROR, counted
