@@ -1,7 +1,6 @@
 package io.usertcp.socket;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.CloseReason;
@@ -15,6 +14,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongFunction;
 
@@ -198,15 +199,22 @@ public final class TcpSocket implements Closeable {
         TcpConnection c = connection;
         while (true) {
             long seen = gate.version();
-            int[] result = call(now -> readNow(c, now, buffer, offset, length));
-            if (result[0] > 0 || result[0] == -1 && fault == null) {
-                return result[0];
+            Taken taken = new Taken();
+            int n;
+            try {
+                call(now -> taken.fill(c, now, length));
+                n = taken.copyTo(buffer, offset);
+            } finally {
+                taken.abandon(); // releases whatever was not copied, also when the call failed or a task comes late
+            }
+            if (n > 0 || n == -1 && fault == null) {
+                return n;
             }
             if (fault != null) {
                 throw faultFailure();
             }
-            if (result[1] != 0) {
-                throw SocketErrors.ioFailure(CloseReason.values()[result[1] - 1]);
+            if (taken.failure != null) {
+                throw SocketErrors.ioFailure(taken.failure);
             }
             if (!gate.awaitChange(seen, deadline)) {
                 throw new SocketTimeoutException("Read timed out");
@@ -215,17 +223,53 @@ public final class TcpSocket implements Closeable {
         }
     }
 
-    /** On the stack thread: {bytes or -1 or 0, failure reason ordinal + 1 or 0}. */
-    private static int[] readNow(TcpConnection c, long now, byte[] buffer, int offset, int length) {
-        ByteBuf dst = Unpooled.wrappedBuffer(buffer, offset, length).writerIndex(0);
-        try {
-            int n = c.read(now, dst);
-            if (n == -1 && c.closeReason() != null && c.closeReason().isError()) {
-                return new int[] {0, c.closeReason().ordinal() + 1};
+    /**
+     * One read's bytes, handed from the stack thread to the reader without a copy there: the stack
+     * thread takes them out of the receive buffer as buffers ({@link TcpConnection#take}), the
+     * reader copies them into its array and releases them. So the stack thread spends no time on
+     * the application's copy, which runs beside it on the reader's thread, as Linux's recvmsg()
+     * copies in the reader's context. The lock decides who releases what a late task took after
+     * its caller gave up (interrupted, or 30 s without an answer): the task itself.
+     */
+    private static final class Taken {
+        private final List<ByteBuf> buffers = new ArrayList<>(4);
+        /** Bytes taken, 0 for none yet, -1 at the end of the stream. */
+        private int result;
+        /** Why the connection failed, when the stream ended that way. */
+        CloseReason failure;
+        private boolean abandoned;
+
+        /** On the stack thread. */
+        synchronized Void fill(TcpConnection c, long now, int length) {
+            if (abandoned) {
+                return null;
             }
-            return new int[] {n, 0};
-        } finally {
-            dst.release();
+            result = c.take(now, length, buffers);
+            if (result == -1 && c.closeReason() != null && c.closeReason().isError()) {
+                result = 0;
+                failure = c.closeReason();
+            }
+            return null;
+        }
+
+        /** On the reader's thread: copies what was taken; returns its count, or 0 / -1 as taken. */
+        synchronized int copyTo(byte[] buffer, int offset) {
+            int at = offset;
+            for (ByteBuf b : buffers) {
+                int k = b.readableBytes();
+                b.readBytes(buffer, at, k);
+                at += k;
+            }
+            return result;
+        }
+
+        /** Releases what was taken; a fill that comes after this takes nothing. */
+        synchronized void abandon() {
+            abandoned = true;
+            for (ByteBuf b : buffers) {
+                b.release();
+            }
+            buffers.clear();
         }
     }
 

@@ -385,6 +385,22 @@ public final class TcpConnection extends DeadlineHeap.Node {
         return n;
     }
 
+    /**
+     * As {@link #read(long, ByteBuf)}, but the bytes are moved out without a copy, as buffers the
+     * caller owns and must release (whole receive-buffer chunks or retained slices of them): the
+     * blocking socket copies them into the application's array on the application's thread.
+     *
+     * @return bytes taken (0 when none wait), or -1 at the end of the stream, as {@link #read(long, ByteBuf)}
+     */
+    public int take(long nowNanos, int maxBytes, java.util.List<ByteBuf> out) {
+        int n = receiver.take(nowNanos, maxBytes, out);
+        if (n == 0) {
+            return receiver.finReceived() || isClosed() ? -1 : 0;
+        }
+        windowOpened(nowNanos);
+        return n;
+    }
+
     /** Bytes received and not yet read (ss's Recv-Q). */
     public int readableBytes() {
         return receiver.readableBytes();

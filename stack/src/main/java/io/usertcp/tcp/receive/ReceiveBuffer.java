@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.core.ByteQuota;
 import io.usertcp.core.MemoryBudget;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * In-order bytes received and not yet read by the application, charged by the memory they really
@@ -167,6 +168,36 @@ final class ReceiveBuffer {
             if (!head.isReadable()) {
                 releaseHead();
             }
+        }
+        quota.remove(total);
+        return total;
+    }
+
+    /**
+     * Moves up to {@code maxBytes} bytes out as buffers the caller then owns, without copying: whole
+     * chunks, or a retained slice of the part of a chunk that is taken (a compact chunk still being
+     * filled stays, with its taken part sliced off). The caller copies them where it likes, on its
+     * own thread (as Linux's recvmsg() copies in the reader's context), and releases them.
+     *
+     * @param out receives the buffers, in stream order
+     * @return the bytes moved
+     */
+    int take(int maxBytes, List<ByteBuf> out) {
+        int total = 0;
+        while (total < maxBytes && !chunks.isEmpty()) {
+            ByteBuf head = chunks.peekFirst();
+            int n = Math.min(head.readableBytes(), maxBytes - total);
+            if (n == head.readableBytes() && head != compactTail) {
+                chunks.pollFirst();
+                charge(-trueSize(head));
+                out.add(head); // the whole chunk, and its ownership
+            } else {
+                out.add(head.readRetainedSlice(n));
+                if (!head.isReadable()) {
+                    releaseHead(); // a compact chunk read to its end: it stops being the one filled
+                }
+            }
+            total += n;
         }
         quota.remove(total);
         return total;

@@ -9,6 +9,7 @@ import io.usertcp.wire.ParsedTcpOptions;
 import io.usertcp.wire.SeqNum;
 import io.usertcp.wire.TcpFlags;
 import io.usertcp.wire.TcpSegmentView;
+import java.util.List;
 
 /**
  * The receiving half of one connection (DESIGN.md §4, as gVisor's netstack splits it): the
@@ -873,7 +874,21 @@ public final class Receiver {
      * @param dst borrowed; its writer index advances
      */
     public int read(long nowNanos, ByteBuf dst) {
-        int n = buffer.read(dst);
+        return taken(nowNanos, buffer.read(dst));
+    }
+
+    /**
+     * As {@link #read(long, ByteBuf)}, the bytes moved out without a copy: see
+     * {@link ReceiveBuffer#take}.
+     *
+     * @param out receives buffers the caller owns and must release
+     */
+    public int take(long nowNanos, int maxBytes, List<ByteBuf> out) {
+        return taken(nowNanos, buffer.take(maxBytes, out));
+    }
+
+    /** The application took {@code n} bytes: counted, and autotuning measures the rate (Linux tcp_rcv_space_adjust()). */
+    private int taken(long nowNanos, int n) {
         bytesRead += n;
         if (autotuning != null && n > 0) {
             if (!autotuning.started()) {

@@ -175,4 +175,58 @@ class ReceiveBufferTest {
         }
         assertEquals(0, b.chargedBytes());
     }
+
+    /**
+     * take() moves bytes out without a copy, in stream order: whole chunks change hands, a chunk
+     * taken in part gives a slice, and a compact chunk still being filled keeps being filled after
+     * its first bytes were taken. Mixed full-sized and 1-byte segments, taken in odd amounts.
+     */
+    @Test
+    void take_movesBytesOutWithoutACopy_inStreamOrder_whateverTheChunks() {
+        ReceiveBuffer b = new ReceiveBuffer(1 << 20, PooledByteBufAllocator.DEFAULT, MemoryBudget.unlimited());
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        int next = 0;
+        try {
+            for (int round = 0; round < 50; round++) {
+                int length = round % 3 == 0 ? 1448 : 1 + round % 5; // full-sized slices and compact copies
+                byte[] payload = new byte[length];
+                for (int i = 0; i < length; i++) {
+                    payload[i] = (byte) next++;
+                }
+                expected.writeBytes(payload);
+                ByteBuf p = packet(payload);
+                try {
+                    b.append(p, 40, length);
+                } finally {
+                    p.release();
+                }
+                if (round % 4 == 3) {
+                    takeInto(b, 1 + 97 * round % 2000, got);
+                }
+            }
+            takeInto(b, Integer.MAX_VALUE, got);
+            assertEquals(0, b.size());
+            assertEquals(0, b.chargedBytes(), "what was taken is no longer charged here");
+            assertArrayEquals(expected.toByteArray(), got.toByteArray());
+        } finally {
+            b.release();
+        }
+    }
+
+    /** Takes up to {@code max} bytes, copies them out as the blocking socket does, and releases them. */
+    private static void takeInto(ReceiveBuffer b, int max, java.io.ByteArrayOutputStream to) {
+        List<ByteBuf> taken = new ArrayList<>();
+        int n = b.take(max, taken);
+        int sum = 0;
+        for (ByteBuf t : taken) {
+            sum += t.readableBytes();
+            byte[] bytes = new byte[t.readableBytes()];
+            t.readBytes(bytes);
+            to.writeBytes(bytes);
+            t.release();
+        }
+        assertEquals(n, sum, "the count is what the buffers hold");
+        assertTrue(n <= max);
+    }
 }
