@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,25 +27,11 @@ import org.junit.jupiter.api.Test;
  * scoreboard (the loss bench: 25,015 retransmissions for 802 drops). Real threads over the
  * in-memory wire; every wait is bounded, none is a sleep.
  */
-class StackRunnerBatchTest {
+class StackRunnerBatchTest extends TwoRunners {
     /** The payload of a full segment: MSS 1460 (MTU 1500) less 12 bytes of timestamp option. */
     private static final int SEGMENT = 1448;
     private static final int SEGMENTS = 10; // the initial window: all go out before any ACK
 
-    ConcurrentLinkPair wire = new ConcurrentLinkPair(1500);
-    StackRunner client;
-    StackRunner server;
-
-    @AfterEach
-    void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        wire.clear();
-    }
 
     /** The client's side: drops its first data segment once armed, and counts the data segments it lets through. */
     static final class DroppingLink extends ForwardingLink {

@@ -29,7 +29,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,15 +37,12 @@ import org.junit.jupiter.api.Test;
  * dies fails every pending and later call at once, and wakes blocked callers. Real threads and real
  * time over the in-memory wire; every wait is bounded, none is a sleep.
  */
-class StackRunnerFaultTest {
+class StackRunnerFaultTest extends TwoRunners {
     static final Ipv4Address CLIENT = Ipv4Address.of("198.18.0.1");
     static final Ipv4Address SERVER = Ipv4Address.of("198.18.0.2");
     /** Data of this size is what the faulty observer trips on (nothing else in the tests is as long). */
     static final int POISON_BYTES = 777;
 
-    ConcurrentLinkPair wire = new ConcurrentLinkPair(1500);
-    StackRunner client;
-    StackRunner server;
 
     static StackRunner runner(Ipv4Address address, WaitableLink link, long seed, ConnectionObserver observer) {
         TcpConfig tcp = TcpConfig.linux().toBuilder().timeWaitNanos(100_000_000L).synRetries(1)
@@ -54,17 +50,6 @@ class StackRunnerFaultTest {
         StackConfig config = StackConfig.of(address, RandomSource.seeded(seed)).withTcp(tcp)
                 .withAllocator(PooledByteBufAllocator.DEFAULT).withObserver(observer);
         return new StackRunner(new TcpStack(config), link, "usertcp-" + address).start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        wire.clear();
     }
 
     /** An observer with a bug: it throws, once, on the segment that carries {@link #POISON_BYTES} of data. */
