@@ -34,6 +34,11 @@ import java.util.function.LongFunction;
  * {@link SocketException} that says so and carries the cause.
  */
 public final class TcpSocket implements Closeable {
+    /** The most one write copies ahead of knowing the room in the send buffer. */
+    private static final int COPY_AHEAD_BYTES = 256 * 1024;
+    /** The least: below it a copy is cheap whatever the room. */
+    private static final int MIN_COPY_BYTES = 16 * 1024;
+
     private final StackRunner runner;
     private final EventGate gate = new EventGate();
     private final InputStream in = new In();
@@ -286,15 +291,26 @@ public final class TcpSocket implements Closeable {
         }
         TcpConnection c = connection;
         int done = 0;
+        int room = COPY_AHEAD_BYTES;
         while (done < length) {
             long seen = gate.version();
-            int from = offset + done;
-            int left = length - done;
-            int n = call(now -> writeNow(c, now, buffer, from, left));
+            // Copy on this thread, not the stack's (the caller may reuse its array once write returns); the stack
+            // thread then keeps the copy as a retained slice. What the send buffer did not take is copied again next
+            // time round, so the copy is no larger than the room the last attempt found (at least one chunk).
+            int chunk = Math.min(length - done, Math.max(room, MIN_COPY_BYTES));
+            ByteBuf copy = runner.stack().allocator().buffer(chunk, chunk);
+            int n;
+            try {
+                copy.writeBytes(buffer, offset + done, chunk);
+                n = call(now -> writeNow(c, now, copy));
+            } finally {
+                copy.release();
+            }
             if (n < 0) {
                 throw fault != null ? faultFailure() : SocketErrors.ioFailure(CloseReason.values()[-n - 1]);
             }
             done += n;
+            room = n < chunk ? Math.max(n, MIN_COPY_BYTES) : Math.min(2 * chunk, COPY_AHEAD_BYTES);
             if (n == 0 && !gate.awaitChange(seen, Long.MAX_VALUE)) {
                 throw new SocketTimeoutException("Write timed out");
             }
@@ -302,24 +318,13 @@ public final class TcpSocket implements Closeable {
         }
     }
 
-    /** On the stack thread: bytes queued, or -(reason ordinal + 1) when the connection failed. */
-    private int writeNow(TcpConnection c, long now, byte[] buffer, int offset, int length) {
+    /** On the stack thread: bytes of {@code data} queued (a retained slice), or -(reason ordinal + 1) when the connection failed. */
+    private static int writeNow(TcpConnection c, long now, ByteBuf data) {
         if (c.isClosed() || !c.state().canSend()) {
             CloseReason reason = c.closeReason() != null ? c.closeReason() : CloseReason.ABORTED;
             return -(reason.ordinal() + 1);
         }
-        int n = Math.min(length, c.sendSpace());
-        if (n == 0) {
-            return 0;
-        }
-        // Copy: the caller may reuse its array as soon as write returns.
-        ByteBuf copy = runner.stack().allocator().buffer(n);
-        try {
-            copy.writeBytes(buffer, offset, n);
-            return c.send(now, copy);
-        } finally {
-            copy.release();
-        }
+        return c.sendSpace() == 0 ? 0 : c.send(now, data);
     }
 
     /** Half close: sends FIN after the queued data; reading continues. */
