@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a {@link TcpStack} in real time on its own thread. Each turn of the loop: run queued tasks,
  * feed every waiting packet to the stack (sending what each segment calls for before the next,
- * as Linux and the simulator do: {@link TcpStack#transmitOwed}), fire due timers, deliver events
- * and transmit, then wait on the link until the next deadline (or a packet, or a task). Tasks from
- * other threads wake the wait.
+ * as Linux and the simulator do: {@link TcpStack#transmitOwed}), fire due timers (the stack's,
+ * then the {@linkplain #setScheduledWork scheduled work} of an event loop built on this thread),
+ * deliver events and transmit, then wait on the link until the next deadline (or a packet, or a
+ * task). Tasks from other threads wake the wait.
  *
  * <p><b>Failures.</b> An unexpected exception while the stack handles one packet, one timer
  * round or one task is contained ({@link Faults}): it is logged at ERROR, counted
@@ -61,6 +62,8 @@ public final class StackRunner implements AutoCloseable {
     private volatile long busyPollNanos;
     /** Set once the thread stops serving: the exception every call fails with from then on. */
     private volatile StackStoppedException stopped;
+    /** An event loop's timed tasks, run beside the stack's timers; null when there are none. */
+    private volatile ScheduledWork scheduledWork;
 
     private record Watched(TcpConnection connection, Consumer<Throwable> onFault) {}
 
@@ -119,6 +122,38 @@ public final class StackRunner implements AutoCloseable {
     /** Whether the caller is the runner's thread (where the stack may be touched directly). */
     public boolean inStackThread() {
         return Thread.currentThread() == thread;
+    }
+
+    /** Whether {@code t} is the runner's thread (an event loop's {@code inEventLoop(Thread)}). */
+    public boolean isStackThread(Thread t) {
+        return t == thread;
+    }
+
+    /**
+     * Hands the runner timed work to run on its thread beside the stack's own timers (an event
+     * loop's scheduled tasks: {@link ScheduledWork}), or takes it back ({@code null}). Each turn the
+     * runner runs what is due, and it never waits past the work's next deadline. One piece of work
+     * per runner: the thread has one owner of its scheduled tasks, as a Netty event loop has one
+     * scheduled-task queue. Any thread; the runner wakes up to take the new deadline into account.
+     *
+     * @param work the work, or null to remove the current one
+     * @throws IllegalStateException when the runner already has other work
+     */
+    public void setScheduledWork(ScheduledWork work) {
+        synchronized (this) {
+            ScheduledWork current = scheduledWork;
+            if (work != null && current != null && current != work) {
+                throw new IllegalStateException("scheduled work: the runner of " + thread.getName() + " already runs "
+                        + current + " (expected: one piece of scheduled work per runner; remove it first with null)");
+            }
+            scheduledWork = work;
+        }
+        link.wakeup();
+    }
+
+    /** The runner's scheduled work ({@link #setScheduledWork}), or null. */
+    public ScheduledWork scheduledWork() {
+        return scheduledWork;
     }
 
     // =====================================================================================
@@ -407,12 +442,40 @@ public final class StackRunner implements AutoCloseable {
                 faults.contain(e, "timers");
             }
         }
+        ScheduledWork work = scheduledWork;
+        runScheduledWork(work, nowNanos());
         transmit();
         if (received == 0 && tasks.isEmpty()) {
-            long wait = Math.min(MAX_WAIT_NANOS, stack.nextDeadlineNanos() - nowNanos());
+            long wait = Math.min(MAX_WAIT_NANOS, Math.min(stack.nextDeadlineNanos(), nextDeadline(work)) - nowNanos());
             if (wait > 0 && !busyPoll(Math.min(wait, busyPollNanos))) {
                 link.awaitReadable(wait);
             }
+        }
+    }
+
+    /** Runs what of the scheduled work is due; a fault in it is contained as a task's is. */
+    private void runScheduledWork(ScheduledWork work, long now) {
+        if (work == null) {
+            return;
+        }
+        try {
+            if (work.nextDeadlineNanos() <= now) {
+                work.runDue(now);
+            }
+        } catch (RuntimeException | Error e) {
+            faults.contain(e, "scheduled work");
+        }
+    }
+
+    private long nextDeadline(ScheduledWork work) {
+        if (work == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return work.nextDeadlineNanos();
+        } catch (RuntimeException e) {
+            faults.contain(e, "scheduled work's deadline");
+            return Long.MAX_VALUE;
         }
     }
 

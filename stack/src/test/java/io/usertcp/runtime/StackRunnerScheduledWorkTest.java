@@ -1,0 +1,152 @@
+package io.usertcp.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.usertcp.core.StackStats.Counter;
+import io.usertcp.tcp.ConnectionObserver;
+import io.usertcp.wire.Ipv4Address;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runner's hook for an event loop's scheduled tasks ({@link StackRunner#setScheduledWork}):
+ * due work runs on the stack's thread, never early, the runner wakes up for its deadline (an idle
+ * runner would otherwise sleep up to 100 ms a turn), work that keeps itself due does not starve
+ * the runner's tasks, a fault in it is contained, and a runner has one piece of work at a time.
+ * Real time on an idle stack; every wait bounded, none a sleep.
+ */
+class StackRunnerScheduledWorkTest {
+    ConcurrentLinkPair wire = new ConcurrentLinkPair(1500);
+    StackRunner runner;
+
+    @BeforeEach
+    void start() {
+        runner = StackRunnerFaultTest.runner(Ipv4Address.of("198.18.0.1"), wire.a(), 1, ConnectionObserver.NONE);
+    }
+
+    @AfterEach
+    void stop() {
+        runner.close();
+        wire.clear();
+    }
+
+    /** Runs {@code remaining} times, each {@code periodNanos} after the last run, and records where and when. */
+    static final class Periodic implements ScheduledWork {
+        final StackRunner runner;
+        final long periodNanos;
+        final AtomicInteger remaining;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        volatile long deadline;
+        volatile boolean onStackThread = true;
+        volatile boolean early;
+
+        Periodic(StackRunner runner, long periodNanos, int times) {
+            this.runner = runner;
+            this.periodNanos = periodNanos;
+            this.remaining = new AtomicInteger(times);
+            this.deadline = StackRunner.nowNanos() + periodNanos;
+        }
+
+        @Override
+        public long nextDeadlineNanos() {
+            return done.isDone() ? Long.MAX_VALUE : deadline;
+        }
+
+        @Override
+        public void runDue(long nowNanos) {
+            onStackThread &= runner.inStackThread();
+            early |= nowNanos < deadline || StackRunner.nowNanos() < deadline;
+            if (remaining.decrementAndGet() == 0) {
+                done.complete(null);
+            } else {
+                deadline = nowNanos + periodNanos;
+            }
+        }
+    }
+
+    @Test
+    void dueWork_runsOnTheStackThread_neverEarly_andTheRunnerWakesForItsDeadline() throws Exception {
+        // 50 runs 1 ms apart: ~50 ms when the runner waits for each deadline; 5 s if it only woke at its
+        // 100 ms maximum wait. The bound (2.5 s) tells the two apart with room for a loaded machine.
+        Periodic work = new Periodic(runner, 1_000_000L, 50);
+        runner.setScheduledWork(work);
+        assertDoesNotThrow(() -> work.done.get(2_500, TimeUnit.MILLISECONDS),
+                "50 runs 1 ms apart did not end within 2.5 s: the runner does not wake up for the work's deadline");
+        assertTrue(work.onStackThread, "runDue on the runner's thread");
+        assertTrue(!work.early, "never before the deadline");
+        assertSame(work, runner.scheduledWork());
+    }
+
+    @Test
+    void workThatIsAlwaysDue_doesNotStarveTheRunnersTasks() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        runner.setScheduledWork(new ScheduledWork() {
+            @Override
+            public long nextDeadlineNanos() {
+                return 0; // always due: a task that reschedules itself with no delay
+            }
+
+            @Override
+            public void runDue(long nowNanos) {
+                runs.incrementAndGet();
+            }
+        });
+        for (int i = 0; i < 20; i++) {
+            int n = i;
+            assertEquals(n, runner.submit(now -> n).get(5, TimeUnit.SECONDS), "a task still runs while the work is always due");
+        }
+        assertTrue(runs.get() > 0, "the work ran too");
+    }
+
+    @Test
+    void aFaultInTheWork_isContained_andTheRunnerGoesOn() throws Exception {
+        CompletableFuture<Void> ranAfterFault = new CompletableFuture<>();
+        AtomicInteger calls = new AtomicInteger();
+        long due = StackRunner.nowNanos();
+        runner.setScheduledWork(new ScheduledWork() {
+            @Override
+            public long nextDeadlineNanos() {
+                return ranAfterFault.isDone() ? Long.MAX_VALUE : due;
+            }
+
+            @Override
+            public void runDue(long nowNanos) {
+                if (calls.incrementAndGet() == 1) {
+                    throw new IllegalStateException("injected fault: scheduled work with a bug");
+                }
+                ranAfterFault.complete(null);
+            }
+        });
+        ranAfterFault.get(5, TimeUnit.SECONDS);
+        assertTrue(runner.isAlive(), runner.health());
+        assertEquals(1L, (long) runner.call(now -> runner.stack().stats().get(Counter.UsertcpStackFaults)));
+    }
+
+    @Test
+    void oneWorkPerRunner_nullTakesItBack_andRemovedWorkNoLongerRuns() throws Exception {
+        Periodic first = new Periodic(runner, 1_000_000L, 1_000_000);
+        runner.setScheduledWork(first);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> runner.setScheduledWork(new Periodic(runner, 1_000_000L, 1)));
+        assertTrue(e.getMessage().contains("expected: one piece of scheduled work per runner"), e.getMessage());
+        runner.setScheduledWork(first); // the same work again is no change
+        runner.setScheduledWork(null);
+        assertNull(runner.scheduledWork());
+        int left = runner.call(now -> first.remaining.get()); // a task after the removal: no turn runs it from now on
+        runner.call(now -> null);
+        runner.call(now -> null);
+        assertEquals(left, first.remaining.get(), "removed work is not run");
+        Periodic second = new Periodic(runner, 1_000_000L, 3);
+        runner.setScheduledWork(second);
+        second.done.get(5, TimeUnit.SECONDS);
+    }
+}
