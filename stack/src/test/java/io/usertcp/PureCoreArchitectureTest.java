@@ -15,7 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * DESIGN.md §2, enforced: the pure core never reads a clock, sleeps, starts a thread, draws its own
  * randomness or does I/O. Time and randomness are passed in; only {@code runtime} and
- * {@code socket} touch the real world.
+ * {@code socket} touch the real world. And only the Netty transport ({@code io.usertcp.netty})
+ * uses Netty's channels.
  */
 @AnalyzeClasses(packages = "io.usertcp", importOptions = ImportOption.DoNotIncludeTests.class)
 class PureCoreArchitectureTest {
@@ -44,6 +45,12 @@ class PureCoreArchitectureTest {
             .should().dependOnClassesThat().areAssignableTo(Random.class)
             .orShould().dependOnClassesThat().areAssignableTo(ThreadLocalRandom.class)
             .because("randomness is injected through RandomSource and IsnGenerator (DESIGN.md §2)");
+
+    @ArchTest
+    static final ArchRule onlyTheNettyTransportUsesNettyChannels = noClasses().that().resideOutsideOfPackage("io.usertcp.netty..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.netty.channel..", "io.netty.bootstrap..")
+            .because("netty-transport is the Netty transport's (io.usertcp.netty); the stack itself uses netty-buffer alone"
+                    + " (DESIGN.md §1, §5)");
 
     @ArchTest
     static final ArchRule pureCoreDoesNoIo = noClasses().that().resideInAnyPackage(PURE)
