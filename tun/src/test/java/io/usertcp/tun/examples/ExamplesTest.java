@@ -42,4 +42,21 @@ class ExamplesTest {
         String big = "y".repeat(3_000_000) + "\n"; // more than the send buffer: the handler waits for room
         assertEquals(big, LoopEchoExample.run(big));
     }
+
+    @Test
+    void nettyHttpServer_curlInTheNamespaceGetsTheResponse() throws Exception {
+        TunTestSupport.requireCommand("curl", "curl"); // CI fails without it; scripts/test.sh installs it
+        assertEquals("hello from Netty over usertcp: /hello\n", NettyHttpServerExample.run("/hello", true));
+    }
+
+    @Test
+    void nettyHttpServer_javaNetHttpClientInTheNamespaceGetsTheResponse() throws Exception {
+        assertEquals("hello from Netty over usertcp: /java\n", NettyHttpServerExample.run("/java", false));
+    }
+
+    @Test
+    void nettyEchoClient_readsItsLineBackFromTheKernelsEchoServer() throws Exception {
+        String big = "z".repeat(1_000_000) + "\n"; // more than a window's worth: many reads and writes both ways
+        assertEquals(big, NettyEchoClientExample.run(big));
+    }
 }

@@ -23,7 +23,8 @@ class ReadmeJavaTest {
     void everyJavaBlockOfTheReadmeIsAnExamplesQuotedPart() throws IOException {
         List<List<String>> blocks = javaBlocks(Files.readAllLines(README));
         List<List<String>> quoted = new ArrayList<>();
-        for (String name : List.of("EchoServerExample.java", "ClientExample.java", "AsyncEchoExample.java", "LoopEchoExample.java")) {
+        for (String name : List.of("EchoServerExample.java", "ClientExample.java", "AsyncEchoExample.java", "LoopEchoExample.java",
+                "NettyHttpServerExample.java", "NettyEchoClientExample.java")) {
             quoted.add(quotedPart(Files.readAllLines(EXAMPLES.resolve(name))));
         }
         assertEquals(quoted.size(), blocks.size(), "one README block per example: " + blocks);
