@@ -223,7 +223,13 @@ public final class LoopConnection implements ConnectionHandler {
         }
         deliverData(); // what arrived before the end is still the application's
         closeDelivered = true;
-        handler.onClose(this, reason.isError() ? SocketErrors.ioFailure(reason) : null);
+        try {
+            handler.onClose(this, reason.isError() ? SocketErrors.ioFailure(reason) : null);
+        } finally {
+            // The stack keeps a connection that ended without the application's CLOSE (a reset, a
+            // timeout, TIME-WAIT after a half close) until it is closed: nothing reads it from now on.
+            connection.close(nowNanos); // on a closed connection: frees its buffers and forgets it
+        }
     }
 
     /**

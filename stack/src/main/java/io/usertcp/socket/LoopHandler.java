@@ -36,7 +36,8 @@ public interface LoopHandler {
     default void onWritable(LoopConnection connection) throws IOException {}
 
     /**
-     * The connection is over, for good.
+     * The connection is over, for good. After this call the stack frees the connection: bytes
+     * still held back by {@link LoopConnection#setAutoRead setAutoRead(false)} are discarded.
      *
      * @param error null after an orderly close, else what java.net would have thrown
      *              ({@code SocketException: Connection reset}, {@code ConnectException}, ...)

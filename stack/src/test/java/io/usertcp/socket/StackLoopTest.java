@@ -224,6 +224,36 @@ class StackLoopTest {
     }
 
     @Test
+    void aConnectionThatEnds_whileItsReadingIsPaused_isFreed_afterOnClose() throws Exception {
+        CompletableFuture<IOException> closed = new CompletableFuture<>();
+        try (LoopServer listener = serverLoop.listen(7, 8, () -> new LoopHandler() {
+            @Override
+            public void onOpen(LoopConnection c) {
+                c.setAutoRead(false); // what arrives stays in the receive buffer
+            }
+
+            @Override
+            public void onClose(LoopConnection c, IOException error) {
+                closed.complete(error);
+            }
+        })) {
+            LoopConnection c = clientLoop.connect(SocketApiTest.SERVER, 7, new Collector()).get(5, TimeUnit.SECONDS);
+            c.execute(() -> {
+                try {
+                    c.write(Unpooled.wrappedBuffer(new byte[10_000]));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            c.execute(c::abort); // a task of its own: the data leaves before the RST
+            assertEquals("Connection reset", closed.get(5, TimeUnit.SECONDS).getMessage());
+            // Linux keeps a reset socket's unread bytes until the application closes it; after onClose nobody can.
+            assertEquals(0L, (long) server.call(now -> server.stack().receiveMemoryBytes()),
+                    "the unread bytes of a connection that ended are freed once its handler heard of it");
+        }
+    }
+
+    @Test
     void aReset_reachesOnClose_asConnectionReset_andWriteAfterItFails() throws Exception {
         CompletableFuture<LoopConnection> accepted = new CompletableFuture<>();
         try (LoopServer listener = serverLoop.listen(7, 8, () -> new LoopHandler() {
