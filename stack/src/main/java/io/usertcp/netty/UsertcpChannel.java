@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  *       receive buffer and its window closes on the peer, as a NIO channel stops selecting
  *       OP_READ. Each arrival of up to 64 KB is one {@code channelRead} of a {@link ByteBuf}
  *       whose ownership passes to the pipeline (the last handler to use it releases it), followed
- *       by {@code channelReadComplete}.</li>
+ *       by {@code channelReadComplete}. What the connection received before it ended (a reset, or
+ *       TIME-WAIT after our half close) with reading paused is still read, as from a socket
+ *       ({@link ChannelReader}).</li>
  *   <li><b>The peer's FIN</b>: with {@code ALLOW_HALF_CLOSURE} the input is shut down and
  *       {@link ChannelInputShutdownEvent} then {@link ChannelInputShutdownReadComplete} fire; without
  *       it the channel closes (NIO's {@code closeOnRead}).</li>
@@ -76,16 +78,12 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
     private volatile LoopConnection connection;
     private volatile boolean open = true;
     private volatile boolean established;
-    private volatile boolean inputShutdown;
     private volatile boolean outputShutdown;
     private volatile InetSocketAddress local;
     private volatile InetSocketAddress remote;
+    private final ChannelReader reader = new ChannelReader(this);
 
     // The rest is touched on the connection's thread only.
-    private boolean readPending;
-    /** Whether the connection holds its data back (we told it setAutoRead(false)). */
-    private boolean deliveryPaused;
-    private boolean resumeQueued;
     /** A write did not fit: the next flush waits for onWritable. */
     private boolean writeBlocked;
     private ChannelPromise connectPromise;
@@ -214,83 +212,23 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
     @Override
     protected void doDeregister() {
         ((UsertcpEventLoop) eventLoop()).removed(this);
-        pause(); // no loop to deliver to until registered again
+        reader.clearReadPending(); // no loop to deliver to until registered again
     }
 
     // ---------------------------------------------------------------- reading
 
+    /** As NIO sets OP_READ: see {@link ChannelReader}. */
     @Override
     protected void doBeginRead() {
-        readPending = true;
-        if (deliveryPaused && !resumeQueued && connection != null && open) {
-            // As NIO sets OP_READ and reads on the next select, never inside this call: read() may come from a handler
-            // in the middle of channelRead or of a write's listener.
-            resumeQueued = true;
-            eventLoop().execute(this::resume);
-        }
-    }
-
-    private void resume() {
-        resumeQueued = false;
-        LoopConnection c = connection;
-        if (open && readPending && deliveryPaused && c != null && !c.isClosed()) {
-            deliveryPaused = false;
-            c.setAutoRead(true); // delivers what waits, now
-        }
-    }
-
-    private void pause() {
-        LoopConnection c = connection;
-        if (!deliveryPaused && c != null && !c.isClosed() && c.inLoop()) {
-            deliveryPaused = true;
-            c.setAutoRead(false);
-        }
+        reader.beginRead();
     }
 
     /** {@code setAutoRead(false)}: as NIO's {@code clearReadPending()}, now on the loop or soon from elsewhere. */
     void clearReadPending() {
         if (isRegistered() && !eventLoop().inEventLoop()) {
-            eventLoop().execute(this::clearReadPending0);
+            eventLoop().execute(reader::clearReadPending);
         } else if (isRegistered()) {
-            clearReadPending0();
-        }
-    }
-
-    private void clearReadPending0() {
-        readPending = false;
-        pause();
-    }
-
-    /** The connection's data, borrowed: retained for the pipeline (unless the input is shut down: then dropped). */
-    private void onData(ByteBuf data) {
-        if (!open || inputShutdown) {
-            return; // SHUT_RD: what arrives after it is discarded (as FreeBSD's soshutdown does), not queued
-        }
-        readPending = false;
-        pipeline().fireChannelRead(data.retain()); // ownership of this reference passes to the pipeline
-        pipeline().fireChannelReadComplete();
-        if (!readPending && !config.isAutoRead()) {
-            pause(); // as NIO's removeReadOp() at the end of a read with none pending
-        }
-    }
-
-    /** The peer's FIN, as NIO's {@code closeOnRead}. */
-    private void onEndOfStream() {
-        if (!open) {
-            return;
-        }
-        if (inputShutdown) {
-            if (config.isAllowHalfClosure()) {
-                pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
-            }
-        } else if (config.isAllowHalfClosure()) {
-            inputShutdown = true;
-            pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-            if (open) {
-                pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
-            }
-        } else {
-            unsafe().close(unsafe().voidPromise());
+            reader.clearReadPending();
         }
     }
 
@@ -300,7 +238,7 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
      * closes it unless both halves were shut down with the channel left open (NIO keeps those
      * open until the application closes them).
      */
-    private void connectionEnded(IOException error) {
+    void connectionEnded(IOException error) {
         if (!open) {
             return;
         }
@@ -312,7 +250,7 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
         if (error != null) {
             pipeline().fireExceptionCaught(error);
             unsafe().close(unsafe().voidPromise());
-        } else if (!(inputShutdown && outputShutdown)) {
+        } else if (!(reader.inputShutdown() && outputShutdown)) {
             unsafe().close(unsafe().voidPromise());
         }
     }
@@ -377,6 +315,7 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
     protected void doClose() {
         open = false;
         failConnect(new ClosedChannelException());
+        reader.releaseLeftover();
         LoopConnection c = connection;
         if (c == null) {
             return;
@@ -435,18 +374,9 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
         }
     }
 
-    private void doShutdownInput() {
-        inputShutdown = true;
-        LoopConnection c = connection;
-        if (c != null && !c.isClosed() && deliveryPaused) {
-            deliveryPaused = false;
-            c.setAutoRead(true); // drain and discard (onData drops what comes after SHUT_RD)
-        }
-    }
-
     @Override
     public boolean isInputShutdown() {
-        return inputShutdown || !isActive();
+        return reader.inputShutdown() || !isActive();
     }
 
     @Override
@@ -456,7 +386,7 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
 
     @Override
     public boolean isShutdown() {
-        return inputShutdown && outputShutdown || !isActive();
+        return reader.inputShutdown() && outputShutdown || !isActive();
     }
 
     @Override
@@ -481,7 +411,7 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
     public ChannelFuture shutdownInput(ChannelPromise promise) {
         onLoop(() -> {
             try {
-                doShutdownInput();
+                reader.shutdownInput();
                 promise.setSuccess();
             } catch (RuntimeException e) {
                 promise.setFailure(e);
@@ -545,8 +475,7 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
         @Override
         public void onOpen(LoopConnection c) {
             connection = c;
-            deliveryPaused = true;
-            c.setAutoRead(false); // nothing is delivered before the channel is registered and a read is asked for
+            reader.opened(c); // nothing is delivered before the channel is registered and a read is asked for
             local = new InetSocketAddress(Addresses.inet(c.id().local()), c.id().localPort());
             remote = new InetSocketAddress(Addresses.inet(c.id().remote()), c.id().remotePort());
             config.applyTo(c);
@@ -578,12 +507,12 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
 
         @Override
         public void onData(LoopConnection c, ByteBuf data) {
-            UsertcpChannel.this.onData(data);
+            reader.onData(data);
         }
 
         @Override
         public void onEndOfStream(LoopConnection c) {
-            UsertcpChannel.this.onEndOfStream();
+            reader.onEndOfStream();
         }
 
         @Override
@@ -594,9 +523,12 @@ public class UsertcpChannel extends AbstractChannel implements SocketChannel {
             }
         }
 
+        /** Before the stack frees the connection: what the application has not read yet is kept for it first. */
         @Override
         public void onClose(LoopConnection c, IOException error) {
-            connectionEnded(error);
+            if (open && !reader.keepUnread(error)) {
+                connectionEnded(error);
+            }
         }
     }
 

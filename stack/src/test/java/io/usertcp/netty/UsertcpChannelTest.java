@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -30,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -170,6 +172,64 @@ class UsertcpChannelTest {
                 ChannelOutputShutdownEvent.INSTANCE, // our own shutdownOutput, from the reply's listener
                 ChannelInputShutdownReadComplete.INSTANCE), serverEvents);
         client.close().sync();
+    }
+
+    /**
+     * A client with auto-read off that asks a question and half-closes; the server answers and
+     * closes, so the client's TCP goes to TIME-WAIT (and the stack frees the connection) before the
+     * application asks to read. The client reads on demand and notes what it read until it closes.
+     */
+    SocketChannel pausedClientWhoseConnectionEnded(List<String> events, CompletableFuture<List<String>> closed) throws Exception {
+        pair.serve(7, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg);
+                ctx.writeAndFlush(bytes("the answer")).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
+        SocketChannel client = (SocketChannel) await(pair.client(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                events.add("read " + string(msg));
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) {
+                ctx.read(); // on demand: the next read finds the end, as with NIO
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                closed.complete(List.copyOf(events));
+            }
+        }).option(ChannelOption.AUTO_READ, false).connect(NettyPair.server(7)), "connect").channel();
+        client.writeAndFlush(bytes("question"));
+        await(client.shutdownOutput(), "shutdownOutput");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(NettyPair.WAIT_SECONDS);
+        while (pair.client.call(now -> pair.client.stack().timeWaitCount()) == 0) { // a round trip to the stack each time
+            assertTrue(System.nanoTime() < deadline, "the client's connection reached TIME-WAIT");
+        }
+        return client;
+    }
+
+    @Test
+    void bytesThatArrivedWhileReadingWasPaused_areStillRead_afterTheConnectionEnded() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        CompletableFuture<List<String>> closed = new CompletableFuture<>();
+        SocketChannel client = pausedClientWhoseConnectionEnded(events, closed);
+        assertTrue(client.isOpen(), "the channel outlives its connection until the application has read");
+        assertEquals(List.of(), events, "nothing read before read()");
+        client.read();
+        assertEquals(List.of("read the answer"), await(closed, "the answer, then the end (no half closure: the channel closes)"));
+    }
+
+    @Test
+    void bytesKeptAfterTheConnectionEnded_areReleased_whenTheChannelClosesUnread() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        CompletableFuture<List<String>> closed = new CompletableFuture<>();
+        SocketChannel client = pausedClientWhoseConnectionEnded(events, closed);
+        await(client.close(), "close");
+        assertEquals(List.of(), await(closed, "channelInactive"), "never read; the leak check after the test finds no buffer");
     }
 
     @Test
