@@ -86,7 +86,13 @@ public final class UsertcpEventLoop extends AbstractScheduledEventExecutor imple
         this.runner = runner;
         this.shard = shard;
         this.connector = new StackLoop(runner);
-        runner.setScheduledWork(scheduledWork);
+        try {
+            runner.setScheduledWork(scheduledWork);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("runner " + runner + " (shard " + shard + ") already has an event loop (expected:"
+                    + " one UsertcpEventLoopGroup per stack at a time: the same group as parent and child, or shut the"
+                    + " other down first)", e);
+        }
         runner.onTermination(onRunnerTermination);
     }
 
@@ -300,6 +306,6 @@ public final class UsertcpEventLoop extends AbstractScheduledEventExecutor imple
 
     @Override
     public String toString() {
-        return "UsertcpEventLoop[shard " + shard + " of " + parent.executorCount() + ", " + runner.health() + "]";
+        return "UsertcpEventLoop[shard " + shard + " of " + parent.executorCount() + ", " + runner + "]";
     }
 }

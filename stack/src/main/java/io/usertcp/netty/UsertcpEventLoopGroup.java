@@ -161,9 +161,8 @@ public final class UsertcpEventLoopGroup extends AbstractEventExecutorGroup impl
         if (channel instanceof UsertcpChannel c && c.runner() != null) {
             UsertcpEventLoop loop = loopOf(c.runner());
             if (loop == null) {
-                throw new IllegalStateException("channel " + c + ": its connection lives on the thread of "
-                        + c.runner().health() + " runner " + c.runner() + ", which this group does not run (expected: a"
-                        + " child group over the same stack as the server channel's, e.g. the same group for both)");
+                throw new IllegalStateException("channel " + c + ": its connection lives on the thread of " + c.runner()
+                        + ", which this group does not run (expected: the server channel's group as the child group)");
             }
             return loop;
         }

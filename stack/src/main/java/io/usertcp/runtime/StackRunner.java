@@ -544,6 +544,12 @@ public final class StackRunner implements AutoCloseable {
         }
     }
 
+    /** {@code StackRunner[usertcp-stack-..., alive]}: its thread's name and its health. */
+    @Override
+    public String toString() {
+        return "StackRunner[" + thread.getName() + ", " + health() + "]";
+    }
+
     /** Stops the loop, closes the stack (dropping every connection) and waits for the thread. */
     @Override
     public void close() {
