@@ -3,6 +3,7 @@ package io.usertcp.socket;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpListener;
+import java.net.BindException;
 import java.util.function.Consumer;
 
 /**
@@ -18,17 +19,18 @@ public final class AsyncTcpServer implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** Listens on {@code port} of every local address and accepts every connection as it completes. */
-    public static AsyncTcpServer listen(StackRunner runner, int port, int backlog, Consumer<AsyncTcpConnection> onAccept) {
-        TcpListener listener = runner.call(now -> {
-            TcpListener l = runner.stack().listen(now, port, backlog);
-            l.setOnAcceptable(() -> {
-                TcpConnection c;
-                while ((c = l.accept()) != null) {
-                    onAccept.accept(AsyncTcpConnection.accepted(runner, c));
-                }
-            });
-            return l;
+    /**
+     * Listens on {@code port} of every local address and accepts every connection as it completes.
+     *
+     * @throws BindException when the port already has a listener ("Address already in use"), as java.net's
+     */
+    public static AsyncTcpServer listen(StackRunner runner, int port, int backlog, Consumer<AsyncTcpConnection> onAccept)
+            throws BindException {
+        TcpListener listener = SocketErrors.listen(runner, port, backlog, l -> () -> {
+            TcpConnection c;
+            while ((c = l.accept()) != null) {
+                onAccept.accept(AsyncTcpConnection.accepted(runner, c));
+            }
         });
         return new AsyncTcpServer(runner, listener);
     }

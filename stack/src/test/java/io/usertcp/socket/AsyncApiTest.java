@@ -10,6 +10,7 @@ import io.usertcp.runtime.ConcurrentLinkPair;
 import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.CloseReason;
 import java.io.ByteArrayOutputStream;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -104,6 +105,18 @@ class AsyncApiTest {
             AsyncTcpConnection c = AsyncTcpConnection.connect(client, SocketApiTest.SERVER, 8).get(5, TimeUnit.SECONDS);
             c.write("async hello".getBytes(StandardCharsets.US_ASCII)).thenCompose(v -> c.shutdownOutput()).get(5, TimeUnit.SECONDS);
             assertEquals("async hello", got.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void listen_onAPortThatHasAListener_throwsJavaNetsBindException() throws Exception {
+        try (AsyncTcpServer first = AsyncTcpServer.listen(server, 7, 8, AsyncApiTest::echo)) {
+            BindException e = assertThrows(BindException.class, () -> AsyncTcpServer.listen(server, 7, 8, AsyncApiTest::echo));
+            assertEquals("Address already in use: port 7 already has a listener", e.getMessage());
+            assertEquals(7, first.port(), "the first listener keeps its port");
+        }
+        try (AsyncTcpServer again = AsyncTcpServer.listen(server, 7, 8, AsyncApiTest::echo)) {
+            assertEquals(7, again.port(), "free again once the first is closed");
         }
     }
 }
