@@ -76,7 +76,12 @@ class TunSetupProfileTest {
             assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client, beside the lossy link");
         }
         try (TunSetup s = TunSetup.sharded(TcpProfile.linux(), 1500, true, 2)) {
-            assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client of the shards");
+            // (its listener would be on one shard: a flow hashed to the other would be refused)
+            String routes = s.clientNamespace().exec("ip", "-o", "-4", "route", "show", "table", "main").output();
+            assertFalse(routes.isBlank(), "the namespace has routes");
+            for (String route : routes.strip().split("\n")) {
+                assertTrue(route.contains(" congctl cubic"), "beside the shards, each route: " + route);
+            }
         }
         try (VethSetup s = VethSetup.start(1500, Loss.NONE)) {
             assertKernelEndsRunCubic(s, s.clientNamespace(), "the kernel client");
