@@ -86,13 +86,7 @@ public final class UsertcpEventLoop extends AbstractScheduledEventExecutor imple
         this.runner = runner;
         this.shard = shard;
         this.connector = new StackLoop(runner);
-        try {
-            runner.setScheduledWork(scheduledWork);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("runner " + runner + " (shard " + shard + ") already has an event loop (expected:"
-                    + " one UsertcpEventLoopGroup per stack at a time: the same group as parent and child, or shut the"
-                    + " other down first)", e);
-        }
+        runner.addScheduledWork(scheduledWork);
         runner.onTermination(onRunnerTermination);
     }
 
@@ -290,9 +284,7 @@ public final class UsertcpEventLoop extends AbstractScheduledEventExecutor imple
             cancelScheduledTasks();
         }
         state = State.TERMINATED;
-        if (runner.scheduledWork() == scheduledWork) {
-            runner.setScheduledWork(null);
-        }
+        runner.removeScheduledWork(scheduledWork);
         runner.removeTerminationListener(onRunnerTermination);
         lateTasks.clear();
         if (terminationFuture.trySuccess(null)) {

@@ -35,9 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>an accepted child goes to the loop of the shard that owns its flow (the stack decided it
  *       when the SYN came in: its TCP connection lives on that shard's thread and nowhere else), so
  *       {@code ServerBootstrap}'s {@code childGroup.register(child)} puts every connection on its
- *       own shard. The child group must therefore run the shards the server listens on, and since
- *       a stack takes one group at a time, that is the same group as parent and child
- *       ({@code ServerBootstrap.group(group)});</li>
+ *       own shard. The child group must therefore run the shards the server listens on: the same
+ *       group as the parent ({@code ServerBootstrap.group(group)}), or, as Netty's usual
+ *       {@code group(boss, worker)}, a second group on the same stack (each group's loops share
+ *       the shards' threads, each with its own scheduled tasks);</li>
  *   <li>a server channel goes to the first shard's loop: it listens on every shard, which is a
  *       call into each shard's thread, and only that loop's thread ever waits on another shard's,
  *       so two servers binding at once cannot wait on each other;</li>
@@ -65,12 +66,7 @@ public final class UsertcpEventLoopGroup extends AbstractEventExecutorGroup impl
         this(new StackLoop(shards));
     }
 
-    /**
-     * A group on the shards of {@code stackLoop}.
-     *
-     * @throws IllegalStateException when a runner already has an event loop (its scheduled-task
-     *                               hook is taken): one group per stack at a time
-     */
+    /** A group on the shards of {@code stackLoop}; other groups may run on the same stack. */
     public UsertcpEventLoopGroup(StackLoop stackLoop) {
         if (stackLoop == null) {
             throw new IllegalArgumentException("stackLoop: null (expected: the stack, or its shards, to run on)");

@@ -8,6 +8,7 @@ import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.VirtioNetHeader;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Runs a {@link TcpStack} in real time on its own thread. Each turn of the loop: run queued tasks,
  * feed every waiting packet to the stack (sending what each segment calls for before the next,
  * as Linux and the simulator do: {@link TcpStack#transmitOwed}), fire due timers (the stack's,
- * then the {@linkplain #setScheduledWork scheduled work} of an event loop built on this thread),
+ * then the {@linkplain #addScheduledWork scheduled work} of event loops built on this thread),
  * deliver events and transmit, then wait on the link until the next deadline (or a packet, or a
  * task). Tasks from other threads wake the wait.
  *
@@ -62,8 +63,9 @@ public final class StackRunner implements AutoCloseable {
     private volatile long busyPollNanos;
     /** Set once the thread stops serving: the exception every call fails with from then on. */
     private volatile StackStoppedException stopped;
-    /** An event loop's timed tasks, run beside the stack's timers; null when there are none. */
-    private volatile ScheduledWork scheduledWork;
+    /** Event loops' timed tasks, run beside the stack's timers (one per loop on this thread). */
+    private final java.util.concurrent.CopyOnWriteArrayList<ScheduledWork> scheduledWorks =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record Watched(TcpConnection connection, Consumer<Throwable> onFault) {}
 
@@ -130,30 +132,29 @@ public final class StackRunner implements AutoCloseable {
     }
 
     /**
-     * Hands the runner timed work to run on its thread beside the stack's own timers (an event
-     * loop's scheduled tasks: {@link ScheduledWork}), or takes it back ({@code null}). Each turn the
-     * runner runs what is due, and it never waits past the work's next deadline. One piece of work
-     * per runner: the thread has one owner of its scheduled tasks, as a Netty event loop has one
-     * scheduled-task queue. Any thread; the runner wakes up to take the new deadline into account.
-     *
-     * @param work the work, or null to remove the current one
-     * @throws IllegalStateException when the runner already has other work
+     * Gives the runner timed work to run on its thread beside the stack's own timers (an event
+     * loop's scheduled tasks: {@link ScheduledWork}). Each turn the runner runs what is due of each,
+     * and it never waits past the earliest of their deadlines. Several event loops may share the
+     * thread (a Netty server's parent and child groups on one stack), each with its own work.
+     * Adding work that is already there changes nothing. Any thread; the runner wakes up to take the
+     * new deadline into account.
      */
-    public void setScheduledWork(ScheduledWork work) {
-        synchronized (this) {
-            ScheduledWork current = scheduledWork;
-            if (work != null && current != null && current != work) {
-                throw new IllegalStateException("scheduled work: the runner of " + thread.getName() + " already runs "
-                        + current + " (expected: one piece of scheduled work per runner; remove it first with null)");
-            }
-            scheduledWork = work;
+    public void addScheduledWork(ScheduledWork work) {
+        if (work == null) {
+            throw new IllegalArgumentException("scheduled work: null (expected: the work to run; removeScheduledWork takes it back)");
         }
+        scheduledWorks.addIfAbsent(work);
         link.wakeup();
     }
 
-    /** The runner's scheduled work ({@link #setScheduledWork}), or null. */
-    public ScheduledWork scheduledWork() {
-        return scheduledWork;
+    /** Takes back work given by {@link #addScheduledWork}; no turn runs it afterwards. Any thread. */
+    public void removeScheduledWork(ScheduledWork work) {
+        scheduledWorks.remove(work);
+    }
+
+    /** The runner's scheduled work ({@link #addScheduledWork}), in the order given. */
+    public List<ScheduledWork> scheduledWorks() {
+        return List.copyOf(scheduledWorks);
     }
 
     // =====================================================================================
@@ -442,11 +443,17 @@ public final class StackRunner implements AutoCloseable {
                 faults.contain(e, "timers");
             }
         }
-        ScheduledWork work = scheduledWork;
-        runScheduledWork(work, nowNanos());
+        long turnNow = nowNanos();
+        for (ScheduledWork work : scheduledWorks) {
+            runScheduledWork(work, turnNow);
+        }
         transmit();
         if (received == 0 && tasks.isEmpty()) {
-            long wait = Math.min(MAX_WAIT_NANOS, Math.min(stack.nextDeadlineNanos(), nextDeadline(work)) - nowNanos());
+            long workDeadline = Long.MAX_VALUE; // after transmit: the events it delivered may have scheduled work
+            for (ScheduledWork work : scheduledWorks) {
+                workDeadline = Math.min(workDeadline, nextDeadline(work));
+            }
+            long wait = Math.min(MAX_WAIT_NANOS, Math.min(stack.nextDeadlineNanos(), workDeadline) - nowNanos());
             if (wait > 0 && !busyPoll(Math.min(wait, busyPollNanos))) {
                 link.awaitReadable(wait);
             }
@@ -455,9 +462,6 @@ public final class StackRunner implements AutoCloseable {
 
     /** Runs what of the scheduled work is due; a fault in it is contained as a task's is. */
     private void runScheduledWork(ScheduledWork work, long now) {
-        if (work == null) {
-            return;
-        }
         try {
             if (work.nextDeadlineNanos() <= now) {
                 work.runDue(now);
@@ -468,9 +472,6 @@ public final class StackRunner implements AutoCloseable {
     }
 
     private long nextDeadline(ScheduledWork work) {
-        if (work == null) {
-            return Long.MAX_VALUE;
-        }
         try {
             return work.nextDeadlineNanos();
         } catch (RuntimeException e) {

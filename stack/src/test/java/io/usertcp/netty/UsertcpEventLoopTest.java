@@ -139,7 +139,7 @@ class UsertcpEventLoopTest {
         await(child.closeFuture(), "the peer saw our FIN and closed (no half closure)");
         assertThrows(RejectedExecutionException.class, () -> loop.execute(() -> { }));
         assertTrue(pair.client.isAlive(), "the runner is not the group's: it keeps running");
-        assertEquals(null, pair.client.scheduledWork(), "the loop gave the runner's hook back");
+        assertEquals(List.of(), pair.client.scheduledWorks(), "the loop gave the runner's hook back");
 
         UsertcpEventLoopGroup again = new UsertcpEventLoopGroup(pair.client); // the stack takes a new group
         try {
@@ -169,10 +169,44 @@ class UsertcpEventLoopTest {
         assertNotNull(e.getMessage());
     }
 
+    /** The usual {@code group(boss, worker)}: two groups on one stack, the server channel on the first, its children on the second. */
     @Test
-    void oneGroupPerStack_atATime() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new UsertcpEventLoopGroup(pair.server));
-        assertTrue(e.getMessage().contains("already has an event loop (expected: one UsertcpEventLoopGroup per stack at a time"),
-                e.getMessage());
+    void parentAndChildGroups_onOneStack_asNettysBossAndWorker() throws Exception {
+        UsertcpEventLoopGroup boss = new UsertcpEventLoopGroup(pair.server); // beside the pair's own group on that stack
+        try {
+            CompletableFuture<io.netty.channel.EventLoop> childLoop = new CompletableFuture<>();
+            Channel server = await(new io.netty.bootstrap.ServerBootstrap().group(boss, pair.serverGroup)
+                    .channel(UsertcpServerChannel.class).childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            childLoop.complete(ctx.channel().eventLoop());
+                            ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("hi", java.nio.charset.StandardCharsets.US_ASCII))
+                                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                        }
+                    }).bind(9), "bind").channel();
+            assertTrue(boss.loops().contains(server.eventLoop()), "the server channel on the parent group");
+            CompletableFuture<String> got = new CompletableFuture<>();
+            StringBuilder text = new StringBuilder();
+            await(pair.client(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                    text.append(b.toString(java.nio.charset.StandardCharsets.US_ASCII));
+                    b.release();
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                    got.complete(text.toString());
+                }
+            }).connect(NettyPair.server(9)), "connect");
+            assertEquals("hi", await(got, "the child's greeting, then its close"));
+            assertTrue(pair.serverGroup.loops().contains(await(childLoop, "child active")), "the child on the child group");
+            await(server.close(), "server close");
+        } finally {
+            await(boss.shutdownGracefully(0, 5, TimeUnit.SECONDS), "parent group termination");
+        }
+        assertEquals(1, pair.server.scheduledWorks().size(), "the child group's loop still has its hook; the parent's gave it back");
+        assertEquals(5, pair.serverGroup.next().submit(() -> 5).get(5, TimeUnit.SECONDS), "the child group goes on");
     }
 }

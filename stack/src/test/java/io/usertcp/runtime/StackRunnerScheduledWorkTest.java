@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The runner's hook for an event loop's scheduled tasks ({@link StackRunner#setScheduledWork}):
+ * The runner's hook for an event loop's scheduled tasks ({@link StackRunner#addScheduledWork}):
  * due work runs on the stack's thread, never early, the runner wakes up for its deadline (an idle
  * runner would otherwise sleep up to 100 ms a turn), work that keeps itself due does not starve
  * the runner's tasks, a fault in it is contained, and a runner has one piece of work at a time.
@@ -78,18 +78,18 @@ class StackRunnerScheduledWorkTest {
         // 50 runs 1 ms apart: ~50 ms when the runner waits for each deadline; 5 s if it only woke at its
         // 100 ms maximum wait. The bound (2.5 s) tells the two apart with room for a loaded machine.
         Periodic work = new Periodic(runner, 1_000_000L, 50);
-        runner.setScheduledWork(work);
+        runner.addScheduledWork(work);
         assertDoesNotThrow(() -> work.done.get(2_500, TimeUnit.MILLISECONDS),
                 "50 runs 1 ms apart did not end within 2.5 s: the runner does not wake up for the work's deadline");
         assertTrue(work.onStackThread, "runDue on the runner's thread");
         assertTrue(!work.early, "never before the deadline");
-        assertSame(work, runner.scheduledWork());
+        assertEquals(java.util.List.of(work), runner.scheduledWorks());
     }
 
     @Test
     void workThatIsAlwaysDue_doesNotStarveTheRunnersTasks() throws Exception {
         AtomicInteger runs = new AtomicInteger();
-        runner.setScheduledWork(new ScheduledWork() {
+        runner.addScheduledWork(new ScheduledWork() {
             @Override
             public long nextDeadlineNanos() {
                 return 0; // always due: a task that reschedules itself with no delay
@@ -112,7 +112,7 @@ class StackRunnerScheduledWorkTest {
         CompletableFuture<Void> ranAfterFault = new CompletableFuture<>();
         AtomicInteger calls = new AtomicInteger();
         long due = StackRunner.nowNanos();
-        runner.setScheduledWork(new ScheduledWork() {
+        runner.addScheduledWork(new ScheduledWork() {
             @Override
             public long nextDeadlineNanos() {
                 return ranAfterFault.isDone() ? Long.MAX_VALUE : due;
@@ -132,21 +132,24 @@ class StackRunnerScheduledWorkTest {
     }
 
     @Test
-    void oneWorkPerRunner_nullTakesItBack_andRemovedWorkNoLongerRuns() throws Exception {
+    void severalWorks_eachRunAtItsOwnDeadlines_andRemovedWorkNoLongerRuns() throws Exception {
+        // two event loops on one thread (a Netty server's parent and child groups): each runs, 1 and 3 ms apart
         Periodic first = new Periodic(runner, 1_000_000L, 1_000_000);
-        runner.setScheduledWork(first);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> runner.setScheduledWork(new Periodic(runner, 1_000_000L, 1)));
-        assertTrue(e.getMessage().contains("expected: one piece of scheduled work per runner"), e.getMessage());
-        runner.setScheduledWork(first); // the same work again is no change
-        runner.setScheduledWork(null);
-        assertNull(runner.scheduledWork());
+        Periodic second = new Periodic(runner, 3_000_000L, 20);
+        runner.addScheduledWork(first);
+        runner.addScheduledWork(second);
+        runner.addScheduledWork(first); // the same work again is no change
+        assertEquals(java.util.List.of(first, second), runner.scheduledWorks());
+        assertDoesNotThrow(() -> second.done.get(2_500, TimeUnit.MILLISECONDS),
+                "20 runs 3 ms apart beside another work did not end within 2.5 s");
+        assertTrue(second.onStackThread && !second.early, "on the stack thread, never early");
+        assertTrue(first.remaining.get() < 1_000_000, "the first work ran too");
+        runner.removeScheduledWork(first);
+        assertEquals(java.util.List.of(second), runner.scheduledWorks());
         int left = runner.call(now -> first.remaining.get()); // a task after the removal: no turn runs it from now on
         runner.call(now -> null);
         runner.call(now -> null);
         assertEquals(left, first.remaining.get(), "removed work is not run");
-        Periodic second = new Periodic(runner, 1_000_000L, 3);
-        runner.setScheduledWork(second);
-        second.done.get(5, TimeUnit.SECONDS);
+        assertThrows(IllegalArgumentException.class, () -> runner.addScheduledWork(null));
     }
 }
