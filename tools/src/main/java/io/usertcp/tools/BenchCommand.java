@@ -27,15 +27,15 @@ import picocli.CommandLine.Spec;
  * figure beside the kernel's, measured the same way in the same run, and the ratio.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures our stack end to end against the Linux kernel, in network namespaces",
-            "it creates and deletes: bulk transfer each way (MTU 1500 and 65520), 1-byte",
-            "request/response (rate, p50, p99), connection rate, memory per idle connection",
-            "and per TIME-WAIT entry (10 000 and 100 000), and goodput with 0.1, 1 and 5 %% loss.",
-            "Each figure is printed beside the kernel's, measured by the same program kernel",
-            "to kernel over a veth pair in the same run, and their ratio (ours / kernel).",
-            "Progress goes to stderr, the table to stdout. --profile chooses how our stack",
-            "behaves (the kernel keeps its own defaults, except that it runs cubic, as ours).",
-            "Needs root; the loss case needs nft and ethtool."},
+        description = {"Measures our stack end to end against the Linux kernel, in network namespaces "
+            + "it creates and deletes: bulk transfer each way (MTU 1500 and 65520), 1-byte "
+            + "request/response (rate, p50, p99), connection rate, memory per idle connection "
+            + "and per TIME-WAIT entry (10 000 and 100 000), and goodput with 0.1, 1 and 5 %% loss. "
+            + "Each figure is printed beside the kernel's, measured by the same program kernel "
+            + "to kernel over a veth pair in the same run, and their ratio (ours / kernel). "
+            + "Progress goes to stderr, the table to stdout. --profile chooses how our stack "
+            + "behaves (the kernel keeps its own defaults, except that it runs cubic, as ours). "
+            + "Needs root; the loss case needs nft and ethtool."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every figure was measured", "1:a measurement failed (the table says which)", "2:bad usage",
             "3:something it needs is missing (root, TUN, nft, ethtool)"})

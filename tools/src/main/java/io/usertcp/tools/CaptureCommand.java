@@ -31,10 +31,10 @@ import picocli.CommandLine.Option;
  * many, and the summary reports them.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
-        description = {"Writes every segment a running usertcp stack (usertcp serve, connect, demo --hold) receives and",
-            "sends to a pcap file that tcpdump and Wireshark read, timed by the stack's clock, until --count,",
-            "--duration, Ctrl-C or the stack stops; then prints one line: packets, bytes, dropped.",
-            "-w - writes to standard output: usertcp capture -w - | tcpdump -n -r -"},
+        description = {"Writes every segment a running usertcp stack (usertcp serve, connect, demo --hold) receives and "
+            + "sends to a pcap file that tcpdump and Wireshark read, timed by the stack's clock, until --count, "
+            + "--duration, Ctrl-C or the stack stops; then prints one line: packets, bytes, dropped. "
+            + "-w - writes to standard output: usertcp capture -w - | tcpdump -n -r -"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:captured until the bound, Ctrl-C or the stack's end", "1:the stack did not answer, or FILE could not be written",
             "2:bad usage (several stacks and no --socket, say)", "3:no running stack found, the control directory is not private, or libpcap is missing"})

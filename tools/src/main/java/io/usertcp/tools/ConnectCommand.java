@@ -25,11 +25,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code usertcp connect ADDR PORT}: our stack as the client of a kernel listener in a new namespace. */
 @Command(name = "connect", mixinStandardHelpOptions = true,
-        description = {"Starts our stack in a new namespace and connects from it to ADDR:PORT, a listener of the",
-            "namespace's kernel (at 198.18.0.1): sends a request, prints the answer, both sides' states and the",
-            "connection's ladder diagram, closes. --kernel-listen starts that listener for you. --dev and the",
-            "address options name the TUN device and pick other addresses in 198.18.0.0/15; --profile chooses",
-            "how our stack behaves. Needs root."},
+        description = {"Starts our stack in a new namespace and connects from it to ADDR:PORT, a listener of the "
+            + "namespace's kernel (at 198.18.0.1): sends a request, prints the answer, both sides' states and the "
+            + "connection's ladder diagram, closes. --kernel-listen starts that listener for you. --dev and the "
+            + "address options name the TUN device and pick other addresses in 198.18.0.0/15; --profile chooses "
+            + "how our stack behaves. Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:connected, exchanged data and closed", "1:the connection failed (refused, reset, timed out)",
             "2:bad usage (a bad --dev name, address or --profile, say)", "3:something it needs is missing (root, TUN, python3, libpcap for --pcap)"})

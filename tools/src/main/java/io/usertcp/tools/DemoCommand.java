@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
 
 /** {@code usertcp demo}: see {@link Demo}. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Our stack serves echo (port 7) and HTTP (port 80) on a TUN device in a new network namespace;",
-            "curl and a java.net client from the Linux kernel talk to it. Shows both sides' TCP states as they",
-            "change and a ladder diagram of every connection, then deletes the namespace. Takes a few seconds;",
-            "needs root. --profile chooses how our stack behaves."},
+        description = {"Our stack serves echo (port 7) and HTTP (port 80) on a TUN device in a new network namespace; "
+            + "curl and a java.net client from the Linux kernel talk to it. Shows both sides' TCP states as they "
+            + "change and a ladder diagram of every connection, then deletes the namespace. Takes a few seconds; "
+            + "needs root. --profile chooses how our stack behaves."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the demo ran and cleaned up", "1:something went wrong (see the output)",
             "2:bad usage (a bad --hold, --pcap or --profile, say)",

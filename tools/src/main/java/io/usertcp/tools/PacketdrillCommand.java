@@ -55,14 +55,14 @@ import picocli.CommandLine.Spec;
  * kernel target cannot run here (not root, no TUN).
  */
 @Command(name = "packetdrill", mixinStandardHelpOptions = true,
-        description = {"Run packetdrill scripts against the stack, in-process on virtual time (--target stack, the default),",
-            "against the real Linux kernel in a network namespace of their own, in real time (--target kernel; needs root",
-            "and /dev/net/tun), or against both, showing the first event where they diverge (--target both).",
-            "The stack is 198.18.0.1, the script's remote side 198.18.0.2; nothing touches a network. The kernel is",
-            KernelScriptRunner.KERNEL_ADDRESS + " on a TUN device, the remote side " + KernelScriptRunner.REMOTE_ADDRESS
-                + "; nothing leaves the namespace.",
-            "--profile chooses how the stack behaves (and its timers and buffers), --compare how strictly",
-            "what it sends is compared with the script."},
+        description = {"Run packetdrill scripts against the stack, in-process on virtual time (--target stack, the default), "
+            + "against the real Linux kernel in a network namespace of their own, in real time (--target kernel; needs root "
+            + "and /dev/net/tun), or against both, showing the first event where they diverge (--target both). "
+            + "The stack is 198.18.0.1, the script's remote side 198.18.0.2; nothing touches a network. The kernel is "
+            + KernelScriptRunner.KERNEL_ADDRESS + " on a TUN device, the remote side " + KernelScriptRunner.REMOTE_ADDRESS
+            + "; nothing leaves the namespace. "
+            + "--profile chooses how the stack behaves (and its timers and buffers), --compare how strictly "
+            + "what it sends is compared with the script."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every script passed (with --expected: every script has its listed status; with --target both and"
                 + " no --expected: the kernel and the stack agree on every script)",

@@ -13,9 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code usertcp scenario NAME | --list}: the field scenarios of DESIGN.md §13 against the real kernel. */
 @Command(name = "scenario", mixinStandardHelpOptions = true,
-        description = {"Plays a classic TCP story against the Linux kernel in a new namespace, narrating what happens",
-            "and why, with both sides' states. Timers are shortened so each takes seconds, on top of the",
-            "numbers of the --profile our stack runs. Needs root. usertcp scenario --list shows them all."},
+        description = {"Plays a classic TCP story against the Linux kernel in a new namespace, narrating what happens "
+            + "and why, with both sides' states. Timers are shortened so each takes seconds, on top of the "
+            + "numbers of the --profile our stack runs. Needs root. usertcp scenario --list shows them all."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every promised state was seen", "1:a promise did not hold (see the output)",
             "2:unknown scenario or bad usage (a bad --profile, say)", "3:something it needs is missing (root, TUN, nft, libpcap for --pcap)"})

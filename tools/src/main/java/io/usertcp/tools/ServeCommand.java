@@ -24,11 +24,11 @@ import picocli.CommandLine.Option;
 
 /** {@code usertcp serve}: our stack serving echo, discard or HTTP in a new namespace until Ctrl-C or a duration. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Runs our stack in a new network namespace, serving echo, discard or HTTP at 198.18.0.2,",
-            "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss`,",
-            "`usertcp stats` and `usertcp capture` read it meanwhile. --dev and the address options name the",
-            "TUN device and pick other addresses in 198.18.0.0/15; --profile chooses how our stack behaves.",
-            "Needs root."},
+        description = {"Runs our stack in a new network namespace, serving echo, discard or HTTP at 198.18.0.2, "
+            + "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss`, "
+            + "`usertcp stats` and `usertcp capture` read it meanwhile. --dev and the address options name the "
+            + "TUN device and pick other addresses in 198.18.0.0/15; --profile chooses how our stack behaves. "
+            + "Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:served and stopped cleanly", "1:failed (the stack thread died, say)", "2:bad usage (a bad --dev name, address or --profile, say)",
             "3:something it needs is missing (root, TUN, libpcap for --pcap, a private control directory)"})

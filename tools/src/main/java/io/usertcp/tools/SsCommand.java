@@ -17,15 +17,15 @@ import picocli.CommandLine.Option;
 
 /** {@code usertcp ss}: the connection table of each running stack, like {@code ss -tan}. */
 @Command(name = "ss", mixinStandardHelpOptions = true,
-        description = {"Prints the connection table of each running usertcp stack (usertcp serve, usertcp demo --hold),",
-            "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS, and the congestion",
-            "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments). The line above each",
-            "table names the stack: namespace, pid, what it serves, its address and its behaviour profile.",
-            "With -o or -i the table is ss's own (ss -tanoi): timer:(on,195ms,0) after the peer, and under each",
-            "connection TCP_INFO's key:value line (ts sack cubic wscale:7,7 rto:204 rtt:... bytes_sent:... segs_in:...).",
-            "Every socket is shown, as ss -a; -l keeps listeners only; 'state NAME' (repeatable, ss's names:",
-            "established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing,",
-            "listening, connected, synchronized, all) keeps those."},
+        description = {"Prints the connection table of each running usertcp stack (usertcp serve, usertcp demo --hold), "
+            + "like ss -tano: state, queues, local and peer, timers with time left, RTT, RTO, MSS, and the congestion "
+            + "control as ss -i shows it (cubic cwnd:10 ssthresh:7, windows in segments). The line above each "
+            + "table names the stack: namespace, pid, what it serves, its address and its behaviour profile. "
+            + "With -o or -i the table is ss's own (ss -tanoi): timer:(on,195ms,0) after the peer, and under each "
+            + "connection TCP_INFO's key:value line (ts sack cubic wscale:7,7 rto:204 rtt:... bytes_sent:... segs_in:...). "
+            + "Every socket is shown, as ss -a; -l keeps listeners only; 'state NAME' (repeatable, ss's names: "
+            + "established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing, "
+            + "listening, connected, synchronized, all) keeps those."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
             "3:no running stack found, or the control directory is not private"})

@@ -13,11 +13,11 @@ import picocli.CommandLine.Option;
 
 /** {@code usertcp stats}: the counters of each running stack, named like nstat's. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Prints the counters of each running usertcp stack, named as nstat names Linux's",
-            "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out (-z shows them).",
-            "The line above each stack's counters names it: namespace, pid, what it serves, its address and",
-            "its behaviour profile. --interval S prints, every S seconds and --count times, what each counter",
-            "grew by and its rate per second, in nstat's three columns (name, increment, rate)."},
+        description = {"Prints the counters of each running usertcp stack, named as nstat names Linux's "
+            + "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out (-z shows them). "
+            + "The line above each stack's counters names it: namespace, pid, what it serves, its address and "
+            + "its behaviour profile. --interval S prints, every S seconds and --count times, what each counter "
+            + "grew by and its rate per second, in nstat's three columns (name, increment, rate)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
             "3:no running stack found, or the control directory is not private"})
