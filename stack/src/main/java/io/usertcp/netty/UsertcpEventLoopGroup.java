@@ -77,8 +77,8 @@ public final class UsertcpEventLoopGroup extends AbstractEventExecutorGroup impl
             for (int i = 0; i < stackLoop.shards().size(); i++) {
                 made.add(new UsertcpEventLoop(this, stackLoop.shards().get(i), i));
             }
-        } catch (IllegalStateException e) {
-            made.forEach(l -> l.shutdownGracefully(0, 0, TimeUnit.SECONDS));
+        } catch (RuntimeException e) {
+            made.forEach(l -> l.shutdownGracefully(0, 0, TimeUnit.SECONDS)); // the loops made so far give their hooks back
             throw e;
         }
         this.loops = List.copyOf(made);
