@@ -64,8 +64,7 @@ public final class StackRunner implements AutoCloseable {
     /** Set once the thread stops serving: the exception every call fails with from then on. */
     private volatile StackStoppedException stopped;
     /** Event loops' timed tasks, run beside the stack's timers (one per loop on this thread). */
-    private final java.util.concurrent.CopyOnWriteArrayList<ScheduledWork> scheduledWorks =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile ScheduledWork[] scheduledWorks = new ScheduledWork[0];
 
     private record Watched(TcpConnection connection, Consumer<Throwable> onFault) {}
 
@@ -143,18 +142,26 @@ public final class StackRunner implements AutoCloseable {
         if (work == null) {
             throw new IllegalArgumentException("scheduled work: null (expected: the work to run; removeScheduledWork takes it back)");
         }
-        scheduledWorks.addIfAbsent(work);
+        synchronized (this) {
+            if (!List.of(scheduledWorks).contains(work)) {
+                ScheduledWork[] more = java.util.Arrays.copyOf(scheduledWorks, scheduledWorks.length + 1);
+                more[scheduledWorks.length] = work;
+                scheduledWorks = more; // copy on write: the loop reads the array without a lock or an iterator
+            }
+        }
         link.wakeup();
     }
 
     /** Takes back work given by {@link #addScheduledWork}; no turn runs it afterwards. Any thread. */
     public void removeScheduledWork(ScheduledWork work) {
-        scheduledWorks.remove(work);
+        synchronized (this) {
+            scheduledWorks = java.util.Arrays.stream(scheduledWorks).filter(w -> w != work).toArray(ScheduledWork[]::new);
+        }
     }
 
     /** The runner's scheduled work ({@link #addScheduledWork}), in the order given. */
     public List<ScheduledWork> scheduledWorks() {
-        return List.copyOf(scheduledWorks);
+        return List.of(scheduledWorks);
     }
 
     // =====================================================================================
@@ -488,6 +495,15 @@ public final class StackRunner implements AutoCloseable {
         }
     }
 
+    /** What the last segment calls for, before the next ({@link TcpStack#transmitOwed}). */
+    private void transmitOwed() {
+        try {
+            stack.transmitOwed(nowNanos(), link);
+        } catch (RuntimeException | Error e) {
+            faults.contain(e, "transmit");
+        }
+    }
+
     /** Feeds up to {@link #RECEIVE_BUDGET} packets to the stack; each fault stays with its packet. */
     private int receiveBatch() {
         int received = 0;
@@ -517,13 +533,7 @@ public final class StackRunner implements AutoCloseable {
                 abortWatched(id, e);
             }
             if (stack.owesOutput()) {
-                // The segment's answer goes before the next segment is processed (TcpStack.transmitOwed);
-                // events wait for the end of the batch.
-                try {
-                    stack.transmitOwed(nowNanos(), link);
-                } catch (RuntimeException | Error e) {
-                    faults.contain(e, "transmit");
-                }
+                transmitOwed(); // the segment's answer goes before the next segment is processed; events wait for the batch's end
             }
         }
         return received;

@@ -297,7 +297,7 @@ public final class TcpSocket implements Closeable {
             // Copy on this thread, not the stack's (the caller may reuse its array once write returns); the stack
             // thread then keeps the copy as a retained slice. What the send buffer did not take is copied again next
             // time round, so the copy is no larger than the room the last attempt found (at least one chunk).
-            int chunk = Math.min(length - done, Math.max(room, MIN_COPY_BYTES));
+            int chunk = Math.min(length - done, room);
             ByteBuf copy = runner.stack().allocator().buffer(chunk, chunk);
             int n;
             try {
@@ -318,7 +318,11 @@ public final class TcpSocket implements Closeable {
         }
     }
 
-    /** On the stack thread: bytes of {@code data} queued (a retained slice), or -(reason ordinal + 1) when the connection failed. */
+    /**
+     * On the stack thread: bytes of {@code data} queued, or -(reason ordinal + 1) when the connection failed.
+     *
+     * @param data borrowed; the bytes taken stay referenced by the send buffer (a retained slice) until acknowledged
+     */
     private static int writeNow(TcpConnection c, long now, ByteBuf data) {
         if (c.isClosed() || !c.state().canSend()) {
             CloseReason reason = c.closeReason() != null ? c.closeReason() : CloseReason.ABORTED;

@@ -10,6 +10,7 @@ import io.usertcp.tcp.send.Sender;
 import io.usertcp.wire.SeqNum;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -377,12 +378,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
      *         was received and every byte before it read), as {@code InputStream.read} does
      */
     public int read(long nowNanos, ByteBuf dst) {
-        int n = receiver.read(nowNanos, dst);
-        if (n == 0) {
-            return receiver.finReceived() || isClosed() ? -1 : 0;
-        }
-        windowOpened(nowNanos);
-        return n;
+        return afterRead(nowNanos, receiver.read(nowNanos, dst));
     }
 
     /**
@@ -392,8 +388,12 @@ public final class TcpConnection extends DeadlineHeap.Node {
      *
      * @return bytes taken (0 when none wait), or -1 at the end of the stream, as {@link #read(long, ByteBuf)}
      */
-    public int take(long nowNanos, int maxBytes, java.util.List<ByteBuf> out) {
-        int n = receiver.take(nowNanos, maxBytes, out);
+    public int take(long nowNanos, int maxBytes, List<ByteBuf> out) {
+        return afterRead(nowNanos, receiver.take(nowNanos, maxBytes, out));
+    }
+
+    /** {@code n} bytes were read: the window may be advertised anew; nothing read is 0, or -1 at the end of the stream. */
+    private int afterRead(long nowNanos, int n) {
         if (n == 0) {
             return receiver.finReceived() || isClosed() ? -1 : 0;
         }

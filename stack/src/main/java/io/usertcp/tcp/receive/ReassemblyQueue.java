@@ -32,12 +32,17 @@ import java.util.ArrayList;
  * caller (who then owns them), {@link #release()} frees what remains.
  */
 final class ReassemblyQueue {
-    /** A contiguous run [seq, end) of held bytes: its ranges, in order, without gaps. */
+    /**
+     * A contiguous run [seq, end) of held bytes: its ranges, in order, without gaps. The queue owns
+     * every range (a retained slice or an exact copy, see {@link #hold}) until it releases it or hands
+     * it out from {@link #pollInOrder}.
+     */
     private static final class Block {
         int seq;
         int end;
         final ArrayDeque<ByteBuf> ranges = new ArrayDeque<>(8);
 
+        /** @param first ownership moves in */
         Block(int seq, ByteBuf first) {
             this.seq = seq;
             this.end = seq + first.readableBytes();

@@ -161,7 +161,7 @@ final class BulkCase {
             once(s, d, o.warmupNanos(), o, PORT);
         }
         long droppedBefore = s.lossDropped();
-        Map<String, Long> countersBefore = s.serverCounters();
+        Map<String, Long> serverBefore = s.serverCounters();
         Map<String, Long> clientBefore = s.clientCounters();
         TunLinkStats linkBefore = s instanceof TunSetup tun ? tun.linkStats() : null;
         Transfer t = once(s, d, o.durationNanos(), o, PORT + 1);
@@ -184,7 +184,7 @@ final class BulkCase {
         }
         // each end's loss recovery during the timed transfer: the server sends usertcp -> kernel,
         // the (kernel) client kernel -> usertcp
-        s.serverCounters().forEach((name, after) -> details.put("server." + name, after - countersBefore.getOrDefault(name, 0L)));
+        s.serverCounters().forEach((name, after) -> details.put("server." + name, after - serverBefore.getOrDefault(name, 0L)));
         s.clientCounters().forEach((name, after) -> details.put("client." + name, after - clientBefore.getOrDefault(name, 0L)));
         return Figure.of(t.bytes() * 8.0 / t.nanos(), details);
     }

@@ -41,8 +41,14 @@ final class TunSetup implements Setup {
         this(namespace, List.of(runner), resources, link, lossyLink, nftLoss);
     }
 
+    /**
+     * Every way of assembling our side ends here, so the namespace's kernel (the client) is given
+     * cubic here once ({@link Sysctl#pinCongestionControl}); the callers close {@code resources} if it
+     * throws.
+     */
     private TunSetup(NetworkNamespace namespace, List<StackRunner> runners, AutoCloseable resources, TunLink link,
                      LossyLink lossyLink, boolean nftLoss) {
+        Sysctl.pinCongestionControl(namespace);
         this.namespace = namespace;
         this.runner = runners.get(0);
         this.runners = List.copyOf(runners);
@@ -68,7 +74,6 @@ final class TunSetup implements Setup {
         TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
                 UnaryOperator.identity(), offloads, shards);
         try {
-            Sysctl.pinCongestionControl(host.namespace());
             return new TunSetup(host.namespace(), host.runners(), host, host.link(), null, false);
         } catch (RuntimeException | Error e) {
             host.close();
@@ -91,7 +96,6 @@ final class TunSetup implements Setup {
         TunStackHost host = TunStackHost.start(PREFIX, mtu, TunStackHost.Layout.defaults(), c -> c.withTcp(config),
                 UnaryOperator.identity(), offloads && loss.at() == LossAt.NONE);
         try {
-            Sysctl.pinCongestionControl(host.namespace());
             if (loss.at() == LossAt.CLIENT_INGRESS) {
                 NftLoss.add(host.namespace(), TunStackHost.DEVICE, loss.rate());
             }
@@ -105,22 +109,29 @@ final class TunSetup implements Setup {
     /** {@link TunStackHost#start}'s steps, with the loss between the TUN link and the stack. */
     private static TunSetup startLossy(int mtu, LossRate rate, TcpConfig tcp) {
         PlainTun tun = PlainTun.start(PREFIX, mtu);
+        StackRunner runner = null;
         try {
-            Sysctl.pinCongestionControl(tun.ns());
             LossyLink lossy = new LossyLink(tun.link(), rate.perMille(), LOSS_SEED);
             StackConfig config = StackConfig.of(TunStackHost.STACK_ADDRESS, new SystemRandomSource()).withMtu(mtu);
             config = config.withTcp(tcp);
-            StackRunner runner = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + tun.ns().name()).start();
+            StackRunner started = new StackRunner(new TcpStack(config), lossy, "usertcp-bench-stack-" + tun.ns().name()).start();
+            runner = started;
             AutoCloseable resources = () -> {
                 try {
-                    runner.close();
+                    started.close();
                 } finally {
                     tun.close();
                 }
             };
-            return new TunSetup(tun.ns(), runner, resources, tun.link(), lossy, false);
+            return new TunSetup(tun.ns(), started, resources, tun.link(), lossy, false);
         } catch (RuntimeException | Error e) {
-            tun.close();
+            try {
+                if (runner != null) {
+                    runner.close();
+                }
+            } finally {
+                tun.close();
+            }
             throw e;
         }
     }
