@@ -23,8 +23,14 @@ public final class Icmpv4MessageView extends WireRegion {
     /** Bytes an error must quote to name a TCP connection: a minimal IP header and the 8 bytes holding ports and seq. */
     public static final int MIN_QUOTE_LENGTH = Ipv4PacketView.MIN_HEADER_LENGTH + 8;
 
+    /** A view bound to nothing yet: {@code wrap} it. */
+    public Icmpv4MessageView() {
+        super(HEADER_LENGTH);
+    }
 
     /**
+     * Points the view at {@code length} bytes of {@code buf} from absolute {@code offset}.
+     *
      * @param buf borrowed: the caller keeps ownership
      * @return this view
      */
@@ -90,35 +96,35 @@ public final class Icmpv4MessageView extends WireRegion {
 
 
     public int type() {
-        return buf.getUnsignedByte(offset);
+        return u8(0);
     }
 
     public int code() {
-        return buf.getUnsignedByte(offset + 1);
+        return u8(1);
     }
 
     public int checksum() {
-        return buf.getUnsignedShort(offset + 2);
+        return u16(2);
     }
 
     /** The four bytes after the checksum, as one int. */
     public int restOfHeader() {
-        return buf.getInt(offset + 4);
+        return i32(4);
     }
 
     /** Echo identifier (echo request and reply). */
     public int identifier() {
-        return buf.getUnsignedShort(offset + 4);
+        return u16(4);
     }
 
     /** Echo sequence number (echo request and reply). */
     public int sequenceNumber() {
-        return buf.getUnsignedShort(offset + 6);
+        return u16(6);
     }
 
     /** Next-hop MTU of a "fragmentation needed" message (RFC 1191 §4). */
     public int nextHopMtu() {
-        return buf.getUnsignedShort(offset + 6);
+        return u16(6);
     }
 
     // ---- the quoted datagram of an error message; valid once checkQuote() returned null ----
@@ -166,18 +172,18 @@ public final class Icmpv4MessageView extends WireRegion {
     }
 
     public void setType(int type) {
-        buf.setByte(offset, Fields.checkUnsigned("type", type, 8));
+        put8(0, Fields.checkUnsigned("type", type, 8));
     }
 
     public void setCode(int code) {
-        buf.setByte(offset + 1, Fields.checkUnsigned("code", code, 8));
+        put8(1, Fields.checkUnsigned("code", code, 8));
     }
 
     public void setChecksum(int checksum) {
-        buf.setShort(offset + 2, Fields.checkUnsigned("checksum", checksum, 16));
+        put16(2, Fields.checkUnsigned("checksum", checksum, 16));
     }
 
     public void setRestOfHeader(int value) {
-        buf.setInt(offset + 4, value);
+        put32(4, value);
     }
 }

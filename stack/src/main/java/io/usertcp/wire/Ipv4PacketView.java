@@ -36,6 +36,11 @@ public final class Ipv4PacketView extends WireRegion {
     private static final int OPTION_END = 0;
     private static final int OPTION_NOP = 1;
 
+    /** A view bound to nothing yet: {@code wrap} it. */
+    public Ipv4PacketView() {
+        super(MIN_HEADER_LENGTH);
+    }
+
     /**
      * Points the view at {@code length} bytes of {@code buf} starting at absolute {@code offset}.
      *
@@ -116,16 +121,16 @@ public final class Ipv4PacketView extends WireRegion {
 
 
     public int version() {
-        return buf.getUnsignedByte(offset) >>> 4;
+        return u8(0) >>> 4;
     }
 
     public int headerLength() {
-        return (buf.getUnsignedByte(offset) & 0x0F) * 4;
+        return (u8(0) & 0x0F) * 4;
     }
 
     /** The 8-bit type-of-service byte: DSCP (6 bits) and ECN (2 bits). */
     public int tos() {
-        return buf.getUnsignedByte(offset + 1);
+        return u8(1);
     }
 
     public int dscp() {
@@ -138,16 +143,16 @@ public final class Ipv4PacketView extends WireRegion {
     }
 
     public int totalLength() {
-        return buf.getUnsignedShort(offset + 2);
+        return u16(2);
     }
 
     public int identification() {
-        return buf.getUnsignedShort(offset + 4);
+        return u16(4);
     }
 
     /** The 3-bit flags field: {@link #FLAG_RESERVED}, {@link #FLAG_DONT_FRAGMENT}, {@link #FLAG_MORE_FRAGMENTS}. */
     public int flags() {
-        return buf.getUnsignedByte(offset + 6) >>> 5;
+        return u8(6) >>> 5;
     }
 
     public boolean dontFragment() {
@@ -160,32 +165,32 @@ public final class Ipv4PacketView extends WireRegion {
 
     /** The fragment offset in units of 8 bytes. */
     public int fragmentOffset() {
-        return buf.getUnsignedShort(offset + 6) & 0x1FFF;
+        return u16(6) & 0x1FFF;
     }
 
     /** Whether this datagram is a fragment: more fragments follow, or it does not start at 0. */
     public boolean isFragment() {
-        return (buf.getUnsignedShort(offset + 6) & 0x3FFF) != 0;
+        return (u16(6) & 0x3FFF) != 0;
     }
 
     public int ttl() {
-        return buf.getUnsignedByte(offset + 8);
+        return u8(8);
     }
 
     public int protocol() {
-        return buf.getUnsignedByte(offset + 9);
+        return u8(9);
     }
 
     public int headerChecksum() {
-        return buf.getUnsignedShort(offset + 10);
+        return u16(10);
     }
 
     public int sourceAddress() {
-        return buf.getInt(offset + 12);
+        return i32(12);
     }
 
     public int destinationAddress() {
-        return buf.getInt(offset + 16);
+        return i32(16);
     }
 
     /** Absolute offset of the options (there may be none). */
@@ -213,44 +218,44 @@ public final class Ipv4PacketView extends WireRegion {
         if (headerLength < MIN_HEADER_LENGTH || headerLength > MAX_HEADER_LENGTH || headerLength % 4 != 0) {
             throw new IllegalArgumentException("headerLength: " + headerLength + " (expected: 20..60, a multiple of 4)");
         }
-        buf.setByte(offset, (4 << 4) | (headerLength / 4));
+        put8(0, (4 << 4) | (headerLength / 4));
     }
 
     public void setTos(int tos) {
-        buf.setByte(offset + 1, Fields.checkUnsigned("tos", tos, 8));
+        put8(1, Fields.checkUnsigned("tos", tos, 8));
     }
 
     public void setTotalLength(int totalLength) {
-        buf.setShort(offset + 2, Fields.checkUnsigned("totalLength", totalLength, 16));
+        put16(2, Fields.checkUnsigned("totalLength", totalLength, 16));
     }
 
     public void setIdentification(int identification) {
-        buf.setShort(offset + 4, Fields.checkUnsigned("identification", identification, 16));
+        put16(4, Fields.checkUnsigned("identification", identification, 16));
     }
 
     public void setFlagsAndFragmentOffset(int flags, int fragmentOffset) {
         Fields.checkUnsigned("flags", flags, 3);
         Fields.checkUnsigned("fragmentOffset", fragmentOffset, 13);
-        buf.setShort(offset + 6, (flags << 13) | fragmentOffset);
+        put16(6, (flags << 13) | fragmentOffset);
     }
 
     public void setTtl(int ttl) {
-        buf.setByte(offset + 8, Fields.checkUnsigned("ttl", ttl, 8));
+        put8(8, Fields.checkUnsigned("ttl", ttl, 8));
     }
 
     public void setProtocol(int protocol) {
-        buf.setByte(offset + 9, Fields.checkUnsigned("protocol", protocol, 8));
+        put8(9, Fields.checkUnsigned("protocol", protocol, 8));
     }
 
     public void setHeaderChecksum(int checksum) {
-        buf.setShort(offset + 10, Fields.checkUnsigned("checksum", checksum, 16));
+        put16(10, Fields.checkUnsigned("checksum", checksum, 16));
     }
 
     public void setSourceAddress(int address) {
-        buf.setInt(offset + 12, address);
+        put32(12, address);
     }
 
     public void setDestinationAddress(int address) {
-        buf.setInt(offset + 16, address);
+        put32(16, address);
     }
 }

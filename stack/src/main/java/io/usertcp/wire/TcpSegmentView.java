@@ -26,7 +26,18 @@ public final class TcpSegmentView extends WireRegion {
     public static final int MIN_HEADER_LENGTH = 20;
     public static final int MAX_HEADER_LENGTH = 60;
 
+    /** A header of 20 bytes and {@code nop,nop,TS}: the fixed 12-byte option block Linux sends on every established segment. */
+    private static final int ALIGNED_TIMESTAMP_HEADER_LENGTH = MIN_HEADER_LENGTH + 12;
+    /** NOP, NOP, kind 8, length 10 (Linux's TCPOPT_NOP << 24 | TCPOPT_NOP << 16 | TCPOPT_TIMESTAMP << 8 | TCPOLEN_TIMESTAMP). */
+    private static final int ALIGNED_TIMESTAMP_PREFIX = (TcpOptionKind.NOP << 24) | (TcpOptionKind.NOP << 16)
+            | (TcpOptionKind.TIMESTAMPS << 8) | TcpOptionKind.TIMESTAMPS_LENGTH;
+
     private final ParsedTcpOptions options = new ParsedTcpOptions();
+
+    /** A view bound to nothing yet: {@code wrap} it. */
+    public TcpSegmentView() {
+        super(MIN_HEADER_LENGTH);
+    }
 
     /**
      * Points the view at a segment of {@code length} bytes (header and payload) at {@code offset}.
@@ -69,6 +80,16 @@ public final class TcpSegmentView extends WireRegion {
         if (sourcePort() == 0 || destinationPort() == 0) {
             return DropReason.TCP_ZERO_PORT;
         }
+        // The header lies within the region (checked above), so its option bytes can be read.
+        if (headerLength == ALIGNED_TIMESTAMP_HEADER_LENGTH && buf.getInt(offset + MIN_HEADER_LENGTH) == ALIGNED_TIMESTAMP_PREFIX) {
+            // What nearly every segment of an established connection carries: nop,nop,TS and nothing
+            // else. Read it as Linux's tcp_fast_parse_options()/tcp_parse_aligned_timestamp() do,
+            // without walking the option list; the sink sees what the walk would report.
+            options.onNop();
+            options.onNop();
+            options.onTimestamps(buf.getInt(offset + MIN_HEADER_LENGTH + 4), buf.getInt(offset + MIN_HEADER_LENGTH + 8));
+            return null;
+        }
         return TcpOptionParser.parse(buf, offset + MIN_HEADER_LENGTH, offset + headerLength, options);
     }
 
@@ -96,34 +117,34 @@ public final class TcpSegmentView extends WireRegion {
 
 
     public int sourcePort() {
-        return buf.getUnsignedShort(offset);
+        return u16(0);
     }
 
     public int destinationPort() {
-        return buf.getUnsignedShort(offset + 2);
+        return u16(2);
     }
 
     public int seq() {
-        return buf.getInt(offset + 4);
+        return i32(4);
     }
 
     public int ack() {
-        return buf.getInt(offset + 8);
+        return i32(8);
     }
 
     /** Data offset in bytes. */
     public int headerLength() {
-        return (buf.getUnsignedByte(offset + 12) >>> 4) * 4;
+        return (u8(12) >>> 4) * 4;
     }
 
     /** The four reserved bits (RFC 9293 MUST be zero on send, ignored on receive). */
     public int reserved() {
-        return buf.getUnsignedByte(offset + 12) & 0x0F;
+        return u8(12) & 0x0F;
     }
 
     /** The control bits as {@link TcpFlags} constants. */
     public int flags() {
-        return buf.getUnsignedByte(offset + 13);
+        return u8(13);
     }
 
     public boolean hasFlag(int flag) {
@@ -132,15 +153,15 @@ public final class TcpSegmentView extends WireRegion {
 
     /** The window field, not scaled. */
     public int window() {
-        return buf.getUnsignedShort(offset + 14);
+        return u16(14);
     }
 
     public int checksum() {
-        return buf.getUnsignedShort(offset + 16);
+        return u16(16);
     }
 
     public int urgentPointer() {
-        return buf.getUnsignedShort(offset + 18);
+        return u16(18);
     }
 
     public int optionsOffset() {
@@ -174,19 +195,19 @@ public final class TcpSegmentView extends WireRegion {
     // ---- setters, for building segments; the region must be writable ----
 
     public void setSourcePort(int port) {
-        buf.setShort(offset, Fields.checkUnsigned("sourcePort", port, 16));
+        put16(0, Fields.checkUnsigned("sourcePort", port, 16));
     }
 
     public void setDestinationPort(int port) {
-        buf.setShort(offset + 2, Fields.checkUnsigned("destinationPort", port, 16));
+        put16(2, Fields.checkUnsigned("destinationPort", port, 16));
     }
 
     public void setSeq(int seq) {
-        buf.setInt(offset + 4, seq);
+        put32(4, seq);
     }
 
     public void setAck(int ack) {
-        buf.setInt(offset + 8, ack);
+        put32(8, ack);
     }
 
     /** Sets the data offset (and the reserved bits) from a header length in bytes. */
@@ -194,22 +215,22 @@ public final class TcpSegmentView extends WireRegion {
         if (headerLength < MIN_HEADER_LENGTH || headerLength > MAX_HEADER_LENGTH || headerLength % 4 != 0) {
             throw new IllegalArgumentException("headerLength: " + headerLength + " (expected: 20..60, a multiple of 4)");
         }
-        buf.setByte(offset + 12, ((headerLength / 4) << 4) | Fields.checkUnsigned("reserved", reserved, 4));
+        put8(12, ((headerLength / 4) << 4) | Fields.checkUnsigned("reserved", reserved, 4));
     }
 
     public void setFlags(int flags) {
-        buf.setByte(offset + 13, Fields.checkUnsigned("flags", flags, 8));
+        put8(13, Fields.checkUnsigned("flags", flags, 8));
     }
 
     public void setWindow(int window) {
-        buf.setShort(offset + 14, Fields.checkUnsigned("window", window, 16));
+        put16(14, Fields.checkUnsigned("window", window, 16));
     }
 
     public void setChecksum(int checksum) {
-        buf.setShort(offset + 16, Fields.checkUnsigned("checksum", checksum, 16));
+        put16(16, Fields.checkUnsigned("checksum", checksum, 16));
     }
 
     public void setUrgentPointer(int urgentPointer) {
-        buf.setShort(offset + 18, Fields.checkUnsigned("urgentPointer", urgentPointer, 16));
+        put16(18, Fields.checkUnsigned("urgentPointer", urgentPointer, 16));
     }
 }
