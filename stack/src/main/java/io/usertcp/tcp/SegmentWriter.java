@@ -14,12 +14,32 @@ import io.usertcp.wire.TcpSegmentView;
  * <p>Options are laid out byte for byte as Linux's {@code tcp_options_write} does (MSS;
  * SACK-permitted folded into the timestamp option's padding; NOP-padded window scale), so that our
  * SYNs look like the kernel's to middleboxes and to packetdrill scripts written against Linux.
+ *
+ * <p><b>One buffer, reused while the link lets go of it.</b> Every datagram goes to a link that
+ * takes ownership and, on a TUN device, writes it and releases it before {@code transmit}
+ * returns. Allocating a pooled buffer for each ACK and data segment (a recycled object, its
+ * reference count reset, 1 in 128 tracked by Netty's leak detector) and releasing it after the
+ * write was about a fifth of the CPU time of sending a segment (benchmarks/README.md). So the
+ * writer keeps a reference of its own to the last buffer it wrote, and hands the link another
+ * ({@code retain}): when the next datagram is built and the link has released its reference
+ * (the count is back to 1), no one else can be reading the buffer and it is written again. A
+ * link that still holds it (a queue, a capture, a fault injector delaying it) keeps it, and the
+ * writer lets go of its own reference and takes a new buffer. Ownership stays what it was for the
+ * link; {@link #release()} drops the writer's reference when the stack closes.
  */
 final class SegmentWriter {
     /** Linux's default {@code ip_default_ttl}. */
     static final int TTL = 64;
+    /**
+     * The smallest buffer the writer keeps for reuse: a full-sized datagram of a 1500-byte MTU and
+     * any ACK fit. Larger datagrams (a bigger MTU, TSO super-segments) get a buffer of their size,
+     * kept in the same way.
+     */
+    static final int MIN_REUSED_CAPACITY = 2048;
 
     private final ByteBufAllocator allocator;
+    /** The buffer of the last datagram, on which the writer holds one reference of its own; null before the first. */
+    private ByteBuf last;
     private final Ipv4PacketView ip = new Ipv4PacketView();
     private final TcpSegmentView tcp = new TcpSegmentView();
     private int nextIpId;
@@ -50,8 +70,7 @@ final class SegmentWriter {
         int tcpHeader = TcpSegmentView.MIN_HEADER_LENGTH + s.optionsLength();
         int payload = s.payload != null || s.rawPayload != null ? s.payloadLength : 0;
         int total = Ipv4PacketView.MIN_HEADER_LENGTH + tcpHeader + payload;
-        ByteBuf buf = allocator.buffer(total);
-        buf.writerIndex(total);
+        ByteBuf buf = datagramBuffer(total);
         writeIp(buf, s, total);
         tcp.wrap(buf, Ipv4PacketView.MIN_HEADER_LENGTH, tcpHeader + payload);
         tcp.setSourcePort(s.sourcePort);
@@ -75,6 +94,32 @@ final class SegmentWriter {
             tcp.fillChecksum(s.sourceAddress, s.destinationAddress);
         }
         return buf;
+    }
+
+    /**
+     * A buffer with {@code total} readable bytes (their content undefined) for the caller to own: the
+     * last one written, when the link has released it and it is large enough, or a new one.
+     */
+    private ByteBuf datagramBuffer(int total) {
+        ByteBuf buf = last;
+        if (buf != null && (buf.refCnt() != 1 || buf.capacity() < total)) {
+            buf.release(); // the link still holds it, or it is too small: it is the link's alone now
+            buf = null;
+        }
+        if (buf == null) {
+            buf = allocator.buffer(Math.max(total, MIN_REUSED_CAPACITY));
+            last = buf;
+        }
+        buf.retain(); // the caller's reference; the writer keeps its own
+        return buf.setIndex(0, total);
+    }
+
+    /** Drops the writer's own reference to the last buffer (the stack is closing). */
+    void release() {
+        if (last != null) {
+            last.release();
+            last = null;
+        }
     }
 
     private void writeIp(ByteBuf buf, OutSegment s, int total) {

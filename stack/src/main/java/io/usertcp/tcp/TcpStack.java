@@ -68,6 +68,8 @@ public final class TcpStack {
     private final FastOpen fastOpen;
     /** net.ipv4.tcp_ecn now: read for every SYN, as Linux reads the sysctl (tcp_ecn_create_request(), tcp_ecn_send_syn()). */
     private TcpConfig.EcnMode ecn;
+    /** Builds every datagram the stack sends (its connections and its replies); holds one buffer, released on close. */
+    private final SegmentWriter writer;
     private final Replies replies;
     private final TcpOutput output;
     private final SegmentArrival arrival;
@@ -120,7 +122,7 @@ public final class TcpStack {
         this.secrets = new SipHash(config.random().nextLong(), config.random().nextLong());
         this.ecn = tcp.ecn();
         this.fastOpen = new FastOpen(tcp.profile().hasFastOpen(), tcp.fastOpen(), secrets);
-        SegmentWriter writer = new SegmentWriter(config.allocator(), config.random().nextInt(65536));
+        this.writer = new SegmentWriter(config.allocator(), config.random().nextInt(65536));
         this.replies = new Replies(writer, config.allocator(), stats, config.observer());
         this.output = new TcpOutput(writer, stats, config.observer());
         this.arrival = new SegmentArrival(stats);
@@ -880,6 +882,7 @@ public final class TcpStack {
         outputList.clear();
         deliverEvents(nowNanos); // the handlers hear of STACK_CLOSED
         replies.release();
+        writer.release();
         closed = true;
     }
 
