@@ -1022,13 +1022,30 @@ public final class TcpConnection extends DeadlineHeap.Node {
     // =====================================================================================
 
     void arm(TcpTimer timer, long deadlineNanos) {
+        long old = deadlines[timer.ordinal()];
         deadlines[timer.ordinal()] = deadlineNanos;
-        host.timersChanged(this);
+        deadlineMoved(old, deadlineNanos);
     }
 
     void disarm(TcpTimer timer) {
-        if (deadlines[timer.ordinal()] != TcpTimer.DISARMED) {
+        long old = deadlines[timer.ordinal()];
+        if (old != TcpTimer.DISARMED) {
             deadlines[timer.ordinal()] = TcpTimer.DISARMED;
+            deadlineMoved(old, TcpTimer.DISARMED);
+        }
+    }
+
+    /**
+     * One timer's deadline moved from {@code old} to {@code moved}. The stack's timer heap files
+     * this connection under its earliest deadline, so it needs telling only when that can have
+     * changed: the new deadline is earlier than the one filed, or the old one was it. A segment
+     * re-arms the retransmission, loss-probe and delayed-ACK timers several times, mostly behind
+     * an earlier deadline; telling the heap each time was a scan of every timer and a heap update.
+     * ({@link #onTimeout} tells it once at the end, after disarming what fired.)
+     */
+    private void deadlineMoved(long old, long moved) {
+        long filed = heapDeadlineNanos();
+        if (moved < filed || old == filed) {
             host.timersChanged(this);
         }
     }

@@ -25,9 +25,6 @@ final class TcpOutput {
     private final SegmentWriter writer;
     private final OutSegment s = new OutSegment();
     private final Ipv4PacketView observed = new Ipv4PacketView();
-    /** Scratch for counting the SACK blocks the next segment will carry. */
-    private final int[] sackScratchLeft = new int[4];
-    private final int[] sackScratchRight = new int[4];
     private final StackStats stats;
     private final ConnectionObserver observer;
 
@@ -491,7 +488,9 @@ final class TcpOutput {
      */
     private int segmentMss(TcpConnection c) {
         int mss = c.sender.mss();
-        int blocks = c.receiver.sackBlocks(sackScratchLeft, sackScratchRight, c.receiver.timestamps() ? 3 : 4);
+        int max = c.receiver.timestamps() ? 3 : 4;
+        int blocks = c.receiver.sackBlockCount(max);
+        assert blocks == c.receiver.sackBlocks(new int[max], new int[max], max) : "the SACK block count disagrees with the blocks listed";
         return blocks == 0 ? mss : Math.max(1, mss - (4 + 8 * blocks));
     }
 

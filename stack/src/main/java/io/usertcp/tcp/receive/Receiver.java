@@ -272,8 +272,11 @@ public final class Receiver {
     public int space() {
         int space = Math.max(0, buffer.space() - reassembly.heldBytes());
         long memoryLeft = Math.max(0, profile.receiveMemoryLimit(bufferBytes) - chargedBytes());
-        long memorySpace = memoryLeft * buffer.capacity() / Math.max(1, bufferBytes);
-        return (int) Math.min(space, memorySpace);
+        // min(space, memoryLeft * capacity / bufferBytes), dividing only when the memory is the tighter
+        // bound: asked for every segment, and a 64-bit division is most of what this costs.
+        long scaledMemory = memoryLeft * buffer.capacity();
+        long divisor = Math.max(1, bufferBytes);
+        return scaledMemory >= (long) space * divisor ? space : (int) (scaledMemory / divisor);
     }
 
     /**
@@ -836,6 +839,20 @@ public final class Receiver {
             count = 1;
         }
         return reassembly.isEmpty() ? count : count + reassembly.sackBlocks(left, right, count, max);
+    }
+
+    /**
+     * How many blocks {@link #sackBlocks} would write with this {@code max}, without listing them:
+     * the D-SACK block and every run reassembly holds, up to {@code max}. What the MSS of a
+     * segment loses to the SACK option depends on it (Linux tcp_established_options()), and it is
+     * asked before every burst, where listing the blocks would walk the held runs.
+     */
+    public int sackBlockCount(int max) {
+        if (!sackPermitted) {
+            return 0;
+        }
+        int count = (dsackPending ? 1 : 0) + (reassembly.isEmpty() ? 0 : reassembly.blockCount());
+        return Math.min(count, max);
     }
 
     /**
