@@ -64,9 +64,13 @@ final class ReassemblyQueue {
     private int duplicateLeft;
     private int duplicateRight;
     private int finSeq;
-    /** Edges of recently received out-of-order data, most recent first, for SACK (RFC 2018 §4). */
-    private final int[] recentLeft = new int[4];
-    private final int[] recentRight = new int[4];
+    /**
+     * Edges of recently received out-of-order data, most recent first, for SACK (RFC 2018 §4); made
+     * with the first such data (every connection has a queue, few ever hold anything).
+     */
+    private static final int RECENT = 4;
+    private int[] recentLeft;
+    private int[] recentRight;
     private int recentCount;
 
     ReassemblyQueue(int maxRanges, ByteBufAllocator allocator, MemoryBudget budget) {
@@ -346,7 +350,11 @@ final class ReassemblyQueue {
     }
 
     private void remember(int l, int r) {
-        int keep = Math.min(recentCount, recentLeft.length - 1);
+        if (recentLeft == null) {
+            recentLeft = new int[RECENT];
+            recentRight = new int[RECENT];
+        }
+        int keep = Math.min(recentCount, RECENT - 1);
         System.arraycopy(recentLeft, 0, recentLeft, 1, keep);
         System.arraycopy(recentRight, 0, recentRight, 1, keep);
         recentLeft[0] = l;

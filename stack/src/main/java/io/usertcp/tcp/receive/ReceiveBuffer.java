@@ -27,7 +27,8 @@ final class ReceiveBuffer {
     /** Compact chunks hold this many bytes of small segments (collapsing makes them no larger than their data). */
     static final int COMPACT_CHUNK_BYTES = 4096;
 
-    private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
+    /** Room for one chunk to start with (ArrayDeque's default is 16: 84 bytes on every idle connection); it grows as data waits. */
+    private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>(1);
     private final ByteBufAllocator allocator;
     private final MemoryBudget budget;
     /** Bytes held against SO_SNDBUF / SO_RCVBUF. */

@@ -39,8 +39,11 @@ final class SkbQueue {
     }
 
     /** The skbs from the oldest unacknowledged one, as [start, end) offsets, in a ring. */
-    private long[] starts = new long[4]; // a power of two (slot()), doubled as needed
-    private long[] ends = new long[4];
+    // A power of two (slot()): none until the first write, then FIRST_ROOM, doubled as needed.
+    private static final int FIRST_ROOM = 4;
+    private static final long[] NONE = {};
+    private long[] starts = NONE;
+    private long[] ends = NONE;
     private int head;
     private int count;
     /** Linux sk_wmem_queued: data plus overhead of every skb held. */
@@ -171,8 +174,8 @@ final class SkbQueue {
     }
 
     private void grow() {
-        long[] s = new long[starts.length * 2];
-        long[] e = new long[ends.length * 2];
+        long[] s = new long[Math.max(FIRST_ROOM, starts.length * 2)];
+        long[] e = new long[s.length];
         for (int i = 0; i < count; i++) {
             s[i] = starts[slot(i)];
             e[i] = ends[slot(i)];

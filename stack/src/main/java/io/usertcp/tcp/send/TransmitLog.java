@@ -23,12 +23,17 @@ final class TransmitLog {
     /** A retransmission of it is in flight (Linux TCPCB_SACKED_RETRANS). */
     static final byte RETRANS_OUT = 8;
 
-    // Four entries to start with, doubled as the flight grows: an idle connection holds ~100 bytes here,
-    // a busy one the room for its largest window.
-    private int[] starts = new int[4];
-    private int[] ends = new int[4];
-    private long[] sentNanos = new long[4];
-    private byte[] marks = new byte[4];
+    // No room until the first segment is sent, then four entries, doubled as the flight grows: a
+    // connection that has sent nothing (an idle server's) holds no arrays here, a busy one the room
+    // for its largest window.
+    private static final int FIRST_ROOM = 4;
+    private static final int[] NO_INTS = {};
+    private static final long[] NO_LONGS = {};
+    private static final byte[] NO_BYTES = {};
+    private int[] starts = NO_INTS;
+    private int[] ends = NO_INTS;
+    private long[] sentNanos = NO_LONGS;
+    private byte[] marks = NO_BYTES;
     private int head;
     private int tail;
 
@@ -234,7 +239,7 @@ final class TransmitLog {
             System.arraycopy(sentNanos, head, sentNanos, 0, live);
             System.arraycopy(marks, head, marks, 0, live);
         } else {
-            int n = starts.length * 2;
+            int n = Math.max(FIRST_ROOM, starts.length * 2);
             int[] s = new int[n];
             int[] e = new int[n];
             long[] t = new long[n];
