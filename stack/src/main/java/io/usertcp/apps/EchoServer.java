@@ -4,6 +4,7 @@ import io.usertcp.runtime.StackRunner;
 import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
 import java.net.BindException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +33,14 @@ public final class EchoServer extends SocketServer {
     /** A server with the given limits: connections at once, idle timeout. */
     public EchoServer(StackRunner runner, int port, SocketServerConfig config) throws BindException {
         super(runner, port, config, "echo");
+    }
+
+    /**
+     * A server on every shard of a stack ({@code TunStackHost.runners()}), each connection on the
+     * thread of the shard that owns it; the limits hold over all shards.
+     */
+    public EchoServer(List<StackRunner> shards, int port, SocketServerConfig config) throws BindException {
+        super(shards, port, config, "echo");
     }
 
     /** Bytes sent back so far, over every connection. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -53,7 +54,15 @@ public final class HttpServer extends SocketServer {
      * connection may send nothing, between requests or within one.
      */
     public HttpServer(StackRunner runner, int port, SocketServerConfig config) throws BindException {
-        super(runner, port, config, "http");
+        this(List.of(runner), port, config);
+    }
+
+    /**
+     * A server on every shard of a stack ({@code TunStackHost.runners()}), each connection on the
+     * thread of the shard that owns it; the limits hold over all shards.
+     */
+    public HttpServer(List<StackRunner> shards, int port, SocketServerConfig config) throws BindException {
+        super(shards, port, config, "http");
         this.idleTimeoutMillis = config.idleTimeoutMillis();
     }
 

@@ -6,6 +6,8 @@ import io.usertcp.socket.TcpSocket;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -42,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * threads; the bundled servers are small and blocking by design, so a bounded thread per
  * connection plus eviction of the idle is the simplest fix that keeps them so.)
  *
+ * <p>Shards: a server over the shards of one stack (a TUN host with one queue, stack and thread
+ * per shard) listens on every shard, with an accept thread each; a connection is accepted from the
+ * listener of the shard that owns its flow, so its socket's work runs on that shard's thread. The
+ * limits and the eviction of the idle are the server's, over all shards together.
+ *
  * <p>{@link #close()} stops listening, closes every open connection, interrupts the connection
  * threads (a blocked read or write then fails) and waits for them, at most {@link #STOP_MILLIS}.
  */
@@ -54,16 +61,21 @@ public abstract class SocketServer implements AutoCloseable {
     /** {@link #write} hands the socket at most this much at once, so a stall is seen per piece. */
     static final int WRITE_PIECE_BYTES = 64 * 1024;
 
-    private final TcpServerSocket listener;
+    /** One per shard, shard {@code i} at index {@code i}. */
+    private final List<TcpServerSocket> listeners;
     private final String name;
     private final SocketServerConfig config;
     private final ThreadPoolExecutor workers;
-    private final Thread acceptThread;
+    /** One per listener. */
+    private final List<Thread> acceptThreads = new ArrayList<>();
     private final Map<TcpSocket, Served> open = new ConcurrentHashMap<>();
     /** Guards the accept thread's wait for room; notified when a connection ends or starts waiting. */
     private final Object room = new Object();
-    /** Set while the accept thread waits for room: readers then tell it when they start waiting. */
-    private volatile boolean roomWanted;
+    /**
+     * Accept threads waiting for room (changed under the room's lock): while there are any, readers
+     * tell them when they start waiting.
+     */
+    private volatile int roomWaiters;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -105,16 +117,35 @@ public abstract class SocketServer implements AutoCloseable {
      * @throws BindException when the port already has a listener
      */
     protected SocketServer(StackRunner runner, int port, SocketServerConfig config, String name) throws BindException {
+        this(List.of(runner), port, config, name);
+    }
+
+    /**
+     * Listens on {@code port} of every shard and starts accepting on each; the limits hold over all of them.
+     *
+     * @param shards the stack's shards' runners, shard {@code i} at index {@code i} (one for an unsharded stack)
+     * @param name   names the threads, e.g. {@code echo}
+     * @throws BindException when the port already has a listener (on any shard: none listens then)
+     */
+    protected SocketServer(List<StackRunner> shards, int port, SocketServerConfig config, String name) throws BindException {
+        if (shards == null || shards.isEmpty() || shards.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("shards: " + shards + " (expected: the stack's runner, or its shards')");
+        }
         this.name = name;
         this.config = config;
-        this.listener = new TcpServerSocket(runner, port, config.maxConnections());
+        this.listeners = listen(shards, port, config.maxConnections());
         this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "usertcp-" + name + "-" + port + "-" + threadCount.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        this.acceptThread = new Thread(this::acceptLoop, "usertcp-" + name + "-" + port + "-accept");
-        this.acceptThread.setDaemon(true);
+        for (int i = 0; i < listeners.size(); i++) {
+            TcpServerSocket listener = listeners.get(i);
+            Thread t = new Thread(() -> acceptLoop(listener),
+                    "usertcp-" + name + "-" + port + "-accept" + (listeners.size() > 1 ? "-shard" + i : ""));
+            t.setDaemon(true);
+            acceptThreads.add(t);
+        }
         this.stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "usertcp-" + name + "-" + port + "-stalls");
             t.setDaemon(true);
@@ -122,7 +153,21 @@ public abstract class SocketServer implements AutoCloseable {
         });
         long periodMillis = Math.max(10, config.idleTimeoutMillis() / 4);
         this.stallWatch.scheduleWithFixedDelay(this::closeStalledWriters, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
-        this.acceptThread.start();
+        acceptThreads.forEach(Thread::start);
+    }
+
+    /** A listener on each shard; when one cannot listen, those made before it are closed again. */
+    private static List<TcpServerSocket> listen(List<StackRunner> shards, int port, int backlog) throws BindException {
+        List<TcpServerSocket> made = new ArrayList<>();
+        try {
+            for (StackRunner runner : shards) {
+                made.add(new TcpServerSocket(runner, port, backlog));
+            }
+            return List.copyOf(made);
+        } catch (BindException | RuntimeException e) {
+            made.forEach(TcpServerSocket::close);
+            throw e;
+        }
     }
 
     /** The limits this server runs with. */
@@ -151,7 +196,7 @@ public abstract class SocketServer implements AutoCloseable {
             return socket.read(buffer, offset, length);
         }
         served.waitingSinceNanos = System.nanoTime();
-        if (roomWanted) {
+        if (roomWaiters > 0) {
             synchronized (room) {
                 room.notifyAll();
             }
@@ -168,7 +213,12 @@ public abstract class SocketServer implements AutoCloseable {
 
     /** The port this server listens on. */
     public int port() {
-        return listener.getLocalPort();
+        return listeners.get(0).getLocalPort();
+    }
+
+    /** How many shards it listens on. */
+    public int shards() {
+        return listeners.size();
     }
 
     /** Connections accepted so far. */
@@ -259,7 +309,8 @@ public abstract class SocketServer implements AutoCloseable {
         return evicted.get();
     }
 
-    private void acceptLoop() {
+    /** One shard's accept thread: its connections are that shard's. */
+    private void acceptLoop(TcpServerSocket listener) {
         while (!closed) {
             TcpSocket socket;
             try {
@@ -271,14 +322,13 @@ public abstract class SocketServer implements AutoCloseable {
                 return;
             }
             accepted.incrementAndGet();
+            Served served = new Served(socket);
             try {
-                makeRoom();
+                admit(served);
             } catch (InterruptedException e) {
                 close(socket);
                 return; // closing
             }
-            Served served = new Served(socket);
-            open.put(socket, served);
             if (closed) {
                 finish(socket); // close() may have gone through the open set already
                 return;
@@ -293,15 +343,14 @@ public abstract class SocketServer implements AutoCloseable {
     }
 
     /**
-     * Returns once fewer than {@code maxConnections} are served: at once when there is room; else
-     * after closing the connection idle the longest; else (all busy) when one ends or turns idle.
+     * Adds {@code served} to the open set once fewer than {@code maxConnections} are served: at once
+     * when there is room; else after closing the connection idle the longest; else (all busy) when
+     * one ends or turns idle. Under the room's lock, so that the accept threads of several shards
+     * together never pass the limit.
      */
-    private void makeRoom() throws InterruptedException {
-        if (open.size() < config.maxConnections()) {
-            return;
-        }
+    private void admit(Served served) throws InterruptedException {
         synchronized (room) {
-            roomWanted = true; // before looking, so a reader that starts waiting now notifies us
+            roomWaiters++; // before looking, so a reader that starts waiting now notifies us
             try {
                 while (!closed && open.size() >= config.maxConnections()) {
                     Served idle = longestIdle();
@@ -311,8 +360,9 @@ public abstract class SocketServer implements AutoCloseable {
                         room.wait(1_000); // woken when a connection ends or starts waiting; bounded anyway
                     }
                 }
+                open.put(served.socket, served);
             } finally {
-                roomWanted = false;
+                roomWaiters--;
             }
         }
     }
@@ -383,12 +433,14 @@ public abstract class SocketServer implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            listener.close();
-        } catch (RuntimeException e) {
-            log.debug("{}: closing the listener failed: {}", name, e.toString());
+        for (TcpServerSocket listener : listeners) {
+            try {
+                listener.close();
+            } catch (RuntimeException e) {
+                log.debug("{}: closing the listener failed: {}", name, e.toString());
+            }
         }
-        acceptThread.interrupt();
+        acceptThreads.forEach(Thread::interrupt);
         for (TcpSocket socket : open.keySet()) {
             close(socket);
         }
@@ -396,7 +448,9 @@ public abstract class SocketServer implements AutoCloseable {
         workers.shutdownNow();
         try {
             long deadline = System.nanoTime() + STOP_MILLIS * 1_000_000L;
-            acceptThread.join(STOP_MILLIS);
+            for (Thread t : acceptThreads) {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+            }
             long left = Math.max(1, deadline - System.nanoTime());
             if (!workers.awaitTermination(left, TimeUnit.NANOSECONDS)) {
                 log.warn("{} on port {}: connection threads still running after {} ms", name, port(), STOP_MILLIS);
