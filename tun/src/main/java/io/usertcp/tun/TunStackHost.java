@@ -12,6 +12,7 @@ import io.usertcp.wire.Ipv4Address;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
@@ -180,8 +181,23 @@ public final class TunStackHost implements AutoCloseable {
      */
     public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
                                      UnaryOperator<WaitableLink> linkLayer, boolean offloads, int shards) {
+        return start(prefix, mtu, layout, customize, linkLayer, offloads, shards, (shard, config) -> config);
+    }
+
+    /**
+     * Like {@link #start(String, int, Layout, UnaryOperator, UnaryOperator, boolean, int)}, with
+     * {@code perShard} adjusting each shard's configuration last: what must not be shared between
+     * the shards' threads, such as an observer that is not thread-safe, goes in here, one per shard.
+     *
+     * @param perShard given the shard ({@link Shard#ONLY} when there is one) and its configuration
+     * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static TunStackHost start(String prefix, int mtu, Layout layout, UnaryOperator<StackConfig> customize,
+                                     UnaryOperator<WaitableLink> linkLayer, boolean offloads, int shards,
+                                     BiFunction<Shard, StackConfig, StackConfig> perShard) {
         java.util.Objects.requireNonNull(layout, "layout");
         java.util.Objects.requireNonNull(linkLayer, "linkLayer");
+        java.util.Objects.requireNonNull(perShard, "perShard");
         if (shards < 1 || shards > MAX_SHARDS) {
             throw new IllegalArgumentException("shards: " + shards + " (expected: 1.." + MAX_SHARDS + ")");
         }
@@ -212,7 +228,8 @@ public final class TunStackHost implements AutoCloseable {
                 // own, or, from a seeded source, a seeded one drawn from it (runs stay reproducible).
                 RandomSource random = config.random() instanceof SystemRandomSource ? new SystemRandomSource()
                         : RandomSource.seeded(config.random().nextLong());
-                StackConfig shardConfig = shards > 1 ? config.withShard(new Shard(i, shards)).withRandom(random) : config;
+                StackConfig shardConfig = shards > 1 ? perShard.apply(new Shard(i, shards), config.withShard(new Shard(i, shards))
+                        .withRandom(random)) : perShard.apply(Shard.ONLY, config);
                 String name = "usertcp-stack-" + namespace.name() + (shards > 1 ? "-shard" + i : "");
                 runners.add(new StackRunner(new TcpStack(shardConfig), linkLayer.apply(link), name).start());
             }
