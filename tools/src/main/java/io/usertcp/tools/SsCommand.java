@@ -25,7 +25,11 @@ import picocli.CommandLine.Option;
             + "connection TCP_INFO's key:value line (ts sack cubic wscale:7,7 rto:204 rtt:... bytes_sent:... segs_in:...). "
             + "Every socket is shown, as ss -a; -l keeps listeners only; 'state NAME' (repeatable, ss's names: "
             + "established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close-wait, last-ack, closing, "
-            + "listening, connected, synchronized, all) keeps those."},
+            + "listening, connected, synchronized, all) keeps those. A stack of several shards (usertcp serve "
+            + "--shards N) shows the sockets of every shard: the header says how many, the table has a last "
+            + "column Shard, ss's layout with -i ends each socket's key:value line with shard:N (a listener gets a "
+            + "line of its own; one LISTEN row per shard, as ss shows SO_REUSEPORT listeners), and --json gives each "
+            + "socket a shard field."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
             "3:no running stack found, or the control directory is not private"})
@@ -37,7 +41,7 @@ public final class SsCommand implements Callable<Integer> {
     Path controlDir;
 
     @Option(names = "--json", description = "JSON instead of the table: an array with one object per stack, its"
-            + " header's fields and its connections.")
+            + " header's fields, its number of shards and its connections, each with its shard.")
     boolean json;
 
     @Option(names = {"-i", "--info"}, description = "ss's layout, with TCP_INFO's key:value line under each connection.")
@@ -71,43 +75,53 @@ public final class SsCommand implements Callable<Integer> {
             return UsertcpMain.EXIT_USAGE;
         }
         if (json) {
-            return eachJson("ss", socket, controlDir, "connections",
-                    path -> "[" + String.join(",", rows(path, states).stream().map(SsRow::toJson).toList()) + "]");
+            return eachJson("ss", socket, controlDir, (path, stack) -> Json.string("connections") + ":["
+                    + String.join(",", rows(path, states).stream().map(SsRow::toJson).toList()) + "]");
         }
         if (info || timers) {
-            return each("ss", socket, controlDir, path -> System.out.print(SsRow.ssLayout(rows(path, states), timers, info)));
+            return each("ss", socket, controlDir, (path, stack) -> System.out.print(
+                    SsRow.ssLayout(rows(path, states), timers, info, shards(stack) > 1)));
         }
-        return each("ss", socket, controlDir, path -> System.out.print(SsRow.table(rows(path, states))));
+        return each("ss", socket, controlDir, (path, stack) -> System.out.print(SsRow.table(rows(path, states), shards(stack) > 1)));
+    }
+
+    /** How many shards the stack has, as its {@code info} says (1 when it does not say). */
+    static int shards(Map<String, String> info) {
+        try {
+            return Integer.parseInt(info.getOrDefault(ControlServer.SHARDS, "1"));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     private static List<SsRow> rows(Path path, SsStates states) throws IOException {
         return ControlClient.ss(path).stream().filter(r -> states.keeps(r.state())).toList();
     }
 
-    /** What ss and stats do for one stack. */
+    /** What ss and stats do for one stack, given its socket and what it answered to {@code info}. */
     interface PerStack {
-        void print(Path socket) throws IOException;
+        void print(Path socket, Map<String, String> info) throws IOException;
     }
 
-    /** What ss and stats show of one stack in JSON: a value. */
+    /** What ss and stats show of one stack in JSON: its members (say {@code "counters":{...}}). */
     interface PerStackJson {
-        String value(Path socket) throws IOException;
+        String members(Path socket, Map<String, String> info) throws IOException;
     }
 
     /**
      * {@link #each} in JSON: an array, one object per stack with its header's fields (namespace, pid,
-     * app, stack, profile, health) and {@code field}: what {@code action} gives. A stack that does not
-     * answer is left out and reported on stderr, as in the table form.
+     * app, stack, profile, health), its number of shards, then what {@code action} gives. A stack that
+     * does not answer is left out and reported on stderr, as in the table form.
      */
-    static int eachJson(String command, Path socket, Path controlDir, String field, PerStackJson action) throws IOException {
+    static int eachJson(String command, Path socket, Path controlDir, PerStackJson action) throws IOException {
         List<String> stacks = new ArrayList<>();
-        int exit = each(command, socket, controlDir, false, path -> {
-            Map<String, String> info = ControlClient.info(path);
+        int exit = each(command, socket, controlDir, false, (path, info) -> {
             StringBuilder out = new StringBuilder("{");
             for (String key : List.of("namespace", "pid", "app", "stack", ControlServer.PROFILE, ControlServer.HEALTH)) {
                 out.append(Json.string(key)).append(':').append(Json.string(info.getOrDefault(key, ""))).append(',');
             }
-            stacks.add(out.append(Json.string(field)).append(':').append(action.value(path)).append('}').toString());
+            out.append(Json.string(ControlServer.SHARDS)).append(':').append(shards(info)).append(',');
+            stacks.add(out.append(action.members(path, info)).append('}').toString());
         });
         if (exit != UsertcpMain.EXIT_MISSING) {
             System.out.println("[" + String.join(",\n", stacks) + "]");
@@ -118,13 +132,14 @@ public final class SsCommand implements Callable<Integer> {
 
     /**
      * The line above each stack's table or counters: {@code # NAMESPACE (pid N, APP, stack ADDR, profile P)},
-     * the profile as the stack itself reports it.
+     * the profile as the stack itself reports it; {@code , N shards} after it for a stack of several.
      */
     static String header(Path socket, Map<String, String> info) {
+        int shards = shards(info);
         return "# " + info.getOrDefault("namespace", socket.getFileName().toString()) + " (pid "
                 + info.getOrDefault("pid", "?") + ", " + info.getOrDefault("app", "?") + ", stack "
                 + info.getOrDefault("stack", "?") + ", profile " + info.getOrDefault(ControlServer.PROFILE, "?")
-                + health(info) + ")";
+                + (shards > 1 ? ", " + shards + " shards" : "") + health(info) + ")";
     }
 
     /** Nothing while the stack serves; {@code , stack thread dead: CAUSE} when it died. */
@@ -171,7 +186,7 @@ public final class SsCommand implements Callable<Integer> {
                     exit = UsertcpMain.EXIT_FAILED;
                     continue;
                 }
-                action.print(path);
+                action.print(path, info);
             } catch (IOException e) {
                 System.err.println("usertcp " + command + ": " + path + " did not answer: " + e.getMessage());
                 exit = UsertcpMain.EXIT_FAILED;

@@ -4,7 +4,9 @@ import io.usertcp.tools.control.ControlClient;
 import io.usertcp.tools.control.ControlServer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,7 +19,9 @@ import picocli.CommandLine.Option;
             + "(TcpActiveOpens, TcpExtTW, ...), plus a count per drop reason. Counters that are 0 are left out (-z shows them). "
             + "The line above each stack's counters names it: namespace, pid, what it serves, its address and "
             + "its behaviour profile. --interval S prints, every S seconds and --count times, what each counter "
-            + "grew by and its rate per second, in nstat's three columns (name, increment, rate)."},
+            + "grew by and its rate per second, in nstat's three columns (name, increment, rate). A stack of several "
+            + "shards (usertcp serve --shards N) shows the sum over its shards, as nstat shows one kernel (its header "
+            + "says how many); --per-shard shows each shard's values instead, a column each."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:printed", "1:a stack did not answer, or its stack thread died",
             "3:no running stack found, or the control directory is not private"})
@@ -47,6 +51,11 @@ public final class StatsCommand implements Callable<Integer> {
             + " the stack started (there is no history file).")
     boolean absolute;
 
+    @Option(names = "--per-shard", description = "For a stack of several shards: a column per shard (shard:0, shard:1,"
+            + " ...) instead of their sum; in rate mode an increment and a rate per shard; in JSON a per_shard array,"
+            + " an object of counters per shard, beside the summed counters.")
+    boolean perShard;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (intervalSeconds != null) {
@@ -57,18 +66,24 @@ public final class StatsCommand implements Callable<Integer> {
             return rates();
         }
         if (json) {
-            return SsCommand.eachJson("stats", socket, controlDir, "counters", path -> {
-                StringBuilder out = new StringBuilder("{");
-                for (Map.Entry<String, Long> e : counters(path).entrySet()) {
-                    out.append(out.length() > 1 ? "," : "").append(Json.string(e.getKey())).append(':').append(e.getValue());
+            return SsCommand.eachJson("stats", socket, controlDir, (path, info) -> {
+                Map<String, long[]> shards = ControlClient.statsPerShard(path);
+                String counters = Json.string("counters") + ":" + jsonObject(shards, -1);
+                if (!perShard) {
+                    return counters;
                 }
-                return out.append('}').toString();
+                List<String> each = new ArrayList<>();
+                for (int i = 0; i < SsCommand.shards(info); i++) {
+                    each.add(jsonObject(shards, i));
+                }
+                return counters + "," + Json.string("per_shard") + ":[" + String.join(",", each) + "]";
             });
         }
-        return SsCommand.each("stats", socket, controlDir, path -> {
-            for (Map.Entry<String, Long> e : counters(path).entrySet()) {
-                System.out.printf("%-36s %14d%n", e.getKey(), e.getValue());
+        return SsCommand.each("stats", socket, controlDir, (path, info) -> {
+            if (perShard) {
+                System.out.print(shardHeading(SsCommand.shards(info), false));
             }
+            System.out.print(absoluteLines(values(path), zeros));
         });
     }
 
@@ -78,17 +93,20 @@ public final class StatsCommand implements Callable<Integer> {
      */
     private int rates() throws IOException, InterruptedException {
         long intervalNanos = (long) (intervalSeconds * 1e9);
-        Map<Path, Map<String, Long>> before = new LinkedHashMap<>();
+        Map<Path, Map<String, long[]>> before = new LinkedHashMap<>();
         long startNanos = System.nanoTime();
-        int exit = SsCommand.each("stats", socket, controlDir, false, path -> before.put(path, ControlClient.stats(path)));
+        int exit = SsCommand.each("stats", socket, controlDir, false, (path, info) -> before.put(path, values(path)));
         if (exit == UsertcpMain.EXIT_MISSING) {
             return exit;
         }
         for (int i = 0; i < count; i++) {
             Thread.sleep(Math.max(1, (startNanos + (i + 1) * intervalNanos - System.nanoTime()) / 1_000_000L));
             double seconds = (System.nanoTime() - startNanos - i * intervalNanos) / 1e9;
-            exit = Math.max(exit, SsCommand.each("stats", socket, controlDir, path -> {
-                Map<String, Long> now = ControlClient.stats(path);
+            exit = Math.max(exit, SsCommand.each("stats", socket, controlDir, (path, info) -> {
+                Map<String, long[]> now = values(path);
+                if (perShard) {
+                    System.out.print(shardHeading(SsCommand.shards(info), true));
+                }
                 System.out.print(rateLines(before.getOrDefault(path, Map.of()), now, seconds, zeros));
                 before.put(path, now);
             }));
@@ -96,15 +114,72 @@ public final class StatsCommand implements Callable<Integer> {
         return exit;
     }
 
-    /** nstat's columns for one interval: name, increment, rate per second; gauges as their value now. */
-    static String rateLines(Map<String, Long> before, Map<String, Long> now, double seconds, boolean zeros) {
+    /**
+     * What is shown of a stack: each counter's value per shard with {@code --per-shard}, else their
+     * sum (one value), as nstat shows one kernel.
+     */
+    private Map<String, long[]> values(Path path) throws IOException {
+        Map<String, long[]> shards = ControlClient.statsPerShard(path);
+        if (perShard) {
+            return shards;
+        }
+        Map<String, long[]> sums = new LinkedHashMap<>();
+        ControlClient.sum(shards).forEach((name, sum) -> sums.put(name, new long[] {sum}));
+        return sums;
+    }
+
+    /**
+     * The line under the header of {@code --per-shard}: {@code #counter} and each column's shard (in
+     * rate mode two columns per shard: {@code shard:N} for the increment and {@code shard:N/s}).
+     * It starts with {@code #}, as nstat's {@code #kernel} line, so a reader of nstat's form skips it.
+     */
+    static String shardHeading(int shards, boolean rates) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-36s", "#counter"));
+        for (int i = 0; i < shards; i++) {
+            out.append(String.format(Locale.ROOT, " %14s", "shard:" + i));
+            if (rates) {
+                out.append(String.format(Locale.ROOT, " %14s", "shard:" + i + "/s"));
+            }
+        }
+        return out.append(System.lineSeparator()).toString();
+    }
+
+    /** nstat's columns: name, then each value; a counter 0 everywhere is left out unless {@code zeros}, gauges never. */
+    static String absoluteLines(Map<String, long[]> values, boolean zeros) {
         StringBuilder out = new StringBuilder();
-        now.forEach((name, value) -> {
+        values.forEach((name, v) -> {
+            if (zeros || gauge(name) || java.util.Arrays.stream(v).anyMatch(x -> x != 0)) {
+                out.append(String.format(Locale.ROOT, "%-36s", name));
+                for (long x : v) {
+                    out.append(String.format(Locale.ROOT, " %14d", x));
+                }
+                out.append(System.lineSeparator());
+            }
+        });
+        return out.toString();
+    }
+
+    /**
+     * nstat's columns for one interval: name, increment, rate per second (a pair per shard with
+     * {@code --per-shard}); gauges as their value now.
+     */
+    static String rateLines(Map<String, long[]> before, Map<String, long[]> now, double seconds, boolean zeros) {
+        StringBuilder out = new StringBuilder();
+        now.forEach((name, values) -> {
             boolean gauge = gauge(name);
-            long delta = gauge ? value : value - before.getOrDefault(name, 0L);
-            if (delta != 0 || zeros) {
-                out.append(String.format(Locale.ROOT, "%-36s %14d %14.1f%n", name, delta,
-                        gauge ? 0.0 : delta / Math.max(1e-9, seconds)));
+            long[] was = before.getOrDefault(name, new long[values.length]);
+            long[] delta = new long[values.length];
+            boolean changed = false;
+            for (int i = 0; i < values.length; i++) {
+                delta[i] = gauge ? values[i] : values[i] - (i < was.length ? was[i] : 0);
+                changed |= delta[i] != 0;
+            }
+            if (changed || zeros) {
+                out.append(String.format(Locale.ROOT, "%-36s", name));
+                for (long d : delta) {
+                    out.append(String.format(Locale.ROOT, " %14d %14.1f", d, gauge ? 0.0 : d / Math.max(1e-9, seconds)));
+                }
+                out.append(System.lineSeparator());
             }
         });
         return out.toString();
@@ -115,18 +190,18 @@ public final class StatsCommand implements Callable<Integer> {
         return name.equals("TcpCurrEstab") || name.equals(ControlServer.RECEIVE_MEMORY);
     }
 
-    /** The stack's counters, without the zeros unless {@code -z}; the current-value gauges always. */
-    private Map<String, Long> counters(Path path) throws IOException {
-        Map<String, Long> all = ControlClient.stats(path);
-        if (zeros) {
-            return all;
-        }
-        Map<String, Long> out = new LinkedHashMap<>();
-        all.forEach((name, value) -> {
-            if (value != 0 || gauge(name)) {
-                out.put(name, value);
+    /**
+     * A JSON object of the counters (without the zeros unless {@code -z}; the gauges always): summed
+     * over the shards when {@code shard} is -1, else shard {@code shard}'s.
+     */
+    private String jsonObject(Map<String, long[]> shards, int shard) {
+        StringBuilder out = new StringBuilder("{");
+        shards.forEach((name, values) -> {
+            long value = shard < 0 ? java.util.Arrays.stream(values).sum() : values[shard];
+            if (value != 0 || zeros || gauge(name)) {
+                out.append(out.length() > 1 ? "," : "").append(Json.string(name)).append(':').append(value);
             }
         });
-        return out;
+        return out.append('}').toString();
     }
 }

@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One {@code usertcp capture} client of a control socket, in two halves that meet at a bounded queue.
  *
- * <p>The stack's half is a {@link ConnectionObserver}: on the stack thread it copies each segment
- * into the queue and returns; it never waits. When the queue holds {@link #MAX_QUEUED_PACKETS}
+ * <p>The stack's half is a {@link ConnectionObserver}: on the stack thread (each shard's, when the
+ * stack has several: one stream observes them all) it copies each segment into the queue and
+ * returns; it never waits. When the queue holds {@link #MAX_QUEUED_PACKETS}
  * segments or {@link #MAX_QUEUED_BYTES} bytes, a segment is dropped and counted instead, so a
  * slow reader costs the stack a counter increment, never a stall.
  *
@@ -71,22 +72,33 @@ public final class CaptureStream implements ConnectionObserver {
         offer(nowNanos, packet, true);
     }
 
-    /** On the stack thread, the only producer: so the bounds checked here hold when the segment is added. */
+    /**
+     * On a stack thread. The room is reserved before the segment is added (and given back when it
+     * is not there), so the bounds hold with the threads of several shards adding at once.
+     */
     private void offer(long nowNanos, Ipv4PacketView packet, boolean outbound) {
         if (stopped) {
             return;
         }
         // The view may cover link padding past the datagram: keep exactly the datagram.
         int length = Math.min(packet.length(), packet.totalLength());
-        if (queuedPackets.get() >= MAX_QUEUED_PACKETS || queuedBytes.get() + length > MAX_QUEUED_BYTES
-                || length > CaptureFrames.MAX_DATAGRAM_BYTES) {
+        if (length > CaptureFrames.MAX_DATAGRAM_BYTES) {
+            dropped.incrementAndGet();
+            return;
+        }
+        if (queuedPackets.incrementAndGet() > MAX_QUEUED_PACKETS) {
+            queuedPackets.decrementAndGet();
+            dropped.incrementAndGet();
+            return;
+        }
+        if (queuedBytes.addAndGet(length) > MAX_QUEUED_BYTES) {
+            queuedBytes.addAndGet(-length);
+            queuedPackets.decrementAndGet();
             dropped.incrementAndGet();
             return;
         }
         byte[] copy = new byte[length];
         packet.buffer().getBytes(packet.offset(), copy);
-        queuedPackets.incrementAndGet();
-        queuedBytes.addAndGet(length);
         queue.add(new Queued(epochOffsetNanos + nowNanos, outbound, copy));
     }
 

@@ -143,12 +143,32 @@ public final class ControlClient {
         return request(socket, ControlProtocol.SS).stream().map(SsRow::parse).toList();
     }
 
+    /** The stack's counters: over all its shards, summed, as nstat shows one kernel's. */
     public static Map<String, Long> stats(Path socket) throws IOException {
-        Map<String, Long> out = new LinkedHashMap<>();
+        return sum(statsPerShard(socket));
+    }
+
+    /** Each counter's value on each shard, shard {@code i}'s at index {@code i} (one value for a stack of one). */
+    public static Map<String, long[]> statsPerShard(Path socket) throws IOException {
+        Map<String, long[]> out = new LinkedHashMap<>();
         for (String row : request(socket, ControlProtocol.STATS)) {
             String[] f = row.split("\t");
-            out.put(f[0], Long.parseLong(f[1]));
+            if (f.length < 2) {
+                throw new IOException(socket.getFileName() + " answered a stats row without a value: " + row);
+            }
+            long[] values = new long[f.length - 1];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Long.parseLong(f[i + 1]);
+            }
+            out.put(f[0], values);
         }
+        return out;
+    }
+
+    /** Each counter summed over the shards. */
+    public static Map<String, Long> sum(Map<String, long[]> perShard) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        perShard.forEach((name, values) -> out.put(name, java.util.Arrays.stream(values).sum()));
         return out;
     }
 

@@ -6,13 +6,16 @@ package io.usertcp.tools.control;
  * tab-separated rows; or {@code ERR message}.
  *
  * <ul>
- *   <li>{@code ss}: one {@link SsRow#toLine()} per listener, connection and TIME-WAIT entry;
- *   <li>{@code stats}: {@code name\tvalue} per counter, nstat's names;
+ *   <li>{@code ss}: one {@link SsRow#toLine()} per listener, connection and TIME-WAIT entry, of
+ *       every shard, each row naming its shard;
+ *   <li>{@code stats}: {@code name\tvalue} per counter, nstat's names, with a value per shard
+ *       ({@code name\tvalue0\tvalue1...}, shard 0's first) when the stack has several;
  *   <li>{@code info}: {@code key\tvalue}: namespace, pid, what is served, how to reach it,
- *       {@code captures}, the number of capture streams running, and {@code profile}, the behaviour
- *       profile the stack runs ({@code linux}, {@code rfc} or {@code freebsd}, read from the stack);
+ *       {@code shards}, how many, {@code captures}, the number of capture streams running, and
+ *       {@code profile}, the behaviour profile the stack runs ({@code linux}, {@code rfc} or
+ *       {@code freebsd}, read from the stack);
  *   <li>{@code capture}: {@code OK}, then binary {@link CaptureFrames} for as long as the client reads:
- *       every segment the stack receives and sends, with its time on the stack clock. The client
+ *       every segment the stack (every shard) receives and sends, with its time on the stack clock. The client
  *       ends it by closing the connection; the server ends it with an end frame when the stack stops.
  * </ul>
  */

@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * so that {@code ss} and {@code stats} always find a free one): its {@link CaptureStream} is
  * registered with the stack's observers and streams every segment until the reader goes or the
  * server closes.
+ *
+ * <p>Shards: a stack of several shards (one stack and thread per TUN queue) is served as one: each
+ * shard is read on its own thread, all at once, and the answer holds them all: {@code ss} every
+ * shard's sockets, each row with its shard; {@code stats} a column per shard; a capture stream
+ * is registered with every shard's observers (on each shard's thread) and sees every segment.
  */
 public final class ControlServer implements AutoCloseable {
     /** Requests answered at once, at most. */
@@ -75,14 +80,18 @@ public final class ControlServer implements AutoCloseable {
     public static final String HEALTH = "health";
     /** The {@code stats} row with the memory received data holds, stack-wide, in bytes. */
     public static final String RECEIVE_MEMORY = "UsertcpReceiveMemoryBytes";
+    /** The {@code info} key whose value is how many shards the stack has (1 when it is not sharded). */
+    public static final String SHARDS = "shards";
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
     private final Path path;
     private final ServerSocketChannel channel;
-    private final StackRunner runner;
+    /** Shard {@code i}'s runner at index {@code i}; one for an unsharded stack. */
+    private final List<StackRunner> runners;
     private final Map<String, String> info;
-    private final ObserverFanOut observers;
+    /** Shard {@code i}'s observers at index {@code i}, or null when there is no capture. */
+    private final List<ObserverFanOut> observers;
     private final Limits limits;
     private final Semaphore clients;
     private final Semaphore captureSlots;
@@ -90,14 +99,14 @@ public final class ControlServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptThread;
 
-    private ControlServer(Path path, ServerSocketChannel channel, StackRunner runner, Map<String, String> info,
-                          ObserverFanOut observers, Limits limits) {
+    private ControlServer(Path path, ServerSocketChannel channel, List<StackRunner> runners, Map<String, String> info,
+                          List<ObserverFanOut> observers, Limits limits) {
         this.path = path;
         this.limits = limits;
         this.clients = new Semaphore(limits.maxClients());
         this.captureSlots = new Semaphore(limits.maxCaptures());
         this.channel = channel;
-        this.runner = runner;
+        this.runners = List.copyOf(runners);
         this.info = Map.copyOf(info);
         this.observers = observers;
         this.acceptThread = new Thread(this::acceptLoop, "usertcp-control");
@@ -133,12 +142,35 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(Path directory, String name, StackRunner runner, Map<String, String> info,
                                       ObserverFanOut observers) {
-        return start(directory, name, runner, info, observers, Limits.DEFAULT);
+        return start(directory, name, List.of(runner), info, observers == null ? null : List.of(observers), Limits.DEFAULT);
     }
 
-    /** Like {@link #start(Path, String, StackRunner, Map, ObserverFanOut)} with other limits (tests). */
+    /**
+     * Listens on {@code directory/name.sock} for a stack of several shards, and offers {@code capture}
+     * through each shard's observers.
+     *
+     * @param runners   shard {@code i}'s runner at index {@code i}
+     * @param observers shard {@code i}'s observers at index {@code i}; null: no capture (it answers ERR)
+     * @throws UncheckedIOException as {@link #start(Path, String, StackRunner, Map, ObserverFanOut)}
+     */
+    public static ControlServer start(Path directory, String name, List<StackRunner> runners, Map<String, String> info,
+                                      List<ObserverFanOut> observers) {
+        return start(directory, name, runners, info, observers, Limits.DEFAULT);
+    }
+
+    /** Like {@link #start(Path, String, List, Map, List)} with other limits (tests). */
     static ControlServer start(Path directory, String name, StackRunner runner, Map<String, String> info,
                                ObserverFanOut observers, Limits limits) {
+        return start(directory, name, List.of(runner), info, observers == null ? null : List.of(observers), limits);
+    }
+
+    private static ControlServer start(Path directory, String name, List<StackRunner> runners, Map<String, String> info,
+                                       List<ObserverFanOut> observers, Limits limits) {
+        if (runners.isEmpty() || observers != null && observers.size() != runners.size()) {
+            throw new IllegalArgumentException("control server: " + runners.size() + " runners, "
+                    + (observers == null ? "no" : Integer.toString(observers.size())) + " observers (expected: one runner"
+                    + " or more, and as many observers or none)");
+        }
         try {
             ControlDirectory.createPrivate(directory);
         } catch (ControlDirectory.RefusedException e) {
@@ -157,7 +189,8 @@ public final class ControlServer implements AutoCloseable {
             Map<String, String> all = new LinkedHashMap<>(info);
             all.put("pid", Long.toString(ProcessHandle.current().pid()));
             all.put("socket", path.toString());
-            ControlServer server = new ControlServer(path, channel, runner, all, observers, limits);
+            all.put(SHARDS, Integer.toString(runners.size()));
+            ControlServer server = new ControlServer(path, channel, runners, all, observers, limits);
             server.acceptThread.start();
             return server;
         } catch (IOException e) {
@@ -260,7 +293,7 @@ public final class ControlServer implements AutoCloseable {
             return rows.get(millis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new IllegalStateException("the stack thread did not answer '" + request + "' within " + millis
-                    + " ms (" + runner.health() + ")");
+                    + " ms (" + health() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while answering '" + request + "'");
@@ -300,11 +333,12 @@ public final class ControlServer implements AutoCloseable {
         }
         CaptureStream stream = null;
         try {
-            stream = runner.call(now -> {
-                CaptureStream s = new CaptureStream(PcapTap.wallClockOffset(now));
-                observers.add(s);
-                return s;
-            });
+            stream = new CaptureStream(runners.get(0).call(PcapTap::wallClockOffset)); // one clock: the shards share it
+            for (int i = 0; i < runners.size(); i++) {
+                CaptureStream s = stream;
+                ObserverFanOut shard = observers.get(i);
+                runners.get(i).call(now -> shard.add(s)); // on the shard's thread, between two of its segments
+            }
             captures.add(stream);
             if (closed.get()) {
                 stream.end(); // close() began meanwhile and did not see this stream
@@ -315,7 +349,9 @@ public final class ControlServer implements AutoCloseable {
             send(client, ControlProtocol.ERR + " " + e.getMessage() + "\n"); // the stack is stopping
         } finally {
             if (stream != null) {
-                observers.remove(stream);
+                for (ObserverFanOut shard : observers) {
+                    shard.remove(stream);
+                }
                 captures.remove(stream);
                 stream.abort();
             }
@@ -323,35 +359,71 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** The answer's rows for one request line, computed on the stack thread: no thread waits for them. */
+    /** The answer's rows for one request line, computed on the stack threads: no thread waits for them. */
     CompletableFuture<List<String>> rows(String request) {
         switch (request) {
             case ControlProtocol.SS -> {
-                return runner.submit(now -> ssRows(runner.stack(), now)).thenApply(rows -> rows.stream().map(SsRow::toLine).toList());
+                return eachShard((shard, now) -> ssRows(runners.get(shard).stack(), now).stream()
+                        .map(r -> r.onShard(shard)).toList()).thenApply(ControlServer::ssLines);
             }
             case ControlProtocol.STATS -> {
-                return runner.submit(now -> {
-                    Map<String, Long> snapshot = runner.stack().stats().snapshotWithZeros(); // the client leaves zeros out
+                return eachShard((shard, now) -> {
+                    TcpStack stack = runners.get(shard).stack();
+                    Map<String, Long> snapshot = stack.stats().snapshotWithZeros(); // the client leaves zeros out
                     // A gauge beside the counters: what received data holds now, charged by true size (Linux's tcp_mem
                     // counts the same for /proc/net/sockstat's "mem"), against TcpConfig.receiveMemoryLimitBytes.
-                    snapshot.put(RECEIVE_MEMORY, runner.stack().receiveMemoryBytes());
+                    snapshot.put(RECEIVE_MEMORY, stack.receiveMemoryBytes());
                     return snapshot;
-                }).thenApply(stats -> {
-                    List<String> rows = new ArrayList<>();
-                    stats.forEach((k, v) -> rows.add(k + "\t" + v));
-                    return rows;
-                });
+                }).thenApply(ControlServer::statsLines);
             }
             case ControlProtocol.INFO -> {
                 // The profile from the stack itself, not from what its command was asked for; read
                 // directly (it never changes) once that thread stopped: info answers even then.
-                return runner.submit(now -> runner.stack().profile().name())
-                        .exceptionally(e -> runner.stack().profile().name())
+                StackRunner first = runners.get(0);
+                return first.submit(now -> first.stack().profile().name())
+                        .exceptionally(e -> first.stack().profile().name())
                         .thenApply(this::infoRows);
             }
             default -> throw new IllegalArgumentException("unknown request '" + request
                     + "' (expected: ss, stats, info or capture)");
         }
+    }
+
+    /** What a request reads of one shard, on that shard's thread: given the shard's index and the time there. */
+    private interface ShardRead<T> {
+        T read(int shard, long nowNanos);
+    }
+
+    /** {@code read} on every shard's thread at once; the results in shard order, once all are in. */
+    private <T> CompletableFuture<List<T>> eachShard(ShardRead<T> read) {
+        List<CompletableFuture<T>> each = new ArrayList<>();
+        for (int i = 0; i < runners.size(); i++) {
+            int shard = i;
+            each.add(runners.get(i).submit(now -> read.read(shard, now)));
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Every shard's rows, the listeners of all first, then connections and TIME-WAIT entries, each shard's in turn. */
+    private static List<String> ssLines(List<List<SsRow>> shards) {
+        List<SsRow> all = new ArrayList<>();
+        shards.forEach(all::addAll);
+        all.sort(java.util.Comparator.comparing(r -> !r.state().equals("LISTEN"))); // stable: each shard's order kept
+        return all.stream().map(SsRow::toLine).toList();
+    }
+
+    /** {@code name\tvalue} per counter, a value per shard (shard 0's first): the client sums them or not. */
+    private static List<String> statsLines(List<Map<String, Long>> shards) {
+        List<String> rows = new ArrayList<>();
+        for (String name : shards.get(0).keySet()) {
+            StringBuilder row = new StringBuilder(name);
+            for (Map<String, Long> shard : shards) {
+                row.append('\t').append(shard.getOrDefault(name, 0L));
+            }
+            rows.add(row.toString());
+        }
+        return rows;
     }
 
     private List<String> infoRows(String profile) {
@@ -360,8 +432,27 @@ public final class ControlServer implements AutoCloseable {
         rows.add("captures\t" + captures.size());
         rows.add(PROFILE + "\t" + profile);
         // answered even when the stack thread died: ss and stats say so rather than wait
-        rows.add(HEALTH + "\t" + runner.health().replace('\t', ' ').replace('\n', ' '));
+        rows.add(HEALTH + "\t" + health().replace('\t', ' ').replace('\n', ' '));
         return rows;
+    }
+
+    /**
+     * The stack thread's {@link StackRunner#health()}; with several shards, {@code alive} while every
+     * shard's is, else the first other one's, naming its shard ({@code dead: shard 1: java.lang.Error: boom}).
+     */
+    private String health() {
+        if (runners.size() == 1) {
+            return runners.get(0).health();
+        }
+        for (int i = 0; i < runners.size(); i++) {
+            String health = runners.get(i).health();
+            if (!health.equals("alive")) {
+                int colon = health.indexOf(": ");
+                return colon < 0 ? health + ": shard " + i
+                        : health.substring(0, colon) + ": shard " + i + ": " + health.substring(colon + 2);
+            }
+        }
+        return "alive";
     }
 
     /** Listeners, then connections, then TIME-WAIT entries: on the stack thread. */

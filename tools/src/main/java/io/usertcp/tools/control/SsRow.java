@@ -30,20 +30,29 @@ import java.util.Map;
  *               the receive and send buffer in bytes, which autotuning grows; "" when the snapshot has none
  * @param ssTimer the timer as {@code ss -o} prints it ({@code timer:(on,195ms,0)}, {@link SsInfo#timer}); "" when none
  * @param info    the key:value line of {@code ss -i} ({@link SsInfo#line}); "" for listeners and TIME-WAIT
+ * @param shard   the shard of the stack that holds the socket ({@link io.usertcp.core.Shard}); 0 when
+ *                the stack has one
  */
 public record SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
-                    String rto, String mss, String cwnd, String buffers, String ssTimer, String info) {
+                    String rto, String mss, String cwnd, String buffers, String ssTimer, String info, int shard) {
 
-    /** A row without ss's own timer and info forms (listeners, kernel sockets, tests). */
+    /** A row without ss's own timer and info forms (listeners, kernel sockets, tests), of shard 0. */
     public SsRow(String state, long recvQ, long sendQ, String local, String peer, String timers, String rtt,
                  String rto, String mss, String cwnd, String buffers) {
-        this(state, recvQ, sendQ, local, peer, timers, rtt, rto, mss, cwnd, buffers, "", "");
+        this(state, recvQ, sendQ, local, peer, timers, rtt, rto, mss, cwnd, buffers, "", "", 0);
+    }
+
+    /** This row, of shard {@code index}. */
+    public SsRow onShard(int index) {
+        return new SsRow(state, recvQ, sendQ, local, peer, timers, rtt, rto, mss, cwnd, buffers, ssTimer, info, index);
     }
 
     static final String[] HEADER = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port",
         "Timers", "RTT(ms)", "RTO(ms)", "MSS", "Congestion", "Buffers"};
-    /** The fields of the wire form: the table's columns, then ss's timer and info forms. */
-    private static final int FIELDS = HEADER.length + 2;
+    /** The fields of the wire form: the table's columns, then ss's timer and info forms, then the shard. */
+    private static final int FIELDS = HEADER.length + 3;
+    /** The table's last column when the stack has several shards. */
+    static final String SHARD_HEADER = "Shard";
 
     /** A connection or TIME-WAIT entry of our stack, without its TCP_INFO line. */
     public static SsRow of(ConnectionSnapshot s) {
@@ -60,7 +69,7 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
                 timeWait || s.srttNanos() == 0 ? "" : millis(s.srttNanos()) + "/" + millis(s.rttvarNanos()),
                 timeWait ? "" : Long.toString(s.rtoNanos() / 1_000_000L),
                 timeWait ? "" : Integer.toString(s.mss()), timeWait ? "" : congestion(s), buffers(s),
-                SsInfo.timer(s), info == null || timeWait ? "" : SsInfo.line(s, info));
+                SsInfo.timer(s), info == null || timeWait ? "" : SsInfo.line(s, info), 0);
     }
 
     /**
@@ -137,10 +146,10 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
     /**
      * The row as a JSON object: numbers for the queues, strings for the rest, empty fields left out
      * (names as ss's columns: state, recv_q, send_q, local, peer, timers, rtt, rto, mss, cc, buffers; then
-     * ss_timer and info, ss -o's and ss -i's forms).
+     * ss_timer and info, ss -o's and ss -i's forms), and the shard that holds the socket (0 on a stack of one).
      */
     public String toJson() {
-        StringBuilder out = new StringBuilder("{\"state\":").append(Json.string(state))
+        StringBuilder out = new StringBuilder("{\"shard\":").append(shard).append(",\"state\":").append(Json.string(state))
                 .append(",\"recv_q\":").append(recvQ).append(",\"send_q\":").append(sendQ)
                 .append(",\"local\":").append(Json.string(local))
                 .append(",\"peer\":").append(Json.string(peer));
@@ -157,7 +166,7 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
     /** The wire form: fields joined by tabs. */
     public String toLine() {
         return String.join("\t", state, Long.toString(recvQ), Long.toString(sendQ), local, peer, timers, rtt, rto, mss, cwnd,
-                buffers, ssTimer, info);
+                buffers, ssTimer, info, Integer.toString(shard));
     }
 
     /** Parses {@link #toLine()}. @throws IllegalArgumentException when the line has the wrong shape */
@@ -167,7 +176,7 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
             throw new IllegalArgumentException("ss row: " + f.length + " fields (expected: " + FIELDS + "): " + line);
         }
         return new SsRow(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10],
-                f[11], f[12]);
+                f[11], f[12], Integer.parseInt(f[13]));
     }
 
     /**
@@ -175,6 +184,16 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
      * key:value line under each connection: the layout of iproute2's ss, for tools that parse it.
      */
     public static String ssLayout(List<SsRow> rows, boolean timers, boolean info) {
+        return ssLayout(rows, timers, info, false);
+    }
+
+    /**
+     * {@link #ssLayout(List, boolean, boolean)}; with {@code shards} (a stack of several), {@code -i}'s
+     * line of every socket ends with {@code shard:N}, a key:value pair as ss's own, so the layout still
+     * parses as ss's (a socket without TCP_INFO, a listener or TIME-WAIT entry, gets a line with that
+     * alone, as ss -i gives listeners a line of their own).
+     */
+    public static String ssLayout(List<SsRow> rows, boolean timers, boolean info, boolean shards) {
         String[] header = {"State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port"};
         List<String[]> cells = new ArrayList<>();
         for (SsRow r : rows) {
@@ -192,8 +211,9 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
             SsRow r = rows.get(i);
             String timer = timers && !r.ssTimer.isEmpty() ? " " + r.ssTimer : "";
             out.append((ssColumns(cells.get(i), width) + timer).stripTrailing()).append('\n');
-            if (info && !r.info.isEmpty()) {
-                out.append("\t ").append(r.info).append('\n');
+            String line = shards ? (r.info + " shard:" + r.shard).strip() : r.info;
+            if (info && !line.isEmpty()) {
+                out.append("\t ").append(line).append('\n');
             }
         }
         return out.toString();
@@ -207,24 +227,42 @@ public record SsRow(String state, long recvQ, long sendQ, String local, String p
 
     /** The rows as an aligned table with a header, like {@code ss -tan}; empty columns are left out. */
     public static String table(List<SsRow> rows) {
-        List<String[]> cells = new ArrayList<>();
-        cells.add(HEADER);
-        for (SsRow r : rows) {
-            cells.add(r.toLine().split("\t", -1));
+        return table(rows, false);
+    }
+
+    /**
+     * {@link #table(List)}; with {@code shards} (a stack of several), a last column says which shard
+     * holds each socket.
+     */
+    public static String table(List<SsRow> rows, boolean shards) {
+        String[] header = HEADER;
+        if (shards) {
+            header = java.util.Arrays.copyOf(HEADER, HEADER.length + 1);
+            header[HEADER.length] = SHARD_HEADER;
         }
-        boolean[] used = new boolean[HEADER.length];
-        int[] width = new int[HEADER.length];
-        for (int c = 0; c < HEADER.length; c++) {
+        List<String[]> cells = new ArrayList<>();
+        cells.add(header);
+        for (SsRow r : rows) {
+            String[] fields = r.toLine().split("\t", -1);
+            String[] row = java.util.Arrays.copyOf(fields, header.length);
+            if (shards) {
+                row[HEADER.length] = Integer.toString(r.shard);
+            }
+            cells.add(row);
+        }
+        boolean[] used = new boolean[header.length];
+        int[] width = new int[header.length];
+        for (int c = 0; c < header.length; c++) {
             used[c] = c < 5;
             for (String[] row : cells) {
                 width[c] = Math.max(width[c], row[c].length());
-                used[c] |= row != HEADER && !row[c].isEmpty();
+                used[c] |= row != header && !row[c].isEmpty();
             }
         }
         StringBuilder out = new StringBuilder();
         for (String[] row : cells) {
             StringBuilder line = new StringBuilder();
-            for (int c = 0; c < HEADER.length; c++) {
+            for (int c = 0; c < header.length; c++) {
                 if (used[c]) {
                     boolean number = c == 1 || c == 2;
                     line.append(number ? pad(row[c], width[c], true) : pad(row[c], width[c], false)).append("  ");

@@ -18,8 +18,9 @@ import java.util.function.Predicate;
 /**
  * Keeps what our stack did, as {@link StackEvent}s, and tells live listeners as it happens.
  *
- * <p>Recording runs on the stack thread (keep listeners quick: printing a line is fine); reading
- * is thread-safe from any thread. The number of events kept is bounded ({@link #MAX_EVENTS}); past
+ * <p>Recording runs on the stack thread (keep listeners quick: printing a line is fine), or on
+ * each shard's thread when the stack has several, so it keeps no state between calls outside the
+ * lock; reading is thread-safe from any thread. The number of events kept is bounded ({@link #MAX_EVENTS}); past
  * it, new events still reach the listeners but are not kept.
  */
 public final class EventRecorder implements ConnectionObserver {
@@ -28,7 +29,6 @@ public final class EventRecorder implements ConnectionObserver {
 
     private final List<StackEvent> events = new ArrayList<>();
     private final List<Consumer<StackEvent>> listeners = new CopyOnWriteArrayList<>();
-    private final TcpSegmentView tcp = new TcpSegmentView();
     private final boolean recordSegments;
     private long dropped;
 
@@ -60,7 +60,7 @@ public final class EventRecorder implements ConnectionObserver {
         if (!recordSegments && listeners.isEmpty()) {
             return;
         }
-        tcp.wrap(packet);
+        TcpSegmentView tcp = new TcpSegmentView().wrap(packet); // one per call: shards record from their own threads
         if (tcp.check() != null) {
             return; // only well-formed segments reach observers; be safe anyway
         }

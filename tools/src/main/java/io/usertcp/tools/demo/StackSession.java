@@ -17,7 +17,9 @@ import java.io.UncheckedIOException;
 import io.usertcp.tun.NetworkNamespace;
 import io.usertcp.tun.TunStackHost;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,12 +30,18 @@ import java.util.function.UnaryOperator;
  * thread) with an {@link ObserverFanOut} in front of an {@link EventRecorder}, optionally a
  * {@link KernelWatcher}, a {@link LiveView} and a {@link ControlServer}.
  *
+ * <p>Shards ({@link Options#withShards}): one stack and thread per queue of a multi-queue TUN
+ * device; each shard has an {@link ObserverFanOut} of its own (with its own JFR observer, which
+ * keeps per-connection state on its thread), all in front of the one, thread-safe, recorder. The
+ * control socket serves every shard. A pcap file (one writer, written on one thread) needs one shard.
+ *
  * <p>{@link #close()} stops everything and deletes the namespace; a shutdown hook does the same
  * when the JVM is stopped (Ctrl-C) before that, so nothing is left behind (DESIGN.md §10).
  */
 public final class StackSession implements AutoCloseable {
     private final TunStackHost host;
-    private final ObserverFanOut fanOut;
+    /** One per shard, shard {@code i} at index {@code i}. */
+    private final List<ObserverFanOut> fanOuts;
     private final EventRecorder recorder;
     private final ConnectionLabels labels = new ConnectionLabels();
     private final Narrator narrator;
@@ -53,16 +61,24 @@ public final class StackSession implements AutoCloseable {
      * @param stack   changes to the rest of the stack's configuration (a scenario's ephemeral ports); its
      *                observer is always the session's
      * @param layout  the TUN device's name and the addresses of both ends
-     * @param pcap    where a {@link PcapTap} writes every segment; null for none
+     * @param pcap    where a {@link PcapTap} writes every segment; null for none (and with several shards)
+     * @param shards  how many stacks share the TUN device, one per queue and thread (1..{@link TunStackHost#MAX_SHARDS})
      */
     public record Options(String prefix, TcpProfile profile, UnaryOperator<TcpConfig> tcp, UnaryOperator<StackConfig> stack,
                           boolean recordSegments, long kernelPollMillis, long maxDurationMillis, Path controlDirectory,
-                          Map<String, String> info, boolean live, TunStackHost.Layout layout, Path pcap) {
+                          Map<String, String> info, boolean live, TunStackHost.Layout layout, Path pcap, int shards) {
         public Options {
             Objects.requireNonNull(profile, "profile");
             Objects.requireNonNull(tcp, "tcp");
             Objects.requireNonNull(stack, "stack");
             Objects.requireNonNull(layout, "layout");
+            if (shards < 1 || shards > TunStackHost.MAX_SHARDS) {
+                throw new IllegalArgumentException("shards: " + shards + " (expected: 1.." + TunStackHost.MAX_SHARDS + ")");
+            }
+            if (pcap != null && shards > 1) {
+                throw new IllegalArgumentException("a pcap file with " + shards + " shards (expected: one shard; "
+                        + "`usertcp capture` records every shard)");
+            }
         }
 
         /**
@@ -71,47 +87,52 @@ public final class StackSession implements AutoCloseable {
          */
         public static Options of(String prefix, long maxDurationMillis) {
             return new Options(prefix, TcpProfile.linux(), UnaryOperator.identity(), UnaryOperator.identity(), true, 1,
-                    maxDurationMillis, null, Map.of(), true, TunStackHost.Layout.defaults(), null);
+                    maxDurationMillis, null, Map.of(), true, TunStackHost.Layout.defaults(), null, 1);
         }
 
         /** The stack runs {@code profile}, with its reference's numbers under whatever {@link #tcp()} changes. */
         public Options withProfile(TcpProfile profile) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         public Options withTcp(UnaryOperator<TcpConfig> tcp) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         /** Changes to the stack's configuration besides TCP (a scenario's narrow ephemeral port range, say). */
         public Options withStack(UnaryOperator<StackConfig> stack) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         /** 0 turns the kernel watcher off. */
         public Options withKernelPollMillis(long millis) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, millis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, millis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         public Options withControl(Path directory, Map<String, String> info) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, directory, info, live, layout, pcap, shards);
         }
 
         public Options withLive(boolean live) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         public Options withRecordSegments(boolean record) {
-            return new Options(prefix, profile, tcp, stack, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, record, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         public Options withLayout(TunStackHost.Layout layout) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         /** Writes every segment to {@code file} (null: none). */
         public Options withPcap(Path file) {
-            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, file);
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, file, shards);
+        }
+
+        /** {@code shards} stacks, one per queue of a multi-queue TUN device and each on its own thread. */
+        public Options withShards(int shards) {
+            return new Options(prefix, profile, tcp, stack, recordSegments, kernelPollMillis, maxDurationMillis, controlDirectory, info, live, layout, pcap, shards);
         }
 
         /** The stack's TCP configuration: the profile's reference numbers, then {@link #tcp()}'s changes. */
@@ -120,9 +141,9 @@ public final class StackSession implements AutoCloseable {
         }
     }
 
-    private StackSession(TunStackHost host, ObserverFanOut fanOut, EventRecorder recorder, Narrator narrator) {
+    private StackSession(TunStackHost host, List<ObserverFanOut> fanOuts, EventRecorder recorder, Narrator narrator) {
         this.host = host;
-        this.fanOut = fanOut;
+        this.fanOuts = fanOuts;
         this.recorder = recorder;
         this.narrator = narrator;
         this.live = new LiveView(narrator, labels);
@@ -138,16 +159,21 @@ public final class StackSession implements AutoCloseable {
         // The pcap file first: a path that cannot be written fails before any namespace is made.
         CaptureWriter writer = options.pcap() == null ? null : openPcap(options.pcap());
         EventRecorder recorder = new EventRecorder(options.recordSegments());
-        ObserverFanOut fanOut = new ObserverFanOut(recorder, new JfrObserver()); // JFR events, when a recording asks
+        List<ObserverFanOut> fanOuts = new ArrayList<>();
+        for (int i = 0; i < options.shards(); i++) {
+            fanOuts.add(new ObserverFanOut(recorder, new JfrObserver())); // JFR events, when a recording asks
+        }
         TunStackHost host;
         try {
             host = TunStackHost.start(options.prefix(), TunStackHost.DEFAULT_MTU, options.layout(),
-                    config -> options.stack().apply(config.withTcp(options.tcpConfig())).withObserver(fanOut));
+                    config -> options.stack().apply(config.withTcp(options.tcpConfig())), UnaryOperator.identity(),
+                    TunStackHost.offloadsByDefault(), options.shards(),
+                    (shard, config) -> config.withObserver(fanOuts.get(shard.index())));
         } catch (RuntimeException | Error e) {
             closeQuietly(writer);
             throw e;
         }
-        StackSession session = new StackSession(host, fanOut, recorder, narrator);
+        StackSession session = new StackSession(host, List.copyOf(fanOuts), recorder, narrator);
         try {
             Runtime.getRuntime().addShutdownHook(session.shutdownHook);
             if (writer != null) {
@@ -190,7 +216,7 @@ public final class StackSession implements AutoCloseable {
     private PcapTap tap(CaptureWriter writer) {
         return host.runner().call(now -> {
             PcapTap tap = new PcapTap(writer, PcapTap.wallClockOffset(now));
-            fanOut.add(tap);
+            fanOuts.get(0).add(tap); // the only shard: Options allows a pcap file with one
             return tap;
         });
     }
@@ -211,7 +237,7 @@ public final class StackSession implements AutoCloseable {
             info.put("device", host.layout().device());
             info.put("stack", host.stackAddress().toString());
             info.put("kernel", host.kernelAddress().toString());
-            control = ControlServer.start(options.controlDirectory(), host.namespace().name(), host.runner(), info, fanOut);
+            control = ControlServer.start(options.controlDirectory(), host.namespace().name(), host.runners(), info, fanOuts);
         }
     }
 
@@ -219,8 +245,14 @@ public final class StackSession implements AutoCloseable {
         return host;
     }
 
+    /** The stack's runner (the first shard's when there are several). */
     public StackRunner runner() {
         return host.runner();
+    }
+
+    /** Every shard's runner, shard {@code i} at index {@code i}. */
+    public List<StackRunner> runners() {
+        return host.runners();
     }
 
     public TcpStack stack() {
@@ -231,9 +263,9 @@ public final class StackSession implements AutoCloseable {
         return host.namespace();
     }
 
-    /** Where pcap taps and ladder printers plug in. */
+    /** Where pcap taps and ladder printers plug in (the first shard's, when there are several). */
     public ObserverFanOut observers() {
-        return fanOut;
+        return fanOuts.get(0);
     }
 
     public EventRecorder recorder() {
@@ -265,7 +297,7 @@ public final class StackSession implements AutoCloseable {
     /** Both sides' record of one connection. */
     public ConnectionLog log(ConnectionId id) {
         return new ConnectionLog(id, labels.label(id), labels.description(id), recorder.eventsFor(id),
-                kernel == null ? java.util.List.of() : kernel.changesOf(id));
+                kernel == null ? List.of() : kernel.changesOf(id));
     }
 
     /** Whether {@link #close()} has run (or the JVM is stopping). */

@@ -27,7 +27,7 @@ class SsRowTest {
                 153_000L, 76_000L, 204_000_000L, 1448, 65535, 131072, 0, 2000, 7, 7, true, true, "cubic", 14480, Integer.MAX_VALUE, null);
         SsRow row = SsRow.of(s);
         assertEquals(new SsRow("ESTAB", 10, 2000, "198.18.0.2:80", "198.18.0.1:41234", "rexmit 180ms, keepalive 1.9s",
-                "0.153/0.076", "204", "1448", "cubic cwnd:10", "", "timer:(on,180ms,0)", ""), row);
+                "0.153/0.076", "204", "1448", "cubic cwnd:10", "", "timer:(on,180ms,0)", "", 0), row);
     }
 
     @Test
@@ -84,7 +84,7 @@ class SsRowTest {
         ConnectionSnapshot s = new ConnectionSnapshot(ID, TcpState.TIME_WAIT, 0, 0, Map.of(TcpTimer.TIME_WAIT, 59_000_000_000L),
                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, false, "", 0, 0, CloseReason.NORMAL);
         assertEquals(new SsRow("TIME-WAIT", 0, 0, "198.18.0.2:80", "198.18.0.1:41234", "timewait 59s", "", "", "", "", "",
-                "timer:(timewait,59sec,0)", ""), SsRow.of(s));
+                "timer:(timewait,59sec,0)", "", 0), SsRow.of(s));
     }
 
     @Test
@@ -105,5 +105,22 @@ class SsRowTest {
         assertEquals("LISTEN       0      16  0.0.0.0:80          *:*", lines.get(1));
         assertEquals("ESTAB        0       5  198.18.0.2:80       198.18.0.1:41234   rexmit 180ms", lines.get(2));
         assertTrue(!table.contains("RTT"), "empty columns are left out");
+    }
+
+    @Test
+    void shard_crossesTheControlSocket_isAJsonField_andAColumnOnlyForAStackOfSeveral() {
+        SsRow listener = new SsRow("LISTEN", 0, 16, "0.0.0.0:80", "*:*", "", "", "", "", "", "").onShard(1);
+        SsRow row = SsRow.of(established("cubic", 14_480, 7 * 1448)).onShard(1);
+        assertEquals(1, SsRow.parse(row.toLine()).shard());
+        assertEquals(row, SsRow.parse(row.toLine()));
+        assertTrue(row.toJson().startsWith("{\"shard\":1,\"state\":\"ESTAB\","), row.toJson());
+        assertTrue(SsRow.of(established("cubic", 14_480, 7 * 1448)).toJson().startsWith("{\"shard\":0,"), "shard 0 of one");
+
+        List<String> one = SsRow.table(List.of(listener, row)).lines().toList();
+        assertTrue(!one.get(0).contains("Shard"), "no column for a stack of one: " + one);
+        List<String> several = SsRow.table(List.of(listener, row), true).lines().toList();
+        assertTrue(several.get(0).endsWith("  Shard"), several.toString());
+        assertTrue(several.get(1).startsWith("LISTEN") && several.get(1).endsWith("  1"), several.toString());
+        assertTrue(several.get(2).endsWith("cubic cwnd:10 ssthresh:7  1"), several.toString());
     }
 }
