@@ -5,6 +5,7 @@ import io.usertcp.apps.EchoServer;
 import io.usertcp.apps.HttpServer;
 import io.usertcp.apps.SocketServer;
 import io.usertcp.apps.SocketServerConfig;
+import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tools.control.ControlDirectory;
 import io.usertcp.tools.control.ControlServer;
@@ -14,8 +15,10 @@ import io.usertcp.tun.TunStackHost;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import io.usertcp.wire.Ipv4Address;
 import picocli.CommandLine.Command;
@@ -28,9 +31,11 @@ import picocli.CommandLine.Option;
             + "until Ctrl-C or --duration. Prints how to reach it from the namespace's kernel; `usertcp ss`, "
             + "`usertcp stats` and `usertcp capture` read it meanwhile. --dev and the address options name the "
             + "TUN device and pick other addresses in 198.18.0.0/15; --profile chooses how our stack behaves. "
-            + "Needs root."},
+            + "--shards N runs N stacks, one per queue of a multi-queue TUN device and each on its own thread, "
+            + "the server listening on every one: a connection is served by the shard its four-tuple hashes to, "
+            + "and ss, stats and capture show every shard. Needs root."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:served and stopped cleanly", "1:failed (the stack thread died, say)", "2:bad usage (a bad --dev name, address or --profile, say)",
+        exitCodeList = {"0:served and stopped cleanly", "1:failed (the stack thread died, say)", "2:bad usage (a bad --dev name, address, --profile or --shards, say)",
             "3:something it needs is missing (root, TUN, libpcap for --pcap, a private control directory)"})
 public final class ServeCommand implements Callable<Integer> {
     /** Connections served at once; reaching it closes the longest idle one rather than stop accepting. */
@@ -39,6 +44,8 @@ public final class ServeCommand implements Callable<Integer> {
     static final int MAX_IDLE_TIMEOUT_SECONDS = 86_400;
     /** The longest --duration. */
     static final long MAX_DURATION_SECONDS = 86_400;
+    /** The most --shards: a queue, a stack and a thread each. */
+    static final int MAX_SHARDS = 8;
     /**
      * A test hook: when set (to milliseconds), the stack thread is killed on purpose that long
      * after the server listens, by a virtual-machine error the runner does not contain, so tests
@@ -68,6 +75,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + " longest is closed to serve a new one.")
     int idleTimeoutSeconds;
 
+    @Option(names = "--shards", paramLabel = "N", defaultValue = "1",
+            description = "Stacks sharing the TUN device, one per queue (IFF_MULTI_QUEUE) and thread, each owning the"
+                    + " connections its four-tuple hashes to; the server listens on every one (default: ${DEFAULT-VALUE};"
+                    + " 1.." + MAX_SHARDS + "; more than 1 needs `usertcp capture` instead of --pcap).")
+    int shards;
+
     @Option(names = "--control-dir", description = "Where the control socket goes (default: $USERTCP_CONTROL_DIR, /run/usertcp as root, else $XDG_RUNTIME_DIR/usertcp); created with mode 0700, refused when it exists and is not private.")
     Path controlDir;
 
@@ -94,6 +107,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (idleTimeoutSeconds < 1 || idleTimeoutSeconds > MAX_IDLE_TIMEOUT_SECONDS) {
             return CommandSupport.usage("serve", "--idle-timeout " + idleTimeoutSeconds + " (expected: 1.." + MAX_IDLE_TIMEOUT_SECONDS + ")");
+        }
+        if (shards < 1 || shards > MAX_SHARDS) {
+            return CommandSupport.usage("serve", "--shards " + shards + " (expected: 1.." + MAX_SHARDS + ")");
+        }
+        if (shards > 1 && pcap.file() != null) {
+            // One pcap writer is written on one stack thread; a capture stream takes every shard's segments.
+            return CommandSupport.usage("serve", "--pcap with --shards " + shards + " (expected: one shard; with several,"
+                    + " `usertcp capture -w FILE` records every shard)");
         }
         int servePort = port != null ? port : switch (app) {
             case echo -> EchoServer.DEFAULT_PORT;
@@ -129,12 +150,12 @@ public final class ServeCommand implements Callable<Integer> {
         StackSession.Options options = StackSession.Options.of(prefix, bound).withKernelPollMillis(0)
                 .withRecordSegments(false).withLive(!quiet)
                 .withControl(dir, Map.of("app", app + " on port " + servePort))
-                .withLayout(layout).withPcap(pcap.file()).withProfile(tcpProfile);
+                .withLayout(layout).withPcap(pcap.file()).withProfile(tcpProfile).withShards(shards);
         try (StackSession session = StackSession.start(options, n)) {
             String ns = session.namespace().name();
             n.title("usertcp serve: " + app + " on " + layout.stackAddress() + ":" + servePort + " in namespace " + ns
                     + " (TUN device " + layout.device() + ", the kernel at " + layout.kernelAddress() + "/" + layout.prefixLength()
-                    + ", profile " + session.stack().profile().name() + ")");
+                    + ", profile " + session.stack().profile().name() + (shards > 1 ? ", " + shards + " shards" : "") + ")");
             Throwable death;
             try {
                 death = serve(session, n, servePort, bound);
@@ -168,16 +189,16 @@ public final class ServeCommand implements Callable<Integer> {
                 n.say("every segment also goes to " + session.pcap().file());
             }
             n.say(durationSeconds == 0 ? "Ctrl-C stops it and deletes the namespace." : "stops by itself after " + durationSeconds + " s.");
+            CountDownLatch stopped = new CountDownLatch(1);
+            session.runners().forEach(r -> r.onTermination(stopped::countDown));
             killStackOnPurposeIfAsked(session);
             long deadline = System.nanoTime() + bound * 1_000_000L;
-            // Wakes at once when the stack thread ends: a dead stack is reported, not served on.
-            while (!session.isClosed() && System.nanoTime() < deadline
-                    && !session.runner().awaitTermination(100, TimeUnit.MILLISECONDS)) {
-                // Ctrl-C closes the session; the duration runs out; or the stack stops
+            // Wakes at once when a stack thread ends: a dead stack (or shard) is reported, not served on.
+            while (!session.isClosed() && System.nanoTime() < deadline && !stopped.await(100, TimeUnit.MILLISECONDS)) {
+                // Ctrl-C closes the session; the duration runs out; or a stack stops
             }
-            Throwable death = session.runner().deathCause();
             n.step("Stopping: " + server.connectionsAccepted() + " connections served");
-            return death;
+            return session.runners().stream().map(StackRunner::deathCause).filter(Objects::nonNull).findFirst().orElse(null);
         }
     }
 
@@ -199,9 +220,9 @@ public final class ServeCommand implements Callable<Integer> {
     private SocketServer start(StackSession session, int servePort) throws BindException {
         SocketServerConfig config = new SocketServerConfig(MAX_CONNECTIONS, idleTimeoutSeconds * 1000);
         return switch (app) {
-            case echo -> new EchoServer(session.runner(), servePort, config);
-            case discard -> new DiscardServer(session.runner(), servePort, config);
-            case http -> new HttpServer(session.runner(), servePort, config);
+            case echo -> new EchoServer(session.runners(), servePort, config);
+            case discard -> new DiscardServer(session.runners(), servePort, config);
+            case http -> new HttpServer(session.runners(), servePort, config);
         };
     }
 

@@ -106,6 +106,15 @@ class CommandHelpTest {
         assertEquals(UsertcpMain.EXIT_USAGE, run("serve", "--idle-timeout", "0").exit());
     }
 
+    @Test
+    void serve_withShardsOutOfRange_orAPcapFileWithSeveral_isRefusedWithOneLine() {
+        refused("--shards 0 (expected: 1..8)", "serve", "--shards", "0");
+        refused("--shards 9 (expected: 1..8)", "serve", "--shards", "9");
+        // one pcap writer, written on one stack thread: a capture stream records every shard instead
+        refused("--pcap with --shards 2 (expected: one shard; with several, `usertcp capture -w FILE` records every shard)",
+                "serve", "--shards", "2", "--pcap", "x.pcap");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"serve", "connect"})
     void badDeviceName_isRefusedWithOneLine_beforeAnythingStarts(String command) {

@@ -117,10 +117,10 @@ class ServeControlSocketTest {
         ToolsTunSupport.assertNoNamespaceLeft();
     }
 
-    private record Printed(int exit, String text) {}
+    record Printed(int exit, String text) {}
 
     /** Runs a usertcp command in this JVM; what it printed on standard output. */
-    private static Printed printed(String... args) {
+    static Printed printed(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream saved = System.out;
         int exit;
