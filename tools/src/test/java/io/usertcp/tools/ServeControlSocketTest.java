@@ -117,10 +117,10 @@ class ServeControlSocketTest {
         ToolsTunSupport.assertNoNamespaceLeft();
     }
 
-    record Printed(int exit, String text) {}
+    private record Printed(int exit, String text) {}
 
     /** Runs a usertcp command in this JVM; what it printed on standard output. */
-    static Printed printed(String... args) {
+    private static Printed printed(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream saved = System.out;
         int exit;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.core.Shard;
 import io.usertcp.tools.PcapChecks.Seg;
-import io.usertcp.tools.ServeControlSocketTest.Printed;
+import io.usertcp.tools.InJvmCommand.Printed;
 import io.usertcp.tools.bench.MiniJson;
 import io.usertcp.tools.control.ControlClient;
 import io.usertcp.tools.control.SsRow;
@@ -16,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -92,9 +90,9 @@ class ServeShardsTest {
             assertTrue(discover(control).isEmpty(), "control socket deleted");
         } finally {
             serve.close();
-            deleteNamespacesOf(serve.pid());
+            ToolsTunSupport.deleteNamespacesOf(serve.pid());
         }
-        assertTrue(namespacesOf(serve.pid()).isEmpty(), "serve's namespace deleted");
+        assertTrue(ToolsTunSupport.namespacesOf(serve.pid()).isEmpty(), "serve's namespace deleted");
     }
 
     /** Source ports from 20000 on (below the kernel's ephemeral range): four each shard owns, alternating. */
@@ -124,41 +122,41 @@ class ServeShardsTest {
         assertEquals(new TreeMap<>(owner), seen, "every connection, on the shard that owns its four-tuple");
 
         // the table: the header says how many shards, a last column says which
-        Printed table = ServeControlSocketTest.printed("ss", "--socket", socket.toString());
-        assertEquals(UsertcpMain.EXIT_OK, table.exit(), table.text());
-        List<String> lines = table.text().lines().toList();
+        Printed table = InJvmCommand.run("ss", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, table.exit(), table.out());
+        List<String> lines = table.out().lines().toList();
         assertTrue(lines.get(0).endsWith(", 2 shards)"), lines.get(0));
         assertTrue(lines.get(1).startsWith("State") && lines.get(1).endsWith("Shard"), lines.get(1));
-        assertEquals(owner, columnShards(lines, "ESTAB"), table.text());
-        Printed listening = ServeControlSocketTest.printed("ss", "-l", "--socket", socket.toString());
-        assertEquals(List.of("0", "1"), listening.text().lines().filter(l -> l.startsWith("LISTEN"))
-                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList(), listening.text());
+        assertEquals(owner, columnShards(lines, "ESTAB"), table.out());
+        Printed listening = InJvmCommand.run("ss", "-l", "--socket", socket.toString());
+        assertEquals(List.of("0", "1"), listening.out().lines().filter(l -> l.startsWith("LISTEN"))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList(), listening.out());
 
         // ss's own layout (-tanoi): shard:N ends each socket's TCP_INFO line, and it parses as ss's
-        Printed layout = ServeControlSocketTest.printed("ss", "-tanoi", "--socket", socket.toString());
-        List<SsOutput.Socket> parsed = SsOutput.parse(layout.text().lines().filter(l -> !l.startsWith("# "))
+        Printed layout = InJvmCommand.run("ss", "-tanoi", "--socket", socket.toString());
+        List<SsOutput.Socket> parsed = SsOutput.parse(layout.out().lines().filter(l -> !l.startsWith("# "))
                 .collect(Collectors.joining("\n")));
         Map<Integer, Integer> fromLayout = new TreeMap<>();
         for (SsOutput.Socket s : parsed) {
-            assertNotNull(s.info().get("shard"), "a shard for " + s.local() + " " + s.peer() + ":\n" + layout.text());
+            assertNotNull(s.info().get("shard"), "a shard for " + s.local() + " " + s.peer() + ":\n" + layout.out());
             if (s.state().equals("ESTAB")) {
                 assertTrue(s.info().containsKey("rto") && s.info().containsKey("cwnd"), s.info().toString());
                 fromLayout.put(peerPort(s.peer()), Integer.parseInt(s.info().get("shard")));
             }
         }
-        assertEquals(new TreeMap<>(owner), fromLayout, layout.text());
+        assertEquals(new TreeMap<>(owner), fromLayout, layout.out());
 
         // JSON, filtered by state as ss filters: each connection with its shard, the stack with its count
-        Printed json = ServeControlSocketTest.printed("ss", "--json", "--socket", socket.toString(), "state", "established");
-        Map<?, ?> stack = (Map<?, ?>) ((List<?>) MiniJson.parse(json.text())).get(0);
-        assertEquals(2.0, stack.get("shards"), json.text());
+        Printed json = InJvmCommand.run("ss", "--json", "--socket", socket.toString(), "state", "established");
+        Map<?, ?> stack = (Map<?, ?>) ((List<?>) MiniJson.parse(json.out())).get(0);
+        assertEquals(2.0, stack.get("shards"), json.out());
         Map<Integer, Integer> fromJson = new TreeMap<>();
         for (Object o : (List<?>) stack.get("connections")) {
             Map<?, ?> c = (Map<?, ?>) o;
-            assertEquals("ESTAB", c.get("state"), json.text());
+            assertEquals("ESTAB", c.get("state"), json.out());
             fromJson.put(peerPort((String) c.get("peer")), ((Double) c.get("shard")).intValue());
         }
-        assertEquals(new TreeMap<>(owner), fromJson, json.text());
+        assertEquals(new TreeMap<>(owner), fromJson, json.out());
     }
 
     /** Peer port to the number in the table's last column, for the rows in {@code state}. */
@@ -175,39 +173,39 @@ class ServeShardsTest {
 
     private static void statsSumTheShards(Path socket) {
         // one answer, both views: the summed counters and each shard's
-        Printed json = ServeControlSocketTest.printed("stats", "--json", "--per-shard", "-z", "--socket", socket.toString());
-        assertEquals(UsertcpMain.EXIT_OK, json.exit(), json.text());
-        Map<?, ?> stack = (Map<?, ?>) ((List<?>) MiniJson.parse(json.text())).get(0);
+        Printed json = InJvmCommand.run("stats", "--json", "--per-shard", "-z", "--socket", socket.toString());
+        assertEquals(UsertcpMain.EXIT_OK, json.exit(), json.out());
+        Map<?, ?> stack = (Map<?, ?>) ((List<?>) MiniJson.parse(json.out())).get(0);
         Map<?, ?> counters = (Map<?, ?>) stack.get("counters");
         List<?> perShard = (List<?>) stack.get("per_shard");
-        assertEquals(SHARDS, perShard.size(), json.text());
-        assertTrue(counters.size() > 20, json.text());
+        assertEquals(SHARDS, perShard.size(), json.out());
+        assertTrue(counters.size() > 20, json.out());
         counters.forEach((name, sum) -> assertEquals(sum, perShard.stream().mapToDouble(s -> (Double) ((Map<?, ?>) s).get(name)).sum(),
                 "the sum of " + name + " over the shards"));
         for (Object s : perShard) {
             // each shard accepted the connections it owns, and no other
-            assertEquals((double) PER_SHARD, ((Map<?, ?>) s).get("TcpPassiveOpens"), json.text());
-            assertEquals((double) PER_SHARD, ((Map<?, ?>) s).get("TcpCurrEstab"), json.text());
+            assertEquals((double) PER_SHARD, ((Map<?, ?>) s).get("TcpPassiveOpens"), json.out());
+            assertEquals((double) PER_SHARD, ((Map<?, ?>) s).get("TcpCurrEstab"), json.out());
         }
 
         // nstat's form: the sum, as one kernel's; --per-shard, a column per shard under a #counter line
-        Printed sum = ServeControlSocketTest.printed("stats", "--socket", socket.toString());
-        List<String> lines = sum.text().lines().toList();
+        Printed sum = InJvmCommand.run("stats", "--socket", socket.toString());
+        List<String> lines = sum.out().lines().toList();
         assertTrue(lines.get(0).endsWith(", 2 shards)"), lines.get(0));
-        assertTrue(lines.contains(String.format("%-36s %14d", "TcpPassiveOpens", SHARDS * PER_SHARD)), sum.text());
-        assertTrue(lines.contains(String.format("%-36s %14d", "TcpCurrEstab", SHARDS * PER_SHARD)), sum.text());
-        Printed each = ServeControlSocketTest.printed("stats", "--per-shard", "--socket", socket.toString());
-        List<String> eachLines = each.text().lines().toList();
-        assertEquals(String.format("%-36s %14s %14s", "#counter", "shard:0", "shard:1"), eachLines.get(1), each.text());
-        assertTrue(eachLines.contains(String.format("%-36s %14d %14d", "TcpPassiveOpens", PER_SHARD, PER_SHARD)), each.text());
+        assertTrue(lines.contains(String.format("%-36s %14d", "TcpPassiveOpens", SHARDS * PER_SHARD)), sum.out());
+        assertTrue(lines.contains(String.format("%-36s %14d", "TcpCurrEstab", SHARDS * PER_SHARD)), sum.out());
+        Printed each = InJvmCommand.run("stats", "--per-shard", "--socket", socket.toString());
+        List<String> eachLines = each.out().lines().toList();
+        assertEquals(String.format("%-36s %14s %14s", "#counter", "shard:0", "shard:1"), eachLines.get(1), each.out());
+        assertTrue(eachLines.contains(String.format("%-36s %14d %14d", "TcpPassiveOpens", PER_SHARD, PER_SHARD)), each.out());
         eachLines.subList(2, eachLines.size()).forEach(l -> assertTrue(l.matches("\\S+\\s+\\d+\\s+\\d+"), l));
 
         // rate mode per shard: an increment and a rate for each
-        Printed rates = ServeControlSocketTest.printed("stats", "--per-shard", "-z", "--interval", "0.2", "--count", "1",
+        Printed rates = InJvmCommand.run("stats", "--per-shard", "-z", "--interval", "0.2", "--count", "1",
                 "--socket", socket.toString());
-        assertEquals(UsertcpMain.EXIT_OK, rates.exit(), rates.text());
-        List<String> rateLines = rates.text().lines().filter(l -> !l.startsWith("#")).toList();
-        assertTrue(rateLines.size() > 20, rates.text());
+        assertEquals(UsertcpMain.EXIT_OK, rates.exit(), rates.out());
+        List<String> rateLines = rates.out().lines().filter(l -> !l.startsWith("#")).toList();
+        assertTrue(rateLines.size() > 20, rates.out());
         rateLines.forEach(l -> assertTrue(l.matches("\\S+(\\s+-?\\d+\\s+-?\\d+\\.\\d){2}"), l));
     }
 
@@ -272,24 +270,6 @@ class ServeShardsTest {
             return ControlClient.discover(control);
         } catch (IOException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    /** The namespaces of the serve with that pid ({@code usertcp-serve-pPID-nSEQ}) still in /run/netns. */
-    private static List<String> namespacesOf(long pid) throws IOException {
-        Path dir = Path.of("/run/netns");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.contains("-p" + pid + "-n")).toList();
-        }
-    }
-
-    /** DESIGN.md §10, even on failure: a serve killed before its own teardown leaves its namespace; delete it. */
-    private static void deleteNamespacesOf(long pid) throws Exception {
-        for (String ns : namespacesOf(pid)) {
-            new ProcessBuilder("ip", "netns", "delete", ns).start().waitFor(10, TimeUnit.SECONDS);
         }
     }
 

@@ -41,7 +41,12 @@ public final class ToolsTunSupport {
 
     /** The namespaces in /run/netns that this JVM created ({@code ...-pPID-nSEQ}). */
     public static List<String> ourNamespaces() {
-        String marker = "-p" + ProcessHandle.current().pid() + "-n";
+        return namespacesOf(ProcessHandle.current().pid());
+    }
+
+    /** The namespaces in /run/netns that the process {@code pid} created ({@code ...-pPID-nSEQ}): a child usertcp's. */
+    public static List<String> namespacesOf(long pid) {
+        String marker = "-p" + pid + "-n";
         Path dir = Path.of("/run/netns");
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -50,6 +55,13 @@ public final class ToolsTunSupport {
             return entries.map(p -> p.getFileName().toString()).filter(n -> n.contains(marker)).sorted().toList();
         } catch (IOException e) {
             throw new AssertionError("cannot list " + dir, e);
+        }
+    }
+
+    /** DESIGN.md §10, even on failure: deletes what {@link #namespacesOf} finds (a killed child leaves its namespace). */
+    public static void deleteNamespacesOf(long pid) throws IOException, InterruptedException {
+        for (String ns : namespacesOf(pid)) {
+            new ProcessBuilder("ip", "netns", "delete", ns).start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
