@@ -47,9 +47,9 @@ public final class ServeCommand implements Callable<Integer> {
     /** The most --shards: a queue, a stack and a thread each. */
     static final int MAX_SHARDS = 8;
     /**
-     * A test hook: when set (to milliseconds), the stack thread is killed on purpose that long
-     * after the server listens, by a virtual-machine error the runner does not contain, so tests
-     * can see serve report a dead stack and exit non-zero (issue 18).
+     * A test hook: when set (to milliseconds), the stack thread (the last shard's, with several) is
+     * killed on purpose that long after the server listens, by a virtual-machine error the runner
+     * does not contain, so tests can see serve report a dead stack and exit non-zero (issue 18).
      */
     static final String KILL_STACK_PROPERTY = "usertcp.test.killStackThreadAfterMillis";
 
@@ -211,7 +211,7 @@ public final class ServeCommand implements Callable<Integer> {
         CompletableFuture.delayedExecutor(afterMillis, TimeUnit.MILLISECONDS).execute(() -> {
             System.err.println("usertcp serve: test hook " + KILL_STACK_PROPERTY + ": killing the stack thread at "
                     + System.currentTimeMillis() + " ms since the epoch");
-            session.runner().execute(() -> {
+            session.runners().get(session.runners().size() - 1).execute(() -> {
                 throw new InternalError("killed on purpose by " + KILL_STACK_PROPERTY);
             });
         });

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.usertcp.tools.control.ControlClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,12 +33,14 @@ class ServeStackDeathTest {
         ToolsTunSupport.requireTun();
     }
 
-    @Test
-    void stackThreadKilled_serveReportsIt_andExitsNonZeroWithinASecond(@TempDir Path dir) throws Exception {
+    /** With two shards the hook kills the last one: serve watches every shard's thread, not only the first. */
+    @ParameterizedTest(name = "{0} shard(s)")
+    @ValueSource(ints = {1, 2})
+    void stackThreadKilled_serveReportsIt_andExitsNonZeroWithinASecond(int shards, @TempDir Path dir) throws Exception {
         Path control = dir.resolve("control");
         List<String> command = new ArrayList<>(ChildUsertcp.javaCommand("-D" + ServeCommand.KILL_STACK_PROPERTY + "=1000"));
-        command.addAll(List.of("serve", "--app", "echo", "--duration", "60", "--quiet", "--no-color",
-                "--control-dir", control.toString()));
+        command.addAll(List.of("serve", "--app", "echo", "--shards", Integer.toString(shards), "--duration", "60", "--quiet",
+                "--no-color", "--control-dir", control.toString()));
         ChildUsertcp serve = ChildUsertcp.start(dir, "serve", command);
         try {
             assertTrue(serve.exitsWithin(TimeUnit.SECONDS.toNanos(30)), "serve still runs 30 s on: " + serve.describe());
@@ -53,25 +55,11 @@ class ServeStackDeathTest {
             assertTrue(err.contains("usertcp serve: the stack thread died (java.lang.InternalError: killed on purpose by "
                     + ServeCommand.KILL_STACK_PROPERTY + "); stopping"), serve.describe());
             assertTrue(ControlClient.discover(control).isEmpty(), "the control socket is deleted");
-            assertTrue(namespacesOf(serve).isEmpty(), "the namespace is deleted: " + namespacesOf(serve));
+            assertTrue(ToolsTunSupport.namespacesOf(serve.pid()).isEmpty(), "the namespace is deleted: "
+                    + ToolsTunSupport.namespacesOf(serve.pid()));
         } finally {
             serve.close();
-            // DESIGN.md §10: deleted even on failure (a killed child leaves its namespace)
-            for (String ns : namespacesOf(serve)) {
-                new ProcessBuilder("ip", "netns", "delete", ns).start().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    /** The namespaces the child created ({@code ...-pPID-nSEQ}). */
-    private static List<String> namespacesOf(ChildUsertcp child) throws Exception {
-        Path netns = Path.of("/run/netns");
-        if (!Files.isDirectory(netns)) {
-            return List.of();
-        }
-        String marker = "-p" + child.pid() + "-n";
-        try (var entries = Files.list(netns)) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.contains(marker)).sorted().toList();
+            ToolsTunSupport.deleteNamespacesOf(serve.pid()); // DESIGN.md §10: deleted even on failure
         }
     }
 }
