@@ -161,6 +161,39 @@ class IdleConnectionsTest {
         boolean holds();
     }
 
+    /**
+     * A server over two shards (here two stacks, each with its own client, as a sharded host's
+     * shards share nothing but the address): each shard's listener accepts its own connections,
+     * and the cap holds over both: with two connections served, one on each shard, a third evicts
+     * the one idle the longest, which is on the other shard.
+     */
+    @Test
+    void twoShards_eachAcceptsItsOwn_andTheCapHoldsOverBoth() throws Exception {
+        try (TwoRunners shard0 = new TwoRunners(); TwoRunners shard1 = new TwoRunners();
+             EchoServer echo = new EchoServer(List.of(shard0.server, shard1.server), 7, new SocketServerConfig(2, 30_000));
+             TcpSocket a = shard0.connect(7)) {
+            assertEquals(2, echo.shards());
+            a.getOutputStream().write('a');
+            assertEquals('a', a.getInputStream().read(), "served on shard 0");
+            awaitTrue(() -> echo.idleConnections() == 1); // its thread waits for a's next byte: idle since
+            try (TcpSocket b = shard1.connect(7)) {
+                b.getOutputStream().write('b');
+                assertEquals('b', b.getInputStream().read(), "served on shard 1");
+                awaitTrue(() -> echo.idleConnections() == 2);
+                try (TcpSocket c = shard1.connect(7)) {
+                    c.getOutputStream().write('c');
+                    assertEquals('c', c.getInputStream().read(), "a third is served: room was made");
+                    assertEquals(-1, a.getInputStream().read(), "a, on the other shard and idle the longest, was closed");
+                    assertEquals(1, echo.connectionsEvicted());
+                    assertEquals(3, echo.connectionsAccepted());
+                    b.getOutputStream().write('B');
+                    assertEquals('B', b.getInputStream().read(), "b is still served");
+                    assertTrue(echo.activeConnections() <= 2, echo.activeConnections() + " served at once");
+                }
+            }
+        }
+    }
+
     private static void awaitTrue(Condition c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!c.holds()) {
