@@ -350,20 +350,22 @@ public abstract class SocketServer implements AutoCloseable {
      */
     private void admit(Served served) throws InterruptedException {
         synchronized (room) {
-            roomWaiters++; // before looking, so a reader that starts waiting now notifies us
-            try {
-                while (!closed && open.size() >= config.maxConnections()) {
-                    Served idle = longestIdle();
-                    if (idle != null) {
-                        evict(idle);
-                    } else {
-                        room.wait(1_000); // woken when a connection ends or starts waiting; bounded anyway
+            if (open.size() >= config.maxConnections()) {
+                roomWaiters++; // before looking, so a reader that starts waiting now notifies us
+                try {
+                    while (!closed && open.size() >= config.maxConnections()) {
+                        Served idle = longestIdle();
+                        if (idle != null) {
+                            evict(idle);
+                        } else {
+                            room.wait(1_000); // woken when a connection ends or starts waiting; bounded anyway
+                        }
                     }
+                } finally {
+                    roomWaiters--;
                 }
-                open.put(served.socket, served);
-            } finally {
-                roomWaiters--;
             }
+            open.put(served.socket, served);
         }
     }
 
