@@ -234,6 +234,19 @@ public final class Sender {
         return delivered;
     }
 
+    /**
+     * Linux's sacked_out for a connection without SACK, in the profiles that run Linux's slow start
+     * ({@link io.usertcp.tcp.cc.CongestionConfig#linuxSlowStart()}): each duplicate ACK is taken as
+     * a segment that left the network (tcp_add_reno_sack()), at most the segments out less the
+     * holes (tcp_limit_reno_sacked()); a cumulative ACK then counts as delivered only the segments
+     * those did not already count, at least one (tcp_remove_reno_sacks()), and, outside fast
+     * recovery or as it ends, clears the count (tcp_fastretrans_alert(): tcp_reset_reno_sack() on
+     * an ACK that advances SND.UNA in Open or Disorder, or reaches high_seq in Recovery). What it
+     * delivers is what slow start grows by (tcp_cong_control() passes acked_sacked, tp->delivered's
+     * increase). RFC 5681 and FreeBSD grow by the bytes the cumulative ACK covers.
+     */
+    private int renoSacked;
+
     private long segments(int bytes) {
         return bytes <= 0 ? 0 : (bytes + sndMss - 1) / sndMss;
     }
@@ -355,6 +368,7 @@ public final class Sender {
         boolean synAckedNow = !synAcked();
         boolean finAckedNow = finSent && ack == finSeq + 1;
         int dataBytes = acked - (synAckedNow ? 1 : 0) - (finAckedNow ? 1 : 0);
+        long growthBytes = renoDelivered(dataBytes);
         buffer.acknowledge(dataBytes);
         ackedDataBytes += Math.max(0, dataBytes);
         if (skbs != null) {
@@ -381,9 +395,12 @@ public final class Sender {
             if (ackRtt >= 0) {
                 cc.onAckRttSample(nowNanos, ackRtt, sndUna, sndNxt, rtt.srttNanos()); // Linux pkts_acked() before cong_avoid()
             }
-            cc.onAck(nowNanos, Math.max(0, dataBytes), flight, rtt.srttNanos());
+            cc.onAck(nowNanos, growthBytes, flight, rtt.srttNanos());
         }
         recovery.onAdvance(this, nowNanos, Math.max(0, dataBytes), tsEcr(seg));
+        if (!recovery.inRecovery()) {
+            renoSacked = 0; // tcp_fastretrans_alert(): tcp_reset_reno_sack() (see renoSacked)
+        }
         int result = ADVANCED | (synAckedNow ? SYN_ACKED : 0) | (sndUna == sndNxt ? ALL_ACKED : 0);
         return dataBytes > 0 ? result | DATA_ACKED | WANTS_OUTPUT : result;
     }
@@ -403,8 +420,40 @@ public final class Sender {
             duplicate = outstanding && seg.payloadLength() == 0
                     && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
                     && ((long) seg.window() << sndWndShift) == sndWnd;
+            if (duplicate && renoAccounting()) {
+                renoDuplicate();
+            }
         }
         return recovery.onDuplicateAck(this, nowNanos, duplicate, tsEcr(seg));
+    }
+
+    /** Whether duplicate ACKs count as delivered segments, as Linux's reno accounting does ({@link #renoSacked}). */
+    private boolean renoAccounting() {
+        return !sackPermitted && config.congestion().linuxSlowStart();
+    }
+
+    /** A duplicate ACK without SACK: one more segment taken as delivered (Linux tcp_add_reno_sack(), tcp_limit_reno_sacked()). */
+    private void renoDuplicate() {
+        int holes = Math.min(Math.max(recovery.log.lostOut, 1), recovery.log.packetsOut);
+        renoSacked = Math.max(0, Math.min(renoSacked + 1, recovery.log.packetsOut - holes));
+    }
+
+    /**
+     * The bytes a cumulative ACK of {@code dataBytes} lets the congestion window grow by: all of
+     * them, or, with Linux's reno accounting, the segments the duplicate ACKs before it had not
+     * already counted, at least one (tcp_remove_reno_sacks()).
+     */
+    private long renoDelivered(int dataBytes) {
+        if (dataBytes <= 0) {
+            return 0;
+        }
+        if (!renoAccounting()) {
+            return dataBytes;
+        }
+        int acked = (int) segments(dataBytes);
+        int newly = Math.max(acked - renoSacked, 1); // one ACK acked the hole, the rest ate duplicate ACKs
+        renoSacked = acked - 1 >= renoSacked ? 0 : renoSacked - (acked - 1);
+        return Math.min(dataBytes, (long) newly * sndMss);
     }
 
     /** The segment's timestamp echo when timestamps are in use, else 0. */
@@ -873,6 +922,7 @@ public final class Sender {
         rttTiming = false; // Karn: the timed segment is being retransmitted
         if (synAcked()) {
             lossProbe.reset();
+            renoSacked = 0; // Linux tcp_enter_loss(): tcp_reset_reno_sack()
             recovery.onRetransmitTimeout(this, nowNanos, retransmits - 1); // RFC 5681 §3.1: cwnd = 1 SMSS, go back N
         }
     }
