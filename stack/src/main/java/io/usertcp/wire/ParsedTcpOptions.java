@@ -24,6 +24,9 @@ public final class ParsedTcpOptions implements TcpOptionSink {
     private boolean fastOpenExperimental;
     private boolean fastOpenMalformed;
     private final byte[] fastOpenCookie = new byte[TcpOptionKind.FAST_OPEN_COOKIE_MAX];
+    /** TCP MD5 signature (RFC 2385): the digest's offset in the parsed buffer, {@link #ABSENT} for none. */
+    private int md5DigestOffset = ABSENT;
+    private int md5Signatures;
 
     /** Forgets everything, ready for the next segment. */
     public void clear() {
@@ -38,6 +41,8 @@ public final class ParsedTcpOptions implements TcpOptionSink {
         fastOpenLength = ABSENT;
         fastOpenExperimental = false;
         fastOpenMalformed = false;
+        md5DigestOffset = ABSENT;
+        md5Signatures = 0;
     }
 
     public boolean hasMss() {
@@ -134,6 +139,24 @@ public final class ParsedTcpOptions implements TcpOptionSink {
         return diff == 0;
     }
 
+    /** Whether the segment carries a TCP MD5 signature option (RFC 2385 §3.0). */
+    public boolean hasMd5Signature() {
+        return md5DigestOffset != ABSENT;
+    }
+
+    /**
+     * Where the last signature's 16-byte digest starts in the buffer the options were parsed from
+     * (absolute, as the view's accessors are); only meaningful when {@link #hasMd5Signature()}.
+     */
+    public int md5DigestOffset() {
+        return md5DigestOffset;
+    }
+
+    /** How many MD5 signature options the segment carries (Linux tcp_parse_auth_options() refuses two). */
+    public int md5SignatureCount() {
+        return md5Signatures;
+    }
+
     private int checkBlock(int block) {
         if (block < 0 || block >= sackBlockCount) {
             throw new IndexOutOfBoundsException("SACK block: " + block + " (expected: 0.." + (sackBlockCount - 1) + ")");
@@ -177,6 +200,12 @@ public final class ParsedTcpOptions implements TcpOptionSink {
         timestamps = true;
         tsVal = value;
         tsEcr = echo;
+    }
+
+    @Override
+    public void onMd5Signature(ByteBuf buf, int digestOffset) {
+        md5DigestOffset = digestOffset;
+        md5Signatures++;
     }
 
     @Override

@@ -162,6 +162,55 @@ public sealed interface TcpOption {
         }
     }
 
+    /**
+     * A TCP MD5 signature (RFC 2385 §3.0): kind 19, length 18, the 16-byte digest. Shown as
+     * packetdrill writes it ({@code md5 <hex>}); tcpdump prints the same digest after "md5".
+     */
+    record Md5Signature(byte[] digest) implements TcpOption {
+        public Md5Signature {
+            if (digest.length != TcpOptionKind.MD5_DIGEST_LENGTH) {
+                throw new IllegalArgumentException("digest: " + digest.length + " bytes (expected: "
+                        + TcpOptionKind.MD5_DIGEST_LENGTH + ")");
+            }
+            digest = digest.clone();
+        }
+
+        @Override
+        public byte[] digest() {
+            return digest.clone();
+        }
+
+        public int encodedLength() {
+            return TcpOptionKind.MD5_SIGNATURE_LENGTH;
+        }
+
+        public int writeTo(ByteBuf buf, int at) {
+            buf.setByte(at, TcpOptionKind.MD5_SIGNATURE);
+            buf.setByte(at + 1, TcpOptionKind.MD5_SIGNATURE_LENGTH);
+            buf.setBytes(at + 2, digest);
+            return TcpOptionKind.MD5_SIGNATURE_LENGTH;
+        }
+
+        public String format() {
+            return "md5 " + HexFormat.of().formatHex(digest);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Md5Signature m && Arrays.equals(m.digest, digest);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(digest);
+        }
+
+        @Override
+        public String toString() {
+            return "Md5Signature[" + format() + "]";
+        }
+    }
+
     /** An option this stack does not interpret, kept byte for byte. */
     record Unknown(int kind, byte[] data) implements TcpOption {
         public Unknown {

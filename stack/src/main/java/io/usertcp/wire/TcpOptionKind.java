@@ -18,6 +18,8 @@ public final class TcpOptionKind {
     public static final int SACK = 5;
     /** Timestamps (RFC 7323 §3.2), length 10. */
     public static final int TIMESTAMPS = 8;
+    /** TCP MD5 signature (RFC 2385 §3.0), length 18: kind, length and a 16-byte MD5 digest. */
+    public static final int MD5_SIGNATURE = 19;
     /** TCP Fast Open cookie (RFC 7413 §4.1.1). */
     public static final int FAST_OPEN = 34;
     /** Experimental option (RFC 6994), which carried Fast Open before kind 34 with {@link #FAST_OPEN_MAGIC}. */
@@ -33,6 +35,11 @@ public final class TcpOptionKind {
     public static final int SACK_PERMITTED_LENGTH = 2;
     public static final int TIMESTAMPS_LENGTH = 10;
     public static final int SACK_BLOCK_LENGTH = 8;
+    public static final int MD5_SIGNATURE_LENGTH = 18;
+    /** The MD5 digest the signature option carries (RFC 2385 §3.0). */
+    public static final int MD5_DIGEST_LENGTH = 16;
+    /** The signature with the two NOPs that align it, as Linux writes it (TCPOLEN_MD5SIG_ALIGNED). */
+    public static final int MD5_SIGNATURE_ALIGNED_LENGTH = 20;
     /** 40 bytes of option space hold at most 4 SACK blocks (2 + 4·8 = 34). */
     public static final int MAX_SACK_BLOCKS = 4;
     /** The most option bytes a TCP header can hold (data offset 15 words). */

@@ -13,7 +13,10 @@ import io.netty.buffer.ByteBuf;
  *   <li>Every other kind has a length byte counting kind and length; a length below 2, or one that
  *       runs past the header, is malformed (MUST-7: handle it without crashing; we drop).</li>
  *   <li>A known kind with a length other than its RFC's (MSS 4, WS 3, SACK-permitted 2,
- *       timestamps 10, SACK 2 + 8n with 1 ≤ n ≤ 4) is malformed.</li>
+ *       timestamps 10, SACK 2 + 8n with 1 ≤ n ≤ 4, MD5 signature 18) is malformed. (Linux
+ *       tcp_parse_md5sig_option() takes an MD5 option of another length as no option, which a
+ *       connection with a key then drops as TcpExtTCPMD5NotFound; here it is dropped as malformed
+ *       whatever the connection, as every other known option of a wrong length is.)</li>
  *   <li>Unknown kinds are skipped by their length (MUST-6).</li>
  *   <li>A duplicated option is reported each time; sinks keep the last, as Linux does.</li>
  * </ul>
@@ -93,6 +96,12 @@ public final class TcpOptionParser {
                     return false;
                 }
                 sink.onTimestamps(buf.getInt(at + 2), buf.getInt(at + 6));
+            }
+            case TcpOptionKind.MD5_SIGNATURE -> {
+                if (length != TcpOptionKind.MD5_SIGNATURE_LENGTH) {
+                    return false;
+                }
+                sink.onMd5Signature(buf, at + 2);
             }
             default -> sink.onUnknown(kind, buf, at + 2, length - 2);
         }

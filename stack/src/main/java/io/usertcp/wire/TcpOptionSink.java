@@ -24,6 +24,13 @@ public interface TcpOptionSink {
     void onTimestamps(int tsVal, int tsEcr);
 
     /**
+     * A TCP MD5 signature option (RFC 2385 §3.0, length 18).
+     *
+     * @param buf borrowed; the 16-byte digest is at {@code digestOffset}
+     */
+    void onMd5Signature(ByteBuf buf, int digestOffset);
+
+    /**
      * An option this stack does not interpret, skipped by its length (RFC 9293 §3.2, MUST-6:
      * "MUST be prepared to handle ... unknown options").
      *

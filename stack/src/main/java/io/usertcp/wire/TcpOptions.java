@@ -77,6 +77,10 @@ public record TcpOptions(List<TcpOption> list, int areaLength) {
         return last(TcpOption.Sack.class);
     }
 
+    public Optional<TcpOption.Md5Signature> md5Signature() {
+        return last(TcpOption.Md5Signature.class);
+    }
+
     /** The last option of a type: duplicates resolve as in {@link ParsedTcpOptions}. */
     private <T extends TcpOption> Optional<T> last(Class<T> type) {
         for (int i = list.size() - 1; i >= 0; i--) {
@@ -154,6 +158,13 @@ public record TcpOptions(List<TcpOption> list, int areaLength) {
         @Override
         public void onTimestamps(int tsVal, int tsEcr) {
             list.add(new TcpOption.Timestamps(tsVal, tsEcr));
+        }
+
+        @Override
+        public void onMd5Signature(ByteBuf buf, int digestOffset) {
+            byte[] digest = new byte[TcpOptionKind.MD5_DIGEST_LENGTH];
+            buf.getBytes(digestOffset, digest);
+            list.add(new TcpOption.Md5Signature(digest));
         }
 
         @Override

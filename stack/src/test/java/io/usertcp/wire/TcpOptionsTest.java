@@ -52,7 +52,7 @@ class TcpOptionsTest {
     // ---- malformed option structure (RFC 9293 MUST-7) ----
 
     @ParameterizedTest(name = "kind {0}")
-    @ValueSource(ints = {MSS, WS, SACK_OK, SACK, TS, UNASSIGNED})
+    @ValueSource(ints = {MSS, WS, SACK_OK, SACK, TS, TcpOptionKind.MD5_SIGNATURE, UNASSIGNED})
     void option_lengthZero_isBadOption(int kind) {
         assertEquals(DropReason.TCP_BAD_OPTION, check(kind, 0, 0, 0).reason());
     }
@@ -192,7 +192,11 @@ class TcpOptionsTest {
                 Arguments.of("SACK, no block", SACK, 2), Arguments.of("SACK, 7 data bytes", SACK, 9),
                 Arguments.of("SACK, 17 data bytes", SACK, 19),
                 // Five blocks (2 + 5·8 = 42) cannot fit in 40 bytes of option space at all.
-                Arguments.of("SACK, five blocks", SACK, 42));
+                Arguments.of("SACK, five blocks", SACK, 42),
+                // RFC 2385 §3.0: an MD5 signature is 18 bytes, kind and length included.
+                Arguments.of("MD5 signature", TcpOptionKind.MD5_SIGNATURE, 17),
+                Arguments.of("MD5 signature", TcpOptionKind.MD5_SIGNATURE, 19),
+                Arguments.of("MD5 signature", TcpOptionKind.MD5_SIGNATURE, 2));
     }
 
     @ParameterizedTest(name = "{0} with length {2}")

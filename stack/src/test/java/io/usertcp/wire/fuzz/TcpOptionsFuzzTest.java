@@ -156,11 +156,21 @@ class TcpOptionsFuzzTest {
         }
 
         @Override
+        public void onMd5Signature(ByteBuf buf, int digestOffset) {
+            option();
+            // RFC 2385 §3.0: kind 19, length 18; the 16-byte digest lies inside the area, after kind and length.
+            assertTrue(digestOffset >= from + 2 && digestOffset + TcpOptionKind.MD5_DIGEST_LENGTH <= to, "MD5 digest outside the area");
+            assertEquals(TcpOptionKind.MD5_SIGNATURE, buf.getUnsignedByte(digestOffset - 2));
+            assertEquals(TcpOptionKind.MD5_SIGNATURE_LENGTH, buf.getUnsignedByte(digestOffset - 1));
+        }
+
+        @Override
         public void onUnknown(int kind, ByteBuf buf, int dataOffset, int dataLength) {
             option();
             assertTrue(kind > TcpOptionKind.NOP && kind <= 0xFF
                     && kind != TcpOptionKind.MSS && kind != TcpOptionKind.WINDOW_SCALE && kind != TcpOptionKind.SACK_PERMITTED
-                    && kind != TcpOptionKind.SACK && kind != TcpOptionKind.TIMESTAMPS, () -> "kind " + kind);
+                    && kind != TcpOptionKind.SACK && kind != TcpOptionKind.TIMESTAMPS
+                    && kind != TcpOptionKind.MD5_SIGNATURE, () -> "kind " + kind);
             assertTrue(dataOffset >= from + 2 && dataLength >= 0 && dataOffset + dataLength <= to, "unknown option data outside the area");
         }
     }

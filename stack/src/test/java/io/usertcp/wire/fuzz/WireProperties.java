@@ -168,6 +168,8 @@ final class WireProperties {
             assertEquals(blocks.get(i), new TcpOption.SackBlock(parsed.sackLeft(i), parsed.sackRight(i)));
         }
         assertEquals(value.list().stream().filter(o -> o instanceof TcpOption.Unknown).count(), parsed.unknownCount());
+        assertEquals(value.md5Signature().isPresent(), parsed.hasMd5Signature());
+        assertEquals(value.list().stream().filter(o -> o instanceof TcpOption.Md5Signature).count(), parsed.md5SignatureCount());
     }
 
     // ---- ICMP ----
