@@ -49,6 +49,12 @@ public final class StackStats {
          */
         TcpExtTCPFastOpenActive, TcpExtTCPFastOpenActiveFail, TcpExtTCPFastOpenPassive, TcpExtTCPFastOpenPassiveFail,
         TcpExtTCPFastOpenListenOverflow, TcpExtTCPFastOpenCookieReqd,
+        /**
+         * TCP MD5 signatures (RFC 2385), as Linux tcp_inbound_hash() and tcp_inbound_md5_hash() count the
+         * segments they drop: no signature where a key is configured for the peer (NotFound), a signature
+         * that does not verify (Failure), a signature where no key is (Unexpected).
+         */
+        TcpExtTCPMD5NotFound, TcpExtTCPMD5Unexpected, TcpExtTCPMD5Failure,
         IcmpInMsgs, IcmpInErrors, IcmpInDestUnreachs, IcmpInTimeExcds, IcmpInParmProbs, IcmpInEchos, IcmpOutMsgs,
         IcmpOutEchoReps, TcpExtOutOfWindowIcmps,
         IpInReceives, IpInDelivers, IpOutRequests,

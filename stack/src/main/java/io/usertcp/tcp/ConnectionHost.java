@@ -46,17 +46,23 @@ interface ConnectionHost {
     /** The connection released its buffers: the stack need not release them at shutdown. */
     void forget(TcpConnection connection);
 
+    /*
+     * The RSTs below are on a connection's four-tuple; md5 is the connection's TCP MD5 key (RFC 2385),
+     * which signs them, or null (Linux tcp_v4_send_reset() and tcp_send_active_reset() sign with the
+     * socket's key for the peer).
+     */
+
     /** Queues a RST for a connection that is going away (ABORT, timeouts, data after close). */
-    void sendReset(long nowNanos, ConnectionId id, int seq);
+    void sendReset(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq);
 
     /** Queues <SEQ=seq><ACK=ack><CTL=RST,ACK> with window 0 on a connection's four-tuple. */
-    void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack);
+    void sendResetAck(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq, int ack);
 
     /**
      * <SEQ=seq><ACK=ack><CTL=RST,ACK> with this window field and, when {@code timestamps}, the
      * timestamps option: the abort RST of the linux and freebsd profiles.
      */
-    void sendAbortReset(long nowNanos, ConnectionId id, int seq, int ack, int window, boolean timestamps, int tsVal, int tsEcr);
+    void sendAbortReset(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq, int ack, int window, boolean timestamps, int tsVal, int tsEcr);
 
     /**
      * Queues the RST that answers {@code segment} on the connection's four-tuple (RFC 9293 §3.5.2):
@@ -64,7 +70,7 @@ interface ConnectionHost {
      *
      * @param segment borrowed
      */
-    void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment);
+    void sendResetAnswering(long nowNanos, ConnectionId id, TcpMd5Key md5, TcpSegmentView segment);
 
     /** TCP Fast Open's stack-wide state: the mode, the server key, the client's cookie cache. */
     FastOpen fastOpen();

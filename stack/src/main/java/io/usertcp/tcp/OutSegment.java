@@ -2,6 +2,7 @@ package io.usertcp.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.usertcp.tcp.send.Sender;
+import io.usertcp.wire.TcpOptionKind;
 
 /**
  * What one outbound segment should carry: a reusable, mutable description filled by the
@@ -39,6 +40,12 @@ final class OutSegment {
      */
     byte[] fastOpenCookie;
     boolean fastOpenExperimental;
+    /**
+     * TCP MD5 signature (RFC 2385): the key to sign the segment with, or null for none; borrowed,
+     * never modified. {@link SegmentWriter} sets {@link #md5DigestAt} to where the digest goes.
+     */
+    byte[] md5Key;
+    int md5DigestAt;
     /** Payload source and range; {@code payload == null} for none. The buffer is borrowed. */
     Sender payload;
     int payloadOffset;
@@ -60,6 +67,8 @@ final class OutSegment {
         sackBlocks = 0;
         fastOpenCookie = null;
         fastOpenExperimental = false;
+        md5Key = null;
+        md5DigestAt = 0;
         payload = null;
         payloadOffset = payloadLength = 0;
         rawPayload = null;
@@ -91,7 +100,7 @@ final class OutSegment {
         if (layout == TcpProfile.OptionLayout.FREEBSD) {
             return SegmentWriter.freeBsdOptions(null, 0, this);
         }
-        int n = 0;
+        int n = md5Key != null ? TcpOptionKind.MD5_SIGNATURE_ALIGNED_LENGTH : 0; // nop,nop,md5 first
         if (mss != NONE) {
             n += 4;
         }

@@ -6,6 +6,7 @@ import io.usertcp.wire.DropReason;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.ParsedTcpOptions;
 import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpOptionKind;
 import io.usertcp.wire.TcpSegmentView;
 
 /**
@@ -82,6 +83,7 @@ final class PassiveOpen {
         child.sender.start(reopen ? isnHint : stack.isn(nowNanos, id));
         child.receiver.synReceived(seg.seq());
         child.noOptions = listener.noOptions(); // TCP_NOOPT is inherited (FreeBSD)
+        child.md5 = listener.md5KeyFor(id.remoteAddress()); // Linux tcp_v4_syn_recv_sock(): the peer's key is copied
         listener.applyMaxSegment(child);
         child.ecn = acceptsEcn(ip, seg);
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
@@ -148,6 +150,9 @@ final class PassiveOpen {
         s.flags = TcpFlags.SYN | TcpFlags.ACK;
         s.mss = listener.maxSegment() > 0 ? Math.min(stack.localMss(), listener.maxSegment()) : stack.localMss();
         s.window = Math.min(config.receiveBufferBytes(), 65535);
+        TcpMd5Key md5 = listener.md5KeyFor(ra);
+        // RFC 2385: signed as any SYN,ACK; Linux keeps the timestamps of a cookie SYN,ACK beside it (TCP_SYNACK_COOKIE).
+        s.md5Key = md5 == null ? null : md5.keyBytes();
         if (config.timestamps() && o.hasTimestamps()) {
             // Window scale, SACK-permitted and ECN survive only inside our timestamp (Linux cookie_init_timestamp);
             // without timestamps a cookie cannot carry ECN, and Linux (tcp_conn_request) does not agree to it.
@@ -197,6 +202,7 @@ final class PassiveOpen {
         stats.increment(Counter.TcpExtSyncookiesRecv);
         ConnectionId id = new ConnectionId(la, lp, ra, rp);
         TcpConnection child = stack.newConnection(id, listener, nowNanos, TcpState.LISTEN);
+        child.md5 = listener.md5KeyFor(ra); // as createChild: the peer's key
         listener.applyMaxSegment(child); // the cookie SYN,ACK announced at most the listener's TCP_MAXSEG
         restoreFromCookie(child, seg, cookie, clientIsn, index, nowNanos);
         listener.childCreated(child);
@@ -217,7 +223,8 @@ final class PassiveOpen {
         boolean sack = timestamps && config.sack() && SynCookies.sackPermittedOf(o.tsEcr());
         // Linux cookie_ecn_ok(): ECN if the cookie SYN,ACK agreed to it and ECN is still enabled.
         child.ecn = timestamps && stack.ecn().accepts() && SynCookies.ecnOf(o.tsEcr());
-        int optionBytes = timestamps ? 12 : 0;
+        int optionBytes = (timestamps ? 12 : 0) + (child.md5 != null ? TcpOptionKind.MD5_SIGNATURE_ALIGNED_LENGTH : 0);
+        child.md5InMss = child.md5 != null;
         int mssOffered = Math.min(SynCookies.MSS_TABLE[index], child.receiver.mss());
         int mss = Math.max(SegmentArrival.MIN_SND_MSS, mssOffered - optionBytes);
         int sndShift = windowScaling ? Math.min(shift, SegmentArrival.MAX_WINDOW_SHIFT) : 0;

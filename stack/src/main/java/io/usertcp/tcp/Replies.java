@@ -42,19 +42,25 @@ final class Replies {
      * ACK bit is off, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; if on, <SEQ=SEG.ACK><CTL=RST>.
      */
     void resetFor(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+        resetFor(nowNanos, ip, seg, null);
+    }
+
+    /** As {@link #resetFor(long, Ipv4PacketView, TcpSegmentView)}, signed with {@code md5} when not null (RFC 2385). */
+    void resetFor(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, TcpMd5Key md5) {
         if (seg.hasFlag(TcpFlags.RST)) {
             return;
         }
         s.clear().replyTo(ip.sourceAddress(), seg.sourcePort(), ip.destinationAddress(), seg.destinationPort());
+        s.md5Key = md5 == null ? null : md5.keyBytes();
         answer(nowNanos, seg);
     }
 
     /** The same reply to {@code seg}, on a connection's four-tuple (the segment passed its checks). */
-    void resetAnswering(long nowNanos, ConnectionId id, TcpSegmentView seg) {
+    void resetAnswering(long nowNanos, ConnectionId id, TcpMd5Key md5, TcpSegmentView seg) {
         if (seg.hasFlag(TcpFlags.RST)) {
             return;
         }
-        s.clear().from(id);
+        on(id, md5);
         answer(nowNanos, seg);
     }
 
@@ -72,8 +78,8 @@ final class Replies {
     }
 
     /** A RST <SEQ=seq><CTL=RST> on a connection's four-tuple (ABORT, or an unacceptable ACK). */
-    void reset(long nowNanos, ConnectionId id, int seq) {
-        s.clear().from(id);
+    void reset(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq) {
+        on(id, md5);
         s.seq = seq;
         s.flags = TcpFlags.RST;
         enqueueTcp(nowNanos);
@@ -81,8 +87,8 @@ final class Replies {
     }
 
     /** <SEQ=seq><ACK=ack><CTL=RST,ACK>, window 0, on a connection's four-tuple. */
-    void resetAck(long nowNanos, ConnectionId id, int seq, int ack) {
-        s.clear().from(id);
+    void resetAck(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq, int ack) {
+        on(id, md5);
         s.seq = seq;
         s.ack = ack;
         s.flags = TcpFlags.RST | TcpFlags.ACK;
@@ -91,8 +97,9 @@ final class Replies {
     }
 
     /** The abort RST of a connection: <SEQ=seq><ACK=ack><CTL=RST,ACK>, its window field and timestamps. */
-    void abortReset(long nowNanos, ConnectionId id, int seq, int ack, int window, boolean timestamps, int tsVal, int tsEcr) {
-        s.clear().from(id);
+    void abortReset(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq, int ack, int window, boolean timestamps,
+                    int tsVal, int tsEcr) {
+        on(id, md5);
         s.seq = seq;
         s.ack = ack;
         s.flags = TcpFlags.RST | TcpFlags.ACK;
@@ -106,7 +113,13 @@ final class Replies {
         stats.increment(Counter.TcpOutRsts);
     }
 
-    /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME-WAIT entry. */
+    /** Starts a segment on a connection's four-tuple, signed with its TCP MD5 key when it has one (RFC 2385). */
+    private void on(ConnectionId id, TcpMd5Key md5) {
+        s.clear().from(id);
+        s.md5Key = md5 == null ? null : md5.keyBytes();
+    }
+
+    /** <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from a TIME-WAIT entry, signed with the connection's key (Linux tcp_v4_timewait_ack()). */
     void timeWaitAck(long nowNanos, TimeWaitTable.Entry e) {
         s.clear();
         s.sourceAddress = e.localAddress;
@@ -122,6 +135,7 @@ final class Replies {
             s.tsVal = (int) (nowNanos / 1_000_000L) + e.tsOffset;
             s.tsEcr = e.tsRecent;
         }
+        s.md5Key = e.md5 == null ? null : e.md5.keyBytes();
         enqueueTcp(nowNanos);
     }
 

@@ -8,6 +8,7 @@ import io.usertcp.tcp.send.Sender;
 import io.usertcp.wire.ParsedTcpOptions;
 import io.usertcp.wire.SeqNum;
 import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpOptionKind;
 import io.usertcp.wire.TcpSegmentView;
 
 /**
@@ -73,7 +74,7 @@ final class SegmentArrival {
         // First, check the ACK bit: it must acknowledge our SYN and nothing beyond.
         if (ack && !snd.acksOurSyn(seg.ack())) {
             if (!rst) {
-                c.host.sendReset(nowNanos, c.id, seg.ack()); // <SEQ=SEG.ACK><CTL=RST>
+                c.host.sendReset(nowNanos, c.id, c.md5, seg.ack()); // <SEQ=SEG.ACK><CTL=RST>
             }
             return;
         }
@@ -143,17 +144,28 @@ final class SegmentArrival {
         TcpConfig cfg = c.config;
         Receiver rcv = c.receiver;
         boolean offered = !c.noOptions; // TCP_NOOPT: we offered nothing, so nothing is agreed
-        boolean timestamps = offered && cfg.timestamps() && o.hasTimestamps();
         boolean windowScaling = offered && cfg.windowScaling() && o.hasWindowScale();
         boolean sack = offered && cfg.sack() && o.sackPermitted();
+        boolean timestamps = offered && cfg.timestamps() && o.hasTimestamps() && !md5RulesOutTimestamps(c, sack);
         int peerMss = o.hasMss() ? o.mss() : DEFAULT_MSS;
         // RFC 9293 §3.7.1: the effective send MSS leaves room for the options we put on every segment.
-        int optionBytes = timestamps ? 12 : 0;
+        int optionBytes = (timestamps ? 12 : 0) + (c.md5 != null ? TcpOptionKind.MD5_SIGNATURE_ALIGNED_LENGTH : 0);
+        c.md5InMss = c.md5 != null;
         int mss = Math.max(MIN_SND_MSS, Math.min(peerMss, rcv.mss()) - optionBytes);
         // RFC 7323 §2.3: a shift above 14 is used as 14.
         c.sender.negotiated(mss, windowScaling ? Math.min(o.windowScale(), MAX_WINDOW_SHIFT) : 0, sack, timestamps);
         rcv.negotiated(windowScaling, sack, timestamps, o.tsVal(), nowNanos);
         rcv.mssKnown(Math.min(peerMss, rcv.mss()));
+    }
+
+    /**
+     * With an MD5 key, Linux's SYN carries no timestamps (tcp_syn_options(): the signature's 20
+     * bytes come first), so an active open never agrees to them; its SYN,ACK leaves them out when
+     * SACK is agreed, since SACK blocks would not fit beside both (tcp_synack_options(): "We can't
+     * fit any SACK blocks in a packet with MD5 + TS options").
+     */
+    static boolean md5RulesOutTimestamps(TcpConnection c, boolean sack) {
+        return c.md5 != null && (c.parent == null || sack);
     }
 
     // ------------------------------------------------------------------------------------
@@ -346,9 +358,9 @@ final class SegmentArrival {
         switch (c.config.profile().synResetForm()) {
             // Answering the SYN as RFC 793 §3.4 forms resets (old Linux tcp_v4_send_reset, 4.4BSD dropwithreset),
             // so that a peer that restarted and sits in SYN-SENT accepts it (its ACK field acknowledges the SYN).
-            case ANSWER_SEGMENT -> c.host.sendResetAnswering(nowNanos, c.id, seg);
+            case ANSWER_SEGMENT -> c.host.sendResetAnswering(nowNanos, c.id, c.md5, seg);
             // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, as FreeBSD's tcp_drop sends it.
-            case CONNECTION_SEQUENCE -> c.host.sendResetAck(nowNanos, c.id, c.sender.nxt(), c.receiver.nxt());
+            case CONNECTION_SEQUENCE -> c.host.sendResetAck(nowNanos, c.id, c.md5, c.sender.nxt(), c.receiver.nxt());
         }
         c.enterClosed(nowNanos, CloseReason.RESET, "rcv SYN in window");
         c.release();
@@ -356,7 +368,7 @@ final class SegmentArrival {
 
     /** Sends the RST that answers {@code seg} (RFC 9293 §3.5.2 form) and deletes the TCB. */
     private static void resetAnswering(TcpConnection c, long nowNanos, TcpSegmentView seg, CloseReason reason, String cause) {
-        c.host.sendResetAnswering(nowNanos, c.id, seg);
+        c.host.sendResetAnswering(nowNanos, c.id, c.md5, seg);
         c.enterClosed(nowNanos, reason, cause);
         c.release();
     }
@@ -493,7 +505,7 @@ final class SegmentArrival {
     private boolean synReceivedAck(TcpConnection c, long nowNanos, TcpSegmentView seg) {
         int ack = seg.ack();
         if (!c.sender.acksSomethingSent(ack)) {
-            c.host.sendReset(nowNanos, c.id, ack); // <SEQ=SEG.ACK><CTL=RST>
+            c.host.sendReset(nowNanos, c.id, c.md5, ack); // <SEQ=SEG.ACK><CTL=RST>
             return false;
         }
         if (c.parent != null && c.parent.acceptQueueFull()) {

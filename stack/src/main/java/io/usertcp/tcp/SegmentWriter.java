@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.usertcp.wire.InternetChecksum;
 import io.usertcp.wire.Ipv4PacketView;
+import io.usertcp.wire.TcpMd5Digest;
 import io.usertcp.wire.TcpOptionKind;
 import io.usertcp.wire.TcpSegmentView;
 
@@ -12,8 +13,11 @@ import io.usertcp.wire.TcpSegmentView;
  * and TCP headers written through the views, payload copied once, checksums filled.
  *
  * <p>Options are laid out byte for byte as Linux's {@code tcp_options_write} does (MSS;
- * SACK-permitted folded into the timestamp option's padding; NOP-padded window scale), so that our
- * SYNs look like the kernel's to middleboxes and to packetdrill scripts written against Linux.
+ * SACK-permitted folded into the timestamp option's padding; NOP-padded window scale; an MD5
+ * signature first, after two NOPs), so that our SYNs look like the kernel's to middleboxes and to
+ * packetdrill scripts written against Linux. A segment with an MD5 key is signed once its data is in
+ * place and before its checksum (RFC 2385 §2.0; Linux tcp_transmit_skb() calls
+ * tcp_v4_md5_hash_skb() before the checksum is filled).
  *
  * <p><b>One buffer, reused while the link lets go of it.</b> Every datagram goes to a link that
  * takes ownership and, on a TUN device, writes it and releases it before {@code transmit}
@@ -42,6 +46,7 @@ final class SegmentWriter {
     private ByteBuf last;
     private final Ipv4PacketView ip = new Ipv4PacketView();
     private final TcpSegmentView tcp = new TcpSegmentView();
+    private final TcpMd5Digest md5 = new TcpMd5Digest();
     private int nextIpId;
 
     SegmentWriter(ByteBufAllocator allocator, int firstIpId) {
@@ -86,6 +91,10 @@ final class SegmentWriter {
             s.payload.copy(s.payloadOffset, payload, buf, tcp.payloadOffset());
         } else if (s.rawPayload != null) {
             buf.setBytes(tcp.payloadOffset(), s.rawPayload, s.rawPayloadIndex, payload);
+        }
+        if (s.md5Key != null) {
+            md5.sign(buf, Ipv4PacketView.MIN_HEADER_LENGTH, tcpHeader + payload, s.sourceAddress, s.destinationAddress,
+                    s.md5Key, s.md5DigestAt);
         }
         if (checksumOffload) {
             tcp.setChecksum(InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(s.sourceAddress, s.destinationAddress,
@@ -143,6 +152,12 @@ final class SegmentWriter {
             return;
         }
         int p = at;
+        if (s.md5Key != null) {
+            // Linux tcp_options_write(): nop,nop,md5 first; the digest is filled in after the data.
+            buf.setByte(p, TcpOptionKind.NOP);
+            buf.setByte(p + 1, TcpOptionKind.NOP);
+            p = md5Placeholder(buf, p + 2, s);
+        }
         if (s.mss != OutSegment.NONE) {
             buf.setByte(p, TcpOptionKind.MSS);
             buf.setByte(p + 1, TcpOptionKind.MSS_LENGTH);
@@ -192,6 +207,15 @@ final class SegmentWriter {
         writeFastOpen(buf, p, s);
     }
 
+    /** The signature option with a zero digest at {@code p}, its place noted in the segment; returns the next offset. */
+    private static int md5Placeholder(ByteBuf buf, int p, OutSegment s) {
+        buf.setByte(p, TcpOptionKind.MD5_SIGNATURE);
+        buf.setByte(p + 1, TcpOptionKind.MD5_SIGNATURE_LENGTH);
+        buf.setZero(p + 2, TcpOptionKind.MD5_DIGEST_LENGTH);
+        s.md5DigestAt = p + 2;
+        return p + TcpOptionKind.MD5_SIGNATURE_LENGTH;
+    }
+
     /**
      * The Fast Open option, last (Linux tcp_options_write()): kind 34 and length, or kind 254,
      * length and magic 0xF989; the cookie; NOPs up to the 4-byte boundary.
@@ -222,8 +246,9 @@ final class SegmentWriter {
     }
 
     /**
-     * FreeBSD's tcp_addoptions layout: MSS; nop,wscale; sackOK; timestamps and SACK blocks each
-     * preceded by NOPs until the length is 2 mod 4; EOLs to the next multiple of 4 at the end.
+     * FreeBSD's tcp_addoptions layout: MSS; nop,wscale; sackOK; timestamps, the MD5 signature and
+     * SACK blocks each preceded by NOPs until the length is 2 mod 4; EOLs to the next multiple of 4
+     * at the end.
      * With {@code buf == null} only counts.
      *
      * @return the options' length in bytes
@@ -263,6 +288,13 @@ final class SegmentWriter {
                 buf.setInt(at + n + 6, s.tsEcr);
             }
             n += 10;
+        }
+        if (s.md5Key != null) {
+            n = padTo2Mod4(buf, at, n); // FreeBSD tcp_addoptions(), TOF_SIGNATURE
+            if (buf != null) {
+                md5Placeholder(buf, at + n, s);
+            }
+            n += TcpOptionKind.MD5_SIGNATURE_LENGTH;
         }
         if (s.sackBlocks > 0) {
             n = padTo2Mod4(buf, at, n);

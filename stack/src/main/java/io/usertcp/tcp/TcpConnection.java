@@ -100,6 +100,14 @@ public final class TcpConnection extends DeadlineHeap.Node {
     boolean ecn;
     /** TCP_KEEPINIT (FreeBSD): how long the handshake may take before the open fails; 0 = bounded by SYN retries only. */
     long keepInitNanos;
+    /**
+     * TCP MD5 signatures (RFC 2385): the key shared with the peer, or null. Every segment we send is
+     * signed with it and every segment that arrives must carry its signature (Linux
+     * tcp_inbound_hash()); with no key, a segment that carries a signature is dropped.
+     */
+    TcpMd5Key md5;
+    /** Whether SND.MSS left room for the signature when it was negotiated (Linux tcp_header_len counts TCPOLEN_MD5SIG_ALIGNED). */
+    boolean md5InMss;
 
     // ---- what the application has done ----
     /** The application called CLOSE: nobody will read; orphaned once the FIN is queued. */
@@ -516,10 +524,10 @@ public final class TcpConnection extends DeadlineHeap.Node {
     private void sendAbortReset(long nowNanos) {
         boolean ts = sender.timestamps();
         switch (config.profile().abortResetForm()) {
-            case RST -> host.sendReset(nowNanos, id, sender.nxt());
-            case RST_ACK -> host.sendAbortReset(nowNanos, id, sender.nxt(), receiver.nxt(), receiver.windowField(), ts,
+            case RST -> host.sendReset(nowNanos, id, md5, sender.nxt());
+            case RST_ACK -> host.sendAbortReset(nowNanos, id, md5, sender.nxt(), receiver.nxt(), receiver.windowField(), ts,
                     sender.tsNow(nowNanos), receiver.tsRecent());
-            case RST_ACK_ZERO_WINDOW -> host.sendAbortReset(nowNanos, id, sender.nxt(), receiver.nxt(), 0, ts,
+            case RST_ACK_ZERO_WINDOW -> host.sendAbortReset(nowNanos, id, md5, sender.nxt(), receiver.nxt(), 0, ts,
                     sender.tsNow(nowNanos), receiver.tsRecent());
         }
     }
@@ -622,6 +630,28 @@ public final class TcpConnection extends DeadlineHeap.Node {
 
     public boolean noOptions() {
         return noOptions;
+    }
+
+    /**
+     * TCP_MD5SIG (RFC 2385; Linux tcp_v4_parse_md5_keys()): signs every segment from now on with
+     * {@code key} and accepts only segments signed with it; a removal ({@link TcpMd5Key#removes()})
+     * or null ends signing. Set it before the SYN, as BGP speakers do: a connection whose SYN was
+     * not signed has a peer that does not expect signatures. A key set later takes effect at once,
+     * as in Linux (each segment's payload shrinks by the option it carries, tcp_current_mss()).
+     *
+     * @throws IllegalArgumentException when the key's prefix does not cover the peer's address
+     */
+    public void setMd5Key(TcpMd5Key key) {
+        if (key != null && !key.matches(id.remoteAddress())) {
+            throw new IllegalArgumentException("TCP_MD5SIG: " + key + " does not cover the peer "
+                    + io.usertcp.wire.Ipv4Address.format(id.remoteAddress()) + " of " + id);
+        }
+        md5 = key == null || key.removes() ? null : key;
+    }
+
+    /** The TCP MD5 key shared with the peer (RFC 2385), or null. */
+    public TcpMd5Key md5Key() {
+        return md5;
     }
 
     /**

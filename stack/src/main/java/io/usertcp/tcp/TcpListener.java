@@ -33,6 +33,8 @@ public final class TcpListener {
     private int fastOpenQueueLimit;
     /** Fast Open children still in SYN-RECEIVED (Linux fastopenq.qlen). */
     private int fastOpenPending;
+    /** TCP MD5 keys (RFC 2385), one per peer or prefix; null until the first is set. */
+    private TcpMd5Keys md5Keys;
 
     TcpListener(TcpStack stack, int localAddress, int port, int backlog) {
         this.stack = stack;
@@ -51,6 +53,27 @@ public final class TcpListener {
             c.awaitingAccept = false;
         }
         return c;
+    }
+
+    /**
+     * TCP_MD5SIG on a listening socket (RFC 2385; Linux tcp_v4_parse_md5_keys()): from now on a
+     * segment from a peer that {@code key} covers must be signed with it, the SYN,ACK answering it is
+     * signed, and the connection it opens inherits the key (Linux tcp_v4_syn_recv_sock()); a peer
+     * no key covers must send no signature. A removal ({@link TcpMd5Key#removes()}) takes the key
+     * for that address and prefix away.
+     *
+     * @return false for a removal of a key the listener does not have (Linux: ENOENT)
+     */
+    public boolean setMd5Key(TcpMd5Key key) {
+        if (md5Keys == null) {
+            md5Keys = new TcpMd5Keys();
+        }
+        return md5Keys.set(key);
+    }
+
+    /** The key for {@code peer} (the longest prefix that covers it), or null. */
+    public TcpMd5Key md5KeyFor(int peer) {
+        return md5Keys == null ? null : md5Keys.lookup(peer);
     }
 
     /** Called (on the stack thread) whenever a connection joins the accept queue. */

@@ -9,6 +9,7 @@ import io.usertcp.tcp.send.Sender;
 import io.usertcp.wire.Ipv4PacketView;
 import io.usertcp.wire.SeqNum;
 import io.usertcp.wire.TcpFlags;
+import io.usertcp.wire.TcpOptionKind;
 import io.usertcp.wire.TcpSegmentView;
 
 /**
@@ -109,7 +110,7 @@ final class TcpOutput {
         } else {
             s.windowScale = c.config.windowScaling() ? rcv.offeredWindowShift() : OutSegment.NONE;
             s.sackPermitted = c.config.sack();
-            s.timestamps = c.config.timestamps();
+            s.timestamps = c.config.timestamps() && c.md5 == null; // Linux tcp_syn_options(): no timestamps beside MD5
             if (c.config.profile().synRetransmitDropsOptions(snd.retransmits())) {
                 // FreeBSD rexmit_drop_options: from the third retransmission on, a SYN that middleboxes may have
                 // dropped for its options goes with MSS alone.
@@ -129,6 +130,7 @@ final class TcpOutput {
             s.tsEcr = synAck ? rcv.tsRecent() : 0;
         }
         s.window = rcv.synWindowField(); // RFC 7323 §2.2: the window field of a SYN is never scaled
+        s.md5Key = md5Key(c); // RFC 2385 §2.0: every segment, the SYN first
         fastOpen(c, synAck);
         snd.synSent(nowNanos);
         if (snd.retransmits() > 0) {
@@ -161,7 +163,7 @@ final class TcpOutput {
             return;
         }
         if (c.synCookie != null && !c.noOptions
-                && s.optionsLength() + fastOpenLength(c) <= io.usertcp.wire.TcpOptionKind.MAX_OPTIONS_LENGTH) {
+                && s.optionsLength() + fastOpenLength(c) <= TcpOptionKind.MAX_OPTIONS_LENGTH) {
             s.fastOpenCookie = c.synCookie;
             s.fastOpenExperimental = c.synCookieExperimental;
             if (!synAck) {
@@ -213,7 +215,9 @@ final class TcpOutput {
         boolean override = c.probePending;
         int mss = segmentMss(c); // what reassembly holds, hence the SACK option, cannot change while we send
         int length;
-        if (link.offloads().segmentation()) {
+        // Linux sk_gso_disable() when a socket gets an MD5 key (tcp_md5_do_add()): each segment has its own
+        // signature, which the device cutting a super-segment could not compute, so signed data goes segment by segment.
+        if (link.offloads().segmentation() && c.md5 == null) {
             sent = sendNewSuperSegments(c, nowNanos, link, mss, override);
         } else {
             while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
@@ -487,11 +491,36 @@ final class TcpOutput {
      * this, a full-sized data segment that also reports SACK blocks exceeds the path MTU.
      */
     private int segmentMss(TcpConnection c) {
-        int mss = c.sender.mss();
-        int max = c.receiver.timestamps() ? 3 : 4;
+        int mss = md5Adjusted(c, c.sender.mss());
+        int max = maxSackBlocks(c);
         int blocks = c.receiver.sackBlockCount(max);
         assert blocks == c.receiver.sackBlocks(new int[max], new int[max], max) : "the SACK block count disagrees with the blocks listed";
         return blocks == 0 ? mss : Math.max(1, mss - (4 + 8 * blocks));
+    }
+
+    /**
+     * Linux tcp_current_mss(): SND.MSS counted the signature if the connection had a key when it
+     * was negotiated; a key set or removed since changes what fits by the option's 20 bytes.
+     */
+    private static int md5Adjusted(TcpConnection c, int mss) {
+        boolean now = c.md5 != null;
+        return now == c.md5InMss ? mss : Math.max(1, mss + (now ? -1 : 1) * TcpOptionKind.MD5_SIGNATURE_ALIGNED_LENGTH);
+    }
+
+    /**
+     * RFC 2018 §3 and Linux tcp_established_options(): the SACK blocks that fit in the 40 bytes of
+     * option space beside the timestamps (12) and the MD5 signature (20): 4 with neither, 3 beside
+     * timestamps, 2 beside a signature, none beside both.
+     */
+    private static int maxSackBlocks(TcpConnection c) {
+        int room = TcpOptionKind.MAX_OPTIONS_LENGTH - (c.receiver.timestamps() ? 12 : 0)
+                - (c.md5 != null ? TcpOptionKind.MD5_SIGNATURE_ALIGNED_LENGTH : 0) - 4;
+        return Math.max(0, Math.min(TcpOptionKind.MAX_SACK_BLOCKS, room / TcpOptionKind.SACK_BLOCK_LENGTH));
+    }
+
+    /** The key the connection's segments are signed with (RFC 2385), or null. */
+    static byte[] md5Key(TcpConnection c) {
+        return c.md5 == null ? null : c.md5.keyBytes();
     }
 
     private void sendAck(TcpConnection c, long nowNanos, Link link, int seq) {
@@ -514,8 +543,9 @@ final class TcpOutput {
             s.tsVal = c.sender.tsNow(nowNanos);
             s.tsEcr = rcv.tsRecent();
         }
-        // RFC 2018 §4: report what we hold beyond the hole; 3 blocks fit beside timestamps, 4 without.
-        s.sackBlocks = rcv.sackBlocks(s.sackLeft, s.sackRight, rcv.timestamps() ? 3 : 4);
+        // RFC 2018 §4: report what we hold beyond the hole, as many blocks as fit.
+        s.sackBlocks = rcv.sackBlocks(s.sackLeft, s.sackRight, maxSackBlocks(c));
+        s.md5Key = md5Key(c);
     }
 
     private void transmit(TcpConnection c, long nowNanos, Link link) {

@@ -74,6 +74,7 @@ public final class TcpStack {
     private final TcpOutput output;
     private final SegmentArrival arrival;
     private final PassiveOpen passiveOpen;
+    private final TcpMd5Check md5;
     private final int localMss;
     private final int windowShiftOffered;
     private int nextEphemeral;
@@ -100,14 +101,16 @@ public final class TcpStack {
         @Override public void detached(TcpConnection c, long nowNanos, boolean timeWait) { TcpStack.this.detached(c, nowNanos, timeWait); }
         @Override public boolean challengeAckAllowed(long nowNanos) { return TcpStack.this.challengeAckAllowed(nowNanos); }
         @Override public void forget(TcpConnection c) { live.remove(c); }
-        @Override public void sendReset(long nowNanos, ConnectionId id, int seq) { replies.reset(nowNanos, id, seq); }
-        @Override public void sendResetAck(long nowNanos, ConnectionId id, int seq, int ack) { replies.resetAck(nowNanos, id, seq, ack); }
-        @Override public void sendAbortReset(long nowNanos, ConnectionId id, int seq, int ack, int window, boolean timestamps,
-                                             int tsVal, int tsEcr) {
-            replies.abortReset(nowNanos, id, seq, ack, window, timestamps, tsVal, tsEcr);
+        @Override public void sendReset(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq) { replies.reset(nowNanos, id, md5, seq); }
+        @Override public void sendResetAck(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq, int ack) {
+            replies.resetAck(nowNanos, id, md5, seq, ack);
         }
-        @Override public void sendResetAnswering(long nowNanos, ConnectionId id, TcpSegmentView segment) {
-            replies.resetAnswering(nowNanos, id, segment);
+        @Override public void sendAbortReset(long nowNanos, ConnectionId id, TcpMd5Key md5, int seq, int ack, int window,
+                                             boolean timestamps, int tsVal, int tsEcr) {
+            replies.abortReset(nowNanos, id, md5, seq, ack, window, timestamps, tsVal, tsEcr);
+        }
+        @Override public void sendResetAnswering(long nowNanos, ConnectionId id, TcpMd5Key md5, TcpSegmentView segment) {
+            replies.resetAnswering(nowNanos, id, md5, segment);
         }
     };
 
@@ -126,6 +129,7 @@ public final class TcpStack {
         this.replies = new Replies(writer, config.allocator(), stats, config.observer());
         this.output = new TcpOutput(writer, stats, config.observer());
         this.arrival = new SegmentArrival(stats);
+        this.md5 = new TcpMd5Check(stats);
         this.passiveOpen = new PassiveOpen(this, new SynCookies(secrets), replies, arrival);
         this.localMss = config.mtu() - Ipv4PacketView.MIN_HEADER_LENGTH - TcpSegmentView.MIN_HEADER_LENGTH;
         this.windowShiftOffered = tcp.windowScaling() ? tcp.profile().windowShift(tcp.receiveBufferBytes(), tcp.receiveBufferMaxBytes()) : 0;
@@ -277,6 +281,9 @@ public final class TcpStack {
         int rp = seg.sourcePort();
         TcpConnection c = connections.get(la, lp, ra, rp);
         if (c != null) {
+            if (md5Rejects(c.md5, ip, seg)) {
+                return;
+            }
             try {
                 arrival.arrive(c, nowNanos, seg, ip.ecn());
             } catch (RuntimeException e) {
@@ -300,9 +307,37 @@ public final class TcpStack {
     private void toListenerOrClosed(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg, boolean reopen, int isnHint) {
         TcpListener listener = listenerFor(ip, seg);
         if (listener != null) {
-            passiveOpen.segment(listener, nowNanos, ip, seg, reopen, isnHint);
-        } else {
+            if (!md5Rejects(listener.md5KeyFor(ip.sourceAddress()), ip, seg)) {
+                passiveOpen.segment(listener, nowNanos, ip, seg, reopen, isnHint);
+            }
+        } else if (!seg.options().hasMd5Signature()) {
             replies.resetFor(nowNanos, ip, seg); // RFC 9293 §3.10.7.1: CLOSED
+        } else {
+            signedResetForClosed(nowNanos, ip, seg);
+        }
+    }
+
+    /** Linux tcp_inbound_hash() for the socket a segment reached: a segment it refuses is dropped, counted, unanswered. */
+    private boolean md5Rejects(TcpMd5Key key, Ipv4PacketView ip, TcpSegmentView seg) {
+        DropReason reason = md5.check(key, ip, seg);
+        if (reason != null) {
+            dropped(reason);
+        }
+        return reason != null;
+    }
+
+    /**
+     * Linux tcp_v4_send_reset() for a signed segment that reached no socket ("active side is
+     * lost"): a RST only if a listener on our address at the segment's source port (the BGP case,
+     * where both ends listen on one port) has a key for the peer under which the segment verifies,
+     * signed with that key; else none ("don't send rst if it can't find key").
+     */
+    private void signedResetForClosed(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
+        TcpListener listener = listenersByPort[seg.sourcePort()];
+        TcpMd5Key key = listener != null && (listener.localAddress() == 0 || listener.localAddress() == ip.destinationAddress())
+                ? listener.md5KeyFor(ip.sourceAddress()) : null;
+        if (key != null && seg.options().md5SignatureCount() == 1 && md5.verifies(key, ip, seg)) {
+            replies.resetFor(nowNanos, ip, seg, key);
         }
     }
 
@@ -339,8 +374,8 @@ public final class TcpStack {
                 // states (SegmentArrival), in RFC 793 §3.4's form, which a restarted peer in SYN-SENT accepts.
                 timeWait.remove(tw);
                 switch (tcp.profile().synResetForm()) {
-                    case ANSWER_SEGMENT -> replies.resetFor(nowNanos, ip, seg);
-                    case CONNECTION_SEQUENCE -> replies.resetAck(nowNanos, tw.id(), tw.sndNxt, tw.rcvNxt);
+                    case ANSWER_SEGMENT -> replies.resetFor(nowNanos, ip, seg, tw.md5);
+                    case CONNECTION_SEQUENCE -> replies.resetAck(nowNanos, tw.id(), tw.md5, tw.sndNxt, tw.rcvNxt);
                 }
                 config.observer().stateChanged(nowNanos, tw.id(), TcpState.TIME_WAIT, TcpState.CLOSED, "rcv SYN in window");
             }

@@ -39,6 +39,8 @@ final class TimeWaitTable {
         /** When TS.Recent was last taken (Linux tw_ts_recent_stamp): what tcp_tw_reuse judges by. */
         long tsRecentNanos;
         final int tsOffset;
+        /** The connection's TCP MD5 key (RFC 2385), which signs what the entry sends (Linux tcp_twsk_md5_key()), or null. */
+        final TcpMd5Key md5;
         /** When this entry last answered a segment it could not accept (Linux tw_last_oow_ack_time), or {@link OutOfWindowAcks#NEVER}. */
         long lastOutOfWindowAckNanos = OutOfWindowAcks.NEVER;
         long deadlineNanos;
@@ -60,6 +62,7 @@ final class TimeWaitTable {
             tsRecent = c.receiver.tsRecent();
             tsRecentNanos = c.receiver.tsRecentNanos();
             tsOffset = c.sender.tsOffset();
+            md5 = c.md5;
             this.deadlineNanos = deadlineNanos;
         }
 

@@ -70,6 +70,23 @@ public enum DropReason {
     TCP_LISTEN_SYN_FIN("SYN and FIN together to a listener"),
     /** Source or destination port 0, which no connection can use. */
     TCP_ZERO_PORT("port 0"),
+    /**
+     * RFC 2385 §2.0: a segment without an MD5 signature to a socket that has a key for its source
+     * (Linux tcp_inbound_hash(), SKB_DROP_REASON_TCP_MD5NOTFOUND; TcpExtTCPMD5NotFound).
+     */
+    TCP_MD5_NOT_FOUND("no MD5 signature where a key is configured"),
+    /**
+     * An MD5 signature on a segment to a socket that has no key for its source (Linux
+     * tcp_inbound_md5_hash(), SKB_DROP_REASON_TCP_MD5UNEXPECTED; TcpExtTCPMD5Unexpected).
+     */
+    TCP_MD5_UNEXPECTED("MD5 signature where no key is configured"),
+    /**
+     * RFC 2385 §2.0: an MD5 signature that does not verify under the key for the segment's source
+     * (Linux tcp_inbound_md5_hash(), SKB_DROP_REASON_TCP_MD5FAILURE; TcpExtTCPMD5Failure).
+     */
+    TCP_MD5_FAILURE("MD5 signature does not verify"),
+    /** Two MD5 signature options in one segment (Linux tcp_parse_auth_options(), SKB_DROP_REASON_TCP_AUTH_HDR). */
+    TCP_AUTH_HDR("more than one MD5 signature option"),
 
     // ---- virtio-net header (a TUN device with IFF_VNET_HDR: VirtioNetHeader) ----
     /** Fewer bytes than the 10-byte virtio-net header in front of the datagram. */

@@ -13,6 +13,8 @@ import io.usertcp.core.RandomSource;
 import io.usertcp.ip.PacketDecoder;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpListener;
+import io.usertcp.tcp.TcpMd5Key;
 import io.usertcp.tcp.TcpProfile;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.testkit.TestPackets;
@@ -21,6 +23,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -328,6 +331,52 @@ class DropReasonTest {
             stack.receive(0, Unpooled.wrappedBuffer(TestPackets.tcp(synFin, new byte[0])));
             assertEquals(1, stack.stats().drops(DropReason.TCP_SYN_FIN));
             assertTrue(!stack.hasPendingOutput(), "nothing answers a dropped SYN,FIN");
+        } finally {
+            stack.close(0);
+        }
+    }
+
+    @Test
+    @Provokes(DropReason.TCP_MD5_NOT_FOUND)
+    void tcp_unsignedSynToListenerWithAKeyForThePeer_isMd5NotFound() {
+        assertMd5Drop(DropReason.TCP_MD5_NOT_FOUND, true, TcpOptions.of(new TcpOption.Mss(1460)));
+    }
+
+    @Test
+    @Provokes(DropReason.TCP_MD5_UNEXPECTED)
+    void tcp_signedSynToListenerWithoutKey_isMd5Unexpected() {
+        assertMd5Drop(DropReason.TCP_MD5_UNEXPECTED, false, TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(),
+                new TcpOption.Md5Signature(new byte[16])));
+    }
+
+    @Test
+    @Provokes(DropReason.TCP_MD5_FAILURE)
+    void tcp_synSignedWithAnotherKey_isMd5Failure() {
+        // A zero digest is not the signature of this SYN under the listener's key (RFC 2385 §2.0).
+        assertMd5Drop(DropReason.TCP_MD5_FAILURE, true, TcpOptions.of(new TcpOption.Nop(), new TcpOption.Nop(),
+                new TcpOption.Md5Signature(new byte[16])));
+    }
+
+    @Test
+    @Provokes(DropReason.TCP_AUTH_HDR)
+    void tcp_twoMd5Signatures_isAuthHdr() {
+        TcpOption md5 = new TcpOption.Md5Signature(new byte[16]);
+        assertMd5Drop(DropReason.TCP_AUTH_HDR, true, TcpOptions.of(md5, new TcpOption.Nop(), new TcpOption.Nop(), md5));
+    }
+
+    /** A SYN with {@code options} to a listener (with a key for the client, or none) is dropped for {@code reason}, unanswered. */
+    private static void assertMd5Drop(DropReason reason, boolean listenerHasKey, TcpOptions options) {
+        TcpStack stack = new TcpStack(StackConfig.of(SERVER, RandomSource.seeded(1)).withTcp(TcpConfig.linux()));
+        try {
+            TcpListener listener = stack.listen(0, 80, 8);
+            if (listenerHasKey) {
+                listener.setMd5Key(TcpMd5Key.forPeer(TestPackets.CLIENT, "secret".getBytes(StandardCharsets.US_ASCII)));
+            }
+            TcpHeader syn = TcpHeader.of(40000, 80, 100, 0, TcpFlags.SYN, 64240, options);
+            stack.receive(0, Unpooled.wrappedBuffer(TestPackets.tcp(syn, new byte[0])));
+            assertEquals(1, stack.stats().drops(reason));
+            assertTrue(!stack.hasPendingOutput(), "a segment dropped for its signature is not answered");
+            assertEquals(0, stack.connectionCount(), "and makes no child");
         } finally {
             stack.close(0);
         }
