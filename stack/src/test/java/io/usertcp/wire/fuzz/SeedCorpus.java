@@ -180,7 +180,37 @@ public final class SeedCorpus {
                 seeds.put("bad-length-" + i++, options);
             }
         }
+        seeds.putAll(md5OptionAreas());
         return seeds;
+    }
+
+    /**
+     * TCP MD5 signatures (RFC 2385 §3.0: kind 19, length 18): as Linux lays them out (nop,nop,md5
+     * first) before MSS and window scale, before timestamps, before two SACK blocks; and broken:
+     * lengths 17 and 19, cut short, two of them (Linux tcp_parse_auth_options() refuses that).
+     */
+    private static Map<String, byte[]> md5OptionAreas() {
+        byte[] digest = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            digest[i] = (byte) i;
+        }
+        byte[] signature = concat(new byte[] {1, 1, 19, 18}, digest);
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        seeds.put("md5-syn", concat(signature, new byte[] {2, 4, 5, (byte) 0xb4, 1, 1, 4, 2, 1, 3, 3, 7}));
+        seeds.put("md5-timestamps", concat(signature, new byte[] {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2}));
+        seeds.put("md5-sack-two-blocks", concat(concat(signature, new byte[] {1, 1, 5, 18}), digest));
+        seeds.put("md5-bad-length-17", concat(new byte[] {1, 1, 19, 17}, Arrays.copyOf(digest, 15)));
+        seeds.put("md5-bad-length-19", concat(concat(new byte[] {1, 1, 19, 19}, digest), new byte[1]));
+        seeds.put("md5-truncated", concat(new byte[] {19, 18}, Arrays.copyOf(digest, 10)));
+        byte[] bare = Arrays.copyOfRange(signature, 2, signature.length);
+        seeds.put("md5-twice", concat(concat(bare, bare), new byte[] {1, 1}));
+        return seeds;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /**
