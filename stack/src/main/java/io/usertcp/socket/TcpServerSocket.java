@@ -4,6 +4,7 @@ import io.usertcp.runtime.StackRunner;
 import io.usertcp.runtime.StackStoppedException;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpListener;
+import io.usertcp.tcp.TcpMd5Key;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
@@ -72,6 +73,18 @@ public final class TcpServerSocket implements Closeable {
             throw new IllegalArgumentException("timeout: " + millis + " ms (expected: >= 0)");
         }
         soTimeoutMillis = millis;
+    }
+
+    /**
+     * TCP_MD5SIG on the listening socket (RFC 2385, Linux's {@code struct tcp_md5sig} with
+     * TCP_MD5SIG_EXT's prefix length): peers that {@code key} covers must sign with it, and the
+     * connections they open inherit it; {@code key} with an empty secret removes the key for its
+     * address and prefix. See {@link TcpListener#setMd5Key}.
+     *
+     * @return false for a removal of a key that is not there (Linux: ENOENT)
+     */
+    public boolean setMd5Key(TcpMd5Key key) {
+        return runner.call(now -> listener.setMd5Key(key));
     }
 
     public int getLocalPort() {

@@ -7,6 +7,7 @@ import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.ConnectionHandler;
 import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.TcpConnection;
+import io.usertcp.tcp.TcpMd5Key;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.wire.Ipv4Address;
 import java.io.Closeable;
@@ -72,10 +73,31 @@ public final class TcpSocket implements Closeable {
      * @throws SocketTimeoutException          {@code timeoutMillis} passed first (the attempt is aborted)
      */
     public static TcpSocket connect(StackRunner runner, Ipv4Address address, int port, int timeoutMillis) throws IOException {
+        return connect(runner, address, port, timeoutMillis, null);
+    }
+
+    /**
+     * Opens a connection signed with TCP MD5 signatures (RFC 2385), as Linux's
+     * {@code setsockopt(TCP_MD5SIG)} before {@code connect} does: the SYN and every segment after it
+     * carry a signature made with {@code md5Key}, and only segments signed with it are accepted; a
+     * peer that signs nothing, or with another key, is never heard (the connect times out).
+     *
+     * @param md5Key a key whose prefix covers {@code address}, or null for none
+     * @throws IllegalArgumentException when the key does not cover {@code address}
+     * @see #connect(StackRunner, Ipv4Address, int, int)
+     */
+    public static TcpSocket connect(StackRunner runner, Ipv4Address address, int port, int timeoutMillis, TcpMd5Key md5Key)
+            throws IOException {
         TcpSocket socket = new TcpSocket(runner);
         try {
             socket.connection = socket.call(now -> {
                 TcpConnection c = runner.stack().connect(now, address.bits(), port);
+                try {
+                    c.setMd5Key(md5Key); // before the SYN goes out, on the next transmit
+                } catch (IllegalArgumentException e) {
+                    c.abort(now);
+                    throw e;
+                }
                 c.setHandler(socket.events);
                 runner.watch(c, socket::faulted);
                 return c;
@@ -591,6 +613,20 @@ public final class TcpSocket implements Closeable {
     }
 
     /** SO_TIMEOUT for reads, in milliseconds; 0 waits forever. */
+    /**
+     * TCP_MD5SIG on the connection (RFC 2385): signs with {@code key} from now on, or stops signing
+     * for a removal; see {@link TcpConnection#setMd5Key}.
+     *
+     * @throws IllegalArgumentException when the key does not cover the peer's address
+     */
+    public void setMd5Key(TcpMd5Key key) {
+        TcpConnection c = connection;
+        runner.call(now -> {
+            c.setMd5Key(key);
+            return null;
+        });
+    }
+
     public void setSoTimeout(int millis) {
         if (millis < 0) {
             throw new IllegalArgumentException("timeout: " + millis + " ms (expected: >= 0)");

@@ -3,6 +3,7 @@ package io.usertcp.socket;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.PooledByteBufAllocator;
 import io.usertcp.core.RandomSource;
@@ -11,6 +12,7 @@ import io.usertcp.runtime.StackRunner;
 import io.usertcp.tcp.CloseReason;
 import io.usertcp.tcp.StackConfig;
 import io.usertcp.tcp.TcpConfig;
+import io.usertcp.tcp.TcpMd5Key;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tcp.TcpState;
 import io.usertcp.wire.Ipv4Address;
@@ -95,6 +97,36 @@ class SocketApiTest {
     void connect_toClosedPort_isRefused() {
         ConnectException e = assertThrows(ConnectException.class, () -> TcpSocket.connect(client, SERVER, 9, 2000));
         assertEquals("Connection refused", e.getMessage());
+    }
+
+    @Test
+    void md5_sameKeyOnBothSockets_connectsAndEchoes_anotherKeyNeverConnects() throws Exception {
+        byte[] key = "bgp-secret".getBytes(StandardCharsets.US_ASCII);
+        try (TcpServerSocket listener = new TcpServerSocket(server, 179, 8)) {
+            assertTrue(listener.setMd5Key(TcpMd5Key.forPeer(CLIENT, key)));
+            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
+                try (TcpSocket s = listener.accept()) {
+                    byte[] buf = new byte[64];
+                    int n = s.read(buf, 0, buf.length);
+                    s.write(buf, 0, n);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (TcpSocket s = TcpSocket.connect(client, SERVER, 179, 2000, TcpMd5Key.forPeer(SERVER, key))) {
+                byte[] message = "OPEN".getBytes(StandardCharsets.US_ASCII);
+                s.getOutputStream().write(message);
+                assertArrayEquals(message, readExactly(s.getInputStream(), message.length));
+            }
+            echo.get(5, TimeUnit.SECONDS);
+            // RFC 2385: the listener drops every SYN signed with another key, in silence; the connect gives up.
+            byte[] other = "not-the-secret".getBytes(StandardCharsets.US_ASCII);
+            assertThrows(ConnectException.class, () -> TcpSocket.connect(client, SERVER, 179, 5000, TcpMd5Key.forPeer(SERVER, other)));
+            long failures = server.call(now -> server.stack().stats().get(io.usertcp.core.StackStats.Counter.TcpExtTCPMD5Failure));
+            assertEquals(2, failures, "the SYN and its one retransmission (synRetries 1)");
+            assertThrows(IllegalArgumentException.class, () -> TcpSocket.connect(client, SERVER, 179, 5000, TcpMd5Key.forPeer(CLIENT, key)),
+                    "a key that does not cover the peer");
+        }
     }
 
     @Test
