@@ -452,6 +452,11 @@ final class Interpreter implements Syscalls.Host, SocketLayer.Environment, Block
         return REMOTE_ADDRESS;
     }
 
+    @Override
+    public int scriptRemoteAddress() {
+        return scriptRemoteAddress;
+    }
+
     // =====================================================================================
     // Failures
     // =====================================================================================

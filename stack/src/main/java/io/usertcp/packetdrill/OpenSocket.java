@@ -60,6 +60,8 @@ final class OpenSocket {
     int fastOpenQueue = -1;
     /** TCP_FASTOPEN_CONNECT. */
     boolean fastOpenConnect;
+    /** TCP_MD5SIG keys (RFC 2385), for the listener or the connection this socket gets; null until one is set. */
+    io.usertcp.tcp.TcpMd5Keys md5Keys;
     /** TCP_SYNCNT; 0 unset. */
     int synCount;
     /** Linux SS_CONNECTED: a connect (or MSG_FASTOPEN send) saw the handshake complete; MSG_FASTOPEN then gives EISCONN. */

@@ -47,6 +47,14 @@ public interface SocketApi {
     /** {@code setsockopt(SO_LINGER, {onoff, linger})}. */
     SyscallResult setLinger(int fd, boolean on, int seconds);
 
+    /**
+     * {@code setsockopt(TCP_MD5SIG)} with a {@code struct tcp_md5sig} (RFC 2385): add, replace, or
+     * (empty key) remove the key for an address and prefix. Unsupported by default.
+     */
+    default SyscallResult setMd5Key(int fd, io.usertcp.tcp.TcpMd5Key key) {
+        return SyscallResult.error(Errno.ENOPROTOOPT, "TCP_MD5SIG is not emulated by this backend");
+    }
+
     /** {@code getsockopt} of an integer option; its value in {@link SyscallResult#value()}. */
     SyscallResult getOption(int fd, String name);
 

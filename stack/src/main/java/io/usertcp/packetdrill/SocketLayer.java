@@ -163,6 +163,9 @@ public final class SocketLayer implements SocketApi {
             if (s.fastOpenQueue >= 0) {
                 s.listener.setFastOpenQueueLimit(s.fastOpenQueue); // TCP_FASTOPEN set before listen()
             }
+            if (s.md5Keys != null) {
+                s.md5Keys.all().forEach(s.listener::setMd5Key); // TCP_MD5SIG set before listen()
+            }
         } catch (IllegalStateException e) {
             return SyscallResult.error(Errno.EADDRINUSE, e.getMessage());
         }
@@ -604,6 +607,30 @@ public final class SocketLayer implements SocketApi {
             SocketOptions.apply(s, env);
         }
         return r;
+    }
+
+    /**
+     * {@code setsockopt(TCP_MD5SIG)} (Linux tcp_v4_parse_md5_keys()): the key joins the socket's
+     * keys, or leaves them for a removal (ENOENT when it is not there); a listener uses them per
+     * peer, a connection the one for its peer, from its SYN on if set before connect.
+     */
+    @Override
+    public SyscallResult setMd5Key(int fd, io.usertcp.tcp.TcpMd5Key key) {
+        OpenSocket s = sockets.get(fd);
+        if (s == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (s.md5Keys == null) {
+            s.md5Keys = new io.usertcp.tcp.TcpMd5Keys();
+        }
+        if (!s.md5Keys.set(key)) {
+            return SyscallResult.error(Errno.ENOENT, "TCP_MD5SIG: no key for " + key + " to remove");
+        }
+        if (s.listener != null) {
+            s.listener.setMd5Key(key);
+        }
+        SocketOptions.apply(s, env);
+        return SyscallResult.ok(0);
     }
 
     /** {@code setsockopt(SO_LINGER, {onoff, linger})}. */

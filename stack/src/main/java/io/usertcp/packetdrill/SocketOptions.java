@@ -205,6 +205,9 @@ final class SocketOptions {
         if (s.synCount > 0) {
             c.setSynRetries(s.synCount);
         }
+        if (s.md5Keys != null) {
+            c.setMd5Key(s.md5Keys.lookup(c.id().remoteAddress())); // the key for the peer, or none (RFC 2385)
+        }
         if (s.keepInitSeconds > 0 && handshaking && c.connectTimeoutNanos() == 0) {
             c.setConnectTimeout(env.nowNanos(), s.keepInitSeconds * SECOND_NANOS);
         }

@@ -61,6 +61,11 @@ public final class Syscalls {
 
         int remoteAddress();
 
+        /** The remote address as the script names it (packetdrill's 192.0.2.1, or --remote_ip); live, it is {@link #remoteAddress()}. */
+        default int scriptRemoteAddress() {
+            return remoteAddress();
+        }
+
         /** Where {@code connect(fd, ..., ...)} connects: {@code --connect_port}. */
         default int connectPort() {
             return header().connectPort();
@@ -235,6 +240,11 @@ public final class Syscalls {
             int[] linger = linger(value);
             return () -> Outcome.of(sockets.setLinger(fd, linger[0] != 0, linger[1]));
         }
+        if ((name.equals("TCP_MD5SIG") || name.equals("TCP_MD5SIG_EXT")) && value instanceof Expr.Struct md5sig) {
+            io.usertcp.tcp.TcpMd5Key key = md5Key(md5sig, name.equals("TCP_MD5SIG_EXT"));
+            return () -> Outcome.of(key == null ? SyscallResult.error(Errno.EINVAL, "TCP_MD5SIG: tcpm_keylen above 80 or "
+                    + "tcpm_prefixlen above 32") : sockets.setMd5Key(fd, key));
+        }
         long v = integer(value);
         return () -> {
             SyscallResult r = sockets.setOption(fd, name, v);
@@ -324,6 +334,49 @@ public final class Syscalls {
             return s.name();
         }
         throw new Unsupported("socket option " + e.format() + ": expected a name like SO_LINGER");
+    }
+
+    /**
+     * A {@code struct tcp_md5sig} (Linux include/uapi/linux/tcp.h) as a script writes it:
+     * {@code {tcpm_addr={sin_addr=inet_addr("192.0.2.1")}, tcpm_keylen=5, tcpm_key="hello"}}, and
+     * with TCP_MD5SIG_EXT {@code tcpm_flags=TCP_MD5SIG_FLAG_PREFIX} (1) and {@code tcpm_prefixlen};
+     * {@code tcpm_addr} may also be {@code inet_addr(...)} alone, or {@code ...} for the script's
+     * remote address. The key is {@code tcpm_keylen} bytes of {@code tcpm_key} (Linux
+     * tcp_v4_parse_md5_keys(): a prefix only with the flag, at most 32; a key of at most 80 bytes).
+     *
+     * @return null for what Linux refuses with EINVAL
+     */
+    private io.usertcp.tcp.TcpMd5Key md5Key(Expr.Struct st, boolean ext) {
+        Expr addr = st.field("tcpm_addr");
+        if (addr instanceof Expr.Struct sa) {
+            addr = sa.field("sin_addr");
+        }
+        int address;
+        if (addr == null || addr instanceof Expr.Ellipsis) {
+            address = host.remoteAddress();
+        } else if (addr instanceof Expr.Call call && call.function().equals("inet_addr") && call.args().size() == 1
+                && call.args().get(0) instanceof Expr.Str dotted) {
+            address = io.usertcp.wire.Ipv4Address.parse(dotted.value());
+        } else {
+            throw new Unsupported("tcpm_addr " + addr.format() + ": expected {sin_addr=inet_addr(\"a.b.c.d\")}");
+        }
+        Expr flags = st.field("tcpm_flags");
+        Expr prefix = st.field("tcpm_prefixlen");
+        boolean prefixFlag = ext && flags != null && (integer(flags) & 1) != 0; // TCP_MD5SIG_FLAG_PREFIX
+        int prefixLength = prefixFlag && prefix != null ? (int) integer(prefix) : 32;
+        if (addr instanceof Expr.Call && prefixLength >= 0 && prefixLength <= 32
+                && io.usertcp.wire.Ipv4Address.inPrefix(host.scriptRemoteAddress(), address, prefixLength)) {
+            address = host.remoteAddress(); // a key that covers the script's remote side is for the live peer
+        }
+        Expr keyExpr = st.field("tcpm_key");
+        byte[] secret = keyExpr instanceof Expr.Str str ? str.value().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)
+                : new byte[0];
+        Expr keylen = st.field("tcpm_keylen");
+        int length = keylen != null ? (int) integer(keylen) : secret.length;
+        if (length < 0 || length > io.usertcp.tcp.TcpMd5Key.MAX_KEY_LENGTH || prefixLength < 0 || prefixLength > 32) {
+            return null; // Linux tcp_v4_parse_md5_keys(): EINVAL
+        }
+        return new io.usertcp.tcp.TcpMd5Key(address, prefixLength, java.util.Arrays.copyOf(secret, length));
     }
 
     /** {@code {onoff=1, linger=0}} or {@code {l_onoff=1, l_linger=0}} or {@code [1, 0]}. */

@@ -11,8 +11,8 @@ public sealed interface TcpOptionSpec {
     /**
      * An option the runner parses but does not emulate: TCP Fast Open ({@code FO [cookie]}, RFC
      * 7413, option 34), its experimental form ({@code FOEXP [cookie]}, option 254 with magic
-     * 0xF989) and TCP-MD5 ({@code md5 [digest]}, RFC 2385). A packet that carries one makes the
-     * script report {@code unsupported}.
+     * 0xF989) and TCP-MD5 ({@code md5 [digest]}, RFC 2385), which the runners send as written and
+     * match (an expected md5 by its place, whatever its digest: PacketMatcher).
      *
      * @param name  {@code FO}, {@code FOEXP} or {@code md5}
      * @param value the cookie or digest as written (hex), empty when none
@@ -27,7 +27,7 @@ public sealed interface TcpOptionSpec {
             return name.equals("FO") || name.equals("FOEXP");
         }
 
-        /** md5: an RFC 2385 signature as written, which a script may send (neither runner checks one it receives). */
+        /** md5: an RFC 2385 signature, sent as written; one expected from the stack matches any digest. */
         public boolean isMd5() {
             return name.equals("md5");
         }
@@ -38,14 +38,15 @@ public sealed interface TcpOptionSpec {
          * kind 19 with its 16-byte digest as written (RFC 2385 §3.0).
          *
          * @throws IllegalArgumentException for a value that is not hex, or an md5 digest not of 16 bytes
+         *                                  (none written is 16 zero bytes)
          */
         public io.usertcp.wire.TcpOption wire() {
             if (isMd5()) {
-                byte[] digest = java.util.HexFormat.of().parseHex(value);
+                byte[] digest = value.isEmpty() ? new byte[16] : java.util.HexFormat.of().parseHex(value);
                 if (digest.length != 16) {
                     throw new IllegalArgumentException("md5 " + value + ": expected a 16-byte digest");
                 }
-                return new io.usertcp.wire.TcpOption.Unknown(19, digest);
+                return new io.usertcp.wire.TcpOption.Md5Signature(digest);
             }
             byte[] cookie = java.util.HexFormat.of().parseHex(value);
             if (name.equals("FO")) {

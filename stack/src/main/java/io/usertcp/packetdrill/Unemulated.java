@@ -31,18 +31,13 @@ public final class Unemulated {
             }
             if (p.packet().options() != null) {
                 for (TcpOptionSpec o : p.packet().options()) {
-                    // An md5 option the script sends goes as written (a stack without TCP-MD5, like this machine's
-                    // kernel without CONFIG_TCP_MD5SIG, ignores it); one expected from the stack is not matched.
-                    boolean sentMd5 = inboundMd5(o, p);
-                    if (o instanceof TcpOptionSpec.Unemulated u && !(fastOpenOption && u.isFastOpen()) && !sentMd5) {
+                    // md5 (RFC 2385): sent as written, and one expected from the stack matched by its place; the
+                    // stack signs and checks with the keys setsockopt(TCP_MD5SIG) gave it (io.usertcp.tcp.TcpMd5Key).
+                    if (o instanceof TcpOptionSpec.Unemulated u && !(fastOpenOption && u.isFastOpen()) && !u.isMd5()) {
                         throw ScriptFailure.unsupported(e, u.feature());
                     }
                 }
             }
         }
-    }
-
-    private static boolean inboundMd5(TcpOptionSpec o, Event.Packet p) {
-        return o instanceof TcpOptionSpec.Unemulated u && u.isMd5() && p.packet().inbound();
     }
 }

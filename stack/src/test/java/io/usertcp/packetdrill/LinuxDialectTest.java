@@ -136,10 +136,8 @@ class LinuxDialectTest {
     }
 
     @Test
-    void outboundIcmpMd5UrgentAndFlaggedSends_areUnsupported_notFailures() {
+    void outboundIcmpUrgentAndFlaggedSends_areUnsupported_notFailures() {
         for (String line : List.of("+0 > icmp unreachable frag_needed mtu 800",
-                // an md5 option expected from the stack (one the script sends goes as written, see below)
-                "+0 > . 1:1(0) ack 1 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>",
                 "+0 < U. 1:11(10) ack 1 win 257 urg 10", "+0 send(5, ..., 10, MSG_MORE) = 10",
                 "+0 `tc qdisc replace dev tun0 root pfifo limit 0`", "+0 `tc qdisc replace dev tun0 root fq`")) {
             RunResult r = run(CONNECTED + line + "\n");
@@ -148,12 +146,56 @@ class LinuxDialectTest {
         }
     }
 
-    // RFC 2385: a segment the script sends with an md5 option goes out as written; the stack has no TCP-MD5 (like
-    // this machine's kernel, without CONFIG_TCP_MD5SIG), so it takes the segment and ignores the option.
+    // RFC 2385 as Linux 6.x checks it (tcp_inbound_hash()): a signature where no key is configured is dropped
+    // (TcpExtTCPMD5Unexpected), so the data never arrives; the same segment without the option is read.
     @Test
-    void inboundMd5Option_sentAsWritten_andIgnoredByTheStack() {
-        RunResult r = run(CONNECTED + "+0 < P. 1:11(10) ack 1 win 257 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>\n"
-                + "+0 read(5, ..., 100) = 10\n");
+    void inboundMd5Option_withoutAKey_isDropped() {
+        RunResult signed = run(CONNECTED + "+0 fcntl(5, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n"
+                + "+0 < P. 1:11(10) ack 1 win 257 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>\n"
+                + "+0 read(5, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)\n");
+        assertEquals(RunResult.Status.PASS, signed.status(), () -> signed.failure().format());
+        RunResult plain = run(CONNECTED + "+0 < P. 1:11(10) ack 1 win 257\n+0 read(5, ..., 100) = 10\n");
+        assertEquals(RunResult.Status.PASS, plain.status(), () -> plain.failure().format());
+    }
+
+    // setsockopt(TCP_MD5SIG) with struct tcp_md5sig: a listener with a key for the script's address drops its
+    // unsigned SYN unanswered (TcpExtTCPMD5NotFound); without the key the same SYN is answered, and the script fails.
+    @Test
+    void md5sigOnAListener_unsignedSynIsNotAnswered() {
+        String script = """
+                `../common/defaults.sh`
+                    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                   +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+                %s   +0 bind(3, ..., ...) = 0
+                   +0 listen(3, 1) = 0
+                   +0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
+                %s   +1 close(3) = 0
+                """;
+        String key = "   +0 setsockopt(3, IPPROTO_TCP, TCP_MD5SIG, {tcpm_addr=..., tcpm_keylen=6, tcpm_key=\"secret\"}, 216) = 0\n";
+        String synAck = "   +0 > S. 0:0(0) ack 1 <...>\n";
+        RunResult keyed = run(script.formatted(key, ""));
+        assertEquals(RunResult.Status.PASS, keyed.status(), () -> keyed.failure().format());
+        RunResult keyedExpectingSynAck = run(script.formatted(key, synAck));
+        assertEquals(RunResult.Status.FAIL, keyedExpectingSynAck.status(), "no SYN,ACK comes");
+        RunResult unkeyed = run(script.formatted("", synAck));
+        assertEquals(RunResult.Status.PASS, unkeyed.status(), () -> unkeyed.failure().format());
+    }
+
+    // A client with a key signs its SYN (md5 first, no timestamps: Linux tcp_syn_options()); the script's unsigned
+    // SYN,ACK is dropped, so the SYN goes again after the initial RTO. A key too long is EINVAL (tcp_v4_parse_md5_keys()).
+    @Test
+    void md5sigOnAClient_signsTheSyn_andDropsAnUnsignedSynAck() {
+        RunResult r = run("""
+                `../common/defaults.sh`
+                    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+                   +0 setsockopt(3, IPPROTO_TCP, TCP_MD5SIG_EXT, {tcpm_addr=..., tcpm_keylen=81, tcpm_key="x"}, 216) = -1 EINVAL (Invalid argument)
+                   +0 setsockopt(3, IPPROTO_TCP, TCP_MD5SIG_EXT, {tcpm_addr={sin_addr=inet_addr("192.0.2.1")}, tcpm_flags=1, tcpm_prefixlen=24, tcpm_keylen=6, tcpm_key="secret"}, 216) = 0
+                   +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+                   +0 > S 0:0(0) <nop,nop,md5,mss 1460,nop,nop,sackOK,nop,wscale 8>
+                   +0 < S. 0:0(0) ack 1 win 65535 <mss 1460>
+                   +1 > S 0:0(0) <nop,nop,md5,mss 1460,nop,nop,sackOK,nop,wscale 8>
+                """);
         assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format());
     }
 
