@@ -27,8 +27,11 @@ public final class PacketMutator {
     private static final int IPV4_HEADER = 20;
     private static final int TCP_HEADER = 20;
     private static final int MAX_OPTIONS = 40;
-    /** TCP option kinds this stack does not interpret (MPTCP, TCP-AO, TFO, experiments, and others). */
-    private static final int[] UNKNOWN_TCP_KINDS = {6, 7, 9, 14, 15, 19, 27, 28, 29, 30, 34, 69, 76, 172, 253, 254};
+    /**
+     * TCP option kinds this stack does not interpret (MPTCP, TCP-AO, TFO, experiments, and others);
+     * not 19, the MD5 signature (RFC 2385), which it reads and which has one length.
+     */
+    private static final int[] UNKNOWN_TCP_KINDS = {6, 7, 9, 14, 15, 20, 27, 28, 29, 30, 34, 69, 76, 172, 253, 254};
     /** Bytes that tend to sit on boundaries of length checks. */
     private static final int[] INTERESTING_BYTES = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0A, 0x0F, 0x22, 0x28, 0x7F, 0x80, 0xF0, 0xFF};
 

@@ -83,6 +83,11 @@ class Pcap4jDifferentialTest {
         MALFORMED_IPV4_OPTIONS_KEPT,
         /** pcap4j keeps a malformed TCP option (bad length, SACK with no block) as an "illegal" option; RFC 9293 MUST-7 lets us drop the segment. */
         MALFORMED_TCP_OPTIONS_KEPT,
+        /**
+         * pcap4j has no TCP MD5 signature option and keeps kind 19 of any length as an unknown
+         * option; RFC 2385 §3.0 gives it length 18, and the stack drops another as malformed.
+         */
+        MD5_SIGNATURE_OF_ANOTHER_LENGTH_KEPT,
         /** pcap4j decodes port 0; no connection can use it, so the stack drops it. */
         ZERO_PORT_ACCEPTED,
         /** pcap4j's ICMP common header is the 4 bytes up to the checksum; every ICMP message has 8 header bytes (RFC 792). */
@@ -293,6 +298,10 @@ class Pcap4jDifferentialTest {
         }
         if (reason == DropReason.TCP_BAD_OPTION && !cleanTcpOptions(header)) {
             return Disagreement.MALFORMED_TCP_OPTIONS_KEPT;
+        }
+        if (reason == DropReason.TCP_BAD_OPTION && header.getOptions().stream().anyMatch(
+                o -> o.getKind().value() == TcpOptionKind.MD5_SIGNATURE && o.length() != TcpOptionKind.MD5_SIGNATURE_LENGTH)) {
+            return Disagreement.MD5_SIGNATURE_OF_ANOTHER_LENGTH_KEPT;
         }
         throw disagreement("we drop the TCP header (" + reason + "), pcap4j decodes it cleanly", packet);
     }
