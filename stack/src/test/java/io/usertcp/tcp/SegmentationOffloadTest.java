@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.testkit.TwoStacks;
 import io.usertcp.testkit.TwoStacks.Offload;
-import io.usertcp.testkit.VirtualClock;
 import io.usertcp.wire.DropReason;
 import java.security.MessageDigest;
 import java.util.List;
@@ -70,27 +68,7 @@ class SegmentationOffloadTest {
             TcpConnection client = pair[0];
             TcpConnection server = pair[1];
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            int sent = 0;
-            long received = 0;
-            ByteBuf dst = Unpooled.buffer(1 << 20);
-            try {
-                for (int round = 0; received < BYTES && round < 100_000; round++) {
-                    if (sent < BYTES) {
-                        ByteBuf src = Unpooled.wrappedBuffer(data, sent, Math.min(BYTES - sent, 256 * 1024));
-                        sent += client.send(net.now(), src);
-                        src.release();
-                    }
-                    net.advance(VirtualClock.millis(1));
-                    dst.clear();
-                    int n = server.read(net.now(), dst);
-                    if (n > 0) {
-                        sha.update(dst.nioBuffer(0, n));
-                        received += n;
-                    }
-                }
-            } finally {
-                dst.release();
-            }
+            long received = net.transfer(client, server, data, 256 * 1024, 100_000, b -> sha.update(b.nioBuffer()));
             assertEquals(BYTES, received, net.lastTrace(20));
             List<String> segments = net.trace().stream().filter(l -> l.contains("A>B") && !l.contains("DROPPED"))
                     .map(l -> l.replaceAll("^.*seq ([0-9:]+), ack.*$", "$1") + (l.contains("[P") || l.contains("P.]") ? " P" : ""))

@@ -260,27 +260,14 @@ class TcpMd5Test {
         byte[] data = new byte[total];
         new Random(5).nextBytes(data);
         ByteBuf received = Unpooled.buffer(total);
-        ByteBuf dst = Unpooled.buffer(1 << 16);
         try {
-            int sent = 0;
-            for (int round = 0; received.readableBytes() < total && round < 10_000; round++) {
-                if (sent < total) {
-                    ByteBuf src = Unpooled.wrappedBuffer(data, sent, Math.min(total - sent, 64 * 1024));
-                    sent += client.send(net.now(), src);
-                    src.release();
-                }
-                net.advance(VirtualClock.millis(1));
-                dst.clear();
-                server.read(net.now(), dst);
-                received.writeBytes(dst);
-            }
+            net.transfer(client, server, data, 64 * 1024, 10_000, received::writeBytes);
             byte[] out = new byte[received.readableBytes()];
             received.getBytes(0, out);
             assertArrayEquals(data, out);
             return out;
         } finally {
             received.release();
-            dst.release();
         }
     }
 

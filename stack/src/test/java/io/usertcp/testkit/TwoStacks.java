@@ -9,6 +9,7 @@ import io.usertcp.link.LinkOffloads;
 import io.usertcp.link.SoftwareSegmentation;
 import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.tcp.StackConfig;
+import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpConfig;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.Ipv4Address;
@@ -17,6 +18,7 @@ import io.usertcp.wire.VirtioNetHeader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -235,6 +237,37 @@ public final class TwoStacks implements AutoCloseable {
             settle();
         }
         return true;
+    }
+
+    /**
+     * Sends {@code data} from {@code sender} to {@code receiver}: each round writes what the send
+     * buffer takes (at most {@code writeBytes}), moves a millisecond of virtual time forward and
+     * reads, until everything has arrived or {@code maxRounds} rounds have passed.
+     *
+     * @param sink gets each read's bytes in a borrowed buffer, valid during the call
+     * @return the bytes the receiver read
+     */
+    public long transfer(TcpConnection sender, TcpConnection receiver, byte[] data, int writeBytes, int maxRounds,
+                         Consumer<ByteBuf> sink) {
+        int sent = 0;
+        long received = 0;
+        ByteBuf dst = PooledByteBufAllocator.DEFAULT.buffer(1 << 20);
+        try {
+            for (int round = 0; received < data.length && round < maxRounds; round++) {
+                if (sent < data.length) {
+                    ByteBuf src = io.netty.buffer.Unpooled.wrappedBuffer(data, sent, Math.min(data.length - sent, writeBytes));
+                    sent += sender.send(now(), src);
+                    src.release();
+                }
+                advance(VirtualClock.millis(1));
+                dst.clear();
+                received += receiver.read(now(), dst);
+                sink.accept(dst);
+            }
+        } finally {
+            dst.release();
+        }
+        return received;
     }
 
     /** The last {@code n} trace lines, for assertion messages. */
