@@ -21,7 +21,9 @@
  * something not emulated here (MSG_ZEROCOPY, outbound ICMP errors, a qdisc, a TCP_INFO field
  * the stack does not fill), which says nothing about the stack. TCP Fast Open is emulated: FO and
  * FOEXP options, TCP_FASTOPEN, TCP_FASTOPEN_CONNECT, MSG_FASTOPEN, the tcp_fastopen sysctls, and the
- * server cookie mapped between the script's addresses and the run's. With
+ * server cookie mapped between the script's addresses and the run's. TCP-MD5 (RFC 2385) is
+ * emulated: setsockopt(TCP_MD5SIG / TCP_MD5SIG_EXT) with a struct tcp_md5sig keys the socket, md5
+ * options go as written and one expected from the stack matches whatever its digest. With
  * {@link io.usertcp.packetdrill.RunOptions#isnRelative()} sequence numbers, the sockets under test
  * and the remote ports follow google/packetdrill. Nothing is ever run on the host.
  *
