@@ -376,6 +376,16 @@ public class TcpProfile {
     }
 
     /**
+     * How many ticks older than TS.Recent a segment's TSval may be before PAWS takes it for an old
+     * duplicate. linux: 1 (tcp_paws_discard() with TCP_PAWS_WINDOW: a segment one millisecond
+     * older, reordered behind a newer one, is still accepted); rfc and freebsd: 0 (RFC 7323 §5.3
+     * R1: any older TSval; FreeBSD tcp_input() TSTMP_LT(to_tsval, ts_recent)).
+     */
+    public int pawsWindow() {
+        return reference == Reference.LINUX ? 1 : 0;
+    }
+
+    /**
      * Whether the send buffer is counted in skbs with their truesize, as Linux counts sk_wmem_queued
      * against sk_sndbuf (tcp_sendmsg_locked(); see SkbQueue): a write may overshoot the buffer by an
      * skb, stops at skb boundaries, and a waiting writer wakes when free space is half of what is

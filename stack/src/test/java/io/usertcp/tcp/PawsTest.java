@@ -73,11 +73,12 @@ class PawsTest {
     // valid, and if the RST bit is not set, then treat the arriving segment as not acceptable: Send an acknowledgment in
     // reply as specified in Section 3.10.7.4 of [RFC9293] and drop the segment." The segment is in the window and at
     // RCV.NXT: only its TSval marks it as an old duplicate. Linux counts it in PAWSEstab (PAWSEstabRejected).
+    // Two ticks older: Linux lets one tick pass (below).
     @Test
     void olderTsval_inWindowDataAtRcvNxt_droppedUndelivered_answeredWithAck_counted() {
         try (ConnectionHarness h = harness()) {
             TcpConnection c = establishedWithTimestamps(h, TS_SYNACK);
-            data(h, 0, "stale", TS_SYNACK - 1);
+            data(h, 0, "stale", TS_SYNACK - 2);
             assertEquals(TS_SYNACK, expectAckEchoing(h, 0), "the ACK echoes TS.Recent, which the old segment left alone");
             assertEquals(0, c.readableBytes());
             assertEquals(1, pawsDrops(h));
@@ -86,6 +87,23 @@ class PawsTest {
             assertEquals(TS_SYNACK + 1, expectAckEchoing(h, 5));
             assertEquals("fresh", h.readText(c));
             assertEquals(1, pawsDrops(h));
+        }
+    }
+
+    // RFC 7323 §5.3 R1 takes any TSval older than TS.Recent for an old duplicate, as FreeBSD does; Linux lets a
+    // segment one tick older pass (tcp_paws_discard() with TCP_PAWS_WINDOW = 1), so that one reordered behind a
+    // segment sent a millisecond later is not lost (checked against this machine's kernel: paws-one-tick-window.pkt).
+    @Test
+    void oneTickOlderTsval_rfc5_3_R1_droppedByRfcAndFreeBsd_acceptedByLinux() {
+        for (TcpConfig config : new TcpConfig[] {TcpConfig.linux(), TcpConfig.rfc(), TcpConfig.freebsd()}) {
+            try (ConnectionHarness h = new ConnectionHarness(config)) {
+                TcpConnection c = establishedWithTimestamps(h, TS_SYNACK);
+                data(h, 0, "late", TS_SYNACK - 1);
+                boolean linux = config.profile().pawsWindow() == 1;
+                assertEquals(TS_SYNACK, expectAckEchoing(h, linux ? 4 : 0), config.profile() + ": TS.Recent stays");
+                assertEquals(linux ? 4 : 0, c.readableBytes(), config.profile().toString());
+                assertEquals(linux ? 0 : 1, pawsDrops(h), config.profile().toString());
+            }
         }
     }
 

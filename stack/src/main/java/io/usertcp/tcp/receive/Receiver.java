@@ -479,9 +479,12 @@ public final class Receiver {
     // PAWS and TS.Recent (RFC 7323 §5.3, §4.3)
     // =====================================================================================
 
-    /** RFC 7323 §5.3 R1: SEG.TSval older than TS.Recent marks an old duplicate, unless TS.Recent is stale. */
+    /**
+     * RFC 7323 §5.3 R1: SEG.TSval older than TS.Recent marks an old duplicate, unless TS.Recent is
+     * stale; older by more than the profile's PAWS window ({@link TcpProfile#pawsWindow()}).
+     */
     public boolean pawsRejects(ParsedTcpOptions o, long nowNanos) {
-        if (!timestamps || !o.hasTimestamps() || !SeqNum.lt(o.tsVal(), tsRecent)) {
+        if (!timestamps || !o.hasTimestamps() || SeqNum.diff(tsRecent, o.tsVal()) <= profile.pawsWindow()) {
             return false;
         }
         if (nowNanos - tsRecentNanos > PAWS_IDLE_NANOS) {
