@@ -103,6 +103,8 @@ final class KernelInterpreter implements Syscalls.Host {
     private volatile int localPort = ScriptHeader.DEFAULT_PORT;
     private volatile int remotePort = REMOTE_PORT;
     private volatile int currentFd = -1;
+    /** The remote address the script was written for; set before the clock starts, read by the system-call thread. */
+    private volatile int scriptRemoteAddress = io.usertcp.wire.Ipv4Address.parse("192.0.2.1");
 
     KernelInterpreter(Script script, Comparison comparison, NetworkNamespace namespace, OffloadTun link, Path workingDir,
                       int localAddress, int remoteAddress) {
@@ -188,9 +190,14 @@ final class KernelInterpreter implements Syscalls.Host {
     private void headerOptions() {
         header = ScriptHeader.parse(script.options(), (key, value) -> switch (key) {
             case "mtu" -> notes.add("--mtu=" + value + ": the TUN device's MTU");
-            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> notes.add("--" + key + "=" + value
-                    + ": mapped into 198.18.0.0/15, the kernel is " + io.usertcp.wire.Ipv4Address.format(localAddress)
-                    + " and the remote side " + io.usertcp.wire.Ipv4Address.format(remoteAddress));
+            case "local_ip", "remote_ip", "gateway_ip", "netmask_ip" -> {
+                if (key.equals("remote_ip")) {
+                    scriptRemoteAddress = io.usertcp.wire.Ipv4Address.parse(value);
+                }
+                yield notes.add("--" + key + "=" + value + ": mapped into 198.18.0.0/15, the kernel is "
+                        + io.usertcp.wire.Ipv4Address.format(localAddress) + " and the remote side "
+                        + io.usertcp.wire.Ipv4Address.format(remoteAddress));
+            }
             default -> false;
         }, skipped);
         localPort = header.bindPort();
@@ -520,5 +527,11 @@ final class KernelInterpreter implements Syscalls.Host {
     @Override
     public int remoteAddress() {
         return remoteAddress;
+    }
+
+    /** The script's remote address (packetdrill's 192.0.2.1, or --remote_ip): a TCP_MD5SIG key that covers it is the peer's. */
+    @Override
+    public int scriptRemoteAddress() {
+        return scriptRemoteAddress;
     }
 }

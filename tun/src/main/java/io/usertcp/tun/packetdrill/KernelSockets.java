@@ -405,6 +405,49 @@ final class KernelSockets implements SocketApi {
         }
     }
 
+    /**
+     * {@code setsockopt(TCP_MD5SIG)} on the real socket, with the {@code struct tcp_md5sig} the
+     * script's struct became (its address already mapped to the run's: the script's remote side is
+     * the TUN peer). A prefix shorter than 32 goes as TCP_MD5SIG_EXT with TCP_MD5SIG_FLAG_PREFIX, a
+     * full address as plain TCP_MD5SIG (the kernel treats both alike); an empty key removes, as
+     * {@code tcpm_keylen} 0 does. The kernel's result and errno are the call's.
+     */
+    @Override
+    public SyscallResult setMd5Key(int fd, io.usertcp.tcp.TcpMd5Key key) {
+        boolean ext = key.prefixLength() != 32;
+        try (Memory v = md5sig(key)) {
+            return result(SocketCalls.setsockopt(live(fd), SocketCalls.IPPROTO_TCP, ext ? TCP_MD5SIG_EXT : TCP_MD5SIG,
+                    Pointer.nativeValue(v), TCP_MD5SIG_SIZE));
+        }
+    }
+
+    /** Linux TCP_MD5SIG, TCP_MD5SIG_EXT and TCP_MD5SIG_FLAG_PREFIX (include/uapi/linux/tcp.h). */
+    private static final int TCP_MD5SIG = 14;
+    private static final int TCP_MD5SIG_EXT = 32;
+    private static final int TCP_MD5SIG_FLAG_PREFIX = 1;
+    /**
+     * {@code struct tcp_md5sig}: {@code struct sockaddr_storage tcpm_addr} (128 bytes), {@code u8
+     * tcpm_flags}, {@code u8 tcpm_prefixlen}, {@code u16 tcpm_keylen}, {@code int tcpm_ifindex},
+     * {@code u8 tcpm_key[80]}.
+     */
+    private static final int TCP_MD5SIG_SIZE = 216;
+
+    private static Memory md5sig(io.usertcp.tcp.TcpMd5Key key) {
+        byte[] secret = key.key();
+        Memory m = new Memory(TCP_MD5SIG_SIZE);
+        m.clear();
+        try (Memory addr = sockaddr(key.address(), 0)) {
+            m.write(0, addr.getByteArray(0, SocketCalls.SOCKADDR_IN_SIZE), 0, SocketCalls.SOCKADDR_IN_SIZE);
+        }
+        boolean ext = key.prefixLength() != 32;
+        m.setByte(128, (byte) (ext ? TCP_MD5SIG_FLAG_PREFIX : 0)); // tcpm_flags
+        m.setByte(129, (byte) (ext ? key.prefixLength() : 0));     // tcpm_prefixlen
+        m.setShort(130, (short) secret.length);                    // tcpm_keylen, host order
+        m.setInt(132, 0);                                          // tcpm_ifindex: any
+        m.write(136, secret, 0, secret.length);                    // tcpm_key
+        return m;
+    }
+
     @Override
     public SyscallResult setLinger(int fd, boolean on, int seconds) {
         try (Memory v = new Memory(8)) {
