@@ -14,9 +14,15 @@ public final class Trace {
         return new RunResult.Observation(e.line(), e.text(), observed);
     }
 
-    /** A system call and what it returned: {@code = 0}, {@code = -1 EAGAIN}, plus a getsockopt value problem. */
+    /**
+     * A system call and what it returned: {@code = 0}, {@code = -1 EAGAIN}, plus a getsockopt value
+     * problem. A known errno's detail is left out: it is one backend's commentary (the stack says
+     * which key was absent, the kernel says nothing), not what the call did.
+     */
     public static RunResult.Observation of(Event.Syscall s, Syscalls.Outcome o) {
-        return of(s, "= " + o.result().format() + (o.outputProblem() == null ? "" : " (" + o.outputProblem() + ")"));
+        SyscallResult r = o.result();
+        String result = r.errno() != null ? r.value() + " " + r.errno().name() : r.format();
+        return of(s, "= " + result + (o.outputProblem() == null ? "" : " (" + o.outputProblem() + ")"));
     }
 
     /** How a run ended at its failing line: {@code FAIL: message; actual: ...}. */
@@ -77,13 +83,15 @@ public final class Trace {
 
     /**
      * An observation as compared between runs: a TS value that was not scripted cannot be mapped
-     * to script space, so it is each side's own clock and not compared.
+     * to script space, so it is each side's own clock and not compared; nor is an MD5 signature
+     * (RFC 2385), which covers each run's own addresses and sequence numbers.
      */
     private static String comparable(String observed) {
-        return TS_VAL.matcher(observed).replaceAll("TS val *");
+        return MD5_DIGEST.matcher(TS_VAL.matcher(observed).replaceAll("TS val *")).replaceAll("md5 *");
     }
 
     private static final java.util.regex.Pattern TS_VAL = java.util.regex.Pattern.compile("TS val [0-9]+");
+    private static final java.util.regex.Pattern MD5_DIGEST = java.util.regex.Pattern.compile("md5 [0-9a-f]{32}");
 
     private static String observedAt(RunResult.Observation o, int line, RunResult run) {
         if (o == null) {
