@@ -65,14 +65,7 @@ class KernelBackendTest {
                 () -> "kernel-results.tsv should say the kernel passed " + script + " 3 of 3 times");
         Path file = corpus.resolve(script);
         String text = Files.readString(file);
-        RunResult first = KernelScriptRunner.run(script, text, file.getParent(), Map.of("CODE", "host_unreachable"), Map.of(),
-                Comparison.EXACT);
-        // Real time on a shared machine: a timing miss (the kernel or this JVM a few ms late) is run
-        // again once, as the issue asks for the corpus; any other failure is final.
-        RunResult r = first.status() == RunResult.Status.FAIL && first.failure().message().startsWith("timing error")
-                ? KernelScriptRunner.run(script, text, file.getParent(), Map.of("CODE", "host_unreachable"), Map.of(),
-                        Comparison.EXACT)
-                : first;
+        RunResult r = runOnTheKernel(script, text, file.getParent(), Map.of("CODE", "host_unreachable"));
         assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format() + "\nnotes: " + r.notes());
         assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("> ")), () -> "no packet in the trace " + r.trace());
         assertTrue(r.trace().stream().anyMatch(o -> o.observed().startsWith("= ")), () -> "no call in the trace " + r.trace());
@@ -80,15 +73,31 @@ class KernelBackendTest {
 
     /** Own scripts written from the kernel's behaviour: they pass on the kernel as on the stack (OwnScriptsTest). */
     @ParameterizedTest
-    @ValueSource(strings = {"time-wait-answers-throttled-per-entry.pkt", "tcp-info-traffic-counts-and-delayed-fin-ack.pkt"})
+    @ValueSource(strings = {"time-wait-answers-throttled-per-entry.pkt", "tcp-info-traffic-counts-and-delayed-fin-ack.pkt",
+        "md5-keys-sign-and-drop-unsigned.pkt"})
     void anOwnScriptCheckedAgainstTheKernelPassesOnTheKernel(String name, @TempDir Path dir) {
         String text = resource("/io/usertcp/packetdrill/scripts/" + name);
-        RunResult first = KernelScriptRunner.run(name, text, dir, Map.of(), Map.of(), Comparison.EXACT);
-        // A timing miss on a shared machine is run again once, as for the corpus scripts above.
-        RunResult r = first.status() == RunResult.Status.FAIL && first.failure().message().startsWith("timing error")
-                ? KernelScriptRunner.run(name, text, dir, Map.of(), Map.of(), Comparison.EXACT)
-                : first;
+        RunResult r = runOnTheKernel(name, text, dir, Map.of());
         assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format() + "\nnotes: " + r.notes());
+    }
+
+    /**
+     * TCP_MD5SIG reaches the kernel's socket (struct tcp_md5sig, the script's remote address mapped
+     * to the TUN peer), and {@code both} finds no divergence: the signatures, which cover each run's
+     * own addresses and sequence numbers, are not compared, nor the stack's words on an ENOENT.
+     */
+    @Test
+    void aKeyedScriptRunsOnTheKernel_andBothAgree(@TempDir Path dir) {
+        String name = "md5-keys-sign-and-drop-unsigned.pkt";
+        String text = resource("/io/usertcp/packetdrill/scripts/" + name);
+        RunResult kernel = runOnTheKernel(name, text, dir, Map.of());
+        RunResult stack = ScriptRunner.run(name, text, Map.of(), RunOptions.of(TcpProfile.linux()));
+        assertEquals(RunResult.Status.PASS, kernel.status(), () -> kernel.failure().format());
+        assertEquals(RunResult.Status.PASS, stack.status(), () -> stack.failure().format());
+        assertTrue(kernel.trace().stream().anyMatch(o -> o.observed().matches("> P\\. 1:11\\(10\\) ack 1 .*<nop,nop,md5 [0-9a-f]{32}>")),
+                () -> "the kernel signed its data: " + kernel.trace());
+        Trace.Divergence d = Trace.firstDivergence(kernel, stack);
+        assertEquals(null, d, () -> String.valueOf(d));
     }
 
     @Test
@@ -169,6 +178,18 @@ class KernelBackendTest {
         RunResult r = KernelScriptRunner.run("pipe.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
         assertEquals(RunResult.Status.UNSUPPORTED, r.status(), () -> String.valueOf(r.failure()));
         assertEquals("line 9: unsupported: system call pipe() is not supported", r.failure().format().split("\n")[0]);
+    }
+
+    /**
+     * Runs {@code text} on the kernel. Real time on a shared machine: a timing miss (the kernel or
+     * this JVM a few ms late) is run again once, as the issue asks for the corpus; any other
+     * failure is final.
+     */
+    private static RunResult runOnTheKernel(String name, String text, Path dir, Map<String, String> defines) {
+        RunResult first = KernelScriptRunner.run(name, text, dir, defines, Map.of(), Comparison.EXACT);
+        return first.status() == RunResult.Status.FAIL && first.failure().message().startsWith("timing error")
+                ? KernelScriptRunner.run(name, text, dir, defines, Map.of(), Comparison.EXACT)
+                : first;
     }
 
     static String resource(String name) {
