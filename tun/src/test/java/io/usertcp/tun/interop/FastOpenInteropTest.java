@@ -50,40 +50,20 @@ class FastOpenInteropTest {
         InteropSupport.assertNothingLeftInRootNamespace();
     }
 
-    /**
-     * tcpdump on the TUN device, in immediate mode: otherwise the kernel hands it packets a buffer
-     * (or a second) at a time, and those of a short exchange are still in the buffer when it stops.
-     */
     private static BackgroundProgram capture(TunStackHost host, Path dir, Path pcap) {
-        BackgroundProgram tcpdump = BackgroundProgram.start(host.namespace(), Duration.ofSeconds(60), dir,
-                "tcpdump", "-i", TunStackHost.DEVICE, "-n", "-U", "--immediate-mode", "-s", "256", "-w", pcap.toString());
-        InteropSupport.eventually(InteropSupport.WAIT, () -> tcpdump.output().contains("listening on"),
-                () -> "tcpdump did not start: " + tcpdump.output());
-        return tcpdump;
+        return InteropSupport.captureTun(host, dir, pcap, 256);
     }
 
-    /**
-     * The capture as tcpdump reads it, once the capture has stopped (stopping tcpdump may cut its last
-     * record short, which tcpdump -r reports; the records before it are read).
-     */
+    /** The capture as tcpdump -v reads it; it has the first SYN at least. */
     private static List<String> readBack(Path pcap) {
-        ExecResult read = InteropSupport.run(InteropSupport.WAIT, InteropSupport.findCommand("tcpdump"), "-n", "-v", "-r",
-                pcap.toString());
-        List<String> lines = read.output().lines().toList();
-        assertTrue(lines.stream().anyMatch(l -> l.contains("Flags [S]")), () -> read.describe() + " size " + pcap.toFile().length());
+        List<String> lines = InteropSupport.readCapture(pcap, "-v");
+        assertTrue(lines.stream().anyMatch(l -> l.contains("Flags [S]")), () -> String.join("\n", lines) + " size " + pcap.toFile().length());
         return lines;
     }
 
     private static void setFastOpen(TunStackHost host) {
         ExecResult set = host.namespace().exec("sysctl", "-w", "net.ipv4.tcp_fastopen=" + TCP_FASTOPEN_SYSCTL);
         assertTrue(set.succeeded(), set::describe);
-    }
-
-    private static void deleteAll(Path dir) throws Exception {
-        try (var files = Files.list(dir)) {
-            files.forEach(f -> f.toFile().delete());
-        }
-        Files.deleteIfExists(dir);
     }
 
     // A kernel client (sendto MSG_FASTOPEN) to our listener (TFO server bits 0x2 | 0x400: every listener has a
@@ -138,7 +118,7 @@ class FastOpenInteropTest {
             assertTrue(lines.stream().anyMatch(l -> l.contains(host.kernelAddress() + ".") && l.contains("Flags [S]")
                     && l.contains("tfo") && l.contains("cookie ") && l.contains("length 6")), all);
         } finally {
-            deleteAll(dir);
+            InteropSupport.deleteAll(dir);
         }
     }
 
@@ -192,7 +172,7 @@ class FastOpenInteropTest {
             assertTrue(netstat.output().contains("TCPFastOpenPassive"), netstat.output());
             assertEquals(1L, passiveOpens(netstat.output()), netstat.output());
         } finally {
-            deleteAll(dir);
+            InteropSupport.deleteAll(dir);
         }
     }
 

@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,6 +165,41 @@ final class InteropSupport {
             }
             LockSupport.parkNanos(1_000_000L);
         }
+    }
+
+    // ---------------------------------------------------------------- captures
+
+    /**
+     * tcpdump on the TUN device of {@code host}, writing {@code pcap} (the first {@code snapBytes} of
+     * each packet), in immediate mode: otherwise the kernel hands it packets a buffer (or a second)
+     * at a time, and those of a short exchange are still in the buffer when it stops. Returns once
+     * it listens; closing it stops it.
+     */
+    static BackgroundProgram captureTun(TunStackHost host, Path dir, Path pcap, int snapBytes) {
+        BackgroundProgram tcpdump = BackgroundProgram.start(host.namespace(), Duration.ofSeconds(60), dir, "tcpdump", "-i",
+                TunStackHost.DEVICE, "-n", "-U", "--immediate-mode", "-s", Integer.toString(snapBytes), "-w", pcap.toString());
+        eventually(WAIT, () -> tcpdump.output().contains("listening on"), () -> "tcpdump did not start: " + tcpdump.output());
+        return tcpdump;
+    }
+
+    /**
+     * A capture as {@code tcpdump -n -r pcap options...} prints it, once the capture has stopped
+     * (stopping tcpdump may cut its last record short, which tcpdump -r reports; the records before
+     * it are read).
+     */
+    static List<String> readCapture(Path pcap, String... options) {
+        List<String> command = new ArrayList<>(List.of(findCommand("tcpdump"), "-n"));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-r", pcap.toString()));
+        return run(WAIT, command.toArray(String[]::new)).output().lines().toList();
+    }
+
+    /** Deletes {@code dir} and the files in it (a capture's temporary directory). */
+    static void deleteAll(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            files.forEach(f -> f.toFile().delete());
+        }
+        Files.deleteIfExists(dir);
     }
 
     // ---------------------------------------------------------------- payloads
