@@ -268,6 +268,17 @@ public final class TcpStack {
         }
     }
 
+    /**
+     * The key a segment to {@code c} from {@code remote} is checked with. A passive open still in
+     * SYN-RECEIVED is Linux's request socket: a segment to it is checked against its listener's keys
+     * as they are now (tcp_v4_rcv() hands the listener to tcp_inbound_hash()), so a key added to the
+     * listener during the handshake covers the final ACK. Every other connection, a Fast Open child
+     * included (a full socket from the SYN on), is checked with its own key.
+     */
+    private static TcpMd5Key md5KeyChecking(TcpConnection c, int remote) {
+        return c.state == TcpState.SYN_RECEIVED && c.parent != null && !c.fastOpenChild ? c.parent.md5KeyFor(remote) : c.md5;
+    }
+
     private void tcpSegment(long nowNanos, Ipv4PacketView ip, TcpSegmentView seg) {
         stats.increment(Counter.TcpInSegs);
         config.observer().segmentIn(nowNanos, ip);
@@ -281,8 +292,12 @@ public final class TcpStack {
         int rp = seg.sourcePort();
         TcpConnection c = connections.get(la, lp, ra, rp);
         if (c != null) {
-            if (md5Rejects(c.md5, ip, seg)) {
+            TcpMd5Key key = md5KeyChecking(c, ra);
+            if (md5Rejects(key, ip, seg)) {
                 return;
+            }
+            if (key != c.md5) {
+                c.md5 = key; // the child takes the listener's key as it is when the handshake completes (tcp_v4_syn_recv_sock())
             }
             try {
                 arrival.arrive(c, nowNanos, seg, ip.ecn());
