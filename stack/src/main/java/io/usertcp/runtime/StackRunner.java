@@ -7,6 +7,7 @@ import io.usertcp.tcp.ConnectionId;
 import io.usertcp.tcp.TcpConnection;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.wire.VirtioNetHeader;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,11 @@ public final class StackRunner implements AutoCloseable {
     private volatile StackStoppedException stopped;
     /** Event loops' timed tasks, run beside the stack's timers (one per loop on this thread). */
     private volatile ScheduledWork[] scheduledWorks = new ScheduledWork[0];
+
+    /** Work asked for this turn, to run at the end of the next one ({@link #atEndOfNextTurn}); stack thread only. */
+    private ArrayList<Runnable> nextTurnWork = new ArrayList<>();
+    /** Work asked for in the previous turn, run at the end of this one; stack thread only. */
+    private ArrayList<Runnable> thisTurnWork = new ArrayList<>();
 
     private record Watched(TcpConnection connection, Consumer<Throwable> onFault) {}
 
@@ -455,7 +461,8 @@ public final class StackRunner implements AutoCloseable {
             runScheduledWork(work, turnNow);
         }
         transmit();
-        if (received == 0 && tasks.isEmpty()) {
+        runTurnEndWork();
+        if (received == 0 && tasks.isEmpty() && thisTurnWork.isEmpty()) {
             long workDeadline = Long.MAX_VALUE; // after transmit: the events it delivered may have scheduled work
             for (ScheduledWork work : scheduledWorks) {
                 workDeadline = Math.min(workDeadline, nextDeadline(work));
@@ -465,6 +472,41 @@ public final class StackRunner implements AutoCloseable {
                 link.awaitReadable(wait);
             }
         }
+    }
+
+    /**
+     * On the stack thread: runs {@code work} at the end of the next turn, after that turn's segments
+     * were processed and its output sent, and before the runner considers sleeping: one receive
+     * batch later, or at once when nothing more came. The socket layer answers a waiting blocking
+     * read this way when the data that arrived does not fill it, so that a reader of a busy stream
+     * gets the next batch too, while a lone request is answered before the thread sleeps.
+     *
+     * @throws IllegalStateException off the stack thread
+     */
+    public void atEndOfNextTurn(Runnable work) {
+        if (!inStackThread()) {
+            throw new IllegalStateException("atEndOfNextTurn: call it on the stack thread (from a task or a handler)");
+        }
+        nextTurnWork.add(work);
+    }
+
+    /** The end of a turn: runs the work asked for in the previous turn, and makes this turn's next. */
+    private void runTurnEndWork() {
+        ArrayList<Runnable> due = thisTurnWork;
+        thisTurnWork = nextTurnWork;
+        nextTurnWork = due;
+        if (due.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < due.size(); i++) {
+            try {
+                due.get(i).run();
+            } catch (RuntimeException | Error e) {
+                faults.contain(e, "work at the end of a turn");
+            }
+        }
+        due.clear();
+        transmit(); // what the work opened (a read's window update) goes now
     }
 
     /** Runs what of the scheduled work is due; a fault in it is contained as a task's is. */

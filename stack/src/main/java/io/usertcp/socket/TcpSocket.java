@@ -48,6 +48,8 @@ public final class TcpSocket implements Closeable {
     private final ConnectionHandler events = new Events();
     /** Reads waiting for data, oldest first; only the stack thread touches it. */
     private final ArrayDeque<Taken> parked = new ArrayDeque<>(1);
+    /** Whether the parked reads will be answered at the end of the stack thread's next turn; stack thread only. */
+    private boolean answerAtTurnEnd;
     private final InputStream in = new In();
     private final OutputStream out = new Out();
     private volatile TcpConnection connection;
@@ -298,10 +300,29 @@ public final class TcpSocket implements Closeable {
             gate.signal();
         }
 
+        /**
+         * Data came. A waiting read it fills is answered now; one it does not fill is answered at
+         * the end of the stack thread's next turn ({@link StackRunner#atEndOfNextTurn}), with
+         * what has come by then: a lone request is answered before the thread sleeps, one turn
+         * later, and the reader of a busy stream takes the next batch too, as the second request
+         * of a read that asked twice used to (answering at the first batch cut a blocking bulk
+         * receiver's bytes per read and its throughput by a sixth). Nobody waits on the gate for
+         * data: a read waits for its answer.
+         */
         @Override
         public void onReadable(TcpConnection connection, long nowNanos) {
-            answerParked(connection, nowNanos);
-            gate.signal();
+            if (parked.isEmpty()) {
+                return;
+            }
+            if (connection.readableBytes() >= parked.peekFirst().length) {
+                answerParked(connection, nowNanos);
+            } else if (!answerAtTurnEnd) {
+                answerAtTurnEnd = true;
+                runner.atEndOfNextTurn(() -> {
+                    answerAtTurnEnd = false;
+                    answerParked(connection, StackRunner.nowNanos());
+                });
+            }
         }
 
         @Override
