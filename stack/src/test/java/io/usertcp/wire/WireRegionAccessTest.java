@@ -156,12 +156,7 @@ class WireRegionAccessTest {
         for (byte[] options : new byte[][] {aligned, timestampsFirst, sackAndMss}) {
             ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(32 + 5).writeZero(32 + 5);
             try {
-                TcpSegmentView tcp = new TcpSegmentView().wrap(buf, 0, 37);
-                tcp.setSourcePort(1);
-                tcp.setDestinationPort(2);
-                tcp.setHeaderLength(32, 0);
-                buf.setBytes(20, options);
-                assertNull(tcp.check());
+                TcpSegmentView tcp = checkedWithOptions(buf, 37, options);
                 ParsedTcpOptions walked = new ParsedTcpOptions();
                 assertNull(TcpOptionParser.parse(buf, 20, 32, walked));
                 ParsedTcpOptions fast = tcp.options();
@@ -177,15 +172,20 @@ class WireRegionAccessTest {
         }
         ParsedTcpOptions expected = new ParsedTcpOptions();
         expected.onTimestamps(0x11223344, 0x99887766);
-        ByteBuf buf = Unpooled.wrappedBuffer(new byte[32]);
-        TcpSegmentView tcp = new TcpSegmentView().wrap(buf, 0, 32);
+        TcpSegmentView tcp = checkedWithOptions(Unpooled.wrappedBuffer(new byte[32]), 32, aligned);
+        assertEquals(expected.tsVal(), tcp.options().tsVal());
+        assertEquals(expected.tsEcr(), tcp.options().tsEcr());
+    }
+
+    /** A segment of {@code length} bytes at the start of {@code buf} with a 32-byte header holding {@code options}, checked. */
+    private static TcpSegmentView checkedWithOptions(ByteBuf buf, int length, byte[] options) {
+        TcpSegmentView tcp = new TcpSegmentView().wrap(buf, 0, length);
         tcp.setSourcePort(1);
         tcp.setDestinationPort(2);
         tcp.setHeaderLength(32, 0);
-        buf.setBytes(20, aligned);
+        buf.setBytes(20, options);
         assertNull(tcp.check());
-        assertEquals(expected.tsVal(), tcp.options().tsVal());
-        assertEquals(expected.tsEcr(), tcp.options().tsEcr());
+        return tcp;
     }
 
     private static int u16(byte[] b, int i) {
