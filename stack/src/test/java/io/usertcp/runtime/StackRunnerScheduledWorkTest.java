@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.usertcp.core.StackStats.Counter;
 import io.usertcp.tcp.ConnectionObserver;
 import io.usertcp.wire.Ipv4Address;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +24,9 @@ import org.junit.jupiter.api.Test;
  * due work runs on the stack's thread, never early, the runner wakes up for its deadline (an idle
  * runner would otherwise sleep up to 100 ms a turn), work that keeps itself due does not starve
  * the runner's tasks, a fault in it is contained, and a runner has one piece of work at a time.
+ * And its hook for work at the end of the next turn ({@link StackRunner#atEndOfNextTurn}): it runs
+ * on the stack's thread after the turn that asked for it, before an idle runner sleeps, work it
+ * asks for runs a turn later, a fault in it is contained, other threads are told to use a task.
  * Real time on an idle stack; every wait bounded, none a sleep.
  */
 class StackRunnerScheduledWorkTest {
@@ -151,5 +156,59 @@ class StackRunnerScheduledWorkTest {
         runner.call(now -> null);
         assertEquals(left, first.remaining.get(), "removed work is not run");
         assertThrows(IllegalArgumentException.class, () -> runner.addScheduledWork(null));
+    }
+
+    // ---- atEndOfNextTurn ----
+
+    @Test
+    void turnEndWork_runsAfterTheTurnItWasAskedIn_onTheStackThread_beforeTheIdleRunnerSleeps() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        CompletableFuture<Boolean> ran = new CompletableFuture<>();
+        runner.execute(() -> {
+            runner.atEndOfNextTurn(() -> {
+                order.add("turn-end work");
+                ran.complete(runner.inStackThread());
+            });
+            order.add("the task that asked");
+        });
+        assertTrue(ran.get(5, TimeUnit.SECONDS), "ran on the stack thread");
+        assertEquals(List.of("the task that asked", "turn-end work"), order);
+        // Twenty rounds on an idle runner: at least 2 s if each waited out an idle sleep (100 ms at most, the
+        // runner's longest wait), a few ms if the runner runs the work before it sleeps. 1 s tells them apart.
+        long start = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            CompletableFuture<Void> round = new CompletableFuture<>();
+            runner.execute(() -> runner.atEndOfNextTurn(() -> round.complete(null)));
+            round.get(5, TimeUnit.SECONDS);
+        }
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMillis < 1000, "20 rounds took " + tookMillis + " ms");
+    }
+
+    @Test
+    void turnEndWork_askedForByTurnEndWork_runsAtTheEndOfTheTurnAfter() throws Exception {
+        CompletableFuture<Integer> second = new CompletableFuture<>();
+        runner.execute(() -> runner.atEndOfNextTurn(() -> runner.atEndOfNextTurn(() -> second.complete(2))));
+        assertEquals(2, second.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void turnEndWork_aFaultInIt_isContained_andTheRunnerGoesOn() throws Exception {
+        CompletableFuture<String> after = new CompletableFuture<>();
+        runner.execute(() -> {
+            runner.atEndOfNextTurn(() -> {
+                throw new IllegalStateException("a faulty piece of work, on purpose");
+            });
+            runner.atEndOfNextTurn(() -> after.complete("the next piece ran"));
+        });
+        assertEquals("the next piece ran", after.get(5, TimeUnit.SECONDS));
+        assertTrue(runner.isAlive());
+        assertEquals(42, (int) runner.call(now -> 42));
+    }
+
+    @Test
+    void turnEndWork_fromAnotherThread_isRefusedWithAMessageThatSaysWhatToDo() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> runner.atEndOfNextTurn(() -> { }));
+        assertTrue(e.getMessage().contains("stack thread"), e.getMessage());
     }
 }
