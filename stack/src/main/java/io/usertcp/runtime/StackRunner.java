@@ -185,10 +185,18 @@ public final class StackRunner implements AutoCloseable {
         return s == null ? null : s.getCause();
     }
 
-    /** What calls fail with now that the thread stopped (a fresh copy), or null while it serves. */
+    /**
+     * What calls fail with now that the runner stopped serving (a fresh copy), or null while it
+     * serves: also between {@link #close()} and the thread's last act, when calls already fail.
+     */
     public StackStoppedException stoppedFailure() {
-        StackStoppedException s = stopped;
+        StackStoppedException s = stop();
         return s == null ? null : copy(s);
+    }
+
+    /** What calls fail with (not a copy), or null while the runner serves. */
+    private StackStoppedException stop() {
+        return stopped != null ? stopped : running ? null : stoppedException(null);
     }
 
     /** One line for people: {@code alive}, {@code stopped}, or {@code dead: java.lang.Error: boom}. */
@@ -270,7 +278,7 @@ public final class StackRunner implements AutoCloseable {
             call.run();
             return call.result;
         }
-        StackStoppedException s = stopped != null ? stopped : running ? null : stoppedException(null);
+        StackStoppedException s = stop();
         if (s != null) {
             call.result.completeExceptionally(copy(s));
             return call.result;

@@ -1,16 +1,14 @@
 package io.usertcp.socket;
 
-import io.usertcp.tcp.CloseReason;
-import io.usertcp.tcp.ConnectionHandler;
-import io.usertcp.tcp.TcpConnection;
 import java.io.InterruptedIOException;
 
 /**
- * Turns a connection's events (on the stack thread) into wake-ups for blocked user threads. A user
- * thread reads {@link #version()} before asking the stack for progress and, if there was none,
- * waits until the version moves, so an event between the two steps is never lost.
+ * Turns events on the stack thread into wake-ups for blocked user threads: the socket's handler
+ * ({@code TcpSocket.Events}) or a listener's callback calls {@link #signal()}. A user thread reads
+ * {@link #version()} before asking the stack for progress and, if there was none, waits until the
+ * version moves, so an event between the two steps is never lost.
  */
-final class EventGate implements ConnectionHandler {
+final class EventGate {
     private long version;
 
     synchronized long version() {
@@ -46,25 +44,5 @@ final class EventGate implements ConnectionHandler {
             }
         }
         return true;
-    }
-
-    @Override
-    public void onEstablished(TcpConnection connection, long nowNanos) {
-        signal();
-    }
-
-    @Override
-    public void onReadable(TcpConnection connection, long nowNanos) {
-        signal();
-    }
-
-    @Override
-    public void onWritable(TcpConnection connection, long nowNanos) {
-        signal();
-    }
-
-    @Override
-    public void onClosed(TcpConnection connection, CloseReason reason, long nowNanos) {
-        signal();
     }
 }

@@ -251,7 +251,7 @@ public final class TcpSocket implements Closeable {
                     throw faultFailure();
                 }
                 if (!runner.isAlive()) {
-                    throw stackStopped(); // the read will never be answered
+                    throw SocketErrors.stackStopped(runner.stoppedFailure()); // the read will never be answered
                 }
                 if (!gate.awaitChange(seen, deadline)) {
                     throw new SocketTimeoutException("Read timed out");
@@ -523,16 +523,6 @@ public final class TcpSocket implements Closeable {
         } catch (StackStoppedException e) {
             throw SocketErrors.stackStopped(e);
         }
-    }
-
-    /** What a call fails with once the runner has stopped: StackRunner's own exception, saying why. */
-    private SocketException stackStopped() {
-        try {
-            runner.call(now -> null);
-        } catch (StackStoppedException e) {
-            return SocketErrors.stackStopped(e);
-        }
-        return new SocketException("the stack stopped"); // not reached: a stopped runner fails every call
     }
 
     /** {@link StackRunner#call}, for calls that report failures as {@code IOException}s. */

@@ -126,6 +126,17 @@ public final class TunStackHost implements AutoCloseable {
     }
 
     /**
+     * A host with MTU 1500, the default configuration, the virtio-net offloads and {@code shards}
+     * stacks on a multi-queue device (see {@link #start(String, int, Layout, UnaryOperator,
+     * UnaryOperator, boolean, int)}).
+     *
+     * @throws TunUnavailableException when TUN devices or namespaces cannot be made here
+     */
+    public static TunStackHost startSharded(String prefix, int shards) {
+        return start(prefix, DEFAULT_MTU, Layout.defaults(), UnaryOperator.identity(), UnaryOperator.identity(), true, shards);
+    }
+
+    /**
      * @param prefix    namespace name prefix; must start with {@code usertcp-}
      * @param customize adjusts the stack configuration (addresses and MTU are set here)
      * @throws TunUnavailableException when TUN devices or namespaces cannot be made here

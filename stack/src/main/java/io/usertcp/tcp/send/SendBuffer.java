@@ -12,13 +12,13 @@ import io.usertcp.core.ByteQuota;
  * {@link #release()}. Data is copied only once, into the outgoing packet.
  */
 final class SendBuffer {
+    private static final ByteBuf[] NONE = {};
+    private static final int FIRST_ROOM = 16;
     /**
      * The chunks, oldest first, in a ring that grows by doubling: index access for the cursor below.
      * Empty until the first write (an idle connection holds no array), then {@link #FIRST_ROOM}.
      */
     private ByteBuf[] ring = NONE;
-    private static final ByteBuf[] NONE = {};
-    private static final int FIRST_ROOM = 16;
     private int head;
     private int count;
     /** Bytes held against SO_SNDBUF / SO_RCVBUF. */

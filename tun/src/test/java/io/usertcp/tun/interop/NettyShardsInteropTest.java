@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -54,8 +53,7 @@ class NettyShardsInteropTest {
     }
 
     private static TunStackHost start() {
-        return TunStackHost.start("usertcp-interop-netty", TunStackHost.DEFAULT_MTU, TunStackHost.Layout.defaults(),
-                UnaryOperator.identity(), UnaryOperator.identity(), true, 2);
+        return TunStackHost.startSharded("usertcp-interop-netty", 2);
     }
 
     /** The shard that owns a flow, as our stack sees it. */

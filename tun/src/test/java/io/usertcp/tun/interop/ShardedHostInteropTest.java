@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -57,8 +56,7 @@ class ShardedHostInteropTest {
     }
 
     private static TunStackHost start() {
-        return TunStackHost.start("usertcp-interop-shards", TunStackHost.DEFAULT_MTU, TunStackHost.Layout.defaults(),
-                UnaryOperator.identity(), UnaryOperator.identity(), true, 2);
+        return TunStackHost.startSharded("usertcp-interop-shards", 2);
     }
 
     /** Hashes what arrives; at the end of the stream sends the SHA-256 back and closes. Notes its shard's thread. */
