@@ -176,38 +176,43 @@ public final class PacketSteps {
 
     /**
      * Several live segments may match one scripted one: a script written where the kernel sends
-     * large (TSO) segments is met by consecutive MSS-sized ones that tile its range exactly.
+     * large (TSO) segments is met by consecutive smaller ones that tile its range exactly. As
+     * google/packetdrill aggregates them (run_packet.c do_outbound_script_packet() without
+     * --strict_segments, packet.c aggregate_packets()): each tile continues the previous one's
+     * sequence, and its headers agree with the previous one's except for FIN, PSH and CWR, which
+     * verify_tcp() compares only when strict; the aggregate has the last tile's headers and time
+     * (its PSH and FIN) with the first tile's sequence number and CWR. The kernel marks PSH per
+     * skb as it writes (tcp_sendmsg_locked()), so tiles before the last may carry one the script
+     * does not write.
      */
     private static LivePacket tile(PacketSpec spec, LivePacket first, Source more) {
         if (!first.isTcp() || first.payloadLength() == 0 || first.payloadLength() >= spec.length()) {
             return null;
         }
-        int pushFin = TcpFlags.PSH | TcpFlags.FIN;
+        int notCompared = TcpFlags.PSH | TcpFlags.FIN | TcpFlags.CWR;
         if (first.tcp().hasFlag(TcpFlags.FIN)) {
             return null;
         }
         int total = first.payloadLength();
         LivePacket last = first;
-        boolean push = first.tcp().hasFlag(TcpFlags.PSH);
         while (total < spec.length()) {
             LivePacket next = more.next();
             if (next == null || !next.isTcp() || next.seq() != ((first.seq() + total) & 0xFFFF_FFFFL)
-                    || next.ack() != first.ack() || (next.tcp().flags() & ~pushFin) != (first.tcp().flags() & ~pushFin)) {
+                    || next.ack() != first.ack() || (next.tcp().flags() & ~notCompared) != (first.tcp().flags() & ~notCompared)) {
                 return null;
             }
             total += next.payloadLength();
-            push |= next.tcp().hasFlag(TcpFlags.PSH);
             last = next;
         }
         if (total != spec.length()) {
             return null;
         }
-        int flags = (first.tcp().flags() & ~pushFin) | (push ? TcpFlags.PSH : 0) | (last.tcp().flags() & TcpFlags.FIN);
-        TcpHeader h = first.tcp();
-        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), h.seq(), h.ack(), h.reserved(), flags,
-                last.tcp().window(), 0, 0, h.options());
-        return new LivePacket(first.timeNanos(), first.protocol(), first.tos(), first.source(), first.destination(), combined,
-                first.optionBytes(), total);
+        int flags = (last.tcp().flags() & ~TcpFlags.CWR) | (first.tcp().flags() & TcpFlags.CWR);
+        TcpHeader h = last.tcp();
+        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), first.tcp().seq(), h.ack(), h.reserved(), flags,
+                h.window(), 0, 0, h.options());
+        return new LivePacket(last.timeNanos(), last.protocol(), last.tos(), last.source(), last.destination(), combined,
+                last.optionBytes(), total);
     }
 
     /**
