@@ -145,33 +145,36 @@ public final class PacketSteps {
      */
     public LivePacket match(Event.Packet e, LivePacket live, Comparison comparison, Source more) {
         PacketSpec spec = e.packet();
-        if (isnRelative && (spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
+        LivePacket first = learnAndMap(spec, live);
+        String mismatch = PacketMatcher.mismatch(spec, first, comparison, map);
+        if (mismatch == null) {
+            return first;
+        }
+        LivePacket tiled = tile(spec, first, more);
+        if (tiled == null || PacketMatcher.mismatch(spec, tiled, comparison, map) != null) {
+            throw ScriptFailure.at(e, mismatch, spec.format(), format(first) + "  at " + seconds(first.timeNanos()) + " s");
+        }
+        return tiled;
+    }
+
+    /**
+     * A live packet that may match {@code spec}, in script space: the ISN learned when both are
+     * SYNs, TS values mapped.
+     */
+    private LivePacket learnAndMap(PacketSpec spec, LivePacket live) {
+        boolean synToSyn = (spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN);
+        if (isnRelative && synToSyn) {
             // packetdrill: the scripted ISN holds in SYNs only; everything else counts from 0 (the live ISN).
             localIsn = spec.seqKnown() ? spec.seqStart() : 0;
             map.learnIsn(0, live.seq());
         }
-        if (isnRelative || cookies != null) {
-            live = toScriptSpace(live);
-            Source raw = more;
-            more = () -> {
-                LivePacket next = raw.next();
-                return next == null ? null : toScriptSpace(next);
-            };
-        }
-        if (!isnRelative && (spec.flags() & TcpFlags.SYN) != 0 && live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN)) {
+        LivePacket mapped = isnRelative || cookies != null ? toScriptSpace(live) : live;
+        if (!isnRelative && synToSyn) {
             // The ISN, learned from the SYN or SYN-ACK; "...(0)" starts a new sequence space at 0.
             map.learnIsn(spec.seqKnown() ? spec.seqStart() : 0, live.seq());
         }
-        learnTimestamp(spec, live); // packetdrill maps TS values before comparing (and for the messages)
-        String mismatch = PacketMatcher.mismatch(spec, live, comparison, map);
-        if (mismatch == null) {
-            return live;
-        }
-        LivePacket tiled = tile(spec, live, more);
-        if (tiled == null || PacketMatcher.mismatch(spec, tiled, comparison, map) != null) {
-            throw ScriptFailure.at(e, mismatch, spec.format(), format(live) + "  at " + seconds(live.timeNanos()) + " s");
-        }
-        return tiled;
+        learnTimestamp(spec, mapped); // packetdrill maps TS values before comparing (and for the messages)
+        return mapped;
     }
 
     /**
@@ -183,22 +186,34 @@ public final class PacketSteps {
      * verify_tcp() compares only when strict; the aggregate has the last tile's headers and time
      * (its PSH and FIN) with the first tile's sequence number and CWR. The kernel marks PSH per
      * skb as it writes (tcp_sendmsg_locked()), so tiles before the last may carry one the script
-     * does not write.
+     * does not write. A packet of another connection (addresses and ports) discards what was
+     * gathered and starts anew, as packetdrill does: a SYN another socket retransmits just
+     * before the script's socket sends its own is not that socket's (packetdrill takes any SYN to
+     * the remote address for the connecting socket's, find_connect_for_live_packet()).
+     * Unlike packetdrill, a segment without payload does not start a tiling of its own connection.
      */
-    private static LivePacket tile(PacketSpec spec, LivePacket first, Source more) {
-        if (!first.isTcp() || first.payloadLength() == 0 || first.payloadLength() >= spec.length()) {
+    private LivePacket tile(PacketSpec spec, LivePacket first, Source more) {
+        if (!first.isTcp() || first.payloadLength() >= spec.length() || first.tcp().hasFlag(TcpFlags.FIN)) {
             return null;
         }
         int notCompared = TcpFlags.PSH | TcpFlags.FIN | TcpFlags.CWR;
-        if (first.tcp().hasFlag(TcpFlags.FIN)) {
-            return null;
-        }
-        int total = first.payloadLength();
+        LivePacket start = first;
         LivePacket last = first;
+        int total = first.payloadLength();
         while (total < spec.length()) {
-            LivePacket next = more.next();
-            if (next == null || !next.isTcp() || next.seq() != ((first.seq() + total) & 0xFFFF_FFFFL)
-                    || next.ack() != first.ack() || (next.tcp().flags() & ~notCompared) != (first.tcp().flags() & ~notCompared)) {
+            LivePacket raw = more.next();
+            if (raw == null || !raw.isTcp()) {
+                return null;
+            }
+            if (!sameConnection(raw, last)) {
+                start = learnAndMap(spec, raw); // run_packet.c: "Discarding previously sniffed packets"
+                last = start;
+                total = start.payloadLength();
+                continue;
+            }
+            LivePacket next = isnRelative || cookies != null ? toScriptSpace(raw) : raw;
+            if (total == 0 || start.tcp().hasFlag(TcpFlags.FIN) || next.seq() != ((start.seq() + total) & 0xFFFF_FFFFL)
+                    || next.ack() != start.ack() || (next.tcp().flags() & ~notCompared) != (start.tcp().flags() & ~notCompared)) {
                 return null;
             }
             total += next.payloadLength();
@@ -207,12 +222,20 @@ public final class PacketSteps {
         if (total != spec.length()) {
             return null;
         }
-        int flags = (last.tcp().flags() & ~TcpFlags.CWR) | (first.tcp().flags() & TcpFlags.CWR);
+        if (last == start) {
+            return start;
+        }
+        int flags = (last.tcp().flags() & ~TcpFlags.CWR) | (start.tcp().flags() & TcpFlags.CWR);
         TcpHeader h = last.tcp();
-        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), first.tcp().seq(), h.ack(), h.reserved(), flags,
+        TcpHeader combined = new TcpHeader(h.sourcePort(), h.destinationPort(), start.tcp().seq(), h.ack(), h.reserved(), flags,
                 h.window(), 0, 0, h.options());
         return new LivePacket(last.timeNanos(), last.protocol(), last.tos(), last.source(), last.destination(), combined,
                 last.optionBytes(), total);
+    }
+
+    private static boolean sameConnection(LivePacket a, LivePacket b) {
+        return a.source() == b.source() && a.destination() == b.destination()
+                && a.tcp().sourcePort() == b.tcp().sourcePort() && a.tcp().destinationPort() == b.tcp().destinationPort();
     }
 
     /**

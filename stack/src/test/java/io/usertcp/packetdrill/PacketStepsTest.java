@@ -26,13 +26,21 @@ class PacketStepsTest {
     }
 
     private static LivePacket segment(long timeNanos, int seq, int length, int flags) {
-        TcpHeader h = new TcpHeader(8080, 48123, seq, 1, 0, flags, 100, 0, 0, TcpOptions.NONE);
+        return segment(timeNanos, 8080, seq, length, flags);
+    }
+
+    private static LivePacket segment(long timeNanos, int sourcePort, int seq, int length, int flags) {
+        TcpHeader h = new TcpHeader(sourcePort, 48123, seq, flags == TcpFlags.SYN ? 0 : 1, 0, flags, 100, 0, 0, TcpOptions.NONE);
         return new LivePacket(timeNanos, 6, 0, LOCAL, REMOTE, h, new byte[0], length);
     }
 
     private static LivePacket match(String line, LivePacket first, LivePacket... rest) {
+        return match(new PacketSteps(0), line, first, rest);
+    }
+
+    private static LivePacket match(PacketSteps steps, String line, LivePacket first, LivePacket... rest) {
         ArrayDeque<LivePacket> more = new ArrayDeque<>(List.of(rest));
-        return new PacketSteps(0).match(outbound(line), first, Comparison.EXACT, more::pollFirst);
+        return steps.match(outbound(line), first, Comparison.EXACT, more::pollFirst);
     }
 
     // packet.c aggregate_packets(): the last tile's flags (the kernel pushed the first TSO segment of a
@@ -65,5 +73,28 @@ class PacketStepsTest {
         LivePacket tiled = match("0 > .W 1:3001(3000) ack 1 win 100",
                 segment(1_000, 1, 2000, TcpFlags.ACK | TcpFlags.CWR), segment(2_000, 2001, 1000, TcpFlags.ACK));
         assertEquals(TcpFlags.ACK | TcpFlags.CWR, tiled.tcp().flags());
+    }
+
+    // run_packet.c do_outbound_script_packet(): a packet of another connection discards what was gathered. Here another
+    // socket's SYN, retransmitted just before the script's socket sent its SYN with data (syn-data-partial-or-over-ack).
+    @Test
+    void aSynOfAnotherConnectionBeforeTheScriptsSyn_isPassedOver_andTheIsnIsTheMatchedSyns() {
+        PacketSteps steps = new PacketSteps(0, true);
+        LivePacket matched = match(steps, "0 > S 0:800(800) win 100",
+                segment(1_000, 40000, 7000, 0, TcpFlags.SYN), segment(2_000, 40001, 90000, 800, TcpFlags.SYN));
+        assertEquals(40001, matched.tcp().sourcePort());
+        assertEquals(2_000, matched.timeNanos());
+        LivePacket data = match(steps, "0 > . 801:1801(1000) ack 1 win 100",
+                new LivePacket(3_000, 6, 0, LOCAL, REMOTE, new TcpHeader(40001, 48123, 90801, 1, 0, TcpFlags.ACK, 100, 0, 0,
+                        TcpOptions.NONE), new byte[0], 1000));
+        assertEquals(90801, data.seq(), "801 in script space: later segments count from the matched SYN's ISN (90000)");
+    }
+
+    // Unlike packetdrill, a segment without payload does not start a tiling of its own connection.
+    @Test
+    void aSegmentWithoutPayloadFollowedByDataOfItsConnection_doesNotMatchADataSegment() {
+        ScriptFailure f = assertThrows(ScriptFailure.class, () -> match("0 > . 1:1001(1000) ack 1 win 100",
+                segment(1_000, 1, 0, TcpFlags.ACK), segment(2_000, 1, 1000, TcpFlags.ACK)));
+        assertTrue(f.failure().message().startsWith("payload: expected 1000 bytes but got 0"), f.failure()::format);
     }
 }

@@ -358,11 +358,13 @@ final class KernelInterpreter implements Syscalls.Host {
                     + " s (tolerance " + PacketSteps.duration(tolerance) + " s)") + " but the kernel sent nothing by "
                     + steps.seconds(limit) + " s", e.packet().format(), "(nothing)");
         }
+        live = steps.match(e, live, comparison, () -> awaitPacket(limit));
         if (live.isTcp() && live.tcp().hasFlag(TcpFlags.SYN) && !live.tcp().hasFlag(TcpFlags.ACK)) {
-            localPort = live.tcp().sourcePort(); // the kernel connects: its ephemeral port, before connect() returns
+            // The kernel connects: its ephemeral port, before connect() returns. From the SYN that matched: another
+            // socket's retransmitted SYN may have come first (PacketSteps.match passes over it, as packetdrill does).
+            localPort = live.tcp().sourcePort();
             remotePort = live.tcp().destinationPort();
         }
-        live = steps.match(e, live, comparison, () -> awaitPacket(limit));
         trace.add(Trace.of(e, steps.format(live)));
         if (!any && (live.timeNanos() < expected - tolerance || live.timeNanos() > latest)) {
             throw ScriptFailure.at(e, "timing error: expected the outbound packet at " + steps.seconds(expected)
