@@ -102,7 +102,9 @@ public final class PacketSteps {
         } else if (isnRelative) {
             seq = (seq + remoteIsn) & 0xFFFF_FFFFL;
         }
-        TcpHeader header = TcpHeader.of(sourcePort, destinationPort, (int) seq, (int) ack, p.flags(), p.window(), options);
+        // An urgent pointer ("urg N") as written (the kernel backend; the stack's runner reports it unsupported).
+        TcpHeader header = new TcpHeader(sourcePort, destinationPort, (int) seq, (int) ack, 0, p.flags(), p.window(), 0,
+                p.urgentPointer() < 0 ? 0 : (int) p.urgentPointer(), options);
         int tos = p.ecn() == null ? 0 : switch (p.ecn()) {
             case "ect1" -> 1;
             case "ect0", "ect01" -> 2;

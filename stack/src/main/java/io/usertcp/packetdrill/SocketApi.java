@@ -112,6 +112,24 @@ public interface SocketApi {
         throw new UnsupportedOperationException("sendfile: this socket layer has no files");
     }
 
+    /** Whether {@code pipe} and {@code splice} are made (the kernel backend makes them; the stack has no pipes). */
+    default boolean pipes() {
+        return false;
+    }
+
+    /**
+     * {@code pipe(fds)}: a pipe whose read end becomes script descriptor {@code readFd} and whose
+     * write end {@code writeFd}. Called only when {@link #pipes()}.
+     */
+    default SyscallResult pipe(int readFd, int writeFd) {
+        throw new UnsupportedOperationException("pipe: this socket layer has no pipes");
+    }
+
+    /** {@code splice(in, NULL, out, NULL, count, flags)}. Called only when {@link #pipes()}. */
+    default SyscallResult splice(int inFd, int outFd, int count, int flags) {
+        throw new UnsupportedOperationException("splice: this socket layer has no pipes");
+    }
+
     /** {@code epoll_create}: a new script descriptor. Called only when {@link #epolls()}. */
     default SyscallResult epollCreate() {
         throw new UnsupportedOperationException("epoll: this socket layer has none");

@@ -184,6 +184,7 @@ public final class Syscalls {
             case "recvmsg" -> recvmsg(s, a);
             case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait" -> epoll(s, a);
             case "open", "sendfile" -> file(s, a);
+            case "pipe", "splice" -> pipe(s, a);
             case "close" -> {
                 int fd = fd(a, 0);
                 yield () -> Outcome.of(sockets.close(fd));
@@ -534,11 +535,38 @@ public final class Syscalls {
             Map.entry("EPOLLOUT", 0x4L), Map.entry("EPOLLERR", 0x8L), Map.entry("EPOLLHUP", 0x10L), Map.entry("EPOLLRDHUP", 0x2000L),
             Map.entry("EPOLLEXCLUSIVE", 1L << 28), Map.entry("EPOLLONESHOT", 1L << 30), Map.entry("EPOLLET", 1L << 31));
 
+    /** splice(2)'s flags (include/linux/splice.h). */
+    private static final Map<String, Long> SPLICE_FLAGS = Map.of("SPLICE_F_MOVE", 1L, "SPLICE_F_NONBLOCK", 2L,
+            "SPLICE_F_MORE", 4L, "SPLICE_F_GIFT", 8L);
+
     /**
-     * {@code epoll_create(1) = 5}, {@code epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT|EPOLLET, fd=4})},
-     * {@code epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1} (the first event checked), when the
-     * socket layer {@link SocketApi#epolls() has epoll}.
+     * {@code pipe([5, 6])} (the two descriptors the script names, read end first) and
+     * {@code splice(in, NULL, out, NULL, count, flags)}, where the socket layer has pipes.
+     * google/packetdrill passes splice's offsets to the kernel as pointers (run_system_call.c
+     * syscall_splice()): only NULL means something, so only NULL is taken.
      */
+    private Call pipe(Event.Syscall s, List<Expr> a) {
+        if (!sockets.pipes()) {
+            throw new Unsupported("system call " + s.name() + "() is not supported");
+        }
+        if (s.name().equals("pipe")) {
+            if (!(arg(a, 0, s) instanceof Expr.Array fds) || fds.elements().size() != 2) {
+                throw new Unsupported("pipe() of something other than [READ_FD, WRITE_FD]");
+            }
+            int readFd = (int) integer(fds.elements().get(0));
+            int writeFd = (int) integer(fds.elements().get(1));
+            return () -> Outcome.of(sockets.pipe(readFd, writeFd));
+        }
+        int in = fd(a, 0);
+        int out = fd(a, 2);
+        if (integer(arg(a, 1, s)) != 0 || integer(arg(a, 3, s)) != 0) {
+            throw new Unsupported("splice() with an offset other than NULL");
+        }
+        int count = (int) integer(arg(a, 4, s));
+        int flags = (int) symbolic(arg(a, 5, s), SPLICE_FLAGS);
+        return () -> Outcome.of(sockets.splice(in, out, count, flags));
+    }
+
     /** {@code open(path, O_RDONLY)} and {@code sendfile(out, in, [offset] or NULL, count)}, where the socket layer has files. */
     private Call file(Event.Syscall s, List<Expr> a) {
         if (!sockets.files()) {
@@ -566,6 +594,11 @@ public final class Syscalls {
         return () -> Outcome.of(sockets.sendfile(out, in, start, count));
     }
 
+    /**
+     * {@code epoll_create(1) = 5}, {@code epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT|EPOLLET, fd=4})},
+     * {@code epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1} (the first event checked), when the
+     * socket layer {@link SocketApi#epolls() has epoll}.
+     */
     private Call epoll(Event.Syscall s, List<Expr> a) {
         if (!sockets.epolls()) {
             throw new Unsupported("system call " + s.name() + "() is not supported");

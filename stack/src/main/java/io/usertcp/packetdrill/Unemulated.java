@@ -26,7 +26,9 @@ public final class Unemulated {
             if (!p.packet().inbound() && p.packet().ttl() >= 0) {
                 throw ScriptFailure.unsupported(e, "checking an outbound packet's TTL (ttl " + p.packet().ttl() + ")");
             }
-            if (p.packet().urgentPointer() >= 0) {
+            // The kernel backend writes an inbound urgent pointer as it is (PacketSteps.inbound); neither runner
+            // compares an outbound one.
+            if (p.packet().urgentPointer() >= 0 && !(kernelBackend && p.packet().inbound())) {
                 throw ScriptFailure.unsupported(e, "urgent pointer (urg, RFC 9293 §3.8.5)");
             }
             if (p.packet().options() != null) {

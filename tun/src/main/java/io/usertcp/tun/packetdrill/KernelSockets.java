@@ -232,6 +232,45 @@ final class KernelSockets implements SocketApi {
         }
     }
 
+    @Override
+    public boolean pipes() {
+        return true;
+    }
+
+    /**
+     * A real pipe (pipe2(2), close-on-exec as the script's other descriptors), its ends under the
+     * script's numbers, as google/packetdrill maps them (run_system_call.c syscall_pipe(),
+     * run_syscall_pipe()); a number still in use is taken over as {@link #adopt} does.
+     */
+    @Override
+    public SyscallResult pipe(int readFd, int writeFd) {
+        if (readFd < 0 || writeFd < 0 || readFd == writeFd) {
+            return SyscallResult.error(Errno.EINVAL, "pipe([" + readFd + ", " + writeFd + "]): two distinct descriptors expected");
+        }
+        try (Memory ends = new Memory(8)) {
+            if (SocketCalls.pipe2(Pointer.nativeValue(ends), O_CLOEXEC) < 0) {
+                return failed();
+            }
+            adoptAs(readFd, ends.getInt(0));
+            adoptAs(writeFd, ends.getInt(4));
+            return SyscallResult.ok(0);
+        }
+    }
+
+    /** splice(2) between the live descriptors, both offsets NULL (google/packetdrill's syscall_splice()). */
+    @Override
+    public SyscallResult splice(int inFd, int outFd, int count, int flags) {
+        return result(SocketCalls.splice(live(inFd), 0, live(outFd), 0, count, flags));
+    }
+
+    /** Puts a live descriptor under a given script number; a live one the number named stays open, out of reach, until the end. */
+    private synchronized void adoptAs(int fd, int liveFd) {
+        Integer previous = fds.put(fd, liveFd);
+        if (previous != null) {
+            orphans.add(previous);
+        }
+    }
+
     /** O_CLOEXEC: the script's files are not inherited by the shell lines' processes. */
     private static final int O_CLOEXEC = 0x80000;
 

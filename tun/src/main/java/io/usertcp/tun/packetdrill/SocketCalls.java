@@ -65,6 +65,12 @@ final class SocketCalls {
     /** sendfile(2); {@code offset} points at an off_t, or is 0 for the file's own offset. */
     static native long sendfile(int outFd, int inFd, long offset, long count);
 
+    /** pipe2(2); {@code fds} points at two ints: the read end, then the write end. */
+    static native int pipe2(long fds, int flags);
+
+    /** splice(2); {@code offIn} and {@code offOut} point at loff_t, or are 0 (NULL). */
+    static native long splice(int fdIn, long offIn, int fdOut, long offOut, long len, int flags);
+
     static native int connect(int fd, long addr, int addrlen);
 
     static native int getsockname(int fd, long addr, long addrlen);

@@ -62,7 +62,9 @@ class KernelBackendTest {
         // The kernel pushes the first TSO segment of a write, not the last one: tiles aggregate as packetdrill's do.
         "gtests/net/tcp/fast_recovery/prr-ss-30pkt-lost1_4.pkt", "gtests/net/tcp/nagle/sendmsg_msg_more.pkt",
         // Another socket retransmits its SYN just before the script's socket sends its own: passed over, as packetdrill does.
-        "gtests/net/tcp/fastopen/client/syn-data-partial-or-over-ack.pkt"})
+        "gtests/net/tcp/fastopen/client/syn-data-partial-or-over-ack.pkt",
+        // pipe() and splice() as real calls, IP_FREEBIND, an inbound urgent pointer.
+        "gtests/net/tcp/splice/tcp_splice_loop_test.pkt"})
     void aCorpusScriptTheKernelPassesPassesOnTheKernel(String script) throws IOException {
         Path corpus = corpus();
         assertTrue(Files.readAllLines(corpus.resolve("kernel-results.tsv")).contains(script + "\t3\t"),
@@ -176,12 +178,34 @@ class KernelBackendTest {
         assertTrue(stack.failure().format().contains("system call open() is not supported"), stack.failure().format());
     }
 
+    /**
+     * pipe() and splice() are the real calls (google/packetdrill's syscall_pipe(), syscall_splice()):
+     * the pipe's ends under the script's numbers, splice moving the connection's bytes into it, and
+     * reads from its read end seeing them; closing the write end gives end of file.
+     */
+    @Test
+    void pipeAndSplice_moveTheConnectionsBytesIntoARealPipe(@TempDir Path dir) {
+        String script = HANDSHAKE + "   +0 pipe([5, 6]) = 0\n"
+                + "   +0 < P. 1:1001(1000) ack 1 win 257\n"
+                + "   +0 splice(4, NULL, 6, NULL, 600, 0) = 600\n"
+                + "   +0 read(5, ..., 1000) = 600\n"
+                + "   +0 splice(4, NULL, 6, NULL, 1000, SPLICE_F_NONBLOCK) = 400\n"
+                + "   +0 close(6) = 0\n"
+                + "   +0 read(5, ..., 1000) = 400\n"
+                + "   +0 read(5, ..., 1000) = 0\n";
+        RunResult r = KernelScriptRunner.run("pipe.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format() + "\nnotes: " + r.notes());
+        RunResult stack = ScriptRunner.run("pipe.pkt", script, Map.of(), RunOptions.of(TcpProfile.linux()));
+        assertEquals(RunResult.Status.UNSUPPORTED, stack.status(), "the stack has no pipes");
+        assertEquals("line 9: unsupported: system call pipe() is not supported", stack.failure().format().split("\n")[0]);
+    }
+
     @Test
     void aScriptThatNeedsWhatTheBackendCannotDoIsUnsupported(@TempDir Path dir) {
-        String script = HANDSHAKE + "   +0 pipe([5, 6]) = 0\n";
-        RunResult r = KernelScriptRunner.run("pipe.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        String script = HANDSHAKE + "   +0 writev(4, [{..., 10}], 1) = 10\n";
+        RunResult r = KernelScriptRunner.run("writev.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
         assertEquals(RunResult.Status.UNSUPPORTED, r.status(), () -> String.valueOf(r.failure()));
-        assertEquals("line 9: unsupported: system call pipe() is not supported", r.failure().format().split("\n")[0]);
+        assertEquals("line 9: unsupported: system call writev() is not supported", r.failure().format().split("\n")[0]);
     }
 
     /**
