@@ -8,7 +8,8 @@ import io.usertcp.tun.TunDevice;
 
 /**
  * The kernel backend's TUN device with segmentation offload, as packetdrill has its {@code tun0}:
- * opened with {@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4)}, so that the
+ * opened with {@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)}
+ * ("like a typical ethernet device": google/packetdrill's netdev.c set_device_offload_flags()), so that the
  * kernel hands over its TCP segments as it built them (up to 64 KB, "TSO" segments, the TCP
  * checksum left to the device) rather than cut to the MSS, and sizes and pushes them as it would
  * for a NIC with TSO: what the corpus's scripts expect ({@code > . 10001:17001(7000)}). Each read
@@ -29,6 +30,14 @@ final class OffloadTun implements AutoCloseable {
     static final long TUNSETOFFLOAD = 0x400454D0L;
     static final int TUN_F_CSUM = 0x01;
     static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
+    /**
+     * NETIF_F_TSO_ECN: a TSO segment that carries CWR (SKB_GSO_TCP_ECN, tcp_ecn_send()) reaches the
+     * device whole, as on packetdrill's tun0, rather than cut by software GSO.
+     */
+    static final int TUN_F_TSO_ECN = 0x08;
+    /** The features packetdrill's netdev.c asks for (set_device_offload_flags()). */
+    static final int OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
     private static final int MAX_PACKET = 65535;
     private static final int O_NONBLOCK = 0x800;
     private static final int O_CLOEXEC = 0x80000;
@@ -51,7 +60,7 @@ final class OffloadTun implements AutoCloseable {
         this.device = device;
         this.tunFd = device.fd();
         // TUNSETOFFLOAD takes the flags as the ioctl's argument value, not through a pointer.
-        if (SocketCalls.ioctl(tunFd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) != 0) {
+        if (SocketCalls.ioctl(tunFd, TUNSETOFFLOAD, OFFLOADS) != 0) {
             throw new IllegalStateException("TUNSETOFFLOAD on " + device.name() + ": errno " + SocketCalls.errno());
         }
         this.eventFd = SocketCalls.eventfd(0, O_NONBLOCK | O_CLOEXEC);

@@ -136,6 +136,23 @@ class KernelBackendTest {
         assertEquals(kernel.trace().subList(0, 4), stack.trace().subList(0, 4));
     }
 
+    /**
+     * tun0 is set up as google/packetdrill's: the offloads netdev.c asks for (TUNSETOFFLOAD CSUM, TSO4,
+     * TSO6, TSO_ECN) and, once defaults.sh ran, its pfifo qdisc instead of the host's default.
+     */
+    @Test
+    void theTunDeviceHasPacketdrillsOffloadsAndDefaultsShsQdisc(@TempDir Path dir) {
+        String script = """
+                `../common/defaults.sh`
+                0 `ethtool -k tun0 | grep -q '^tcp-segmentation-offload: on'`
+                +0 `ethtool -k tun0 | grep -q '^	tx-tcp-ecn-segmentation: on'`
+                +0 `ethtool -k tun0 | grep -q '^	tx-tcp6-segmentation: on'`
+                +0 `tc qdisc show dev tun0 | grep -q '^qdisc pfifo '`
+                """;
+        RunResult r = KernelScriptRunner.run("tun0.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
+        assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format());
+    }
+
     @Test
     void onlyPerNamespaceSysctlsAreSetAndTheHostIsUnchanged(@TempDir Path dir) throws IOException {
         Path synRetries = Path.of("/proc/sys/net/ipv4/tcp_syn_retries");
