@@ -211,19 +211,34 @@ final class KernelInterpreter implements Syscalls.Host {
         return System.nanoTime();
     }
 
-    /** Reads every packet waiting on the TUN device, stamped now; a malformed one is noted, not thrown. */
+    /**
+     * Reads every packet the kernel sent that is waiting on the packet socket, each stamped when the
+     * kernel sent it (as packetdrill stamps them, packet_socket_receive(): SIOCGSTAMP), in this
+     * clock; a malformed one is noted, not thrown (and taken off the device's queue).
+     */
     private void drain() {
-        OffloadTun.Received received;
-        while ((received = link.receive()) != null) {
-            long at = now();
-            ByteBuf packet = received.packet();
+        PacketSniffer.Sniffed sniffed;
+        while ((sniffed = link.receive()) != null) {
+            long at = sniffed.sentRealtimeNanos() == 0 ? now() : Math.min(now(), sniffed.sentRealtimeNanos() - realtimeOffset());
+            ByteBuf packet = sniffed.packet();
             try {
-                captured.addLast(steps.decode(packet, at, !received.checksumLeftToDevice()));
+                captured.addLast(steps.decode(packet, at, !sniffed.checksumLeftToDevice()));
             } catch (IllegalStateException e) {
                 notes.add("a malformed packet from the kernel at " + steps.seconds(at) + " s was dropped: " + e.getMessage());
+                link.consumed();
             } finally {
                 packet.release();
             }
+        }
+    }
+
+    /** CLOCK_REALTIME minus this clock ({@link #now()}, CLOCK_MONOTONIC), now. */
+    private static long realtimeOffset() {
+        try (com.sun.jna.Memory ts = new com.sun.jna.Memory(16)) {
+            long before = now();
+            SocketCalls.clock_gettime(SocketCalls.CLOCK_REALTIME, Pointer.nativeValue(ts));
+            long after = now();
+            return ts.getLong(0) * 1_000_000_000L + ts.getLong(8) - (before + (after - before) / 2);
         }
     }
 
@@ -259,10 +274,17 @@ final class KernelInterpreter implements Syscalls.Host {
         }
     }
 
-    /** The next packet the kernel sends, waiting at most until {@code limit}; null if none came. */
+    /**
+     * The next packet the kernel sends, waiting at most until {@code limit}; null if none came. The
+     * packet taken leaves the device's queue now, as packetdrill reads its tun device after each sniff.
+     */
     private LivePacket awaitPacket(long limit) {
         waitUntil(limit, () -> !captured.isEmpty());
-        return captured.pollFirst();
+        LivePacket next = captured.pollFirst();
+        if (next != null) {
+            link.consumed();
+        }
+        return next;
     }
 
     private long tolerance(long lastEvent, long expected) {

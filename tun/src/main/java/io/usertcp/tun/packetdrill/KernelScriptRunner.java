@@ -126,6 +126,7 @@ public final class KernelScriptRunner {
             try (link) {
                 namespace.linkUp(DEVICE, mtu);
                 namespace.addAddress(DEVICE, KERNEL_ADDRESS + "/24");
+                link.startSniffing(namespace);
                 return new KernelInterpreter(script, comparison, namespace, link, workingDir,
                         Ipv4Address.parse(KERNEL_ADDRESS), Ipv4Address.parse(REMOTE_ADDRESS)).run();
             }

@@ -3,7 +3,7 @@ package io.usertcp.tun.packetdrill;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.usertcp.tun.NetworkNamespace;
 import io.usertcp.tun.TunDevice;
 
 /**
@@ -12,9 +12,14 @@ import io.usertcp.tun.TunDevice;
  * ("like a typical ethernet device": google/packetdrill's netdev.c set_device_offload_flags()), so that the
  * kernel hands over its TCP segments as it built them (up to 64 KB, "TSO" segments, the TCP
  * checksum left to the device) rather than cut to the MSS, and sizes and pushes them as it would
- * for a NIC with TSO: what the corpus's scripts expect ({@code > . 10001:17001(7000)}). Each read
- * and write carries a 10-byte {@code struct virtio_net_hdr}; written packets have a zero one (full
- * checksums, no segmentation).
+ * for a NIC with TSO: what the corpus's scripts expect ({@code > . 10001:17001(7000)}). Written
+ * packets carry a zero 10-byte {@code struct virtio_net_hdr} (full checksums, no segmentation).
+ *
+ * <p>What the kernel sends is seen as packetdrill sees it, through a {@link PacketSniffer} on the
+ * device, stamped when the kernel sent it; the device's own queue is read one packet for each
+ * packet the script has taken ({@link #consumed()}), as netdev.c local_netdev_read_queue() does
+ * after each sniff. Until then the kernel's clone of the segment stays in the device's queue, which
+ * Linux's retransmission code looks at (__tcp_retransmit_skb(): skb_still_in_host_queue()).
  *
  * <p>One thread reads, writes and waits (the interpreter's); {@link #wakeup()} is safe from any
  * thread. {@link #receive()} returns a heap buffer the caller owns; {@link #transmit(ByteBuf)}
@@ -24,8 +29,6 @@ final class OffloadTun implements AutoCloseable {
     static final int FLAGS = TunDevice.IFF_TUN | TunDevice.IFF_NO_PI | TunDevice.IFF_VNET_HDR;
     /** {@code struct virtio_net_hdr}: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset. */
     static final int VNET_HDR_SIZE = 10;
-    /** virtio_net_hdr.flags: the checksum is left to the device (VIRTIO_NET_HDR_F_NEEDS_CSUM). */
-    static final int NEEDS_CSUM = 1;
     /** {@code _IOW('T', 208, unsigned int)}. */
     static final long TUNSETOFFLOAD = 0x400454D0L;
     static final int TUN_F_CSUM = 0x01;
@@ -44,13 +47,12 @@ final class OffloadTun implements AutoCloseable {
     private static final short POLLIN = 0x1;
     private static final int EAGAIN = 11;
 
-    /** A packet read: the IPv4 datagram (owned by the caller) and whether its TCP checksum was left to offload. */
-    record Received(ByteBuf packet, boolean checksumLeftToDevice) {}
-
     private final TunDevice device;
     private final int tunFd;
+    private PacketSniffer sniffer;
     private final int eventFd;
-    private final Memory readBuffer = new Memory(VNET_HDR_SIZE + MAX_PACKET + 1);
+    /** netdev.c local_netdev_read_queue(): the virtio header and one byte consume a packet. */
+    private final Memory readBuffer = new Memory(VNET_HDR_SIZE + 1);
     private final Memory writeBuffer = new Memory(VNET_HDR_SIZE + MAX_PACKET);
     private final Memory control = new Memory(32); // two pollfds, then a timespec
     private final Memory counter = new Memory(8);
@@ -69,22 +71,31 @@ final class OffloadTun implements AutoCloseable {
         }
     }
 
-    /** One packet if one is waiting, else null. A read shorter than the header comes back as it is, to be reported. */
-    Received receive() {
+    /**
+     * Opens the packet socket on the device, once it is up and has its address (as netdev.c
+     * local_netdev_new() does last: a packet socket bound to a device that is down reports ENETDOWN).
+     */
+    void startSniffing(NetworkNamespace namespace) {
+        sniffer = PacketSniffer.open(namespace, device.name());
+    }
+
+    /** The next packet the kernel sent on the device if one is waiting, else null (packetdrill's sniffing). */
+    PacketSniffer.Sniffed receive() {
+        return sniffer.receive();
+    }
+
+    /**
+     * Takes one packet off the device's queue, as packetdrill does for each packet it sniffed
+     * (netdev.c local_netdev_read_queue()), so that the kernel frees it; none waiting is not an error.
+     *
+     * @return whether a packet was taken
+     */
+    boolean consumed() {
         long n = SocketCalls.read(tunFd, Pointer.nativeValue(readBuffer), readBuffer.size());
-        if (n < 0) {
-            int errno = SocketCalls.errno();
-            if (errno == EAGAIN) {
-                return null;
-            }
-            throw new IllegalStateException("read from " + device.name() + ": errno " + errno);
+        if (n < 0 && SocketCalls.errno() != EAGAIN) {
+            throw new IllegalStateException("read from " + device.name() + ": errno " + SocketCalls.errno());
         }
-        if (n < VNET_HDR_SIZE) {
-            return new Received(Unpooled.wrappedBuffer(readBuffer.getByteArray(0, (int) n)), false);
-        }
-        boolean leftToDevice = (readBuffer.getByte(0) & NEEDS_CSUM) != 0;
-        return new Received(Unpooled.wrappedBuffer(readBuffer.getByteArray(VNET_HDR_SIZE, (int) n - VNET_HDR_SIZE)),
-                leftToDevice);
+        return n >= 0;
     }
 
     /** Writes one IPv4 datagram behind a zero virtio header. @param packet ownership moves in, released here */
@@ -108,9 +119,9 @@ final class OffloadTun implements AutoCloseable {
         }
     }
 
-    /** Waits until a packet is waiting, {@link #wakeup()} was called, or {@code timeoutNanos} passed. */
+    /** Waits until a sniffed packet is waiting, {@link #wakeup()} was called, or {@code timeoutNanos} passed. */
     void awaitReadable(long timeoutNanos) {
-        control.setInt(0, tunFd);
+        control.setInt(0, sniffer.fd());
         control.setShort(4, POLLIN);
         control.setShort(6, (short) 0);
         control.setInt(8, eventFd);
@@ -133,10 +144,13 @@ final class OffloadTun implements AutoCloseable {
         }
     }
 
-    /** Closes the eventfd and the device (the kernel removes the interface). */
+    /** Closes the eventfd, the packet socket and the device (the kernel removes the interface). */
     @Override
     public void close() {
         SocketCalls.close(eventFd);
+        if (sniffer != null) {
+            sniffer.close();
+        }
         device.close();
         readBuffer.close();
         writeBuffer.close();

@@ -71,6 +71,13 @@ final class SocketCalls {
     /** splice(2); {@code offIn} and {@code offOut} point at loff_t, or are 0 (NULL). */
     static native long splice(int fdIn, long offIn, int fdOut, long offOut, long len, int flags);
 
+    static native int if_nametoindex(String name);
+
+    /** @param ts address of a {@code struct timespec} (two 64-bit fields) */
+    static native int clock_gettime(int clockId, long ts);
+
+    static final int CLOCK_REALTIME = 0;
+
     static native int connect(int fd, long addr, int addrlen);
 
     static native int getsockname(int fd, long addr, long addrlen);

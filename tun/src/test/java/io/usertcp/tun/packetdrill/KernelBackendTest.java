@@ -1,6 +1,7 @@
 package io.usertcp.tun.packetdrill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,8 @@ import io.usertcp.packetdrill.RunResult;
 import io.usertcp.packetdrill.ScriptRunner;
 import io.usertcp.packetdrill.Trace;
 import io.usertcp.tcp.TcpProfile;
+import io.usertcp.tun.ExecResult;
+import io.usertcp.tun.NetworkNamespace;
 import io.usertcp.tun.TunTestSupport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -151,6 +154,42 @@ class KernelBackendTest {
                 """;
         RunResult r = KernelScriptRunner.run("tun0.pkt", script, dir, Map.of(), Map.of(), Comparison.EXACT);
         assertEquals(RunResult.Status.PASS, r.status(), () -> r.failure().format());
+    }
+
+    /**
+     * What the kernel sends is seen as packetdrill sees it (packet_socket_linux.c): through a packet
+     * socket, stamped when the kernel sent it, while the packet stays in tun0's queue until the
+     * backend takes it off (netdev.c local_netdev_read_queue()).
+     */
+    @Test
+    void sentPackets_areSniffedWithTheKernelsTime_andStayQueuedOnTheDeviceUntilTaken() throws Exception {
+        try (NetworkNamespace namespace = NetworkNamespace.create(KernelScriptRunner.NAMESPACE_PREFIX);
+             OffloadTun link = new OffloadTun(namespace.openTun(KernelScriptRunner.DEVICE, OffloadTun.FLAGS))) {
+            namespace.linkUp(KernelScriptRunner.DEVICE, 1500);
+            namespace.addAddress(KernelScriptRunner.DEVICE, KernelScriptRunner.KERNEL_ADDRESS + "/24");
+            link.startSniffing(namespace);
+            long before = realtimeNanos();
+            ExecResult sent = namespace.exec("bash", "-c", "echo x > /dev/udp/" + KernelScriptRunner.REMOTE_ADDRESS + "/9");
+            long after = realtimeNanos();
+            assertTrue(sent.succeeded(), sent::output);
+            PacketSniffer.Sniffed sniffed = link.receive(); // sent (and sniffed) before the shell returned
+            assertNotNull(sniffed, "the datagram was not sniffed");
+            try {
+                assertEquals(17, sniffed.packet().getUnsignedByte(9), "a UDP datagram");
+                assertTrue(sniffed.sentRealtimeNanos() >= before && sniffed.sentRealtimeNanos() <= after,
+                        () -> "stamped at " + sniffed.sentRealtimeNanos() + ", sent between " + before + " and " + after);
+            } finally {
+                sniffed.packet().release();
+            }
+            assertEquals(null, link.receive(), "one packet sent");
+            assertTrue(link.consumed(), "the datagram waited in tun0's queue");
+            assertFalse(link.consumed(), "and only it");
+        }
+    }
+
+    private static long realtimeNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     @Test
