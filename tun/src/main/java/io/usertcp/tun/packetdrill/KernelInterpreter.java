@@ -32,13 +32,14 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One run of one script against the Linux kernel, in real time, as google/packetdrill runs it:
- * inbound lines are written into the TUN device at their time, outbound lines are read from it
- * (each packet stamped when read) and matched, system calls are made on real sockets on a thread
- * inside the namespace (a blocking one keeps blocking there while the script goes on, and its
- * return time is checked against its {@code ...end}), shell lines run inside the namespace.
+ * inbound lines are written into the TUN device at their time, outbound lines are sniffed on it
+ * (each packet stamped when the kernel sent it; {@link OffloadTun}) and matched, system calls are
+ * made on real sockets on a thread inside the namespace (a blocking one keeps blocking there while
+ * the script goes on, and its return time is checked against its {@code ...end}), shell lines run
+ * inside the namespace.
  *
  * <p>Time, as packetdrill's run.c has it: {@code +t} is relative to when the previous event
- * finished (a call when it returned on its thread, a packet when it was written or read),
+ * finished (a call when it returned on its thread, a packet when it was written or sent),
  * consecutive inbound packets to the previous one's scheduled time; absolute times to the
  * start, which is after the leading untimed commands; an event must happen within
  * max(tolerance_usecs, tolerance_percent of the gap since the previous event's time). A {@code *}

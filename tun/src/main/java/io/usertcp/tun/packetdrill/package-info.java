@@ -5,10 +5,10 @@
  * <p>{@link io.usertcp.tun.packetdrill.KernelScriptRunner} creates a network namespace per script
  * with a TUN device in it (addresses in 198.18.0.0/15 only; deleted afterwards, even on failure),
  * and an interpreter that runs the events in real time: inbound packets written into the TUN
- * device, the kernel's packets read from it and matched by the stack module's packetdrill pieces
- * ({@code PacketSteps}, {@code Syscalls}, {@code CodeBlocks}), system calls made on real sockets
- * (JNA direct mapping) on threads inside the namespace, shell lines run inside the namespace with
- * sysctls limited to per-namespace ones.
+ * device, the kernel's packets sniffed on it (a packet socket, as packetdrill's) and matched by
+ * the stack module's packetdrill pieces ({@code PacketSteps}, {@code Syscalls}, {@code CodeBlocks}),
+ * system calls made on real sockets (JNA direct mapping) on threads inside the namespace, shell
+ * lines run inside the namespace with sysctls limited to per-namespace ones.
  *
  * <p>Threads: the interpreter's thread owns the TUN link; system calls run on the namespace's
  * threads, one at a time as packetdrill's system-call thread makes them. Buffers: every packet
