@@ -43,8 +43,8 @@ class PacketStepsTest {
         return steps.match(outbound(line), first, Comparison.EXACT, more::pollFirst);
     }
 
-    // packet.c aggregate_packets(): the last tile's flags (the kernel pushed the first TSO segment of a
-    // write, tcp_sendmsg_locked(), not the last one), the first tile's sequence number, the last tile's time.
+    // packet.c aggregate_packets(): the last tile's flags (the kernel pushed the TSO segments of a write before
+    // the last one, cut short by cwnd, and not that one), the first tile's sequence number, the last tile's time.
     @Test
     void tilesWithAPushBeforeTheLast_matchAScriptedSegmentWithoutPush() {
         LivePacket tiled = match("0 > . 1:3001(3000) ack 1 win 100",

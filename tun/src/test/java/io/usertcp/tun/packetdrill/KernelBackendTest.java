@@ -62,7 +62,7 @@ class KernelBackendTest {
     @ParameterizedTest
     @ValueSource(strings = {"gtests/net/tcp/close/close-on-syn-sent.pkt", "gtests/net/tcp/validate/validate-established-no-flags.pkt",
         "gtests/net/tcp/shutdown/shutdown-wr-close.pkt", "gtests/net/tcp/blocking/blocking-read.pkt",
-        // The kernel pushes the first TSO segment of a write, not the last one: tiles aggregate as packetdrill's do.
+        // The kernel pushes TSO segments before the last one of a burst, not that one: tiles aggregate as packetdrill's do.
         "gtests/net/tcp/fast_recovery/prr-ss-30pkt-lost1_4.pkt", "gtests/net/tcp/nagle/sendmsg_msg_more.pkt",
         // Another socket retransmits its SYN just before the script's socket sends its own: passed over, as packetdrill does.
         "gtests/net/tcp/fastopen/client/syn-data-partial-or-over-ack.pkt",
