@@ -187,8 +187,8 @@ public final class PacketSteps {
      * sequence, and its headers agree with the previous one's except for FIN, PSH and CWR, which
      * verify_tcp() compares only when strict; the aggregate has the last tile's headers and time
      * (its PSH and FIN) with the first tile's sequence number and CWR. The kernel marks PSH per
-     * skb as it writes (tcp_sendmsg_locked()), so tiles before the last may carry one the script
-     * does not write. A packet of another connection (addresses and ports) discards what was
+     * skb as it writes (tcp_sendmsg_locked()) and on every GSO packet (__tcp_transmit_skb()), so
+     * tiles before the last may carry one the script does not write. A packet of another connection (addresses and ports) discards what was
      * gathered and starts anew, as packetdrill does: a SYN another socket retransmits just
      * before the script's socket sends its own is not that socket's (packetdrill takes any SYN to
      * the remote address for the connecting socket's, find_connect_for_live_packet()).
@@ -215,7 +215,8 @@ public final class PacketSteps {
             }
             LivePacket next = isnRelative || cookies != null ? toScriptSpace(raw) : raw;
             if (total == 0 || start.tcp().hasFlag(TcpFlags.FIN) || next.seq() != ((start.seq() + total) & 0xFFFF_FFFFL)
-                    || next.ack() != start.ack() || (next.tcp().flags() & ~notCompared) != (start.tcp().flags() & ~notCompared)) {
+                    || next.ack() != start.ack() || next.tcp().window() != last.tcp().window()
+                    || (next.tcp().flags() & ~notCompared) != (start.tcp().flags() & ~notCompared)) {
                 return null;
             }
             total += next.payloadLength();

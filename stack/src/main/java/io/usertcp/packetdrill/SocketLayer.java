@@ -323,6 +323,11 @@ public final class SocketLayer implements SocketApi {
     }
 
     private SyscallResult write(OpenSocket s, int count, boolean nonBlocking) {
+        return write(s, count, nonBlocking, 0);
+    }
+
+    /** A write with send flags: MSG_MORE and MSG_EOR reach the stack with each part of it taken. */
+    private SyscallResult write(OpenSocket s, int count, boolean nonBlocking, long flags) {
         TcpConnection c = s.connection;
         if (c == null) {
             return SyscallResult.error(Errno.EPIPE, "not connected");
@@ -348,7 +353,7 @@ public final class SocketLayer implements SocketApi {
         if (n > 0) {
             ByteBuf data = Unpooled.wrappedBuffer(new byte[n]);
             try {
-                n = c.send(env.nowNanos(), data);
+                n = c.send(env.nowNanos(), data, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0);
             } finally {
                 data.release();
             }
@@ -375,22 +380,26 @@ public final class SocketLayer implements SocketApi {
     static final long MSG_DONTWAIT = 0x40L;
     static final long MSG_NOSIGNAL = 0x4000L;
     static final long MSG_FASTOPEN = 0x20000000L;
+    static final long MSG_MORE = 0x8000L;
+    static final long MSG_EOR = 0x80L;
 
     @Override
     public boolean takesFlags() {
         return true;
     }
 
-    /** MSG_FASTOPEN, MSG_ZEROCOPY, MSG_DONTWAIT and MSG_NOSIGNAL (no signals here); MSG_MORE and MSG_EOR are not. */
+    /** MSG_FASTOPEN, MSG_ZEROCOPY, MSG_DONTWAIT, MSG_NOSIGNAL (no signals here), MSG_MORE and MSG_EOR. */
     @Override
     public long emulatedSendFlags() {
-        return MSG_FASTOPEN | MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
+        return MSG_FASTOPEN | MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR;
     }
 
     /**
      * {@code send}/{@code sendto}/{@code sendmsg} with flags: MSG_DONTWAIT makes this call
      * non-blocking; MSG_FASTOPEN (or a deferred TCP_FASTOPEN_CONNECT) connects with data in the SYN;
-     * MSG_ZEROCOPY on a socket with SO_ZEROCOPY numbers the send for its completion.
+     * MSG_ZEROCOPY on a socket with SO_ZEROCOPY numbers the send for its completion; MSG_MORE corks
+     * the write's tail (Linux tcp_push() with TCP_NAGLE_CORK) and MSG_EOR ends a record (the stack's
+     * {@link TcpConnection#send(long, ByteBuf, boolean, boolean)}).
      */
     @Override
     public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
@@ -405,7 +414,7 @@ public final class SocketLayer implements SocketApi {
         if (s.connection == null) {
             return SyscallResult.error(Errno.EPIPE, "not connected");
         }
-        SyscallResult r = write(s, count, nonBlocking);
+        SyscallResult r = write(s, count, nonBlocking, flags);
         if ((flags & MSG_ZEROCOPY) != 0 && s.zeroCopy && r.errno() == null && !r.isBlocked() && r.value() > 0) {
             errors(s).zeroCopySent(s.bytesWritten); // numbered for its completion (ErrorQueue; ignored without SO_ZEROCOPY)
         }

@@ -99,6 +99,7 @@ final class StackSettings {
                     .receiveBufferMaxBytes((int) part(v, 2)).build()),
             Map.entry("net.ipv4.tcp_wmem", (v, c) -> c.toBuilder().sendBufferBytes((int) part(v, 1))
                     .sendBufferMaxBytes((int) part(v, 2)).build()),
+            Map.entry("net.ipv4.tcp_min_tso_segs", (v, c) -> c.toBuilder().minTsoSegments((int) num(v)).build()),
             Map.entry("net.ipv4.tcp_moderate_rcvbuf", (v, c) -> c.toBuilder().bufferAutotuning(on(v)).build()),
             Map.entry("net.ipv4.tcp_notsent_lowat", (v, c) -> c.toBuilder()
                     .notSentLowatBytes((int) Math.min(Integer.MAX_VALUE, num(v))).build()),

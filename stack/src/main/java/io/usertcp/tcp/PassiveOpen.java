@@ -231,6 +231,6 @@ final class PassiveOpen {
         child.sender.negotiated(mss, sndShift, sack, timestamps);
         child.receiver.negotiated(windowScaling, sack, timestamps, o.tsVal(), nowNanos);
         child.receiver.mssKnown(mssOffered);
-        child.sender.setWindow(seg.window(), sndShift, seg.seq(), seg.ack());
+        child.sender.handshakeCompleted(seg.window(), sndShift, seg.seq(), seg.ack());
     }
 }

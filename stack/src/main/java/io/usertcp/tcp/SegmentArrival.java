@@ -518,7 +518,7 @@ final class SegmentArrival {
             }
             return false;
         }
-        c.sender.setWindow(seg.window(), c.sender.windowShift(), seg.seq(), ack);
+        c.sender.handshakeCompleted(seg.window(), c.sender.windowShift(), seg.seq(), ack);
         c.becomeEstablished(nowNanos, "rcv ACK of SYN");
         int held = c.receiver.deliverHeld();
         if (held > 0) {

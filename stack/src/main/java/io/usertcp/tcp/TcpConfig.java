@@ -74,6 +74,9 @@ import io.usertcp.tcp.cc.CongestionConfig;
  *                               {@link FastOpen#SERVER_ENABLE} 0x2, ...; the stack's {@link FastOpen} changes
  *                               it at run time). linux: 1, the client side only, Linux's default; rfc and
  *                               freebsd: 0, off unless configured
+ * @param minTsoSegments         the fewest segments a GSO packet is sized for when the pacing rate would
+ *                               give fewer (Linux {@code net.ipv4.tcp_min_tso_segs}, 2; tcp_tso_autosize()):
+ *                               in the linux profile it decides where PSH goes (see PROFILES.md)
  * @param invalidRateLimitNanos  the least time between two ACKs a connection sends to answer segments
  *                               it cannot accept (out of the window, PAWS-rejected, or met with a
  *                               challenge ACK) when they carry no data or a SYN: Linux's
@@ -118,6 +121,7 @@ public record TcpConfig(
         boolean bufferAutotuning,
         int notSentLowatBytes,
         int fastOpen,
+        int minTsoSegments,
         long invalidRateLimitNanos) {
 
     /** Linux tcp_tw_reuse: when an active open may take over a TIME-WAIT entry of the same four-tuple. */
@@ -226,6 +230,7 @@ public record TcpConfig(
         range("socketBufferMaxBytes", socketBufferMaxBytes, 256, 1 << 30);
         range("notSentLowatBytes", notSentLowatBytes, 0, Integer.MAX_VALUE);
         range("fastOpen", fastOpen, 0, Integer.MAX_VALUE);
+        range("minTsoSegments", minTsoSegments, 1, 127); // Linux: 1..S8_MAX
         if (invalidRateLimitNanos < 0) {
             throw new IllegalArgumentException("invalidRateLimitNanos: " + invalidRateLimitNanos + " (expected: >= 0, 0 for no limit)");
         }
@@ -237,7 +242,7 @@ public record TcpConfig(
                 6, 5, 15, 7200 * SECOND, 75 * SECOND, 9, 0, 131072, 16384, true, true, true,
                 Integer.MAX_VALUE, 262144, SynCookieMode.ON_OVERFLOW, false, CongestionConfig.linux(), 0, TcpProfile.linux(),
                 256L << 20, 6 << 20, TimeWaitReuse.LOOPBACK, EcnMode.PASSIVE, 0, // tcp_tw_reuse = 2; tcp_ecn = 2, tcp_ecn_fallback = 1
-                4 << 20, 212_992, true, Integer.MAX_VALUE, FastOpen.CLIENT_ENABLE, // tcp_fastopen = 1;
+                4 << 20, 212_992, true, Integer.MAX_VALUE, FastOpen.CLIENT_ENABLE, 2, // tcp_fastopen = 1; tcp_min_tso_segs = 2
                 500 * MILLISECOND); // tcp_invalid_ratelimit = 500 ms; tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304, rmem_max = wmem_max = 212992
     }
 
@@ -365,6 +370,7 @@ public record TcpConfig(
         private boolean bufferAutotuning;
         private int notSentLowatBytes;
         private int fastOpen;
+        private int minTsoSegments;
         private long invalidRateLimitNanos;
 
         private Builder(TcpConfig c) {
@@ -403,6 +409,7 @@ public record TcpConfig(
             bufferAutotuning = c.bufferAutotuning;
             notSentLowatBytes = c.notSentLowatBytes;
             fastOpen = c.fastOpen;
+            minTsoSegments = c.minTsoSegments;
             invalidRateLimitNanos = c.invalidRateLimitNanos;
         }
 
@@ -441,6 +448,7 @@ public record TcpConfig(
         public Builder bufferAutotuning(boolean v) { bufferAutotuning = v; return this; }
         public Builder notSentLowatBytes(int v) { notSentLowatBytes = v; return this; }
         public Builder fastOpen(int v) { fastOpen = v; return this; }
+        public Builder minTsoSegments(int v) { minTsoSegments = v; return this; }
         public Builder invalidRateLimitNanos(long v) { invalidRateLimitNanos = v; return this; }
 
         public TcpConfig build() {
@@ -450,7 +458,7 @@ public record TcpConfig(
                     timestamps, challengeAckLimitPerSecond, maxTimeWaitEntries, synCookies, abortOnOverflow,
                     congestion, rtoSlopNanos, profile, receiveMemoryLimitBytes, receiveBufferMaxBytes, timeWaitReuse, ecn,
                     ecnSetupSynRetries, sendBufferMaxBytes, socketBufferMaxBytes, bufferAutotuning, notSentLowatBytes, fastOpen,
-                    invalidRateLimitNanos);
+                    minTsoSegments, invalidRateLimitNanos);
         }
     }
 }

@@ -181,17 +181,29 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
      */
     public int send(long nowNanos, ByteBuf data, boolean more) {
+        return send(nowNanos, data, more, false);
+    }
+
+    /**
+     * SEND with MSG_MORE ({@code more}) and MSG_EOR ({@code endOfRecord}): the bytes taken end a
+     * record, which later writes never join in one packet (Linux tcp_skb_can_collapse_to(); the
+     * linux profile, see {@link io.usertcp.tcp.send.Sender#append(ByteBuf, boolean)}).
+     *
+     * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
+     */
+    public int send(long nowNanos, ByteBuf data, boolean more, boolean endOfRecord) {
         if (!state.canSend() || sender.finQueued()) {
             throw new IllegalStateException("send: connection " + id + " is " + state.rfcName()
                     + (sender.finQueued() ? " with its sending side shut down" : "")
                     + " (expected: SYN-SENT, SYN-RECEIVED, ESTABLISHED or CLOSE-WAIT)");
         }
         boolean nothingUnsent = sender.unsentBytes() == 0;
-        int n = sender.append(data);
+        sender.setMoreComing(more); // before the write: MSG_MORE keeps its end from being marked PSH (tcp_push())
+        int n = sender.append(data, endOfRecord);
+        sender.written(nowNanos);
         if (n > 0 && nothingUnsent) {
             chrono.start(SendChrono.Type.BUSY, nowNanos); // Linux tcp_add_write_queue_tail(): the first unsent skb
         }
-        sender.setMoreComing(more);
         if (n > 0 && (state.isSynchronized() || sendsBeforeEstablished())) {
             host.wantsOutput(this);
         }

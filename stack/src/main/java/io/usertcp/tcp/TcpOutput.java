@@ -214,6 +214,7 @@ final class TcpOutput {
         // The persist timer fired with a window too small to use: RFC 9293 §3.8.6.2.1 (4), the override timeout.
         boolean override = c.probePending;
         int mss = segmentMss(c); // what reassembly holds, hence the SACK option, cannot change while we send
+        snd.startGsoPackets(mss, false, c.noDelay);
         int length;
         // Linux sk_gso_disable() when a socket gets an MD5 key (tcp_md5_do_add()): each segment has its own
         // signature, which the device cutting a super-segment could not compute, so signed data goes segment by segment.
@@ -221,8 +222,8 @@ final class TcpOutput {
             sent = sendNewSuperSegments(c, nowNanos, link, mss, override);
         } else {
             while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
+                sendNewSegment(c, nowNanos, link, length, mss, override);
                 override = false;
-                sendNewSegment(c, nowNanos, link, length, mss);
                 sent = true;
             }
         }
@@ -262,9 +263,9 @@ final class TcpOutput {
     }
 
     /** One segment of {@code length} new bytes at SND.NXT, with our FIN when it empties the queue. */
-    private void sendNewSegment(TcpConnection c, long nowNanos, Link link, int length, int mss) {
+    private void sendNewSegment(TcpConnection c, long nowNanos, Link link, int length, int mss, boolean override) {
         Sender snd = c.sender;
-        int pushAndFin = pushAndFin(c, length, mss);
+        int pushAndFin = pushAndFin(c, length, mss, override);
         c.receiver.dataSending(nowNanos);
         prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK | pushAndFin);
         markNewData(c);
@@ -278,15 +279,13 @@ final class TcpOutput {
 
     /**
      * PSH and FIN of the next new-data segment of {@code length} bytes, asked before it is sent: our
-     * FIN rides on the segment that empties the queue; PSH on that one (RFC 9293 §3.9.1: the last of
-     * the data queued), and, where the profile says so, on the last of a burst the window or cwnd
-     * ends (Linux: a TSO packet's PSH, which segmentation leaves on its last segment).
+     * FIN rides on the segment that empties the queue; PSH where the profile puts it
+     * ({@link Sender#pushesNewSegment}: the end of what was queued, or Linux's GSO packets).
      */
-    private static int pushAndFin(TcpConnection c, int length, int mss) {
+    private static int pushAndFin(TcpConnection c, int length, int mss, boolean override) {
         Sender snd = c.sender;
-        boolean last = snd.isLastQueued(length);
-        boolean fin = last && snd.finQueued();
-        boolean push = last || (c.config.profile().pushesEndOfBurst() && snd.endsBurst(length, mss));
+        boolean fin = snd.isLastQueued(length) && snd.finQueued();
+        boolean push = snd.pushesNewSegment(length, mss, override, c.noDelay);
         return (push ? TcpFlags.PSH : 0) | (fin ? TcpFlags.FIN : 0);
     }
 
@@ -320,7 +319,6 @@ final class TcpOutput {
         boolean sent = false;
         int length;
         while ((length = snd.nextSegmentLength(mss, override, c.noDelay)) > 0) {
-            override = false;
             c.receiver.dataSending(nowNanos);
             prepare(c, nowNanos, snd.nxt(), TcpFlags.ACK);
             markNewData(c); // CWR on the first segment: segmentation keeps it there only
@@ -331,11 +329,13 @@ final class TcpOutput {
             int total = 0;
             int segments = 0;
             while (true) {
-                int pushAndFin = pushAndFin(c, length, mss);
+                int pushAndFin = pushAndFin(c, length, mss, override);
+                boolean gsoEnds = snd.endsGsoPacket(length);
+                override = false;
                 snd.newDataSent(nowNanos, length, mss, (pushAndFin & TcpFlags.FIN) != 0);
                 total += length;
                 segments++;
-                if (pushAndFin != 0 || length < mss) {
+                if (pushAndFin != 0 || length < mss || gsoEnds) {
                     s.flags |= pushAndFin; // on the last segment: segmentation keeps them there only
                     break;
                 }
@@ -362,7 +362,8 @@ final class TcpOutput {
         boolean retransmission = false;
         if (snd.recovery().newDataFitsWindow()) {
             int mss = segmentMss(c);
-            sendNewSegment(c, nowNanos, link, Math.min(mss, snd.unsentBytes()), mss);
+            snd.startGsoPackets(mss, true, c.noDelay);
+            sendNewSegment(c, nowNanos, link, Math.min(mss, snd.unsentBytes()), mss, false);
             sent = true;
         } else {
             int start = snd.recovery().lossProbeRetransmitStart();

@@ -630,6 +630,31 @@ public class TcpProfile {
     }
 
     /**
+     * When cwnd restarts after an idle RTO (RFC 5681 §4.1, with slow start after idle on). linux:
+     * where tcp_slow_start_after_idle_check() runs, a write that starts a new skb and a window
+     * update with data queued, each with nothing in flight; sending itself only keeps CUBIC's idle
+     * time out (CA_EVENT_TX_START). rfc: when new data is about to go after the idle period, RFC
+     * 5681 §4.1's own moment; freebsd: the same, tcp_output()'s cc_after_idle().
+     */
+    public boolean restartsAfterIdleAsLinux() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
+     * How the peer's largest window (max_window) is counted and what it bounds. linux: a passive
+     * open counts it from the ACK that completes the handshake, not from the SYN (the child socket
+     * is made from that ACK: tcp_create_openreq_child()), and it bounds the send MSS (tcp_sync_mss()
+     * with tcp_bound_to_half_wnd(): at most half of it, the whole of it up to 536 bytes), so a peer
+     * whose window is smaller than two segments is still served in two. rfc: the SYN's window
+     * counts (RFC 9293 §3.10.7.3 sets SND.WND from it) and SND.MSS stays as the SYN exchange set it,
+     * small windows being sender SWS avoidance's business (§3.8.6.2.1); freebsd: the same,
+     * tcp_output() does not bound t_maxseg by the window.
+     */
+    public boolean windowBoundsAsLinux() {
+        return reference == Reference.LINUX;
+    }
+
+    /**
      * The retransmission timeout after a backoff. linux and rfc: RFC 6298 §5.5, double the RTO (up
      * to the maximum). freebsd: TCPT_RANGESET adds rexmit_slop to the doubled base each time
      * ({@code rtoSlopNanos} in the config), giving the suite's 1 s, 2.2 s, 4.2 s ... SYN timings.
@@ -648,15 +673,16 @@ public class TcpProfile {
     }
 
     /**
-     * PSH on new data that is not the last queued. linux: also on the last segment of each burst
-     * that the peer's window, or the congestion window in slow start, ends while more is queued
-     * (bursts that fast recovery's PRR or congestion avoidance cut carry none in the corpus). Linux
-     * tcp_write_xmit() sends a burst as one TSO/GSO packet and tcp_push() marks PSH on it
-     * (forced_push(), tcp_mark_push()); segmenting it leaves PSH on its last segment (the corpus's
-     * {@code > P. 1:10001(10000)} lines). rfc: RFC 9293 §3.9.1 pushes only the end of what the
-     * user sent; freebsd: tcp_output sets PSH only when the segment empties the send buffer.
+     * Where PSH goes on new data. linux (with {@link #accountsSendBufferInSkbs() skbs}): as Linux
+     * 6.x, on the last segment of every GSO packet tcp_write_xmit() sends that is more than one
+     * segment (__tcp_transmit_skb() forces it "to expedite GRO flush at receiver"), and of a
+     * one-segment packet that is a whole skb tcp_mark_push() marked at the end of a write
+     * (tcp_push()) or every half of the peer's largest window (forced_push()); the packets are sized
+     * as tcp_write_xmit() sizes them (tcp_mss_split_point(), tcp_cwnd_test(), tcp_tso_autosize()).
+     * rfc: RFC 9293 §3.9.1 pushes the end of what the user sent, the last segment queued; freebsd:
+     * tcp_output() sets PSH when the segment empties the send buffer, the same segment.
      */
-    public boolean pushesEndOfBurst() {
+    public boolean pushesPerGsoPacket() {
         return reference == Reference.LINUX;
     }
 

@@ -70,7 +70,9 @@ class OwnScriptsTest {
             "reno-duplicate-acks-count-as-delivered.pkt",          // tcp_remove_reno_sacks(), tcp_reset_reno_sack() (the kernel agrees)
             "paws-one-tick-window.pkt",                            // tcp_paws_discard(): TCP_PAWS_WINDOW (the kernel agrees)
             "md5-keys-sign-and-drop-unsigned.pkt",                 // RFC 2385 as tcp_inbound_md5_hash() (the kernel agrees)
-            "md5-listener-key-added-during-handshake.pkt");        // the request checked with the listener's keys (the kernel agrees)
+            "md5-listener-key-added-during-handshake.pkt",         // the request checked with the listener's keys (the kernel agrees)
+            "mss-bounded-by-half-the-peer-window.pkt",             // tcp_bound_to_half_wnd(), PSH per GSO packet (the kernel agrees)
+            "window-opening-after-zero-pushes-gso-packet.pkt");    // max_window from the handshake's ACK (the kernel agrees)
 
     @Test
     void everyScenarioOfDesignSection13HasAScript_andEveryScriptIsListed() {

@@ -213,8 +213,11 @@ class RetransmissionTimerTest {
         try (ConnectionHarness h = new ConnectionHarness(config)) {
             TcpConnection c = establishedAfter(h, millis(100)); // RTO 300 ms
             send(h, c, 3 * MSS);
+            // Linux's GSO packets (TcpProfile.pushesPerGsoPacket()): on a 100 ms path the pacing rate sizes them at
+            // tcp_min_tso_segs, 2 (tcp_tso_autosize()); __tcp_transmit_skb() pushes each, and the third segment is
+            // the rest of the write, which tcp_push() marked.
             expectData(h, ACK, LOCAL_ISS + 1, MSS);
-            expectData(h, ACK, LOCAL_ISS + 1 + MSS, MSS);
+            expectData(h, PSH | ACK, LOCAL_ISS + 1 + MSS, MSS);
             expectData(h, PSH | ACK, LOCAL_ISS + 1 + 2 * MSS, MSS);
             long[] intervals = {millis(300), millis(600), millis(1200), seconds(2), seconds(2)};
             for (int i = 0; i < intervals.length; i++) {
@@ -317,6 +320,30 @@ class RetransmissionTimerTest {
         }
     }
 
+    // Linux tcp_clean_rtx_queue() and tcp_ack_update_rtt() (TcpProfile.linuxRttEstimator()): an ACK's sample comes
+    // from the send time of the oldest segment it acknowledges, kept in microseconds (nanoseconds here), and is
+    // preferred to the timestamp echo, which counts whole milliseconds. Handshake 100 ms, then data ACKed 3.5 ms after
+    // it left: SRTT = 100 - 100/8 + 3.5/8 = 87.9375 ms, where a sample from the echo would have been 3 or 4 ms.
+    @Test
+    void linux_dataSampleFromTheAckedSegmentsSendTime_notFromTheEchosMilliseconds() {
+        try (ConnectionHarness h = new ConnectionHarness()) {
+            TcpConnection c = h.stack.connect(h.now(), ConnectionHarness.CLIENT_PORT, ConnectionHarness.REMOTE.bits(),
+                    ConnectionHarness.PEER_SERVER_PORT);
+            Sent syn = h.expectSent().assertFlags(SYN).assertSeqAck(LOCAL_ISS, 0);
+            h.advance(millis(100));
+            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(1460),
+                    new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(7000, timestamps(syn).tsVal())));
+            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            assertEquals(millis(100), c.snapshot(h.now()).srttNanos());
+            send(h, c, 100);
+            Sent data = expectData(h, PSH | ACK, LOCAL_ISS + 1, 100);
+            h.advance(3_500_000);
+            h.receive(h.segment().seq(REMOTE_ISS + 1).ack(LOCAL_ISS + 101)
+                    .options(new TcpOption.Timestamps(7001, timestamps(data).tsVal())));
+            assertEquals(millis(87) + 937_500, c.snapshot(h.now()).srttNanos());
+        }
+    }
+
     // RFC 7323 §4.1 and §3.2: with timestamps, the echoed TSval tells which transmission an ACK answers, so the ACK of
     // a retransmission that echoes the retransmission's TSval is a valid sample (Linux tcp_ack_update_rtt falls back
     // to the TSecr when Karn rules the sequence sample out). Handshake RTT 100 ms; the retransmission is ACKed 50 ms
@@ -365,8 +392,8 @@ class RetransmissionTimerTest {
         try (ConnectionHarness h = new ConnectionHarness(LINUX_NEWRENO)) {
             TcpConnection c = h.established(); // RTT 0: RTO 200 ms
             send(h, c, 10 * MSS);
-            for (int i = 0; i < 10; i++) {
-                expectData(h, i == 9 ? PSH | ACK : ACK, LOCAL_ISS + 1 + i * MSS, MSS);
+            for (int i = 0; i < 10; i++) { // two GSO packets of cwnd/2 (tcp_cwnd_test()), each pushed (__tcp_transmit_skb())
+                expectData(h, i == 4 || i == 9 ? PSH | ACK : ACK, LOCAL_ISS + 1 + i * MSS, MSS);
             }
             h.advance(millis(200));
             expectData(h, ACK, LOCAL_ISS + 1, MSS); // short of the end of the data: no PSH

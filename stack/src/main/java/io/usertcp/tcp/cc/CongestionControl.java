@@ -148,6 +148,22 @@ public interface CongestionControl {
     void onIdle(long nowNanos, long idleNanos, long rtoNanos);
 
     /**
+     * {@link #onIdle}'s first half alone, at Linux's moment for it: data goes out with nothing in
+     * flight (tcp_event_data_sent(): CA_EVENT_TX_START), so CUBIC keeps the idle time out of its
+     * curve; cwnd stays.
+     */
+    default void onTransmitStart(long nowNanos, long idleNanos) {
+        onIdle(nowNanos, idleNanos, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #onIdle}'s second half alone, at Linux's moments for it (tcp_slow_start_after_idle_check():
+     * a write that starts a new skb, and a window update with data queued, each with nothing in
+     * flight): cwnd restarts from the restart window if nothing was sent for longer than the RTO.
+     */
+    void restartIfIdle(long nowNanos, long idleNanos, long rtoNanos);
+
+    /**
      * The SYN or SYN-ACK of this connection was retransmitted: if no data has been sent yet, the
      * initial window becomes one segment (RFC 5681 §3.1, RFC 6928 §2: "MUST be one segment"). Linux
      * applies this only after more than one retransmission; the sender decides when to call it.

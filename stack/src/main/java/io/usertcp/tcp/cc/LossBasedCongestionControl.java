@@ -141,9 +141,20 @@ abstract class LossBasedCongestionControl implements CongestionControl {
 
     @Override
     public final void onIdle(long nowNanos, long idleNanos, long rtoNanos) {
+        onTransmitStart(nowNanos, idleNanos);
+        restartIfIdle(nowNanos, idleNanos, rtoNanos);
+    }
+
+    @Override
+    public final void onTransmitStart(long nowNanos, long idleNanos) {
+        nonNegative("idleNanos", idleNanos);
+        idled(nowNanos, idleNanos);
+    }
+
+    @Override
+    public final void restartIfIdle(long nowNanos, long idleNanos, long rtoNanos) {
         nonNegative("idleNanos", idleNanos);
         nonNegative("rtoNanos", rtoNanos);
-        idled(nowNanos, idleNanos);
         if (config.slowStartAfterIdle() && idleNanos > rtoNanos) {
             // RFC 2861 §3 (Linux tcp_cwnd_restart): remember 3/4 of the window in ssthresh so slow
             // start climbs back to it quickly; RFC 5681 §4.1 leaves ssthresh alone otherwise.

@@ -56,6 +56,15 @@ final class LossRecovery {
     int ackDelivered;
     /** When the newest never-retransmitted segment this ACK delivered was sent; Long.MIN_VALUE when none. */
     private long ackNewestSentNanos = Long.MIN_VALUE;
+    /**
+     * This ACK's RTT evidence as Linux gathers it (tcp_clean_rtx_queue(), tcp_sacktag_one()): when
+     * the oldest segment it acknowledged cumulatively, never retransmitted nor SACKed before, was
+     * sent (first_ackt); the same for the oldest it newly SACKed (first_sackt); and whether it
+     * acknowledged retransmitted data (FLAG_RETRANS_DATA_ACKED), which rules the first out (Karn).
+     */
+    private long ackFirstAckedSentNanos = Long.MIN_VALUE;
+    private long ackFirstSackedSentNanos = Long.MIN_VALUE;
+    private boolean ackRetransmittedAcked;
     boolean ackOriginalDelivered;
     boolean ackDataSacked;
     private boolean ackDsack;
@@ -95,6 +104,9 @@ final class LossRecovery {
         scoreboard.advance(t.sndUna);
         ackDelivered = 0;
         ackNewestSentNanos = Long.MIN_VALUE;
+        ackFirstAckedSentNanos = Long.MIN_VALUE;
+        ackFirstSackedSentNanos = Long.MIN_VALUE;
+        ackRetransmittedAcked = false;
         ackOriginalDelivered = false;
         ackDataSacked = false;
         ackDsack = false;
@@ -161,6 +173,10 @@ final class LossRecovery {
             if (log.has(i, TransmitLog.SACKED)) {
                 continue;
             }
+            if (!log.has(i, TransmitLog.EVER_RETRANS)) { // Linux sorts the blocks: the lowest is first_sackt
+                ackFirstSackedSentNanos = ackFirstSackedSentNanos == Long.MIN_VALUE ? log.sentNanos(i)
+                        : Math.min(ackFirstSackedSentNanos, log.sentNanos(i));
+            }
             // Linux tcp_sacktag_one(): SACKed clears lost and retransmitted-in-flight
             log.setMarks(i, (log.marks(i) & TransmitLog.EVER_RETRANS) | TransmitLog.SACKED);
             delivered(t, i, priorFack, nowNanos);
@@ -176,11 +192,29 @@ final class LossRecovery {
                 log.removeFirstIfAcked(t.sndUna); // trims a partly acknowledged entry
                 return;
             }
+            if (log.has(i, TransmitLog.EVER_RETRANS)) {
+                ackRetransmittedAcked = true;
+            } else if (!log.has(i, TransmitLog.SACKED) && ackFirstAckedSentNanos == Long.MIN_VALUE) {
+                ackFirstAckedSentNanos = log.sentNanos(i);
+            }
             if (!log.has(i, TransmitLog.SACKED)) {
                 delivered(t, i, priorFack, nowNanos);
             }
             log.removeFirstIfAcked(t.sndUna);
         }
+    }
+
+    /**
+     * Linux's RTT sample from this ACK's timing (tcp_clean_rtx_queue() and tcp_ack_update_rtt()):
+     * from the send time of the oldest segment it acknowledged cumulatively unless it acknowledged
+     * retransmitted data (seq_rtt_us), else of the oldest it newly SACKed (sack_rtt_us); -1 if
+     * neither, when the timestamp echo is the fallback.
+     */
+    long ackTimingRttNanos(long nowNanos) {
+        if (ackFirstAckedSentNanos != Long.MIN_VALUE && !ackRetransmittedAcked) {
+            return nowNanos - ackFirstAckedSentNanos;
+        }
+        return ackFirstSackedSentNanos == Long.MIN_VALUE ? -1 : nowNanos - ackFirstSackedSentNanos;
     }
 
     /** The RTT of the newest segment this ACK delivered that was never retransmitted (Linux rs->rtt_us), or -1. */
@@ -413,7 +447,7 @@ final class LossRecovery {
     long sendBudget(Sender c) {
         Sender t = c;
         long cwnd = c.cc.cwndBytes();
-        long flight = SeqNum.diff(t.sndNxt, t.sndUna);
+        long flight = t.cwndFlight();
         if (t.rackMode) {
             // Linux: cwnd − tcp_packets_in_flight(); during fast recovery PRR's window (tcp_cwnd_reduction())
             if (phase == RecoveryPhase.FAST_RECOVERY && prrActive) {
@@ -434,7 +468,7 @@ final class LossRecovery {
     /** RFC 6675 SetPipe. */
     long pipe(Sender t) {
         if (t.rackMode) {
-            return log.inFlightBytes(SeqNum.diff(t.sndNxt, t.sndUna));
+            return log.inFlightBytes(t.cwndFlight());
         }
         return scoreboard.pipe(t.sndUna, t.sndNxt, lostEnd(t), highRxt);
     }
@@ -531,6 +565,20 @@ final class LossRecovery {
         log.appendSent(start, end, nowNanos);
         rackRecovery.newDataSent();
         prrSent(t, SeqNum.diff(end, start));
+    }
+
+    /**
+     * {@code [start, end)}, just logged as sent, was a retransmission that went out as new data:
+     * marked lost and retransmitted, as Linux marks what it resends this way (tcp_mark_skb_lost(),
+     * then the retransmission), so RACK finds it lost again like any retransmission.
+     */
+    void markRetransmitted(int start, int end) {
+        log.splitAt(start);
+        log.splitAt(end);
+        int stop = log.indexOf(end);
+        for (int i = log.indexOf(start); i < stop; i++) {
+            log.setMarks(i, log.marks(i) | TransmitLog.LOST | TransmitLog.EVER_RETRANS | TransmitLog.RETRANS_OUT);
+        }
     }
 
     /** {@code [start, end)} went out again: the log marks it retransmitted, sent now (RFC 8985 §6.2 step 1). */

@@ -59,6 +59,10 @@ public final class Sender {
     private long maxSndWnd;
     /** Largest payload we put in a segment (peer's MSS, our MTU, minus options we always send). */
     int sndMss = DEFAULT_MSS;
+    /** The send MSS the SYN exchange and the path allow, before {@link #syncMss()} bounds it by the window. */
+    private int pathMss = DEFAULT_MSS;
+    /** Whether the send MSS is bounded by the peer's largest window (Linux tcp_bound_to_half_wnd()). */
+    private final boolean boundsMssToWindow;
     /** Shift applied to windows the peer sends (RFC 7323 §2.3, Snd.Wind.Shift). */
     private int sndWndShift;
     /** End of the last less-than-MSS segment sent (Minshall's Nagle: SND.SML, Linux snd_sml). */
@@ -118,6 +122,12 @@ public final class Sender {
     private boolean bufferLocked;
     /** The send buffer counted in skbs, as Linux does (the linux profile); null otherwise. */
     private final SkbQueue skbs;
+    /** Where cwnd restarts after idle: at Linux's moments ({@link #idleRestartCheck}), else before new data. */
+    private final boolean linuxIdleRestart;
+    /** RTT samples as Linux takes them, from every ACK's timing ({@link #sampleRtt}). */
+    private final boolean linuxRttSampling;
+    /** PSH per Linux GSO packet ({@link #pushesNewSegment}), which needs {@link #skbs}. */
+    private final boolean gsoPackets;
     /** Data bytes acknowledged so far, for {@link #skbs}. */
     private long ackedDataBytes;
     /** A write found the buffer full since the last ACK that could grow it (Linux SOCK_NOSPACE). */
@@ -147,6 +157,10 @@ public final class Sender {
         this.stats = stats;
         this.buffer = new SendBuffer(config.sendBufferBytes());
         this.skbs = config.profile().accountsSendBufferInSkbs() ? new SkbQueue() : null;
+        this.gsoPackets = skbs != null && config.profile().pushesPerGsoPacket();
+        this.linuxRttSampling = config.profile().linuxRttEstimator();
+        this.linuxIdleRestart = config.profile().restartsAfterIdleAsLinux();
+        this.boundsMssToWindow = config.profile().windowBoundsAsLinux();
         this.notSentLowat = config.notSentLowatBytes();
         this.rtt = new RttEstimator(config);
         this.cc = config.congestion().newController(DEFAULT_MSS);
@@ -160,6 +174,7 @@ public final class Sender {
     /** Before the SYN exchange: the MSS we may use until the peer's is known, and our timestamp clock's offset. */
     public void configure(int mss, int tsOffset) {
         this.sndMss = mss;
+        this.pathMss = mss;
         this.tsOffset = tsOffset;
     }
 
@@ -179,6 +194,7 @@ public final class Sender {
      */
     public void negotiated(int mss, int windowShift, boolean sack, boolean timestamps) {
         this.sndMss = mss;
+        this.pathMss = mss;
         this.sndWndShift = windowShift;
         this.sackPermitted = sack;
         this.timestamps = timestamps;
@@ -186,6 +202,26 @@ public final class Sender {
         this.prrMode = config.profile().proportionalRateReduction();
         this.frtoWithoutSack = !sack && config.profile().lossDetection() == TcpProfile.LossDetection.RACK_TLP;
         cc.setMss(mss);
+        syncMss();
+    }
+
+    /**
+     * Linux tcp_sync_mss() with tcp_bound_to_half_wnd() (the linux profile): the send MSS is at
+     * most half the largest window the peer offered (all of it while that is at most 536 bytes),
+     * never below 68 bytes less the header, so a peer with a small window still gets two segments
+     * in flight; it grows back as the window does, up to what the SYN exchange and the path allow.
+     * rfc and freebsd keep SND.MSS and rely on sender SWS avoidance (RFC 9293 §3.8.6.2.1).
+     */
+    private void syncMss() {
+        if (!boundsMssToWindow || maxSndWnd == 0) {
+            return;
+        }
+        long cutoff = maxSndWnd > 536 ? maxSndWnd >> 1 : maxSndWnd;
+        int mss = pathMss > cutoff ? (int) Math.max(cutoff, 68 - 20 - (timestamps ? 12 : 0)) : pathMss;
+        if (mss != sndMss) {
+            sndMss = mss;
+            cc.setMss(mss);
+        }
     }
 
     /**
@@ -198,7 +234,8 @@ public final class Sender {
      */
     public boolean pathMtuReduced(int pathMtu) {
         int fits = pathMtu - 40 - (timestamps ? 12 : 0);
-        int mss = Math.max(MIN_SND_MSS, Math.min(sndMss, fits));
+        pathMss = Math.max(MIN_SND_MSS, Math.min(pathMss, fits));
+        int mss = Math.min(sndMss, pathMss);
         if (mss >= sndMss) {
             return false;
         }
@@ -211,6 +248,16 @@ public final class Sender {
         return true;
     }
 
+    /**
+     * The sequence space in flight as cwnd counts it: SND.NXT − SND.UNA, less the SYN,ACK of a Fast
+     * Open child that sends before its handshake ends, which Linux's child does not hold (its
+     * request socket retransmits it: tcp_fastopen_synack_timer()), so data gets the whole of cwnd.
+     */
+    long cwndFlight() {
+        int flight = SeqNum.diff(sndNxt, sndUna);
+        return dataBeforeSynAcked && !synAcked() ? flight - 1 : flight;
+    }
+
     /** Linux tcp_min_snd_mss: the smallest send MSS, whatever the peer or the path says. */
     public static final int MIN_SND_MSS = 48;
 
@@ -219,7 +266,22 @@ public final class Sender {
         sndWnd = (long) window << shift;
         sndWl1 = seq;
         sndWl2 = ack;
-        maxSndWnd = Math.max(maxSndWnd, sndWnd);
+        if (sndWnd > maxSndWnd) {
+            maxSndWnd = sndWnd;
+            syncMss(); // tcp_ack_update_window(): a larger max_window may let the MSS grow back
+        }
+    }
+
+    /**
+     * The ACK that completes a passive open (SYN-RECEIVED → ESTABLISHED) brings the window: see
+     * {@link #setWindow}. In the linux profile the largest window starts afresh from it, as Linux
+     * makes the child socket from this ACK (tcp_create_openreq_child(): max_window = snd_wnd).
+     */
+    public void handshakeCompleted(int window, int shift, int seq, int ack) {
+        if (boundsMssToWindow) {
+            maxSndWnd = 0;
+        }
+        setWindow(window, shift, seq, ack);
     }
 
     /** A SYN cookie handshake: the final ACK acknowledged the cookie SYN,ACK. */
@@ -281,6 +343,10 @@ public final class Sender {
         int dataAcked = SeqNum.diff(ack, iss + 1);
         if (dataAcked > 0) {
             buffer.acknowledge(dataAcked); // TCP Fast Open: data our SYN carried (RFC 7413 §3)
+            ackedDataBytes += dataAcked;
+            if (skbs != null) {
+                skbs.acknowledged(ackedDataBytes);
+            }
         }
         delivered += 1 + segments(dataAcked);
         ackedSequence += SeqNum.diff(ack, sndUna);
@@ -291,13 +357,17 @@ public final class Sender {
             synDataResendEnd = sndNxt;
             sndNxt = ack;
         }
-        sampleRtt(nowNanos, seg);
+        sampleRtt(nowNanos, seg, true);
         retransmits = 0;
     }
 
     /** TCP Fast Open, client: our first SYN carries the first {@code length} bytes of the send buffer (RFC 7413 §3). */
     public void synDataSent(int length) {
         sndNxt = iss + 1 + length;
+        if (skbs != null) {
+            skbs.synData(length);
+            skbEndCache = 0;
+        }
     }
 
     /**
@@ -352,7 +422,7 @@ public final class Sender {
         }
         long windowBefore = sndWnd;
         if (SeqNum.ge(ack, sndUna)) {
-            result |= updateWindow(seg, advanced);
+            result |= updateWindow(nowNanos, seg, advanced);
         }
         if (rackMode && lossProbe.outstanding() && synAcked()) {
             boolean pureDuplicate = !advanced && !recovery.ackDataSacked() && seg.payloadLength() == 0 && sndWnd == windowBefore;
@@ -379,9 +449,9 @@ public final class Sender {
         int priorUna = sndUna;
         ackedSequence += acked;
         sndUna = ack;
-        sampleRtt(nowNanos, seg);
         retransmits = 0;
         recovery.updateScoreboard(this, seg.options(), priorUna, nowNanos);
+        sampleRtt(nowNanos, seg, synAckedNow);
         cwr.windowAcked(sndUna);
         if (ecnEcho) {
             ecnEcho(nowNanos, Math.max(0, dataBytes));
@@ -412,6 +482,9 @@ public final class Sender {
      */
     private boolean duplicateAck(long nowNanos, TcpSegmentView seg) {
         int newlySacked = recovery.updateScoreboard(this, seg.options(), sndUna, nowNanos);
+        if (linuxRttSampling) {
+            rtt.sample(recovery.ackTimingRttNanos(nowNanos), sndUna, sndNxt); // sack_rtt_us (-1: none)
+        }
         boolean outstanding = sndNxt != sndUna;
         boolean duplicate;
         if (sackPermitted && seg.options().sackBlockCount() > 0) {
@@ -469,12 +542,15 @@ public final class Sender {
      * old SEG.SEQ (failing the SND.WL1 test) with a new SEG.ACK, and keeping the older window then
      * would move our right edge past the one the peer advertised, by the bytes just acknowledged.
      */
-    private int updateWindow(TcpSegmentView seg, boolean ackAdvanced) {
+    private int updateWindow(long nowNanos, TcpSegmentView seg, boolean ackAdvanced) {
         if (!(ackAdvanced || SeqNum.lt(sndWl1, seg.seq()) || (sndWl1 == seg.seq() && SeqNum.le(sndWl2, seg.ack())))) {
             return 0;
         }
         long before = sndWnd;
         setWindow(seg.window(), sndWndShift, seg.seq(), seg.ack());
+        if (linuxIdleRestart && sndWnd != before && unsentBytes() > 0) {
+            idleRestartCheck(nowNanos);
+        }
         if (sndWnd == 0) {
             return 0;
         }
@@ -484,10 +560,27 @@ public final class Sender {
     /**
      * An RTT sample: from the timestamp echo when timestamps are on (RFC 7323 §4.1, unambiguous even
      * for retransmissions), else from the timed segment, which Karn's rule keeps unretransmitted.
+     * With Linux's sampling (the linux profile), first from this ACK's timing, in nanoseconds: the
+     * send time of the oldest segment it acknowledges (tcp_clean_rtx_queue(), tcp_ack_update_rtt(),
+     * which prefer it to the echo), the echo only without one, and then at least 1 ms
+     * (tcp_rtt_tsopt_us()).
      */
-    private void sampleRtt(long nowNanos, TcpSegmentView seg) {
+    private void sampleRtt(long nowNanos, TcpSegmentView seg, boolean synAckedNow) {
         ParsedTcpOptions o = seg.options();
-        if (timestamps && o.hasTimestamps() && o.tsEcr() != 0) {
+        boolean echo = timestamps && o.hasTimestamps() && o.tsEcr() != 0;
+        if (linuxRttSampling) {
+            // The handshake is timed from the SYN's (or SYN,ACK's) send unless it was retransmitted (tcp_ack() on a
+            // SYN,ACK; tcp_synack_rtt_meas()); data from this ACK's log entries.
+            long sample = synAckedNow ? (rttTiming && SeqNum.gt(seg.ack(), rttSeq) ? nowNanos - rttStartNanos : -1)
+                    : recovery.ackTimingRttNanos(nowNanos);
+            if (sample < 0 && echo) {
+                sample = Math.max(1, tsNow(nowNanos) - o.tsEcr()) * 1_000_000L;
+            }
+            rtt.sample(sample, sndUna, sndNxt); // (-1: no sample)
+            rttTiming = false;
+            return;
+        }
+        if (echo) {
             int elapsedMillis = tsNow(nowNanos) - o.tsEcr();
             if (elapsedMillis >= 0) {
                 rtt.sample(elapsedMillis * 1_000_000L, sndUna, sndNxt);
@@ -555,7 +648,31 @@ public final class Sender {
      */
     public void beforeNewData(long nowNanos) {
         if (unsentBytes() > 0 && sndNxt == sndUna) {
-            cc.onIdle(nowNanos, nowNanos - lastDataSentNanos, rtt.rtoNanos());
+            if (linuxIdleRestart) {
+                cc.onTransmitStart(nowNanos, nowNanos - lastDataSentNanos); // tcp_event_data_sent(): CA_EVENT_TX_START
+            } else {
+                cc.onIdle(nowNanos, nowNanos - lastDataSentNanos, rtt.rtoNanos());
+            }
+        }
+    }
+
+    /**
+     * Linux tcp_slow_start_after_idle_check() (the linux profile, in place of the restart in
+     * {@link #beforeNewData}): with nothing in flight, cwnd restarts after an idle RTO when a write
+     * starts a new skb (tcp_skb_entail()) or a window update finds data queued
+     * (tcp_ack_update_window()); not when a probe goes out, so a zero window probed for seconds
+     * keeps cwnd until the window opens.
+     */
+    private void idleRestartCheck(long nowNanos) {
+        if (sndNxt == sndUna) {
+            cc.restartIfIdle(nowNanos, nowNanos - lastDataSentNanos, rtt.rtoNanos());
+        }
+    }
+
+    /** After a write: see {@link #idleRestartCheck}. */
+    public void written(long nowNanos) {
+        if (linuxIdleRestart && skbs != null && skbs.takeEntailed()) {
+            idleRestartCheck(nowNanos);
         }
     }
 
@@ -589,22 +706,34 @@ public final class Sender {
         if (unsent <= 0 || windowLeft <= 0) {
             return 0;
         }
-        int length = (int) Math.min(Math.min(mss, unsent), windowLeft);
+        // Linux sends skb by skb and never joins two in a packet: a segment ends where its skb does, and one that
+        // ends an skb other than the last goes whatever Nagle or a cork say (tcp_write_xmit(): TCP_NAGLE_PUSH).
+        int data = unsent;
+        boolean lastSkb = true;
+        if (gsoPackets) {
+            long skbRest = currentSkbEnd() - sentDataOffset();
+            if (skbRest < unsent) {
+                data = (int) skbRest;
+                lastSkb = false;
+            }
+        }
+        int length = (int) Math.min(Math.min(mss, data), windowLeft);
         if (length > recovery.sendBudget(this)) {
             return 0;
         }
-        if (length < Math.min(mss, unsent) && 2 * windowLeft < maxSndWnd && !override) {
+        if (length < Math.min(mss, data) && 2 * windowLeft < maxSndWnd && !override) {
             // Sender SWS avoidance: the window, not the data, limits this segment, and it is neither a full
             // segment (1), nor all that is queued (2), nor half the largest window the peer offered (3).
             return 0;
         }
         boolean fin = length == unsent && finQueued;
-        if (length < mss && !fin && (corked || moreComing) && !override) {
+        boolean full = length >= mss || (length == data && !lastSkb);
+        if (!full && !fin && (corked || moreComing) && !override) {
             // TCP_CORK, or MSG_MORE on the last write: a less-than-full segment waits for more data, whatever
             // TCP_NODELAY says (Linux tcp_nagle_check() with TCP_NAGLE_CORK); the persist timer's override sends it.
             return 0;
         }
-        if (length < mss && !fin && !noDelay && SeqNum.gt(sndSml, sndUna)) {
+        if (!full && !fin && !noDelay && SeqNum.gt(sndSml, sndUna)) {
             // Nagle: hold a less-than-full segment while an earlier less-than-full one is unacknowledged, so a bulk
             // write's tail is not delayed. A queued FIN flushes; TCP_NODELAY turns the rule off.
             return 0;
@@ -612,29 +741,156 @@ public final class Sender {
         return length;
     }
 
+    /** The end of the skb new data at SND.NXT is in, remembered until SND.NXT passes it or a write comes. */
+    private long currentSkbEnd() {
+        long start = sentDataOffset();
+        if (start >= skbEndCache || start < skbCacheFrom) {
+            skbEndCache = skbs.skbEnd(start);
+            skbCacheFrom = start;
+        }
+        return skbEndCache;
+    }
+
     /** Whether a segment of {@code length} new bytes empties what is queued (PSH, and a queued FIN rides on it). */
     public boolean isLastQueued(int length) {
         return length == unsentBytes();
     }
 
+    // -------------------------------------------------------------------------------------
+    // Linux's GSO packets, for PSH (the linux profile)
+    // -------------------------------------------------------------------------------------
+
+    /** Linux's gso_max_size on a TUN device (GSO_LEGACY_MAX_SIZE): the most a GSO packet holds. */
+    private static final int GSO_MAX_BYTES = 65536;
+    /** The end, as a data offset, of the GSO packet the next new segments go out in; -1 when a new one starts. */
+    private long gsoEnd = -1;
+    /** Whether that GSO packet carries PSH (on its last segment). */
+    private boolean gsoPush;
+    /** {@link #currentSkbEnd()}'s answer, for data offsets from {@link #skbCacheFrom}; 0 when a write may have changed it. */
+    private long skbEndCache;
+    private long skbCacheFrom;
+
     /**
-     * Whether new data stops after a segment of {@code length} bytes although more is queued: the
-     * peer's window, or the congestion window in slow start, has no room for the next one. Linux sends such a burst
-     * as one TSO/GSO packet carrying PSH, which segmentation leaves on its last segment.
+     * PSH on the next new-data segment, of {@code length} bytes at SND.NXT. rfc and freebsd: on
+     * the segment that empties what is queued (RFC 9293 §3.9.1; FreeBSD tcp_output()). linux: as
+     * Linux 6.x puts it, on the last segment of each GSO packet tcp_write_xmit() sends
+     * ({@link #nextGsoPacket}) that is more than one segment long (__tcp_transmit_skb(): "Force a
+     * PSH flag on all (GSO) packets to expedite GRO flush at receiver"), or that is a whole skb
+     * tcp_mark_push() marked at write time ({@link SkbQueue}); a window probe's data always carries
+     * it (tcp_write_wakeup()).
+     *
+     * @param override the persist timer's probe sends this segment (RFC 9293 §3.8.6.2.1 (4))
      */
-    public boolean endsBurst(int length, int mss) {
-        int rest = unsentBytes() - length;
-        if (rest <= 0) {
-            return false;
+    public boolean pushesNewSegment(int length, int mss, boolean override, boolean noDelay) {
+        if (!gsoPackets) {
+            return isLastQueued(length);
         }
-        int next = Math.min(mss, rest);
-        long windowLeft = sndWnd - SeqNum.diff(sndNxt, sndUna) - length;
-        // cwnd ends a burst with PSH only in slow start, ACK-clocked: segments sent on duplicate ACKs (RFC 3042 limited
-        // transmit), in fast recovery (PRR lets one go per ACK) and in congestion avoidance after it carry none in
-        // Linux's corpus (limited-transmit-no-sack.pkt, prr-ss-10pkt-lost-1.pkt, prr-ss-30pkt-lost1_4.pkt), where
-        // slow-start bursts do (slow-start-ack-per-2pkt.pkt, slow-start-ack-per-4pkt.pkt).
-        boolean cwndEnds = cc.inSlowStart() && !recovery.inRecovery() && recovery.dupAcks() == 0;
-        return windowLeft < next || (cwndEnds && recovery.sendBudget(this) - length < next);
+        if (override) {
+            gsoEnd = -1; // tcp_write_wakeup() sends the probe on its own; what follows starts afresh
+            return true;
+        }
+        long start = sentDataOffset();
+        if (start >= gsoEnd) {
+            nextGsoPacket(start, mss, false, noDelay);
+        }
+        return gsoPush && start + length >= gsoEnd;
+    }
+
+    /**
+     * Whether a new-data segment of {@code length} bytes at SND.NXT ends the GSO packet it goes out
+     * in (asked after {@link #pushesNewSegment}): where a TSO super-segment must end too. Without
+     * skbs (rfc, freebsd), a super-segment ends only where the data or the window does.
+     */
+    public boolean endsGsoPacket(int length) {
+        return gsoPackets && sentDataOffset() + length >= gsoEnd;
+    }
+
+    /**
+     * A new call of Linux tcp_write_xmit(): the next new segment starts a GSO packet. A tail loss
+     * probe ({@code probe}) sends one segment (tcp_send_loss_probe(): push_one 2, a cwnd quota of 1).
+     */
+    public void startGsoPackets(int mss, boolean probe, boolean noDelay) {
+        gsoEnd = -1;
+        if (probe && gsoPackets) {
+            nextGsoPacket(sentDataOffset(), mss, true, noDelay);
+        }
+    }
+
+    /** The data offset of SND.NXT (what {@link #skbs} counts in). */
+    private long sentDataOffset() {
+        return ackedDataBytes + buffer.size() - unsentBytes();
+    }
+
+    /**
+     * The GSO packet Linux tcp_write_xmit() makes of the skb at {@code start}: the whole skb when
+     * it is one segment, else cut by tcp_mss_split_point() to the cwnd quota (tcp_cwnd_test(): at
+     * most half of cwnd, "to ensure we have at least 2 GSO packets in flight"), the size the pacing
+     * rate gives (tcp_tso_segs()), and the peer's window. tso_fragment() leaves the skb's PSH mark
+     * on the part not sent.
+     */
+    private void nextGsoPacket(long start, int mss, boolean probe, boolean noDelay) {
+        long skbEnd = currentSkbEnd();
+        long rest = skbEnd - start;
+        long length = rest;
+        if (rest > mss) {
+            long quota = 1;
+            if (!probe) {
+                long budget = recovery.sendBudget(this);
+                long cwnd = (recovery.pipe(this) + Math.max(0, budget)) / mss; // snd_cwnd: in PRR, in_flight + sndcnt
+                quota = Math.max(1, Math.min(Math.max(cwnd >> 1, 1), budget / mss));
+            }
+            length = Math.min(rest, mssSplitPoint(start, rest, skbEnd == skbs.written(), mss,
+                    Math.min(quota, tsoSegments(mss)), noDelay));
+            if (length <= 0) {
+                length = Math.min(rest, mss);
+            }
+        }
+        gsoEnd = start + length;
+        gsoPush = length > mss || (length == rest && skbs.pushMarked(start));
+    }
+
+    /**
+     * Linux tcp_mss_split_point(): {@code maxSegs} segments, unless the peer's window or the skb's
+     * end (when it is the last) comes first; then what fits, less a trailing partial segment Nagle
+     * would hold (tcp_nagle_check()).
+     */
+    private long mssSplitPoint(long start, long rest, boolean tail, int mss, long maxSegs, boolean noDelay) {
+        long window = sndWnd - SeqNum.diff(sndNxt, sndUna);
+        long maxLen = (long) mss * maxSegs;
+        if (maxLen <= window && !tail) {
+            return maxLen;
+        }
+        long needed = Math.min(rest, window);
+        if (maxLen <= needed) {
+            return maxLen;
+        }
+        long partial = needed % mss;
+        boolean nagle = corked || moreComing || (!noDelay && sndNxt != sndUna && SeqNum.gt(sndSml, sndUna));
+        return partial != 0 && nagle ? needed - partial : needed;
+    }
+
+    /**
+     * Linux tcp_tso_segs() with tcp_tso_autosize(): about 1 ms of data at the pacing rate (200 % of
+     * cwnd·mss/srtt in slow start below half ssthresh, else 120 %: tcp_update_pacing_rate()), plus
+     * gso_max_size >> (min RTT in µs / 512) on short paths (tcp_tso_rtt_log 9), at most a GSO
+     * packet, and at least {@code net.ipv4.tcp_min_tso_segs}.
+     */
+    private long tsoSegments(int mss) {
+        long cwnd = cc.cwndBytes();
+        long srtt = rtt.srttNanos();
+        double bytes = Double.MAX_VALUE; // no RTT yet: Linux's sk_pacing_rate is still unlimited
+        if (srtt > 0) {
+            int ratio = cwnd < cc.ssthreshBytes() / 2 ? 200 : 120; // tcp_pacing_ss_ratio, tcp_pacing_ca_ratio
+            long segments = Math.max(cwnd / mss, (SeqNum.diff(sndNxt, sndUna) + mss - 1) / mss); // max(cwnd, packets_out)
+            double rate = (double) mss * segments * ratio / 100 * 1e9 / srtt;
+            bytes = rate / 1024; // sk_pacing_shift 10
+        }
+        long minRttUs = rtt.minRttNanos() / 1000;
+        if (minRttUs > 0 && (minRttUs >> 9) < 32) {
+            bytes += GSO_MAX_BYTES >> (minRttUs >> 9);
+        }
+        long segs = (long) Math.min(bytes, GSO_MAX_BYTES) / mss;
+        return Math.max(segs, config.minTsoSegments());
     }
 
     /** A new-data segment of {@code length} bytes ({@code mss} was the full size) went out, with our FIN if {@code fin}. */
@@ -652,6 +908,12 @@ public final class Sender {
             markFinSent();
         }
         recovery.newDataSent(this, start, sndNxt, nowNanos);
+        if (SeqNum.le(sndNxt, synDataResendEnd)) {
+            // SYN-data sent again: Linux tcp_rcv_fastopen_synack() marks it lost and retransmits it, so it counts
+            // as retransmitted (tcpi_retrans, TcpRetransSegs) and gives no RTT sample (Karn).
+            recovery.markRetransmitted(start, sndNxt);
+            stats.add(Counter.TcpRetransSegs, segments(length));
+        }
         // Linux tcp_cwnd_validate(): the most in flight during the current window, which starts afresh once
         // SND.UNA passes where the last one ended.
         int flight = SeqNum.diff(sndNxt, sndUna);
@@ -981,9 +1243,19 @@ public final class Sender {
 
     /** SEND: takes as many readable bytes of {@code data} as there is room for. @param data borrowed */
     public int append(ByteBuf data) {
+        return append(data, false);
+    }
+
+    /**
+     * SEND with MSG_EOR when {@code endOfRecord}: in the linux profile the write's last skb then
+     * takes no later data (Linux tcp_skb_can_collapse_to()), so a record never shares a GSO packet
+     * with what follows; rfc and freebsd have no skbs and ignore it.
+     */
+    public int append(ByteBuf data, boolean endOfRecord) {
         int offered = data.readableBytes();
         int n = skbs == null ? buffer.append(data) : buffer.append(data, skbs.take(offered, sizeGoal(), buffer.capacity(),
-                notSentLowat, pushBudget));
+                notSentLowat, pushBudget, maxSndWnd, moreComing, endOfRecord));
+        skbEndCache = 0; // the tail skb may have grown
         if (n < offered || writableSpace() == 0) {
             writerWaits(); // Linux sets SOCK_NOSPACE when a write waits for room
         }
@@ -1041,13 +1313,14 @@ public final class Sender {
 
     /**
      * Linux tcp_xmit_size_goal(): the data an skb gets, at most what a GSO packet holds (64 KiB less
-     * headers) and half the largest window the peer offered (tcp_bound_to_half_wnd()), in whole
-     * segments, at least one.
+     * headers) and half the largest window the peer offered (all of it up to 536 bytes:
+     * tcp_bound_to_half_wnd()), in whole segments, at least one.
      */
     private int sizeGoal() {
         long goal = 65536 - 1 - 320;
-        if (maxSndWnd > 536) {
-            goal = Math.min(goal, Math.max(maxSndWnd >> 1, 68));
+        long cutoff = maxSndWnd > 536 ? maxSndWnd >> 1 : maxSndWnd; // tcp_bound_to_half_wnd()
+        if (cutoff > 0 && goal > cutoff) {
+            goal = Math.max(cutoff, 68 - 20 - (timestamps ? 12 : 0));
         }
         return (int) Math.max(sndMss, goal / sndMss * sndMss);
     }

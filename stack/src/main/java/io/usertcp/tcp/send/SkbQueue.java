@@ -18,6 +18,12 @@ package io.usertcp.tcp.send;
  * <li>Acknowledged skbs are freed; one acknowledged in part is trimmed of its data (tcp_trim_head()).
  * <li>A writer that waits is woken only when the free space is at least half of what is queued
  * (sk_stream_write_space(), sk_stream_min_wspace()).
+ * <li>Each skb carries the PSH mark that tcp_mark_push() sets: on the write queue's tail skb at the
+ * end of each write (tcp_push(), unless MSG_MORE), and on each skb a write fills once it has
+ * written more than half the largest window the peer offered since the last mark (forced_push()).
+ * A write that appends to an unsent skb first clears its mark (tcp_sendmsg_locked()), so the mark
+ * moves to the end of what it adds; an skb split where a burst stops keeps the mark on its unsent
+ * part only (tso_fragment(): "PSH and FIN should only be set in the second packet").
  * </ul>
  *
  * <p>Offsets count the connection's data bytes from 0. The skbs are kept in a ring of two arrays
@@ -42,8 +48,15 @@ final class SkbQueue {
     // A power of two (slot()): none until the first write, then FIRST_ROOM, doubled as needed.
     private static final int FIRST_ROOM = 4;
     private static final long[] NONE = {};
+    private static final byte[] NO_MARKS = {};
+    /** tcp_mark_push()'s TCPHDR_PSH on the skb. */
+    private static final byte PSH = 1;
+    /** MSG_EOR (TCP_SKB_CB(skb)->eor): no later write's data joins the skb (tcp_skb_can_collapse_to()). */
+    private static final byte EOR = 2;
     private long[] starts = NONE;
     private long[] ends = NONE;
+    /** The skbs' {@link #PSH} and {@link #EOR} marks, in the same ring. */
+    private byte[] marks = NO_MARKS;
     private int head;
     private int count;
     /** Linux sk_wmem_queued: data plus overhead of every skb held. */
@@ -58,6 +71,10 @@ final class SkbQueue {
      * one only where the burst stops (tso_fragment()), not at every segment.
      */
     private long reportedSent;
+    /** Whether a write started a new skb since {@link #takeEntailed()} last asked (tcp_skb_entail()). */
+    private boolean entailed;
+    /** Linux pushed_seq, from 0: where the write queue was last marked PSH. */
+    private long pushedUpTo;
 
     private int slot(int i) {
         return (head + i) & (starts.length - 1);
@@ -66,6 +83,11 @@ final class SkbQueue {
     long queued() {
         settle();
         return queued;
+    }
+
+    /** Bytes written so far (write_seq, from 0): the end of the tail skb. */
+    long written() {
+        return written;
     }
 
     long unsent() {
@@ -85,19 +107,25 @@ final class SkbQueue {
     }
 
     /**
-     * A write of {@code offered} bytes: how many it takes, as tcp_sendmsg_locked() does.
+     * A write of {@code offered} bytes: how many it takes, as tcp_sendmsg_locked() does, and where
+     * it marks PSH.
      *
      * @param sizeGoal   tcp_xmit_size_goal(): the most data an skb gets
      * @param pushBudget what cwnd and the peer's window let go out now, in whole segments: a full
      *                   first unsent skb is pushed (and split) up to that much, once per write
+     * @param maxWindow  the largest window the peer offered (max_window), for forced_push()
+     * @param more       MSG_MORE: the end of the write is not marked (tcp_push())
+     * @param eor        MSG_EOR: the write's last skb takes no later data
      */
-    int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget) {
+    int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget, long maxWindow,
+             boolean more, boolean eor) {
         settle();
         int taken = 0;
         boolean pushed = false;
         while (taken < offered) {
             int tail = count == 0 ? -1 : slot(count - 1);
-            long room = tail >= 0 && starts[tail] >= sentUpTo ? sizeGoal - (ends[tail] - starts[tail]) : 0;
+            long room = tail >= 0 && starts[tail] >= sentUpTo && (marks[tail] & EOR) == 0
+                    ? sizeGoal - (ends[tail] - starts[tail]) : 0;
             if (room <= 0) {
                 if (!memoryFree(sndbuf, notSentLowat)) {
                     break;
@@ -105,22 +133,96 @@ final class SkbQueue {
                 tail = append(written, written);
                 queued += SKB_OVERHEAD;
                 room = sizeGoal;
+                entailed = true;
+            }
+            if (taken == 0) {
+                marks[tail] &= ~PSH; // tcp_sendmsg_locked(): "if (!copied) tcp_flags &= ~TCPHDR_PSH"
             }
             int n = (int) Math.min(room, offered - taken);
             ends[tail] += n;
             written += n;
             queued += n;
             taken += n;
-            if (!pushed && ends[tail] - starts[tail] >= sizeGoal && starts[tail] == sentUpTo) {
+            if (taken == offered || ends[tail] - starts[tail] < sizeGoal) {
+                continue; // the write's end is marked below; an skb not yet full takes more
+            }
+            if (written - pushedUpTo > maxWindow >> 1) { // forced_push()
+                mark(tail);
+            }
+            if (!pushed && starts[tail] == sentUpTo) {
                 pushed = true;
                 long budget = pushBudget.bytes();
                 if (budget > 0) {
-                    sent(Math.min(written, sentUpTo + budget)); // tcp_push_one()
+                    sent(Math.min(written, sentUpTo + budget)); // tcp_push_one(), or __tcp_push_pending_frames() when forced
                     settle();
                 }
             }
         }
+        if (taken > 0 && (!more || written - pushedUpTo > maxWindow >> 1)) {
+            mark(slot(count - 1)); // tcp_push() on the write queue's tail
+        }
+        if (taken == offered && taken > 0 && eor) {
+            marks[slot(count - 1)] |= EOR; // tcp_sendmsg_locked(): "if (unlikely(flags & MSG_EOR)) TCP_SKB_CB(skb)->eor = 1"
+        }
         return taken;
+    }
+
+    /**
+     * TCP Fast Open, client: the first {@code length} bytes went in the SYN. Linux tcp_send_syn_data()
+     * copies them into an skb of their own flagged ACK|PSH, which stays queued for retransmission;
+     * the rest of the write keeps its skb and its mark.
+     */
+    void synData(long length) {
+        for (int i = 0; i < count; i++) {
+            int s = slot(i);
+            if (starts[s] < length && length < ends[s]) {
+                insertAfter(i, length, ends[s], marks[s]);
+                ends[s] = length;
+                marks[s] = PSH; // tcp_skb_fragment_eor(): EOR stays with the rest
+                queued += SKB_OVERHEAD;
+            } else if (starts[s] < length) {
+                marks[s] |= PSH;
+            }
+        }
+    }
+
+    /** Whether a write started a new skb since the last call (Linux tcp_skb_entail()); clears it. */
+    boolean takeEntailed() {
+        boolean e = entailed;
+        entailed = false;
+        return e;
+    }
+
+    /** tcp_mark_push(): the skb in {@code slot} carries PSH, and pushed_seq moves to what was written. */
+    private void mark(int slot) {
+        marks[slot] |= PSH;
+        pushedUpTo = written;
+    }
+
+    /**
+     * The end of the skb that holds data offset {@code offset} (not yet acknowledged, not past what
+     * was written): a GSO packet never goes beyond it (tcp_write_xmit() sends skb by skb).
+     */
+    long skbEnd(long offset) {
+        int i = find(offset);
+        return i < 0 ? written : ends[slot(i)];
+    }
+
+    /** Whether the skb that holds data offset {@code offset} carries the PSH mark. */
+    boolean pushMarked(long offset) {
+        int i = find(offset);
+        return i >= 0 && (marks[slot(i)] & PSH) != 0;
+    }
+
+    /** The index of the skb holding {@code offset}, from the tail (new data is in the newest skbs); -1 if none. */
+    private int find(long offset) {
+        for (int i = count - 1; i >= 0; i--) {
+            int s = slot(i);
+            if (starts[s] <= offset) {
+                return offset < ends[s] ? i : -1;
+            }
+        }
+        return -1;
     }
 
     /** Data up to {@code offset} has been handed to the link. */
@@ -142,8 +244,9 @@ final class SkbQueue {
                 return;
             }
             if (starts[s] < sentUpTo) {
-                insertAfter(i, sentUpTo, ends[s]);
+                insertAfter(i, sentUpTo, ends[s], marks[s]);
                 ends[slot(i)] = sentUpTo;
+                marks[slot(i)] &= ~(PSH | EOR); // tso_fragment(): PSH and EOR stay with the part not sent
                 queued += SKB_OVERHEAD;
                 return;
             }
@@ -158,30 +261,36 @@ final class SkbQueue {
         int s = slot(count);
         starts[s] = start;
         ends[s] = end;
+        marks[s] = 0;
         count++;
         return s;
     }
 
     /** Inserts an skb [start, end) after the {@code i}-th, moving the later ones back by one. */
-    private void insertAfter(int i, long start, long end) {
+    private void insertAfter(int i, long start, long end, byte mark) {
         append(0, 0);
         for (int k = count - 1; k > i + 1; k--) {
             starts[slot(k)] = starts[slot(k - 1)];
             ends[slot(k)] = ends[slot(k - 1)];
+            marks[slot(k)] = marks[slot(k - 1)];
         }
         starts[slot(i + 1)] = start;
         ends[slot(i + 1)] = end;
+        marks[slot(i + 1)] = mark;
     }
 
     private void grow() {
         long[] s = new long[Math.max(FIRST_ROOM, starts.length * 2)];
         long[] e = new long[s.length];
+        byte[] p = new byte[s.length];
         for (int i = 0; i < count; i++) {
             s[i] = starts[slot(i)];
             e[i] = ends[slot(i)];
+            p[i] = marks[slot(i)];
         }
         starts = s;
         ends = e;
+        marks = p;
         head = 0;
     }
 

@@ -136,6 +136,7 @@ class CongestionConfigTest {
         @Override public void onRecoveryEnd(long nowNanos) { }
         @Override public void onRetransmitTimeout(long nowNanos, long flightSizeBytes) { }
         @Override public void onIdle(long nowNanos, long idleNanos, long rtoNanos) { }
+        @Override public void restartIfIdle(long nowNanos, long idleNanos, long rtoNanos) { }
         @Override public void onHandshakeRetransmitted() { }
         @Override public void setMss(int smssBytes) { smss = smssBytes; }
         @Override public String name() { return "fixed"; }
