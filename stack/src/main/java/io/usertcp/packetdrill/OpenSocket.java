@@ -68,6 +68,10 @@ final class OpenSocket {
     boolean connected;
     /** For an epoll descriptor: the descriptors it watches, in order, and what each asked for; null otherwise. */
     java.util.TreeMap<Integer, SocketReadiness.EpollInterest> epoll;
+    /** A file the script opened (its size, from the shell line that made it), else -1: not a file. */
+    long fileSize = -1;
+    /** The file's offset, for sendfile() without one. */
+    long filePosition;
     /** A blocking MSG_FASTOPEN send waiting for the handshake: the bytes its SYN carried; -1 when none is. */
     int fastOpenCopied = -1;
 

@@ -144,11 +144,66 @@ public final class ShellCommands {
         if (program.equals("ip") && first.size() >= 3 && first.get(1).equals("tcp_metrics") && first.get(2).equals("flush")) {
             return flushMetrics(command);
         }
+        String name = program.substring(program.lastIndexOf('/') + 1);
+        if (stages.size() == 1 && name.equals("dd")) {
+            return makeFile(command, first);
+        }
+        if (stages.size() == 1 && name.equals("rm")) {
+            return removeFiles(command, first);
+        }
         return switch (program) {
             case "sysctl" -> stages.size() == 1 ? sysctl(first) : skip(command, "a sysctl pipeline");
             case "sockstat" -> sockstat(command, first, stages.subList(1, stages.size()));
             default -> skip(command, "no in-process equivalent of " + program);
         };
+    }
+
+    /**
+     * {@code dd bs=N count=M if=/dev/zero of=PATH [status=none]}: a file of N·M zero bytes for the
+     * script's open() and sendfile() (sendfile/sendfile-simple.pkt); any other source is not emulated.
+     */
+    private Outcome makeFile(String command, List<String> words) {
+        long bs = 512;
+        long count = -1;
+        String in = null;
+        String out = null;
+        for (String w : words.subList(1, words.size())) {
+            int eq = w.indexOf('=');
+            String key = eq < 0 ? w : w.substring(0, eq);
+            String value = eq < 0 ? "" : w.substring(eq + 1);
+            switch (key) {
+                case "bs" -> bs = number(value);
+                case "count" -> count = number(value);
+                case "if" -> in = value;
+                case "of" -> out = value;
+                case "status" -> { }
+                default -> { return new Outcome(Outcome.Kind.UNSUPPORTED, "dd operand " + w + " (`" + command + "`)"); }
+            }
+        }
+        if (!"/dev/zero".equals(in) || out == null || count < 0 || bs <= 0) {
+            return new Outcome(Outcome.Kind.UNSUPPORTED, "a file other than zeros from /dev/zero (`" + command + "`)");
+        }
+        sockets.createFile(out, bs * count);
+        notes.add("`" + command + "`: a file of " + bs * count + " zero bytes, in memory, for open()");
+        return new Outcome(Outcome.Kind.OK, command);
+    }
+
+    /** {@code rm [-f] PATH...}: forgets files {@link #makeFile} made; others never existed here. */
+    private Outcome removeFiles(String command, List<String> words) {
+        for (String w : words.subList(1, words.size())) {
+            if (!w.startsWith("-")) {
+                sockets.removeFile(w);
+            }
+        }
+        return new Outcome(Outcome.Kind.OK, command);
+    }
+
+    private static long number(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**

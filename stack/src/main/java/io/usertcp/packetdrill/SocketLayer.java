@@ -9,7 +9,9 @@ import io.usertcp.tcp.TcpListener;
 import io.usertcp.tcp.TcpStack;
 import io.usertcp.tcp.TcpState;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -353,7 +355,9 @@ public final class SocketLayer implements SocketApi {
         if (n > 0) {
             ByteBuf data = Unpooled.wrappedBuffer(new byte[n]);
             try {
-                n = c.send(env.nowNanos(), data, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0);
+                int[] pieces = (flags & MSG_ZEROCOPY) != 0 && s.zeroCopy && zeroCopyPieces != null
+                        ? pieces(zeroCopyPieces, done, n) : null;
+                n = c.send(env.nowNanos(), data, (flags & MSG_MORE) != 0, (flags & MSG_EOR) != 0, pieces);
             } finally {
                 data.release();
             }
@@ -382,6 +386,8 @@ public final class SocketLayer implements SocketApi {
     static final long MSG_FASTOPEN = 0x20000000L;
     static final long MSG_MORE = 0x8000L;
     static final long MSG_EOR = 0x80L;
+    /** The iovecs of the MSG_ZEROCOPY sendmsg in progress, null otherwise. */
+    private int[] zeroCopyPieces;
 
     @Override
     public boolean takesFlags() {
@@ -419,6 +425,39 @@ public final class SocketLayer implements SocketApi {
             errors(s).zeroCopySent(s.bytesWritten); // numbered for its completion (ErrorQueue; ignored without SO_ZEROCOPY)
         }
         return r;
+    }
+
+    /**
+     * {@code sendmsg} of several iovecs: as {@link #send} of their sum, except that with MSG_ZEROCOPY
+     * on a socket with SO_ZEROCOPY the iovecs reach the stack as the page fragments Linux pins
+     * (skb_zerocopy_iter_stream()), MAX_SKB_FRAGS to an skb.
+     */
+    @Override
+    public SyscallResult sendmsg(int fd, int[] lengths, long flags) {
+        if ((flags & MSG_ZEROCOPY) == 0) {
+            return SocketApi.super.sendmsg(fd, lengths, flags);
+        }
+        zeroCopyPieces = lengths;
+        try {
+            return send(fd, java.util.Arrays.stream(lengths).sum(), flags, 0, 0);
+        } finally {
+            zeroCopyPieces = null;
+        }
+    }
+
+    /** The lengths of the parts of {@code lengths}' pieces that bytes [from, from + n) of their concatenation cover. */
+    static int[] pieces(int[] lengths, long from, int n) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        long start = 0;
+        for (int length : lengths) {
+            long lo = Math.max(start, from);
+            long hi = Math.min(start + length, from + n);
+            if (hi > lo) {
+                out.add((int) (hi - lo));
+            }
+            start += length;
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** {@code sendto} to an AF_UNSPEC address: MSG_FASTOPEN refuses it (Linux tcp_sendmsg_fastopen(): EOPNOTSUPP). */
@@ -699,6 +738,68 @@ public final class SocketLayer implements SocketApi {
     @Override
     public boolean epolls() {
         return true;
+    }
+
+    // =====================================================================================
+    // Files: what the script's shell lines made (`dd ... of=PATH`), for open() and sendfile()
+    // =====================================================================================
+
+    /** The sizes of the files the script made; their bytes are zeros (`dd if=/dev/zero`). */
+    private final Map<String, Long> files = new HashMap<>();
+
+    /** A file of {@code size} zero bytes at {@code path} (replacing one there). */
+    void createFile(String path, long size) {
+        files.put(path, size);
+    }
+
+    /** {@code rm -f PATH}: whether there was a file. */
+    boolean removeFile(String path) {
+        return files.remove(path) != null;
+    }
+
+    @Override
+    public boolean files() {
+        return true;
+    }
+
+    /** {@code open(path, O_RDONLY)}: a descriptor for a file the script made, ENOENT for any other. */
+    @Override
+    public SyscallResult open(String path, int flags) {
+        Long size = files.get(path);
+        if (size == null) {
+            return SyscallResult.error(Errno.ENOENT, path + ": only files the script's shell lines made (dd ... of=PATH) exist here");
+        }
+        OpenSocket f = new OpenSocket(freeFd());
+        f.fileSize = size;
+        sockets.put(f.fd, f);
+        return SyscallResult.ok(f.fd);
+    }
+
+    /**
+     * {@code sendfile(out, in, [offset] or NULL, count)}: the file's bytes from the offset (or its own
+     * position, which then moves) written to the socket as write() writes them; 0 at the end of the
+     * file; EINVAL when {@code in} is not a file (Linux do_sendfile() needs a readable file).
+     */
+    @Override
+    public SyscallResult sendfile(int outFd, int inFd, long offset, int count) {
+        OpenSocket in = sockets.get(inFd);
+        OpenSocket out = sockets.get(outFd);
+        if (in == null || out == null) {
+            return SyscallResult.error(Errno.EBADF);
+        }
+        if (in.fileSize < 0) {
+            return SyscallResult.error(Errno.EINVAL, "sendfile: descriptor " + inFd + " is not a file");
+        }
+        long start = offset >= 0 ? offset : in.filePosition;
+        int n = (int) Math.max(0, Math.min(count, in.fileSize - start));
+        if (n == 0) {
+            return SyscallResult.ok(0);
+        }
+        SyscallResult r = write(out, n, out.nonBlocking);
+        if (offset < 0 && r.errno() == null && !r.isBlocked()) {
+            in.filePosition += r.value();
+        }
+        return r;
     }
 
     @Override

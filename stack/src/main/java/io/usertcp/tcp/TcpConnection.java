@@ -192,6 +192,20 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
      */
     public int send(long nowNanos, ByteBuf data, boolean more, boolean endOfRecord) {
+        return send(nowNanos, data, more, endOfRecord, null);
+    }
+
+    /**
+     * SEND of a MSG_ZEROCOPY write whose bytes come in {@code pieces} (its iovecs' lengths, summing
+     * to the readable bytes; null for a copied write): see
+     * {@link io.usertcp.tcp.send.Sender#append(ByteBuf, boolean, int[])}. The bytes are still copied
+     * into the send buffer; only Linux's skb layout is modelled.
+     */
+    public int send(long nowNanos, ByteBuf data, boolean more, boolean endOfRecord, int[] pieces) {
+        if (pieces != null && java.util.Arrays.stream(pieces).asLongStream().sum() != data.readableBytes()) {
+            throw new IllegalArgumentException("send: the pieces' lengths " + java.util.Arrays.toString(pieces)
+                    + " do not add up to the " + data.readableBytes() + " bytes written");
+        }
         if (!state.canSend() || sender.finQueued()) {
             throw new IllegalStateException("send: connection " + id + " is " + state.rfcName()
                     + (sender.finQueued() ? " with its sending side shut down" : "")
@@ -199,7 +213,7 @@ public final class TcpConnection extends DeadlineHeap.Node {
         }
         boolean nothingUnsent = sender.unsentBytes() == 0;
         sender.setMoreComing(more); // before the write: MSG_MORE keeps its end from being marked PSH (tcp_push())
-        int n = sender.append(data, endOfRecord);
+        int n = sender.append(data, endOfRecord, pieces);
         sender.written(nowNanos);
         if (n > 0 && nothingUnsent) {
             chrono.start(SendChrono.Type.BUSY, nowNanos); // Linux tcp_add_write_queue_tail(): the first unsent skb

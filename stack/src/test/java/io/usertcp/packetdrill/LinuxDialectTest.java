@@ -137,6 +137,23 @@ class LinuxDialectTest {
                         + "set_sysctls.py /proc/sys/net/ipv4/x=0 \\\n /proc/sys/net/ipv4/y=1\\"));
     }
 
+    // open() and sendfile() over the files a script's shell lines make (sendfile/sendfile-simple.pkt): `dd` of zeros
+    // makes one in memory, sendfile writes from it as write() would and moves the file's offset when given none,
+    // returns 0 at its end; a path no line made does not exist, and a socket is no file to send from.
+    @Test
+    void sendfile_fromAFileTheScriptMade() {
+        RunResult r = run("`dd bs=10 count=3 if=/dev/zero of=/tmp/f status=none`\n" + CONNECTED
+                + "+0 open(\"/tmp/f\", O_RDONLY) = 6\n"
+                + "+0 sendfile(5, 6, NULL, 20) = 20\n"
+                + "+0 > P. 1:21(20) ack 1\n"
+                + "+0 sendfile(5, 6, NULL, 20) = 10\n"
+                + "+0 sendfile(5, 6, [25], 20) = 5\n"
+                + "+0 sendfile(5, 6, NULL, 20) = 0\n"
+                + "+0 open(\"/tmp/other\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"
+                + "+0 sendfile(5, 4, NULL, 20) = -1 EINVAL (Invalid argument)\n");
+        assertTrue(r.passed(), () -> r.failure().format());
+    }
+
     @Test
     void outboundIcmpUrgentAndFlaggedSends_areUnsupported_notFailures() {
         for (String line : List.of("+0 > icmp unreachable frag_needed mtu 800",

@@ -1252,9 +1252,19 @@ public final class Sender {
      * with what follows; rfc and freebsd have no skbs and ignore it.
      */
     public int append(ByteBuf data, boolean endOfRecord) {
+        return append(data, endOfRecord, null);
+    }
+
+    /**
+     * SEND of a MSG_ZEROCOPY write made of {@code pieces} (the lengths of its iovecs; null for a
+     * copied write): in the linux profile each piece is a page fragment of the skbs it lands in, at
+     * most {@code MAX_SKB_FRAGS} (17) to an skb (see {@link SkbQueue}), so many small pieces make
+     * several small pushed packets where a copy would make one.
+     */
+    public int append(ByteBuf data, boolean endOfRecord, int[] pieces) {
         int offered = data.readableBytes();
         int n = skbs == null ? buffer.append(data) : buffer.append(data, skbs.take(offered, sizeGoal(), buffer.capacity(),
-                notSentLowat, pushBudget, maxSndWnd, moreComing, endOfRecord));
+                notSentLowat, pushBudget, maxSndWnd, moreComing, endOfRecord, pieces));
         skbEndCache = 0; // the tail skb may have grown
         if (n < offered || writableSpace() == 0) {
             writerWaits(); // Linux sets SOCK_NOSPACE when a write waits for room

@@ -57,6 +57,10 @@ final class SkbQueue {
     private long[] ends = NONE;
     /** The skbs' {@link #PSH} and {@link #EOR} marks, in the same ring. */
     private byte[] marks = NO_MARKS;
+    /** The skbs' zero-copy page fragments (skb_shinfo(skb)->nr_frags of MSG_ZEROCOPY writes), in the same ring. */
+    private byte[] frags = NO_MARKS;
+    /** Linux MAX_SKB_FRAGS (CONFIG_MAX_SKB_FRAGS, 17): the most page fragments an skb holds. */
+    static final int MAX_SKB_FRAGS = 17;
     private int head;
     private int count;
     /** Linux sk_wmem_queued: data plus overhead of every skb held. */
@@ -119,13 +123,34 @@ final class SkbQueue {
      */
     int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget, long maxWindow,
              boolean more, boolean eor) {
+        return take(offered, sizeGoal, sndbuf, notSentLowat, pushBudget, maxWindow, more, eor, null);
+    }
+
+    /**
+     * {@link #take(int, int, long, long, PushBudget, long, boolean, boolean)} for a MSG_ZEROCOPY write
+     * whose bytes are pinned where the application has them: each of {@code pieces} (its iovecs, in
+     * order; null for a copied write) becomes a page fragment of its own in every skb it lands in,
+     * and an skb that holds {@link #MAX_SKB_FRAGS} is marked PSH and closed (tcp_sendmsg_locked():
+     * skb_zerocopy_iter_stream() failing with -EMSGSIZE, then tcp_mark_push() and a new skb).
+     */
+    int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget, long maxWindow,
+             boolean more, boolean eor, int[] pieces) {
         settle();
         int taken = 0;
         boolean pushed = false;
+        int piece = 0;
+        long pieceLeft = pieces == null ? Long.MAX_VALUE : 0;
         while (taken < offered) {
+            while (pieceLeft == 0) {
+                pieceLeft = piece < pieces.length ? pieces[piece++] : Long.MAX_VALUE;
+            }
             int tail = count == 0 ? -1 : slot(count - 1);
             long room = tail >= 0 && starts[tail] >= sentUpTo && (marks[tail] & EOR) == 0
                     ? sizeGoal - (ends[tail] - starts[tail]) : 0;
+            if (pieces != null && room > 0 && frags[tail] >= MAX_SKB_FRAGS) {
+                mark(tail);
+                room = 0;
+            }
             if (room <= 0) {
                 if (!memoryFree(sndbuf, notSentLowat)) {
                     break;
@@ -138,7 +163,11 @@ final class SkbQueue {
             if (taken == 0) {
                 marks[tail] &= ~PSH; // tcp_sendmsg_locked(): "if (!copied) tcp_flags &= ~TCPHDR_PSH"
             }
-            int n = (int) Math.min(room, offered - taken);
+            int n = (int) Math.min(Math.min(room, offered - taken), pieceLeft);
+            if (pieces != null) {
+                frags[tail]++;
+                pieceLeft -= n;
+            }
             ends[tail] += n;
             written += n;
             queued += n;
@@ -262,6 +291,7 @@ final class SkbQueue {
         starts[s] = start;
         ends[s] = end;
         marks[s] = 0;
+        frags[s] = 0;
         count++;
         return s;
     }
@@ -273,24 +303,29 @@ final class SkbQueue {
             starts[slot(k)] = starts[slot(k - 1)];
             ends[slot(k)] = ends[slot(k - 1)];
             marks[slot(k)] = marks[slot(k - 1)];
+            frags[slot(k)] = frags[slot(k - 1)];
         }
         starts[slot(i + 1)] = start;
         ends[slot(i + 1)] = end;
         marks[slot(i + 1)] = mark;
+        frags[slot(i + 1)] = frags[slot(i)]; // at most as many as the whole had (skb_split() shares them out)
     }
 
     private void grow() {
         long[] s = new long[Math.max(FIRST_ROOM, starts.length * 2)];
         long[] e = new long[s.length];
         byte[] p = new byte[s.length];
+        byte[] f = new byte[s.length];
         for (int i = 0; i < count; i++) {
             s[i] = starts[slot(i)];
             e[i] = ends[slot(i)];
             p[i] = marks[slot(i)];
+            f[i] = frags[slot(i)];
         }
         starts = s;
         ends = e;
         marks = p;
+        frags = f;
         head = 0;
     }
 

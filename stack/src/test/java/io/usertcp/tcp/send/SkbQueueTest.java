@@ -109,4 +109,18 @@ class SkbQueueTest {
         write(q, 100, BIG, false, false);
         assertFalse(q.takeEntailed(), "the write joined the unsent tail skb");
     }
+
+    @Test
+    void zeroCopyPieces_areFragments_andAnSkbWithMaxSkbFragsIsPushedAndClosed() {
+        SkbQueue q = new SkbQueue();
+        int[] pieces = new int[18];
+        java.util.Arrays.fill(pieces, 1);
+        assertEquals(18, q.take(18, GOAL, BIG, BIG, NOTHING_GOES, BIG, false, false, pieces));
+        assertEquals(SkbQueue.MAX_SKB_FRAGS, q.skbEnd(0), "tcp_sendmsg_locked(): -EMSGSIZE at the 18th fragment");
+        assertTrue(q.pushMarked(0), "tcp_mark_push() on the full skb");
+        assertEquals(18, q.skbEnd(17));
+        assertTrue(q.pushMarked(17), "and tcp_push() on the tail");
+        assertEquals(100, write(q, 100, BIG, false, false), "a copied write");
+        assertEquals(118, q.skbEnd(17), "joins the tail, which holds one fragment");
+    }
 }
