@@ -742,8 +742,8 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * SO_RCVBUF: the receive buffer becomes what the profile makes of {@code requestedBytes}
      * (Linux doubles it, within net.core.rmem_max, and the window offers half the buffer), and
      * autotuning stops (SOCK_RCVBUF_LOCK). A larger buffer opens the advertised window, up to what
-     * the window scale negotiated on the SYN can express: set it before the connection opens to
-     * make full use of it. A smaller one never takes back window already advertised (RFC 9293
+     * the window scale negotiated on the SYN can express; set before an active open's SYN leaves,
+     * it also sizes the shift that SYN offers (TcpProfile.lockedWindowShift()). A smaller one never takes back window already advertised (RFC 9293
      * §3.8.6.2.2), and bytes already held stay.
      *
      * @throws IllegalArgumentException for a negative size
@@ -751,6 +751,11 @@ public final class TcpConnection extends DeadlineHeap.Node {
     public void setReceiveBufferSize(long nowNanos, int requestedBytes) {
         receiver.setBufferSize(config.profile().socketBufferSize(nonNegative("SO_RCVBUF", requestedBytes),
                 config.socketBufferMaxBytes(), false));
+        if (config.windowScaling() && maxSegmentSettable()) {
+            // Before our SYN: the shift it offers is sized for the locked buffer (TcpProfile.lockedWindowShift()).
+            receiver.offerWindowShift(config.profile().lockedWindowShift(receiver.windowSpace(), receiver.bufferSize(),
+                    config.receiveBufferMaxBytes()));
+        }
         windowOpened(nowNanos);
     }
 

@@ -454,6 +454,26 @@ public class TcpProfile {
         return shift;
     }
 
+    /**
+     * The window-scale shift an active open offers when the application set SO_RCVBUF before its
+     * SYN left. linux: tcp_connect_init() clamps the window to the locked buffer's space
+     * (window_clamp = tcp_full_space(), SOCK_RCVBUF_LOCK), and tcp_select_initial_window() sizes the
+     * shift for min(max(tcp_rmem[2], rmem_max), window_clamp): ilog2 − 15, in 0..14, so a small
+     * buffer offers no scaling at all. rfc: the smallest shift whose window covers the buffer, as
+     * for any buffer. freebsd: unchanged, tcp_connect() sizes request_r_scale for sb_max.
+     *
+     * @param windowSpaceBytes the most the locked buffer's window offers (tcp_full_space())
+     * @param bufferBytes      the locked buffer (sk_rcvbuf)
+     */
+    public int lockedWindowShift(int windowSpaceBytes, int bufferBytes, int receiveBufferMaxBytes) {
+        if (reference != Reference.LINUX) {
+            return windowShift(bufferBytes, receiveBufferMaxBytes);
+        }
+        long space = Math.min(Math.max(receiveBufferMaxBytes, LINUX_RMEM_MAX), Math.max(1, windowSpaceBytes));
+        int ilog2 = 63 - Long.numberOfLeadingZeros(space);
+        return Math.max(0, Math.min(ilog2 - 15, MAX_WINDOW_SHIFT));
+    }
+
     /** Linux net.core.rmem_max default (212992 bytes). */
     static final long LINUX_RMEM_MAX = 212_992;
     /**

@@ -72,7 +72,8 @@ class OwnScriptsTest {
             "md5-keys-sign-and-drop-unsigned.pkt",                 // RFC 2385 as tcp_inbound_md5_hash() (the kernel agrees)
             "md5-listener-key-added-during-handshake.pkt",         // the request checked with the listener's keys (the kernel agrees)
             "mss-bounded-by-half-the-peer-window.pkt",             // tcp_bound_to_half_wnd(), PSH per GSO packet (the kernel agrees)
-            "window-opening-after-zero-pushes-gso-packet.pkt");    // max_window from the handshake's ACK (the kernel agrees)
+            "window-opening-after-zero-pushes-gso-packet.pkt",     // max_window from the handshake's ACK (the kernel agrees)
+            "window-scale-sized-for-a-locked-receive-buffer.pkt"); // tcp_connect_init() with SOCK_RCVBUF_LOCK (the kernel agrees)
 
     @Test
     void everyScenarioOfDesignSection13HasAScript_andEveryScriptIsListed() {

@@ -200,6 +200,11 @@ public final class Receiver {
         this.offeredWndShift = offeredWindowShift;
     }
 
+    /** The window shift our SYN offers, changed before it is sent (SO_RCVBUF set before an active open's SYN). */
+    public void offerWindowShift(int shift) {
+        this.offeredWndShift = shift;
+    }
+
     /**
      * The peer's SYN at {@code seq}: IRS and RCV.NXT. A window already advertised (our SYN, sent
      * before RCV.NXT was known) keeps its size from the real RCV.NXT (RFC 9293 §3.8.6.2.2).
