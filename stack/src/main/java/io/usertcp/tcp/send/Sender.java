@@ -146,6 +146,8 @@ public final class Sender {
     private long delivered;
     /** TCP Fast Open, client: the end of SYN-data the SYN,ACK did not acknowledge, sent again as new data. */
     private int synDataResendEnd;
+    /** Whether SYN-data is being sent again, up to {@link #synDataResendEnd}. */
+    private boolean synDataResending;
     /** TCP Fast Open, server: new data may go before our SYN,ACK is acknowledged (RFC 7413 §4.2.2). */
     private boolean dataBeforeSynAcked;
 
@@ -355,6 +357,7 @@ public final class Sender {
             // SYN-data the SYN,ACK did not acknowledge goes again at once, as new data (Linux tcp_rcv_fastopen_synack()
             // marks it lost and retransmits it: the server dropped it, RFC 7413 §4.2.2).
             synDataResendEnd = sndNxt;
+            synDataResending = true;
             sndNxt = ack;
         }
         sampleRtt(nowNanos, seg, true);
@@ -901,14 +904,19 @@ public final class Sender {
         int start = sndNxt;
         sndNxt += length;
         skbsSent();
-        if (length < mss && !SeqNum.le(sndNxt, synDataResendEnd)) {
+        // SYN-data sent again; compared only while that lasts, since sequence numbers wrap (SeqNum compares within 2^31)
+        boolean synDataAgain = synDataResending && SeqNum.le(sndNxt, synDataResendEnd);
+        if (synDataResending && !SeqNum.lt(sndNxt, synDataResendEnd)) {
+            synDataResending = false;
+        }
+        if (length < mss && !synDataAgain) {
             sndSml = sndNxt; // (SYN-data sent again is a retransmission to Linux: tcp_minshall_update() does not see it)
         }
         if (fin) {
             markFinSent();
         }
         recovery.newDataSent(this, start, sndNxt, nowNanos);
-        if (SeqNum.le(sndNxt, synDataResendEnd)) {
+        if (synDataAgain) {
             // SYN-data sent again: Linux tcp_rcv_fastopen_synack() marks it lost and retransmits it, so it counts
             // as retransmitted (tcpi_retrans, TcpRetransSegs) and gives no RTT sample (Karn).
             recovery.markRetransmitted(start, sndNxt);
