@@ -736,12 +736,21 @@ public final class Sender {
             // TCP_NODELAY says (Linux tcp_nagle_check() with TCP_NAGLE_CORK); the persist timer's override sends it.
             return 0;
         }
-        if (!full && !fin && !noDelay && SeqNum.gt(sndSml, sndUna)) {
+        if (!full && !fin && !noDelay && smallSegmentInFlight()) {
             // Nagle: hold a less-than-full segment while an earlier less-than-full one is unacknowledged, so a bulk
             // write's tail is not delayed. A queued FIN flushes; TCP_NODELAY turns the rule off.
             return 0;
         }
         return length;
+    }
+
+    /**
+     * Minshall's check (Linux tcp_minshall_check()): the last less-than-full segment sent is not yet
+     * acknowledged, SND.UNA < sndSml <= SND.NXT. The upper bound matters: sequence numbers compare
+     * within 2^31, so a sndSml left at the ISS would read as ahead of SND.UNA again after 2 GiB.
+     */
+    private boolean smallSegmentInFlight() {
+        return SeqNum.gt(sndSml, sndUna) && SeqNum.le(sndSml, sndNxt);
     }
 
     /** The end of the skb new data at SND.NXT is in, remembered until SND.NXT passes it or a write comes. */
@@ -868,7 +877,7 @@ public final class Sender {
             return maxLen;
         }
         long partial = needed % mss;
-        boolean nagle = corked || moreComing || (!noDelay && sndNxt != sndUna && SeqNum.gt(sndSml, sndUna));
+        boolean nagle = corked || moreComing || (!noDelay && sndNxt != sndUna && smallSegmentInFlight());
         return partial != 0 && nagle ? needed - partial : needed;
     }
 
