@@ -846,15 +846,19 @@ public final class Sender {
         long length = rest;
         if (rest > mss) {
             long quota = 1;
-            if (!probe) {
-                long budget = recovery.sendBudget(this);
-                long cwnd = (recovery.pipe(this) + Math.max(0, budget)) / mss; // snd_cwnd: in PRR, in_flight + sndcnt
+            long budget = probe ? 0 : recovery.sendBudget(this);
+            if (budget >= 2L * mss) {
+                long cwnd = (recovery.pipe(this) + budget) / mss; // snd_cwnd: in PRR, in_flight + sndcnt
                 quota = Math.max(1, Math.min(Math.max(cwnd >> 1, 1), budget / mss));
             }
-            length = Math.min(rest, mssSplitPoint(start, rest, skbEnd == skbs.written(), mss,
-                    Math.min(quota, tsoSegments(mss)), noDelay));
-            if (length <= 0) {
-                length = Math.min(rest, mss);
+            if (quota == 1 && sndWnd - SeqNum.diff(sndNxt, sndUna) >= mss) {
+                length = mss; // tcp_mss_split_point() for one segment that fits the window (the ACK-clocked common case)
+            } else {
+                length = Math.min(rest, mssSplitPoint(start, rest, skbEnd == skbs.written(), mss,
+                        Math.min(quota, tsoSegments(mss)), noDelay));
+                if (length <= 0) {
+                    length = Math.min(rest, mss);
+                }
             }
         }
         gsoEnd = start + length;
