@@ -320,6 +320,18 @@ class RetransmissionTimerTest {
         }
     }
 
+    /** An active open whose SYN,ACK, with timestamps (TSval 7000), comes {@code rttNanos} after the SYN. */
+    private static TcpConnection establishedWithTimestampsAfter(ConnectionHarness h, long rttNanos) {
+        TcpConnection c = h.stack.connect(h.now(), ConnectionHarness.CLIENT_PORT, ConnectionHarness.REMOTE.bits(),
+                ConnectionHarness.PEER_SERVER_PORT);
+        Sent syn = h.expectSent().assertFlags(SYN).assertSeqAck(LOCAL_ISS, 0);
+        h.advance(rttNanos);
+        h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(1460),
+                new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(7000, timestamps(syn).tsVal())));
+        h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+        return c;
+    }
+
     // Linux tcp_clean_rtx_queue() and tcp_ack_update_rtt() (TcpProfile.linuxRttEstimator()): an ACK's sample comes
     // from the send time of the oldest segment it acknowledges, kept in microseconds (nanoseconds here), and is
     // preferred to the timestamp echo, which counts whole milliseconds. Handshake 100 ms, then data ACKed 3.5 ms after
@@ -327,13 +339,7 @@ class RetransmissionTimerTest {
     @Test
     void linux_dataSampleFromTheAckedSegmentsSendTime_notFromTheEchosMilliseconds() {
         try (ConnectionHarness h = new ConnectionHarness()) {
-            TcpConnection c = h.stack.connect(h.now(), ConnectionHarness.CLIENT_PORT, ConnectionHarness.REMOTE.bits(),
-                    ConnectionHarness.PEER_SERVER_PORT);
-            Sent syn = h.expectSent().assertFlags(SYN).assertSeqAck(LOCAL_ISS, 0);
-            h.advance(millis(100));
-            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(1460),
-                    new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(7000, timestamps(syn).tsVal())));
-            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            TcpConnection c = establishedWithTimestampsAfter(h, millis(100));
             assertEquals(millis(100), c.snapshot(h.now()).srttNanos());
             send(h, c, 100);
             Sent data = expectData(h, PSH | ACK, LOCAL_ISS + 1, 100);
@@ -351,13 +357,7 @@ class RetransmissionTimerTest {
     @Test
     void timestamps_ackEchoingTheRetransmissionsTsval_isAValidSample() {
         try (ConnectionHarness h = new ConnectionHarness()) {
-            TcpConnection c = h.stack.connect(h.now(), ConnectionHarness.CLIENT_PORT, ConnectionHarness.REMOTE.bits(),
-                    ConnectionHarness.PEER_SERVER_PORT);
-            Sent syn = h.expectSent().assertFlags(SYN).assertSeqAck(LOCAL_ISS, 0);
-            h.advance(millis(100));
-            h.receive(h.segment().flags(SYN | ACK).seq(REMOTE_ISS).ack(LOCAL_ISS + 1).options(new TcpOption.Mss(1460),
-                    new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamps(7000, timestamps(syn).tsVal())));
-            h.expectSent().assertFlags(ACK).assertSeqAck(LOCAL_ISS + 1, REMOTE_ISS + 1);
+            TcpConnection c = establishedWithTimestampsAfter(h, millis(100));
             ConnectionSnapshot s = c.snapshot(h.now());
             assertEquals(true, s.timestamps());
             assertEquals(millis(100), s.srttNanos());
