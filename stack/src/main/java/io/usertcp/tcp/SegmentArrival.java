@@ -514,7 +514,9 @@ final class SegmentArrival {
             stats.increment(Counter.TcpExtListenOverflows);
             stats.increment(Counter.TcpExtListenDrops);
             if (c.config.abortOnOverflow()) {
-                c.abortWithReset(nowNanos, CloseReason.RESET, "accept queue full");
+                // Linux tcp_check_req(): embryonic_reset answers the ACK (tcp_v4_send_reset(): <SEQ=SEG.ACK><CTL=RST>)
+                // and drops the request.
+                resetAnswering(c, nowNanos, seg, CloseReason.RESET, "accept queue full");
             }
             return false;
         }
