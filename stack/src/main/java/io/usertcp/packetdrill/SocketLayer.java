@@ -162,6 +162,9 @@ public final class SocketLayer implements SocketApi {
             if (s.noOptions) {
                 s.listener.setNoOptions(true);
             }
+            if (s.receiveBufferRequest >= 0) {
+                s.listener.setReceiveBufferSize((int) s.receiveBufferRequest); // SO_RCVBUF set before listen()
+            }
             if (s.fastOpenQueue >= 0) {
                 s.listener.setFastOpenQueueLimit(s.fastOpenQueue); // TCP_FASTOPEN set before listen()
             }

@@ -63,6 +63,9 @@ final class SocketOptions {
                 if (name.equals("SO_RCVBUF")) {
                     s.receiveBufferRequest = bytes;
                     s.receiveBufferApplied = false;
+                    if (s.listener != null) {
+                        s.listener.setReceiveBufferSize((int) bytes); // on a listening socket: for the children still to come
+                    }
                 } else {
                     s.sendBufferRequest = bytes;
                     s.sendBufferApplied = false;

@@ -85,6 +85,7 @@ final class PassiveOpen {
         child.noOptions = listener.noOptions(); // TCP_NOOPT is inherited (FreeBSD)
         child.md5 = listener.md5KeyFor(id.remoteAddress()); // Linux tcp_v4_syn_recv_sock(): the peer's key is copied
         listener.applyMaxSegment(child);
+        listener.applyReceiveBuffer(child, nowNanos);
         child.ecn = acceptsEcn(ip, seg);
         SegmentArrival.negotiate(child, seg.options(), nowNanos);
         // RFC 7323 §2.2: a SYN's window is not scaled.

@@ -26,6 +26,8 @@ public final class TcpListener {
     private boolean closed;
     private boolean noOptions;
     private int maxSegment;
+    /** SO_RCVBUF as the application asked it for this listener, -1 when unset. */
+    private int receiveBufferRequest = -1;
     /** Whether, and when last, this listener answered a SYN with a cookie (Linux tcp_synq_overflow). */
     private boolean cookieSent;
     private long lastCookieSentNanos;
@@ -214,6 +216,32 @@ public final class TcpListener {
     void applyMaxSegment(TcpConnection child) {
         if (maxSegment > 0) {
             child.receiver.clampMss(maxSegment);
+        }
+    }
+
+    /**
+     * SO_RCVBUF on a listening socket: its children start with that receive buffer, locked
+     * (SOCK_RCVBUF_LOCK is inherited), and their SYN,ACK's window and window-scale shift are sized
+     * for it (Linux tcp_openreq_init_rwin(): the window clamped to the buffer's space, then
+     * tcp_select_initial_window(); {@link TcpProfile#lockedWindowShift}).
+     *
+     * @throws IllegalArgumentException for a negative size
+     */
+    public void setReceiveBufferSize(int requestedBytes) {
+        if (requestedBytes < 0) {
+            throw new IllegalArgumentException("SO_RCVBUF: " + requestedBytes + " bytes (expected: >= 0)");
+        }
+        receiveBufferRequest = requestedBytes;
+    }
+
+    /** Gives a new child the listener's SO_RCVBUF, before its SYN,ACK is made. */
+    void applyReceiveBuffer(TcpConnection child, long nowNanos) {
+        if (receiveBufferRequest >= 0) {
+            child.setReceiveBufferSize(nowNanos, receiveBufferRequest);
+            if (child.config.windowScaling()) {
+                child.receiver.offerWindowShift(child.config.profile().lockedWindowShift(child.receiver.windowSpace(),
+                        child.receiver.bufferSize(), child.config.receiveBufferMaxBytes()));
+            }
         }
     }
 

@@ -455,8 +455,9 @@ public class TcpProfile {
     }
 
     /**
-     * The window-scale shift an active open offers when the application set SO_RCVBUF before its
-     * SYN left. linux: tcp_connect_init() clamps the window to the locked buffer's space
+     * The window-scale shift a connection offers when the application set SO_RCVBUF before its SYN
+     * left (an active open) or on its listener (a passive one: tcp_openreq_init_rwin() applies the
+     * same rule). linux: tcp_connect_init() clamps the window to the locked buffer's space
      * (window_clamp = tcp_full_space(), SOCK_RCVBUF_LOCK), and tcp_select_initial_window() sizes the
      * shift for min(max(tcp_rmem[2], rmem_max), window_clamp): ilog2 − 15, in 0..14, so a small
      * buffer offers no scaling at all. rfc: the smallest shift whose window covers the buffer, as

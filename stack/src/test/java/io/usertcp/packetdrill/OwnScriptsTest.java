@@ -73,7 +73,8 @@ class OwnScriptsTest {
             "md5-listener-key-added-during-handshake.pkt",         // the request checked with the listener's keys (the kernel agrees)
             "mss-bounded-by-half-the-peer-window.pkt",             // tcp_bound_to_half_wnd(), PSH per GSO packet (the kernel agrees)
             "window-opening-after-zero-pushes-gso-packet.pkt",     // max_window from the handshake's ACK (the kernel agrees)
-            "window-scale-sized-for-a-locked-receive-buffer.pkt"); // tcp_connect_init() with SOCK_RCVBUF_LOCK (the kernel agrees)
+            "window-scale-sized-for-a-locked-receive-buffer.pkt",  // tcp_connect_init() with SOCK_RCVBUF_LOCK (the kernel agrees)
+            "listener-receive-buffer-sizes-the-syn-ack-window.pkt"); // tcp_openreq_init_rwin() (the kernel agrees)
 
     @Test
     void everyScenarioOfDesignSection13HasAScript_andEveryScriptIsListed() {

@@ -85,7 +85,7 @@ class KernelBackendTest {
     @ValueSource(strings = {"time-wait-answers-throttled-per-entry.pkt", "tcp-info-traffic-counts-and-delayed-fin-ack.pkt",
         "md5-keys-sign-and-drop-unsigned.pkt", "md5-listener-key-added-during-handshake.pkt", "paws-one-tick-window.pkt",
         "mss-bounded-by-half-the-peer-window.pkt", "window-opening-after-zero-pushes-gso-packet.pkt",
-        "window-scale-sized-for-a-locked-receive-buffer.pkt"})
+        "window-scale-sized-for-a-locked-receive-buffer.pkt", "listener-receive-buffer-sizes-the-syn-ack-window.pkt"})
     void anOwnScriptCheckedAgainstTheKernelPassesOnTheKernel(String name, @TempDir Path dir) {
         String text = resource("/io/usertcp/packetdrill/scripts/" + name);
         RunResult r = runOnTheKernel(name, text, dir, Map.of());
