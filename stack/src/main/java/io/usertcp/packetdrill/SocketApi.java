@@ -102,6 +102,14 @@ public interface SocketApi {
         return false;
     }
 
+    /**
+     * Whether {@code open(path)} can be emulated: a socket layer with real files opens any path; one
+     * that keeps files in memory only those the script made. When not, the call is unsupported.
+     */
+    default boolean emulatesFile(String path) {
+        return true;
+    }
+
     /** {@code open(path, flags)}: a new script descriptor for a file. Called only when {@link #files()}. */
     default SyscallResult open(String path, int flags) {
         throw new UnsupportedOperationException("open: this socket layer has no files");

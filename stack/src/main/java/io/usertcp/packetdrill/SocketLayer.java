@@ -765,6 +765,12 @@ public final class SocketLayer implements SocketApi {
         return true;
     }
 
+    /** Only the files the script's shell lines made exist here. */
+    @Override
+    public boolean emulatesFile(String path) {
+        return files.containsKey(path);
+    }
+
     /** {@code open(path, O_RDONLY)}: a descriptor for a file the script made, ENOENT for any other. */
     @Override
     public SyscallResult open(String path, int flags) {

@@ -577,6 +577,10 @@ public final class Syscalls {
                 throw new Unsupported("open() of something other than a quoted path");
             }
             int flags = (int) symbolic(arg(a, 1, s), SYMBOLS);
+            if (!sockets.emulatesFile(path.value())) {
+                throw new Unsupported("open() of " + path.value() + ": here only the files the script's shell lines make"
+                        + " (dd ... of=PATH) exist");
+            }
             return () -> {
                 preferScriptFd(s);
                 return Outcome.of(sockets.open(path.value(), flags));
