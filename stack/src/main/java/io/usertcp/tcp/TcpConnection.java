@@ -181,25 +181,17 @@ public final class TcpConnection extends DeadlineHeap.Node {
      * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
      */
     public int send(long nowNanos, ByteBuf data, boolean more) {
-        return send(nowNanos, data, more, false);
+        return send(nowNanos, data, more, false, null);
     }
 
     /**
-     * SEND with MSG_MORE ({@code more}) and MSG_EOR ({@code endOfRecord}): the bytes taken end a
-     * record, which later writes never join in one packet (Linux tcp_skb_can_collapse_to(); the
-     * linux profile, see {@link io.usertcp.tcp.send.Sender#append(ByteBuf, boolean)}).
-     *
-     * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
-     */
-    public int send(long nowNanos, ByteBuf data, boolean more, boolean endOfRecord) {
-        return send(nowNanos, data, more, endOfRecord, null);
-    }
-
-    /**
-     * SEND of a MSG_ZEROCOPY write whose bytes come in {@code pieces} (its iovecs' lengths, summing
-     * to the readable bytes; null for a copied write): see
+     * SEND with MSG_MORE ({@code more}), MSG_EOR ({@code endOfRecord}: the bytes taken end a record,
+     * which later writes never join in one packet) and, for a MSG_ZEROCOPY write, its iovecs'
+     * lengths ({@code pieces}, summing to the readable bytes; null for a copied write): see
      * {@link io.usertcp.tcp.send.Sender#append(ByteBuf, boolean, int[])}. The bytes are still copied
      * into the send buffer; only Linux's skb layout is modelled.
+     *
+     * @param data as for {@link #send(long, ByteBuf)}: borrowed, and its bytes taken stay unmodified
      */
     public int send(long nowNanos, ByteBuf data, boolean more, boolean endOfRecord, int[] pieces) {
         if (pieces != null && java.util.Arrays.stream(pieces).asLongStream().sum() != data.readableBytes()) {
@@ -751,12 +743,18 @@ public final class TcpConnection extends DeadlineHeap.Node {
     public void setReceiveBufferSize(long nowNanos, int requestedBytes) {
         receiver.setBufferSize(config.profile().socketBufferSize(nonNegative("SO_RCVBUF", requestedBytes),
                 config.socketBufferMaxBytes(), false));
-        if (config.windowScaling() && maxSegmentSettable()) {
-            // Before our SYN: the shift it offers is sized for the locked buffer (TcpProfile.lockedWindowShift()).
+        if (maxSegmentSettable()) {
+            offerLockedWindowShift(); // before our SYN: the shift it offers is sized for the locked buffer
+        }
+        windowOpened(nowNanos);
+    }
+
+    /** The window shift our SYN or SYN,ACK offers, sized for SO_RCVBUF's locked buffer (TcpProfile.lockedWindowShift()). */
+    void offerLockedWindowShift() {
+        if (config.windowScaling()) {
             receiver.offerWindowShift(config.profile().lockedWindowShift(receiver.windowSpace(), receiver.bufferSize(),
                     config.receiveBufferMaxBytes()));
         }
-        windowOpened(nowNanos);
     }
 
     private static int nonNegative(String option, int bytes) {

@@ -238,10 +238,7 @@ public final class TcpListener {
     void applyReceiveBuffer(TcpConnection child, long nowNanos) {
         if (receiveBufferRequest >= 0) {
             child.setReceiveBufferSize(nowNanos, receiveBufferRequest);
-            if (child.config.windowScaling()) {
-                child.receiver.offerWindowShift(child.config.profile().lockedWindowShift(child.receiver.windowSpace(),
-                        child.receiver.bufferSize(), child.config.receiveBufferMaxBytes()));
-            }
+            child.offerLockedWindowShift(); // Linux tcp_openreq_init_rwin()
         }
     }
 

@@ -442,9 +442,7 @@ public class TcpProfile {
      */
     public int windowShift(int receiveBufferBytes, int receiveBufferMaxBytes) {
         if (reference == Reference.LINUX) {
-            long space = Math.max(Math.max(receiveBufferBytes, receiveBufferMaxBytes), LINUX_RMEM_MAX);
-            int ilog2 = 63 - Long.numberOfLeadingZeros(space);
-            return Math.max(0, Math.min(ilog2 - 15, MAX_WINDOW_SHIFT));
+            return linuxShift(Math.max(Math.max(receiveBufferBytes, receiveBufferMaxBytes), LINUX_RMEM_MAX));
         }
         long cover = reference == Reference.FREEBSD ? FREEBSD_MAX_SOCKBUF : receiveBufferBytes;
         int shift = 0;
@@ -470,7 +468,11 @@ public class TcpProfile {
         if (reference != Reference.LINUX) {
             return windowShift(bufferBytes, receiveBufferMaxBytes);
         }
-        long space = Math.min(Math.max(receiveBufferMaxBytes, LINUX_RMEM_MAX), Math.max(1, windowSpaceBytes));
+        return linuxShift(Math.min(Math.max(receiveBufferMaxBytes, LINUX_RMEM_MAX), Math.max(1, windowSpaceBytes)));
+    }
+
+    /** Linux tcp_select_initial_window(): the shift for a window space, ilog2(space) − 15 within 0..14. */
+    private static int linuxShift(long space) {
         int ilog2 = 63 - Long.numberOfLeadingZeros(space);
         return Math.max(0, Math.min(ilog2 - 15, MAX_WINDOW_SHIFT));
     }

@@ -218,8 +218,7 @@ public final class Sender {
         if (!boundsMssToWindow || maxSndWnd == 0) {
             return;
         }
-        long cutoff = maxSndWnd > 536 ? maxSndWnd >> 1 : maxSndWnd;
-        int mss = pathMss > cutoff ? (int) Math.max(cutoff, 68 - 20 - (timestamps ? 12 : 0)) : pathMss;
+        int mss = (int) boundToHalfWindow(pathMss);
         if (mss != sndMss) {
             sndMss = mss;
             cc.setMss(mss);
@@ -258,6 +257,16 @@ public final class Sender {
     long cwndFlight() {
         int flight = SeqNum.diff(sndNxt, sndUna);
         return dataBeforeSynAcked && !synAcked() ? flight - 1 : flight;
+    }
+
+    /**
+     * Linux tcp_bound_to_half_wnd(): {@code size} at most half the largest window the peer offered
+     * (all of it while that is at most TCP_MSS_DEFAULT, 536), never below 68 bytes less the TCP
+     * header; unbounded before any window is known.
+     */
+    private long boundToHalfWindow(long size) {
+        long cutoff = maxSndWnd > DEFAULT_MSS ? maxSndWnd >> 1 : maxSndWnd;
+        return cutoff > 0 && size > cutoff ? Math.max(cutoff, 68 - 20 - (timestamps ? 12 : 0)) : size;
     }
 
     /** Linux tcp_min_snd_mss: the smallest send MSS, whatever the peer or the path says. */
@@ -1264,23 +1273,19 @@ public final class Sender {
 
     /** SEND: takes as many readable bytes of {@code data} as there is room for. @param data borrowed */
     public int append(ByteBuf data) {
-        return append(data, false);
+        return append(data, false, null);
     }
 
     /**
-     * SEND with MSG_EOR when {@code endOfRecord}: in the linux profile the write's last skb then
-     * takes no later data (Linux tcp_skb_can_collapse_to()), so a record never shares a GSO packet
-     * with what follows; rfc and freebsd have no skbs and ignore it.
-     */
-    public int append(ByteBuf data, boolean endOfRecord) {
-        return append(data, endOfRecord, null);
-    }
-
-    /**
-     * SEND of a MSG_ZEROCOPY write made of {@code pieces} (the lengths of its iovecs; null for a
-     * copied write): in the linux profile each piece is a page fragment of the skbs it lands in, at
-     * most {@code MAX_SKB_FRAGS} (17) to an skb (see {@link SkbQueue}), so many small pieces make
-     * several small pushed packets where a copy would make one.
+     * SEND with MSG_EOR when {@code endOfRecord}, of a MSG_ZEROCOPY write made of {@code pieces} when
+     * they are given (the lengths of its iovecs; null for a copied write). In the linux profile the
+     * write's last skb then takes no later data (Linux tcp_skb_can_collapse_to()), so a record never
+     * shares a GSO packet with what follows, and each piece is a page fragment of the skbs it lands
+     * in, at most {@code MAX_SKB_FRAGS} (17) to an skb (see {@link SkbQueue}), so many small pieces
+     * make several small pushed packets where a copy would make one. rfc and freebsd have no skbs
+     * and ignore both.
+     *
+     * @param data borrowed, as for {@link #append(ByteBuf)}
      */
     public int append(ByteBuf data, boolean endOfRecord, int[] pieces) {
         int offered = data.readableBytes();
@@ -1348,11 +1353,7 @@ public final class Sender {
      * tcp_bound_to_half_wnd()), in whole segments, at least one.
      */
     private int sizeGoal() {
-        long goal = 65536 - 1 - 320;
-        long cutoff = maxSndWnd > 536 ? maxSndWnd >> 1 : maxSndWnd; // tcp_bound_to_half_wnd()
-        if (cutoff > 0 && goal > cutoff) {
-            goal = Math.max(cutoff, 68 - 20 - (timestamps ? 12 : 0));
-        }
+        long goal = boundToHalfWindow(65536 - 1 - 320);
         return (int) Math.max(sndMss, goal / sndMss * sndMss);
     }
 
@@ -1372,7 +1373,7 @@ public final class Sender {
     /** Keeps the skb accounting in step with the data handed to the link. */
     private void skbsSent() {
         if (skbs != null) {
-            skbs.sent(ackedDataBytes + buffer.size() - unsentBytes());
+            skbs.sent(sentDataOffset());
         }
     }
 

@@ -120,18 +120,11 @@ final class SkbQueue {
      * @param maxWindow  the largest window the peer offered (max_window), for forced_push()
      * @param more       MSG_MORE: the end of the write is not marked (tcp_push())
      * @param eor        MSG_EOR: the write's last skb takes no later data
-     */
-    int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget, long maxWindow,
-             boolean more, boolean eor) {
-        return take(offered, sizeGoal, sndbuf, notSentLowat, pushBudget, maxWindow, more, eor, null);
-    }
-
-    /**
-     * {@link #take(int, int, long, long, PushBudget, long, boolean, boolean)} for a MSG_ZEROCOPY write
-     * whose bytes are pinned where the application has them: each of {@code pieces} (its iovecs, in
-     * order; null for a copied write) becomes a page fragment of its own in every skb it lands in,
-     * and an skb that holds {@link #MAX_SKB_FRAGS} is marked PSH and closed (tcp_sendmsg_locked():
-     * skb_zerocopy_iter_stream() failing with -EMSGSIZE, then tcp_mark_push() and a new skb).
+     * @param pieces     for a MSG_ZEROCOPY write, whose bytes are pinned where the application has
+     *                   them, its iovecs' lengths in order (null for a copied write): each becomes a
+     *                   page fragment of its own in every skb it lands in, and an skb that holds
+     *                   {@link #MAX_SKB_FRAGS} is marked PSH and closed (tcp_sendmsg_locked():
+     *                   skb_zerocopy_iter_stream() failing with -EMSGSIZE, then tcp_mark_push())
      */
     int take(int offered, int sizeGoal, long sndbuf, long notSentLowat, PushBudget pushBudget, long maxWindow,
              boolean more, boolean eor, int[] pieces) {

@@ -17,7 +17,7 @@ class SkbQueueTest {
     private static final SkbQueue.PushBudget NOTHING_GOES = () -> 0;
 
     private static int write(SkbQueue q, int bytes, long maxWindow, boolean more, boolean eor) {
-        return q.take(bytes, GOAL, BIG, BIG, NOTHING_GOES, maxWindow, more, eor);
+        return q.take(bytes, GOAL, BIG, BIG, NOTHING_GOES, maxWindow, more, eor, null);
     }
 
     @Test
