@@ -408,7 +408,7 @@ public final class SocketLayer implements SocketApi {
      * non-blocking; MSG_FASTOPEN (or a deferred TCP_FASTOPEN_CONNECT) connects with data in the SYN;
      * MSG_ZEROCOPY on a socket with SO_ZEROCOPY numbers the send for its completion; MSG_MORE corks
      * the write's tail (Linux tcp_push() with TCP_NAGLE_CORK) and MSG_EOR ends a record (the stack's
-     * {@link TcpConnection#send(long, ByteBuf, boolean, boolean)}).
+     * {@link TcpConnection#send(long, ByteBuf, boolean, boolean, int[])}).
      */
     @Override
     public SyscallResult send(int fd, int count, long flags, int remoteAddress, int remotePort) {
